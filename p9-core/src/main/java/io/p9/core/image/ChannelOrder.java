@@ -1,0 +1,7 @@
+package io.p9.core.image;
+
+/** Channel order a model expects. */
+public enum ChannelOrder {
+  RGB,
+  BGR
+}

@@ -1,0 +1,90 @@
+package io.p9.core.image;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Maps an 8-bit sample {@code x} (0..255) to {@code (x * scale - mean[c]) / std[c]}. {@code mean} and
+ * {@code std} have three entries given in <b>RGB</b> order whatever the model's channel order is.
+ */
+public record Normalization(String name, float scale, float[] mean, float[] std) implements Serializable {
+
+  /** ImageNet statistics on [0,1] (ONNX model zoo, torchvision). */
+  public static final Normalization IMAGENET = new Normalization("imagenet", 1f / 255f,
+      new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f});
+  /** Keras MobileNet/MobileNetV2/Inception: x / 127.5 - 1, i.e. [-1, 1]. */
+  public static final Normalization MOBILENET = new Normalization("mobilenet", 1f / 127.5f,
+      new float[] {1f, 1f, 1f}, new float[] {1f, 1f, 1f});
+  /** Caffe / Keras VGG and ResNet50: mean subtraction on [0,255] (use with {@link ChannelOrder#BGR}). */
+  public static final Normalization CAFFE = new Normalization("caffe", 1f,
+      new float[] {123.68f, 116.779f, 103.939f}, new float[] {1f, 1f, 1f});
+  /** x / 255: [0, 1]. */
+  public static final Normalization UNIT = new Normalization("unit", 1f / 255f,
+      new float[] {0f, 0f, 0f}, new float[] {1f, 1f, 1f});
+  /** x unchanged: [0, 255]. */
+  public static final Normalization RAW = new Normalization("raw", 1f,
+      new float[] {0f, 0f, 0f}, new float[] {1f, 1f, 1f});
+
+  public Normalization {
+    if (mean == null || mean.length != 3 || std == null || std.length != 3) {
+      throw new IllegalArgumentException("mean and std need 3 values (RGB order)");
+    }
+    for (float s : std) {
+      if (!(s > 0f) || Float.isInfinite(s)) {
+        throw new IllegalArgumentException("std values must be > 0, were " + Arrays.toString(std));
+      }
+    }
+    if (!(scale > 0f) || Float.isInfinite(scale)) {
+      throw new IllegalArgumentException("scale must be > 0, was " + scale);
+    }
+    mean = mean.clone();
+    std = std.clone();
+  }
+
+  /** Explicit statistics; {@code scale} maps 0..255 onto the range the statistics are given on. */
+  public static Normalization custom(float scale, float[] mean, float[] std) {
+    return new Normalization("custom", scale, mean, std);
+  }
+
+  /** A preset by name: imagenet, mobilenet (alias tf, keras_mobilenet), caffe, unit, raw. */
+  public static Normalization preset(String name) {
+    return switch (name.toLowerCase(Locale.ROOT)) {
+      case "imagenet", "torch" -> IMAGENET;
+      case "mobilenet", "tf", "keras_mobilenet", "inception" -> MOBILENET;
+      case "caffe" -> CAFFE;
+      case "unit" -> UNIT;
+      case "raw" -> RAW;
+      default -> throw new IllegalArgumentException("unknown normalization preset '" + name
+          + "'; known: imagenet, mobilenet, caffe, unit, raw");
+    };
+  }
+
+  @Override
+  public float[] mean() {
+    return mean.clone();
+  }
+
+  @Override
+  public float[] std() {
+    return std.clone();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Normalization n && n.name.equals(name) && n.scale == scale
+        && Arrays.equals(n.mean, mean) && Arrays.equals(n.std, std);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * (31 * name.hashCode() + Float.hashCode(scale)) + Arrays.hashCode(mean) * 7
+        + Arrays.hashCode(std);
+  }
+
+  @Override
+  public String toString() {
+    return name + "(scale=" + scale + ", mean=" + Arrays.toString(mean) + ", std=" + Arrays.toString(std)
+        + ")";
+  }
+}
