@@ -1,0 +1,27 @@
+package io.p9.core.model;
+
+import java.nio.FloatBuffer;
+
+/**
+ * A loaded model that maps a batch of preprocessed images to feature vectors. Instances live in the
+ * {@link ModelCache}, one per JVM and {@link ModelKey}, and are shared by all task threads: {@link #run}
+ * must be safe to call concurrently (a backend whose native model is not thread-safe keeps one copy per
+ * thread internally).
+ */
+public interface FeatureModel extends AutoCloseable {
+
+  ModelInfo info();
+
+  /**
+   * Runs {@code n} images. {@code input} holds {@code n * floatsPerImage} floats from index 0 in the
+   * model's layout (a direct buffer avoids a copy); {@code out} receives {@code n * info().featureDim()}
+   * floats.
+   *
+   * @throws ModelException with the model's sha, input name and shape when the backend fails
+   */
+  void run(FloatBuffer input, int n, float[] out);
+
+  /** Releases native resources. Called by the cache, not by users of a cached model. */
+  @Override
+  void close();
+}

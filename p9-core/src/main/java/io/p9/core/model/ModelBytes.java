@@ -1,0 +1,51 @@
+package io.p9.core.model;
+
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * The bytes of a model file with their sha256, the identity under which the model is cached and saved.
+ *
+ * @param name a file name, for messages and backend detection (e.g. {@code mobilenetv2-12-int8.onnx})
+ * @param bytes the file content (not copied)
+ * @param sha256 lower-case hex sha256 of {@code bytes}
+ */
+public record ModelBytes(String name, byte[] bytes, String sha256) implements Serializable {
+
+  public ModelBytes {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(bytes, "bytes");
+    Objects.requireNonNull(sha256, "sha256");
+  }
+
+  /** Wraps {@code bytes} and computes their sha256. */
+  public static ModelBytes of(String name, byte[] bytes) {
+    return new ModelBytes(name, bytes, sha256(bytes));
+  }
+
+  public static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 missing from this JVM", e);
+    }
+  }
+
+  public static String sha256(String s) {
+    return sha256(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** First 12 hex digits of the sha256, for messages. */
+  public String shortSha() {
+    return sha256.substring(0, Math.min(12, sha256.length()));
+  }
+
+  @Override
+  public String toString() {
+    return "ModelBytes[" + name + ", " + bytes.length + " bytes, sha256=" + shortSha() + "]";
+  }
+}

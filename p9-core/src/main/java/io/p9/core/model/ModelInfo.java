@@ -1,0 +1,49 @@
+package io.p9.core.model;
+
+import io.p9.core.tensor.TensorLayout;
+import java.io.Serializable;
+import java.util.Arrays;
+
+/**
+ * What a loaded model takes and gives.
+ *
+ * @param backend backend name ({@code onnx}, {@code dl4j})
+ * @param inputName the image input
+ * @param inputShape its shape, -1 for dynamic dimensions (batch)
+ * @param layout NCHW or NHWC, read from where the 3-channel axis is
+ * @param featureTensor the tensor or layer whose value is returned (after any edit: its source name)
+ * @param featureDim the length of one flattened feature vector
+ * @param quantized whether the feature tensor is quantized and p9 dequantizes it
+ */
+public record ModelInfo(String backend, String inputName, long[] inputShape, TensorLayout layout,
+    String featureTensor, int featureDim, boolean quantized) implements Serializable {
+
+  /** Input height, read from the shape according to the layout (-1 if dynamic). */
+  public long inputHeight() {
+    return layout == TensorLayout.NCHW ? inputShape[2] : inputShape[1];
+  }
+
+  /** Input width, read from the shape according to the layout (-1 if dynamic). */
+  public long inputWidth() {
+    return layout == TensorLayout.NCHW ? inputShape[3] : inputShape[2];
+  }
+
+  @Override
+  public String toString() {
+    return backend + " model: input '" + inputName + "' " + Arrays.toString(inputShape) + " " + layout
+        + ", features '" + featureTensor + "' (" + featureDim + (quantized ? ", dequantized)" : ")");
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ModelInfo m && m.backend.equals(backend) && m.inputName.equals(inputName)
+        && Arrays.equals(m.inputShape, inputShape) && m.layout == layout
+        && m.featureTensor.equals(featureTensor) && m.featureDim == featureDim && m.quantized == quantized;
+  }
+
+  @Override
+  public int hashCode() {
+    return inputName.hashCode() * 31 + Arrays.hashCode(inputShape) + featureTensor.hashCode() * 17
+        + featureDim;
+  }
+}

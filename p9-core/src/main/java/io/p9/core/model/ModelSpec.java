@@ -1,0 +1,84 @@
+package io.p9.core.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.p9.core.image.PreprocessSpec;
+import java.io.Serializable;
+import java.util.Objects;
+
+/**
+ * What must travel with a model file so that it is used the way it was trained: backend, feature tensor and
+ * preprocessing. Stored as a JSON sidecar {@code <model file>.p9.json} next to the model, and saved with
+ * every fitted stage that uses the model.
+ *
+ * @param version format version, {@link #VERSION}
+ * @param backend {@code auto}, {@code onnx} or {@code dl4j}
+ * @param featureTensor tensor/layer name or {@code auto}
+ * @param preprocess the input preprocessing
+ * @param description free text (where the model comes from), may be null
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ModelSpec(int version, String backend, String featureTensor, PreprocessSpec preprocess,
+    String description) implements Serializable {
+
+  public static final int VERSION = 1;
+  /** Suffix of the sidecar file next to a model. */
+  public static final String SIDECAR_SUFFIX = ".p9.json";
+
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(SerializationFeature.INDENT_OUTPUT)
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  public ModelSpec {
+    Objects.requireNonNull(backend, "backend");
+    Objects.requireNonNull(featureTensor, "featureTensor");
+    Objects.requireNonNull(preprocess, "preprocess");
+  }
+
+  public static ModelSpec of(String backend, String featureTensor, PreprocessSpec preprocess) {
+    return new ModelSpec(VERSION, backend, featureTensor, preprocess, null);
+  }
+
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write model spec " + this, e);
+    }
+  }
+
+  /** Parses a spec; refuses a newer format version than this reader knows. */
+  public static ModelSpec fromJson(String json) {
+    ModelSpec s;
+    try {
+      s = JSON.readValue(json, ModelSpec.class);
+    } catch (JsonProcessingException e) {
+      throw new ModelException("invalid p9 model spec JSON: " + e.getOriginalMessage(), e);
+    }
+    if (s.version() > VERSION || s.version() < 1) {
+      throw new ModelException("p9 model spec version " + s.version() + " is not supported (this p9 reads "
+          + "version " + VERSION + ")");
+    }
+    return s;
+  }
+
+  /** JSON of a preprocessing spec alone (used as a stage param). */
+  public static String preprocessToJson(PreprocessSpec p) {
+    try {
+      return JSON.writeValueAsString(p);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write " + p, e);
+    }
+  }
+
+  public static PreprocessSpec preprocessFromJson(String json) {
+    try {
+      return JSON.readValue(json, PreprocessSpec.class);
+    } catch (JsonProcessingException e) {
+      throw new ModelException("invalid preprocessing JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+}

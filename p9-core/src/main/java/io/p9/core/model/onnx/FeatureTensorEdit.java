@@ -1,0 +1,284 @@
+package io.p9.core.model.onnx;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.p9.core.model.ModelException;
+import io.p9.core.model.ModelOptions;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The in-memory ONNX graph edit that makes an inner tensor (the CNN's feature vector) the graph's only
+ * output. ONNX Runtime can fetch graph outputs only; pretrained classifiers do not output their penultimate
+ * tensor. The edit:
+ *
+ * <ol>
+ *   <li>resolves the tensor: a name, or {@code auto} = the activation feeding the final classifier
+ *       (walking back from the graph output through softmax/bias/dequantize/reshape to the Gemm, MatMul,
+ *       QLinearMatMul or Conv classifier, then back through reshape/flatten to the pooled tensor);
+ *   <li>if the tensor is quantized (produced by a QLinear* or QuantizeLinear op, as in the int8
+ *       MobileNetV2 where the pooled tensor is uint8 with a scale and zero point), appends a
+ *       {@code DequantizeLinear} with the producer's output scale and zero point;
+ *   <li>appends {@code Flatten(axis=1)}, so the output is {@code [N, features]} float;
+ *   <li>replaces the graph outputs by that one, so ONNX Runtime prunes the classifier.
+ * </ol>
+ *
+ * <p>If the tensor already is a float graph output (e.g. {@code output}, the logits) the model is left
+ * unchanged.
+ */
+public final class FeatureTensorEdit {
+
+  /** Name of the output p9 adds. */
+  public static final String OUTPUT = "p9_features";
+
+  private static final Set<String> TAIL_PASS = Set.of("Identity", "Softmax", "LogSoftmax", "Sigmoid",
+      "DequantizeLinear", "QuantizeLinear", "Reshape", "Flatten", "Squeeze", "Cast", "Dropout");
+  private static final Set<String> BIAS_ADD = Set.of("Add", "QLinearAdd");
+  private static final Set<String> CLASSIFIERS = Set.of("Gemm", "MatMul", "QLinearMatMul", "MatMulInteger",
+      "FusedMatMul", "QGemm", "Conv", "QLinearConv");
+  private static final Set<String> FEATURE_PASS = Set.of("Identity", "Reshape", "Flatten", "Squeeze",
+      "Dropout", "DequantizeLinear", "QuantizeLinear");
+  /** Ops whose output keeps the quantization of input 0. */
+  private static final Set<String> QUANT_PRESERVING = Set.of("Reshape", "Flatten", "Squeeze", "Unsqueeze",
+      "Transpose", "MaxPool", "Identity");
+  /** Producer op → (index of its output scale input, index of its output zero-point input). */
+  private static final Map<String, int[]> QUANT_OUTPUT_PARAMS = Map.ofEntries(
+      Map.entry("QuantizeLinear", new int[] {1, 2}),
+      Map.entry("QLinearConv", new int[] {6, 7}),
+      Map.entry("QLinearMatMul", new int[] {6, 7}),
+      Map.entry("QLinearAdd", new int[] {6, 7}),
+      Map.entry("QLinearMul", new int[] {6, 7}),
+      Map.entry("QGemm", new int[] {7, 8}),
+      Map.entry("QLinearGlobalAveragePool", new int[] {3, 4}),
+      Map.entry("QLinearAveragePool", new int[] {3, 4}),
+      Map.entry("QLinearSigmoid", new int[] {3, 4}),
+      Map.entry("QLinearLeakyRelu", new int[] {3, 4}),
+      Map.entry("QLinearSoftmax", new int[] {3, 4}),
+      Map.entry("QLinearConcat", new int[] {0, 1}));
+
+  /**
+   * The outcome of an edit.
+   *
+   * @param model the (possibly) edited model bytes
+   * @param outputName the graph output to fetch
+   * @param sourceTensor the tensor the features come from
+   * @param quantized whether that tensor was quantized and is dequantized by the edit
+   * @param scale its quantization scale (NaN if not quantized or not a constant)
+   * @param zeroPoint its zero point (0 if not quantized)
+   * @param edited false when the model was returned unchanged
+   */
+  public record Result(byte[] model, String outputName, String sourceTensor, boolean quantized,
+      float scale, int zeroPoint, boolean edited) {}
+
+  private final GraphProto graph;
+  private final Map<String, NodeProto> producers = new HashMap<>();
+  private final Map<String, List<NodeProto>> consumers = new HashMap<>();
+  private final Map<String, TensorProto> initializers = new HashMap<>();
+  private final Set<String> graphInputs = new HashSet<>();
+
+  private FeatureTensorEdit(GraphProto graph) {
+    this.graph = graph;
+    for (NodeProto n : graph.getNodeList()) {
+      for (String o : n.getOutputList()) {
+        producers.put(o, n);
+      }
+      for (String i : n.getInputList()) {
+        consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
+      }
+    }
+    for (TensorProto t : graph.getInitializerList()) {
+      initializers.put(t.getName(), t);
+    }
+    for (ValueInfoProto v : graph.getInputList()) {
+      graphInputs.add(v.getName());
+    }
+  }
+
+  /** Parses {@code model} and exposes {@code featureTensor} ({@code auto} or a tensor name). */
+  public static Result expose(byte[] model, String featureTensor) {
+    ModelProto proto;
+    try {
+      proto = ModelProto.parseFrom(model);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ModelException("not an ONNX model (protobuf parse failed): " + e.getMessage(), e);
+    }
+    if (!proto.hasGraph()) {
+      throw new ModelException("ONNX model has no graph");
+    }
+    FeatureTensorEdit edit = new FeatureTensorEdit(proto.getGraph());
+    String tensor = ModelOptions.AUTO.equals(featureTensor) ? edit.autoFeatureTensor() : featureTensor;
+    return edit.apply(proto, tensor);
+  }
+
+  /** The tensor {@code auto} resolves to in {@code model}. */
+  public static String autoFeatureTensor(byte[] model) {
+    try {
+      return new FeatureTensorEdit(ModelProto.parseFrom(model).getGraph()).autoFeatureTensor();
+    } catch (InvalidProtocolBufferException e) {
+      throw new ModelException("not an ONNX model (protobuf parse failed): " + e.getMessage(), e);
+    }
+  }
+
+  private String autoFeatureTensor() {
+    if (graph.getOutputCount() == 0) {
+      throw new ModelException("ONNX graph has no outputs");
+    }
+    String t = graph.getOutput(0).getName();
+    List<String> walked = new ArrayList<>();
+    NodeProto classifier = null;
+    for (int guard = 0; guard < 64 && classifier == null; guard++) {
+      NodeProto p = producers.get(t);
+      if (p == null) {
+        break;
+      }
+      walked.add(p.getOpType());
+      if (CLASSIFIERS.contains(p.getOpType())) {
+        classifier = p;
+      } else if (TAIL_PASS.contains(p.getOpType()) || isBiasAdd(p)) {
+        t = dataInput(p);
+      } else {
+        break;
+      }
+    }
+    if (classifier == null) {
+      throw new ModelException("featureTensor=auto found no classifier (Gemm/MatMul/Conv) at the end of "
+          + "the graph (walked back from '" + graph.getOutput(0).getName() + "' through " + walked
+          + "); name the feature tensor explicitly. Last nodes: " + lastNodes(8));
+    }
+    t = classifier.getInput(0);
+    for (int guard = 0; guard < 64; guard++) {
+      NodeProto p = producers.get(t);
+      if (p == null || !FEATURE_PASS.contains(p.getOpType())) {
+        break;
+      }
+      t = p.getInput(0);
+    }
+    return t;
+  }
+
+  private boolean isBiasAdd(NodeProto n) {
+    if (!BIAS_ADD.contains(n.getOpType())) {
+      return false;
+    }
+    int otherIndex = "QLinearAdd".equals(n.getOpType()) ? 3 : 1;
+    return n.getInputCount() > otherIndex && initializers.containsKey(n.getInput(otherIndex));
+  }
+
+  private static String dataInput(NodeProto n) {
+    return n.getInput(0);
+  }
+
+  private Result apply(ModelProto proto, String tensor) {
+    boolean known = producers.containsKey(tensor) || graphInputs.contains(tensor);
+    if (!known) {
+      throw new ModelException("ONNX graph has no tensor '" + tensor + "'. Last nodes: " + lastNodes(8));
+    }
+    QuantRef qp = quantRef(tensor, 0);
+    boolean isGraphOutput = graph.getOutputList().stream().anyMatch(o -> o.getName().equals(tensor));
+    if (isGraphOutput && qp == null) {
+      return new Result(proto.toByteArray(), tensor, tensor, false, Float.NaN, 0, false);
+    }
+    GraphProto.Builder g = graph.toBuilder().clearOutput();
+    String flatInput = tensor;
+    float scale = Float.NaN;
+    int zeroPoint = 0;
+    if (qp != null) {
+      String scaleName = qp.node().getInput(qp.scaleIndex());
+      String zpName = qp.node().getInputCount() > qp.zeroPointIndex()
+          ? qp.node().getInput(qp.zeroPointIndex()) : "";
+      scale = scalarFloat(scaleName);
+      zeroPoint = zpName.isEmpty() ? 0 : scalarInt(zpName);
+      flatInput = tensor + "__p9_dequantized";
+      NodeProto.Builder dq = NodeProto.newBuilder().setOpType("DequantizeLinear").setName("p9_dequantize")
+          .addInput(tensor).addInput(scaleName).addOutput(flatInput);
+      if (!zpName.isEmpty()) {
+        dq.addInput(zpName);
+      }
+      g.addNode(dq);
+    }
+    g.addNode(NodeProto.newBuilder().setOpType("Flatten").setName("p9_flatten").addInput(flatInput)
+        .addOutput(OUTPUT).addAttribute(AttributeProto.newBuilder().setName("axis").setI(1)
+            .setType(AttributeProto.AttributeType.INT)));
+    g.addOutput(ValueInfoProto.newBuilder().setName(OUTPUT).setType(TypeProto.newBuilder()
+        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
+    byte[] edited = proto.toBuilder().setGraph(g).build().toByteArray();
+    return new Result(edited, OUTPUT, tensor, qp != null, scale, zeroPoint, true);
+  }
+
+  /** Where a quantized tensor's scale and zero point are: inputs of {@code node}. */
+  private record QuantRef(NodeProto node, int scaleIndex, int zeroPointIndex) {}
+
+  /** The quantization parameters of {@code tensor}, or null if it is a float tensor. */
+  private QuantRef quantRef(String tensor, int depth) {
+    NodeProto p = producers.get(tensor);
+    if (p != null && depth < 16) {
+      int[] idx = QUANT_OUTPUT_PARAMS.get(p.getOpType());
+      if (idx != null) {
+        return new QuantRef(p, idx[0], idx[1]);
+      }
+      if (QUANT_PRESERVING.contains(p.getOpType())) {
+        QuantRef up = quantRef(p.getInput(0), depth + 1);
+        if (up != null) {
+          return up;
+        }
+      }
+    }
+    for (NodeProto c : consumers.getOrDefault(tensor, List.of())) {
+      if (c.getOpType().equals("DequantizeLinear") && c.getInput(0).equals(tensor)) {
+        return new QuantRef(c, 1, 2);
+      }
+    }
+    return null;
+  }
+
+  private float scalarFloat(String name) {
+    TensorProto t = initializers.get(name);
+    if (t == null) {
+      return Float.NaN;
+    }
+    if (t.getFloatDataCount() > 0) {
+      return t.getFloatData(0);
+    }
+    if (!t.getRawData().isEmpty()) {
+      return ByteBuffer.wrap(t.getRawData().toByteArray()).order(ByteOrder.LITTLE_ENDIAN).getFloat();
+    }
+    return Float.NaN;
+  }
+
+  private int scalarInt(String name) {
+    TensorProto t = initializers.get(name);
+    if (t == null) {
+      return 0;
+    }
+    if (t.getInt32DataCount() > 0) {
+      return t.getInt32Data(0);
+    }
+    if (!t.getRawData().isEmpty()) {
+      byte b = t.getRawData().byteAt(0);
+      return t.getDataType() == TensorProto.DataType.UINT8_VALUE ? (b & 0xFF) : b;
+    }
+    return 0;
+  }
+
+  private List<String> lastNodes(int n) {
+    List<String> out = new ArrayList<>();
+    int count = graph.getNodeCount();
+    for (int i = Math.max(0, count - n); i < count; i++) {
+      NodeProto node = graph.getNode(i);
+      out.add(node.getOpType() + node.getInputList() + "->" + node.getOutputList());
+    }
+    return out;
+  }
+}

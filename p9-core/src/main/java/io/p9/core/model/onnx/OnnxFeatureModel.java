@@ -1,0 +1,188 @@
+package io.p9.core.model.onnx;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import io.p9.core.model.FeatureModel;
+import io.p9.core.model.ModelBytes;
+import io.p9.core.model.ModelException;
+import io.p9.core.model.ModelInfo;
+import io.p9.core.model.ModelOptions;
+import io.p9.core.tensor.TensorLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One ONNX Runtime session over the edited model. {@link #run} is thread-safe: ONNX Runtime sessions allow
+ * concurrent {@code run} calls, so all task threads of an executor share this one.
+ */
+public final class OnnxFeatureModel implements FeatureModel {
+  private final OrtEnvironment env;
+  private final OrtSession session;
+  private final ModelInfo info;
+  private final String sha;
+  private final long[] itemShape;
+  private final int floatsPerItem;
+  private final Set<String> outputs;
+
+  private OnnxFeatureModel(OrtEnvironment env, OrtSession session, ModelInfo info, String sha,
+      String outputName) {
+    this.env = env;
+    this.session = session;
+    this.info = info;
+    this.sha = sha;
+    this.itemShape = Arrays.copyOfRange(info.inputShape(), 1, info.inputShape().length);
+    long n = 1;
+    for (long d : itemShape) {
+      n *= d;
+    }
+    this.floatsPerItem = (int) n;
+    this.outputs = Set.of(outputName);
+  }
+
+  /** Edits, opens and validates {@code model}. */
+  public static OnnxFeatureModel open(ModelBytes model, ModelOptions options) {
+    FeatureTensorEdit.Result edit = FeatureTensorEdit.expose(model.bytes(), options.featureTensor());
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtSession session = null;
+    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+      so.setIntraOpNumThreads(options.intraOpThreads());
+      so.setInterOpNumThreads(1);
+      so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+      so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
+      session = env.createSession(edit.model(), so);
+      ModelInfo info = describe(session, model, edit);
+      String out = edit.outputName();
+      int dim = new OnnxFeatureModel(env, session, info, model.sha256(), out).probeFeatureDim();
+      return new OnnxFeatureModel(env, session, withDim(info, dim), model.sha256(), out);
+    } catch (OrtException e) {
+      if (session != null) {
+        closeQuietly(session);
+      }
+      throw new ModelException("ONNX Runtime could not open " + model + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      if (session != null) {
+        closeQuietly(session);
+      }
+      throw e;
+    }
+  }
+
+  private static ModelInfo withDim(ModelInfo i, int dim) {
+    return new ModelInfo(i.backend(), i.inputName(), i.inputShape(), i.layout(), i.featureTensor(), dim,
+        i.quantized());
+  }
+
+  private static ModelInfo describe(OrtSession session, ModelBytes model, FeatureTensorEdit.Result edit)
+      throws OrtException {
+    Map<String, NodeInfo> inputs = session.getInputInfo();
+    if (inputs.size() != 1) {
+      throw new ModelException(model + " has " + inputs.size() + " inputs " + inputs.keySet()
+          + "; p9 needs a model with one image input");
+    }
+    NodeInfo in = inputs.values().iterator().next();
+    if (!(in.getInfo() instanceof TensorInfo ti) || ti.type != ai.onnxruntime.OnnxJavaType.FLOAT) {
+      throw new ModelException(model + " input '" + in.getName() + "' is " + in.getInfo()
+          + "; p9 needs a float32 image tensor");
+    }
+    long[] shape = ti.getShape();
+    if (shape.length != 4) {
+      throw new ModelException(model + " input '" + in.getName() + "' has shape " + Arrays.toString(shape)
+          + "; p9 needs a 4-d image batch [N,C,H,W] or [N,H,W,C]");
+    }
+    TensorLayout layout;
+    if (shape[1] == 3) {
+      layout = TensorLayout.NCHW;
+    } else if (shape[3] == 3) {
+      layout = TensorLayout.NHWC;
+    } else {
+      throw new ModelException(model + " input '" + in.getName() + "' has shape " + Arrays.toString(shape)
+          + "; neither axis 1 (NCHW) nor axis 3 (NHWC) has 3 channels");
+    }
+    for (int i = 1; i < 4; i++) {
+      if (shape[i] <= 0) {
+        throw new ModelException(model + " input '" + in.getName() + "' has dynamic spatial shape "
+            + Arrays.toString(shape) + "; export the model with a fixed input size");
+      }
+    }
+    return new ModelInfo("onnx", in.getName(), shape, layout, edit.sourceTensor(), -1, edit.quantized());
+  }
+
+  /** Runs a zero batch of one to learn the flattened feature size (ONNX shape inference may not know). */
+  private int probeFeatureDim() throws OrtException {
+    FloatBuffer zeros = ByteBuffer.allocateDirect(floatsPerItem * Float.BYTES)
+        .order(ByteOrder.nativeOrder()).asFloatBuffer();
+    long[] shape = batchShape(1);
+    try (OnnxTensor t = OnnxTensor.createTensor(env, zeros, shape);
+        OrtSession.Result r = session.run(Map.of(info.inputName(), t), outputs)) {
+      OnnxValue v = r.get(0);
+      if (!(v instanceof OnnxTensor ot) || ot.getInfo().type != ai.onnxruntime.OnnxJavaType.FLOAT) {
+        throw new ModelException("feature output of " + sha.substring(0, 12) + " is " + v.getInfo()
+            + ", not a float tensor");
+      }
+      long[] os = ot.getInfo().getShape();
+      long dim = 1;
+      for (int i = 1; i < os.length; i++) {
+        dim *= os[i];
+      }
+      return (int) dim;
+    }
+  }
+
+  private long[] batchShape(int n) {
+    long[] s = new long[itemShape.length + 1];
+    s[0] = n;
+    System.arraycopy(itemShape, 0, s, 1, itemShape.length);
+    return s;
+  }
+
+  @Override
+  public ModelInfo info() {
+    return info;
+  }
+
+  @Override
+  public void run(FloatBuffer input, int n, float[] out) {
+    long[] shape = batchShape(n);
+    if (input.capacity() < (long) n * floatsPerItem) {
+      throw new IllegalArgumentException("input holds " + input.capacity() + " floats, " + n + " images of "
+          + Arrays.toString(itemShape) + " need " + ((long) n * floatsPerItem));
+    }
+    if (out.length < n * info.featureDim()) {
+      throw new IllegalArgumentException("out holds " + out.length + " floats, need "
+          + (n * info.featureDim()));
+    }
+    FloatBuffer view = input.slice(0, n * floatsPerItem);
+    try (OnnxTensor t = OnnxTensor.createTensor(env, view, shape);
+        OrtSession.Result r = session.run(Map.of(info.inputName(), t), outputs)) {
+      FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
+      fb.get(out, 0, n * info.featureDim());
+    } catch (OrtException e) {
+      throw new ModelException("ONNX Runtime failed on model " + sha.substring(0, 12) + ", input '"
+          + info.inputName() + "' " + Arrays.toString(shape) + ", output " + outputs + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    closeQuietly(session);
+  }
+
+  private static void closeQuietly(OrtSession s) {
+    try {
+      s.close();
+    } catch (OrtException | RuntimeException ignored) {
+      // closing is best effort; nothing else holds the session
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package io.p9.core.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.p9.core.image.ChannelOrder;
+import io.p9.core.image.Interpolation;
+import io.p9.core.image.Normalization;
+import io.p9.core.image.PreprocessSpec;
+import io.p9.core.image.ResizeMode;
+import io.p9.core.tensor.TensorLayout;
+import io.p9.core.testing.RepoData;
+import java.nio.file.Files;
+import org.junit.jupiter.api.Test;
+
+class ModelSpecTest {
+
+  @Test
+  void roundTripsThroughJson() {
+    PreprocessSpec p = new PreprocessSpec(160, 192, ResizeMode.CENTER_CROP, 0.875f, Interpolation.BICUBIC,
+        ChannelOrder.BGR, TensorLayout.NHWC, Normalization.custom(1f, new float[] {1, 2, 3},
+        new float[] {4, 5, 6}));
+    ModelSpec s = new ModelSpec(1, "onnx", "pool", p, "test");
+    ModelSpec back = ModelSpec.fromJson(s.toJson());
+    assertThat(back).isEqualTo(s);
+    assertThat(ModelSpec.preprocessFromJson(ModelSpec.preprocessToJson(p))).isEqualTo(p);
+  }
+
+  @Test
+  void refusesANewerFormat() {
+    String json = ModelSpec.of("onnx", "auto", PreprocessSpec.imagenet(224)).toJson()
+        .replace("\"version\" : 1", "\"version\" : 2");
+    assertThatThrownBy(() -> ModelSpec.fromJson(json)).isInstanceOf(ModelException.class)
+        .hasMessageContaining("version 2");
+  }
+
+  @Test
+  void theShippedSidecarDescribesTheShippedModel() throws Exception {
+    String json = Files.readString(RepoData.root().resolve(
+        "data/models/mobilenetv2-12-int8.onnx" + ModelSpec.SIDECAR_SUFFIX));
+    ModelSpec s = ModelSpec.fromJson(json);
+    assertThat(s.preprocess()).isEqualTo(PreprocessSpec.imagenet(224));
+    assertThat(s.backend()).isEqualTo("onnx");
+    assertThat(s.featureTensor()).isEqualTo("auto");
+  }
+}

@@ -1,0 +1,115 @@
+package io.p9.core.model.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import io.p9.core.model.ModelException;
+import io.p9.core.testing.RepoData;
+import java.nio.file.Files;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class FeatureTensorEditTest {
+  static byte[] mobilenet;
+
+  @BeforeAll
+  static void load() throws Exception {
+    mobilenet = Files.readAllBytes(RepoData.mobilenet());
+  }
+
+  @Test
+  void autoFindsThePooledQuantizedTensorOfMobileNetV2() throws Exception {
+    FeatureTensorEdit.Result r = FeatureTensorEdit.expose(mobilenet, "auto");
+
+    assertThat(r.sourceTensor()).isEqualTo("464_quantized");
+    assertThat(r.quantized()).isTrue();
+    assertThat(r.scale()).isEqualTo(0.019110054f);
+    assertThat(r.zeroPoint()).isZero();
+    assertThat(r.edited()).isTrue();
+    assertThat(r.outputName()).isEqualTo(FeatureTensorEdit.OUTPUT);
+
+    GraphProto g = ModelProto.parseFrom(r.model()).getGraph();
+    assertThat(g.getOutputList()).extracting(o -> o.getName()).containsExactly(FeatureTensorEdit.OUTPUT);
+    NodeProto dq = g.getNode(g.getNodeCount() - 2);
+    assertThat(dq.getOpType()).isEqualTo("DequantizeLinear");
+    assertThat(dq.getInputList()).containsExactly("464_quantized", "464_scale", "464_zero_point");
+    NodeProto flat = g.getNode(g.getNodeCount() - 1);
+    assertThat(flat.getOpType()).isEqualTo("Flatten");
+    assertThat(flat.getOutput(0)).isEqualTo(FeatureTensorEdit.OUTPUT);
+    // the rest of the model is kept as it was
+    ModelProto original = ModelProto.parseFrom(mobilenet);
+    assertThat(g.getNodeCount()).isEqualTo(original.getGraph().getNodeCount() + 2);
+    assertThat(g.getInitializerCount()).isEqualTo(original.getGraph().getInitializerCount());
+    assertThat(ModelProto.parseFrom(r.model()).getOpsetImportList()).isEqualTo(original.getOpsetImportList());
+  }
+
+  @Test
+  void aNamedQuantizedTensorBehindAReshapeUsesTheProducersScale() {
+    FeatureTensorEdit.Result r = FeatureTensorEdit.expose(mobilenet, "472_quantized");
+    assertThat(r.quantized()).isTrue();
+    assertThat(r.scale()).isEqualTo(0.019110054f);
+  }
+
+  @Test
+  void aFloatInnerTensorIsFlattenedWithoutDequantize() throws Exception {
+    FeatureTensorEdit.Result r = FeatureTensorEdit.expose(mobilenet, "627");
+    assertThat(r.quantized()).isFalse();
+    assertThat(r.scale()).isNaN();
+    GraphProto g = ModelProto.parseFrom(r.model()).getGraph();
+    assertThat(g.getNode(g.getNodeCount() - 1).getOpType()).isEqualTo("Flatten");
+    assertThat(g.getNode(g.getNodeCount() - 2).getName()).isNotEqualTo("p9_dequantize");
+  }
+
+  @Test
+  void anExistingFloatOutputLeavesTheModelUnchanged() {
+    FeatureTensorEdit.Result r = FeatureTensorEdit.expose(mobilenet, "output");
+    assertThat(r.edited()).isFalse();
+    assertThat(r.outputName()).isEqualTo("output");
+    assertThat(r.model()).isEqualTo(mobilenet);
+  }
+
+  @Test
+  void anUnknownTensorIsRefusedWithTheLastNodes() {
+    assertThatThrownBy(() -> FeatureTensorEdit.expose(mobilenet, "nope"))
+        .isInstanceOf(ModelException.class)
+        .hasMessageContaining("no tensor 'nope'")
+        .hasMessageContaining("QLinearMatMul");
+  }
+
+  @Test
+  void garbageIsNotAnOnnxModel() {
+    assertThatThrownBy(() -> FeatureTensorEdit.expose(new byte[] {1, 2, 3, 4, 5}, "auto"))
+        .isInstanceOf(ModelException.class)
+        .hasMessageContaining("not an ONNX model");
+  }
+
+  @Test
+  void autoFindsThePooledTensorOfAFloatCnn() {
+    byte[] tiny = new TinyOnnx(4, 5, 6, 1).bytes();
+    assertThat(FeatureTensorEdit.autoFeatureTensor(tiny)).isEqualTo("pooled");
+    FeatureTensorEdit.Result r = FeatureTensorEdit.expose(tiny, "auto");
+    assertThat(r.quantized()).isFalse();
+    assertThat(r.sourceTensor()).isEqualTo("pooled");
+  }
+
+  @Test
+  void autoWithoutAClassifierAsksForAName() {
+    // the tiny CNN cut after pooling: output = GlobalAveragePool, no classifier
+    GraphProto.Builder g;
+    try {
+      g = ModelProto.parseFrom(new TinyOnnx(2, 3, 4, 2).bytes()).getGraph().toBuilder();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    g.removeNode(5).removeNode(4).removeNode(3);
+    g.setOutput(0, g.getOutput(0).toBuilder().setName("pooled"));
+    byte[] cut = ModelProto.newBuilder().setIrVersion(7).addOpsetImport(
+        ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(g).build().toByteArray();
+    assertThatThrownBy(() -> FeatureTensorEdit.expose(cut, "auto"))
+        .isInstanceOf(ModelException.class)
+        .hasMessageContaining("name the feature tensor explicitly");
+  }
+}

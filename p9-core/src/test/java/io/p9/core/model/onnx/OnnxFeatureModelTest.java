@@ -1,0 +1,175 @@
+package io.p9.core.model.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.p9.core.model.ModelBytes;
+import io.p9.core.model.ModelException;
+import io.p9.core.model.ModelOptions;
+import io.p9.core.tensor.TensorLayout;
+import io.p9.core.testing.RepoData;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class OnnxFeatureModelTest {
+  static final int PIXELS = 3 * 224 * 224;
+  static OnnxFeatureModel mobilenet;
+
+  @BeforeAll
+  static void open() throws Exception {
+    ModelBytes mb = ModelBytes.of("mobilenetv2-12-int8.onnx", Files.readAllBytes(RepoData.mobilenet()));
+    assertThat(mb.sha256()).isEqualTo("cc028fe6cae7bc11a4ff53cfc9b79c920e8be65ce33a904ec3e2a8f66d77f95f");
+    mobilenet = OnnxFeatureModel.open(mb, ModelOptions.defaults().withIntraOpThreads(2));
+  }
+
+  @AfterAll
+  static void close() {
+    mobilenet.close();
+  }
+
+  static FloatBuffer randomImages(int n, long seed) {
+    FloatBuffer b = ByteBuffer.allocateDirect(n * PIXELS * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    Random r = new Random(seed);
+    for (int i = 0; i < n * PIXELS; i++) {
+      b.put(i, (float) (r.nextGaussian() * 1.0));
+    }
+    return b;
+  }
+
+  @Test
+  void readsInputAndFeatureShapeFromTheModel() {
+    assertThat(mobilenet.info().inputName()).isEqualTo("input");
+    assertThat(mobilenet.info().inputShape()).containsExactly(-1, 3, 224, 224);
+    assertThat(mobilenet.info().layout()).isEqualTo(TensorLayout.NCHW);
+    assertThat(mobilenet.info().featureDim()).isEqualTo(1280);
+    assertThat(mobilenet.info().featureTensor()).isEqualTo("464_quantized");
+    assertThat(mobilenet.info().quantized()).isTrue();
+  }
+
+  @Test
+  void featuresAreDequantizedOntoTheInt8Grid() {
+    float[] out = new float[2 * 1280];
+    mobilenet.run(randomImages(2, 7), 2, out);
+    float scale = 0.019110054f;
+    int nonZero = 0;
+    for (float v : out) {
+      assertThat(v).isGreaterThanOrEqualTo(0f);
+      double steps = v / scale;
+      assertThat(steps).isCloseTo(Math.rint(steps), within(1e-3));
+      if (v != 0f) {
+        nonZero++;
+      }
+    }
+    assertThat(nonZero).isGreaterThan(out.length / 4);
+  }
+
+  @Test
+  void aBatchEqualsTheConcatenationOfSingles() {
+    FloatBuffer batch = randomImages(3, 11);
+    float[] together = new float[3 * 1280];
+    mobilenet.run(batch, 3, together);
+    for (int i = 0; i < 3; i++) {
+      FloatBuffer one = ByteBuffer.allocateDirect(PIXELS * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      one.put(0, batch, i * PIXELS, PIXELS);
+      float[] alone = new float[1280];
+      mobilenet.run(one, 1, alone);
+      for (int j = 0; j < 1280; j++) {
+        assertThat(together[i * 1280 + j]).as("image %d feature %d", i, j).isEqualTo(alone[j]);
+      }
+    }
+  }
+
+  @Test
+  void concurrentRunsOnTheSharedSessionGiveTheSequentialResults() throws Exception {
+    int threads = 4;
+    List<FloatBuffer> inputs = new ArrayList<>();
+    List<float[]> expected = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      inputs.add(randomImages(2, 100 + t));
+      float[] e = new float[2 * 1280];
+      mobilenet.run(inputs.get(t), 2, e);
+      expected.add(e);
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<float[]>> got = new ArrayList<>();
+      for (int round = 0; round < 3; round++) {
+        for (int t = 0; t < threads; t++) {
+          FloatBuffer in = inputs.get(t);
+          got.add(pool.submit(() -> {
+            float[] o = new float[2 * 1280];
+            mobilenet.run(in, 2, o);
+            return o;
+          }));
+        }
+      }
+      for (int i = 0; i < got.size(); i++) {
+        assertThat(got.get(i).get()).isEqualTo(expected.get(i % threads));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void theTinyFloatCnnGivesTheHandComputedPooledFeatures() {
+    TinyOnnx tiny = new TinyOnnx(4, 5, 6, 3);
+    try (OnnxFeatureModel m = OnnxFeatureModel.open(ModelBytes.of("tiny.onnx", tiny.bytes()),
+        ModelOptions.defaults())) {
+      assertThat(m.info().featureDim()).isEqualTo(4);
+      int px = 3 * 6 * 6;
+      FloatBuffer in = ByteBuffer.allocateDirect(2 * px * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      Random r = new Random(5);
+      float[][] images = new float[2][px];
+      for (int i = 0; i < 2; i++) {
+        for (int k = 0; k < px; k++) {
+          images[i][k] = (float) r.nextGaussian();
+          in.put(i * px + k, images[i][k]);
+        }
+      }
+      float[] out = new float[8];
+      m.run(in, 2, out);
+      for (int i = 0; i < 2; i++) {
+        float[] e = tiny.expectedFeatures(images[i]);
+        for (int c = 0; c < 4; c++) {
+          assertThat(out[i * 4 + c]).isCloseTo(e[c], within(1e-5f));
+        }
+      }
+    }
+  }
+
+  @Test
+  void theClassifierOutputIsAvailableUnedited() {
+    try (OnnxFeatureModel m = OnnxFeatureModel.open(
+        ModelBytes.of("m.onnx", readMobilenet()), ModelOptions.defaults().withFeatureTensor("output"))) {
+      assertThat(m.info().featureDim()).isEqualTo(1000);
+      assertThat(m.info().quantized()).isFalse();
+    }
+  }
+
+  @Test
+  void aModelWithoutAnImageInputIsRefused() {
+    assertThatThrownBy(() -> OnnxFeatureModel.open(ModelBytes.of("x.onnx", new byte[] {8, 7, 1}),
+        ModelOptions.defaults())).isInstanceOf(ModelException.class);
+  }
+
+  static byte[] readMobilenet() {
+    try {
+      return Files.readAllBytes(RepoData.mobilenet());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
