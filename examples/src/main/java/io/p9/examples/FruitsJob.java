@@ -1,0 +1,142 @@
+package io.p9.examples;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.p9.spark.ml.CnnFeaturizer;
+import io.p9.spark.ml.ImageLoader;
+import io.p9.spark.ml.PcaReducer;
+import io.p9.spark.ml.PcaReducerModel;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.feature.StandardScaler;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Fruits! job: image files → {@link ImageLoader} → {@link CnnFeaturizer} → StandardScaler →
+ * {@link PcaReducer} → features as Parquet and CSV, the fitted PipelineModel, and a JSON report.
+ *
+ * <p>The CNN pass runs once: its output is persisted, the scaler and PCA are fitted on it, and the full
+ * PipelineModel (loader, featurizer, fitted scaler + PCA) is assembled without recomputing anything. A
+ * plain {@code Pipeline.fit} over all four stages would run the CNN once per estimator plus once for the
+ * output.
+ */
+public final class FruitsJob {
+  private static final Logger LOG = LoggerFactory.getLogger(FruitsJob.class);
+
+  /** What to run. {@code k > 0} fixes the number of components, else {@code variance} chooses it. */
+  public record Options(String input, String output, String model, int k, double variance, int batchSize,
+      String handleInvalid, int partitions) {}
+
+  /** What happened, also written as {@code report.json}. */
+  public record Report(long files, long featurized, long failed, Map<String, Long> failuresByReason,
+      int featureDim, int k, double explainedVariance, double featurizeSeconds, double imagesPerSecond,
+      double totalSeconds, String pipelineModel, String parquet, String csv, String errors) {}
+
+  private FruitsJob() {}
+
+  public static Report run(SparkSession spark, Options o) throws IOException {
+    long t0 = System.nanoTime();
+    Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
+        .load(o.input());
+    if (o.partitions() > 0) {
+      files = files.repartition(o.partitions());
+    }
+    ImageLoader loader = new ImageLoader().setHandleInvalid(o.handleInvalid());
+    CnnFeaturizer featurizer = new CnnFeaturizer().setModelLocation(o.model())
+        .setBatchSize(o.batchSize()).setHandleInvalid(o.handleInvalid());
+    LOG.info("Model: {}", featurizer.modelInfo(spark));
+
+    Dataset<Row> featurized = featurizer.transform(loader.transform(files))
+        .drop("content", "image").persist(StorageLevel.MEMORY_AND_DISK());
+    long t1 = System.nanoTime();
+    long total = featurized.count();
+    double featurizeSeconds = (System.nanoTime() - t1) / 1e9;
+    Dataset<Row> good = featurized.filter(functions.col("features").isNotNull());
+    long ok = good.count();
+    if (ok < 2) {
+      throw new IllegalStateException("only " + ok + " of " + total + " files could be featurized under "
+          + o.input() + "; PCA needs at least 2");
+    }
+
+    PcaReducer pca = new PcaReducer().setInputCol("scaled").setOutputCol("pca");
+    if (o.k() > 0) {
+      pca.setK(o.k());
+    } else {
+      pca.setMinExplainedVariance(o.variance());
+    }
+    PipelineModel reducer = new Pipeline().setStages(new PipelineStage[] {
+        new StandardScaler().setInputCol("features").setOutputCol("scaled").setWithMean(true).setWithStd(true),
+        pca}).fit(good);
+    PcaReducerModel pcaModel = (PcaReducerModel) reducer.stages()[1];
+
+    // All transformers: fitting this pipeline computes nothing; it just assembles the PipelineModel.
+    PipelineModel full = new Pipeline().setStages(new PipelineStage[] {loader, featurizer, reducer})
+        .fit(files);
+    String out = o.output().endsWith("/") ? o.output() : o.output() + "/";
+    String modelPath = out + "pipeline-model";
+    full.write().overwrite().save(modelPath);
+
+    Dataset<Row> result = reducer.transform(good).select(functions.col("path"), functions.col("label"),
+        functions.col("pca").as("features"));
+    result.write().mode(SaveMode.Overwrite).parquet(out + "features.parquet");
+    List<Column> cols = new ArrayList<>(List.of(functions.col("path"), functions.col("label")));
+    Column arr = org.apache.spark.ml.functions.vector_to_array(functions.col("features"), "float64");
+    for (int i = 0; i < pcaModel.getK(); i++) {
+      cols.add(arr.getItem(i).as("pc_" + (i + 1)));
+    }
+    result.select(cols.toArray(Column[]::new)).coalesce(1).write().mode(SaveMode.Overwrite)
+        .option("header", "true").csv(out + "features.csv");
+    Dataset<Row> errors = featurized.filter(functions.col("features").isNull())
+        .select(functions.col("path"), functions.coalesce(functions.col("error"),
+            functions.lit("featurizer: see CnnFeaturizer metrics")).as("error"));
+    errors.coalesce(1).write().mode(SaveMode.Overwrite).option("header", "true").csv(out + "errors.csv");
+
+    Map<String, Long> reasons = new LinkedHashMap<>(loader.metrics().failuresByReason());
+    featurizer.metrics().failuresByReason().forEach((k, v) -> reasons.merge(k, v, Long::sum));
+    featurized.unpersist();
+    Report report = new Report(total, ok, total - ok, reasons,
+        featurizer.modelInfo(spark).featureDim(), pcaModel.getK(), pcaModel.totalExplainedVariance(),
+        featurizeSeconds, total / Math.max(featurizeSeconds, 1e-9), (System.nanoTime() - t0) / 1e9,
+        modelPath, out + "features.parquet", out + "features.csv", out + "errors.csv");
+    writeReport(spark, out + "report.json", report);
+    return report;
+  }
+
+  static void writeReport(SparkSession spark, String location, Report r) throws IOException {
+    byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r);
+    Path p = new Path(location);
+    try (var os = p.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(p, true)) {
+      os.write(json);
+    }
+  }
+
+  /** A human summary of a report. */
+  public static String summary(Report r) {
+    return String.join("\n",
+        "p9 Fruits! job",
+        String.format("  files read           %d", r.files()),
+        String.format("  featurized           %d (%d-d)", r.featurized(), r.featureDim()),
+        String.format("  failed               %d %s", r.failed(), r.failuresByReason()),
+        String.format("  PCA                  k = %d, explained variance %.4f", r.k(), r.explainedVariance()),
+        String.format("  featurize pass       %.1f s, %.1f images/s", r.featurizeSeconds(), r.imagesPerSecond()),
+        String.format("  total                %.1f s", r.totalSeconds()),
+        "  pipeline model       " + r.pipelineModel(),
+        "  features             " + r.parquet() + " , " + r.csv(),
+        "  errors               " + r.errors());
+  }
+}

@@ -1,0 +1,94 @@
+package io.p9.examples;
+
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.concurrent.Callable;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The p9 command line: {@code run} the Fruits! job locally or on a cluster. */
+@Command(name = "p9", mixinStandardHelpOptions = true, version = "p9 0.1.0",
+    description = "Image collections to compact CNN feature vectors on Apache Spark.",
+    subcommands = {P9Cli.Run.class})
+public final class P9Cli implements Runnable {
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new P9Cli()).execute(args));
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  static final String SAMPLE = "data/fruits360-sample/Training";
+  static final String BUNDLED_MODEL = "classpath:p9/models/mobilenetv2-12-int8.onnx";
+
+  @Command(name = "run", mixinStandardHelpOptions = true,
+      description = "Run the Fruits! pipeline: images -> MobileNetV2 features -> scaling -> PCA -> Parquet/CSV"
+          + " + saved PipelineModel + report.json.")
+  static final class Run implements Callable<Integer> {
+    @Option(names = "--input", description = "image folder or URI (file:, s3a:, hdfs:), searched recursively;"
+        + " default: the sample shipped in the repository (${DEFAULT-VALUE})", defaultValue = SAMPLE)
+    String input;
+
+    @Option(names = "--output", description = "output folder or URI (default: ${DEFAULT-VALUE})",
+        defaultValue = "target/p9-fruits")
+    String output;
+
+    @Option(names = "--model", description = "model file or URI (default: the bundled int8 MobileNetV2,"
+        + " ${DEFAULT-VALUE})", defaultValue = BUNDLED_MODEL)
+    String model;
+
+    @Option(names = "--k", description = "number of principal components (overrides --variance)",
+        defaultValue = "0")
+    int k;
+
+    @Option(names = "--variance", description = "keep the fewest components explaining this share of the"
+        + " variance (default: ${DEFAULT-VALUE})", defaultValue = "0.95")
+    double variance;
+
+    @Option(names = "--batch-size", description = "images per inference call (default: ${DEFAULT-VALUE})",
+        defaultValue = "32")
+    int batchSize;
+
+    @Option(names = "--handle-invalid", description = "error | skip | keep (default: ${DEFAULT-VALUE})",
+        defaultValue = "keep")
+    String handleInvalid;
+
+    @Option(names = "--partitions", description = "repartition the file list (0: as listed)",
+        defaultValue = "0")
+    int partitions;
+
+    @Option(names = "--master", description = "Spark master when not set by spark-submit"
+        + " (default: ${DEFAULT-VALUE})", defaultValue = "local[*]")
+    String master;
+
+    @Override
+    public Integer call() throws Exception {
+      if (input.equals(SAMPLE) && !Files.isDirectory(Paths.get(SAMPLE))) {
+        System.err.println("p9: the sample folder " + SAMPLE + " is not here; run from the repository root"
+            + " or pass --input");
+        return 2;
+      }
+      SparkConf conf = new SparkConf();
+      SparkSession.Builder b = SparkSession.builder().appName("p9-fruits");
+      if (!conf.contains("spark.master")) {
+        b.master(master).config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "8");
+      }
+      SparkSession spark = b.getOrCreate();
+      try {
+        FruitsJob.Report r = FruitsJob.run(spark, new FruitsJob.Options(input, output, model, k, variance,
+            batchSize, handleInvalid, partitions));
+        System.out.println(FruitsJob.summary(r));
+        return 0;
+      } finally {
+        spark.stop();
+      }
+    }
+  }
+}

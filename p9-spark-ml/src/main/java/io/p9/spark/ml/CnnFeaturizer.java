@@ -1,0 +1,584 @@
+package io.p9.spark.ml;
+
+import io.p9.core.image.ChannelOrder;
+import io.p9.core.image.Interpolation;
+import io.p9.core.image.Normalization;
+import io.p9.core.image.PreprocessSpec;
+import io.p9.core.image.ResizeMode;
+import io.p9.core.model.FeatureModel;
+import io.p9.core.model.ModelBytes;
+import io.p9.core.model.ModelCache;
+import io.p9.core.model.ModelInfo;
+import io.p9.core.model.ModelKey;
+import io.p9.core.model.ModelOptions;
+import io.p9.core.model.ModelSpec;
+import io.p9.core.model.ThreadBudget;
+import io.p9.core.tensor.TensorLayout;
+import io.p9.spark.ml.internal.CountsAccumulator;
+import io.p9.spark.ml.internal.FeaturizePartition;
+import io.p9.spark.ml.internal.HadoopFiles;
+import io.p9.spark.ml.internal.P9Reader;
+import io.p9.spark.ml.internal.P9Writer;
+import io.p9.spark.ml.internal.SchemaChecks;
+import io.p9.spark.ml.internal.Validators;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.attribute.AttributeGroup;
+import org.apache.spark.ml.image.ImageSchema;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.param.DoubleArrayParam;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Turns images into CNN feature vectors: the image struct column (from {@link ImageLoader} or
+ * {@code spark.read.format("image")}) → {@code features} ({@code VectorUDT}, e.g. 1280 values for
+ * MobileNetV2), added to the input columns.
+ *
+ * <p><b>Model.</b> {@code modelLocation} is a local path, any Hadoop URI ({@code s3a://}, {@code hdfs://})
+ * or {@code classpath:...}. It is read and validated on the driver (input name, layout and size, the
+ * feature tensor, its size), its bytes are broadcast once, and each executor JVM opens one model for all
+ * its task threads ({@link ModelCache}, keyed by the model's sha256 and load options). A JSON sidecar
+ * {@code <model>.p9.json} ({@link ModelSpec}) next to the model supplies its preprocessing and feature
+ * tensor. Precedence: a param set explicitly, then the sidecar, then the param's default.
+ *
+ * <p><b>Preprocessing</b> ({@code preprocessing}, {@code inputSize}, {@code channelOrder}, {@code layout},
+ * {@code resizeMode}, {@code cropFraction}, {@code interpolation}, {@code mean}/{@code std} for
+ * {@code custom}) is resolved against the model and saved with the stage.
+ *
+ * <p><b>Execution.</b> Partitions are processed in batches of {@code batchSize}, decoded pixels going
+ * straight into one reusable direct buffer. {@code intraOpThreads} = 0 (default) gives each inference
+ * {@code executorCores / concurrentTasks} threads so tasks do not oversubscribe the cores.
+ * {@code handleInvalid} decides what happens to rows with a null or unusable image: {@code error} (default)
+ * fails naming the origin, {@code skip} drops, {@code keep} outputs null features; {@link #metrics()} counts
+ * each. Works on streaming DataFrames.
+ *
+ * <p><b>Persistence.</b> Saving copies the model bytes and the resolved preprocessing into the stage
+ * folder, so a saved pipeline runs on another machine without the original model path.
+ */
+public final class CnnFeaturizer extends Transformer implements MLWritable {
+  private static final long serialVersionUID = 1L;
+  static final String MODEL_DIR = "model";
+
+  private final String uid;
+  private final Param<String> inputCol;
+  private final Param<String> outputCol;
+  private final Param<String> modelLocation;
+  private final Param<String> backend;
+  private final Param<String> featureTensor;
+  private final Param<String> preprocessing;
+  private final IntParam inputSize;
+  private final Param<String> channelOrder;
+  private final Param<String> layout;
+  private final Param<String> resizeMode;
+  private final DoubleParam cropFraction;
+  private final Param<String> interpolation;
+  private final DoubleArrayParam mean;
+  private final DoubleArrayParam std;
+  private final IntParam batchSize;
+  private final IntParam intraOpThreads;
+  private final Param<String> handleInvalid;
+  private transient ImageLoadMetrics metrics;
+  private transient Resolved resolved;
+
+  public CnnFeaturizer() {
+    this(Identifiable.randomUID("cnnFeaturizer"));
+  }
+
+  public CnnFeaturizer(String uid) {
+    this.uid = uid;
+    inputCol = new Param<>(this, "inputCol", "input image column (Spark image struct)");
+    outputCol = new Param<>(this, "outputCol", "output feature vector column");
+    modelLocation = new Param<>(this, "modelLocation",
+        "model file: local path, Hadoop URI (s3a://, hdfs://) or classpath:resource",
+        Validators.nonBlank());
+    backend = new Param<>(this, "backend", "model backend: auto (from the file), onnx or dl4j",
+        ParamValidators.inArray(new String[] {"auto", "onnx", "dl4j"}));
+    featureTensor = new Param<>(this, "featureTensor",
+        "tensor or layer whose value is the feature vector, or auto (the input of the final classifier)",
+        Validators.nonBlank());
+    preprocessing = new Param<>(this, "preprocessing",
+        "normalization preset: imagenet, mobilenet ([-1,1]), caffe, unit ([0,1]), raw ([0,255]) or custom"
+            + " (mean/std on [0,1])",
+        ParamValidators.inArray(new String[] {"imagenet", "mobilenet", "caffe", "unit", "raw", "custom"}));
+    inputSize = new IntParam(this, "inputSize",
+        "model input height and width in pixels; 0 takes it from the model (>= 0)", ParamValidators.gtEq(0));
+    channelOrder = new Param<>(this, "channelOrder", "channel order the model expects: auto, RGB or BGR",
+        ParamValidators.inArray(new String[] {"auto", "RGB", "BGR"}));
+    layout = new Param<>(this, "layout", "tensor layout: auto (from the model input), NCHW or NHWC",
+        ParamValidators.inArray(new String[] {"auto", "NCHW", "NHWC"}));
+    resizeMode = new Param<>(this, "resizeMode",
+        "stretch to the input size, or center_crop (keep aspect, crop the centre)",
+        ParamValidators.inArray(new String[] {"stretch", "center_crop"}));
+    cropFraction = new DoubleParam(this, "cropFraction",
+        "for center_crop: fraction of the shorter side the crop covers (0, 1]",
+        ParamValidators.inRange(0.0, 1.0, false, true));
+    interpolation = new Param<>(this, "interpolation", "resampling filter: nearest, bilinear or bicubic",
+        ParamValidators.inArray(new String[] {"nearest", "bilinear", "bicubic"}));
+    mean = new DoubleArrayParam(this, "mean", "custom per-channel mean, RGB order, on [0,1]",
+        Validators.<double[]>of(a -> a.length == 3));
+    std = new DoubleArrayParam(this, "std", "custom per-channel std, RGB order, on [0,1] (> 0)",
+        Validators.<double[]>of(a -> a.length == 3 && a[0] > 0 && a[1] > 0 && a[2] > 0));
+    batchSize = new IntParam(this, "batchSize", "images per inference call (> 0)", ParamValidators.gt(0));
+    intraOpThreads = new IntParam(this, "intraOpThreads",
+        "threads per inference call; 0 = executor cores / concurrent tasks (>= 0)", ParamValidators.gtEq(0));
+    handleInvalid = new Param<>(this, "handleInvalid",
+        "rows with a null or unusable image: error (fail), skip (drop) or keep (null features)",
+        ParamValidators.inArray(new String[] {"error", "skip", "keep"}));
+    setDefault(inputCol, "image");
+    setDefault(outputCol, "features");
+    setDefault(backend, "auto");
+    setDefault(featureTensor, ModelOptions.AUTO);
+    setDefault(preprocessing, "imagenet");
+    setDefault(inputSize, 0);
+    setDefault(channelOrder, "auto");
+    setDefault(layout, "auto");
+    setDefault(resizeMode, "stretch");
+    setDefault(cropFraction, 0.875);
+    setDefault(interpolation, "bilinear");
+    setDefault(batchSize, 32);
+    setDefault(intraOpThreads, 0);
+    setDefault(handleInvalid, "error");
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  // ---- params (each: accessor, getter, setter) ----
+
+  public Param<String> inputCol() {
+    return inputCol;
+  }
+
+  public String getInputCol() {
+    return $(inputCol);
+  }
+
+  public CnnFeaturizer setInputCol(String v) {
+    set(inputCol, v);
+    return this;
+  }
+
+  public Param<String> outputCol() {
+    return outputCol;
+  }
+
+  public String getOutputCol() {
+    return $(outputCol);
+  }
+
+  public CnnFeaturizer setOutputCol(String v) {
+    set(outputCol, v);
+    return this;
+  }
+
+  public Param<String> modelLocation() {
+    return modelLocation;
+  }
+
+  public String getModelLocation() {
+    return $(modelLocation);
+  }
+
+  public CnnFeaturizer setModelLocation(String v) {
+    set(modelLocation, v);
+    resolved = null;
+    return this;
+  }
+
+  public Param<String> backend() {
+    return backend;
+  }
+
+  public String getBackend() {
+    return $(backend);
+  }
+
+  public CnnFeaturizer setBackend(String v) {
+    set(backend, v);
+    return this;
+  }
+
+  public Param<String> featureTensor() {
+    return featureTensor;
+  }
+
+  public String getFeatureTensor() {
+    return $(featureTensor);
+  }
+
+  public CnnFeaturizer setFeatureTensor(String v) {
+    set(featureTensor, v);
+    return this;
+  }
+
+  public Param<String> preprocessing() {
+    return preprocessing;
+  }
+
+  public String getPreprocessing() {
+    return $(preprocessing);
+  }
+
+  public CnnFeaturizer setPreprocessing(String v) {
+    set(preprocessing, v);
+    return this;
+  }
+
+  public IntParam inputSize() {
+    return inputSize;
+  }
+
+  public int getInputSize() {
+    return (Integer) $(inputSize);
+  }
+
+  public CnnFeaturizer setInputSize(int v) {
+    set(inputSize, v);
+    return this;
+  }
+
+  public Param<String> channelOrder() {
+    return channelOrder;
+  }
+
+  public String getChannelOrder() {
+    return $(channelOrder);
+  }
+
+  public CnnFeaturizer setChannelOrder(String v) {
+    set(channelOrder, v);
+    return this;
+  }
+
+  public Param<String> layout() {
+    return layout;
+  }
+
+  public String getLayout() {
+    return $(layout);
+  }
+
+  public CnnFeaturizer setLayout(String v) {
+    set(layout, v);
+    return this;
+  }
+
+  public Param<String> resizeMode() {
+    return resizeMode;
+  }
+
+  public String getResizeMode() {
+    return $(resizeMode);
+  }
+
+  public CnnFeaturizer setResizeMode(String v) {
+    set(resizeMode, v);
+    return this;
+  }
+
+  public DoubleParam cropFraction() {
+    return cropFraction;
+  }
+
+  public double getCropFraction() {
+    return (Double) $(cropFraction);
+  }
+
+  public CnnFeaturizer setCropFraction(double v) {
+    set(cropFraction, v);
+    return this;
+  }
+
+  public Param<String> interpolation() {
+    return interpolation;
+  }
+
+  public String getInterpolation() {
+    return $(interpolation);
+  }
+
+  public CnnFeaturizer setInterpolation(String v) {
+    set(interpolation, v);
+    return this;
+  }
+
+  public DoubleArrayParam mean() {
+    return mean;
+  }
+
+  public double[] getMean() {
+    return $(mean);
+  }
+
+  public CnnFeaturizer setMean(double[] v) {
+    set(mean, v);
+    return this;
+  }
+
+  public DoubleArrayParam std() {
+    return std;
+  }
+
+  public double[] getStd() {
+    return $(std);
+  }
+
+  public CnnFeaturizer setStd(double[] v) {
+    set(std, v);
+    return this;
+  }
+
+  public IntParam batchSize() {
+    return batchSize;
+  }
+
+  public int getBatchSize() {
+    return (Integer) $(batchSize);
+  }
+
+  public CnnFeaturizer setBatchSize(int v) {
+    set(batchSize, v);
+    return this;
+  }
+
+  public IntParam intraOpThreads() {
+    return intraOpThreads;
+  }
+
+  public int getIntraOpThreads() {
+    return (Integer) $(intraOpThreads);
+  }
+
+  public CnnFeaturizer setIntraOpThreads(int v) {
+    set(intraOpThreads, v);
+    return this;
+  }
+
+  public Param<String> handleInvalid() {
+    return handleInvalid;
+  }
+
+  public String getHandleInvalid() {
+    return $(handleInvalid);
+  }
+
+  public CnnFeaturizer setHandleInvalid(String v) {
+    set(handleInvalid, v);
+    return this;
+  }
+
+  /** Counters of the most recent {@link #transform} (null before the first one). */
+  public ImageLoadMetrics metrics() {
+    return metrics;
+  }
+
+  // ---- schema and transform ----
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    if (!isDefined(modelLocation)) {
+      throw new IllegalArgumentException(SchemaChecks.name(this) + ": modelLocation is not set");
+    }
+    SchemaChecks.require(this, schema, getInputCol(), ImageSchema.columnSchema());
+    SchemaChecks.requireAbsent(this, schema, getOutputCol());
+    return schema.add(getOutputCol(), SQLDataTypes.VectorType(), true);
+  }
+
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    transformSchema(dataset.schema());
+    SparkSession spark = dataset.sparkSession();
+    SparkContext sc = spark.sparkContext();
+    Resolved r = resolve(sc);
+
+    CountsAccumulator acc = new CountsAccumulator();
+    sc.register(acc, SchemaChecks.name(this) + " counts");
+    metrics = new ImageLoadMetrics(acc);
+
+    StructType out = dataset.schema().add(
+        new AttributeGroup(getOutputCol(), r.info().featureDim()).toStructField());
+    FeaturizePartition fn = new FeaturizePartition(r.broadcast(), r.key(), r.spec(), getBatchSize(),
+        dataset.schema().fieldIndex(getInputCol()), getHandleInvalid(), acc);
+    return dataset.toDF().mapPartitions(fn, Encoders.row(out));
+  }
+
+  /** The model and preprocessing this stage runs, resolved and validated on the driver. */
+  public ModelInfo modelInfo(SparkSession spark) {
+    return resolve(spark.sparkContext()).info();
+  }
+
+  /** The preprocessing this stage applies, resolved against the model. */
+  public PreprocessSpec preprocessSpec(SparkSession spark) {
+    return resolve(spark.sparkContext()).spec();
+  }
+
+  private record Resolved(String location, ModelBytes bytes, ModelKey key, ModelInfo info,
+      PreprocessSpec spec, Broadcast<ModelBytes> broadcast, String fingerprint) {}
+
+  private synchronized Resolved resolve(SparkContext sc) {
+    Configuration conf = sc.hadoopConfiguration();
+    String location = getModelLocation();
+    ModelBytes mb = ModelBytes.of(HadoopFiles.fileName(location), HadoopFiles.read(location, conf));
+    byte[] sidecarBytes = HadoopFiles.readIfExists(location + ModelSpec.SIDECAR_SUFFIX, conf);
+    ModelSpec sidecar = sidecarBytes == null ? null
+        : ModelSpec.fromJson(new String(sidecarBytes, StandardCharsets.UTF_8));
+
+    String be = isSet(backend) || sidecar == null ? getBackend() : sidecar.backend();
+    String tensor = isSet(featureTensor) || sidecar == null ? getFeatureTensor() : sidecar.featureTensor();
+    int threads = getIntraOpThreads() > 0 ? getIntraOpThreads() : defaultThreads(sc.getConf());
+    ModelKey key = new ModelKey(mb.sha256(), new ModelOptions(be, tensor, threads, false));
+    String fingerprint = key + "|" + extractParamMap();
+    if (resolved != null && resolved.fingerprint().equals(fingerprint)) {
+      return resolved;
+    }
+    FeatureModel model = ModelCache.shared().acquire(key, () -> mb);
+    ModelInfo info = model.info();
+    PreprocessSpec spec = resolveSpec(sidecar, info);
+    Broadcast<ModelBytes> bc = new JavaSparkContext(sc).broadcast(mb);
+    resolved = new Resolved(location, mb, key, info, spec, bc, fingerprint);
+    return resolved;
+  }
+
+  /** Threads per inference from the executor's cores and concurrent tasks ({@link ThreadBudget}). */
+  static int defaultThreads(SparkConf conf) {
+    int taskCpus = conf.getInt("spark.task.cpus", 1);
+    int cores;
+    if (conf.contains("spark.executor.cores")) {
+      cores = conf.getInt("spark.executor.cores", 1);
+    } else {
+      String master = conf.get("spark.master", "local[*]");
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+|\\*)").matcher(master);
+      if (m.lookingAt() || master.startsWith("local")) {
+        cores = m.lookingAt() && !"*".equals(m.group(1)) ? Integer.parseInt(m.group(1))
+            : master.equals("local") ? 1 : Runtime.getRuntime().availableProcessors();
+      } else {
+        cores = Runtime.getRuntime().availableProcessors();
+      }
+    }
+    return ThreadBudget.intraOpThreads(Math.max(1, cores), Math.max(1, Math.min(taskCpus, cores)));
+  }
+
+  private PreprocessSpec resolveSpec(ModelSpec sidecar, ModelInfo info) {
+    int modelH = (int) info.inputHeight();
+    int modelW = (int) info.inputWidth();
+    PreprocessSpec spec = sidecar != null && !isSet(preprocessing) ? sidecar.preprocess()
+        : preset(getPreprocessing(), modelH > 0 ? modelH : 224);
+    if ("custom".equals(getPreprocessing()) && (isSet(preprocessing) || sidecar == null)) {
+      if (!isDefined(mean) || !isDefined(std)) {
+        throw new IllegalArgumentException(SchemaChecks.name(this)
+            + ": preprocessing=custom needs mean and std");
+      }
+      spec = spec.withNormalization(Normalization.custom(1f / 255f, toFloats(getMean()), toFloats(getStd())));
+    }
+    if (isSet(inputSize) && getInputSize() > 0) {
+      spec = spec.withSize(getInputSize(), getInputSize());
+    }
+    if (isSet(channelOrder) && !"auto".equals(getChannelOrder())) {
+      spec = spec.withChannelOrder(ChannelOrder.valueOf(getChannelOrder()));
+    }
+    if (isSet(resizeMode) || isSet(cropFraction)) {
+      spec = spec.withResize("center_crop".equals(getResizeMode()) ? ResizeMode.CENTER_CROP
+          : ResizeMode.STRETCH, (float) getCropFraction());
+    }
+    if (isSet(interpolation)) {
+      spec = spec.withInterpolation(Interpolation.valueOf(getInterpolation().toUpperCase(Locale.ROOT)));
+    }
+    boolean layoutSet = isSet(layout) && !"auto".equals(getLayout());
+    if (layoutSet) {
+      TensorLayout want = TensorLayout.valueOf(getLayout());
+      if (want != info.layout()) {
+        throw new IllegalArgumentException(SchemaChecks.name(this) + ": layout " + want
+            + " does not match the model input " + java.util.Arrays.toString(info.inputShape()) + " ("
+            + info.layout() + ")");
+      }
+    }
+    spec = spec.withLayout(info.layout());
+    if (spec.height() != modelH || spec.width() != modelW) {
+      if (isSet(inputSize) && getInputSize() > 0) {
+        throw new IllegalArgumentException(SchemaChecks.name(this) + ": inputSize " + getInputSize()
+            + " does not match the model input " + java.util.Arrays.toString(info.inputShape()));
+      }
+      spec = spec.withSize(modelH, modelW);
+    }
+    return spec;
+  }
+
+  private static PreprocessSpec preset(String name, int size) {
+    return PreprocessSpec.preset("custom".equals(name) ? "unit" : name, size);
+  }
+
+  private static float[] toFloats(double[] a) {
+    float[] f = new float[a.length];
+    for (int i = 0; i < a.length; i++) {
+      f[i] = (float) a[i];
+    }
+    return f;
+  }
+
+  @Override
+  public CnnFeaturizer copy(ParamMap extra) {
+    CnnFeaturizer c = defaultCopy(extra);
+    return c;
+  }
+
+  // ---- persistence ----
+
+  @Override
+  public MLWriter write() {
+    return new P9Writer(this, path -> {
+      SparkContext sc = SparkSession.active().sparkContext();
+      Resolved r = resolve(sc);
+      Configuration conf = sc.hadoopConfiguration();
+      String dir = new Path(path, MODEL_DIR).toString();
+      HadoopFiles.write(dir + "/" + r.bytes().name(), r.bytes().bytes(), conf);
+      ModelSpec spec = new ModelSpec(ModelSpec.VERSION, r.key().options().backend(),
+          r.key().options().featureTensor(), r.spec(), "saved by p9 CnnFeaturizer " + uid);
+      HadoopFiles.write(dir + "/" + r.bytes().name() + ModelSpec.SIDECAR_SUFFIX,
+          spec.toJson().getBytes(StandardCharsets.UTF_8), conf);
+      return Map.of("modelFile", r.bytes().name(), "modelSha256", r.bytes().sha256(),
+          "originalModelLocation", r.location());
+    });
+  }
+
+  public static MLReader<CnnFeaturizer> read() {
+    return new P9Reader<>(CnnFeaturizer.class, CnnFeaturizer::new, (stage, path, meta, reader) -> {
+      String file = meta.p9().path("modelFile").asText();
+      String location = HadoopFiles.qualify(new Path(new Path(path, MODEL_DIR), file).toString(),
+          reader.sparkSession().sparkContext().hadoopConfiguration());
+      byte[] bytes = HadoopFiles.read(location, reader.sparkSession().sparkContext().hadoopConfiguration());
+      String sha = ModelBytes.sha256(bytes);
+      if (!sha.equals(meta.p9().path("modelSha256").asText())) {
+        throw new IllegalStateException("model copy " + location + " has sha256 " + sha + " but the stage "
+            + "was saved with " + meta.p9().path("modelSha256").asText());
+      }
+      return stage.setModelLocation(location);
+    });
+  }
+
+  public static CnnFeaturizer load(String path) {
+    return read().load(path);
+  }
+}

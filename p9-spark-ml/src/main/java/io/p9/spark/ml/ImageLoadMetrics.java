@@ -1,0 +1,58 @@
+package io.p9.spark.ml;
+
+import io.p9.spark.ml.internal.CountsAccumulator;
+import java.io.Serializable;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Counters of one {@link ImageLoader} or {@link CnnFeaturizer} transform, filled as Spark runs the job:
+ * rows that succeeded, rows dropped ({@code handleInvalid=skip}), rows kept with an error
+ * ({@code keep}), and failures by reason. Backed by a Spark accumulator, so values are complete once an
+ * action over the transformed DataFrame has finished; a recomputed or retried partition counts again.
+ */
+public final class ImageLoadMetrics implements Serializable {
+  private static final long serialVersionUID = 1L;
+  static final String OK = "ok";
+  static final String SKIPPED = "skipped";
+  static final String KEPT = "kept";
+  static final String REASON = "reason:";
+
+  private final CountsAccumulator acc;
+
+  ImageLoadMetrics(CountsAccumulator acc) {
+    this.acc = acc;
+  }
+
+  /** Rows that produced a value (an image, a feature vector). */
+  public long succeeded() {
+    return acc.value().getOrDefault(OK, 0L);
+  }
+
+  /** Rows dropped under {@code handleInvalid=skip}. */
+  public long skipped() {
+    return acc.value().getOrDefault(SKIPPED, 0L);
+  }
+
+  /** Rows kept with a null value and a reason under {@code handleInvalid=keep}. */
+  public long kept() {
+    return acc.value().getOrDefault(KEPT, 0L);
+  }
+
+  /** Failures (skipped or kept) by reason, e.g. {@code TRUNCATED -> 3}. */
+  public Map<String, Long> failuresByReason() {
+    Map<String, Long> m = new TreeMap<>();
+    acc.value().forEach((k, v) -> {
+      if (k.startsWith(REASON)) {
+        m.put(k.substring(REASON.length()), v);
+      }
+    });
+    return m;
+  }
+
+  @Override
+  public String toString() {
+    return "succeeded=" + succeeded() + " skipped=" + skipped() + " kept=" + kept() + " failures="
+        + failuresByReason();
+  }
+}

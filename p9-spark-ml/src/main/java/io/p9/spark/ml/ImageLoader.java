@@ -1,0 +1,439 @@
+package io.p9.spark.ml;
+
+import io.p9.core.image.DecodeOptions;
+import io.p9.core.image.ImageDecodeException;
+import io.p9.core.image.ImageDecoder;
+import io.p9.core.image.PixelImage;
+import io.p9.spark.ml.internal.CountsAccumulator;
+import io.p9.spark.ml.internal.P9Reader;
+import io.p9.spark.ml.internal.P9Writer;
+import io.p9.spark.ml.internal.SchemaChecks;
+import io.p9.spark.ml.internal.Validators;
+import java.io.Serializable;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.image.ImageSchema;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Decodes image files into Spark's image struct and labels them from their path.
+ *
+ * <p>Input: the columns of {@code spark.read.format("binaryFile")}: {@code path} (string) and
+ * {@code content} (binary). Output, added to the input columns:
+ *
+ * <ul>
+ *   <li>{@code image}: {@link ImageSchema#columnSchema()} (origin, height, width, nChannels, mode, data), the
+ *       same fields and BGR byte order as {@code spark.read.format("image")}; always 3 channels (gray
+ *       expanded, alpha composited on {@code background}, EXIF orientation applied);
+ *   <li>{@code label}: the parent folder of the file (Fruits-360: the variety), or the first group of
+ *       {@code labelPattern} found in the path; null if the pattern does not match;
+ *   <li>{@code error}: null, or {@code REASON: message} for a file that could not be decoded.
+ * </ul>
+ *
+ * <p>{@code handleInvalid}: {@code error} (default) fails the job naming the file and the reason;
+ * {@code skip} drops the row and counts it; {@code keep} keeps it with a null image and the reason. Every
+ * outcome is counted in {@link #metrics()}. Files larger than {@code maxPixels} (read from the header before
+ * any pixel is decoded) fail with {@code TOO_LARGE}.
+ *
+ * <p>Row-wise: works on streaming DataFrames. Stateless: saving writes params only.
+ */
+public final class ImageLoader extends Transformer implements MLWritable {
+  private static final long serialVersionUID = 1L;
+
+  private final String uid;
+  private final Param<String> inputCol;
+  private final Param<String> pathCol;
+  private final Param<String> outputCol;
+  private final Param<String> labelCol;
+  private final Param<String> labelPattern;
+  private final Param<String> errorCol;
+  private final Param<String> handleInvalid;
+  private final LongParam maxPixels;
+  private final Param<String> background;
+  private final BooleanParam exifOrientation;
+  private transient ImageLoadMetrics metrics;
+
+  public ImageLoader() {
+    this(Identifiable.randomUID("imageLoader"));
+  }
+
+  public ImageLoader(String uid) {
+    this.uid = uid;
+    inputCol = new Param<>(this, "inputCol", "binary column with the encoded file");
+    pathCol = new Param<>(this, "pathCol", "string column with the file path (origin and label)");
+    outputCol = new Param<>(this, "outputCol", "output image column (Spark image struct)");
+    labelCol = new Param<>(this, "labelCol", "output label column; empty for none");
+    labelPattern = new Param<>(this, "labelPattern",
+        "regex whose first group (or whole match) in the path is the label; empty: the parent folder name",
+        Validators.of(ImageLoader::validRegex));
+    errorCol = new Param<>(this, "errorCol", "output column with the failure reason (null when decoded)");
+    handleInvalid = new Param<>(this, "handleInvalid",
+        "what to do with files that cannot be decoded: error (fail), skip (drop) or keep (null image)",
+        ParamValidators.inArray(new String[] {"error", "skip", "keep"}));
+    maxPixels = new LongParam(this, "maxPixels",
+        "largest width*height decoded, checked from the header first (> 0)", ParamValidators.gt(0));
+    background = new Param<>(this, "background",
+        "RGB colour transparent pixels are composited onto, as #RRGGBB",
+        Validators.of(ImageLoader::validColour));
+    exifOrientation = new BooleanParam(this, "exifOrientation", "apply the EXIF orientation tag");
+    setDefault(inputCol, "content");
+    setDefault(pathCol, "path");
+    setDefault(outputCol, "image");
+    setDefault(labelCol, "label");
+    setDefault(labelPattern, "");
+    setDefault(errorCol, "error");
+    setDefault(handleInvalid, "error");
+    setDefault(maxPixels, DecodeOptions.DEFAULT_MAX_PIXELS);
+    setDefault(background, "#FFFFFF");
+    setDefault(exifOrientation, true);
+  }
+
+  private static boolean validRegex(String s) {
+    try {
+      Pattern.compile(s);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static boolean validColour(String s) {
+    return s.matches("#[0-9a-fA-F]{6}");
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  public Param<String> inputCol() {
+    return inputCol;
+  }
+
+  public Param<String> pathCol() {
+    return pathCol;
+  }
+
+  public Param<String> outputCol() {
+    return outputCol;
+  }
+
+  public Param<String> labelCol() {
+    return labelCol;
+  }
+
+  public Param<String> labelPattern() {
+    return labelPattern;
+  }
+
+  public Param<String> errorCol() {
+    return errorCol;
+  }
+
+  public Param<String> handleInvalid() {
+    return handleInvalid;
+  }
+
+  public LongParam maxPixels() {
+    return maxPixels;
+  }
+
+  public Param<String> background() {
+    return background;
+  }
+
+  public BooleanParam exifOrientation() {
+    return exifOrientation;
+  }
+
+  public String getInputCol() {
+    return $(inputCol);
+  }
+
+  public ImageLoader setInputCol(String v) {
+    set(inputCol, v);
+    return this;
+  }
+
+  public String getPathCol() {
+    return $(pathCol);
+  }
+
+  public ImageLoader setPathCol(String v) {
+    set(pathCol, v);
+    return this;
+  }
+
+  public String getOutputCol() {
+    return $(outputCol);
+  }
+
+  public ImageLoader setOutputCol(String v) {
+    set(outputCol, v);
+    return this;
+  }
+
+  public String getLabelCol() {
+    return $(labelCol);
+  }
+
+  public ImageLoader setLabelCol(String v) {
+    set(labelCol, v);
+    return this;
+  }
+
+  public String getLabelPattern() {
+    return $(labelPattern);
+  }
+
+  public ImageLoader setLabelPattern(String v) {
+    set(labelPattern, v);
+    return this;
+  }
+
+  public String getErrorCol() {
+    return $(errorCol);
+  }
+
+  public ImageLoader setErrorCol(String v) {
+    set(errorCol, v);
+    return this;
+  }
+
+  public String getHandleInvalid() {
+    return $(handleInvalid);
+  }
+
+  public ImageLoader setHandleInvalid(String v) {
+    set(handleInvalid, v);
+    return this;
+  }
+
+  public long getMaxPixels() {
+    return (Long) $(maxPixels);
+  }
+
+  public ImageLoader setMaxPixels(long v) {
+    set(maxPixels, v);
+    return this;
+  }
+
+  public String getBackground() {
+    return $(background);
+  }
+
+  public ImageLoader setBackground(String v) {
+    set(background, v);
+    return this;
+  }
+
+  public boolean getExifOrientation() {
+    return (Boolean) $(exifOrientation);
+  }
+
+  public ImageLoader setExifOrientation(boolean v) {
+    set(exifOrientation, v);
+    return this;
+  }
+
+  /** Counters of the most recent {@link #transform} (null before the first one). */
+  public ImageLoadMetrics metrics() {
+    return metrics;
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    SchemaChecks.require(this, schema, getInputCol(), DataTypes.BinaryType);
+    SchemaChecks.require(this, schema, getPathCol(), DataTypes.StringType);
+    StructType out = schema;
+    for (String c : outputColumns()) {
+      SchemaChecks.requireAbsent(this, schema, c);
+    }
+    out = out.add(new StructField(getOutputCol(), ImageSchema.columnSchema(), true,
+        org.apache.spark.sql.types.Metadata.empty()));
+    if (!getLabelCol().isEmpty()) {
+      out = out.add(getLabelCol(), DataTypes.StringType, true);
+    }
+    return out.add(getErrorCol(), DataTypes.StringType, true);
+  }
+
+  private java.util.List<String> outputColumns() {
+    java.util.List<String> cols = new java.util.ArrayList<>(java.util.List.of(getOutputCol(), getErrorCol()));
+    if (!getLabelCol().isEmpty()) {
+      cols.add(getLabelCol());
+    }
+    if (cols.stream().distinct().count() != cols.size()) {
+      throw new IllegalArgumentException(SchemaChecks.name(this) + ": output columns must differ, were "
+          + cols);
+    }
+    return cols;
+  }
+
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    transformSchema(dataset.schema());
+    CountsAccumulator acc = new CountsAccumulator();
+    dataset.sparkSession().sparkContext().register(acc, SchemaChecks.name(this) + " counts");
+    metrics = new ImageLoadMetrics(acc);
+
+    DecodeOptions options = DecodeOptions.defaults().withMaxPixels(getMaxPixels())
+        .withBackground(Integer.parseInt(getBackground().substring(1), 16))
+        .withExifOrientation(getExifOrientation());
+    StructType decodedType = new StructType()
+        .add("image", ImageSchema.columnSchema(), true)
+        .add("error", DataTypes.StringType, true);
+    UserDefinedFunction decode = functions.udf(
+        new DecodeFunction(options, getHandleInvalid(), acc), decodedType).asNondeterministic();
+    String tmp = "__p9_decoded_" + uid;
+    Dataset<Row> df = dataset.toDF().withColumn(tmp,
+        decode.apply(functions.col(getPathCol()), functions.col(getInputCol())));
+    if ("skip".equals(getHandleInvalid())) {
+      df = df.filter(functions.col(tmp + ".error").isNull());
+    }
+    df = df.withColumn(getOutputCol(), functions.col(tmp + ".image"));
+    if (!getLabelCol().isEmpty()) {
+      UserDefinedFunction label = functions.udf(new LabelFunction(getLabelPattern()), DataTypes.StringType);
+      df = df.withColumn(getLabelCol(), label.apply(functions.col(getPathCol())));
+    }
+    return df.withColumn(getErrorCol(), functions.col(tmp + ".error")).drop(tmp);
+  }
+
+  @Override
+  public ImageLoader copy(ParamMap extra) {
+    return defaultCopy(extra);
+  }
+
+  @Override
+  public MLWriter write() {
+    return new P9Writer(this);
+  }
+
+  public static MLReader<ImageLoader> read() {
+    return new P9Reader<>(ImageLoader.class, ImageLoader::new);
+  }
+
+  public static ImageLoader load(String path) {
+    return read().load(path);
+  }
+
+  /** Decodes one file on the executors; one {@link ImageDecoder} per thread. */
+  static final class DecodeFunction implements UDF2<String, byte[], Row>, Serializable {
+    private static final long serialVersionUID = 1L;
+    private final DecodeOptions options;
+    private final String handleInvalid;
+    private final CountsAccumulator acc;
+    private transient ThreadLocal<ImageDecoder> decoders;
+
+    DecodeFunction(DecodeOptions options, String handleInvalid, CountsAccumulator acc) {
+      this.options = options;
+      this.handleInvalid = handleInvalid;
+      this.acc = acc;
+    }
+
+    private ImageDecoder decoder() {
+      ThreadLocal<ImageDecoder> d = decoders;
+      if (d == null) {
+        synchronized (this) {
+          if (decoders == null) {
+            decoders = ThreadLocal.withInitial(() -> new ImageDecoder(options));
+          }
+          d = decoders;
+        }
+      }
+      return d.get();
+    }
+
+    @Override
+    public Row call(String path, byte[] content) {
+      String reason;
+      String message;
+      if (content == null) {
+        reason = "EMPTY";
+        message = "no content";
+      } else {
+        try {
+          PixelImage img = decoder().decode(content);
+          acc.add(ImageLoadMetrics.OK);
+          return RowFactory.create(RowFactory.create(path, img.height(), img.width(), img.channels(),
+              img.openCvMode(), img.data()), null);
+        } catch (ImageDecodeException e) {
+          reason = e.reason().name();
+          message = e.getMessage();
+        }
+      }
+      if ("error".equals(handleInvalid)) {
+        throw new ImageLoadException("cannot decode " + path + ": " + reason + ": " + message);
+      }
+      acc.add(ImageLoadMetrics.REASON + reason);
+      acc.add("skip".equals(handleInvalid) ? ImageLoadMetrics.SKIPPED : ImageLoadMetrics.KEPT);
+      return RowFactory.create(null, reason + ": " + message);
+    }
+  }
+
+  /** The label of a path: the first group of a regex, or the parent folder. */
+  static final class LabelFunction implements UDF1<String, String>, Serializable {
+    private static final long serialVersionUID = 1L;
+    private final String pattern;
+    private transient Pattern compiled;
+
+    LabelFunction(String pattern) {
+      this.pattern = pattern;
+    }
+
+    @Override
+    public String call(String path) {
+      if (path == null) {
+        return null;
+      }
+      String p = path.contains("%") ? URLDecoder.decode(path.replace("+", "%2B"), StandardCharsets.UTF_8)
+          : path;
+      if (pattern.isEmpty()) {
+        int end = p.lastIndexOf('/');
+        if (end <= 0) {
+          return null;
+        }
+        int start = p.lastIndexOf('/', end - 1);
+        String parent = p.substring(start + 1, end);
+        return parent.isEmpty() || parent.endsWith(":") ? null : parent;
+      }
+      if (compiled == null) {
+        compiled = Pattern.compile(pattern);
+      }
+      Matcher m = compiled.matcher(p);
+      if (!m.find()) {
+        return null;
+      }
+      return m.groupCount() >= 1 ? m.group(1) : m.group();
+    }
+  }
+
+  /** A file that could not be decoded under {@code handleInvalid=error}. */
+  public static final class ImageLoadException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ImageLoadException(String message) {
+      super(message);
+    }
+  }
+}

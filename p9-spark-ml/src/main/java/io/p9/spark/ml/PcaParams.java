@@ -1,0 +1,58 @@
+package io.p9.spark.ml;
+
+import io.p9.spark.ml.internal.SchemaChecks;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.param.Params;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Params shared by {@link PcaReducer} and {@link PcaReducerModel}, declared once. A holder rather than a
+ * base class because the two extend different Spark classes.
+ */
+final class PcaParams {
+  final Param<String> inputCol;
+  final Param<String> outputCol;
+  final IntParam k;
+  final DoubleParam minExplainedVariance;
+  final BooleanParam center;
+
+  PcaParams(Params owner) {
+    inputCol = new Param<>(owner, "inputCol", "input vector column");
+    outputCol = new Param<>(owner, "outputCol", "output vector column of principal component scores");
+    k = new IntParam(owner, "k", "the number of principal components (> 0); set k or minExplainedVariance",
+        ParamValidators.gt(0));
+    minExplainedVariance = new DoubleParam(owner, "minExplainedVariance",
+        "keep the smallest number of components whose cumulative explained variance reaches this (0, 1];"
+            + " set k or minExplainedVariance",
+        ParamValidators.inRange(0.0, 1.0, false, true));
+    center = new BooleanParam(owner, "center", "subtract the mean before projecting");
+  }
+
+  void setDefaults(Params owner) {
+    owner.setDefault(inputCol, "features");
+    owner.setDefault(outputCol, "pcaFeatures");
+    owner.setDefault(center, true);
+  }
+
+  StructType validateAndTransform(Params owner, StructType schema, boolean fitting) {
+    Identifiable id = (Identifiable) owner;
+    if (fitting) {
+      boolean hasK = owner.isSet(k);
+      boolean hasVar = owner.isSet(minExplainedVariance);
+      if (hasK == hasVar) {
+        throw new IllegalArgumentException(SchemaChecks.name(id) + ": set exactly one of k and "
+            + "minExplainedVariance (k " + (hasK ? "is" : "is not") + " set, minExplainedVariance "
+            + (hasVar ? "is" : "is not") + " set)");
+      }
+    }
+    SchemaChecks.require(id, schema, owner.$(inputCol), SQLDataTypes.VectorType());
+    SchemaChecks.requireAbsent(id, schema, owner.$(outputCol));
+    return schema.add(owner.$(outputCol), SQLDataTypes.VectorType(), true);
+  }
+}

@@ -1,0 +1,200 @@
+package io.p9.spark.ml;
+
+import io.p9.core.linalg.CovarianceAccumulator;
+import io.p9.core.linalg.Pca;
+import io.p9.core.linalg.PcaResult;
+import io.p9.spark.ml.internal.P9Reader;
+import io.p9.spark.ml.internal.P9Writer;
+import io.p9.spark.ml.internal.SchemaChecks;
+import java.util.Collections;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Principal component analysis as an Estimator: fits on a vector column and produces a
+ * {@link PcaReducerModel} whose transform is <b>mean-centred</b> (Spark's own {@code PCA} is not).
+ *
+ * <p>Choose the number of components with {@code k}, or with {@code minExplainedVariance} (e.g. 0.95): the
+ * smallest k whose cumulative explained variance reaches it, from the same single fit. The fit is one pass
+ * over the data: each partition accumulates its mean and centred covariance in blocks, partitions are
+ * merged by tree aggregation, and the d x d covariance is eigen-decomposed on the driver (d = 1280 for
+ * MobileNetV2 features). Rows with a null vector are ignored. Explained and cumulative variance are
+ * exposed on the model and saved with it.
+ */
+public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWritable {
+  private static final long serialVersionUID = 1L;
+
+  private final String uid;
+  private final PcaParams p;
+
+  public PcaReducer() {
+    this(Identifiable.randomUID("pcaReducer"));
+  }
+
+  public PcaReducer(String uid) {
+    this.uid = uid;
+    this.p = new PcaParams(this);
+    p.setDefaults(this);
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  public Param<String> inputCol() {
+    return p.inputCol;
+  }
+
+  public String getInputCol() {
+    return $(p.inputCol);
+  }
+
+  public PcaReducer setInputCol(String v) {
+    set(p.inputCol, v);
+    return this;
+  }
+
+  public Param<String> outputCol() {
+    return p.outputCol;
+  }
+
+  public String getOutputCol() {
+    return $(p.outputCol);
+  }
+
+  public PcaReducer setOutputCol(String v) {
+    set(p.outputCol, v);
+    return this;
+  }
+
+  public IntParam k() {
+    return p.k;
+  }
+
+  public int getK() {
+    return (Integer) $(p.k);
+  }
+
+  /** Fixes the number of components (clears {@code minExplainedVariance}). */
+  public PcaReducer setK(int v) {
+    set(p.k, v);
+    clear(p.minExplainedVariance);
+    return this;
+  }
+
+  public DoubleParam minExplainedVariance() {
+    return p.minExplainedVariance;
+  }
+
+  public double getMinExplainedVariance() {
+    return (Double) $(p.minExplainedVariance);
+  }
+
+  /** Chooses k by explained variance (clears {@code k}). */
+  public PcaReducer setMinExplainedVariance(double v) {
+    set(p.minExplainedVariance, v);
+    clear(p.k);
+    return this;
+  }
+
+  public BooleanParam center() {
+    return p.center;
+  }
+
+  public boolean getCenter() {
+    return (Boolean) $(p.center);
+  }
+
+  public PcaReducer setCenter(boolean v) {
+    set(p.center, v);
+    return this;
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    return p.validateAndTransform(this, schema, true);
+  }
+
+  @Override
+  public PcaReducerModel fit(Dataset<?> dataset) {
+    transformSchema(dataset.schema());
+    JavaRDD<Vector> vectors = dataset.select(getInputCol()).toJavaRDD()
+        .filter(r -> !r.isNullAt(0)).map(r -> (Vector) r.get(0));
+    JavaRDD<CovarianceAccumulator> partials = vectors.mapPartitions(it -> {
+      CovarianceAccumulator acc = null;
+      while (it.hasNext()) {
+        double[] x = it.next().toArray();
+        if (acc == null) {
+          acc = new CovarianceAccumulator(x.length);
+        }
+        acc.add(x);
+      }
+      return acc == null ? Collections.emptyIterator() : List.of(acc).iterator();
+    });
+    if (partials.isEmpty()) {
+      throw new IllegalArgumentException(SchemaChecks.name(this) + ": no non-null rows in column '"
+          + getInputCol() + "' to fit on");
+    }
+    String where = SchemaChecks.name(this) + ", column '" + getInputCol() + "'";
+    CovarianceAccumulator total = partials.treeReduce((a, b) -> {
+      if (a.dim() != b.dim()) {
+        throw new IllegalArgumentException(where + ": vectors of different sizes " + a.dim() + " and "
+            + b.dim());
+      }
+      return a.merge(b);
+    }, 2);
+    if (total.count() < 2) {
+      throw new IllegalArgumentException(SchemaChecks.name(this) + ": PCA needs at least 2 rows, got "
+          + total.count());
+    }
+    PcaResult result = Pca.fit(total);
+    int k;
+    if (isSet(p.k)) {
+      k = getK();
+      if (k > result.dim()) {
+        throw new IllegalArgumentException(SchemaChecks.name(this) + ": k = " + k
+            + " is larger than the input dimension " + result.dim());
+      }
+    } else {
+      k = result.kForVariance(getMinExplainedVariance());
+    }
+    PcaReducerModel model = new PcaReducerModel(uid, result, k, total.count());
+    copyValues(model, extractParamMap());
+    model.set(model.k(), k);
+    model.setParent(this);
+    return model;
+  }
+
+  @Override
+  public PcaReducer copy(ParamMap extra) {
+    return defaultCopy(extra);
+  }
+
+  @Override
+  public MLWriter write() {
+    return new P9Writer(this);
+  }
+
+  public static MLReader<PcaReducer> read() {
+    return new P9Reader<>(PcaReducer.class, PcaReducer::new);
+  }
+
+  public static PcaReducer load(String path) {
+    return read().load(path);
+  }
+}

@@ -1,0 +1,246 @@
+package io.p9.spark.ml;
+
+import io.p9.core.linalg.Pca;
+import io.p9.core.linalg.PcaResult;
+import io.p9.spark.ml.internal.P9Reader;
+import io.p9.spark.ml.internal.P9Writer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.Model;
+import org.apache.spark.ml.attribute.AttributeGroup;
+import org.apache.spark.ml.linalg.DenseMatrix;
+import org.apache.spark.ml.linalg.DenseVector;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * A fitted {@link PcaReducer}: projects {@code inputCol} onto the first {@code k} principal components,
+ * after subtracting the training mean ({@code center}, default true). Row-wise, so it also transforms
+ * streaming DataFrames. Saves {@code metadata/} and a one-row Parquet {@code data/} (mean, components,
+ * all eigenvalues, row count).
+ */
+public final class PcaReducerModel extends Model<PcaReducerModel> implements MLWritable {
+  private static final long serialVersionUID = 1L;
+
+  private final String uid;
+  private final PcaParams p;
+  private final double[] mean;
+  private final double[] eigenvalues;
+  private final double[] components;
+  private final long numRows;
+
+  PcaReducerModel(String uid, PcaResult result, int k, long numRows) {
+    this(uid, result.mean(), result.eigenvalues(), result.components(k), numRows);
+    set(p.k, k);
+  }
+
+  private PcaReducerModel(String uid, double[] mean, double[] eigenvalues, double[] components,
+      long numRows) {
+    this.uid = uid;
+    this.p = new PcaParams(this);
+    p.setDefaults(this);
+    this.mean = mean;
+    this.eigenvalues = eigenvalues;
+    this.components = components;
+    this.numRows = numRows;
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  public Param<String> inputCol() {
+    return p.inputCol;
+  }
+
+  public String getInputCol() {
+    return $(p.inputCol);
+  }
+
+  public PcaReducerModel setInputCol(String v) {
+    set(p.inputCol, v);
+    return this;
+  }
+
+  public Param<String> outputCol() {
+    return p.outputCol;
+  }
+
+  public String getOutputCol() {
+    return $(p.outputCol);
+  }
+
+  public PcaReducerModel setOutputCol(String v) {
+    set(p.outputCol, v);
+    return this;
+  }
+
+  /** The number of components this model keeps (set by the fit, also when chosen by variance). */
+  public IntParam k() {
+    return p.k;
+  }
+
+  public int getK() {
+    return (Integer) $(p.k);
+  }
+
+  public DoubleParam minExplainedVariance() {
+    return p.minExplainedVariance;
+  }
+
+  public double getMinExplainedVariance() {
+    return (Double) $(p.minExplainedVariance);
+  }
+
+  public BooleanParam center() {
+    return p.center;
+  }
+
+  public boolean getCenter() {
+    return (Boolean) $(p.center);
+  }
+
+  public PcaReducerModel setCenter(boolean v) {
+    set(p.center, v);
+    return this;
+  }
+
+  private int dim() {
+    return mean.length;
+  }
+
+  /** The training mean. */
+  public DenseVector mean() {
+    return new DenseVector(mean.clone());
+  }
+
+  /** Principal components, d x k, one component per column. */
+  public DenseMatrix pc() {
+    return new DenseMatrix(dim(), getK(), components.clone());
+  }
+
+  /** All d eigenvalues of the training covariance, decreasing. */
+  public DenseVector eigenvalues() {
+    return new DenseVector(eigenvalues.clone());
+  }
+
+  private double[] ratios() {
+    double total = Arrays.stream(eigenvalues).sum();
+    double[] r = new double[eigenvalues.length];
+    for (int i = 0; i < r.length && total > 0; i++) {
+      r[i] = eigenvalues[i] / total;
+    }
+    return r;
+  }
+
+  /** Proportion of variance explained by each of the k kept components. */
+  public DenseVector explainedVariance() {
+    return new DenseVector(Arrays.copyOf(ratios(), getK()));
+  }
+
+  /** Cumulative explained variance over all d components (entry i: the first i+1). */
+  public DenseVector cumulativeExplainedVariance() {
+    double[] r = ratios();
+    for (int i = 1; i < r.length; i++) {
+      r[i] += r[i - 1];
+    }
+    return new DenseVector(r);
+  }
+
+  /** Variance explained by the k kept components together. */
+  public double totalExplainedVariance() {
+    return cumulativeExplainedVariance().apply(getK() - 1);
+  }
+
+  /** Rows the model was fitted on. */
+  public long numRows() {
+    return numRows;
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    return p.validateAndTransform(this, schema, false);
+  }
+
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    transformSchema(dataset.schema());
+    int k = getK();
+    double[] comps = Arrays.copyOf(components, dim() * k);
+    double[] m = getCenter() ? mean : new double[dim()];
+    int d = dim();
+    UserDefinedFunction project = functions.udf((UDF1<Vector, Vector>) v -> {
+      if (v == null) {
+        return null;
+      }
+      if (v.size() != d) {
+        throw new IllegalArgumentException("PcaReducerModel: vector of size " + v.size() + ", expected " + d);
+      }
+      double[] out = new double[k];
+      Pca.project(v.toArray(), m, comps, k, out);
+      return Vectors.dense(out);
+    }, SQLDataTypes.VectorType());
+    return dataset.toDF().withColumn(getOutputCol(), project.apply(functions.col(getInputCol())),
+        new AttributeGroup(getOutputCol(), k).toMetadata());
+  }
+
+  @Override
+  public PcaReducerModel copy(ParamMap extra) {
+    PcaReducerModel c = new PcaReducerModel(uid, mean, eigenvalues, components, numRows);
+    copyValues(c, extra);
+    return c.setParent(parent());
+  }
+
+  @Override
+  public MLWriter write() {
+    return new P9Writer(this, path -> {
+      SparkSession spark = SparkSession.active();
+      StructType schema = new StructType()
+          .add("mean", SQLDataTypes.VectorType(), false)
+          .add("pc", SQLDataTypes.MatrixType(), false)
+          .add("eigenvalues", SQLDataTypes.VectorType(), false)
+          .add("numRows", DataTypes.LongType, false);
+      Row row = RowFactory.create(mean(), new DenseMatrix(dim(), getK(), components), eigenvalues(),
+          numRows);
+      spark.createDataFrame(List.of(row), schema).repartition(1).write()
+          .parquet(new Path(path, "data").toString());
+      return Map.of("k", getK(), "dim", dim());
+    });
+  }
+
+  public static MLReader<PcaReducerModel> read() {
+    return P9Reader.withData(PcaReducerModel.class, (path, meta, reader) -> {
+      Row row = reader.sparkSession().read().parquet(new Path(path, "data").toString())
+          .select("mean", "pc", "eigenvalues", "numRows").head();
+      DenseMatrix pc = ((org.apache.spark.ml.linalg.Matrix) row.get(1)).toDense();
+      double[] comps = pc.isTransposed() ? pc.transpose().toArray() : pc.values();
+      return new PcaReducerModel(meta.uid(), ((Vector) row.get(0)).toArray(),
+          ((Vector) row.get(2)).toArray(), comps, row.getLong(3));
+    });
+  }
+
+  public static PcaReducerModel load(String path) {
+    return read().load(path);
+  }
+}

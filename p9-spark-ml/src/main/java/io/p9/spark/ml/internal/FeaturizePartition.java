@@ -1,0 +1,166 @@
+package io.p9.spark.ml.internal;
+
+import io.p9.core.image.PixelImage;
+import io.p9.core.image.PreprocessSpec;
+import io.p9.core.model.BatchFeaturizer;
+import io.p9.core.model.FeatureModel;
+import io.p9.core.model.ModelBytes;
+import io.p9.core.model.ModelCache;
+import io.p9.core.model.ModelKey;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+
+/**
+ * The executor side of {@code CnnFeaturizer}: one partition, in batches. The model comes from the per-JVM
+ * {@link ModelCache} (the broadcast is read only when this JVM has not loaded it yet); the batch buffer is
+ * returned to its pool by a task-completion listener.
+ */
+public final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
+  private static final long serialVersionUID = 1L;
+  static final String OK = "ok";
+
+  private final Broadcast<ModelBytes> model;
+  private final ModelKey key;
+  private final PreprocessSpec spec;
+  private final int batchSize;
+  private final int imageIndex;
+  private final String handleInvalid;
+  private final CountsAccumulator acc;
+
+  public FeaturizePartition(Broadcast<ModelBytes> model, ModelKey key, PreprocessSpec spec, int batchSize,
+      int imageIndex, String handleInvalid, CountsAccumulator acc) {
+    this.model = model;
+    this.key = key;
+    this.spec = spec;
+    this.batchSize = batchSize;
+    this.imageIndex = imageIndex;
+    this.handleInvalid = handleInvalid;
+    this.acc = acc;
+  }
+
+  @Override
+  public Iterator<Row> call(Iterator<Row> rows) {
+    FeatureModel m = ModelCache.shared().acquire(key, model::value);
+    BatchFeaturizer batch = new BatchFeaturizer(m, spec, batchSize);
+    TaskContext tc = TaskContext.get();
+    if (tc != null) {
+      tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> batch.close());
+    }
+    return new Batches(rows, batch);
+  }
+
+  /** Why a row's image cannot be featurized, or null if it can. */
+  static String invalidReason(Row image) {
+    if (image == null) {
+      return "NO_IMAGE: the image is null (the file was not decoded)";
+    }
+    int h = image.getInt(1);
+    int w = image.getInt(2);
+    int c = image.getInt(3);
+    int mode = image.getInt(4);
+    byte[] data = (byte[]) image.get(5);
+    if (mode != 0 && mode != 16 && mode != 24) {
+      return "UNSUPPORTED_MODE: OpenCV mode " + mode + " (only 8-bit CV_8UC1/3/4 are supported)";
+    }
+    if (h <= 0 || w <= 0 || (c != 1 && c != 3 && c != 4) || data == null
+        || (long) h * w * c != data.length) {
+      return "INVALID_IMAGE: " + w + "x" + h + "x" + c + " with " + (data == null ? 0 : data.length)
+          + " bytes";
+    }
+    return null;
+  }
+
+  private final class Batches implements Iterator<Row> {
+    private final Iterator<Row> rows;
+    private final BatchFeaturizer batch;
+    private final ArrayDeque<Row> ready = new ArrayDeque<>();
+    private final Row[] pending;
+    private final int[] slots;
+
+    Batches(Iterator<Row> rows, BatchFeaturizer batch) {
+      this.rows = rows;
+      this.batch = batch;
+      this.pending = new Row[batchSize * 2];
+      this.slots = new int[batchSize * 2];
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (ready.isEmpty() && rows.hasNext()) {
+        fill();
+      }
+      return !ready.isEmpty();
+    }
+
+    @Override
+    public Row next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      return ready.poll();
+    }
+
+    /** Reads rows until the batch is full or the input ends, runs the batch and queues its rows in order. */
+    private void fill() {
+      int n = 0;
+      while (!batch.isFull() && rows.hasNext() && n < pending.length) {
+        Row row = rows.next();
+        Row image = row.isNullAt(imageIndex) ? null : row.getStruct(imageIndex);
+        String why = invalidReason(image);
+        if (why != null) {
+          String origin = image != null ? image.getString(0) : "(row " + row + ")";
+          if ("error".equals(handleInvalid)) {
+            throw new IllegalArgumentException("CnnFeaturizer cannot featurize " + origin + ": " + why);
+          }
+          acc.add("reason:" + why.substring(0, why.indexOf(':')));
+          if ("skip".equals(handleInvalid)) {
+            acc.add("skipped");
+            continue;
+          }
+          acc.add("kept");
+          pending[n] = row;
+          slots[n++] = -1;
+          continue;
+        }
+        PixelImage px = new PixelImage(image.getInt(2), image.getInt(1), image.getInt(3),
+            (byte[]) image.get(5));
+        pending[n] = row;
+        slots[n++] = batch.add(px);
+      }
+      int dim = batch.featureDim();
+      float[] features = batch.run();
+      for (int i = 0; i < n; i++) {
+        Row row = pending[i];
+        pending[i] = null;
+        Object vector = null;
+        if (slots[i] >= 0) {
+          double[] v = new double[dim];
+          int off = slots[i] * dim;
+          for (int j = 0; j < dim; j++) {
+            v[j] = features[off + j];
+          }
+          vector = Vectors.dense(v);
+          acc.add(OK);
+        }
+        ready.add(append(row, vector));
+      }
+    }
+  }
+
+  static Row append(Row row, Object value) {
+    int n = row.length();
+    Object[] values = new Object[n + 1];
+    for (int i = 0; i < n; i++) {
+      values[i] = row.get(i);
+    }
+    values[n] = value;
+    return RowFactory.create(values);
+  }
+}

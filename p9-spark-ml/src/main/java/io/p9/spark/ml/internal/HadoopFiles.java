@@ -1,0 +1,99 @@
+package io.p9.spark.ml.internal;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/** Whole-file reads and writes on any Hadoop file system (file:, hdfs:, s3a:), plus {@code classpath:}. */
+public final class HadoopFiles {
+  public static final String CLASSPATH = "classpath:";
+
+  private HadoopFiles() {}
+
+  /** The content of {@code location}: a {@code classpath:} resource or any Hadoop path/URI. */
+  public static byte[] read(String location, Configuration conf) {
+    if (location.startsWith(CLASSPATH)) {
+      String res = location.substring(CLASSPATH.length()).replaceFirst("^/+", "");
+      ClassLoader cl = Thread.currentThread().getContextClassLoader();
+      try (InputStream in = (cl != null ? cl : HadoopFiles.class.getClassLoader()).getResourceAsStream(res)) {
+        if (in == null) {
+          throw new UncheckedIOException(new FileNotFoundException("no class path resource " + res));
+        }
+        return in.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + location, e);
+      }
+    }
+    Path p = new Path(location);
+    try {
+      FileSystem fs = p.getFileSystem(conf);
+      long len = fs.getFileStatus(p).getLen();
+      if (len > Integer.MAX_VALUE - 16) {
+        throw new IOException(location + " is " + len + " bytes, over 2 GiB");
+      }
+      byte[] b = new byte[(int) len];
+      try (FSDataInputStream in = fs.open(p)) {
+        in.readFully(0, b);
+      }
+      return b;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + location + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The content of {@code location}, or null if it does not exist. */
+  public static byte[] readIfExists(String location, Configuration conf) {
+    try {
+      if (location.startsWith(CLASSPATH)) {
+        return read(location, conf);
+      }
+      Path p = new Path(location);
+      if (!p.getFileSystem(conf).exists(p)) {
+        return null;
+      }
+      return read(location, conf);
+    } catch (UncheckedIOException e) {
+      if (e.getCause() instanceof FileNotFoundException) {
+        return null;
+      }
+      throw e;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + location, e);
+    }
+  }
+
+  public static void write(String location, byte[] content, Configuration conf) {
+    Path p = new Path(location);
+    try (OutputStream out = p.getFileSystem(conf).create(p, true)) {
+      out.write(content);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + location + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Fully qualified form of {@code location} (scheme and authority added), for messages and params. */
+  public static String qualify(String location, Configuration conf) {
+    if (location.startsWith(CLASSPATH)) {
+      return location;
+    }
+    Path p = new Path(location);
+    try {
+      return p.getFileSystem(conf).makeQualified(p).toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot resolve " + location, e);
+    }
+  }
+
+  /** The last path element of {@code location}. */
+  public static String fileName(String location) {
+    String s = location.endsWith("/") ? location.substring(0, location.length() - 1) : location;
+    int i = Math.max(s.lastIndexOf('/'), s.lastIndexOf(':'));
+    return s.substring(i + 1);
+  }
+}

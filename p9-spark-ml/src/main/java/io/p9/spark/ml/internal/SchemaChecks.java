@@ -1,0 +1,65 @@
+package io.p9.spark.ml.internal;
+
+import java.util.Arrays;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Schema validation with messages that name the stage, the column, the expected and the actual type:
+ * {@code CnnFeaturizer[uid]: column 'image' must be struct<...> but was binary}.
+ */
+public final class SchemaChecks {
+  private SchemaChecks() {}
+
+  /** The field {@code column} of {@code schema}; fails listing the columns that exist. */
+  public static StructField field(Identifiable stage, StructType schema, String column) {
+    for (StructField f : schema.fields()) {
+      if (f.name().equals(column)) {
+        return f;
+      }
+    }
+    throw new IllegalArgumentException(name(stage) + ": column '" + column + "' does not exist; columns: "
+        + Arrays.toString(schema.fieldNames()));
+  }
+
+  /** Checks that {@code column} exists with a type accepted by {@code accepts}. */
+  public static void require(Identifiable stage, StructType schema, String column, DataType expected) {
+    DataType actual = field(stage, schema, column).dataType();
+    if (!sameType(expected, actual)) {
+      throw new IllegalArgumentException(name(stage) + ": column '" + column + "' must be "
+          + expected.simpleString() + " but was " + actual.simpleString());
+    }
+  }
+
+  /** Checks that {@code column} is not in {@code schema} yet (an output column). */
+  public static void requireAbsent(Identifiable stage, StructType schema, String column) {
+    if (Arrays.asList(schema.fieldNames()).contains(column)) {
+      throw new IllegalArgumentException(name(stage) + ": output column '" + column
+          + "' already exists; choose another name or drop it first");
+    }
+  }
+
+  /** Types equal ignoring nullability (as Spark's image source and our stages differ only there). */
+  static boolean sameType(DataType a, DataType b) {
+    if (a instanceof StructType sa && b instanceof StructType sb) {
+      if (sa.fields().length != sb.fields().length) {
+        return false;
+      }
+      for (int i = 0; i < sa.fields().length; i++) {
+        if (!sa.fields()[i].name().equals(sb.fields()[i].name())
+            || !sameType(sa.fields()[i].dataType(), sb.fields()[i].dataType())) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return a.sameType(b);
+  }
+
+  /** {@code SimpleClassName[uid]}. */
+  public static String name(Identifiable stage) {
+    return stage.getClass().getSimpleName() + "[" + stage.uid() + "]";
+  }
+}

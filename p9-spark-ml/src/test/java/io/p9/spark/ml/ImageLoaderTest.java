@@ -1,0 +1,172 @@
+package io.p9.spark.ml;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.p9.core.testing.RepoData;
+import io.p9.spark.ml.testing.Files2;
+import io.p9.spark.ml.testing.RoundTrip;
+import io.p9.spark.ml.testing.StageContract;
+import io.p9.spark.ml.testing.TestSpark;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.image.ImageSchema;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImageLoaderTest {
+  static SparkSession spark;
+  @TempDir static Path tmp;
+  static Path mixed;
+
+  @BeforeAll
+  static void setUp() {
+    spark = TestSpark.get();
+    mixed = tmp.resolve("mixed");
+    Files2.copySample(RepoData.quickSample().resolve("Training"), mixed, 3, 2);
+    byte[] jpeg = Files2.read(RepoData.quickSample().resolve("Training/Cherry 1/0_100.jpg"));
+    Files2.write(mixed.resolve("bad/empty.jpg"), new byte[0]);
+    Files2.write(mixed.resolve("bad/notes.jpg"), "not an image at all".getBytes(StandardCharsets.UTF_8));
+    Files2.write(mixed.resolve("bad/truncated.jpg"), Arrays.copyOf(jpeg, jpeg.length / 2));
+  }
+
+  static Dataset<Row> files(Path dir) {
+    return spark.read().format("binaryFile").option("recursiveFileLookup", "true")
+        .load(dir.toUri().toString()).repartition(3);
+  }
+
+  @Test
+  void contract() {
+    StageContract.check(new ImageLoader().setHandleInvalid("keep").setLabelPattern("(\\w+) \\d+/"));
+  }
+
+  @Test
+  void decodesIntoTheSparkImageStructWithTheFolderAsLabel() {
+    Dataset<Row> out = new ImageLoader().transform(files(RepoData.quickSample().resolve("Training")));
+    assertThat(out.schema().apply("image").dataType()).isEqualTo(ImageSchema.columnSchema());
+    List<Row> rows = out.select("path", "image", "label", "error").collectAsList();
+    assertThat(rows).hasSize(240);
+    for (Row r : rows) {
+      Row img = r.getStruct(1);
+      assertThat(img.getString(0)).isEqualTo(r.getString(0));
+      assertThat(img.getInt(1)).isEqualTo(100);
+      assertThat(img.getInt(2)).isEqualTo(100);
+      assertThat(img.getInt(3)).isEqualTo(3);
+      assertThat(img.getInt(4)).isEqualTo(16);
+      assertThat(((byte[]) img.get(5))).hasSize(100 * 100 * 3);
+      String path = r.getString(0);
+      String folder = Path.of(java.net.URI.create(path.replace(" ", "%20")).getPath()).getParent()
+          .getFileName().toString();
+      assertThat(r.getString(2)).isEqualTo(folder);
+      assertThat(r.isNullAt(3)).isTrue();
+    }
+    assertThat(rows.stream().map(r -> r.getString(2)).distinct()).hasSize(16);
+  }
+
+  @Test
+  void sameBytesAsSparksOwnImageSource() {
+    Path one = RepoData.quickSample().resolve("Training/Apple Braeburn 1");
+    Row ours = new ImageLoader().transform(files(one)).orderBy("path").select("image").head().getStruct(0);
+    Row sparks = spark.read().format("image").load(one.toUri().toString()).orderBy("image.origin")
+        .head().getStruct(0);
+    assertThat(ours.getInt(1)).isEqualTo(sparks.getInt(1));
+    assertThat(ours.getInt(3)).isEqualTo(sparks.getInt(3));
+    assertThat(ours.getInt(4)).isEqualTo(sparks.getInt(4));
+    byte[] a = (byte[]) ours.get(5);
+    byte[] b = (byte[]) sparks.get(5);
+    // Both decode the same baseline JPEG with libjpeg-compatible IDCTs; allow off-by-a-few rounding.
+    int maxDiff = 0;
+    for (int i = 0; i < a.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs((a[i] & 0xFF) - (b[i] & 0xFF)));
+    }
+    assertThat(maxDiff).isLessThanOrEqualTo(4);
+  }
+
+  @Test
+  void keepAccountsForEveryFileWithAReason() {
+    ImageLoader loader = new ImageLoader().setHandleInvalid("keep");
+    List<Row> rows = loader.transform(files(mixed)).select("path", "image", "error").collectAsList();
+    assertThat(rows).hasSize(9);
+    Map<String, String> errors = rows.stream().filter(r -> !r.isNullAt(2))
+        .collect(Collectors.toMap(r -> r.getString(0).replaceAll(".*/", ""), r -> r.getString(2)));
+    assertThat(errors).containsOnlyKeys("empty.jpg", "notes.jpg", "truncated.jpg");
+    assertThat(errors.get("empty.jpg")).startsWith("EMPTY");
+    assertThat(errors.get("notes.jpg")).startsWith("NOT_AN_IMAGE");
+    assertThat(errors.get("truncated.jpg")).matches("(TRUNCATED|CORRUPT).*");
+    rows.stream().filter(r -> !r.isNullAt(2)).forEach(r -> assertThat(r.isNullAt(1)).isTrue());
+    assertThat(loader.metrics().succeeded()).isEqualTo(6);
+    assertThat(loader.metrics().kept()).isEqualTo(3);
+    assertThat(loader.metrics().skipped()).isZero();
+    assertThat(loader.metrics().failuresByReason()).containsEntry("EMPTY", 1L)
+        .containsEntry("NOT_AN_IMAGE", 1L);
+  }
+
+  @Test
+  void skipDropsAndCounts() {
+    ImageLoader loader = new ImageLoader().setHandleInvalid("skip");
+    long n = loader.transform(files(mixed)).filter(functions.col("image").isNotNull()).count();
+    assertThat(n).isEqualTo(6);
+    assertThat(loader.metrics().skipped()).isEqualTo(3);
+    assertThat(loader.metrics().succeeded()).isEqualTo(6);
+  }
+
+  @Test
+  void errorFailsNamingTheFileAndTheReason() {
+    Path onlyBad = mixed.resolve("bad");
+    assertThatThrownBy(() -> new ImageLoader().transform(files(onlyBad)).collectAsList())
+        .hasStackTraceContaining("cannot decode")
+        .hasStackTraceContaining("bad/");
+  }
+
+  @Test
+  void labelPatternTakesTheFirstGroup() {
+    Dataset<Row> out = new ImageLoader().setLabelPattern("Training/(\\w+)")
+        .transform(files(RepoData.quickSample().resolve("Training")));
+    List<String> labels = out.select("label").distinct().as(org.apache.spark.sql.Encoders.STRING())
+        .collectAsList();
+    assertThat(labels).containsExactlyInAnyOrder("Apple", "Cherry", "Tomato");
+  }
+
+  @Test
+  void schemaErrorsNameStageColumnAndTypes() {
+    Dataset<Row> wrong = files(mixed).withColumn("content", functions.lit("x"));
+    ImageLoader loader = new ImageLoader();
+    assertThatThrownBy(() -> loader.transform(wrong))
+        .hasMessageContaining("ImageLoader[" + loader.uid() + "]")
+        .hasMessageContaining("column 'content' must be binary but was string");
+    assertThatThrownBy(() -> loader.setInputCol("nope").transform(files(mixed)))
+        .hasMessageContaining("column 'nope' does not exist")
+        .hasMessageContaining("content");
+    assertThatThrownBy(() -> new ImageLoader().setOutputCol("path").transform(files(mixed)))
+        .hasMessageContaining("output column 'path' already exists");
+  }
+
+  @Test
+  void roundTripAloneAndInAPipeline() throws Exception {
+    ImageLoader loader = new ImageLoader().setHandleInvalid("keep").setMaxPixels(1_000_000);
+    ImageLoader back = RoundTrip.saveAndLoad(loader, tmp.resolve("rt"), ImageLoader::load);
+    Dataset<Row> in = files(mixed);
+    assertThat(back.transform(in).drop("content").orderBy("path").collectAsList())
+        .isEqualTo(loader.transform(in).drop("content").orderBy("path").collectAsList());
+
+    PipelineModel pm = new Pipeline().setStages(new PipelineStage[] {loader}).fit(in);
+    String p = tmp.resolve("pm").toUri().toString();
+    pm.write().save(p);
+    PipelineModel pmBack = PipelineModel.load(p);
+    assertThat(pmBack.stages()[0]).isInstanceOf(ImageLoader.class);
+    assertThat(pmBack.transform(in).select("path", "error").orderBy("path").collectAsList())
+        .isEqualTo(pm.transform(in).select("path", "error").orderBy("path").collectAsList());
+  }
+}

@@ -1,0 +1,166 @@
+package io.p9.spark.ml;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.p9.spark.ml.testing.RoundTrip;
+import io.p9.spark.ml.testing.StageContract;
+import io.p9.spark.ml.testing.TestSpark;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.feature.PCA;
+import org.apache.spark.ml.feature.PCAModel;
+import org.apache.spark.ml.linalg.DenseMatrix;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PcaReducerTest {
+  static SparkSession spark;
+  static Dataset<Row> data;
+  @TempDir static Path tmp;
+  static final int D = 12;
+
+  /** 500 rows x 12 with a decaying spectrum and a large offset (so centring matters), 5 partitions + 1 empty. */
+  @BeforeAll
+  static void setUp() {
+    spark = TestSpark.get();
+    long seed = 42;
+    Random r = new Random(seed);
+    double[][] mix = new double[D][D];
+    for (double[] row : mix) {
+      for (int j = 0; j < D; j++) {
+        row[j] = r.nextGaussian();
+      }
+    }
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      double[] z = new double[D];
+      for (int j = 0; j < D; j++) {
+        z[j] = r.nextGaussian() * Math.pow(0.6, j);
+      }
+      double[] x = new double[D];
+      for (int a = 0; a < D; a++) {
+        x[a] = 100 + a;
+        for (int b = 0; b < D; b++) {
+          x[a] += mix[a][b] * z[b];
+        }
+      }
+      rows.add(RowFactory.create(i, Vectors.dense(x)));
+    }
+    rows.add(RowFactory.create(-1, null));
+    StructType schema = new StructType().add("id", "int").add("features", SQLDataTypes.VectorType(), true);
+    data = spark.createDataFrame(rows, schema).repartition(6).cache();
+  }
+
+  @Test
+  void contract() {
+    StageContract.check(new PcaReducer().setK(3));
+    StageContract.check(new PcaReducer().setMinExplainedVariance(0.9).fit(data));
+  }
+
+  @Test
+  void kByVarianceIsTheSmallestReachingTheTarget() {
+    PcaReducerModel m = new PcaReducer().setMinExplainedVariance(0.95).fit(data);
+    double[] cum = m.cumulativeExplainedVariance().toArray();
+    int k = m.getK();
+    assertThat(cum[k - 1]).isGreaterThanOrEqualTo(0.95);
+    if (k > 1) {
+      assertThat(cum[k - 2]).isLessThan(0.95);
+    }
+    assertThat(m.totalExplainedVariance()).isEqualTo(cum[k - 1]);
+    assertThat(m.explainedVariance().size()).isEqualTo(k);
+    assertThat(cum[D - 1]).isCloseTo(1.0, within(1e-9));
+    assertThat(m.numRows()).isEqualTo(500);
+  }
+
+  @Test
+  void transformIsCentredAndMatchesSparkPcaUpToSignAndOffset() {
+    int k = 4;
+    PcaReducerModel ours = new PcaReducer().setK(k).fit(data);
+    PCAModel sparks = new PCA().setK(k).setInputCol("features").setOutputCol("s")
+        .fit(data.na().drop());
+    List<Row> rows = sparks.transform(ours.transform(data.na().drop())).select("pcaFeatures", "s")
+        .collectAsList();
+    double[] meanOurs = new double[k];
+    for (Row r : rows) {
+      double[] a = ((Vector) r.get(0)).toArray();
+      for (int j = 0; j < k; j++) {
+        meanOurs[j] += a[j] / rows.size();
+      }
+    }
+    for (double m : meanOurs) {
+      assertThat(m).as("centred scores have mean 0").isCloseTo(0, within(1e-8));
+    }
+    // Spark's scores are uncentred: ours = ±(spark - spark's projection of the mean)
+    DenseMatrix pcS = sparks.pc();
+    DenseMatrix pcO = ours.pc();
+    for (int j = 0; j < k; j++) {
+      double dot = 0;
+      for (int i = 0; i < D; i++) {
+        dot += pcS.apply(i, j) * pcO.apply(i, j);
+      }
+      assertThat(Math.abs(dot)).as("component %d agrees with Spark's", j).isCloseTo(1.0, within(1e-6));
+    }
+    assertThat(ours.explainedVariance().toArray())
+        .containsExactly(sparks.explainedVariance().toArray(), within(1e-9));
+  }
+
+  @Test
+  void nullRowsAreIgnoredByFitAndPassThroughTransform() {
+    PcaReducerModel m = new PcaReducer().setK(2).fit(data);
+    Row nullRow = m.transform(data).filter("id = -1").select("pcaFeatures").head();
+    assertThat(nullRow.isNullAt(0)).isTrue();
+  }
+
+  @Test
+  void refusesAmbiguousOrImpossibleSettings() {
+    PcaReducer both = new PcaReducer().setK(2);
+    both.set(both.minExplainedVariance(), 0.9);
+    assertThatThrownBy(() -> both.fit(data)).hasMessageContaining("set exactly one of k and minExplainedVariance");
+    assertThatThrownBy(() -> new PcaReducer().fit(data)).hasMessageContaining("set exactly one");
+    assertThatThrownBy(() -> new PcaReducer().setK(D + 1).fit(data)).hasMessageContaining("larger than");
+    assertThatThrownBy(() -> new PcaReducer().setK(2).setInputCol("id").fit(data))
+        .hasMessageContaining("column 'id' must be vector but was int");
+  }
+
+  @Test
+  void roundTripOfEstimatorModelAndPipeline() {
+    PcaReducer est = new PcaReducer().setMinExplainedVariance(0.8).setOutputCol("z");
+    PcaReducer estBack = RoundTrip.saveAndLoad(est, tmp.resolve("est"), PcaReducer::load);
+    PcaReducerModel m = est.fit(data);
+    assertThat(m.uid()).isEqualTo(est.uid());
+    assertThat(m.parent()).isSameAs(est);
+    PcaReducerModel mBack = RoundTrip.saveAndLoad(m, tmp.resolve("model"), PcaReducerModel::load);
+    assertThat(mBack.getK()).isEqualTo(m.getK());
+    assertThat(mBack.pc().toArray()).isEqualTo(m.pc().toArray());
+    assertThat(mBack.eigenvalues().toArray()).isEqualTo(m.eigenvalues().toArray());
+    assertThat(mBack.transform(data).select("id", "z").orderBy("id").collectAsList())
+        .isEqualTo(m.transform(data).select("id", "z").orderBy("id").collectAsList());
+    assertThat(estBack.fit(data).pc().toArray()).isEqualTo(m.pc().toArray());
+
+    PipelineModel pm = new Pipeline().setStages(new PipelineStage[] {est}).fit(data);
+    String p = tmp.resolve("pm").toUri().toString();
+    try {
+      pm.write().save(p);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    assertThat(PipelineModel.load(p).transform(data).select("id", "z").orderBy("id").collectAsList())
+        .isEqualTo(pm.transform(data).select("id", "z").orderBy("id").collectAsList());
+  }
+}

@@ -1,0 +1,97 @@
+package io.p9.spark.ml;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.p9.core.testing.RepoData;
+import io.p9.spark.ml.testing.Files2;
+import io.p9.spark.ml.testing.TestSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.feature.StandardScaler;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A fitted PipelineModel transforms a Structured Streaming DataFrame of files arriving in a folder. */
+class StreamingPipelineTest {
+  @TempDir Path tmp;
+
+  @Test
+  void featuresFilesAddedBetweenMicroBatches() throws Exception {
+    SparkSession spark = TestSpark.get();
+    Path train = Files2.copySample(RepoData.quickSample().resolve("Training"), tmp.resolve("train"), 3, 8);
+    Dataset<Row> trainFiles = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
+        .load(train.toUri().toString());
+    PipelineModel model = new Pipeline().setStages(new PipelineStage[] {
+        new ImageLoader().setHandleInvalid("keep"),
+        new CnnFeaturizer().setModelLocation(RepoData.mobilenet().toString()).setHandleInvalid("keep"),
+        new StandardScaler().setInputCol("features").setOutputCol("scaled"),
+        new PcaReducer().setInputCol("scaled").setK(5)}).fit(trainFiles);
+
+    Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+    Dataset<Row> stream = spark.readStream().format("binaryFile").schema(trainFiles.schema())
+        .load(inbox.toUri().toString());
+    StreamingQuery q = model.transform(stream).select("path", "error", "pcaFeatures").writeStream()
+        .format("memory").queryName("p9_stream_out").outputMode("append")
+        .option("checkpointLocation", tmp.resolve("checkpoint").toString()).start();
+    try {
+      List<Path> images;
+      try (Stream<Path> s = Files.walk(RepoData.quickSample().resolve("Training/Tomato Heart 1"))) {
+        images = s.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(7).toList();
+      }
+      drop(images.subList(0, 3), inbox);
+      q.processAllAvailable();
+      assertThat(spark.table("p9_stream_out").count()).isEqualTo(3);
+
+      drop(images.subList(3, 7), inbox);
+      Path bad = Files2.write(tmp.resolve("staging/broken.jpg"), new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2});
+      Files.move(bad, inbox.resolve("broken.jpg"), StandardCopyOption.ATOMIC_MOVE);
+      q.processAllAvailable();
+
+      List<Row> out = spark.table("p9_stream_out").collectAsList();
+      assertThat(out).hasSize(8);
+      Row broken = out.stream().filter(r -> r.getString(0).endsWith("broken.jpg")).findFirst().orElseThrow();
+      assertThat(broken.getString(1)).matches("(TRUNCATED|CORRUPT).*");
+      assertThat(broken.isNullAt(2)).isTrue();
+
+      // the streamed features equal a batch transform of the same files
+      Dataset<Row> batch = model.transform(spark.read().format("binaryFile").load(inbox.toUri().toString()));
+      Map<String, double[]> expected = batch.select("path", "pcaFeatures").collectAsList().stream()
+          .filter(r -> !r.isNullAt(1))
+          .collect(Collectors.toMap(r -> r.getString(0), r -> ((Vector) r.get(1)).toArray()));
+      List<String> checked = new ArrayList<>();
+      for (Row r : out) {
+        if (!r.isNullAt(2)) {
+          assertThat(((Vector) r.get(2)).toArray()).isEqualTo(expected.get(r.getString(0)));
+          checked.add(r.getString(0));
+        }
+      }
+      assertThat(checked).hasSize(7);
+    } finally {
+      q.stop();
+    }
+  }
+
+  private static void drop(List<Path> images, Path inbox) throws Exception {
+    Path staging = Files.createDirectories(inbox.getParent().resolve("staging"));
+    for (Path img : images) {
+      Path tmp = Files.copy(img, staging.resolve(img.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+      Files.move(tmp, inbox.resolve(img.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+    }
+    assertThat(Arrays.asList(inbox.toFile().list())).isNotEmpty();
+  }
+}

@@ -1,0 +1,73 @@
+package io.p9.spark.ml.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.MLReader;
+
+/**
+ * The checks every p9 stage passes (after Spark's ParamsSuite and SynapseML's fuzzing): params sorted and
+ * owned by the stage, a getter and a setter returning the concrete class per param, documented params,
+ * {@code copy} of the concrete class with the same uid and params, a {@code (String uid)} constructor and
+ * static {@code read()}/{@code load(String)}.
+ */
+public final class StageContract {
+  private StageContract() {}
+
+  public static void check(PipelineStage stage) {
+    Class<?> cls = stage.getClass();
+    Param<?>[] params = stage.params();
+    assertThat(params).as("%s has params", cls.getSimpleName()).isNotEmpty();
+    List<String> names = Arrays.stream(params).map(Param::name).toList();
+    assertThat(names).as("params sorted by name").isSorted();
+    for (Param<?> p : params) {
+      assertThat(p.parent()).as("parent of %s", p.name()).isEqualTo(stage.uid());
+      assertThat(p.doc()).as("doc of %s", p.name()).isNotBlank();
+      String cap = Character.toUpperCase(p.name().charAt(0)) + p.name().substring(1);
+      assertThat(method(cls, "get" + cap)).as("getter get%s", cap).isNotNull();
+      Method setter = Arrays.stream(cls.getMethods()).filter(m -> m.getName().equals("set" + cap)
+          && m.getParameterCount() == 1).findFirst().orElse(null);
+      if (setter != null) {
+        assertThat(setter.getReturnType()).as("set%s returns the concrete class", cap).isEqualTo(cls);
+      }
+    }
+    PipelineStage copy = stage.copy(ParamMap.empty());
+    assertThat(copy).isNotSameAs(stage).isExactlyInstanceOf(cls);
+    assertThat(copy.uid()).isEqualTo(stage.uid());
+    for (Param<?> p : params) {
+      assertThat(copy.isSet(p)).as("copy keeps whether %s is set", p.name()).isEqualTo(stage.isSet(p));
+      if (stage.isDefined(p)) {
+        assertThat(valueString(copy.getOrDefault(copy.getParam(p.name()))))
+            .as("copy keeps %s", p.name()).isEqualTo(valueString(stage.getOrDefault(p)));
+      }
+    }
+    try {
+      cls.getConstructor(String.class);
+      Method read = cls.getMethod("read");
+      assertThat(MLReader.class.isAssignableFrom(read.getReturnType())).isTrue();
+      cls.getMethod("load", String.class);
+    } catch (NoSuchMethodException e) {
+      throw new AssertionError(cls.getSimpleName() + " lacks " + e.getMessage(), e);
+    }
+  }
+
+  static String valueString(Object v) {
+    if (v instanceof double[] d) {
+      return Arrays.toString(d);
+    }
+    return String.valueOf(v);
+  }
+
+  private static Method method(Class<?> cls, String name) {
+    try {
+      return cls.getMethod(name);
+    } catch (NoSuchMethodException e) {
+      return null;
+    }
+  }
+}
