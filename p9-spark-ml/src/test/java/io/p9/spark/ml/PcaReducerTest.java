@@ -151,7 +151,8 @@ class PcaReducerTest {
     assertThat(mBack.eigenvalues().toArray()).isEqualTo(m.eigenvalues().toArray());
     assertThat(mBack.transform(data).select("id", "z").orderBy("id").collectAsList())
         .isEqualTo(m.transform(data).select("id", "z").orderBy("id").collectAsList());
-    assertThat(estBack.fit(data).pc().toArray()).isEqualTo(m.pc().toArray());
+    // a refit merges partitions in task completion order: equal up to floating-point round-off
+    assertThat(estBack.fit(data).pc().toArray()).containsExactly(m.pc().toArray(), within(1e-12));
 
     PipelineModel pm = new Pipeline().setStages(new PipelineStage[] {est}).fit(data);
     String p = tmp.resolve("pm").toUri().toString();
