@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ExifOrientation {
   private static final Logger LOG = LoggerFactory.getLogger(ExifOrientation.class);
+  private static final byte[] EXIF_HEADER = {'E', 'x', 'i', 'f', 0, 0};
   private static final byte[] PNG_EXIF_CHUNK = {'e', 'X', 'I', 'f'};
   private static final byte[] PNG_IDAT_CHUNK = {'I', 'D', 'A', 'T'};
 
@@ -34,8 +35,9 @@ final class ExifOrientation {
   static int read(ImageFormat format, byte[] bytes) {
     try {
       Metadata md = switch (format) {
-        case JPEG -> JpegMetadataReader.readMetadata(new ByteArrayInputStream(bytes),
-            List.of(new ExifReader()));
+        case JPEG -> hasJpegExif(bytes)
+            ? JpegMetadataReader.readMetadata(new ByteArrayInputStream(bytes), List.of(new ExifReader()))
+            : null;
         case PNG -> hasPngExif(bytes)
             ? PngMetadataReader.readMetadata(new ByteArrayInputStream(bytes)) : null;
         case TIFF -> TiffMetadataReader.readMetadata(new ByteArrayReader(bytes));
@@ -57,6 +59,37 @@ final class ExifOrientation {
       LOG.debug("ignoring unreadable EXIF metadata in {} file: {}", format, e.toString());
       return 1;
     }
+  }
+
+  /**
+   * Whether a JPEG has an APP1 "Exif" segment before its first scan (most photos in datasets have none:
+   * skip the metadata parse). A segment chain it cannot follow counts as "maybe" and is left to the parser.
+   */
+  private static boolean hasJpegExif(byte[] b) {
+    int pos = 2;
+    while (pos + 4 <= b.length) {
+      if (b[pos] != (byte) 0xFF) {
+        return true;
+      }
+      int marker = b[pos + 1] & 0xFF;
+      if (marker == 0xFF) {
+        pos++; // fill byte
+        continue;
+      }
+      if (marker == 0xDA || marker == 0xD9) {
+        return false;
+      }
+      if (marker == 0x01 || marker >= 0xD0 && marker <= 0xD8) {
+        pos += 2; // stand-alone markers
+        continue;
+      }
+      int len = ((b[pos + 2] & 0xFF) << 8) | (b[pos + 3] & 0xFF);
+      if (marker == 0xE1 && len >= 8 && regionEquals(b, pos + 4, EXIF_HEADER)) {
+        return true;
+      }
+      pos += 2 + len;
+    }
+    return false;
   }
 
   /** Whether a PNG has an eXIf chunk before its image data (most have none: skip the metadata parse). */
