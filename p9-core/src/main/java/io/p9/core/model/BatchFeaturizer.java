@@ -26,6 +26,8 @@ public final class BatchFeaturizer implements AutoCloseable {
   private final Preprocessor preprocessor;
   private final int batchSize;
   private final int floatsPerImage;
+  private final int height;
+  private final int width;
   private final int featureDim;
   private final float[] scratch;
   private final float[] out;
@@ -40,6 +42,8 @@ public final class BatchFeaturizer implements AutoCloseable {
     this.preprocessor = new Preprocessor(spec);
     this.batchSize = batchSize;
     this.floatsPerImage = spec.floatsPerImage();
+    this.height = spec.height();
+    this.width = spec.width();
     this.featureDim = model.info().featureDim();
     this.scratch = new float[floatsPerImage];
     this.out = new float[batchSize * featureDim];
@@ -88,7 +92,7 @@ public final class BatchFeaturizer implements AutoCloseable {
     int n = size;
     size = 0;
     if (n > 0) {
-      model.run(buffer, n, out);
+      model.run(buffer, n, height, width, out);
     }
     return out;
   }

@@ -21,6 +21,23 @@ public interface FeatureModel extends AutoCloseable {
    */
   void run(FloatBuffer input, int n, float[] out);
 
+  /**
+   * Runs {@code n} images of {@code height} x {@code width} pixels. A model whose input size is dynamic
+   * ({@code -1} in {@link ModelInfo#inputShape()}, e.g. a DL4J zip, which does not record it) takes the size
+   * of the preprocessed images; the default accepts only the model's own size and calls
+   * {@link #run(FloatBuffer, int, float[])}.
+   *
+   * @throws IllegalArgumentException if the size differs from a fixed input size of the model
+   */
+  default void run(FloatBuffer input, int n, int height, int width, float[] out) {
+    ModelInfo i = info();
+    if (i.inputHeight() != height || i.inputWidth() != width) {
+      throw new IllegalArgumentException("images are " + height + "x" + width + " but the model input is "
+          + java.util.Arrays.toString(i.inputShape()));
+    }
+    run(input, n, out);
+  }
+
   /** Releases native resources. Called by the cache, not by users of a cached model. */
   @Override
   void close();

@@ -7,7 +7,11 @@ import java.util.Locale;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 
-/** Finds the {@link ModelBackend} for a model file: by name, or recognised from the file. */
+/**
+ * Finds the {@link ModelBackend} for a model file: by name, or recognised from the file. p9-core registers
+ * {@code onnx} (ONNX Runtime) and {@code dl4j} (Deeplearning4j: DL4J zips, Keras .h5; its dependencies are
+ * optional, and it says which are missing when it loads a model without them).
+ */
 public final class ModelBackends {
   private static volatile List<ModelBackend> backends;
 
@@ -48,8 +52,7 @@ public final class ModelBackends {
         }
       }
       throw new ModelException("no model backend '" + backend + "' on the class path (have "
-          + names() + ")" + ("dl4j".equals(want)
-              ? "; add io.p9:p9-dl4j (Deeplearning4j) to use DL4J or Keras models" : ""));
+          + names() + ")");
     }
     byte[] head = Arrays.copyOf(model.bytes(), Math.min(64, model.bytes().length));
     for (ModelBackend b : all()) {
@@ -58,7 +61,8 @@ public final class ModelBackends {
       }
     }
     throw new ModelException("no backend recognises model " + model + " (have " + names()
-        + "); DL4J zips and Keras .h5 files need io.p9:p9-dl4j on the class path");
+        + "): p9 runs ONNX models (.onnx) with ONNX Runtime, and DL4J zips and Keras .h5 files with"
+        + " Deeplearning4j; choose a backend explicitly if the file name and first bytes are unusual");
   }
 
   private static List<String> names() {
