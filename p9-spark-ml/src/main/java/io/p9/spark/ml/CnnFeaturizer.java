@@ -62,6 +62,13 @@ import org.apache.spark.sql.types.StructType;
  * {@code <model>.p9.json} ({@link ModelSpec}) next to the model supplies its preprocessing and feature
  * tensor. Precedence: a param set explicitly, then the sidecar, then the param's default.
  *
+ * <p><b>Backends.</b> {@code backend} = {@code auto} picks the backend from the file: ONNX Runtime for
+ * {@code .onnx}, Deeplearning4j for DL4J model zips and Keras {@code .h5} (Sequential or Functional; DL4J is
+ * an optional dependency the application adds, see p9's docs/dl4j.md). A Keras model reads NHWC input, which
+ * the layout follows; its scaling is the preprocessing preset's ({@code mobilenet} for Keras MobileNet and
+ * MobileNetV2). A DL4J zip does not record its input size: the size comes from {@code inputSize}, the
+ * sidecar or 224, and is checked on the driver.
+ *
  * <p><b>Preprocessing</b> ({@code preprocessing}, {@code inputSize}, {@code channelOrder}, {@code layout},
  * {@code resizeMode}, {@code cropFraction}, {@code interpolation}, {@code mean}/{@code std} for
  * {@code custom}) is resolved against the model and saved with the stage.
@@ -457,6 +464,9 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     FeatureModel model = ModelCache.shared().acquire(key, () -> mb);
     ModelInfo info = model.info();
     PreprocessSpec spec = resolveSpec(sidecar, info);
+    if (info.inputHeight() <= 0 || info.inputWidth() <= 0) {
+      checkDynamicSize(model, spec);
+    }
     Broadcast<ModelBytes> bc = new JavaSparkContext(sc).broadcast(mb);
     resolved = new Resolved(location, mb, key, info, spec, bc, fingerprint);
     return resolved;
@@ -481,9 +491,25 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     return ThreadBudget.intraOpThreads(Math.max(1, cores), Math.max(1, Math.min(taskCpus, cores)));
   }
 
+  /**
+   * A model whose file does not record its input size (a DL4J zip) takes the preprocessing size; runs one
+   * blank image of that size on the driver so that a network that cannot take it fails here, not in a task.
+   */
+  private void checkDynamicSize(FeatureModel model, PreprocessSpec spec) {
+    java.nio.FloatBuffer blank = java.nio.FloatBuffer.allocate(spec.floatsPerImage());
+    try {
+      model.run(blank, 1, spec.height(), spec.width(), new float[model.info().featureDim()]);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(SchemaChecks.name(this) + ": the model does not record its input size "
+          + java.util.Arrays.toString(model.info().inputShape()) + " and fails on the preprocessing size "
+          + spec.height() + "x" + spec.width() + " (set inputSize, or a model sidecar): " + e.getMessage(), e);
+    }
+  }
+
   private PreprocessSpec resolveSpec(ModelSpec sidecar, ModelInfo info) {
     int modelH = (int) info.inputHeight();
     int modelW = (int) info.inputWidth();
+    boolean dynamicSize = modelH <= 0 || modelW <= 0;
     PreprocessSpec spec = sidecar != null && !isSet(preprocessing) ? sidecar.preprocess()
         : preset(getPreprocessing(), modelH > 0 ? modelH : 224);
     if ("custom".equals(getPreprocessing()) && (isSet(preprocessing) || sidecar == null)) {
@@ -516,7 +542,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
       }
     }
     spec = spec.withLayout(info.layout());
-    if (spec.height() != modelH || spec.width() != modelW) {
+    if (!dynamicSize && (spec.height() != modelH || spec.width() != modelW)) {
       if (isSet(inputSize) && getInputSize() > 0) {
         throw new IllegalArgumentException(SchemaChecks.name(this) + ": inputSize " + getInputSize()
             + " does not match the model input " + java.util.Arrays.toString(info.inputShape()));
