@@ -102,6 +102,37 @@ public final class Pca {
   }
 
   /**
+   * PCA of the standardized data: each feature divided by its sample standard deviation, i.e. the
+   * eigen-decomposition of the correlation matrix, from the same single pass. Equivalent to Spark's
+   * {@code StandardScaler(withMean = true, withStd = true)} followed by PCA. A constant feature (std 0) is
+   * scaled by 0, as StandardScaler does. {@code scaleOut} (length d) receives the per-feature factor
+   * {@code 1 / std} (or 0); project with {@code (x - mean) * scale} onto the components.
+   */
+  public static PcaResult fitStandardized(CovarianceAccumulator acc, double[] scaleOut) {
+    Objects.requireNonNull(acc, "acc");
+    long n = acc.count();
+    if (n < 2) {
+      throw new IllegalArgumentException("PCA needs at least 2 rows, got " + n);
+    }
+    int d = acc.dim();
+    if (scaleOut.length != d) {
+      throw new IllegalArgumentException("scaleOut has " + scaleOut.length + " values, expected " + d);
+    }
+    double[] cov = acc.covariance();
+    for (int i = 0; i < d; i++) {
+      double var = cov[i * d + i];
+      scaleOut[i] = var > 0 ? 1.0 / Math.sqrt(var) : 0.0;
+    }
+    for (int i = 0; i < d; i++) {
+      double si = scaleOut[i];
+      for (int j = 0; j < d; j++) {
+        cov[i * d + j] *= si * scaleOut[j];
+      }
+    }
+    return decompose(acc.mean(), cov);
+  }
+
+  /**
    * {@code out[j] = sum_i (x[i] - mean[i]) * components[j * d + i]} for j < k: the centred projection
    * onto the first k components ({@code components} d x k column-major as {@link PcaResult#components}).
    *
