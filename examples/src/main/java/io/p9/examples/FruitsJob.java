@@ -45,9 +45,22 @@ import org.slf4j.LoggerFactory;
 public final class FruitsJob {
   private static final Logger LOG = LoggerFactory.getLogger(FruitsJob.class);
 
-  /** What to run. {@code k > 0} fixes the number of components, else {@code variance} chooses it. */
+  /**
+   * What to run. {@code k > 0} fixes the number of components, else {@code variance} chooses it.
+   * {@code backend} is auto, onnx or dl4j; {@code preprocessing} and {@code featureTensor}, when not null,
+   * override the model's sidecar and the stage defaults (a Keras MobileNetV2 .h5 needs
+   * {@code preprocessing = "mobilenet"}).
+   */
   public record Options(String input, String output, String model, int k, double variance, int batchSize,
-      String handleInvalid, int partitions, String scaler) {}
+      String handleInvalid, int partitions, String scaler, String backend, String preprocessing,
+      String featureTensor) {
+
+    /** Backend from the file, preprocessing and feature tensor from the sidecar or the defaults. */
+    public Options(String input, String output, String model, int k, double variance, int batchSize,
+        String handleInvalid, int partitions, String scaler) {
+      this(input, output, model, k, variance, batchSize, handleInvalid, partitions, scaler, "auto", null, null);
+    }
+  }
 
   /** What happened, also written as {@code report.json}. */
   public record Report(long files, long featurized, long failed, Map<String, Long> failuresByReason,
@@ -65,6 +78,15 @@ public final class FruitsJob {
     ImageLoader loader = new ImageLoader().setHandleInvalid(o.handleInvalid());
     CnnFeaturizer featurizer = new CnnFeaturizer().setModelLocation(o.model())
         .setBatchSize(o.batchSize()).setHandleInvalid(o.handleInvalid());
+    if (o.backend() != null && !"auto".equals(o.backend())) {
+      featurizer.setBackend(o.backend());
+    }
+    if (o.preprocessing() != null) {
+      featurizer.setPreprocessing(o.preprocessing());
+    }
+    if (o.featureTensor() != null) {
+      featurizer.setFeatureTensor(o.featureTensor());
+    }
     LOG.info("Model: {}", featurizer.modelInfo(spark));
 
     Dataset<Row> featurized = featurizer.transform(loader.transform(files))

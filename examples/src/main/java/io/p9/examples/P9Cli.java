@@ -39,9 +39,23 @@ public final class P9Cli implements Runnable {
         defaultValue = "target/p9-fruits")
     String output;
 
-    @Option(names = "--model", description = "model file or URI (default: the bundled int8 MobileNetV2,"
-        + " ${DEFAULT-VALUE})", defaultValue = BUNDLED_MODEL)
+    @Option(names = "--model", description = "model file or URI: ONNX, Keras .h5 or DL4J zip (default: the"
+        + " bundled int8 MobileNetV2, ${DEFAULT-VALUE})", defaultValue = BUNDLED_MODEL)
     String model;
+
+    @Option(names = "--backend", description = "model backend: auto (from the file: .onnx -> ONNX Runtime,"
+        + " Keras .h5 or DL4J zip -> Deeplearning4j), onnx or dl4j (default: ${DEFAULT-VALUE})",
+        defaultValue = "auto")
+    String backend;
+
+    @Option(names = "--preprocessing", description = "normalization preset: imagenet, mobilenet (Keras"
+        + " MobileNet/MobileNetV2, [-1,1]), caffe, unit, raw (default: the model's .p9.json sidecar, else"
+        + " imagenet)")
+    String preprocessing;
+
+    @Option(names = "--feature-tensor", description = "tensor or layer whose value is the feature vector"
+        + " (default: the sidecar's, else auto = the input of the final classifier)")
+    String featureTensor;
 
     @Option(names = "--k", description = "number of principal components (overrides --variance)",
         defaultValue = "0")
@@ -87,7 +101,7 @@ public final class P9Cli implements Runnable {
       SparkSession spark = b.getOrCreate();
       try {
         FruitsJob.Report r = FruitsJob.run(spark, new FruitsJob.Options(input, output, model, k, variance,
-            batchSize, handleInvalid, partitions, scaler));
+            batchSize, handleInvalid, partitions, scaler, backend, preprocessing, featureTensor));
         System.out.println(FruitsJob.summary(r));
         return 0;
       } finally {
