@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * array is allocated per batch, and it is released right after it is copied out.
  *
  * <p><b>CPU.</b> ND4J's thread count is a JVM-wide setting; loading sets it to
- * {@link ModelOptions#intraOpThreads()}. {@link ModelOptions#spinning()} has no DL4J equivalent and is
- * ignored.
+ * {@link ModelOptions#intraOpThreads()} as far as ND4J allows ({@link #applyThreadBudget}).
+ * {@link ModelOptions#spinning()} has no DL4J equivalent and is ignored.
  */
 public final class Dl4jFeatureModel implements FeatureModel {
   private static final Logger LOG = LoggerFactory.getLogger(Dl4jFeatureModel.class);
@@ -115,8 +115,7 @@ public final class Dl4jFeatureModel implements FeatureModel {
    * zeros. Returns a {@link FeatureModel} (not this class) so that callers need no DL4J class to link.
    */
   public static FeatureModel open(ModelBytes model, ModelOptions options) {
-    Nd4j.getEnvironment().setMaxThreads(options.intraOpThreads());
-    Nd4j.getEnvironment().setMaxMasterThreads(options.intraOpThreads());
+    applyThreadBudget(options.intraOpThreads());
     Dl4jLoader.Loaded loaded = Dl4jLoader.load(model);
     ComputationGraph graph = loaded.graph();
     ComputationGraphConfiguration conf = graph.getConfiguration();
@@ -143,6 +142,24 @@ public final class Dl4jFeatureModel implements FeatureModel {
     int dim = m.probeFeatureDim();
     m.info = new ModelInfo("dl4j", info.inputName(), shape, layout, layer, dim, false);
     return m;
+  }
+
+  /**
+   * Caps ND4J's threads per operation at {@code threads}: OpenBLAS (matrix products) at once; libnd4j's own
+   * pool only if {@code threads} is not below what it started with, because libnd4j 1.0.0-M2.1 can raise
+   * but not lower its thread count at run time. Below that, the cap needs {@code OMP_NUM_THREADS} in the
+   * JVM's environment (on Spark: {@code spark.executorEnv.OMP_NUM_THREADS}); this logs when it is missing.
+   */
+  static void applyThreadBudget(int threads) {
+    Nd4j.factory().blas().setMaxThreads(threads);
+    Nd4j.getEnvironment().setMaxThreads(threads);
+    Nd4j.getEnvironment().setMaxMasterThreads(threads);
+    int actual = Nd4j.getEnvironment().maxThreads();
+    if (actual > threads) {
+      LOG.warn("ND4J runs up to {} threads per operation; intraOpThreads={} cannot lower it at run time. Set"
+          + " OMP_NUM_THREADS={} in the environment of this JVM (Spark: spark.executorEnv.OMP_NUM_THREADS) to"
+          + " keep concurrent tasks from oversubscribing the cores.", actual, threads, threads);
+    }
   }
 
   /** The input shape of one image at {@code height} x {@code width}, in the model's layout. */

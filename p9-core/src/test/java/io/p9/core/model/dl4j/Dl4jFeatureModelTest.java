@@ -233,6 +233,18 @@ class Dl4jFeatureModelTest {
   }
 
   @Test
+  void loadingAppliesTheThreadBudgetToOpenBlas() {
+    try (Dl4jFeatureModel m = (Dl4jFeatureModel) new Dl4jBackend().load(
+        ModelBytes.of("tiny_seq.h5", Fixtures.bytes("tiny_seq.h5")), ModelOptions.defaults().withIntraOpThreads(1))) {
+      assertThat(Nd4j.factory().blas().getMaxThreads()).isEqualTo(1);
+      assertThat(m.info().featureDim()).isEqualTo(16);
+    }
+    Dl4jFeatureModel.applyThreadBudget(2);
+    assertThat(Nd4j.factory().blas().getMaxThreads()).isEqualTo(2);
+    assertThat(Nd4j.getEnvironment().maxThreads()).as("libnd4j can be raised").isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
   void imagesOfAnotherSizeThanAFixedInputAreRefused() {
     assertThatThrownBy(() -> functional.run(Fixtures.gaussian(new Random(1), 48 * 48 * 3), 1, 48, 48,
         new float[32])).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("48x48");
