@@ -38,9 +38,11 @@ import java.util.regex.Pattern;
  * non-atomic copy on S3) happens. It needs no local disk for the data and no shared cluster file system,
  * which the <em>staging</em> ("directory") committer needs for its task-commit summaries; that matters on
  * EMR Serverless and on clusters without HDFS. The classic rename-based {@code FILE} committer is only for
- * stores without multipart uploads: on S3 it can leave partial output. The Spark bindings
- * ({@code PathOutputCommitProtocol}, {@code BindingParquetOutputCommitter}) come from
- * {@code spark-hadoop-cloud}, which must be on the class path (the p9 job jar has it).
+ * stores without multipart uploads: on S3 it can leave partial output. Spark SQL reaches the S3A
+ * committers through a commit protocol bound to Hadoop's committer factory: by default
+ * {@value #DEFAULT_COMMIT_PROTOCOL} from p9-spark-ml (Spark's own, in {@code spark-hadoop-cloud}, is not
+ * published to Maven Central); {@link Builder#commitProtocolClass} changes it. Apply the committer only to
+ * jobs writing to {@code s3a://}: on EMR, {@code s3://} output goes through EMRFS and its own committer.
  *
  * <p><b>Uploads</b> use S3A's block output stream ("fast upload", always on in Hadoop 3) buffered on local
  * disk by default ({@link UploadBuffer}); {@code bytebuffer} keeps blocks off-heap for small outputs.
@@ -127,6 +129,9 @@ public final class S3aSettings {
     }
   }
 
+  /** The Spark commit protocol bound to Hadoop's committer factory (in p9-spark-ml). */
+  public static final String DEFAULT_COMMIT_PROTOCOL = "io.p9.spark.cloud.PathCommitProtocol";
+
   private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(secret|password|token|access[.]key).*");
   static final String REDACTED = "*********(redacted)";
 
@@ -142,6 +147,7 @@ public final class S3aSettings {
   private final Committer committer;
   private final UploadBuffer uploadBuffer;
   private final String multipartSize;
+  private final String commitProtocolClass;
   private final Map<String, String> extra;
 
   private S3aSettings(Builder b) {
@@ -157,6 +163,7 @@ public final class S3aSettings {
     this.committer = b.committer;
     this.uploadBuffer = b.uploadBuffer;
     this.multipartSize = b.multipartSize;
+    this.commitProtocolClass = b.commitProtocolClass;
     this.extra = Collections.unmodifiableMap(new LinkedHashMap<>(b.extra));
   }
 
@@ -214,16 +221,13 @@ public final class S3aSettings {
 
   /**
    * The SparkConf keys: each Hadoop key prefixed {@code spark.hadoop.}, plus, for the magic and directory
-   * committers, Spark SQL's commit protocol and Parquet committer bindings from spark-hadoop-cloud.
+   * committers, Spark SQL's commit protocol bound to Hadoop's committer factory.
    */
   public Map<String, String> sparkProperties() {
     Map<String, String> m = new LinkedHashMap<>();
     hadoopProperties().forEach((k, v) -> m.put("spark.hadoop." + k, v));
     if (committer != Committer.FILE) {
-      m.put("spark.sql.sources.commitProtocolClass",
-          "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol");
-      m.put("spark.sql.parquet.output.committer.class",
-          "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter");
+      m.put("spark.sql.sources.commitProtocolClass", commitProtocolClass);
     }
     return m;
   }
@@ -270,6 +274,7 @@ public final class S3aSettings {
     private Committer committer = Committer.MAGIC;
     private UploadBuffer uploadBuffer = UploadBuffer.DISK;
     private String multipartSize = "64M";
+    private String commitProtocolClass = DEFAULT_COMMIT_PROTOCOL;
     private final Map<String, String> extra = new LinkedHashMap<>();
 
     private Builder() {}
@@ -356,6 +361,17 @@ public final class S3aSettings {
         throw new IllegalArgumentException("'" + size + "' is not a size (e.g. 64M)");
       }
       this.multipartSize = size;
+      return this;
+    }
+
+    /**
+     * The Spark SQL commit protocol for the magic and directory committers (default
+     * {@value S3aSettings#DEFAULT_COMMIT_PROTOCOL}; Spark's
+     * {@code org.apache.spark.internal.io.cloud.PathOutputCommitProtocol} where spark-hadoop-cloud is
+     * installed).
+     */
+    public Builder commitProtocolClass(String className) {
+      this.commitProtocolClass = Objects.requireNonNull(className);
       return this;
     }
 

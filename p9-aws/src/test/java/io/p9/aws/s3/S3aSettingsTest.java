@@ -31,10 +31,7 @@ class S3aSettingsTest {
     S3aSettings s = S3aSettings.builder().region("eu-west-3").build();
     Map<String, String> sp = s.sparkProperties();
     assertThat(sp).containsEntry("spark.hadoop.fs.s3a.endpoint.region", "eu-west-3")
-        .containsEntry("spark.sql.sources.commitProtocolClass",
-            "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol")
-        .containsEntry("spark.sql.parquet.output.committer.class",
-            "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter");
+        .containsEntry("spark.sql.sources.commitProtocolClass", "io.p9.spark.cloud.PathCommitProtocol");
     assertThat(sp.keySet()).allMatch(k -> k.startsWith("spark.hadoop.") || k.startsWith("spark.sql."));
     Map<String, String> applied = new LinkedHashMap<>();
     s.applyToSpark(applied::put);
