@@ -3,6 +3,7 @@ package io.p9.examples;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.p9.spark.ml.CnnFeaturizer;
+import io.p9.spark.ml.ImageFiles;
 import io.p9.spark.ml.ImageLoader;
 import io.p9.spark.ml.PcaReducer;
 import io.p9.spark.ml.PcaReducerModel;
@@ -27,8 +28,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Fruits! job: image files → {@link ImageLoader} → {@link CnnFeaturizer} → StandardScaler →
+ * The Fruits! job: image files → {@link ImageLoader} → {@link CnnFeaturizer} → scaling →
  * {@link PcaReducer} → features as Parquet and CSV, the fitted PipelineModel, and a JSON report.
+ *
+ * <p>Scaling ({@code scaler}): {@code pca} (default) standardizes inside the PCA stage
+ * ({@code PcaReducer.scale}: the same maths as Spark's {@code StandardScaler(withMean, withStd)}, in the
+ * same pass, and null-safe, so the saved pipeline passes kept failures through); {@code spark} uses Spark's
+ * StandardScaler stage (which throws on null vectors: only use the saved model with
+ * {@code handleInvalid=skip}); {@code none} skips scaling.
  *
  * <p>The CNN pass runs once: its output is persisted, the scaler and PCA are fitted on it, and the full
  * PipelineModel (loader, featurizer, fitted scaler + PCA) is assembled without recomputing anything. A
@@ -40,7 +47,7 @@ public final class FruitsJob {
 
   /** What to run. {@code k > 0} fixes the number of components, else {@code variance} chooses it. */
   public record Options(String input, String output, String model, int k, double variance, int batchSize,
-      String handleInvalid, int partitions) {}
+      String handleInvalid, int partitions, String scaler) {}
 
   /** What happened, also written as {@code report.json}. */
   public record Report(long files, long featurized, long failed, Map<String, Long> failuresByReason,
@@ -51,8 +58,7 @@ public final class FruitsJob {
 
   public static Report run(SparkSession spark, Options o) throws IOException {
     long t0 = System.nanoTime();
-    Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
-        .load(o.input());
+    Dataset<Row> files = ImageFiles.read(spark, o.input());
     if (o.partitions() > 0) {
       files = files.repartition(o.partitions());
     }
@@ -73,16 +79,23 @@ public final class FruitsJob {
           + o.input() + "; PCA needs at least 2");
     }
 
-    PcaReducer pca = new PcaReducer().setInputCol("scaled").setOutputCol("pca");
+    PcaReducer pca = new PcaReducer().setOutputCol("pca");
     if (o.k() > 0) {
       pca.setK(o.k());
     } else {
       pca.setMinExplainedVariance(o.variance());
     }
-    PipelineModel reducer = new Pipeline().setStages(new PipelineStage[] {
-        new StandardScaler().setInputCol("features").setOutputCol("scaled").setWithMean(true).setWithStd(true),
-        pca}).fit(good);
-    PcaReducerModel pcaModel = (PcaReducerModel) reducer.stages()[1];
+    PipelineStage[] scaleAndReduce;
+    if ("spark".equals(o.scaler())) {
+      // Spark's StandardScaler throws on the null vectors of kept failures: fit and apply on good rows only.
+      scaleAndReduce = new PipelineStage[] {new StandardScaler().setInputCol("features").setOutputCol("scaled")
+          .setWithMean(true).setWithStd(true), pca.setInputCol("scaled")};
+    } else {
+      // the same standardization inside the PCA pass; null-safe, so the saved pipeline keeps failures
+      scaleAndReduce = new PipelineStage[] {pca.setScale("pca".equals(o.scaler()))};
+    }
+    PipelineModel reducer = new Pipeline().setStages(scaleAndReduce).fit(good);
+    PcaReducerModel pcaModel = (PcaReducerModel) reducer.stages()[reducer.stages().length - 1];
 
     // All transformers: fitting this pipeline computes nothing; it just assembles the PipelineModel.
     PipelineModel full = new Pipeline().setStages(new PipelineStage[] {loader, featurizer, reducer})

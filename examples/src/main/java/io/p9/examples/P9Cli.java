@@ -59,6 +59,10 @@ public final class P9Cli implements Runnable {
         defaultValue = "keep")
     String handleInvalid;
 
+    @Option(names = "--scaler", description = "pca (standardize inside the PCA stage, null-safe), spark"
+        + " (Spark's StandardScaler stage) or none (default: ${DEFAULT-VALUE})", defaultValue = "pca")
+    String scaler;
+
     @Option(names = "--partitions", description = "repartition the file list (0: as listed)",
         defaultValue = "0")
     int partitions;
@@ -83,7 +87,7 @@ public final class P9Cli implements Runnable {
       SparkSession spark = b.getOrCreate();
       try {
         FruitsJob.Report r = FruitsJob.run(spark, new FruitsJob.Options(input, output, model, k, variance,
-            batchSize, handleInvalid, partitions));
+            batchSize, handleInvalid, partitions, scaler));
         System.out.println(FruitsJob.summary(r));
         return 0;
       } finally {

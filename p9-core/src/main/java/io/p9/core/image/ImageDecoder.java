@@ -1,27 +1,305 @@
 package io.p9.core.image;
 
+import java.awt.image.BufferedImage;
+import java.io.EOFException;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.event.IIOReadWarningListener;
+import javax.imageio.spi.IIORegistry;
+import javax.imageio.spi.ImageReaderSpi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Decodes encoded image files (JPEG baseline/progressive/CMYK/YCCK, PNG gray/RGBA/palette/16-bit, BMP,
- * GIF, TIFF, WebP) into 8-bit 3-channel BGR {@link PixelImage}s: alpha composited on the configured
- * background, gray expanded to 3 channels, 16-bit reduced to 8, EXIF orientation applied. The header is read
- * first and the image refused with {@link DecodeFailure#TOO_LARGE} if it has more than {@code maxPixels}
- * pixels, so a decompression bomb costs no memory.
+ * GIF (first frame), TIFF, WebP) into 8-bit 3-channel BGR {@link PixelImage}s: alpha composited on the
+ * configured background, gray expanded to 3 channels, 16-bit reduced to 8, EXIF orientation applied. The
+ * header is read first and the image refused with {@link DecodeFailure#TOO_LARGE} if it has more than
+ * {@code maxPixels} pixels, so a decompression bomb costs no memory.
+ *
+ * <p>Outcomes, in the order they are checked:
+ * <ul>
+ *   <li>null or zero bytes: {@link DecodeFailure#EMPTY};
+ *   <li>more than {@code maxBytes}: {@link DecodeFailure#TOO_LARGE};
+ *   <li>no known signature ({@link ImageFormat#sniff}; the file name is never consulted):
+ *       {@link DecodeFailure#NOT_AN_IMAGE};
+ *   <li>a recognised format without an installed ImageIO reader: {@link DecodeFailure#UNSUPPORTED_FORMAT};
+ *   <li>header announcing more than {@code maxPixels} pixels: {@link DecodeFailure#TOO_LARGE};
+ *   <li>the reader fails, or warns that data ends early or is corrupt (readers otherwise fill the missing
+ *       part with gray and return normally): {@link DecodeFailure#TRUNCATED} when the data ends before the
+ *       image does (an end-of-file error, a "premature end" / "missing EOI" warning, or a file whose
+ *       format-level end marker is missing), else {@link DecodeFailure#CORRUPT}. Every other exception or
+ *       error from a reader, except {@link OutOfMemoryError}, is reported as {@code CORRUPT} too.
+ * </ul>
+ * Warnings a reader recovers from (an invalid ICC profile it ignores, stray bytes between JPEG segments)
+ * do not fail the file; they are logged at debug level.
+ *
+ * <p>RGB and gray samples are used as stored (no ICC colour management, as PIL and OpenCV), palette
+ * entries through the palette, CMYK/YCCK JPEG through the reader's conversion. A plain colour JPEG takes a
+ * fast path: the reader's BGR raster becomes the {@code PixelImage} without a per-pixel copy.
  *
  * <p>Not thread-safe: it keeps ImageIO readers for reuse. Use one per thread.
  */
 public final class ImageDecoder {
+  private static final Logger LOG = LoggerFactory.getLogger(ImageDecoder.class);
+  private static volatile boolean pluginsRescanned;
+
   private final DecodeOptions options;
+  private final Map<ImageFormat, ImageReader> readers = new EnumMap<>(ImageFormat.class);
+  private final Warnings warnings = new Warnings();
 
   public ImageDecoder(DecodeOptions options) {
-    this.options = options;
+    this.options = Objects.requireNonNull(options, "options");
+  }
+
+  /** A decoder with {@link DecodeOptions#defaults()}. */
+  public ImageDecoder() {
+    this(DecodeOptions.defaults());
   }
 
   public DecodeOptions options() {
     return options;
   }
 
+  /** The format announced by the leading bytes; same as {@link ImageFormat#sniff(byte[])}. */
+  public static ImageFormat sniff(byte[] bytes) {
+    return ImageFormat.sniff(bytes);
+  }
+
   /** Decodes {@code bytes}; never returns null. */
   public PixelImage decode(byte[] bytes) throws ImageDecodeException {
-    throw new UnsupportedOperationException("TODO");
+    if (bytes == null || bytes.length == 0) {
+      throw new ImageDecodeException(DecodeFailure.EMPTY, "empty file (0 bytes)");
+    }
+    if (bytes.length > options.maxBytes()) {
+      throw new ImageDecodeException(DecodeFailure.TOO_LARGE, "file has " + bytes.length
+          + " bytes, more than maxBytes=" + options.maxBytes());
+    }
+    ImageFormat format = ImageFormat.sniff(bytes);
+    if (format == ImageFormat.UNKNOWN) {
+      throw new ImageDecodeException(DecodeFailure.NOT_AN_IMAGE, "not a JPEG, PNG, GIF, BMP, TIFF or WebP "
+          + "file (first bytes: " + hexPrefix(bytes) + ")");
+    }
+    try {
+      return decodeKnown(format, bytes);
+    } catch (ImageDecodeException | OutOfMemoryError e) {
+      throw e;
+    } catch (Exception | Error e) {
+      throw failure(format, bytes, e);
+    }
+  }
+
+  private PixelImage decodeKnown(ImageFormat format, byte[] bytes) throws Exception {
+    ImageReader reader = reader(format);
+    if (reader == null) {
+      throw new ImageDecodeException(DecodeFailure.UNSUPPORTED_FORMAT, "no ImageIO reader for " + format
+          + " is installed (format name '" + format.imageIoName() + "')");
+    }
+    warnings.clear();
+    BufferedImage image;
+    boolean readerBroken = true;
+    try (BytesImageInputStream in = new BytesImageInputStream(bytes)) {
+      reader.setInput(in, false, true);
+      int width = reader.getWidth(0);
+      int height = reader.getHeight(0);
+      if (width <= 0 || height <= 0) {
+        readerBroken = false;
+        throw new ImageDecodeException(DecodeFailure.CORRUPT, format + " header gives an empty image size "
+            + width + "x" + height);
+      }
+      long pixels = (long) width * height;
+      if (pixels > options.maxPixels()) {
+        readerBroken = false;
+        throw new ImageDecodeException(DecodeFailure.TOO_LARGE, format + " header announces " + width + "x"
+            + height + " = " + pixels + " pixels, more than maxPixels=" + options.maxPixels());
+      }
+      image = reader.read(0, null);
+      readerBroken = false;
+    } finally {
+      if (readerBroken) {
+        discard(format);
+      } else {
+        reader.setInput(null);
+      }
+    }
+    if (warnings.failure != null) {
+      throw failure(format, bytes, null);
+    }
+    PixelImage bgr = BgrImages.toBgr(image, options.background());
+    if (options.applyExifOrientation()) {
+      int orientation = ExifOrientation.read(format, bytes);
+      if (orientation != 1) {
+        bgr = ExifOrientation.apply(bgr, orientation);
+      }
+    }
+    return bgr;
+  }
+
+  /** A failure from the reader's exception and/or the warnings it gave, as TRUNCATED or CORRUPT. */
+  private ImageDecodeException failure(ImageFormat format, byte[] bytes, Throwable error) {
+    boolean truncated = warnings.failure == DecodeFailure.TRUNCATED
+        || endsEarly(error)
+        || EncodedStructure.looksTruncated(format, bytes);
+    StringBuilder detail = new StringBuilder();
+    if (warnings.message != null) {
+      detail.append("reader warning: ").append(warnings.message);
+    }
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      detail.append(detail.length() == 0 ? "" : "; ");
+      detail.append(t.getMessage() == null ? t.getClass().getName() : t.getClass().getSimpleName() + ": "
+          + t.getMessage());
+    }
+    String message = truncated
+        ? "truncated " + format + " (" + bytes.length + " bytes): the data ends before the image does; "
+            + detail
+        : "corrupt " + format + " (" + bytes.length + " bytes): " + detail;
+    return new ImageDecodeException(truncated ? DecodeFailure.TRUNCATED : DecodeFailure.CORRUPT, message,
+        error);
+  }
+
+  private static boolean endsEarly(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof EOFException || Warnings.classify(t.getMessage()) == DecodeFailure.TRUNCATED) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private ImageReader reader(ImageFormat format) {
+    ImageReader reader = readers.get(format);
+    if (reader == null) {
+      reader = createReader(format.imageIoName());
+      if (reader == null && !pluginsRescanned) {
+        // Plugins on a class loader that ImageIO has not scanned yet (jars added to a running JVM).
+        pluginsRescanned = true;
+        ImageIO.scanForPlugins();
+        reader = createReader(format.imageIoName());
+      }
+      if (reader != null) {
+        reader.addIIOReadWarningListener(warnings);
+        readers.put(format, reader);
+      }
+    }
+    return reader;
+  }
+
+  /** Drops a reader that threw: its state is unknown. The next file gets a fresh one. */
+  private void discard(ImageFormat format) {
+    ImageReader reader = readers.remove(format);
+    if (reader != null) {
+      try {
+        reader.dispose();
+      } catch (RuntimeException e) {
+        LOG.debug("ignoring failure disposing a {} reader: {}", format, e.toString());
+      }
+    }
+  }
+
+  /**
+   * The registered reader for the format; TwelveMonkeys' when there is one (CMYK/YCCK JPEG, more TIFF and
+   * BMP variants), otherwise the JDK's. Only the chosen provider is instantiated.
+   */
+  private static ImageReader createReader(String formatName) {
+    Iterator<ImageReaderSpi> it = IIORegistry.getDefaultInstance().getServiceProviders(ImageReaderSpi.class,
+        p -> p instanceof ImageReaderSpi spi && supports(spi, formatName), true);
+    ImageReaderSpi chosen = null;
+    while (it.hasNext()) {
+      ImageReaderSpi spi = it.next();
+      if (chosen == null || spi.getClass().getName().startsWith("com.twelvemonkeys.")
+          && !chosen.getClass().getName().startsWith("com.twelvemonkeys.")) {
+        chosen = spi;
+      }
+    }
+    if (chosen == null) {
+      return null;
+    }
+    try {
+      return chosen.createReaderInstance();
+    } catch (java.io.IOException e) {
+      LOG.warn("cannot create an ImageIO reader for {} from {}: {}", formatName, chosen.getClass().getName(),
+          e.toString());
+      return null;
+    }
+  }
+
+  private static boolean supports(ImageReaderSpi spi, String formatName) {
+    for (String name : spi.getFormatNames()) {
+      if (name.equalsIgnoreCase(formatName)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String hexPrefix(byte[] bytes) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < Math.min(8, bytes.length); i++) {
+      sb.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "%02x", bytes[i] & 0xFF));
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Collects reader warnings for the current file. The first one that signals lost or damaged data is
+   * kept and the read aborted (the reader would otherwise fill the rest of the image with gray).
+   */
+  static final class Warnings implements IIOReadWarningListener {
+    DecodeFailure failure;
+    String message;
+
+    void clear() {
+      failure = null;
+      message = null;
+    }
+
+    @Override
+    public void warningOccurred(ImageReader source, String warning) {
+      DecodeFailure f = classify(warning);
+      if (f == null) {
+        LOG.debug("ImageIO reader recovered: {}", warning);
+        return;
+      }
+      if (failure == null || failure == DecodeFailure.CORRUPT && f == DecodeFailure.TRUNCATED) {
+        failure = f;
+        message = warning;
+      }
+      source.abort();
+    }
+
+    /** TRUNCATED, CORRUPT, or null for a warning the reader recovers from without losing pixels. */
+    static DecodeFailure classify(String warning) {
+      if (warning == null) {
+        return null;
+      }
+      String w = warning.toLowerCase(Locale.ROOT);
+      if (w.contains("extraneous bytes before marker")) {
+        // Stray bytes between segments, or before EOI after all scan data: nothing is lost. Before a
+        // restart marker (0xd0..0xd7) they are entropy-coded data that the decoder had to skip.
+        return w.matches(".*marker 0xd[0-7].*") ? DecodeFailure.CORRUPT : null;
+      }
+      if (w.contains("ignor")) {
+        return null; // "invalid ICC profile; ignored" and the like: the reader carried on without loss
+      }
+      if (w.contains("corrupt") || w.contains("bogus") || w.contains("huffman") || w.contains("bad ")
+          || w.contains("damaged")) {
+        // Includes libjpeg's "Corrupt JPEG data: premature end of data segment": a marker where scan data
+        // should be, in a file that may well be complete.
+        return DecodeFailure.CORRUPT;
+      }
+      if (w.contains("premature end") || w.contains("truncated") || w.contains("missing eoi")
+          || w.contains("unexpected end") || w.contains("end of file")) {
+        return DecodeFailure.TRUNCATED;
+      }
+      if (w.contains("invalid")) {
+        return DecodeFailure.CORRUPT;
+      }
+      return null;
+    }
   }
 }

@@ -1,53 +1,206 @@
 package io.p9.core.linalg;
 
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
 import java.io.Serializable;
+import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * A principal component analysis of d-dimensional data: the mean and all d eigenpairs of the covariance,
  * eigenvalues sorted in decreasing order, eigenvectors of unit length with a deterministic sign (the
  * entry of largest magnitude is positive).
+ *
+ * <p>Immutable: the constructor and every accessor copy arrays. Serializable (Java serialization; the
+ * derived ratios are recomputed on read).
  */
 public final class PcaResult implements Serializable {
   private static final long serialVersionUID = 1L;
+
+  /** Slack on the variance target of {@link #kForVariance}, so round-off in the running sum cannot add a component. */
+  static final double VARIANCE_TARGET_SLACK = 1e-12;
+
+  private final double[] mean;
+  private final double[] eigenvalues;
+  private final double[] components;
+  private transient double totalVariance;
+  private transient double[] cumulative;
 
   /**
    * @param mean the d-dimensional mean
    * @param eigenvalues the d eigenvalues, decreasing, negative round-off clamped to 0
    * @param components d x d, column j is eigenvector j, column-major ({@code components[j * d + i]})
+   * @throws IllegalArgumentException if the lengths do not match or the eigenvalues are not finite, &gt;= 0 and
+   *     decreasing
    */
   public PcaResult(double[] mean, double[] eigenvalues, double[] components) {
-    throw new UnsupportedOperationException("TODO");
+    this(mean.clone(), eigenvalues.clone(), components.clone(), true);
+  }
+
+  /** Takes ownership of the arrays (no copy). */
+  PcaResult(double[] mean, double[] eigenvalues, double[] components, boolean validate) {
+    this.mean = Objects.requireNonNull(mean, "mean");
+    this.eigenvalues = Objects.requireNonNull(eigenvalues, "eigenvalues");
+    this.components = Objects.requireNonNull(components, "components");
+    if (validate) {
+      validate(mean, eigenvalues, components);
+    }
+    derive();
+  }
+
+  private static void validate(double[] mean, double[] eigenvalues, double[] components) {
+    int d = mean.length;
+    if (d == 0) {
+      throw new IllegalArgumentException("mean must have at least 1 value");
+    }
+    if (eigenvalues.length != d) {
+      throw new IllegalArgumentException("eigenvalues must have " + d + " values (the mean's), got " + eigenvalues.length);
+    }
+    if ((long) components.length != (long) d * d) {
+      throw new IllegalArgumentException("components must have d * d = " + (long) d * d + " values, got " + components.length);
+    }
+    for (int j = 0; j < d; j++) {
+      double v = eigenvalues[j];
+      if (!(v >= 0) || Double.isInfinite(v)) {
+        throw new IllegalArgumentException("eigenvalue " + j + " must be finite and >= 0, got " + v);
+      }
+      if (j > 0 && v > eigenvalues[j - 1]) {
+        throw new IllegalArgumentException("eigenvalues must be decreasing, but eigenvalue " + j + " = " + v
+            + " > eigenvalue " + (j - 1) + " = " + eigenvalues[j - 1]);
+      }
+    }
+  }
+
+  /** Total variance and cumulative ratios; the cumulative sum uses the same order as the total, so it ends at 1. */
+  private void derive() {
+    int d = eigenvalues.length;
+    double total = 0;
+    double[] cum = new double[d];
+    for (int j = 0; j < d; j++) {
+      total += eigenvalues[j];
+      cum[j] = total;
+    }
+    if (total > 0) {
+      for (int j = 0; j < d; j++) {
+        cum[j] /= total;
+      }
+    } else {
+      Arrays.fill(cum, 0);
+    }
+    this.totalVariance = total;
+    this.cumulative = cum;
   }
 
   public int dim() {
-    throw new UnsupportedOperationException("TODO");
+    return mean.length;
   }
 
   public double[] mean() {
-    throw new UnsupportedOperationException("TODO");
+    return mean.clone();
   }
 
   public double[] eigenvalues() {
-    throw new UnsupportedOperationException("TODO");
+    return eigenvalues.clone();
+  }
+
+  /**
+   * The variance along each component, decreasing: the same as {@link #eigenvalues()} (the name scikit-learn
+   * and Spark users look for).
+   */
+  public double[] explainedVariance() {
+    return eigenvalues();
+  }
+
+  /** The sum of the eigenvalues: the total variance of the data (the trace of its covariance). */
+  public double totalVariance() {
+    return totalVariance;
   }
 
   /** Eigenvalue / sum of all eigenvalues, decreasing; sums to 1 (0 everywhere if the data is constant). */
   public double[] explainedVarianceRatio() {
-    throw new UnsupportedOperationException("TODO");
+    int d = eigenvalues.length;
+    double[] ratio = new double[d];
+    if (totalVariance > 0) {
+      for (int j = 0; j < d; j++) {
+        ratio[j] = eigenvalues[j] / totalVariance;
+      }
+    }
+    return ratio;
   }
 
   /** Running sum of {@link #explainedVarianceRatio()}, non-decreasing, last entry 1 (up to round-off). */
   public double[] cumulativeExplainedVariance() {
-    throw new UnsupportedOperationException("TODO");
+    return cumulative.clone();
   }
 
-  /** The smallest k whose cumulative explained variance is >= target, target in (0, 1]. */
+  /**
+   * The smallest k whose cumulative explained variance is >= target, target in (0, 1]. A slack of 1e-12 on
+   * the target absorbs round-off (so {@code kForVariance(1.0)} is the numerical rank, trailing eigenvalues
+   * below 1e-12 of the total not counted). Constant data (total variance 0) gives 1.
+   *
+   * @throws IllegalArgumentException if target is not in (0, 1]
+   */
   public int kForVariance(double target) {
-    throw new UnsupportedOperationException("TODO");
+    if (!(target > 0 && target <= 1)) {
+      throw new IllegalArgumentException("variance target must be in (0, 1], got " + target);
+    }
+    if (totalVariance == 0) {
+      return 1;
+    }
+    double goal = target - VARIANCE_TARGET_SLACK;
+    for (int j = 0; j < cumulative.length; j++) {
+      if (cumulative[j] >= goal) {
+        return j + 1;
+      }
+    }
+    return cumulative.length;
   }
 
-  /** The first k components, d x k column-major (column j = eigenvector j). */
+  /**
+   * The first k components, d x k column-major (column j = eigenvector j).
+   *
+   * @throws IllegalArgumentException if k is not in [1, d]
+   */
   public double[] components(int k) {
-    throw new UnsupportedOperationException("TODO");
+    int d = mean.length;
+    if (k < 1 || k > d) {
+      throw new IllegalArgumentException("k must be in [1, " + d + "], got " + k);
+    }
+    return Arrays.copyOf(components, k * d);
+  }
+
+  /**
+   * The centred projection of {@code x} onto the first k components (a new array of k values); see
+   * {@link Pca#project} for the allocation-free form.
+   */
+  public double[] project(double[] x, int k) {
+    int d = mean.length;
+    if (k < 1 || k > d) {
+      throw new IllegalArgumentException("k must be in [1, " + d + "], got " + k);
+    }
+    double[] out = new double[k];
+    Pca.project(x, mean, components, k, out);
+    return out;
+  }
+
+  private void readObject(ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+    in.defaultReadObject();
+    if (mean == null || eigenvalues == null || components == null) {
+      throw new InvalidObjectException("PcaResult: missing mean, eigenvalues or components");
+    }
+    try {
+      validate(mean, eigenvalues, components);
+    } catch (IllegalArgumentException e) {
+      throw (InvalidObjectException) new InvalidObjectException("PcaResult: " + e.getMessage()).initCause(e);
+    }
+    derive();
+  }
+
+  @Override
+  public String toString() {
+    int d = mean.length;
+    int show = Math.min(d, 5);
+    return "PcaResult[d=" + d + ", totalVariance=" + totalVariance + ", top eigenvalues="
+        + Arrays.toString(Arrays.copyOf(eigenvalues, show)) + (d > show ? "..." : "") + "]";
   }
 }

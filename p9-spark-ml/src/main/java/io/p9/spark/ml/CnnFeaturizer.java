@@ -418,11 +418,12 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     sc.register(acc, SchemaChecks.name(this) + " counts");
     metrics = new ImageLoadMetrics(acc);
 
-    StructType out = dataset.schema().add(
-        new AttributeGroup(getOutputCol(), r.info().featureDim()).toStructField());
+    StructType out = dataset.schema().add(getOutputCol(), SQLDataTypes.VectorType(), true);
     FeaturizePartition fn = new FeaturizePartition(r.broadcast(), r.key(), r.spec(), getBatchSize(),
         dataset.schema().fieldIndex(getInputCol()), getHandleInvalid(), acc);
-    return dataset.toDF().mapPartitions(fn, Encoders.row(out));
+    // the row encoder drops field metadata: the vector size (ML attribute group) is attached after
+    return dataset.toDF().mapPartitions(fn, Encoders.row(out)).withMetadata(getOutputCol(),
+        new AttributeGroup(getOutputCol(), r.info().featureDim()).toMetadata());
   }
 
   /** The model and preprocessing this stage runs, resolved and validated on the driver. */

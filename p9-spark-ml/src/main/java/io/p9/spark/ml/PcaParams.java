@@ -21,6 +21,7 @@ final class PcaParams {
   final IntParam k;
   final DoubleParam minExplainedVariance;
   final BooleanParam center;
+  final BooleanParam scale;
 
   PcaParams(Params owner) {
     inputCol = new Param<>(owner, "inputCol", "input vector column");
@@ -32,12 +33,16 @@ final class PcaParams {
             + " set k or minExplainedVariance",
         ParamValidators.inRange(0.0, 1.0, false, true));
     center = new BooleanParam(owner, "center", "subtract the mean before projecting");
+    scale = new BooleanParam(owner, "scale", "divide each feature by its standard deviation first: PCA of"
+        + " the correlation matrix, as StandardScaler(withMean, withStd) in front, but null-safe and in the"
+        + " same pass");
   }
 
   void setDefaults(Params owner) {
     owner.setDefault(inputCol, "features");
     owner.setDefault(outputCol, "pcaFeatures");
     owner.setDefault(center, true);
+    owner.setDefault(scale, false);
   }
 
   StructType validateAndTransform(Params owner, StructType schema, boolean fitting) {

@@ -33,7 +33,9 @@ import org.apache.spark.sql.types.StructType;
  * over the data: each partition accumulates its mean and centred covariance in blocks, partitions are
  * merged by tree aggregation, and the d x d covariance is eigen-decomposed on the driver (d = 1280 for
  * MobileNetV2 features). Rows with a null vector are ignored. Explained and cumulative variance are
- * exposed on the model and saved with it.
+ * exposed on the model and saved with it. With {@code scale}, features are standardized first (PCA of the
+ * correlation matrix), which replaces a StandardScaler stage: one pass fewer, and rows with a null vector
+ * (kept failures) pass through as null where Spark's StandardScaler throws.
  */
 public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWritable {
   private static final long serialVersionUID = 1L;
@@ -112,6 +114,19 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
     return this;
   }
 
+  public BooleanParam scale() {
+    return p.scale;
+  }
+
+  public boolean getScale() {
+    return (Boolean) $(p.scale);
+  }
+
+  public PcaReducer setScale(boolean v) {
+    set(p.scale, v);
+    return this;
+  }
+
   public BooleanParam center() {
     return p.center;
   }
@@ -162,7 +177,14 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
       throw new IllegalArgumentException(SchemaChecks.name(this) + ": PCA needs at least 2 rows, got "
           + total.count());
     }
-    PcaResult result = Pca.fit(total);
+    double[] scale = new double[total.dim()];
+    PcaResult result;
+    if (getScale()) {
+      result = Pca.fitStandardized(total, scale);
+    } else {
+      java.util.Arrays.fill(scale, 1.0);
+      result = Pca.fit(total);
+    }
     int k;
     if (isSet(p.k)) {
       k = getK();
@@ -173,7 +195,7 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
     } else {
       k = result.kForVariance(getMinExplainedVariance());
     }
-    PcaReducerModel model = new PcaReducerModel(uid, result, k, total.count());
+    PcaReducerModel model = new PcaReducerModel(uid, result, scale, k, total.count());
     copyValues(model, extractParamMap());
     model.set(model.k(), k);
     model.setParent(this);

@@ -35,9 +35,10 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * A fitted {@link PcaReducer}: projects {@code inputCol} onto the first {@code k} principal components,
- * after subtracting the training mean ({@code center}, default true). Row-wise, so it also transforms
- * streaming DataFrames. Saves {@code metadata/} and a one-row Parquet {@code data/} (mean, components,
- * all eigenvalues, row count).
+ * after subtracting the training mean ({@code center}, default true) and, if it was fitted with
+ * {@code scale}, dividing by the training standard deviations. Null vectors give null. Row-wise, so it also
+ * transforms streaming DataFrames. Saves {@code metadata/} and a one-row Parquet {@code data/} (mean,
+ * scale factors, components, all eigenvalues, row count).
  */
 public final class PcaReducerModel extends Model<PcaReducerModel> implements MLWritable {
   private static final long serialVersionUID = 1L;
@@ -46,20 +47,22 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
   private final PcaParams p;
   private final double[] mean;
   private final double[] eigenvalues;
+  private final double[] scale;
   private final double[] components;
   private final long numRows;
 
-  PcaReducerModel(String uid, PcaResult result, int k, long numRows) {
-    this(uid, result.mean(), result.eigenvalues(), result.components(k), numRows);
+  PcaReducerModel(String uid, PcaResult result, double[] scale, int k, long numRows) {
+    this(uid, result.mean(), scale, result.eigenvalues(), result.components(k), numRows);
     set(p.k, k);
   }
 
-  private PcaReducerModel(String uid, double[] mean, double[] eigenvalues, double[] components,
-      long numRows) {
+  private PcaReducerModel(String uid, double[] mean, double[] scale, double[] eigenvalues,
+      double[] components, long numRows) {
     this.uid = uid;
     this.p = new PcaParams(this);
     p.setDefaults(this);
     this.mean = mean;
+    this.scale = scale;
     this.eigenvalues = eigenvalues;
     this.components = components;
     this.numRows = numRows;
@@ -111,6 +114,20 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
 
   public double getMinExplainedVariance() {
     return (Double) $(p.minExplainedVariance);
+  }
+
+  public BooleanParam scale() {
+    return p.scale;
+  }
+
+  /** Whether features were standardized before the PCA (fixed by the fit). */
+  public boolean getScale() {
+    return (Boolean) $(p.scale);
+  }
+
+  /** Per-feature factors applied after centring: 1/std with {@code scale}, else 1. */
+  public DenseVector scaleFactors() {
+    return new DenseVector(scale.clone());
   }
 
   public BooleanParam center() {
@@ -187,9 +204,15 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
   public Dataset<Row> transform(Dataset<?> dataset) {
     transformSchema(dataset.schema());
     int k = getK();
-    double[] comps = Arrays.copyOf(components, dim() * k);
-    double[] m = getCenter() ? mean : new double[dim()];
     int d = dim();
+    // (x - mean) * scale projected on V  ==  (x - mean) projected on diag(scale) V
+    double[] comps = Arrays.copyOf(components, d * k);
+    for (int j = 0; j < k; j++) {
+      for (int i = 0; i < d; i++) {
+        comps[j * d + i] *= scale[i];
+      }
+    }
+    double[] m = getCenter() ? mean : new double[d];
     UserDefinedFunction project = functions.udf((UDF1<Vector, Vector>) v -> {
       if (v == null) {
         return null;
@@ -207,7 +230,7 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
 
   @Override
   public PcaReducerModel copy(ParamMap extra) {
-    PcaReducerModel c = new PcaReducerModel(uid, mean, eigenvalues, components, numRows);
+    PcaReducerModel c = new PcaReducerModel(uid, mean, scale, eigenvalues, components, numRows);
     copyValues(c, extra);
     return c.setParent(parent());
   }
@@ -218,11 +241,12 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
       SparkSession spark = SparkSession.active();
       StructType schema = new StructType()
           .add("mean", SQLDataTypes.VectorType(), false)
+          .add("scale", SQLDataTypes.VectorType(), false)
           .add("pc", SQLDataTypes.MatrixType(), false)
           .add("eigenvalues", SQLDataTypes.VectorType(), false)
           .add("numRows", DataTypes.LongType, false);
-      Row row = RowFactory.create(mean(), new DenseMatrix(dim(), getK(), components), eigenvalues(),
-          numRows);
+      Row row = RowFactory.create(mean(), scaleFactors(), new DenseMatrix(dim(), getK(), components),
+          eigenvalues(), numRows);
       spark.createDataFrame(List.of(row), schema).repartition(1).write()
           .parquet(new Path(path, "data").toString());
       return Map.of("k", getK(), "dim", dim());
@@ -232,11 +256,11 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
   public static MLReader<PcaReducerModel> read() {
     return P9Reader.withData(PcaReducerModel.class, (path, meta, reader) -> {
       Row row = reader.sparkSession().read().parquet(new Path(path, "data").toString())
-          .select("mean", "pc", "eigenvalues", "numRows").head();
-      DenseMatrix pc = ((org.apache.spark.ml.linalg.Matrix) row.get(1)).toDense();
+          .select("mean", "scale", "pc", "eigenvalues", "numRows").head();
+      DenseMatrix pc = ((org.apache.spark.ml.linalg.Matrix) row.get(2)).toDense();
       double[] comps = pc.isTransposed() ? pc.transpose().toArray() : pc.values();
-      return new PcaReducerModel(meta.uid(), ((Vector) row.get(0)).toArray(),
-          ((Vector) row.get(2)).toArray(), comps, row.getLong(3));
+      return new PcaReducerModel(meta.uid(), ((Vector) row.get(0)).toArray(), ((Vector) row.get(1)).toArray(),
+          ((Vector) row.get(3)).toArray(), comps, row.getLong(4));
     });
   }
 

@@ -42,8 +42,7 @@ class CnnFeaturizerTest {
     spark = TestSpark.get();
     model = RepoData.mobilenet().toString();
     Path sample = Files2.copySample(RepoData.quickSample().resolve("Training"), tmp.resolve("sample"), 2, 6);
-    images = new ImageLoader().transform(spark.read().format("binaryFile")
-        .option("recursiveFileLookup", "true").load(sample.toUri().toString())).repartition(4).cache();
+    images = new ImageLoader().transform(ImageFiles.read(spark, sample.toString())).repartition(4).cache();
     assertThat(images.count()).isEqualTo(12);
   }
 

@@ -43,8 +43,7 @@ class ImageLoaderTest {
   }
 
   static Dataset<Row> files(Path dir) {
-    return spark.read().format("binaryFile").option("recursiveFileLookup", "true")
-        .load(dir.toUri().toString()).repartition(3);
+    return ImageFiles.read(spark, dir.toString()).repartition(3);
   }
 
   @Test
@@ -79,7 +78,7 @@ class ImageLoaderTest {
   void sameBytesAsSparksOwnImageSource() {
     Path one = RepoData.quickSample().resolve("Training/Apple Braeburn 1");
     Row ours = new ImageLoader().transform(files(one)).orderBy("path").select("image").head().getStruct(0);
-    Row sparks = spark.read().format("image").load(one.toUri().toString()).orderBy("image.origin")
+    Row sparks = spark.read().format("image").load(one.toString()).orderBy("image.origin")
         .head().getStruct(0);
     assertThat(ours.getInt(1)).isEqualTo(sparks.getInt(1));
     assertThat(ours.getInt(3)).isEqualTo(sparks.getInt(3));
@@ -92,6 +91,14 @@ class ImageLoaderTest {
       maxDiff = Math.max(maxDiff, Math.abs((a[i] & 0xFF) - (b[i] & 0xFF)));
     }
     assertThat(maxDiff).isLessThanOrEqualTo(4);
+  }
+
+  @Test
+  void sparksOwnBinaryFileSourceDropsZeroByteFilesButImageFilesDoesNot() {
+    long spark9 = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
+        .load(mixed.toString()).count();
+    assertThat(spark9).as("SPARK-26161: empty files are skipped by file sources").isEqualTo(8);
+    assertThat(files(mixed).count()).isEqualTo(9);
   }
 
   @Test

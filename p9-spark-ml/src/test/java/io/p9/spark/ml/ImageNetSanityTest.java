@@ -27,13 +27,22 @@ class ImageNetSanityTest {
 
   @Test
   void fruitPhotosRankFruitAndVegetableClassesFirst() throws Exception {
+    double rgb = share("RGB");
+    double bgr = share("BGR");
+    System.out.printf("[ImageNetSanityTest] share with a fruit/vegetable class in the top 5: %.1f %% with the"
+        + " model's RGB order, %.1f %% with channels swapped%n", 100 * rgb, 100 * bgr);
+    assertThat(rgb).isGreaterThanOrEqualTo(0.7);
+    assertThat(rgb).as("the right channel order ranks produce clearly more often").isGreaterThan(bgr + 0.05);
+  }
+
+  static double share(String channelOrder) throws Exception {
     SparkSession spark = TestSpark.get();
     List<String> synset = Files.readAllLines(RepoData.imagenetSynset());
     List<Row> rows = new CnnFeaturizer().setModelLocation(RepoData.mobilenet().toString())
+        .setChannelOrder(channelOrder)
         .setFeatureTensor("output").setOutputCol("logits")
-        .transform(new ImageLoader().transform(spark.read().format("binaryFile")
-            .option("recursiveFileLookup", "true").load(RepoData.quickSample().resolve("Training").toUri()
-                .toString())))
+        .transform(new ImageLoader().transform(
+            ImageFiles.read(spark, RepoData.quickSample().resolve("Training").toString())))
         .select("label", "logits").collectAsList();
     assertThat(rows).hasSize(240);
     int withProduceInTop5 = 0;
@@ -46,14 +55,15 @@ class ImageNetSanityTest {
       if (IntStream.of(top5).anyMatch(ImageNetSanityTest::produce)) {
         withProduceInTop5++;
       }
-      if (report.size() < 6 && r.getString(0).endsWith(" 1")) {
+      if (report.size() < 6 && r.getString(0).endsWith(" 1") && report.stream().noneMatch(
+          x -> x.startsWith(r.getString(0)))) {
         report.add(r.getString(0) + " -> " + synset.get(top5[0]).substring(10) + " | "
             + synset.get(top5[1]).substring(10));
       }
     }
     double share = (double) withProduceInTop5 / rows.size();
-    System.out.printf("[ImageNetSanityTest] %.1f %% of 240 fruit photos have a fruit/vegetable class in the"
-        + " top 5; e.g. %s%n", 100 * share, report);
-    assertThat(share).isGreaterThanOrEqualTo(0.8);
+    System.out.printf("[ImageNetSanityTest] %s: %.1f %% of 240 fruit photos have a fruit/vegetable class in"
+        + " the top 5; e.g. %s%n", channelOrder, 100 * share, report);
+    return share;
   }
 }

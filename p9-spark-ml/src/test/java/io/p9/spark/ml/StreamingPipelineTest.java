@@ -17,7 +17,6 @@ import java.util.stream.Stream;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
-import org.apache.spark.ml.feature.StandardScaler;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -34,13 +33,11 @@ class StreamingPipelineTest {
   void featuresFilesAddedBetweenMicroBatches() throws Exception {
     SparkSession spark = TestSpark.get();
     Path train = Files2.copySample(RepoData.quickSample().resolve("Training"), tmp.resolve("train"), 3, 8);
-    Dataset<Row> trainFiles = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
-        .load(train.toUri().toString());
+    Dataset<Row> trainFiles = ImageFiles.read(spark, train.toString());
     PipelineModel model = new Pipeline().setStages(new PipelineStage[] {
         new ImageLoader().setHandleInvalid("keep"),
         new CnnFeaturizer().setModelLocation(RepoData.mobilenet().toString()).setHandleInvalid("keep"),
-        new StandardScaler().setInputCol("features").setOutputCol("scaled"),
-        new PcaReducer().setInputCol("scaled").setK(5)}).fit(trainFiles);
+        new PcaReducer().setScale(true).setK(5)}).fit(trainFiles);
 
     Path inbox = Files.createDirectories(tmp.resolve("inbox"));
     Dataset<Row> stream = spark.readStream().format("binaryFile").schema(trainFiles.schema())
@@ -58,7 +55,8 @@ class StreamingPipelineTest {
       assertThat(spark.table("p9_stream_out").count()).isEqualTo(3);
 
       drop(images.subList(3, 7), inbox);
-      Path bad = Files2.write(tmp.resolve("staging/broken.jpg"), new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2});
+      byte[] jpeg = Files.readAllBytes(images.get(0));
+      Path bad = Files2.write(tmp.resolve("staging/broken.jpg"), Arrays.copyOf(jpeg, jpeg.length / 2));
       Files.move(bad, inbox.resolve("broken.jpg"), StandardCopyOption.ATOMIC_MOVE);
       q.processAllAvailable();
 

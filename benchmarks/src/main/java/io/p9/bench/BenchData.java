@@ -1,0 +1,98 @@
+package io.p9.bench;
+
+import io.p9.core.model.ModelBytes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Where benchmark inputs live: the repository's data/ and, when present, ../shared/data. */
+final class BenchData {
+  private BenchData() {}
+
+  static Path root() {
+    String prop = System.getProperty("p9.repo.root");
+    if (prop != null) {
+      return Paths.get(prop);
+    }
+    Path p = Paths.get("").toAbsolutePath();
+    while (p != null) {
+      if (Files.isDirectory(p.resolve("data/models")) && Files.exists(p.resolve("pom.xml"))) {
+        return p;
+      }
+      p = p.getParent();
+    }
+    throw new IllegalStateException("run from inside the p9 repository (no data/models found upwards)");
+  }
+
+  /** The int8 MobileNetV2 from the ONNX model zoo, or a generated fp32 MobileNetV2 with random weights. */
+  static ModelBytes model(String kind) {
+    if ("fp32".equals(kind)) {
+      return ModelBytes.of("mobilenetv2-fp32-random.onnx", MobileNetV2Onnx.generate(7));
+    }
+    try {
+      Path p = root().resolve("data/models/mobilenetv2-12-int8.onnx");
+      return ModelBytes.of(p.getFileName().toString(), Files.readAllBytes(p));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The Fruits-360 JPEGs: the 2,940 in ../shared/data if present, else the 240 in the repository. */
+  static List<Path> fruitJpegs(int max) {
+    Path shared = root().resolve("../shared/data/fruits360-sample/Training").normalize();
+    Path dir = Files.isDirectory(shared) ? shared : root().resolve("data/fruits360-sample/Training");
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(max).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static List<byte[]> read(List<Path> files) {
+    List<byte[]> out = new ArrayList<>();
+    for (Path f : files) {
+      try {
+        out.add(Files.readAllBytes(f));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return out;
+  }
+
+  /** Copies {@code images} {@code times} times into {@code dir}/<variety>/ (distinct names). */
+  static Path replicate(List<Path> images, int times, Path dir) {
+    try {
+      for (int t = 0; t < times; t++) {
+        for (Path img : images) {
+          Path out = dir.resolve(img.getParent().getFileName().toString())
+              .resolve("x" + t + "_" + img.getFileName());
+          Files.createDirectories(out.getParent());
+          Files.copy(img, out);
+        }
+      }
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Peak resident set size of this JVM (VmHWM), in MiB, or -1 where /proc is unavailable. */
+  static long peakRssMiB() {
+    try {
+      for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("\\D+", "")) / 1024;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,296 @@
+package io.p9.core.image;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.zip.CRC32;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+
+/**
+ * Encoded test files, generated at test time with ImageIO writers and byte-level edits (nothing binary is
+ * committed): JPEG variants, PNG chunk surgery, EXIF blocks, and a minimal lossless WebP encoder.
+ */
+final class EncodedFixtures {
+  private EncodedFixtures() {}
+
+  static byte[] encode(BufferedImage img, String format) {
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      if (!ImageIO.write(img, format, out)) {
+        throw new IllegalStateException("no ImageIO writer for " + format + " and image type "
+            + img.getType());
+      }
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** JPEG at the given quality, baseline or progressive, written by the JDK's own writer. */
+  static byte[] jpeg(BufferedImage img, float quality, boolean progressive) {
+    ImageWriter writer = jdkJpegWriter();
+    ImageWriteParam param = writer.getDefaultWriteParam();
+    if (progressive) {
+      param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
+    }
+    param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+    param.setCompressionQuality(quality);
+    return write(writer, new IIOImage(img, null, null), param);
+  }
+
+  /** A JPEG of a 4-band raster as it is (no colour conversion, no Adobe marker). */
+  static byte[] jpegOfRaster(Raster raster) {
+    ImageWriter writer = jdkJpegWriter();
+    ImageWriteParam param = writer.getDefaultWriteParam();
+    param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+    param.setCompressionQuality(1f);
+    return write(writer, new IIOImage(raster, null, null), param);
+  }
+
+  private static ImageWriter jdkJpegWriter() {
+    for (Iterator<ImageWriter> it = ImageIO.getImageWritersByFormatName("jpeg"); it.hasNext(); ) {
+      ImageWriter w = it.next();
+      if (w.getClass().getName().startsWith("com.sun.imageio.")) {
+        return w;
+      }
+    }
+    throw new IllegalStateException("the JDK JPEG writer is not registered");
+  }
+
+  private static byte[] write(ImageWriter writer, IIOImage image, ImageWriteParam param) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+      writer.setOutput(ios);
+      writer.write(null, image, param);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      writer.dispose();
+    }
+    return out.toByteArray();
+  }
+
+  /** Inserts a segment (marker + payload, length computed) right after SOI. */
+  static byte[] withJpegSegmentAfterSoi(byte[] jpeg, int marker, byte[] payload) {
+    byte[] seg = new byte[4 + payload.length];
+    seg[0] = (byte) 0xFF;
+    seg[1] = (byte) marker;
+    seg[2] = (byte) ((payload.length + 2) >> 8);
+    seg[3] = (byte) (payload.length + 2);
+    System.arraycopy(payload, 0, seg, 4, payload.length);
+    return insert(jpeg, 2, seg);
+  }
+
+  /** Adobe APP14 marker: transform 0 = CMYK (stored inverted, as Photoshop does), 2 = YCCK. */
+  static byte[] withAdobeMarker(byte[] jpeg, int transform) {
+    byte[] payload = {'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, (byte) transform};
+    return withJpegSegmentAfterSoi(jpeg, 0xEE, payload);
+  }
+
+  /** APP1 "Exif\0\0" + a TIFF block whose IFD0 holds only the orientation tag. */
+  static byte[] withJpegExifOrientation(byte[] jpeg, int orientation) {
+    byte[] tiff = exifTiff(orientation);
+    byte[] payload = new byte[6 + tiff.length];
+    System.arraycopy(new byte[] {'E', 'x', 'i', 'f', 0, 0}, 0, payload, 0, 6);
+    System.arraycopy(tiff, 0, payload, 6, tiff.length);
+    return withJpegSegmentAfterSoi(jpeg, 0xE1, payload);
+  }
+
+  /**
+   * A big-endian TIFF header and one IFD with a single entry: tag 0x0112 (Orientation), type 3 (SHORT),
+   * count 1, value left-justified in the 4-byte value field; then a zero next-IFD offset.
+   */
+  static byte[] exifTiff(int orientation) {
+    return new byte[] {
+        'M', 'M', 0, 42, 0, 0, 0, 8, // byte order, magic, offset of IFD0
+        0, 1, // one entry
+        0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (byte) orientation, 0, 0,
+        0, 0, 0, 0}; // no next IFD
+  }
+
+  /** An eXIf chunk with the orientation, inserted after IHDR. */
+  static byte[] withPngExifOrientation(byte[] png, int orientation) {
+    return insert(png, 33, pngChunk("eXIf", exifTiff(orientation)));
+  }
+
+  static byte[] pngChunk(String type, byte[] data) {
+    byte[] chunk = new byte[12 + data.length];
+    putInt(chunk, 0, data.length);
+    for (int i = 0; i < 4; i++) {
+      chunk[4 + i] = (byte) type.charAt(i);
+    }
+    System.arraycopy(data, 0, chunk, 8, data.length);
+    CRC32 crc = new CRC32();
+    crc.update(chunk, 4, 4 + data.length);
+    putInt(chunk, 8 + data.length, (int) crc.getValue());
+    return chunk;
+  }
+
+  /** The PNG with its IHDR width/height (and CRC) rewritten; the pixel data is left as it is. */
+  static byte[] pngWithHeaderSize(byte[] png, int width, int height) {
+    byte[] out = png.clone();
+    putInt(out, 16, width);
+    putInt(out, 20, height);
+    fixIhdrCrc(out);
+    return out;
+  }
+
+  /** The PNG with its IHDR bit depth byte set to {@code depth} (and CRC fixed). */
+  static byte[] pngWithBitDepth(byte[] png, int depth) {
+    byte[] out = png.clone();
+    out[24] = (byte) depth;
+    fixIhdrCrc(out);
+    return out;
+  }
+
+  private static void fixIhdrCrc(byte[] png) {
+    CRC32 crc = new CRC32();
+    crc.update(png, 12, 4 + 13);
+    putInt(png, 29, (int) crc.getValue());
+  }
+
+  /** The JPEG with the first SOF0/SOF1/SOF2 segment's height and width rewritten. */
+  static byte[] jpegWithHeaderSize(byte[] jpeg, int width, int height) {
+    byte[] out = jpeg.clone();
+    int sof = jpegSofOffset(out);
+    out[sof + 5] = (byte) (height >> 8);
+    out[sof + 6] = (byte) height;
+    out[sof + 7] = (byte) (width >> 8);
+    out[sof + 8] = (byte) width;
+    return out;
+  }
+
+  /** Offset of the 0xFF of the first SOF0..SOF2 marker, walking the segments from SOI. */
+  static int jpegSofOffset(byte[] jpeg) {
+    int pos = 2;
+    while (pos + 4 <= jpeg.length) {
+      int marker = jpeg[pos + 1] & 0xFF;
+      if (marker >= 0xC0 && marker <= 0xC2) {
+        return pos;
+      }
+      pos += 2 + (((jpeg[pos + 2] & 0xFF) << 8) | (jpeg[pos + 3] & 0xFF));
+    }
+    throw new IllegalArgumentException("no SOF marker");
+  }
+
+  static byte[] insert(byte[] data, int at, byte[] what) {
+    byte[] out = new byte[data.length + what.length];
+    System.arraycopy(data, 0, out, 0, at);
+    System.arraycopy(what, 0, out, at, what.length);
+    System.arraycopy(data, at, out, at + what.length, data.length - at);
+    return out;
+  }
+
+  static byte[] firstHalf(byte[] data) {
+    return Arrays.copyOf(data, data.length / 2);
+  }
+
+  private static void putInt(byte[] b, int at, int v) {
+    b[at] = (byte) (v >>> 24);
+    b[at + 1] = (byte) (v >>> 16);
+    b[at + 2] = (byte) (v >>> 8);
+    b[at + 3] = (byte) v;
+  }
+
+  /**
+   * A lossless WebP (RIFF + VP8L) of a two-colour image, {@code pixels[y * w + x]} choosing colour 0 or 1
+   * (0xAARRGGBB). Written from the VP8L bitstream specification (RFC 9649): no transforms, no colour
+   * cache, one prefix-code group of "simple" codes with one or two 8-bit symbols per channel, so each
+   * channel in which the colours differ costs one bit per pixel (the smaller value has code 0).
+   */
+  static byte[] webpLossless(int w, int h, int colour0, int colour1, boolean[] pixels) {
+    BitWriter bits = new BitWriter();
+    bits.write(0x2F, 8); // signature
+    bits.write(w - 1, 14);
+    bits.write(h - 1, 14);
+    bits.write(1, 1); // alpha_is_used (a hint)
+    bits.write(0, 3); // version
+    bits.write(0, 1); // no transform
+    bits.write(0, 1); // no colour cache
+    bits.write(0, 1); // no meta prefix codes
+    int[] shifts = {8, 16, 0, 24}; // green, red, blue, alpha
+    for (int shift : shifts) {
+      int a = (colour0 >>> shift) & 0xFF;
+      int b = (colour1 >>> shift) & 0xFF;
+      bits.write(1, 1); // simple code
+      if (a == b) {
+        bits.write(0, 1); // one symbol
+        bits.write(1, 1); // 8-bit symbol
+        bits.write(a, 8);
+      } else {
+        // Two symbols, the smaller first: that is how libwebp writes them, and where readers agree on
+        // which gets code 0 (the canonical order says the smaller; some readers take the first listed).
+        bits.write(1, 1);
+        bits.write(1, 1);
+        bits.write(Math.min(a, b), 8);
+        bits.write(Math.max(a, b), 8);
+      }
+    }
+    bits.write(1, 1); // distance code: simple, one symbol 0
+    bits.write(0, 1);
+    bits.write(1, 1);
+    bits.write(0, 8);
+    for (boolean p : pixels) {
+      int colour = p ? colour1 : colour0;
+      for (int shift : shifts) {
+        int a = (colour0 >>> shift) & 0xFF;
+        int b = (colour1 >>> shift) & 0xFF;
+        if (a != b) {
+          int v = (colour >>> shift) & 0xFF;
+          bits.write(v == Math.max(a, b) ? 1 : 0, 1);
+        }
+      }
+    }
+    byte[] vp8l = bits.toByteArray();
+    int padded = vp8l.length + (vp8l.length & 1);
+    byte[] out = new byte[20 + padded];
+    System.arraycopy(new byte[] {'R', 'I', 'F', 'F'}, 0, out, 0, 4);
+    putIntLe(out, 4, out.length - 8);
+    System.arraycopy(new byte[] {'W', 'E', 'B', 'P', 'V', 'P', '8', 'L'}, 0, out, 8, 8);
+    putIntLe(out, 16, vp8l.length);
+    System.arraycopy(vp8l, 0, out, 20, vp8l.length);
+    return out;
+  }
+
+  private static void putIntLe(byte[] b, int at, int v) {
+    b[at] = (byte) v;
+    b[at + 1] = (byte) (v >>> 8);
+    b[at + 2] = (byte) (v >>> 16);
+    b[at + 3] = (byte) (v >>> 24);
+  }
+
+  /** Least-significant-bit-first bit packing, as VP8L reads. */
+  private static final class BitWriter {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private int acc;
+    private int n;
+
+    void write(int value, int count) {
+      for (int i = 0; i < count; i++) {
+        acc |= ((value >>> i) & 1) << n;
+        if (++n == 8) {
+          out.write(acc);
+          acc = 0;
+          n = 0;
+        }
+      }
+    }
+
+    byte[] toByteArray() {
+      if (n > 0) {
+        out.write(acc);
+        acc = 0;
+        n = 0;
+      }
+      return out.toByteArray();
+    }
+  }
+}

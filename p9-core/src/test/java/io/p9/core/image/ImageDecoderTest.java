@@ -1,0 +1,606 @@
+package io.p9.core.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.awt.Transparency;
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
+import java.awt.image.DataBufferByte;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ImageDecoder} on files generated here (see {@link EncodedFixtures}). Lossless formats are checked
+ * pixel for pixel, JPEG within a tolerance on flat regions aligned to its 16x16 blocks.
+ */
+class ImageDecoderTest {
+  private static final int RED = 0xFF0000;
+  private static final int GREEN = 0x00FF00;
+  private static final int BLUE = 0x0000FF;
+  private static final int YELLOW = 0xFFFF00;
+
+  private final ImageDecoder decoder = new ImageDecoder(DecodeOptions.defaults());
+
+  /** 64x32, quadrants (each 32x16) top-left red, top-right green, bottom-left blue, bottom-right yellow. */
+  private static BufferedImage quadrants(int type) {
+    BufferedImage img = new BufferedImage(64, 32, type);
+    for (int y = 0; y < 32; y++) {
+      for (int x = 0; x < 64; x++) {
+        img.setRGB(x, y, x < 32 ? (y < 16 ? RED : BLUE) : (y < 16 ? GREEN : YELLOW));
+      }
+    }
+    return img;
+  }
+
+  /** Random 8-bit RGB, for exact comparisons through lossless formats. */
+  private static BufferedImage noise(int w, int h, long seed) {
+    Random rnd = new Random(seed);
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        img.setRGB(x, y, rnd.nextInt(1 << 24));
+      }
+    }
+    return img;
+  }
+
+  private static int rgbAt(PixelImage img, int x, int y) {
+    return TestImages.at(img, x, y, 2) << 16 | TestImages.at(img, x, y, 1) << 8 | TestImages.at(img, x, y, 0);
+  }
+
+  private static void assertNear(PixelImage img, int x, int y, int rgb, int tolerance) {
+    for (int c = 0; c < 3; c++) {
+      int expected = (rgb >> (8 * c)) & 0xFF;
+      assertThat(TestImages.at(img, x, y, c))
+          .as("channel %s of (%d,%d), expected #%06x, was #%06x", "BGR".charAt(c), x, y, rgb,
+              rgbAt(img, x, y))
+          .isBetween(expected - tolerance, expected + tolerance);
+    }
+  }
+
+  /** Checks the centre of each quadrant of a 2x2 block image. */
+  private static void assertQuadrants(PixelImage img, int tl, int tr, int bl, int br, int tolerance) {
+    int qw = img.width() / 2;
+    int qh = img.height() / 2;
+    assertNear(img, qw / 2, qh / 2, tl, tolerance);
+    assertNear(img, qw + qw / 2, qh / 2, tr, tolerance);
+    assertNear(img, qw / 2, qh + qh / 2, bl, tolerance);
+    assertNear(img, qw + qw / 2, qh + qh / 2, br, tolerance);
+  }
+
+  private static void assertSamePixels(PixelImage decoded, BufferedImage expected) {
+    assertThat(decoded.width()).isEqualTo(expected.getWidth());
+    assertThat(decoded.height()).isEqualTo(expected.getHeight());
+    assertThat(decoded.channels()).isEqualTo(3);
+    for (int y = 0; y < expected.getHeight(); y++) {
+      for (int x = 0; x < expected.getWidth(); x++) {
+        assertThat(rgbAt(decoded, x, y)).as("pixel (%d,%d)", x, y)
+            .isEqualTo(expected.getRGB(x, y) & 0xFFFFFF);
+      }
+    }
+  }
+
+  private DecodeFailure failureOf(byte[] bytes) {
+    ImageDecodeException e = catchThrowableOfType(ImageDecodeException.class, () -> decoder.decode(bytes));
+    assertThat(e).as("decode should fail").isNotNull();
+    assertThat(e.getMessage()).isNotBlank();
+    return e.reason();
+  }
+
+  // ---- JPEG ----
+
+  @Test
+  void baselineJpegTakesTheFastPathAndMatchesTheReaderBytes() throws IOException, ImageDecodeException {
+    byte[] jpeg = EncodedFixtures.jpeg(quadrants(BufferedImage.TYPE_INT_RGB), 0.95f, false);
+    assertThat(ImageDecoder.sniff(jpeg)).isEqualTo(ImageFormat.JPEG);
+    PixelImage img = decoder.decode(jpeg);
+    assertThat(img.width()).isEqualTo(64);
+    assertThat(img.height()).isEqualTo(32);
+    assertThat(img.channels()).isEqualTo(3);
+    assertQuadrants(img, RED, GREEN, BLUE, YELLOW, 12);
+    BufferedImage ref = ImageIO.read(new ByteArrayInputStream(jpeg));
+    assertThat(ref.getType()).isEqualTo(BufferedImage.TYPE_3BYTE_BGR);
+    assertThat(img.data()).isEqualTo(((DataBufferByte) ref.getRaster().getDataBuffer()).getData());
+  }
+
+  @Test
+  void progressiveJpeg() throws ImageDecodeException {
+    byte[] jpeg = EncodedFixtures.jpeg(quadrants(BufferedImage.TYPE_INT_RGB), 0.95f, true);
+    // SOF2 marks a progressive frame.
+    assertThat(jpeg[EncodedFixtures.jpegSofOffset(jpeg) + 1] & 0xFF).isEqualTo(0xC2);
+    PixelImage img = decoder.decode(jpeg);
+    assertThat(img.width()).isEqualTo(64);
+    assertQuadrants(img, RED, GREEN, BLUE, YELLOW, 12);
+  }
+
+  @Test
+  void grayJpegIsExpandedToThreeEqualChannels() throws ImageDecodeException {
+    BufferedImage gray = new BufferedImage(32, 16, BufferedImage.TYPE_BYTE_GRAY);
+    WritableRaster r = gray.getRaster();
+    for (int y = 0; y < 16; y++) {
+      for (int x = 0; x < 32; x++) {
+        r.setSample(x, y, 0, x < 16 ? 40 : 200);
+      }
+    }
+    PixelImage img = decoder.decode(EncodedFixtures.jpeg(gray, 1f, false));
+    assertNear(img, 8, 8, 0x282828, 3);
+    assertNear(img, 24, 8, 0xC8C8C8, 3);
+  }
+
+  /**
+   * Four 16x16 blocks of CMYK ink (c, m, y, k in 0..255): none, cyan, black, magenta+yellow. Adobe stores
+   * CMYK inverted (255 = no ink), which is what the reader expects after an APP14 marker with transform 0.
+   */
+  private static final int[][] INKS = {{0, 0, 0, 0}, {255, 0, 0, 0}, {0, 0, 0, 255}, {0, 255, 255, 0}};
+
+  private static void assertInkColours(PixelImage img) {
+    assertThat(img.width()).isEqualTo(64);
+    assertThat(img.height()).isEqualTo(16);
+    // No ink: paper white (the reader's CMYK profile maps it close to white).
+    for (int c = 0; c < 3; c++) {
+      assertThat(TestImages.at(img, 8, 8, c)).as("no ink, channel %d", c).isGreaterThan(220);
+    }
+    // Cyan: little red, much green and blue.
+    assertThat(TestImages.at(img, 24, 8, 2)).as("cyan: red").isLessThan(100);
+    assertThat(TestImages.at(img, 24, 8, 0)).as("cyan: blue").isGreaterThan(150);
+    assertThat(TestImages.at(img, 24, 8, 1)).as("cyan: green").isGreaterThan(100);
+    // Black ink: dark.
+    for (int c = 0; c < 3; c++) {
+      assertThat(TestImages.at(img, 40, 8, c)).as("black, channel %d", c).isLessThan(80);
+    }
+    // Magenta + yellow: red.
+    assertThat(TestImages.at(img, 56, 8, 2)).as("red: red").isGreaterThan(180);
+    assertThat(TestImages.at(img, 56, 8, 1)).as("red: green").isLessThan(100);
+    assertThat(TestImages.at(img, 56, 8, 0)).as("red: blue").isLessThan(100);
+  }
+
+  @Test
+  void cmykJpegIsConvertedToRgb() throws ImageDecodeException {
+    WritableRaster r = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, 64, 16, 4, null);
+    for (int y = 0; y < 16; y++) {
+      for (int x = 0; x < 64; x++) {
+        int[] ink = INKS[x / 16];
+        r.setPixel(x, y, new int[] {255 - ink[0], 255 - ink[1], 255 - ink[2], 255 - ink[3]});
+      }
+    }
+    byte[] jpeg = EncodedFixtures.withAdobeMarker(EncodedFixtures.jpegOfRaster(r), 0);
+    assertInkColours(decoder.decode(jpeg));
+  }
+
+  @Test
+  void ycckJpegIsConvertedToRgb() throws ImageDecodeException {
+    // YCCK stores (1 - C, 1 - M, 1 - Y) in the inverted convention as "RGB" turned into YCbCr, and K
+    // inverted as is; the decoder undoes the YCbCr step and gets Adobe's inverted CMYK back.
+    WritableRaster r = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, 64, 16, 4, null);
+    for (int y = 0; y < 16; y++) {
+      for (int x = 0; x < 64; x++) {
+        int[] ink = INKS[x / 16];
+        double rr = ink[0];
+        double gg = ink[1];
+        double bb = ink[2];
+        double luma = 0.299 * rr + 0.587 * gg + 0.114 * bb;
+        double cb = 128 - 0.168736 * rr - 0.331264 * gg + 0.5 * bb;
+        double cr = 128 + 0.5 * rr - 0.418688 * gg - 0.081312 * bb;
+        r.setPixel(x, y, new int[] {clamp(luma), clamp(cb), clamp(cr), 255 - ink[3]});
+      }
+    }
+    byte[] jpeg = EncodedFixtures.withAdobeMarker(EncodedFixtures.jpegOfRaster(r), 2);
+    assertInkColours(decoder.decode(jpeg));
+  }
+
+  private static int clamp(double v) {
+    return (int) Math.max(0, Math.min(255, Math.round(v)));
+  }
+
+  @Test
+  void exifOrientationRotatesJpeg() throws ImageDecodeException {
+    byte[] jpeg = EncodedFixtures.jpeg(quadrants(BufferedImage.TYPE_INT_RGB), 0.95f, false);
+    // 6: turn 90 degrees clockwise; the stored 64x32 is shown 32 wide and 64 high.
+    PixelImage six = decoder.decode(EncodedFixtures.withJpegExifOrientation(jpeg, 6));
+    assertThat(six.width()).isEqualTo(32);
+    assertThat(six.height()).isEqualTo(64);
+    assertQuadrants(six, BLUE, RED, YELLOW, GREEN, 12);
+    PixelImage eight = decoder.decode(EncodedFixtures.withJpegExifOrientation(jpeg, 8));
+    assertThat(eight.width()).isEqualTo(32);
+    assertThat(eight.height()).isEqualTo(64);
+    assertQuadrants(eight, GREEN, YELLOW, RED, BLUE, 12);
+    PixelImage three = decoder.decode(EncodedFixtures.withJpegExifOrientation(jpeg, 3));
+    assertThat(three.width()).isEqualTo(64);
+    assertThat(three.height()).isEqualTo(32);
+    assertQuadrants(three, YELLOW, BLUE, GREEN, RED, 12);
+    PixelImage one = decoder.decode(EncodedFixtures.withJpegExifOrientation(jpeg, 1));
+    assertQuadrants(one, RED, GREEN, BLUE, YELLOW, 12);
+    PixelImage ignored = new ImageDecoder(DecodeOptions.defaults().withExifOrientation(false))
+        .decode(EncodedFixtures.withJpegExifOrientation(jpeg, 6));
+    assertThat(ignored.width()).isEqualTo(64);
+    assertQuadrants(ignored, RED, GREEN, BLUE, YELLOW, 12);
+  }
+
+  @Test
+  void exifOrientationsOneToEightOnPngMoveEveryPixelWhereTheSpecSays() throws ImageDecodeException {
+    BufferedImage src = noise(5, 3, 77);
+    byte[] png = EncodedFixtures.encode(src, "png");
+    for (int o = 1; o <= 8; o++) {
+      PixelImage img = decoder.decode(EncodedFixtures.withPngExifOrientation(png, o));
+      boolean swap = o >= 5;
+      int dw = swap ? 3 : 5;
+      int dh = swap ? 5 : 3;
+      assertThat(img.width()).as("orientation %d width", o).isEqualTo(dw);
+      assertThat(img.height()).as("orientation %d height", o).isEqualTo(dh);
+      // EXIF 2.3, tag 0x0112: the side of the displayed image that stored row 0 and stored column 0 lie on.
+      String row0 = new String[] {"top", "top", "bottom", "bottom", "left", "right", "right", "left"}[o - 1];
+      String col0 = new String[] {"left", "right", "right", "left", "top", "top", "bottom", "bottom"}[o - 1];
+      for (int sy = 0; sy < 3; sy++) {
+        for (int sx = 0; sx < 5; sx++) {
+          int dx = -1;
+          int dy = -1;
+          switch (row0) {
+            case "top" -> dy = sy;
+            case "bottom" -> dy = dh - 1 - sy;
+            case "left" -> dx = sy;
+            default -> dx = dw - 1 - sy;
+          }
+          switch (col0) {
+            case "left" -> dx = sx;
+            case "right" -> dx = dw - 1 - sx;
+            case "top" -> dy = sx;
+            default -> dy = dh - 1 - sx;
+          }
+          assertThat(rgbAt(img, dx, dy))
+              .as("orientation %d, stored (%d,%d) shown at (%d,%d)", o, sx, sy, dx, dy)
+              .isEqualTo(src.getRGB(sx, sy) & 0xFFFFFF);
+        }
+      }
+    }
+  }
+
+  // ---- PNG ----
+
+  @Test
+  void pngRgbIsExact() throws ImageDecodeException {
+    BufferedImage src = noise(37, 23, 1);
+    byte[] png = EncodedFixtures.encode(src, "png");
+    assertThat(ImageDecoder.sniff(png)).isEqualTo(ImageFormat.PNG);
+    assertSamePixels(decoder.decode(png), src);
+  }
+
+  @Test
+  void pngGray8KeepsTheStoredValuesInAllThreeChannels() throws ImageDecodeException {
+    BufferedImage gray = new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY);
+    for (int i = 0; i < 256; i++) {
+      gray.getRaster().setSample(i % 16, i / 16, 0, i);
+    }
+    PixelImage img = decoder.decode(EncodedFixtures.encode(gray, "png"));
+    for (int i = 0; i < 256; i++) {
+      for (int c = 0; c < 3; c++) {
+        // No gamma conversion: Java's CS_GRAY is linear, but files store display values (PIL, OpenCV agree).
+        assertThat(TestImages.at(img, i % 16, i / 16, c)).as("gray %d channel %d", i, c).isEqualTo(i);
+      }
+    }
+  }
+
+  @Test
+  void pngGray16IsReducedTo8Bits() throws ImageDecodeException {
+    BufferedImage gray = new BufferedImage(16, 8, BufferedImage.TYPE_USHORT_GRAY);
+    Random rnd = new Random(16);
+    int[] values = new int[128];
+    for (int i = 0; i < 128; i++) {
+      values[i] = i == 0 ? 0 : i == 1 ? 65535 : rnd.nextInt(65536);
+      gray.getRaster().setSample(i % 16, i / 16, 0, values[i]);
+    }
+    PixelImage img = decoder.decode(EncodedFixtures.encode(gray, "png"));
+    for (int i = 0; i < 128; i++) {
+      int expected = (int) Math.round(values[i] * 255.0 / 65535.0);
+      for (int c = 0; c < 3; c++) {
+        assertThat(TestImages.at(img, i % 16, i / 16, c)).as("16-bit %d", values[i]).isEqualTo(expected);
+      }
+    }
+  }
+
+  @Test
+  void pngRgba16WithTransparencyIsReducedAndComposited() throws ImageDecodeException {
+    ComponentColorModel cm = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_sRGB), true, false,
+        Transparency.TRANSLUCENT, DataBuffer.TYPE_USHORT);
+    WritableRaster r = cm.createCompatibleWritableRaster(2, 1);
+    r.setPixel(0, 0, new int[] {65535, 0, 32768, 65535}); // opaque
+    r.setPixel(1, 0, new int[] {0, 0, 0, 0}); // transparent
+    PixelImage img = decoder.decode(EncodedFixtures.encode(new BufferedImage(cm, r, false, null), "png"));
+    assertThat(rgbAt(img, 0, 0)).isEqualTo(0xFF0080);
+    assertThat(rgbAt(img, 1, 0)).isEqualTo(0xFFFFFF);
+  }
+
+  @Test
+  void pngGrayWithAlphaIsComposited() throws ImageDecodeException {
+    ComponentColorModel cm = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_GRAY), true, false,
+        Transparency.TRANSLUCENT, DataBuffer.TYPE_BYTE);
+    WritableRaster r = cm.createCompatibleWritableRaster(3, 1);
+    r.setPixel(0, 0, new int[] {100, 255});
+    r.setPixel(1, 0, new int[] {100, 0});
+    r.setPixel(2, 0, new int[] {0, 128});
+    PixelImage img = new ImageDecoder(DecodeOptions.defaults().withBackground(0x000000))
+        .decode(EncodedFixtures.encode(new BufferedImage(cm, r, false, null), "png"));
+    assertThat(rgbAt(img, 0, 0)).isEqualTo(0x646464);
+    assertThat(rgbAt(img, 1, 0)).isEqualTo(0x000000);
+    assertThat(rgbAt(img, 2, 0)).isEqualTo(0x000000);
+    PixelImage onWhite = decoder.decode(EncodedFixtures.encode(new BufferedImage(cm, r, false, null), "png"));
+    assertThat(rgbAt(onWhite, 1, 0)).isEqualTo(0xFFFFFF);
+    assertThat(TestImages.at(onWhite, 2, 0, 0)).isEqualTo((255 * 127 + 127) / 255);
+  }
+
+  @Test
+  void pngRgbaIsCompositedOnWhiteOrOnTheConfiguredBackground() throws ImageDecodeException {
+    BufferedImage argb = new BufferedImage(4, 1, BufferedImage.TYPE_INT_ARGB);
+    argb.setRGB(0, 0, 0xFF102030); // opaque
+    argb.setRGB(1, 0, 0x00102030); // fully transparent
+    argb.setRGB(2, 0, 0x80FF0000); // half-transparent red
+    argb.setRGB(3, 0, 0x00000000);
+    byte[] png = EncodedFixtures.encode(argb, "png");
+    PixelImage white = decoder.decode(png);
+    assertThat(rgbAt(white, 0, 0)).isEqualTo(0x102030);
+    assertThat(rgbAt(white, 1, 0)).isEqualTo(0xFFFFFF);
+    int half = (255 * 128 + 255 * 127 + 127) / 255;
+    int other = (255 * 127 + 127) / 255;
+    assertThat(rgbAt(white, 2, 0)).isEqualTo(half << 16 | other << 8 | other);
+    assertThat(rgbAt(white, 3, 0)).isEqualTo(0xFFFFFF);
+    PixelImage custom = new ImageDecoder(DecodeOptions.defaults().withBackground(0x336699)).decode(png);
+    assertThat(rgbAt(custom, 0, 0)).isEqualTo(0x102030);
+    assertThat(rgbAt(custom, 1, 0)).isEqualTo(0x336699);
+    assertThat(rgbAt(custom, 3, 0)).isEqualTo(0x336699);
+    int r = (255 * 128 + 0x33 * 127 + 127) / 255;
+    int g = (0x66 * 127 + 127) / 255;
+    int b = (0x99 * 127 + 127) / 255;
+    assertThat(rgbAt(custom, 2, 0)).isEqualTo(r << 16 | g << 8 | b);
+  }
+
+  @Test
+  void palettePngWithTransparencyIsComposited() throws ImageDecodeException {
+    byte[] reds = {(byte) 255, 0, 0, 10};
+    byte[] greens = {0, (byte) 255, 0, 20};
+    byte[] blues = {0, 0, (byte) 255, 30};
+    byte[] alphas = {(byte) 255, (byte) 255, 0, (byte) 255};
+    IndexColorModel icm = new IndexColorModel(8, 4, reds, greens, blues, alphas);
+    BufferedImage pal = new BufferedImage(4, 1, BufferedImage.TYPE_BYTE_INDEXED, icm);
+    for (int i = 0; i < 4; i++) {
+      pal.getRaster().setSample(i, 0, 0, i);
+    }
+    byte[] png = EncodedFixtures.encode(pal, "png");
+    PixelImage img = decoder.decode(png);
+    assertThat(new int[] {rgbAt(img, 0, 0), rgbAt(img, 1, 0), rgbAt(img, 2, 0), rgbAt(img, 3, 0)})
+        .containsExactly(0xFF0000, 0x00FF00, 0xFFFFFF, 0x0A141E);
+    PixelImage dark = new ImageDecoder(DecodeOptions.defaults().withBackground(0x010203)).decode(png);
+    assertThat(rgbAt(dark, 2, 0)).isEqualTo(0x010203);
+  }
+
+  // ---- BMP, GIF, TIFF, WebP ----
+
+  @Test
+  void bmpIsExact() throws ImageDecodeException {
+    BufferedImage src = noise(13, 7, 2);
+    BufferedImage bgr = new BufferedImage(13, 7, BufferedImage.TYPE_3BYTE_BGR);
+    bgr.getGraphics().drawImage(src, 0, 0, null);
+    byte[] bmp = EncodedFixtures.encode(bgr, "bmp");
+    assertThat(ImageDecoder.sniff(bmp)).isEqualTo(ImageFormat.BMP);
+    assertSamePixels(decoder.decode(bmp), src);
+  }
+
+  @Test
+  void gifFirstFrameIsExactAndItsTransparentIndexComposited() throws ImageDecodeException {
+    byte[] r = {(byte) 200, 0, 5};
+    byte[] g = {0, 100, 5};
+    byte[] b = {50, (byte) 250, 5};
+    IndexColorModel icm = new IndexColorModel(8, 3, r, g, b, 2);
+    // At least 8 rows: the JDK's GIF writer/reader pair scrambles interlaced images under 5 rows high.
+    BufferedImage pal = new BufferedImage(6, 16, BufferedImage.TYPE_BYTE_INDEXED, icm);
+    for (int y = 0; y < 16; y++) {
+      for (int x = 0; x < 6; x++) {
+        pal.getRaster().setSample(x, y, 0, (x + 2 * y) % 3);
+      }
+    }
+    byte[] gif = EncodedFixtures.encode(pal, "gif");
+    assertThat(ImageDecoder.sniff(gif)).isEqualTo(ImageFormat.GIF);
+    PixelImage img = decoder.decode(gif);
+    int[] expected = {0xC80032, 0x0064FA, 0xFFFFFF};
+    for (int y = 0; y < 16; y++) {
+      for (int x = 0; x < 6; x++) {
+        assertThat(rgbAt(img, x, y)).as("(%d,%d)", x, y).isEqualTo(expected[(x + 2 * y) % 3]);
+      }
+    }
+  }
+
+  @Test
+  void tiffIsExact() throws ImageDecodeException {
+    BufferedImage src = noise(19, 11, 3);
+    byte[] tiff = EncodedFixtures.encode(src, "tiff");
+    assertThat(ImageDecoder.sniff(tiff)).isEqualTo(ImageFormat.TIFF);
+    assertSamePixels(decoder.decode(tiff), src);
+  }
+
+  @Test
+  void losslessWebpIsExact() throws ImageDecodeException {
+    int w = 7;
+    int h = 5;
+    boolean[] mask = new boolean[w * h];
+    for (int i = 0; i < mask.length; i++) {
+      mask[i] = (i % w) < 3 && (i / w) < 2 || i == mask.length - 1;
+    }
+    byte[] webp = EncodedFixtures.webpLossless(w, h, 0xFF10C020, 0xFFF02080, mask);
+    assertThat(ImageDecoder.sniff(webp)).isEqualTo(ImageFormat.WEBP);
+    PixelImage img = decoder.decode(webp);
+    assertThat(img.width()).isEqualTo(w);
+    assertThat(img.height()).isEqualTo(h);
+    for (int i = 0; i < mask.length; i++) {
+      assertThat(rgbAt(img, i % w, i / w)).as("pixel %d", i).isEqualTo(mask[i] ? 0xF02080 : 0x10C020);
+    }
+  }
+
+  // ---- failures ----
+
+  @Test
+  void emptyInputIsEmpty() {
+    assertThat(failureOf(new byte[0])).isEqualTo(DecodeFailure.EMPTY);
+    assertThat(failureOf(null)).isEqualTo(DecodeFailure.EMPTY);
+  }
+
+  @Test
+  void textIsNotAnImage() {
+    assertThat(failureOf("hello, this is not a picture\n".getBytes(StandardCharsets.UTF_8)))
+        .isEqualTo(DecodeFailure.NOT_AN_IMAGE);
+    // "BM" alone is not enough to be taken for a bitmap.
+    assertThat(failureOf("BMW 3 series, 1998, blue, low mileage".getBytes(StandardCharsets.UTF_8)))
+        .isEqualTo(DecodeFailure.NOT_AN_IMAGE);
+    assertThat(failureOf(new byte[] {(byte) 0xFF, (byte) 0xD8})).isEqualTo(DecodeFailure.NOT_AN_IMAGE);
+  }
+
+  @Test
+  void moreBytesThanMaxBytesIsTooLarge() {
+    byte[] png = EncodedFixtures.encode(noise(8, 8, 4), "png");
+    ImageDecoder small = new ImageDecoder(DecodeOptions.defaults().withMaxBytes(png.length - 1));
+    ImageDecodeException e = catchThrowableOfType(ImageDecodeException.class, () -> small.decode(png));
+    assertThat(e.reason()).isEqualTo(DecodeFailure.TOO_LARGE);
+    assertThat(e.getMessage()).contains("maxBytes");
+  }
+
+  @Test
+  void morePixelsThanMaxPixelsIsTooLarge() throws ImageDecodeException {
+    byte[] png = EncodedFixtures.encode(noise(10, 10, 5), "png");
+    assertThat(new ImageDecoder(DecodeOptions.defaults().withMaxPixels(100)).decode(png).width())
+        .isEqualTo(10);
+    ImageDecodeException e = catchThrowableOfType(ImageDecodeException.class,
+        () -> new ImageDecoder(DecodeOptions.defaults().withMaxPixels(99)).decode(png));
+    assertThat(e.reason()).isEqualTo(DecodeFailure.TOO_LARGE);
+    assertThat(e.getMessage()).contains("10x10").contains("maxPixels=99");
+  }
+
+  /**
+   * Tiny files whose headers claim 50000x50000 (7.5 GB as BGR, more than the test JVM's heap): refused from
+   * the header, so no pixel buffer is ever allocated.
+   */
+  @Test
+  void decompressionBombsAreRefusedFromTheHeader() {
+    byte[] png = EncodedFixtures.pngWithHeaderSize(EncodedFixtures.encode(noise(8, 8, 6), "png"),
+        50_000, 50_000);
+    byte[] jpeg = EncodedFixtures.jpegWithHeaderSize(
+        EncodedFixtures.jpeg(quadrants(BufferedImage.TYPE_INT_RGB), 0.9f, false), 50_000, 50_000);
+    for (byte[] bomb : new byte[][] {png, jpeg}) {
+      assertThat(bomb.length).isLessThan(5_000);
+      ImageDecodeException e = catchThrowableOfType(ImageDecodeException.class, () -> decoder.decode(bomb));
+      assertThat(e.reason()).isEqualTo(DecodeFailure.TOO_LARGE);
+      assertThat(e.getMessage()).contains("50000x50000");
+    }
+  }
+
+  /** Cut files are TRUNCATED (not a half-gray image, and not CORRUPT) for every format. */
+  @Test
+  void halfAFileIsTruncated() {
+    BufferedImage src = noise(64, 48, 7);
+    BufferedImage bgr = new BufferedImage(64, 48, BufferedImage.TYPE_3BYTE_BGR);
+    bgr.getGraphics().drawImage(src, 0, 0, null);
+    byte[][] files = {
+        EncodedFixtures.jpeg(src, 0.9f, false),
+        EncodedFixtures.jpeg(src, 0.9f, true),
+        EncodedFixtures.encode(src, "png"),
+        EncodedFixtures.encode(bgr, "bmp"),
+        EncodedFixtures.encode(src, "gif"),
+        EncodedFixtures.encode(src, "tiff")};
+    for (byte[] file : files) {
+      byte[] half = EncodedFixtures.firstHalf(file);
+      ImageDecodeException e = catchThrowableOfType(ImageDecodeException.class, () -> decoder.decode(half));
+      assertThat(e).as("%s cut to %d bytes", ImageDecoder.sniff(file), half.length).isNotNull();
+      assertThat(e.reason()).as("%s: %s", ImageDecoder.sniff(file), e.getMessage())
+          .isEqualTo(DecodeFailure.TRUNCATED);
+      assertThat(e.getMessage()).contains("truncated");
+    }
+  }
+
+  @Test
+  void damagedFilesAreCorrupt() {
+    byte[] png = EncodedFixtures.pngWithBitDepth(EncodedFixtures.encode(noise(8, 8, 8), "png"), 3);
+    ImageDecodeException e = catchThrowableOfType(ImageDecodeException.class, () -> decoder.decode(png));
+    assertThat(e.reason()).as(e.getMessage()).isEqualTo(DecodeFailure.CORRUPT);
+    assertThat(e.getMessage()).startsWith("corrupt PNG");
+
+    byte[] jpeg = EncodedFixtures.jpeg(quadrants(BufferedImage.TYPE_INT_RGB), 0.9f, false);
+    byte[] noComponents = jpeg.clone();
+    noComponents[EncodedFixtures.jpegSofOffset(jpeg) + 9] = 0; // number of components
+    e = catchThrowableOfType(ImageDecodeException.class, () -> decoder.decode(noComponents));
+    assertThat(e.reason()).as(e.getMessage()).isEqualTo(DecodeFailure.CORRUPT);
+
+    // Complete file (it still ends with EOI), scrambled scan data: the reader only warns, and would
+    // return a partly gray image.
+    byte[] scrambled = EncodedFixtures.jpeg(noise(64, 48, 10), 0.9f, false);
+    for (int i = scrambled.length - 400; i < scrambled.length - 300; i++) {
+      scrambled[i] ^= 0x5A;
+    }
+    e = catchThrowableOfType(ImageDecodeException.class, () -> decoder.decode(scrambled));
+    assertThat(e).isNotNull();
+    assertThat(e.reason()).as(e.getMessage()).isEqualTo(DecodeFailure.CORRUPT);
+  }
+
+  @Test
+  void readerWarningsAreClassifiedByWhatTheySayAboutThePixels() {
+    assertThat(ImageDecoder.Warnings.classify("Truncated File - Missing EOI marker"))
+        .isEqualTo(DecodeFailure.TRUNCATED);
+    assertThat(ImageDecoder.Warnings.classify("Premature end of JPEG file"))
+        .isEqualTo(DecodeFailure.TRUNCATED);
+    assertThat(ImageDecoder.Warnings.classify("Corrupt JPEG data: premature end of data segment"))
+        .isEqualTo(DecodeFailure.CORRUPT);
+    assertThat(ImageDecoder.Warnings.classify("Corrupt JPEG data: 3 extraneous bytes before marker 0xd3"))
+        .isEqualTo(DecodeFailure.CORRUPT);
+    assertThat(ImageDecoder.Warnings.classify("Corrupt JPEG data: 2 extraneous bytes before marker 0xd9"))
+        .isNull();
+    assertThat(ImageDecoder.Warnings.classify("Bad 'ICC_PROFILE' chunk count: 3. Ignoring ICC profile."))
+        .isNull();
+    assertThat(ImageDecoder.Warnings.classify("JFIF markers not allowed in JFIF JPEG thumbnail; ignored"))
+        .isNull();
+    assertThat(ImageDecoder.Warnings.classify(null)).isNull();
+  }
+
+  @Test
+  void aDecoderKeepsWorkingAfterFailuresAndAcrossFormats() throws ImageDecodeException {
+    BufferedImage src = noise(9, 9, 9);
+    byte[] png = EncodedFixtures.encode(src, "png");
+    byte[] jpeg = EncodedFixtures.jpeg(quadrants(BufferedImage.TYPE_INT_RGB), 0.95f, false);
+    ImageDecoder fresh = new ImageDecoder(DecodeOptions.defaults());
+    byte[] expectedJpeg = fresh.decode(jpeg).data().clone();
+    for (int round = 0; round < 3; round++) {
+      assertSamePixels(decoder.decode(png), src);
+      assertThat(failureOf(EncodedFixtures.firstHalf(png))).isEqualTo(DecodeFailure.TRUNCATED);
+      assertThat(failureOf(EncodedFixtures.firstHalf(jpeg))).isEqualTo(DecodeFailure.TRUNCATED);
+      assertThat(decoder.decode(jpeg).data()).isEqualTo(expectedJpeg);
+      assertSamePixels(decoder.decode(EncodedFixtures.encode(src, "tiff")), src);
+    }
+  }
+
+  @Test
+  void sniffRecognisesEachSignature() {
+    assertThat(ImageFormat.sniff(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE0}))
+        .isEqualTo(ImageFormat.JPEG);
+    assertThat(ImageFormat.sniff("GIF87a...".getBytes(StandardCharsets.US_ASCII))).isEqualTo(ImageFormat.GIF);
+    assertThat(ImageFormat.sniff("GIF89a...".getBytes(StandardCharsets.US_ASCII))).isEqualTo(ImageFormat.GIF);
+    assertThat(ImageFormat.sniff(new byte[] {'I', 'I', 42, 0})).isEqualTo(ImageFormat.TIFF);
+    assertThat(ImageFormat.sniff(new byte[] {'M', 'M', 0, 42})).isEqualTo(ImageFormat.TIFF);
+    assertThat(ImageFormat.sniff("RIFF\0\0\0\0WEBPVP8 ".getBytes(StandardCharsets.US_ASCII)))
+        .isEqualTo(ImageFormat.WEBP);
+    assertThat(ImageFormat.sniff("RIFF\0\0\0\0WAVEfmt ".getBytes(StandardCharsets.US_ASCII)))
+        .isEqualTo(ImageFormat.UNKNOWN);
+    assertThat(ImageFormat.sniff(new byte[0])).isEqualTo(ImageFormat.UNKNOWN);
+    assertThat(ImageFormat.sniff(null)).isEqualTo(ImageFormat.UNKNOWN);
+  }
+
+  @Test
+  void optionsAreValidated() {
+    assertThatThrownBy(() -> DecodeOptions.defaults().withMaxPixels(0))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}

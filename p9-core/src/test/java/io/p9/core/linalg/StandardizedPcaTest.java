@@ -1,0 +1,76 @@
+package io.p9.core.linalg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+class StandardizedPcaTest {
+
+  /** Standardizing then fitting plain PCA equals fitStandardized, for random data with very different scales. */
+  @Test
+  void equalsPcaOfExplicitlyStandardizedRows() {
+    Seeded.trials(20, rnd -> {
+      int d = 2 + rnd.nextInt(8);
+      int n = 20 + rnd.nextInt(300);
+      double[][] rows = new double[n][d];
+      double[] scales = new double[d];
+      for (int j = 0; j < d; j++) {
+        scales[j] = Math.pow(10, rnd.nextInt(7) - 3);
+      }
+      for (double[] r : rows) {
+        double common = rnd.nextGaussian();
+        for (int j = 0; j < d; j++) {
+          r[j] = (common * 0.7 + rnd.nextGaussian()) * scales[j] + 5 * j;
+        }
+      }
+      if (rnd.nextBoolean()) {
+        for (double[] r : rows) {
+          r[0] = 3.0; // a constant feature gets scale 0
+        }
+      }
+      CovarianceAccumulator acc = new CovarianceAccumulator(d);
+      for (double[] r : rows) {
+        acc.add(r);
+      }
+      double[] scale = new double[d];
+      PcaResult std = Pca.fitStandardized(acc, scale);
+
+      double[] mean = acc.mean();
+      double[] cov = acc.covariance();
+      CovarianceAccumulator manual = new CovarianceAccumulator(d);
+      for (double[] r : rows) {
+        double[] z = new double[d];
+        for (int j = 0; j < d; j++) {
+          double sd = Math.sqrt(cov[j * d + j]);
+          z[j] = sd > 0 ? (r[j] - mean[j]) / sd : 0;
+        }
+        manual.add(z);
+      }
+      PcaResult expected = Pca.fit(manual);
+      assertThat(std.eigenvalues()).containsExactly(expected.eigenvalues(), within(1e-9));
+      double[] ev = expected.eigenvalues();
+      double[] va = std.components(d);
+      double[] vb = expected.components(d);
+      for (int c = 0; c < d; c++) {
+        double gap = Math.min(c > 0 ? ev[c - 1] - ev[c] : Double.MAX_VALUE,
+            c < d - 1 ? ev[c] - ev[c + 1] : Double.MAX_VALUE);
+        if (gap < 1e-3 || ev[c] < 1e-9) {
+          continue; // eigenvectors of (near-)equal eigenvalues are not unique
+        }
+        double dot = 0;
+        for (int i = 0; i < d; i++) {
+          dot += va[c * d + i] * vb[c * d + i];
+        }
+        assertThat(Math.abs(dot)).as("component %d", c).isCloseTo(1.0, within(1e-6));
+      }
+      double sum = 0;
+      for (double e : std.eigenvalues()) {
+        sum += e;
+      }
+      long nonConstant = java.util.Arrays.stream(scale).filter(s -> s > 0).count();
+      assertThat(sum).as("trace of a correlation matrix = non-constant features").isCloseTo(nonConstant,
+          within(1e-9));
+    });
+  }
+}
