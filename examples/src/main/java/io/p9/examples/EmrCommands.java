@@ -115,6 +115,7 @@ final class EmrCommands implements Runnable {
         String region = settings.region().id();
         EmrClusterSpec cluster = clusterSpec();
         Path jar = jobOptions.jar();
+        Backoff backoff = jobOptions.backoff();
         S3Location jarFolder = jobOptions.base().resolve("jars/");
         SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
         if (jobOptions.dryRun) {
@@ -162,7 +163,6 @@ final class EmrCommands implements Runnable {
           if (jobOptions.noWait) {
             return CliSupport.OK;
           }
-          Backoff backoff = jobOptions.backoff();
           EmrLauncher.StepResult r = launcher.waitForStep(cid, sid, backoff);
           if (r.succeeded()) {
             out.println("done: features, pipeline model and report.json under " + jobOptions.output());

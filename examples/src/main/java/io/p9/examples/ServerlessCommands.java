@@ -1,6 +1,7 @@
 package io.p9.examples;
 
 import io.p9.aws.AwsSettings;
+import io.p9.aws.Backoff;
 import io.p9.aws.DryRun;
 import io.p9.aws.Durations;
 import io.p9.aws.SparkJob;
@@ -94,6 +95,7 @@ final class ServerlessCommands implements Runnable {
         String region = settings.region().id();
         ServerlessSpec ss = serverlessSpec();
         Path jar = jobOptions.jar();
+        Backoff backoff = jobOptions.backoff();
         S3Location jarFolder = jobOptions.base().resolve("jars/");
         SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
         if (jobOptions.dryRun) {
@@ -126,7 +128,7 @@ final class ServerlessCommands implements Runnable {
           S3Location uploaded = s3.upload(jar, jarFolder);
           progress.accept("job jar at " + uploaded);
           ServerlessLauncher launcher = new ServerlessLauncher(client, s3, progress);
-          String app = applicationId != null ? applicationId : launcher.findOrCreateApplication(ss, jobOptions.backoff());
+          String app = applicationId != null ? applicationId : launcher.findOrCreateApplication(ss, backoff);
           String run = launcher.startJobRun(app, ss, job);
           out.println("application " + app + " job run " + run);
           out.println("output " + jobOptions.output());
@@ -134,7 +136,7 @@ final class ServerlessCommands implements Runnable {
           if (jobOptions.noWait) {
             return CliSupport.OK;
           }
-          ServerlessLauncher.RunResult r = launcher.waitForJobRun(app, run, jobOptions.backoff());
+          ServerlessLauncher.RunResult r = launcher.waitForJobRun(app, run, backoff);
           if (r.succeeded()) {
             out.println("done: features, pipeline model and report.json under " + jobOptions.output());
             out.flush();

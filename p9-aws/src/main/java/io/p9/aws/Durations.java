@@ -18,12 +18,15 @@ public final class Durations {
     return s + "s";
   }
 
-  /** {@code 90s}, {@code 15m}, {@code 2h}, {@code 1d} or an ISO-8601 duration ({@code PT15M}). */
+  /** {@code 500ms}, {@code 90s}, {@code 15m}, {@code 2h}, {@code 1d} or an ISO-8601 duration ({@code PT15M}). */
   public static Duration parse(String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
     try {
       if (t.startsWith("p")) {
         return Duration.parse(t.toUpperCase(Locale.ROOT));
+      }
+      if (t.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
       }
       long n = Long.parseLong(t.substring(0, t.length() - 1));
       switch (t.charAt(t.length() - 1)) {

@@ -42,6 +42,7 @@ class BackoffTest {
 
   @Test
   void durations() {
+    assertThat(Durations.parse("250ms")).isEqualTo(Duration.ofMillis(250));
     assertThat(Durations.parse("90s")).isEqualTo(Duration.ofSeconds(90));
     assertThat(Durations.parse("15m")).isEqualTo(Duration.ofMinutes(15));
     assertThat(Durations.parse("2h")).isEqualTo(Duration.ofHours(2));
