@@ -30,7 +30,9 @@ import java.util.regex.Pattern;
  *
  * <p><b>Many small files</b> (the Fruits-360 layout: 100x100 JPEGs of ~6 KB): one HTTP request per file
  * dominates, so the defaults raise the connection pool to 200 and the upload/copy threads to 64, so that
- * every task thread and the listing and commit threads find a connection.
+ * every task thread and the listing and commit threads find a connection; directory markers are kept
+ * ({@code fs.s3a.directory.marker.retention=keep}) so that writing a file does not also delete the markers
+ * of all its parent folders.
  *
  * <p><b>Committer</b> ({@link Committer}). The default is S3A's <em>magic</em> committer: tasks write
  * straight to S3 as multipart uploads that stay invisible until job commit, which completes them all, so a
@@ -205,6 +207,9 @@ public final class S3aSettings {
     m.put("fs.s3a.connection.maximum", Integer.toString(maxConnections));
     m.put("fs.s3a.threads.max", Integer.toString(threads));
     m.put("fs.s3a.max.total.tasks", Integer.toString(threads * 2));
+    // Keep directory markers: no DELETE of every parent marker after each file written (Hadoop 3.3.1+ and
+    // EMR's S3A understand kept markers).
+    m.put("fs.s3a.directory.marker.retention", "keep");
     m.put("fs.s3a.fast.upload.buffer", uploadBuffer.s3aName());
     m.put("fs.s3a.multipart.size", multipartSize);
     m.put("fs.s3a.committer.name", committer.s3aName());

@@ -23,6 +23,7 @@ class S3aSettingsTest {
         .containsEntry("mapreduce.outputcommitter.factory.scheme.s3a",
             "org.apache.hadoop.fs.s3a.commit.S3ACommitterFactory")
         .containsEntry("fs.s3a.fast.upload.buffer", "disk")
+        .containsEntry("fs.s3a.directory.marker.retention", "keep")
         .doesNotContainKeys("fs.s3a.access.key", "fs.s3a.secret.key");
   }
 

@@ -15,8 +15,11 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * A real S3-protocol server for tests: S3Proxy (filesystem back end) in its own JVM on 127.0.0.1, with
- * AWS signature v2/v4 checking against fixed test keys. Its class path comes from
+ * A real S3-protocol server for tests: S3Proxy in its own JVM on 127.0.0.1, with AWS signature v2/v4
+ * checking against fixed test keys, and its in-memory ("transient") jclouds back end. The filesystem back
+ * end stalls 10 s on each delete of a folder marker whose folder is not empty (a jclouds retry loop), which
+ * turns Spark's rename-based commit of a PipelineModel's metadata into minutes; its nio2 variant fails
+ * S3A's folder renames. The protocol, signing, multipart uploads and S3A's code path are the same. Its class path comes from
  * {@code target/s3proxy.classpath} (system property {@code p9.s3proxy.classpath}), resolved at build time
  * from a separate POM so S3Proxy gets its own Jackson and Jetty, not Spark's. Always {@link #close()} it.
  */
@@ -34,12 +37,11 @@ public final class S3ProxyServer implements AutoCloseable {
     this.log = log;
   }
 
-  /** Starts S3Proxy storing its buckets under {@code dir}; waits (60 s at most) until it listens. */
+  /** Starts S3Proxy (config and log under {@code dir}); waits (60 s at most) until it listens. */
   public static S3ProxyServer start(Path dir) {
     String cp = Processes.classpathFile("p9.s3proxy.classpath",
         "build with Maven (the s3proxy-classpath execution of p9-aws / examples writes it)");
     try {
-      Path data = Files.createDirectories(dir.resolve("buckets"));
       int port = Processes.freePort();
       Path props = dir.resolve("s3proxy.properties");
       Files.writeString(props, String.join("\n",
@@ -48,13 +50,16 @@ public final class S3ProxyServer implements AutoCloseable {
           "s3proxy.identity=" + ACCESS_KEY,
           "s3proxy.credential=" + SECRET_KEY,
           "s3proxy.ignore-unknown-headers=true",
-          "jclouds.provider=filesystem",
-          "jclouds.filesystem.basedir=" + data,
+          "jclouds.provider=transient",
           "jclouds.identity=" + ACCESS_KEY,
           "jclouds.credential=" + SECRET_KEY, ""));
       Path log = dir.resolve("s3proxy.log");
+      Path logback = dir.resolve("s3proxy-logback.xml");
+      Files.writeString(logback, "<configuration><appender name=\"out\" class=\"ch.qos.logback.core.ConsoleAppender\">"
+          + "<encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n</pattern></encoder></appender>"
+          + "<root level=\"WARN\"><appender-ref ref=\"out\"/></root></configuration>");
       List<String> cmd = new ArrayList<>(List.of(Processes.java(), "-Xmx256m", "-XX:+UseSerialGC",
-          "-XX:TieredStopAtLevel=1", "-cp", cp, "org.gaul.s3proxy.Main", "--properties", props.toString()));
+          "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile=" + logback, "-cp", cp, "org.gaul.s3proxy.Main", "--properties", props.toString()));
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       S3ProxyServer s = new S3ProxyServer(p, port, log);
       try {
@@ -74,8 +79,8 @@ public final class S3ProxyServer implements AutoCloseable {
   }
 
   /**
-   * A plain SDK client for test set-up (buckets, fixtures). It says us-east-1: the filesystem back end
-   * refuses location constraints, which the SDK adds to CreateBucket for any other region.
+   * A plain SDK client for test set-up (buckets, fixtures). It says us-east-1: the jclouds back ends
+   * refuse location constraints, which the SDK adds to CreateBucket for any other region.
    */
   public S3Client setupClient() {
     return S3Client.builder().region(Region.US_EAST_1).endpointOverride(endpoint()).forcePathStyle(true)
