@@ -69,8 +69,13 @@ public final class FruitsJob {
 
     Dataset<Row> featurized = featurizer.transform(loader.transform(files))
         .drop("content", "image").persist(StorageLevel.MEMORY_AND_DISK());
+    long listed = files.select("path").count();
+    LOG.info("{} files under {}", listed, o.input());
     long t1 = System.nanoTime();
-    long total = featurized.count();
+    long total;
+    try (Progress progress = new Progress(listed, featurizer::metrics, 10_000)) {
+      total = featurized.count();
+    }
     double featurizeSeconds = (System.nanoTime() - t1) / 1e9;
     Dataset<Row> good = featurized.filter(functions.col("features").isNotNull());
     long ok = good.count();
@@ -122,9 +127,11 @@ public final class FruitsJob {
     Map<String, Long> reasons = new LinkedHashMap<>(loader.metrics().failuresByReason());
     featurizer.metrics().failuresByReason().forEach((k, v) -> reasons.merge(k, v, Long::sum));
     featurized.unpersist();
-    Report report = new Report(total, ok, total - ok, reasons,
+    // skipped rows are gone from the output but counted: files = rows out + rows skipped
+    long inputFiles = total + loader.metrics().skipped() + featurizer.metrics().skipped();
+    Report report = new Report(inputFiles, ok, inputFiles - ok, reasons,
         featurizer.modelInfo(spark).featureDim(), pcaModel.getK(), pcaModel.totalExplainedVariance(),
-        featurizeSeconds, total / Math.max(featurizeSeconds, 1e-9), (System.nanoTime() - t0) / 1e9,
+        featurizeSeconds, inputFiles / Math.max(featurizeSeconds, 1e-9), (System.nanoTime() - t0) / 1e9,
         modelPath, out + "features.parquet", out + "features.csv", out + "errors.csv");
     writeReport(spark, out + "report.json", report);
     return report;

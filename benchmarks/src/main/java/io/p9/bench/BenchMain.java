@@ -1,0 +1,120 @@
+package io.p9.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Instant;
+import java.util.Collection;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs JMH and writes {@code target/benchmarks/<time>.json}: a header (CPU, cores, JVM, commit) and one
+ * record per result with images/s where the benchmark has a batch or image count. {@code --smoke} runs
+ * every benchmark once on tiny inputs (CI); any other arguments are JMH's own.
+ */
+public final class BenchMain {
+  private BenchMain() {}
+
+  public static void main(String[] args) throws Exception {
+    Options opts;
+    if (args.length > 0 && "--smoke".equals(args[0])) {
+      opts = smoke();
+    } else {
+      opts = new CommandLineOptions(args);
+    }
+    Collection<RunResult> results = new Runner(opts).run();
+    Path out = write(results);
+    System.out.println("p9 benchmark results: " + out);
+  }
+
+  /** Every benchmark, one short iteration, small inputs: proves they run, measures nothing. */
+  static Options smoke() {
+    ChainedOptionsBuilder b = new OptionsBuilder().include("io\\.p9\\.bench\\..*").forks(1)
+        .warmupIterations(0).measurementIterations(1).measurementTime(TimeValue.seconds(1))
+        .param("model", "int8").param("batch", "4").param("intraOpThreads", "1")
+        .param("images", "16").param("replicate", "1").param("rows", "300").param("dim", "64")
+        .param("image", "fruit");
+    return b.build();
+  }
+
+  static Path write(Collection<RunResult> results) throws Exception {
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectNode root = json.createObjectNode();
+    ObjectNode header = root.putObject("header");
+    header.put("time", Instant.now().toString());
+    header.put("cpu", cpuModel());
+    header.put("cores", Runtime.getRuntime().availableProcessors());
+    header.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+    header.put("commit", commit());
+    ArrayNode list = root.putArray("results");
+    for (RunResult r : results) {
+      var p = r.getParams();
+      ObjectNode n = list.addObject();
+      n.put("benchmark", p.getBenchmark());
+      n.put("mode", p.getMode().shortLabel());
+      n.put("threads", p.getThreads());
+      ObjectNode params = n.putObject("params");
+      for (String k : p.getParamsKeys()) {
+        params.put(k, p.getParam(k));
+      }
+      double score = r.getPrimaryResult().getScore();
+      n.put("score", score);
+      n.put("error", r.getPrimaryResult().getScoreError());
+      n.put("unit", r.getPrimaryResult().getScoreUnit());
+      Double ips = imagesPerSecond(p.getParamsKeys(), p::getParam, p.getMode().shortLabel(), score);
+      if (ips != null) {
+        n.put("imagesPerSecond", ips);
+      }
+    }
+    Path dir = Files.createDirectories(Paths.get("benchmarks/target/benchmarks"));
+    Path out = dir.resolve(Instant.now().toString().replace(':', '-') + ".json");
+    json.writeValue(out.toFile(), root);
+    return out;
+  }
+
+  /** thrpt with a batch: score x batch; single-shot with an image count: images x replicate / score. */
+  static Double imagesPerSecond(Collection<String> keys, java.util.function.Function<String, String> param,
+      String mode, double score) {
+    if ("thrpt".equals(mode) && keys.contains("batch") && !keys.contains("images")) {
+      return score * Integer.parseInt(param.apply("batch"));
+    }
+    if ("ss".equals(mode) && keys.contains("images")) {
+      int rep = keys.contains("replicate") ? Integer.parseInt(param.apply("replicate")) : 1;
+      return Integer.parseInt(param.apply("images")) * rep / score;
+    }
+    return null;
+  }
+
+  static String cpuModel() {
+    try {
+      for (String line : Files.readAllLines(Paths.get("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          return line.substring(line.indexOf(':') + 1).trim();
+        }
+      }
+    } catch (Exception e) {
+      return System.getProperty("os.arch");
+    }
+    return System.getProperty("os.arch");
+  }
+
+  static String commit() {
+    try {
+      Process p = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
+      String s = new String(p.getInputStream().readAllBytes()).trim();
+      return p.waitFor() == 0 ? s : "unknown";
+    } catch (Exception e) {
+      return "unknown";
+    }
+  }
+}

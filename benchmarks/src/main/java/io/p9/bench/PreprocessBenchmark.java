@@ -1,0 +1,108 @@
+package io.p9.bench;
+
+import io.p9.core.image.DecodeOptions;
+import io.p9.core.image.ImageDecoder;
+import io.p9.core.image.PixelImage;
+import io.p9.core.image.PreprocessSpec;
+import io.p9.core.image.Preprocessor;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * (2) Decode + resize + normalize into the float buffer, per image: 100x100 Fruits-360 JPEGs ({@code fruit})
+ * and a 1600x1200 JPEG made by upscaling one ({@code photo}). {@code p9} is ImageDecoder + Preprocessor;
+ * {@code imageIoAwt} is what a user would write (ImageIO.read, Graphics2D bilinear resize, getRGB loop).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
+@Warmup(iterations = 2, time = 3)
+@Measurement(iterations = 3, time = 5)
+public class PreprocessBenchmark {
+  @Param({"fruit", "photo"})
+  public String image;
+
+  List<byte[]> files;
+  int next;
+  ImageDecoder decoder;
+  Preprocessor pre;
+  float[] out;
+  PixelImage decoded;
+
+  @Setup(Level.Trial)
+  public void setUp() throws Exception {
+    List<byte[]> fruits = BenchData.read(BenchData.fruitJpegs(64));
+    files = "fruit".equals(image) ? fruits : List.of(upscale(fruits.get(0), 1600, 1200));
+    decoder = new ImageDecoder(DecodeOptions.defaults());
+    pre = new Preprocessor(PreprocessSpec.imagenet(224));
+    out = new float[3 * 224 * 224];
+    decoded = decoder.decode(files.get(0));
+  }
+
+  static byte[] upscale(byte[] jpeg, int w, int h) throws IOException {
+    BufferedImage src = ImageIO.read(new ByteArrayInputStream(jpeg));
+    BufferedImage big = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+    Graphics2D g = big.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
+    g.drawImage(src, 0, 0, w, h, null);
+    g.dispose();
+    ByteArrayOutputStream bos = new ByteArrayOutputStream();
+    ImageIO.write(big, "jpg", bos);
+    return bos.toByteArray();
+  }
+
+  private byte[] nextFile() {
+    byte[] f = files.get(next);
+    next = (next + 1) % files.size();
+    return f;
+  }
+
+  @Benchmark
+  public float[] p9() throws Exception {
+    PixelImage img = decoder.decode(nextFile());
+    pre.pack(img, out, 0);
+    return out;
+  }
+
+  @Benchmark
+  public PixelImage decodeOnly() throws Exception {
+    return decoder.decode(nextFile());
+  }
+
+  @Benchmark
+  public float[] packOnly() {
+    pre.pack(decoded, out, 0);
+    return out;
+  }
+
+  @Benchmark
+  public float[] imageIoAwt() {
+    try {
+      BufferedImage img = ImageIO.read(new ByteArrayInputStream(nextFile()));
+      return Baseline.awtToTensor(img, out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+package io.p9.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.p9.core.model.ModelBytes;
+import io.p9.core.model.ModelCache;
+import io.p9.core.model.onnx.FeatureTensorEdit;
+import io.p9.spark.ml.CnnFeaturizer;
+import io.p9.spark.ml.ImageFiles;
+import io.p9.spark.ml.ImageLoader;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * (4) The pipeline on Spark {@code local[2]}: binaryFile → ImageLoader → CnnFeaturizer → count, over
+ * {@code images} Fruits-360 JPEGs replicated {@code replicate} times (7: 1x, 4x, 16x must scale linearly).
+ * (5) {@code baseline}: what a user writes without p9 — binaryFile → mapPartitions opening an ORT session
+ * per partition with default options, ImageIO decode, AWT resize, one image per run. One score = one full
+ * pass in seconds; images/s = images x replicate / score.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Warmup(iterations = 1)
+@Measurement(iterations = 3)
+public class SparkPipelineBenchmark {
+  @Param({"480"})
+  public int images;
+
+  @Param({"1"})
+  public int replicate;
+
+  @Param({"32"})
+  public int batch;
+
+  @Param({"int8"})
+  public String model;
+
+  SparkSession spark;
+  Path input;
+  Path modelFile;
+  Path editedModel;
+
+  @Setup(Level.Trial)
+  public void setUp() throws IOException {
+    spark = SparkSession.builder().master("local[2]").appName("p9-bench")
+        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    Path tmp = Files.createTempDirectory("p9-bench");
+    input = BenchData.replicate(BenchData.fruitJpegs(images), replicate, tmp.resolve("images"));
+    ModelBytes mb = BenchData.model(model);
+    modelFile = Files.write(tmp.resolve(mb.name()), mb.bytes());
+    editedModel = Files.write(tmp.resolve("edited-" + mb.name()),
+        FeatureTensorEdit.expose(mb.bytes(), "auto").model());
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    System.out.println("models created: " + ModelCache.shared().modelsCreated() + ", peak RSS MiB: "
+        + BenchData.peakRssMiB());
+    spark.stop();
+  }
+
+  @Benchmark
+  public long p9() {
+    Dataset<Row> files = ImageFiles.read(spark, input.toString());
+    return new CnnFeaturizer().setModelLocation(modelFile.toString()).setBatchSize(batch)
+        .transform(new ImageLoader().transform(files)).count();
+  }
+
+  @Benchmark
+  public long baseline() {
+    String model = editedModel.toString();
+    return spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(input.toString())
+        .select("content").mapPartitions((MapPartitionsFunction<Row, Long>) rows -> handWritten(model, rows),
+            Encoders.LONG()).collectAsList().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** The notebook way: a session per partition, default session options, one image per call. */
+  static Iterator<Long> handWritten(String model, Iterator<Row> rows) throws Exception {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    long n = 0;
+    try (OrtSession session = env.createSession(model, new OrtSession.SessionOptions())) {
+      float[] chw = new float[3 * 224 * 224];
+      while (rows.hasNext()) {
+        BufferedImage img = ImageIO.read(new ByteArrayInputStream((byte[]) rows.next().get(0)));
+        Baseline.awtToTensor(img, chw);
+        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(chw), new long[] {1, 3, 224, 224});
+            OrtSession.Result r = session.run(Map.of("input", t))) {
+          n += ((float[][]) r.get(0).getValue()).length;
+        }
+      }
+    }
+    return List.of(n).iterator();
+  }
+}

@@ -1,0 +1,119 @@
+package io.p9.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.p9.core.testing.RepoData;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The example job on a copy of the shipped sample with one broken and one empty file. */
+class FruitsJobTest {
+  @TempDir static Path tmp;
+  static SparkSession spark;
+  static Path input;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    spark = SparkSession.builder().master("local[2]").appName("p9-examples-test")
+        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate();
+    input = tmp.resolve("in");
+    try (Stream<Path> s = Files.list(RepoData.quickSample().resolve("Training"))) {
+      for (Path variety : s.sorted().limit(4).toList()) {
+        Path out = Files.createDirectories(input.resolve(variety.getFileName().toString()));
+        try (Stream<Path> imgs = Files.list(variety)) {
+          for (Path img : imgs.sorted().limit(6).toList()) {
+            Files.copy(img, out.resolve(img.getFileName().toString()));
+          }
+        }
+      }
+    }
+    Path any = Files.list(input).findFirst().orElseThrow();
+    byte[] jpeg = Files.readAllBytes(Files.list(any).findFirst().orElseThrow());
+    Files.write(any.resolve("broken.jpg"), Arrays.copyOf(jpeg, jpeg.length / 3));
+    Files.write(any.resolve("empty.jpg"), new byte[0]);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    spark.stop();
+  }
+
+  @Test
+  void runsTheWholeJobAndAccountsForEveryFile() throws Exception {
+    String out = tmp.resolve("out").toString();
+    FruitsJob.Report r = FruitsJob.run(spark, new FruitsJob.Options(input.toString(), out,
+        RepoData.mobilenet().toString(), 0, 0.9, 8, "keep", 3, "pca"));
+
+    assertThat(r.files()).isEqualTo(26);
+    assertThat(r.featurized()).isEqualTo(24);
+    assertThat(r.failed()).isEqualTo(2);
+    assertThat(r.failuresByReason()).containsEntry("EMPTY", 1L).containsKey(
+        r.failuresByReason().containsKey("TRUNCATED") ? "TRUNCATED" : "CORRUPT");
+    assertThat(r.featureDim()).isEqualTo(1280);
+    assertThat(r.explainedVariance()).isGreaterThanOrEqualTo(0.9);
+    assertThat(r.k()).isBetween(1, 23);
+
+    Dataset<Row> parquet = spark.read().parquet(r.parquet());
+    assertThat(parquet.count()).isEqualTo(24);
+    assertThat(((Vector) parquet.head().getAs("features")).size()).isEqualTo(r.k());
+    Dataset<Row> csv = spark.read().option("header", "true").csv(r.csv());
+    assertThat(csv.columns()).hasSize(2 + r.k()).startsWith("path", "label", "pc_1");
+    assertThat(csv.count()).isEqualTo(24);
+    List<Row> errors = spark.read().option("header", "true").csv(r.errors()).collectAsList();
+    assertThat(errors).hasSize(2);
+    assertThat(Files.readString(Path.of(out, "report.json"))).contains("\"featurized\" : 24");
+
+    // the saved pipeline is complete: files in, PCA features (or a reason) out
+    PipelineModel model = PipelineModel.load(r.pipelineModel());
+    List<Row> again = model.transform(io.p9.spark.ml.ImageFiles.read(spark, input.toString()))
+        .select("path", "pca", "error").collectAsList();
+    assertThat(again).hasSize(26);
+    assertThat(again.stream().filter(x -> x.isNullAt(1))).hasSize(2);
+  }
+
+  @Test
+  void fixedKAndSparksStandardScaler() throws Exception {
+    FruitsJob.Report r = FruitsJob.run(spark, new FruitsJob.Options(input.toString(),
+        tmp.resolve("out-k").toString(), RepoData.mobilenet().toString(), 5, 0.95, 16, "skip", 0, "spark"));
+    assertThat(r.k()).isEqualTo(5);
+    assertThat(r.files()).isEqualTo(26);
+    assertThat(r.featurized()).isEqualTo(24);
+    assertThat(r.failed()).isEqualTo(2);
+    assertThat(r.failuresByReason()).containsEntry("EMPTY", 1L);
+    assertThat(spark.read().parquet(r.parquet()).count()).isEqualTo(24);
+  }
+
+  @Test
+  void cliHelpAndBadArguments() {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    CommandLine cli = new CommandLine(new P9Cli()).setOut(new java.io.PrintWriter(buf, true));
+    assertThat(cli.execute("run", "--help")).isZero();
+    String help = buf.toString(StandardCharsets.UTF_8);
+    assertThat(help).contains("--input", "--output", "--model", "--variance", "--k", "--scaler");
+    PrintStream err = System.err;
+    try {
+      System.setErr(new PrintStream(new ByteArrayOutputStream()));
+      assertThat(new CommandLine(new P9Cli()).execute("run", "--k", "notanumber")).isNotZero();
+    } finally {
+      System.setErr(err);
+    }
+  }
+}
