@@ -48,14 +48,16 @@ public class PreprocessBenchmark {
   ImageDecoder decoder;
   Preprocessor pre;
   float[] out;
+  PixelImage decoded;
 
   @Setup(Level.Trial)
-  public void setUp() throws IOException {
+  public void setUp() throws Exception {
     List<byte[]> fruits = BenchData.read(BenchData.fruitJpegs(64));
     files = "fruit".equals(image) ? fruits : List.of(upscale(fruits.get(0), 1600, 1200));
     decoder = new ImageDecoder(DecodeOptions.defaults());
     pre = new Preprocessor(PreprocessSpec.imagenet(224));
     out = new float[3 * 224 * 224];
+    decoded = decoder.decode(files.get(0));
   }
 
   static byte[] upscale(byte[] jpeg, int w, int h) throws IOException {
@@ -80,6 +82,17 @@ public class PreprocessBenchmark {
   public float[] p9() throws Exception {
     PixelImage img = decoder.decode(nextFile());
     pre.pack(img, out, 0);
+    return out;
+  }
+
+  @Benchmark
+  public PixelImage decodeOnly() throws Exception {
+    return decoder.decode(nextFile());
+  }
+
+  @Benchmark
+  public float[] packOnly() {
+    pre.pack(decoded, out, 0);
     return out;
   }
 

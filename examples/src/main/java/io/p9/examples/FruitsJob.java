@@ -91,8 +91,13 @@ public final class FruitsJob {
 
     Dataset<Row> featurized = featurizer.transform(loader.transform(files))
         .drop("content", "image").persist(StorageLevel.MEMORY_AND_DISK());
+    long listed = files.select("path").count();
+    LOG.info("{} files under {}", listed, o.input());
     long t1 = System.nanoTime();
-    long total = featurized.count();
+    long total;
+    try (Progress progress = new Progress(listed, featurizer::metrics, 10_000)) {
+      total = featurized.count();
+    }
     double featurizeSeconds = (System.nanoTime() - t1) / 1e9;
     Dataset<Row> good = featurized.filter(functions.col("features").isNotNull());
     long ok = good.count();

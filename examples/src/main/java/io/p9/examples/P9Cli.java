@@ -9,10 +9,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The p9 command line: {@code run} the Fruits! job locally or on a cluster. */
+/**
+ * The p9 command line: {@code run} the Fruits! job locally, on S3 ({@code s3a://}) or under spark-submit;
+ * {@code emr ...} and {@code serverless ...} run it on AWS.
+ */
 @Command(name = "p9", mixinStandardHelpOptions = true, version = "p9 0.1.0",
     description = "Image collections to compact CNN feature vectors on Apache Spark.",
-    subcommands = {P9Cli.Run.class})
+    subcommands = {P9Cli.Run.class, EmrCommands.class, ServerlessCommands.class})
 public final class P9Cli implements Runnable {
 
   public static void main(String[] args) {
@@ -85,6 +88,9 @@ public final class P9Cli implements Runnable {
         + " (default: ${DEFAULT-VALUE})", defaultValue = "local[*]")
     String master;
 
+    @picocli.CommandLine.Mixin
+    S3Options s3 = new S3Options();
+
     @Override
     public Integer call() throws Exception {
       if (input.equals(SAMPLE) && !Files.isDirectory(Paths.get(SAMPLE))) {
@@ -97,6 +103,12 @@ public final class P9Cli implements Runnable {
       if (!conf.contains("spark.master")) {
         b.master(master).config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
             .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "8");
+      }
+      try {
+        s3.apply(input, output, model, b::config);
+      } catch (IllegalArgumentException e) {
+        System.err.println("p9: " + e.getMessage());
+        return 2;
       }
       SparkSession spark = b.getOrCreate();
       try {

@@ -41,7 +41,7 @@ public final class Preprocessor {
   private final int outW;
   private final boolean nchw;
   private final boolean clamp;
-  /** For output channel 0, 1, 2: the position of that colour in the BGR scratch rows. */
+  /** For output channel 0, 1, 2: the position of that colour in a BGR(A) source pixel. */
   private final int c0;
   private final int c1;
   private final int c2;
@@ -56,11 +56,11 @@ public final class Preprocessor {
   private int nextPlanSlot;
   private Plan lastPlan;
 
-  /** Horizontal pass output: the source rows the vertical pass needs, {@code outW * 3} floats each. */
+  /** Horizontal pass output: three planes of the source rows the vertical pass needs, outW floats each. */
   private float[] rows = new float[0];
-  /** One output row, BGR interleaved. */
+  /** One output row of one channel. */
   private final float[] acc;
-  /** One source row converted to BGR floats (gray and BGRA input). */
+  /** One source row as three float planes in output channel order. */
   private float[] line = new float[0];
   /** For {@link #pack(PixelImage, FloatBuffer, int)}. */
   private float[] bufferScratch;
@@ -71,7 +71,7 @@ public final class Preprocessor {
     this.outW = spec.width();
     this.nchw = spec.layout() == TensorLayout.NCHW;
     this.clamp = spec.interpolation() == Interpolation.BICUBIC;
-    this.acc = new float[outW * 3];
+    this.acc = new float[outW];
     Normalization n = spec.normalization();
     float[] mean = n.mean();
     float[] std = n.std();
@@ -143,139 +143,148 @@ public final class Preprocessor {
     return p;
   }
 
+  /**
+   * Converts each needed source row to three float planes in the model's channel order (gray expanded,
+   * alpha composited on white), then resamples it horizontally into {@link #rows}: plane c, row r at
+   * {@code (c * rowCount + r) * outW}.
+   */
   private void horizontalPass(PixelImage image, Plan plan) {
-    int rowLen = outW * 3;
-    int needed = plan.rowCount * rowLen;
-    if (rows.length < needed) {
-      rows = new float[needed];
+    int planeLen = plan.rowCount * outW;
+    if (rows.length < 3 * planeLen) {
+      rows = new float[3 * planeLen];
     }
-    byte[] px = image.data();
     int w = image.width();
-    int channels = image.channels();
-    if (channels != 3 && line.length < w * 3) {
-      line = new float[w * 3];
+    if (line.length < 3 * w) {
+      line = new float[3 * w];
     }
+    float[] src = line;
     float[] out = rows;
-    int[] xo = plan.xOffset;
+    int[] xi = plan.xIndex;
     float[] xw = plan.xWeight;
     int taps = plan.xTaps;
     for (int r = 0; r < plan.rowCount; r++) {
-      int y = plan.rowMin + r;
-      int o = r * rowLen;
-      if (channels == 3) {
-        int base = y * w * 3;
-        for (int ox = 0, t = 0; ox < outW; ox++) {
-          float s0 = 0f;
-          float s1 = 0f;
-          float s2 = 0f;
-          for (int k = 0; k < taps; k++, t++) {
-            int p = base + xo[t];
-            float wt = xw[t];
-            s0 += wt * (px[p] & 0xFF);
-            s1 += wt * (px[p + 1] & 0xFF);
-            s2 += wt * (px[p + 2] & 0xFF);
+      toPlanarLine(image, plan.rowMin + r, src);
+      for (int c = 0; c < 3; c++) {
+        int so = c * w;
+        int o = c * planeLen + r * outW;
+        if (taps == 2) {
+          for (int ox = 0, t = 0; ox < outW; ox++, t += 2) {
+            out[o + ox] = xw[t] * src[so + xi[t]] + xw[t + 1] * src[so + xi[t + 1]];
           }
-          out[o++] = s0;
-          out[o++] = s1;
-          out[o++] = s2;
-        }
-      } else {
-        float[] src = line;
-        toBgrLine(px, y, w, channels, src);
-        for (int ox = 0, t = 0; ox < outW; ox++) {
-          float s0 = 0f;
-          float s1 = 0f;
-          float s2 = 0f;
-          for (int k = 0; k < taps; k++, t++) {
-            int p = xo[t];
-            float wt = xw[t];
-            s0 += wt * src[p];
-            s1 += wt * src[p + 1];
-            s2 += wt * src[p + 2];
+        } else {
+          for (int ox = 0, t = 0; ox < outW; ox++) {
+            float sum = 0f;
+            for (int k = 0; k < taps; k++, t++) {
+              sum += xw[t] * src[so + xi[t]];
+            }
+            out[o + ox] = sum;
           }
-          out[o++] = s0;
-          out[o++] = s1;
-          out[o++] = s2;
         }
       }
     }
   }
 
-  /** Gray is replicated; BGRA is composited on white ({@code c * a + 255 * (1 - a)}). */
-  private static void toBgrLine(byte[] px, int y, int w, int channels, float[] dst) {
-    if (channels == 1) {
-      int s = y * w;
-      for (int x = 0, d = 0; x < w; x++) {
-        float g = px[s + x] & 0xFF;
-        dst[d++] = g;
-        dst[d++] = g;
-        dst[d++] = g;
+  /** Source row {@code y} as three planes of {@code width} floats, in output channel order. */
+  private void toPlanarLine(PixelImage image, int y, float[] dst) {
+    byte[] px = image.data();
+    int w = image.width();
+    int channels = image.channels();
+    int base = y * w * channels;
+    if (channels == 3) {
+      int p0 = c0;
+      int p1 = c1;
+      int p2 = c2;
+      for (int x = 0, p = base; x < w; x++, p += 3) {
+        dst[x] = px[p + p0] & 0xFF;
+        dst[w + x] = px[p + p1] & 0xFF;
+        dst[2 * w + x] = px[p + p2] & 0xFF;
+      }
+    } else if (channels == 1) {
+      for (int x = 0; x < w; x++) {
+        float v = px[base + x] & 0xFF;
+        dst[x] = v;
+        dst[w + x] = v;
+        dst[2 * w + x] = v;
       }
     } else {
-      int s = y * w * 4;
-      for (int x = 0, d = 0; x < w; x++, s += 4) {
-        float a = ALPHA[px[s + 3] & 0xFF];
-        float white = 255f * (1f - a);
-        dst[d++] = (px[s] & 0xFF) * a + white;
-        dst[d++] = (px[s + 1] & 0xFF) * a + white;
-        dst[d++] = (px[s + 2] & 0xFF) * a + white;
+      int[] pos = {c0, c1, c2};
+      for (int x = 0, p = base; x < w; x++, p += 4) {
+        float alpha = ALPHA[px[p + 3] & 0xFF];
+        float white = 255f * (1f - alpha);
+        for (int c = 0; c < 3; c++) {
+          dst[c * w + x] = (px[p + pos[c]] & 0xFF) * alpha + white;
+        }
       }
     }
   }
 
+  /** Resamples vertically, clamps (bicubic), normalizes and writes one image in the model's layout. */
   private void verticalPass(Plan plan, float[] dst, int offset) {
-    int rowLen = outW * 3;
-    int plane = outH * outW;
+    int planeLen = plan.rowCount * outW;
+    int outPlane = outH * outW;
     float[] in = rows;
     float[] row = acc;
     int[] yo = plan.yOffset;
     float[] yw = plan.yWeight;
     int taps = plan.yTaps;
+    float[] a = {a0, a1, a2};
+    float[] b = {b0, b1, b2};
     for (int oy = 0; oy < outH; oy++) {
       int t = oy * taps;
-      float w0 = yw[t];
-      int o0 = yo[t];
-      for (int x = 0; x < rowLen; x++) {
-        row[x] = w0 * in[o0 + x];
-      }
-      for (int k = 1; k < taps; k++) {
-        float wk = yw[t + k];
-        if (wk != 0f) {
-          int ok = yo[t + k];
-          for (int x = 0; x < rowLen; x++) {
-            row[x] += wk * in[ok + x];
+      for (int c = 0; c < 3; c++) {
+        int pc = c * planeLen;
+        float ac = a[c];
+        float bc = b[c];
+        int d = nchw ? offset + c * outPlane + oy * outW : 0;
+        if (taps == 2 && !clamp && nchw) {
+          // the common case (bilinear enlarging into NCHW): one vectorizable loop per row and channel
+          float w0 = yw[t];
+          float w1 = yw[t + 1];
+          int r0 = pc + yo[t];
+          int r1 = pc + yo[t + 1];
+          for (int x = 0; x < outW; x++) {
+            dst[d + x] = (w0 * in[r0 + x] + w1 * in[r1 + x]) * ac + bc;
+          }
+          continue;
+        }
+        float w0 = yw[t];
+        int r0 = pc + yo[t];
+        for (int x = 0; x < outW; x++) {
+          row[x] = w0 * in[r0 + x];
+        }
+        for (int k = 1; k < taps; k++) {
+          float wk = yw[t + k];
+          if (wk != 0f) {
+            int rk = pc + yo[t + k];
+            for (int x = 0; x < outW; x++) {
+              row[x] += wk * in[rk + x];
+            }
           }
         }
-      }
-      if (clamp) {
-        for (int x = 0; x < rowLen; x++) {
-          row[x] = Math.min(255f, Math.max(0f, row[x]));
+        if (clamp) {
+          for (int x = 0; x < outW; x++) {
+            row[x] = Math.min(255f, Math.max(0f, row[x]));
+          }
         }
-      }
-      if (nchw) {
-        int d = offset + oy * outW;
-        for (int ox = 0, s = 0; ox < outW; ox++, s += 3) {
-          dst[d + ox] = row[s + c0] * a0 + b0;
-          dst[d + plane + ox] = row[s + c1] * a1 + b1;
-          dst[d + 2 * plane + ox] = row[s + c2] * a2 + b2;
-        }
-      } else {
-        int d = offset + oy * rowLen;
-        for (int s = 0; s < rowLen; s += 3) {
-          dst[d++] = row[s + c0] * a0 + b0;
-          dst[d++] = row[s + c1] * a1 + b1;
-          dst[d++] = row[s + c2] * a2 + b2;
+        if (nchw) {
+          for (int x = 0; x < outW; x++) {
+            dst[d + x] = row[x] * ac + bc;
+          }
+        } else {
+          int base = offset + oy * outW * 3 + c;
+          for (int x = 0; x < outW; x++) {
+            dst[base + 3 * x] = row[x] * ac + bc;
+          }
         }
       }
     }
   }
 
-  /** Weight tables for one source size, in the form the two passes read them. */
   private static final class Plan {
     final int srcW;
     final int srcH;
-    /** Per horizontal tap: offset of the source pixel in a row of 3-float (or 3-byte) pixels. */
-    final int[] xOffset;
+    /** Per horizontal tap: the source column. */
+    final int[] xIndex;
     final float[] xWeight;
     final int xTaps;
     /** Per vertical tap: offset of the horizontally resampled row in the scratch. */
@@ -317,18 +326,14 @@ public final class Preprocessor {
       ResampleTable y = ResampleTable.create(f, srcH, outH, yScale, yOff);
       xTaps = x.taps;
       xWeight = x.weight;
-      xOffset = new int[x.index.length];
-      for (int i = 0; i < xOffset.length; i++) {
-        xOffset[i] = x.index[i] * 3;
-      }
+      xIndex = x.index.clone();
       yTaps = y.taps;
       yWeight = y.weight;
       rowMin = y.minIndex;
       rowCount = y.maxIndex - y.minIndex + 1;
-      int rowLen = outW * 3;
       yOffset = new int[y.index.length];
       for (int i = 0; i < yOffset.length; i++) {
-        yOffset[i] = (y.index[i] - rowMin) * rowLen;
+        yOffset[i] = (y.index[i] - rowMin) * outW;
       }
     }
   }

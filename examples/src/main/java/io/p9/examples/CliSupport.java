@@ -1,0 +1,67 @@
+package io.p9.examples;
+
+import io.p9.aws.AwsFailure;
+import io.p9.aws.AwsSettings;
+import java.io.PrintWriter;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.model.GetCallerIdentityResponse;
+
+/** Exit codes and error sentences shared by the AWS subcommands. */
+final class CliSupport {
+  static final int OK = 0;
+  static final int JOB_FAILED = 1;
+  static final int USAGE = 2;
+  static final int TIMEOUT = 3;
+
+  private CliSupport() {}
+
+  /** Runs {@code body}, turning the failures a user can fix into one line on {@code err} and an exit code. */
+  static int guarded(PrintWriter err, Callable<Integer> body) {
+    try {
+      return body.call();
+    } catch (AwsFailure | IllegalArgumentException e) {
+      err.println("p9: " + e.getMessage());
+      return USAGE;
+    } catch (SdkException e) {
+      err.println("p9: " + AwsFailure.of("calling AWS", e).getMessage());
+      return USAGE;
+    } catch (TimeoutException e) {
+      err.println("p9: " + e.getMessage());
+      return TIMEOUT;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println("p9: interrupted");
+      return TIMEOUT;
+    } catch (Exception e) {
+      err.println("p9: " + e);
+      return JOB_FAILED;
+    } finally {
+      err.flush();
+    }
+  }
+
+  /** Progress lines on {@code err}, time-stamped. */
+  static Consumer<String> progress(PrintWriter err) {
+    DateTimeFormatter f = DateTimeFormatter.ofPattern("HH:mm:ss");
+    return line -> {
+      err.println(LocalTime.now().format(f) + " " + line);
+      err.flush();
+    };
+  }
+
+  /** Checks that credentials are there and valid (STS GetCallerIdentity); says whose they are. */
+  static void checkCredentials(AwsSettings settings, Consumer<String> progress) {
+    try (StsClient sts = settings.sts()) {
+      GetCallerIdentityResponse id = sts.getCallerIdentity();
+      progress.accept("AWS account " + id.account() + " as " + id.arn() + ", region " + settings.region().id());
+    } catch (SdkException e) {
+      throw AwsFailure.of("checking the AWS credentials", e);
+    }
+  }
+}

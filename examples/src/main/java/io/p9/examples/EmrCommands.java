@@ -1,0 +1,283 @@
+package io.p9.examples;
+
+import io.p9.aws.AwsSettings;
+import io.p9.aws.Backoff;
+import io.p9.aws.DryRun;
+import io.p9.aws.Durations;
+import io.p9.aws.SparkJob;
+import io.p9.aws.emr.EmrClusterSpec;
+import io.p9.aws.emr.EmrLauncher;
+import io.p9.aws.emr.EmrRequests;
+import io.p9.aws.s3.S3Location;
+import io.p9.aws.s3.S3Store;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import software.amazon.awssdk.services.emr.EmrClient;
+import software.amazon.awssdk.services.emr.model.RunJobFlowRequest;
+import software.amazon.awssdk.services.emr.model.StepSummary;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** {@code p9 emr submit|status|logs|terminate}: the Fruits! job on EMR on EC2. */
+@Command(name = "emr", mixinStandardHelpOptions = true,
+    description = "Run the Fruits! job on an EMR cluster (EMR 7.x, Spark 3.5, Java 17) in an EU region.",
+    subcommands = {EmrCommands.Submit.class, EmrCommands.Status.class, EmrCommands.Logs.class,
+        EmrCommands.Terminate.class})
+final class EmrCommands implements Runnable {
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(name = "submit", mixinStandardHelpOptions = true, sortOptions = false,
+      description = {"Upload the job jar to S3, create a cluster whose Spark step runs 'p9 run' on it, wait"
+          + " (reporting state changes), print the step's stderr if it fails. The cluster ends after the step"
+          + " unless --keep-alive.", "Example: p9 emr submit --bucket my-p9 --input s3://my-p9/fruits/Training"})
+  static final class Submit implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    AwsOptions aws;
+    @Mixin
+    JobOptions jobOptions;
+
+    @Option(names = "--release", description = "EMR release (default: ${DEFAULT-VALUE})",
+        defaultValue = EmrClusterSpec.DEFAULT_RELEASE)
+    String release;
+    @Option(names = "--cluster-name", description = "default: ${DEFAULT-VALUE}", defaultValue = "p9-fruits")
+    String clusterName;
+    @Option(names = "--primary-type", description = "primary node type (default: ${DEFAULT-VALUE})",
+        defaultValue = "m5.xlarge")
+    String primaryType;
+    @Option(names = "--core-type", split = ",", description = "core node type(s); several need --fleets"
+        + " (default: ${DEFAULT-VALUE})", defaultValue = "m5.xlarge")
+    List<String> coreTypes;
+    @Option(names = "--core-count", description = "core nodes (default: ${DEFAULT-VALUE})", defaultValue = "2")
+    int coreCount;
+    @Option(names = "--spot", description = "core nodes on spot (the primary node stays on demand)")
+    boolean spot;
+    @Option(names = "--fleets", description = "instance fleets instead of groups (several types; spot falls"
+        + " back to on-demand)")
+    boolean fleets;
+    @Option(names = "--subnet", description = "EC2 subnet id")
+    String subnet;
+    @Option(names = "--key-name", description = "EC2 key pair for SSH")
+    String keyName;
+    @Option(names = "--service-role", defaultValue = "EMR_DefaultRole", description = "default: ${DEFAULT-VALUE}")
+    String serviceRole;
+    @Option(names = "--instance-profile", defaultValue = "EMR_EC2_DefaultRole",
+        description = "default: ${DEFAULT-VALUE}")
+    String instanceProfile;
+    @Option(names = "--security-configuration", description = "EMR security configuration name")
+    String securityConfiguration;
+    @Option(names = "--log-uri", description = "default: s3://BUCKET/p9/logs/emr/")
+    String logUri;
+    @Option(names = "--tag", description = "KEY=VALUE tag; repeatable (project=p9 always)")
+    Map<String, String> tags = new LinkedHashMap<>();
+    @Option(names = "--keep-alive", description = "keep the cluster after the step")
+    boolean keepAlive;
+    @Option(names = "--idle-timeout", description = "a kept-alive cluster ends after this long idle"
+        + " (default: ${DEFAULT-VALUE})", defaultValue = "1h")
+    String idleTimeout;
+    @Option(names = "--cluster-id", description = "add the step to this running cluster instead of creating one")
+    String clusterId;
+
+    EmrClusterSpec clusterSpec() {
+      EmrClusterSpec.Builder b = EmrClusterSpec.builder().name(clusterName).releaseLabel(release)
+          .logUri(logUri != null ? S3Location.parse(logUri) : jobOptions.base().resolve("logs/emr/"))
+          .primaryType(primaryType).coreTypes(coreTypes).coreCount(coreCount)
+          .coreMarket(spot ? EmrClusterSpec.Market.SPOT : EmrClusterSpec.Market.ON_DEMAND).fleets(fleets)
+          .subnetId(subnet).keyName(keyName).serviceRole(serviceRole).instanceProfile(instanceProfile)
+          .securityConfiguration(securityConfiguration).keepAlive(keepAlive)
+          .idleTimeout(Durations.parse(idleTimeout));
+      tags.forEach(b::tag);
+      return b.build();
+    }
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      return CliSupport.guarded(err, () -> {
+        AwsSettings settings = aws.settings();
+        String region = settings.region().id();
+        EmrClusterSpec cluster = clusterSpec();
+        Path jar = jobOptions.jar();
+        Backoff backoff = jobOptions.backoff();
+        S3Location jarFolder = jobOptions.base().resolve("jars/");
+        SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
+        if (jobOptions.dryRun) {
+          out.println("# 1. upload the job jar");
+          out.println(DryRun.s3Copy(jar, job.jar(), region));
+          if (clusterId == null) {
+            RunJobFlowRequest r = EmrRequests.runJobFlow(cluster, job);
+            out.println("# 2. the RunJobFlow request");
+            out.println(DryRun.requestJson("emr", "RunJobFlow", region, r));
+            out.println("# the same with the AWS CLI");
+            out.println(DryRun.emrCreateCluster(r, region));
+          } else {
+            var r = EmrRequests.addStep(clusterId, job, EmrRequests.onFailure(cluster));
+            out.println("# 2. the AddJobFlowSteps request");
+            out.println(DryRun.requestJson("emr", "AddJobFlowSteps", region, r));
+            out.println("# the same with the AWS CLI");
+            out.println(DryRun.emrAddSteps(r, region));
+          }
+          out.flush();
+          return CliSupport.OK;
+        }
+        Consumer<String> progress = CliSupport.progress(err);
+        CliSupport.checkCredentials(settings, progress);
+        try (S3Client s3c = settings.s3(); EmrClient emr = settings.emr()) {
+          S3Store s3 = new S3Store(s3c, aws.policy());
+          s3.checkBucket(jobOptions.bucket);
+          S3Location uploaded = s3.upload(jar, jarFolder);
+          progress.accept("job jar at " + uploaded);
+          EmrLauncher launcher = new EmrLauncher(emr, s3, progress);
+          String cid;
+          String sid;
+          if (clusterId == null) {
+            EmrLauncher.Launched l = launcher.launch(cluster, job);
+            cid = l.clusterId();
+            sid = l.stepId();
+          } else {
+            cid = clusterId;
+            sid = launcher.addStep(clusterId, job, EmrRequests.onFailure(cluster));
+          }
+          out.println("cluster " + cid + " step " + sid);
+          out.println("output " + jobOptions.output());
+          out.println("console https://" + region + ".console.aws.amazon.com/emr/home?region=" + region
+              + "#/clusterDetails/" + cid);
+          out.flush();
+          if (jobOptions.noWait) {
+            return CliSupport.OK;
+          }
+          EmrLauncher.StepResult r = launcher.waitForStep(cid, sid, backoff);
+          if (r.succeeded()) {
+            out.println("done: features, pipeline model and report.json under " + jobOptions.output());
+            out.flush();
+            return CliSupport.OK;
+          }
+          err.println("p9: step " + sid + " " + r.state() + (r.reason() != null ? ": " + r.reason() : "")
+              + (r.message() != null ? " - " + r.message() : "") + (r.logFile() != null ? " (" + r.logFile() + ")" : ""));
+          printLog(err, launcher.stepLog(cid, sid, "stderr").orElse(null), "p9 emr logs --cluster-id " + cid
+              + " --step-id " + sid);
+          return CliSupport.JOB_FAILED;
+        }
+      });
+    }
+  }
+
+  static void printLog(PrintWriter err, String text, String later) {
+    if (text == null) {
+      err.println("p9: the step's stderr is not on S3 yet (EMR copies logs every few minutes); later: " + later);
+    } else {
+      err.println("---- stderr (end) ----");
+      err.println(text);
+      err.println("----");
+    }
+    err.flush();
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a cluster's state and steps.")
+  static final class Status implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    AwsOptions aws;
+    @Option(names = "--cluster-id", required = true, description = "e.g. j-2AXXXXXXGAPLF")
+    String clusterId;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      return CliSupport.guarded(spec.commandLine().getErr(), () -> {
+        AwsSettings settings = aws.settings();
+        try (S3Client s3c = settings.s3(); EmrClient emr = settings.emr()) {
+          EmrLauncher.ClusterStatus st = new EmrLauncher(emr, new S3Store(s3c, aws.policy()), l -> { })
+              .status(clusterId);
+          out.println("cluster " + st.clusterId() + " '" + st.name() + "' " + st.state()
+              + (st.stateReason() != null ? " (" + st.stateReason() + ")" : ""));
+          out.println("logs " + st.logUri());
+          for (StepSummary s : st.steps()) {
+            out.println("step " + s.id() + " '" + s.name() + "' " + s.status().stateAsString()
+                + (s.status().failureDetails() != null && s.status().failureDetails().message() != null
+                    ? " - " + s.status().failureDetails().message() : ""));
+          }
+          out.flush();
+          return CliSupport.OK;
+        }
+      });
+    }
+  }
+
+  @Command(name = "logs", mixinStandardHelpOptions = true,
+      description = "Print the end of a step's stderr (or stdout) from the cluster's log URI on S3.")
+  static final class Logs implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    AwsOptions aws;
+    @Option(names = "--cluster-id", required = true)
+    String clusterId;
+    @Option(names = "--step-id", required = true)
+    String stepId;
+    @Option(names = "--file", description = "stderr (default) or stdout", defaultValue = "stderr")
+    String file;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      return CliSupport.guarded(err, () -> {
+        if (!List.of("stderr", "stdout", "controller", "syslog").contains(file)) {
+          throw new IllegalArgumentException("--file must be stderr, stdout, controller or syslog");
+        }
+        AwsSettings settings = aws.settings();
+        try (S3Client s3c = settings.s3(); EmrClient emr = settings.emr()) {
+          var text = new EmrLauncher(emr, new S3Store(s3c, aws.policy()), l -> { }).stepLog(clusterId, stepId, file);
+          if (text.isEmpty()) {
+            err.println("p9: no " + file + " for step " + stepId + " on S3 yet (EMR copies logs every few minutes)");
+            return CliSupport.JOB_FAILED;
+          }
+          out.println(text.get());
+          out.flush();
+          return CliSupport.OK;
+        }
+      });
+    }
+  }
+
+  @Command(name = "terminate", mixinStandardHelpOptions = true, description = "Terminate a cluster.")
+  static final class Terminate implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    AwsOptions aws;
+    @Option(names = "--cluster-id", required = true)
+    String clusterId;
+
+    @Override
+    public Integer call() {
+      PrintWriter err = spec.commandLine().getErr();
+      return CliSupport.guarded(err, () -> {
+        AwsSettings settings = aws.settings();
+        try (S3Client s3c = settings.s3(); EmrClient emr = settings.emr()) {
+          new EmrLauncher(emr, new S3Store(s3c, aws.policy()), CliSupport.progress(err)).terminate(clusterId);
+          return CliSupport.OK;
+        }
+      });
+    }
+  }
+}

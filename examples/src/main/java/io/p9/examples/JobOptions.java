@@ -1,0 +1,148 @@
+package io.p9.examples;
+
+import io.p9.aws.Durations;
+import io.p9.aws.SparkJob;
+import io.p9.aws.s3.S3Location;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** What {@code emr submit} and {@code serverless submit} run: the job jar, the Fruits! job's arguments. */
+public final class JobOptions {
+  @Option(names = "--bucket", required = true, description = "S3 bucket for the job jar (p9/jars/), the logs"
+      + " (p9/logs/) and, by default, the output; it must exist, in an allowed region")
+  String bucket;
+
+  @Option(names = "--input", required = true, description = "images on S3 (s3://bucket/prefix; s3a:// works too)")
+  String input;
+
+  @Option(names = "--output", description = "output on S3 (default: s3://BUCKET/p9/output/<time>/)")
+  String output;
+
+  @Option(names = "--model", description = "model URI (default: the int8 MobileNetV2 inside the job jar)",
+      defaultValue = P9Cli.BUNDLED_MODEL)
+  String model;
+
+  @Option(names = "--k", description = "number of principal components (overrides --variance)", defaultValue = "0")
+  int k;
+
+  @Option(names = "--variance", description = "explained variance to keep (default: ${DEFAULT-VALUE})",
+      defaultValue = "0.95")
+  double variance;
+
+  @Option(names = "--jar", description = "the job jar (default: the jar p9 runs from, or"
+      + " examples/target/p9-examples-*-job.jar; build it with mvn -B -DskipTests package -pl examples -am)")
+  Path jar;
+
+  @Option(names = "--spark-conf", description = "extra Spark setting KEY=VALUE; repeatable")
+  Map<String, String> sparkConf = new LinkedHashMap<>();
+
+  @Option(names = "--name", description = "name of the step / job run (default: ${DEFAULT-VALUE})",
+      defaultValue = "p9 fruits")
+  String name;
+
+  @Option(names = "--dry-run", description = "print the exact requests (JSON) and the equivalent aws CLI"
+      + " commands; call nothing")
+  boolean dryRun;
+
+  @Option(names = "--no-wait", description = "return once submitted")
+  boolean noWait;
+
+  @Option(names = "--timeout", description = "give up waiting after this long (default: ${DEFAULT-VALUE})",
+      defaultValue = "3h")
+  String timeout;
+
+  @Option(names = "--poll", hidden = true, description = "first wait between status polls", defaultValue = "10s")
+  String poll;
+
+  @Parameters(paramLabel = "JOB_ARG", description = "more arguments for 'p9 run' on the cluster (after --)")
+  List<String> extraArgs = new ArrayList<>();
+
+  private final String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+
+  S3Location base() {
+    return new S3Location(bucket, "p9/");
+  }
+
+  String output() {
+    return output != null ? output : base().resolve("output/" + stamp + "/").s3Uri();
+  }
+
+  Duration timeout() {
+    return Durations.parse(timeout);
+  }
+
+  /** Polls after {@code --poll} (10 s), doubling up to six times that, for {@code --timeout} in all. */
+  io.p9.aws.Backoff backoff() {
+    Duration p = Durations.parse(poll);
+    return new io.p9.aws.Backoff(p, 2.0, p.multipliedBy(6), timeout(), io.p9.aws.Backoff.SYSTEM);
+  }
+
+  /** The job jar, checked. */
+  Path jar() {
+    Path j = jar != null ? jar : findJar();
+    if (j == null || !Files.isRegularFile(j)) {
+      throw new IllegalArgumentException("no job jar" + (j != null ? " at " + j : "") + ": build it with"
+          + " mvn -B -DskipTests package -pl examples -am, or pass --jar");
+    }
+    return j;
+  }
+
+  static Path findJar() {
+    try {
+      Path self = Paths.get(P9Cli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (self.getFileName().toString().endsWith("-job.jar")) {
+        return self;
+      }
+    } catch (Exception e) {
+      // not from a file: look in the build folder
+    }
+    for (Path dir : List.of(Paths.get("examples/target"), Paths.get("target"))) {
+      if (Files.isDirectory(dir)) {
+        try (Stream<Path> s = Files.list(dir)) {
+          Path p = s.filter(f -> f.getFileName().toString().matches("p9-examples-.*-job\\.jar")).findFirst()
+              .orElse(null);
+          if (p != null) {
+            return p;
+          }
+        } catch (java.io.IOException e) {
+          return null;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The arguments of {@code p9 run} on the cluster. */
+  List<String> runArgs(AwsOptions aws) {
+    if (!io.p9.aws.s3.S3Location.isS3(input)) {
+      throw new IllegalArgumentException("--input must be on S3 (s3://bucket/prefix), got " + input);
+    }
+    List<String> a = new ArrayList<>(List.of("run", "--input", input, "--output", output(), "--model", model));
+    if (k > 0) {
+      a.addAll(List.of("--k", Integer.toString(k)));
+    } else {
+      a.addAll(List.of("--variance", Double.toString(variance)));
+    }
+    a.addAll(List.of("--region", aws.policy().check(aws.region).id()));
+    for (String r : aws.allowRegions) {
+      a.addAll(List.of("--allow-region", r));
+    }
+    a.addAll(extraArgs);
+    return a;
+  }
+
+  SparkJob job(S3Location jarLocation, AwsOptions aws) {
+    return new SparkJob(name, jarLocation, P9Cli.class.getName(), runArgs(aws), sparkConf);
+  }
+}

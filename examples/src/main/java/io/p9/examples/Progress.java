@@ -1,0 +1,52 @@
+package io.p9.examples;
+
+import io.p9.spark.ml.ImageLoadMetrics;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Logs progress of a long featurize pass while it runs: images done / total, images/s, ETA. It reads the
+ * featurizer's counters, which Spark updates as tasks finish (so progress moves per partition).
+ */
+final class Progress implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Progress.class);
+
+  private final Thread thread;
+  private final long total;
+  private final long start = System.nanoTime();
+  private volatile boolean done;
+
+  Progress(long total, Supplier<ImageLoadMetrics> metrics, long everyMillis) {
+    this.total = total;
+    this.thread = new Thread(() -> {
+      while (!done) {
+        try {
+          Thread.sleep(everyMillis);
+        } catch (InterruptedException e) {
+          return;
+        }
+        ImageLoadMetrics m = metrics.get();
+        if (m != null && !done) {
+          LOG.info(line(m.succeeded() + m.skipped() + m.kept(), (System.nanoTime() - start) / 1e9));
+        }
+      }
+    }, "p9-progress");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** {@code done / total (pct), rate images/s, ETA}. */
+  String line(long doneCount, double seconds) {
+    double rate = doneCount / Math.max(seconds, 1e-9);
+    String eta = doneCount == 0 ? "?" : String.format("%.0f s", (total - doneCount) / Math.max(rate, 1e-9));
+    return String.format("featurized %d / %d images (%.1f %%), %.1f images/s, ETA %s", doneCount, total,
+        100.0 * doneCount / Math.max(total, 1), rate, eta);
+  }
+
+  @Override
+  public void close() {
+    done = true;
+    thread.interrupt();
+  }
+}

@@ -1,0 +1,77 @@
+package io.p9.examples;
+
+import io.p9.aws.RegionPolicy;
+import io.p9.aws.s3.S3aSettings;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.BiConsumer;
+import picocli.CommandLine.Option;
+
+/**
+ * The S3A options of {@code p9 run}: applied to the SparkSession when the input, output or model is an
+ * {@code s3a://} URI. Credentials are never options: they come from the AWS default chain (environment,
+ * profile, web identity, instance role) or the source named by {@code --s3-credentials}.
+ */
+public final class S3Options {
+  @Option(names = "--region", description = "AWS region of the buckets (default: ${DEFAULT-VALUE}); regions"
+      + " outside the EU are refused unless allowed with --allow-region", defaultValue = "eu-west-1")
+  String region;
+
+  @Option(names = "--allow-region", description = "allow this non-EU region explicitly (GDPR: only if the data"
+      + " may leave the EU); repeatable")
+  List<String> allowRegions = new ArrayList<>();
+
+  @Option(names = "--s3-endpoint", description = "S3-compatible endpoint instead of AWS's regional one, e.g."
+      + " http://127.0.0.1:9000")
+  URI endpoint;
+
+  @Option(names = "--s3-path-style", description = "path-style bucket addressing (S3-compatible stores)")
+  boolean pathStyle;
+
+  @Option(names = "--s3-credentials", description = "default-chain (default), environment, profile,"
+      + " instance-role, web-identity or anonymous", defaultValue = "default-chain")
+  String credentials;
+
+  @Option(names = "--s3-committer", description = "magic (default: no partial output on failure, no local"
+      + " staging), directory (staging on local disk) or file (rename; S3-compatible stores without multipart"
+      + " uploads)", defaultValue = "magic")
+  String committer;
+
+  @Option(names = "--s3-max-connections", description = "S3A connection pool (default: ${DEFAULT-VALUE})",
+      defaultValue = "200")
+  int maxConnections;
+
+  @Option(names = "--s3-threads", description = "S3A upload/copy threads (default: ${DEFAULT-VALUE})",
+      defaultValue = "64")
+  int threads;
+
+  static boolean isS3a(String uri) {
+    return uri != null && uri.toLowerCase(Locale.ROOT).startsWith("s3a://");
+  }
+
+  /**
+   * The settings for a job reading {@code input}/{@code model} and writing {@code output}, or null when
+   * none of them is on S3A. The committer applies only when the output is on S3A. Checks the region.
+   */
+  S3aSettings settings(String input, String output, String model) {
+    if (!isS3a(input) && !isS3a(output) && !isS3a(model)) {
+      return null;
+    }
+    String r = RegionPolicy.euOnly().allowing(allowRegions).check(region).id();
+    S3aSettings.Builder b = S3aSettings.builder().region(r).endpoint(endpoint).pathStyle(pathStyle)
+        .credentials(S3aSettings.Credentials.parse(credentials))
+        .committer(isS3a(output) ? S3aSettings.Committer.parse(committer) : S3aSettings.Committer.FILE)
+        .maxConnections(maxConnections).threads(threads);
+    return b.build();
+  }
+
+  /** Applies {@link #settings} (if any) to a SparkSession builder's {@code config}. */
+  void apply(String input, String output, String model, BiConsumer<String, String> sparkConf) {
+    S3aSettings s = settings(input, output, model);
+    if (s != null) {
+      s.applyToSpark(sparkConf);
+    }
+  }
+}

@@ -1,0 +1,220 @@
+package io.p9.examples;
+
+import io.p9.aws.AwsSettings;
+import io.p9.aws.Backoff;
+import io.p9.aws.DryRun;
+import io.p9.aws.Durations;
+import io.p9.aws.SparkJob;
+import io.p9.aws.emr.EmrClusterSpec;
+import io.p9.aws.s3.S3Location;
+import io.p9.aws.s3.S3Store;
+import io.p9.aws.serverless.ServerlessLauncher;
+import io.p9.aws.serverless.ServerlessRequests;
+import io.p9.aws.serverless.ServerlessSpec;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import software.amazon.awssdk.services.emrserverless.EmrServerlessClient;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** {@code p9 serverless submit|status|logs}: the Fruits! job on EMR Serverless. */
+@Command(name = "serverless", mixinStandardHelpOptions = true,
+    description = "Run the Fruits! job on EMR Serverless (EMR 7.x, Spark 3.5, Java 17) in an EU region.",
+    subcommands = {ServerlessCommands.Submit.class, ServerlessCommands.Status.class, ServerlessCommands.Logs.class})
+final class ServerlessCommands implements Runnable {
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(name = "submit", mixinStandardHelpOptions = true, sortOptions = false,
+      description = {"Upload the job jar to S3, reuse (or create) the EMR Serverless application, start a job"
+          + " run of 'p9 run', wait (reporting state changes), print the driver's stderr if it fails.",
+          "Example: p9 serverless submit --bucket my-p9 --input s3://my-p9/fruits/Training"
+              + " --execution-role-arn arn:aws:iam::123456789012:role/p9-serverless-job"})
+  static final class Submit implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    AwsOptions aws;
+    @Mixin
+    JobOptions jobOptions;
+
+    @Option(names = "--execution-role-arn", required = true, description = "the role the job runs as (S3 access;"
+        + " see examples/iam/p9-serverless-job-role.json)")
+    String executionRole;
+    @Option(names = "--application-name", description = "default: ${DEFAULT-VALUE}", defaultValue = "p9")
+    String applicationName;
+    @Option(names = "--application-id", description = "use this application (skips the look-up)")
+    String applicationId;
+    @Option(names = "--release", description = "EMR release (default: ${DEFAULT-VALUE})",
+        defaultValue = EmrClusterSpec.DEFAULT_RELEASE)
+    String release;
+    @Option(names = "--architecture", description = "X86_64 (default) or ARM64", defaultValue = "X86_64")
+    String architecture;
+    @Option(names = "--max-cpu", description = "application capacity limit, e.g. '32 vCPU'")
+    String maxCpu;
+    @Option(names = "--max-memory", description = "application capacity limit, e.g. '128 GB'")
+    String maxMemory;
+    @Option(names = "--idle-stop", description = "the application stops after this long idle"
+        + " (default: ${DEFAULT-VALUE})", defaultValue = "15m")
+    String idleStop;
+    @Option(names = "--log-uri", description = "default: s3://BUCKET/p9/logs/serverless/")
+    String logUri;
+    @Option(names = "--tag", description = "KEY=VALUE tag; repeatable (project=p9 always)")
+    Map<String, String> tags = new LinkedHashMap<>();
+
+    ServerlessSpec serverlessSpec() {
+      ServerlessSpec.Builder b = ServerlessSpec.builder().applicationName(applicationName).releaseLabel(release)
+          .architecture(architecture).idleStop(Durations.parse(idleStop)).maxCapacity(maxCpu, maxMemory)
+          .executionRoleArn(executionRole)
+          .logUri(logUri != null ? S3Location.parse(logUri) : jobOptions.base().resolve("logs/serverless/"))
+          .executionTimeout(jobOptions.timeout());
+      tags.forEach(b::tag);
+      return b.build();
+    }
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      return CliSupport.guarded(err, () -> {
+        AwsSettings settings = aws.settings();
+        String region = settings.region().id();
+        ServerlessSpec ss = serverlessSpec();
+        Path jar = jobOptions.jar();
+        Backoff backoff = jobOptions.backoff();
+        S3Location jarFolder = jobOptions.base().resolve("jars/");
+        SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
+        if (jobOptions.dryRun) {
+          String token = UUID.randomUUID().toString();
+          out.println("# 1. upload the job jar");
+          out.println(DryRun.s3Copy(jar, job.jar(), region));
+          String app = applicationId;
+          if (app == null) {
+            var create = ServerlessRequests.createApplication(ss, token);
+            out.println("# 2. unless an application named '" + applicationName + "' (" + release
+                + ") exists: the CreateApplication request");
+            out.println(DryRun.requestJson("emr-serverless", "CreateApplication", region, create));
+            out.println("# the same with the AWS CLI (APPLICATION_ID=its applicationId)");
+            out.println(DryRun.serverlessCreateApplication(create, region));
+            app = "$APPLICATION_ID";
+          }
+          var start = ServerlessRequests.startJobRun(app, ss, job, token);
+          out.println("# 3. the StartJobRun request");
+          out.println(DryRun.requestJson("emr-serverless", "StartJobRun", region, start));
+          out.println("# the same with the AWS CLI");
+          out.println(DryRun.serverlessStartJobRun(start, region).replace("'$APPLICATION_ID'", "\"$APPLICATION_ID\""));
+          out.flush();
+          return CliSupport.OK;
+        }
+        Consumer<String> progress = CliSupport.progress(err);
+        CliSupport.checkCredentials(settings, progress);
+        try (S3Client s3c = settings.s3(); EmrServerlessClient client = settings.emrServerless()) {
+          S3Store s3 = new S3Store(s3c, aws.policy());
+          s3.checkBucket(jobOptions.bucket);
+          S3Location uploaded = s3.upload(jar, jarFolder);
+          progress.accept("job jar at " + uploaded);
+          ServerlessLauncher launcher = new ServerlessLauncher(client, s3, progress);
+          String app = applicationId != null ? applicationId : launcher.findOrCreateApplication(ss, backoff);
+          String run = launcher.startJobRun(app, ss, job);
+          out.println("application " + app + " job run " + run);
+          out.println("output " + jobOptions.output());
+          out.flush();
+          if (jobOptions.noWait) {
+            return CliSupport.OK;
+          }
+          ServerlessLauncher.RunResult r = launcher.waitForJobRun(app, run, backoff);
+          if (r.succeeded()) {
+            out.println("done: features, pipeline model and report.json under " + jobOptions.output());
+            out.flush();
+            return CliSupport.OK;
+          }
+          err.println("p9: job run " + run + " " + r.state() + (r.details() != null ? ": " + r.details() : ""));
+          EmrCommands.printLog(err, launcher.driverLog(app, run, ss.logUri(), "stderr").orElse(null),
+              "p9 serverless logs --application-id " + app + " --job-run-id " + run + " --log-uri " + ss.logUri());
+          return CliSupport.JOB_FAILED;
+        }
+      });
+    }
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a job run's state.")
+  static final class Status implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    AwsOptions aws;
+    @Option(names = "--application-id", required = true)
+    String applicationId;
+    @Option(names = "--job-run-id", required = true)
+    String jobRunId;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      return CliSupport.guarded(spec.commandLine().getErr(), () -> {
+        AwsSettings settings = aws.settings();
+        try (S3Client s3c = settings.s3(); EmrServerlessClient client = settings.emrServerless()) {
+          var r = new ServerlessLauncher(client, new S3Store(s3c, aws.policy()), l -> { }).status(applicationId, jobRunId);
+          out.println("job run " + r.jobRunId() + " " + r.state()
+              + (r.details() != null && !r.details().isBlank() ? " (" + r.details() + ")" : ""));
+          out.flush();
+          return CliSupport.OK;
+        }
+      });
+    }
+  }
+
+  @Command(name = "logs", mixinStandardHelpOptions = true,
+      description = "Print the end of the driver's stderr (or stdout) from the log URI on S3.")
+  static final class Logs implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    AwsOptions aws;
+    @Option(names = "--application-id", required = true)
+    String applicationId;
+    @Option(names = "--job-run-id", required = true)
+    String jobRunId;
+    @Option(names = "--log-uri", required = true, description = "the run's log URI (s3://BUCKET/p9/logs/serverless/)")
+    String logUri;
+    @Option(names = "--file", description = "stderr (default) or stdout", defaultValue = "stderr")
+    String file;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      return CliSupport.guarded(err, () -> {
+        if (!file.equals("stderr") && !file.equals("stdout")) {
+          throw new IllegalArgumentException("--file must be stderr or stdout");
+        }
+        AwsSettings settings = aws.settings();
+        try (S3Client s3c = settings.s3(); EmrServerlessClient client = settings.emrServerless()) {
+          var text = new ServerlessLauncher(client, new S3Store(s3c, aws.policy()), l -> { })
+              .driverLog(applicationId, jobRunId, S3Location.parse(logUri), file);
+          if (text.isEmpty()) {
+            err.println("p9: no driver " + file + " for job run " + jobRunId + " under " + logUri);
+            return CliSupport.JOB_FAILED;
+          }
+          out.println(text.get());
+          out.flush();
+          return CliSupport.OK;
+        }
+      });
+    }
+  }
+}

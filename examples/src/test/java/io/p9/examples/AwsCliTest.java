@@ -1,0 +1,345 @@
+package io.p9.examples;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.head;
+import static com.github.tomakehurst.wiremock.client.WireMock.matching;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.put;
+import static com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.client.MappingBuilder;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import io.p9.aws.testing.AwsStub;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The {@code emr} and {@code serverless} subcommands end to end against an HTTP stub on 127.0.0.1 standing
+ * in for STS, S3 and the EMR APIs ({@code --endpoint-url}), with fake keys from a profile file.
+ */
+class AwsCliTest {
+  private static final String JSON_11 = "application/x-amz-json-1.1";
+  @TempDir
+  static Path dir;
+  private static String savedCredentialsFile;
+  private static String savedConfigFile;
+  private static Path jar;
+
+  private AwsStub stub;
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  @BeforeAll
+  static void profiles() throws Exception {
+    Path creds = Files.writeString(dir.resolve("credentials"), "[p9test]\naws_access_key_id = " + AwsStub.ACCESS_KEY
+        + "\naws_secret_access_key = " + AwsStub.SECRET_KEY + "\n");
+    Path config = Files.writeString(dir.resolve("config"), "[profile p9test]\nregion = eu-west-1\n");
+    savedCredentialsFile = System.setProperty("aws.sharedCredentialsFile", creds.toString());
+    savedConfigFile = System.setProperty("aws.configFile", config.toString());
+    jar = Files.write(dir.resolve("p9-examples-test-job.jar"), new byte[] {'P', 'K', 3, 4, 1, 2, 3});
+  }
+
+  @AfterAll
+  static void restore() {
+    restore("aws.sharedCredentialsFile", savedCredentialsFile);
+    restore("aws.configFile", savedConfigFile);
+  }
+
+  private static void restore(String key, String value) {
+    if (value == null) {
+      System.clearProperty(key);
+    } else {
+      System.setProperty(key, value);
+    }
+  }
+
+  @BeforeEach
+  void start() {
+    stub = new AwsStub();
+  }
+
+  @AfterEach
+  void stop() {
+    stub.close();
+  }
+
+  private int p9(String... args) {
+    CommandLine cmd = new CommandLine(new P9Cli());
+    cmd.setOut(new PrintWriter(out, true));
+    cmd.setErr(new PrintWriter(err, true));
+    return cmd.execute(args);
+  }
+
+  private List<String> aws(String... args) {
+    List<String> a = new ArrayList<>(List.of(args));
+    a.addAll(List.of("--endpoint-url", stub.endpoint().toString(), "--profile", "p9test"));
+    if (a.contains("submit")) {
+      a.addAll(List.of("--poll", "20ms"));
+    }
+    return a;
+  }
+
+  private static ResponseDefinitionBuilder json(String body) {
+    return aResponse().withStatus(200).withHeader("Content-Type", JSON_11).withBody(body);
+  }
+
+  private static MappingBuilder emr(String op) {
+    return post(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("ElasticMapReduce." + op));
+  }
+
+  private void stubStsAndBucket() {
+    stub.server.stubFor(post(urlEqualTo("/")).withRequestBody(containing("Action=GetCallerIdentity"))
+        .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/xml").withBody(
+            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult>"
+                + "<Arn>arn:aws:iam::123456789012:user/p9-launcher</Arn><UserId>AIDAP9TEST</UserId>"
+                + "<Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r-1"
+                + "</RequestId></ResponseMetadata></GetCallerIdentityResponse>")));
+    stub.server.stubFor(head(urlEqualTo("/p9-bucket")).willReturn(aResponse().withStatus(200)
+        .withHeader("x-amz-bucket-region", "eu-west-1")));
+    stub.server.stubFor(head(urlMatching("/p9-bucket/p9/jars/.*")).willReturn(aResponse().withStatus(404)));
+    // S3 answers a PUT with the MD5 of the body as ETag; the SDK checks it.
+    stub.server.stubFor(put(urlMatching("/p9-bucket/p9/jars/.*")).willReturn(aResponse().withStatus(200)
+        .withHeader("ETag", "\"" + md5(jar) + "\"")));
+  }
+
+  private void stubStepStates(String... states) {
+    stub.server.stubFor(emr("DescribeCluster").willReturn(json("{\"Cluster\":{\"Id\":\"j-P9\",\"Name\":\"p9-fruits\","
+        + "\"Status\":{\"State\":\"RUNNING\"},\"LogUri\":\"s3n://p9-bucket/p9/logs/emr/\"}}")));
+    for (int i = 0; i < states.length; i++) {
+      String step = "{\"Step\":{\"Id\":\"s-P9\",\"Name\":\"p9 fruits\",\"Status\":{\"State\":\"" + states[i] + "\""
+          + (states[i].equals("FAILED") ? ",\"FailureDetails\":{\"Reason\":\"Unknown Error.\",\"Message\":"
+              + "\"Exception in thread main\",\"LogFile\":\"s3://p9-bucket/p9/logs/emr/j-P9/steps/s-P9/stderr.gz\"}"
+              : "") + "}}}";
+      var m = emr("DescribeStep").inScenario("step").whenScenarioStateIs(i == 0 ? Scenario.STARTED : "s" + i)
+          .willReturn(json(step));
+      stub.server.stubFor(i + 1 < states.length ? m.willSetStateTo("s" + (i + 1)) : m);
+    }
+  }
+
+  private static String md5(Path file) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+          .digest(Files.readAllBytes(file)));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void emrSubmitUploadsTheJarLaunchesTheClusterAndWaits() {
+    stubStsAndBucket();
+    stub.server.stubFor(emr("RunJobFlow").willReturn(json("{\"JobFlowId\":\"j-P9\"}")));
+    stub.server.stubFor(emr("ListSteps").willReturn(json(
+        "{\"Steps\":[{\"Id\":\"s-P9\",\"Name\":\"p9 fruits\",\"Status\":{\"State\":\"PENDING\"}}]}")));
+    stubStepStates("PENDING", "RUNNING", "COMPLETED");
+
+    int rc = p9(aws("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/fruits/Training",
+        "--output", "s3://p9-bucket/out/run1", "--jar", jar.toString(), "--spot", "--k", "20").toArray(String[]::new));
+
+    assertThat(rc).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("cluster j-P9 step s-P9", "output s3://p9-bucket/out/run1",
+        "done: features, pipeline model and report.json under s3://p9-bucket/out/run1");
+    assertThat(err.toString()).contains("AWS account 123456789012 as arn:aws:iam::123456789012:user/p9-launcher",
+        "job jar at s3://p9-bucket/p9/jars/p9-examples-test-job-", "cluster j-P9 RUNNING, step s-P9 PENDING",
+        "step s-P9 RUNNING", "step s-P9 COMPLETED");
+    var puts = stub.server.findAll(putRequestedFor(urlMatching("/p9-bucket/p9/jars/.*")));
+    assertThat(puts).hasSize(1);
+    assertThat(puts.get(0).getHeader("x-amz-meta-p9-sha256")).hasSize(64);
+    JsonNode body = AwsStub.json(stub.server.findAll(postRequestedFor(urlEqualTo("/"))
+        .withHeader("X-Amz-Target", equalTo("ElasticMapReduce.RunJobFlow"))).get(0).getBodyAsString());
+    List<String> args = new ArrayList<>();
+    body.at("/Steps/0/HadoopJarStep/Args").forEach(a -> args.add(a.asText()));
+    assertThat(args).containsSequence("--class", "io.p9.examples.P9Cli").contains(
+        "s3://p9-bucket/" + puts.get(0).getUrl().substring("/p9-bucket/".length()));
+    assertThat(args.subList(args.indexOf("run"), args.size())).containsExactly("run", "--input",
+        "s3://p9-bucket/fruits/Training", "--output", "s3://p9-bucket/out/run1", "--model", P9Cli.BUNDLED_MODEL,
+        "--k", "20", "--region", "eu-west-1");
+    assertThat(body.get("LogUri").asText()).isEqualTo("s3://p9-bucket/p9/logs/emr/");
+    assertThat(body.at("/Instances/InstanceGroups/1/Market").asText()).isEqualTo("SPOT");
+  }
+
+  @Test
+  void aFailedStepPrintsItsReasonAndStderr() {
+    stubStsAndBucket();
+    stub.server.stubFor(emr("RunJobFlow").willReturn(json("{\"JobFlowId\":\"j-P9\"}")));
+    stub.server.stubFor(emr("ListSteps").willReturn(json("{\"Steps\":[{\"Id\":\"s-P9\",\"Name\":\"p9 fruits\"}]}")));
+    stubStepStates("PENDING", "FAILED");
+    stub.server.stubFor(get(urlEqualTo("/p9-bucket/p9/logs/emr/j-P9/steps/s-P9/stderr.gz")).willReturn(
+        aResponse().withStatus(200).withBody(AwsStub.gzip("java.io.FileNotFoundException: s3://p9-bucket/nope\n"))));
+
+    int rc = p9(aws("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/nope", "--jar",
+        jar.toString()).toArray(String[]::new));
+
+    assertThat(rc).isEqualTo(1);
+    assertThat(err.toString()).contains("p9: step s-P9 FAILED: Unknown Error. - Exception in thread main",
+        "---- stderr (end) ----", "java.io.FileNotFoundException: s3://p9-bucket/nope");
+  }
+
+  @Test
+  void dryRunCallsNothingAndPrintsRequestsAndCommands() {
+    int rc = p9(aws("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar",
+        jar.toString(), "--dry-run", "--fleets", "--core-type", "m5.xlarge,m6i.xlarge", "--spot",
+        "--security-configuration", "p9-sec", "--keep-alive", "--tag", "team=ml").toArray(String[]::new));
+
+    assertThat(rc).as(err.toString()).isZero();
+    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+    String o = out.toString();
+    assertThat(o).contains("aws s3 cp " + jar, "\"operation\": \"RunJobFlow\"", "\"TargetSpotCapacity\": 2",
+        "aws emr create-cluster", "--instance-fleets", "--security-configuration p9-sec", "--no-auto-terminate",
+        "--tags project=p9 team=ml");
+    String json = o.substring(o.indexOf("{"), o.indexOf("# the same with the AWS CLI"));
+    assertThat(AwsStub.json(json).at("/request/SecurityConfiguration").asText()).isEqualTo("p9-sec");
+
+    out.getBuffer().setLength(0);
+    rc = p9(aws("serverless", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar",
+        jar.toString(), "--dry-run", "--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job")
+        .toArray(String[]::new));
+    assertThat(rc).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("\"operation\": \"CreateApplication\"", "\"operation\": \"StartJobRun\"",
+        "aws emr-serverless create-application", "aws emr-serverless start-job-run",
+        "--application-id \"$APPLICATION_ID\"");
+    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+  }
+
+  @Test
+  void missingCredentialsAreAClearError() {
+    int rc = p9("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar", jar.toString(),
+        "--endpoint-url", stub.endpoint().toString(), "--profile", "p9-nobody");
+
+    assertThat(rc).isEqualTo(2);
+    assertThat(err.toString()).startsWith("p9: no usable AWS credentials while checking the AWS credentials")
+        .contains("p9-nobody");
+    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).as("nothing sent unsigned").isEmpty();
+  }
+
+  @Test
+  void aMissingBucketIsAClearError() {
+    stubStsAndBucket();
+    stub.server.stubFor(head(urlEqualTo("/p9-nobucket")).willReturn(aResponse().withStatus(404)));
+
+    int rc = p9(aws("emr", "submit", "--bucket", "p9-nobucket", "--input", "s3://p9-nobucket/in", "--jar",
+        jar.toString()).toArray(String[]::new));
+
+    assertThat(rc).isEqualTo(2);
+    assertThat(err.toString()).contains("p9: bucket 'p9-nobucket' does not exist",
+        "aws s3 mb s3://p9-nobucket --region eu-west-1");
+    assertThat(stub.server.findAll(postRequestedFor(urlEqualTo("/"))
+        .withHeader("X-Amz-Target", matching("ElasticMapReduce.*")))).isEmpty();
+  }
+
+  @Test
+  void aBucketOutsideTheEuIsRefused() {
+    stubStsAndBucket();
+    stub.server.stubFor(head(urlEqualTo("/p9-us")).willReturn(aResponse().withStatus(200)
+        .withHeader("x-amz-bucket-region", "us-east-1")));
+
+    int rc = p9(aws("emr", "submit", "--bucket", "p9-us", "--input", "s3://p9-us/in", "--jar", jar.toString())
+        .toArray(String[]::new));
+
+    assertThat(rc).isEqualTo(2);
+    assertThat(err.toString()).contains("bucket 'p9-us' is in us-east-1, outside the allowed regions");
+  }
+
+  @Test
+  void aRegionOutsideTheEuIsRefusedUnlessAllowed() {
+    int rc = p9(aws("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar",
+        jar.toString(), "--region", "us-east-1", "--dry-run").toArray(String[]::new));
+    assertThat(rc).isEqualTo(2);
+    assertThat(err.toString()).contains("region us-east-1 is outside the allowed regions", "--allow-region us-east-1");
+
+    rc = p9(aws("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar",
+        jar.toString(), "--region", "us-east-1", "--allow-region", "us-east-1", "--dry-run").toArray(String[]::new));
+    assertThat(rc).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("\"region\": \"us-east-1\"", "\"--allow-region\"");
+  }
+
+  @Test
+  void serverlessSubmitReusesTheApplicationAndWaitsForTheRun() {
+    stubStsAndBucket();
+    stub.server.stubFor(get(urlPathEqualTo("/applications")).willReturn(aResponse().withStatus(200)
+        .withHeader("Content-Type", "application/json").withBody("{\"applications\":[{\"id\":\"00fapp\",\"name\":\"p9\","
+            + "\"arn\":\"arn:x\",\"releaseLabel\":\"emr-7.9.0\",\"type\":\"Spark\",\"state\":\"CREATED\","
+            + "\"createdAt\":1.7E9,\"updatedAt\":1.7E9}]}")));
+    stub.server.stubFor(post(urlEqualTo("/applications/00fapp/jobruns")).willReturn(aResponse().withStatus(200)
+        .withHeader("Content-Type", "application/json")
+        .withBody("{\"applicationId\":\"00fapp\",\"jobRunId\":\"00frun\",\"arn\":\"arn:x\"}")));
+    String[] states = {"SCHEDULED", "RUNNING", "SUCCESS"};
+    for (int i = 0; i < states.length; i++) {
+      var m = get(urlEqualTo("/applications/00fapp/jobruns/00frun")).inScenario("run")
+          .whenScenarioStateIs(i == 0 ? Scenario.STARTED : "r" + i).willReturn(aResponse().withStatus(200)
+              .withHeader("Content-Type", "application/json").withBody("{\"jobRun\":{\"applicationId\":\"00fapp\","
+                  + "\"jobRunId\":\"00frun\",\"state\":\"" + states[i] + "\",\"stateDetails\":\"\"}}"));
+      stub.server.stubFor(i + 1 < states.length ? m.willSetStateTo("r" + (i + 1)) : m);
+    }
+
+    int rc = p9(aws("serverless", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar",
+        jar.toString(), "--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job").toArray(String[]::new));
+
+    assertThat(rc).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("application 00fapp job run 00frun", "done:");
+    assertThat(err.toString()).contains("application 00fapp 'p9' (emr-7.9.0, CREATED) reused",
+        "job run 00frun SCHEDULED", "job run 00frun RUNNING", "job run 00frun SUCCESS");
+  }
+
+  @Test
+  void everySubcommandHasHelp() {
+    for (String[] c : List.of(new String[] {"run"}, new String[] {"emr"}, new String[] {"emr", "submit"},
+        new String[] {"emr", "status"}, new String[] {"emr", "logs"}, new String[] {"emr", "terminate"},
+        new String[] {"serverless"}, new String[] {"serverless", "submit"}, new String[] {"serverless", "status"},
+        new String[] {"serverless", "logs"})) {
+      List<String> a = new ArrayList<>(List.of(c));
+      a.add("--help");
+      out.getBuffer().setLength(0);
+      assertThat(p9(a.toArray(String[]::new))).as(String.join(" ", a)).isZero();
+      assertThat(out.toString()).startsWith("Usage: p9 " + String.join(" ", c));
+    }
+    out.getBuffer().setLength(0);
+    assertThat(p9("run", "--help")).isZero();
+    assertThat(out.toString()).contains("--s3-endpoint", "--s3-committer", "--region");
+  }
+
+  @Test
+  void statusLogsAndTerminate() {
+    stubStepStates("FAILED");
+    stub.server.stubFor(emr("ListSteps").willReturn(json("{\"Steps\":[{\"Id\":\"s-P9\",\"Name\":\"p9 fruits\","
+        + "\"Status\":{\"State\":\"FAILED\",\"FailureDetails\":{\"Message\":\"boom\"}}}]}")));
+    stub.server.stubFor(emr("TerminateJobFlows").willReturn(json("{}")));
+    stub.server.stubFor(get(urlEqualTo("/p9-bucket/p9/logs/emr/j-P9/steps/s-P9/stdout.gz")).willReturn(
+        aResponse().withStatus(200).withBody(AwsStub.gzip("hello from the driver\n"))));
+
+    assertThat(p9(aws("emr", "status", "--cluster-id", "j-P9").toArray(String[]::new))).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("cluster j-P9 'p9-fruits' RUNNING", "step s-P9 'p9 fruits' FAILED - boom");
+    assertThat(p9(aws("emr", "logs", "--cluster-id", "j-P9", "--step-id", "s-P9", "--file", "stdout")
+        .toArray(String[]::new))).isZero();
+    assertThat(out.toString()).contains("hello from the driver");
+    assertThat(p9(aws("emr", "logs", "--cluster-id", "j-P9", "--step-id", "s-P9").toArray(String[]::new)))
+        .as("no stderr yet").isEqualTo(1);
+    assertThat(err.toString()).contains("no stderr for step s-P9 on S3 yet");
+    assertThat(p9(aws("emr", "terminate", "--cluster-id", "j-P9").toArray(String[]::new))).isZero();
+    stub.server.verify(postRequestedFor(urlEqualTo("/"))
+        .withHeader("X-Amz-Target", equalTo("ElasticMapReduce.TerminateJobFlows")));
+  }
+}

@@ -1,0 +1,174 @@
+package io.p9.aws;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.services.emr.EmrClient;
+import software.amazon.awssdk.services.emrserverless.EmrServerlessClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sts.StsClient;
+
+/**
+ * How the launcher's AWS SDK v2 clients are built: region (checked against a {@link RegionPolicy}),
+ * credentials (the SDK default chain, or a named profile), an optional endpoint override (a local stub in
+ * tests, an S3-compatible store, a VPC endpoint), and retries. Throttling ({@code ThrottlingException},
+ * HTTP 429/503 "SlowDown") and transient errors are retried by the SDK's standard strategy with
+ * exponential back-off, {@link Builder#maxAttempts} attempts in all. The clients use the JDK's HTTP stack
+ * (no Apache HttpClient or Netty), so they sit next to Spark and Hadoop without clashes.
+ *
+ * <p>Credentials are only ever handed to the SDK: never logged, printed or written anywhere.
+ */
+public final class AwsSettings {
+  private final Region region;
+  private final URI endpoint;
+  private final AwsCredentialsProvider credentials;
+  private final int maxAttempts;
+  private final Duration retryBaseDelay;
+  private final Duration apiCallTimeout;
+
+  private AwsSettings(Builder b) {
+    this.region = b.policy.check(b.region);
+    this.endpoint = b.endpoint;
+    this.credentials = b.credentials != null ? b.credentials
+        : b.profile != null ? ProfileCredentialsProvider.create(b.profile)
+        : DefaultCredentialsProvider.create();
+    this.maxAttempts = b.maxAttempts;
+    this.retryBaseDelay = b.retryBaseDelay;
+    this.apiCallTimeout = b.apiCallTimeout;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Region region() {
+    return region;
+  }
+
+  /** The endpoint override, or null for AWS's regional endpoints. */
+  public URI endpoint() {
+    return endpoint;
+  }
+
+  public AwsCredentialsProvider credentials() {
+    return credentials;
+  }
+
+  public S3Client s3() {
+    // An endpoint override is a single host: address buckets by path, not by sub-domain.
+    return configure(S3Client.builder()).forcePathStyle(endpoint != null).build();
+  }
+
+  public EmrClient emr() {
+    return configure(EmrClient.builder()).build();
+  }
+
+  public EmrServerlessClient emrServerless() {
+    return configure(EmrServerlessClient.builder()).build();
+  }
+
+  public StsClient sts() {
+    return configure(StsClient.builder()).build();
+  }
+
+  private <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B b) {
+    b.region(region).credentialsProvider(credentials)
+        .httpClientBuilder(UrlConnectionHttpClient.builder()
+            .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)))
+        .overrideConfiguration(ClientOverrideConfiguration.builder()
+            .apiCallTimeout(apiCallTimeout)
+            .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                .maxAttempts(maxAttempts)
+                .backoffStrategy(BackoffStrategy.exponentialDelay(retryBaseDelay, Duration.ofSeconds(20)))
+                .throttlingBackoffStrategy(
+                    BackoffStrategy.exponentialDelay(retryBaseDelay.multipliedBy(5), Duration.ofSeconds(20)))
+                .build())
+            .build());
+    if (endpoint != null) {
+      b.endpointOverride(endpoint);
+    }
+    return b;
+  }
+
+  @Override
+  public String toString() {
+    return "AwsSettings[region=" + region.id() + (endpoint != null ? ", endpoint=" + endpoint : "")
+        + ", maxAttempts=" + maxAttempts + "]";
+  }
+
+  /** Defaults: {@link RegionPolicy#DEFAULT_REGION}, EU-only policy, default credentials chain, 6 attempts. */
+  public static final class Builder {
+    private String region;
+    private RegionPolicy policy = RegionPolicy.euOnly();
+    private URI endpoint;
+    private AwsCredentialsProvider credentials;
+    private String profile;
+    private int maxAttempts = 6;
+    private Duration retryBaseDelay = Duration.ofMillis(200);
+    private Duration apiCallTimeout = Duration.ofMinutes(10);
+
+    private Builder() {}
+
+    /** The region; null or blank for the default. Checked against the policy on {@link #build()}. */
+    public Builder region(String region) {
+      this.region = region;
+      return this;
+    }
+
+    public Builder policy(RegionPolicy policy) {
+      this.policy = Objects.requireNonNull(policy);
+      return this;
+    }
+
+    public Builder endpoint(URI endpoint) {
+      this.endpoint = endpoint;
+      return this;
+    }
+
+    /** A named profile of ~/.aws/config and ~/.aws/credentials instead of the default chain. */
+    public Builder profile(String profile) {
+      this.profile = profile;
+      return this;
+    }
+
+    /** Explicit credentials (tests: fixed fake keys). */
+    public Builder credentials(AwsCredentialsProvider credentials) {
+      this.credentials = credentials;
+      return this;
+    }
+
+    /** Attempts per API call, first included (default 6). */
+    public Builder maxAttempts(int maxAttempts) {
+      if (maxAttempts < 1) {
+        throw new IllegalArgumentException("maxAttempts must be >= 1");
+      }
+      this.maxAttempts = maxAttempts;
+      return this;
+    }
+
+    /** Base of the retry back-off (default 200 ms; throttling waits 5 times longer). */
+    public Builder retryBaseDelay(Duration d) {
+      this.retryBaseDelay = Objects.requireNonNull(d);
+      return this;
+    }
+
+    public Builder apiCallTimeout(Duration d) {
+      this.apiCallTimeout = Objects.requireNonNull(d);
+      return this;
+    }
+
+    public AwsSettings build() {
+      return new AwsSettings(this);
+    }
+  }
+}

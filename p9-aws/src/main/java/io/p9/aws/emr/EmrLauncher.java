@@ -1,0 +1,180 @@
+package io.p9.aws.emr;
+
+import io.p9.aws.AwsFailure;
+import io.p9.aws.Backoff;
+import io.p9.aws.Durations;
+import io.p9.aws.SparkJob;
+import io.p9.aws.s3.S3Location;
+import io.p9.aws.s3.S3Store;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.emr.EmrClient;
+import software.amazon.awssdk.services.emr.model.ActionOnFailure;
+import software.amazon.awssdk.services.emr.model.Cluster;
+import software.amazon.awssdk.services.emr.model.FailureDetails;
+import software.amazon.awssdk.services.emr.model.RunJobFlowResponse;
+import software.amazon.awssdk.services.emr.model.Step;
+import software.amazon.awssdk.services.emr.model.StepState;
+import software.amazon.awssdk.services.emr.model.StepSummary;
+
+/**
+ * Runs a p9 job on EMR on EC2 with the AWS SDK v2: {@link #launch} creates the cluster with the Spark step
+ * ({@link EmrRequests}), {@link #addStep} adds it to a running cluster, {@link #waitForStep} polls with
+ * back-off and reports every cluster and step state change, {@link #stepLog} reads the step's
+ * {@code stderr}/{@code stdout} from the cluster's log URI on S3, {@link #terminate} ends the cluster.
+ * API errors come back as {@link AwsFailure}; throttling is retried by the SDK client.
+ */
+public final class EmrLauncher {
+  /** The most of a log that is fetched: the end of it, where the failure is. */
+  public static final int LOG_TAIL_BYTES = 64 * 1024;
+
+  private final EmrClient emr;
+  private final S3Store s3;
+  private final Consumer<String> progress;
+
+  /** {@code progress} receives one line per event (state change, upload, ...). */
+  public EmrLauncher(EmrClient emr, S3Store s3, Consumer<String> progress) {
+    this.emr = Objects.requireNonNull(emr);
+    this.s3 = Objects.requireNonNull(s3);
+    this.progress = Objects.requireNonNull(progress);
+  }
+
+  /** A cluster and the step of the p9 job on it. */
+  public record Launched(String clusterId, String stepId) {}
+
+  /** How a step ended: its state and, on failure, EMR's reason, message and log file. */
+  public record StepResult(String clusterId, String stepId, String state, String reason, String message,
+      String logFile) {
+    public boolean succeeded() {
+      return StepState.COMPLETED.toString().equals(state);
+    }
+  }
+
+  /** A cluster's state and its steps, newest first. */
+  public record ClusterStatus(String clusterId, String name, String state, String stateReason, String logUri,
+      List<StepSummary> steps) {}
+
+  /** Creates the cluster with {@code job} as its step. */
+  public Launched launch(EmrClusterSpec spec, SparkJob job) {
+    String clusterId;
+    try {
+      RunJobFlowResponse r = emr.runJobFlow(EmrRequests.runJobFlow(spec, job));
+      clusterId = r.jobFlowId();
+    } catch (SdkException e) {
+      throw AwsFailure.of("creating the EMR cluster", e);
+    }
+    progress.accept("cluster " + clusterId + " requested (" + spec.releaseLabel() + ", " + (spec.coreCount())
+        + " core nodes " + spec.coreMarket().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + ")");
+    List<StepSummary> steps = listSteps(clusterId);
+    if (steps.isEmpty()) {
+      throw new AwsFailure("cluster " + clusterId + " has no step; EMR did not accept the Spark step");
+    }
+    StepSummary s = steps.get(steps.size() - 1);
+    progress.accept("step " + s.id() + " '" + s.name() + "' added");
+    return new Launched(clusterId, s.id());
+  }
+
+  /** Adds {@code job} to a running cluster; returns the step id. */
+  public String addStep(String clusterId, SparkJob job, ActionOnFailure onFailure) {
+    try {
+      String id = emr.addJobFlowSteps(EmrRequests.addStep(clusterId, job, onFailure)).stepIds().get(0);
+      progress.accept("step " + id + " '" + job.name() + "' added to " + clusterId);
+      return id;
+    } catch (SdkException e) {
+      throw AwsFailure.of("adding the step to " + clusterId, e);
+    }
+  }
+
+  /**
+   * Waits until the step ends (COMPLETED, FAILED, CANCELLED or INTERRUPTED), reporting each state change
+   * of the cluster and the step with the elapsed time.
+   */
+  public StepResult waitForStep(String clusterId, String stepId, Backoff backoff)
+      throws TimeoutException, InterruptedException {
+    long start = backoff.now();
+    String[] last = {null, null};
+    try {
+      return backoff.until(() -> {
+        Cluster c = emr.describeCluster(b -> b.clusterId(clusterId)).cluster();
+        Step s = emr.describeStep(b -> b.clusterId(clusterId).stepId(stepId)).step();
+        String cs = c.status().stateAsString();
+        String ss = s.status().stateAsString();
+        if (!cs.equals(last[0]) || !ss.equals(last[1])) {
+          String why = c.status().stateChangeReason() != null && c.status().stateChangeReason().message() != null
+              ? " (" + c.status().stateChangeReason().message() + ")" : "";
+          progress.accept(String.format("[%s] cluster %s %s%s, step %s %s", Durations.human(backoff.since(start)),
+              clusterId, cs, why, stepId, ss));
+          last[0] = cs;
+          last[1] = ss;
+        }
+        switch (s.status().state()) {
+          case COMPLETED:
+          case FAILED:
+          case CANCELLED:
+          case INTERRUPTED:
+            FailureDetails f = s.status().failureDetails();
+            return new StepResult(clusterId, stepId, ss, f == null ? null : f.reason(),
+                f == null ? null : f.message(), f == null ? null : f.logFile());
+          default:
+            return null;
+        }
+      });
+    } catch (SdkException e) {
+      throw AwsFailure.of("waiting for step " + stepId + " of " + clusterId, e);
+    } catch (TimeoutException e) {
+      throw new TimeoutException("step " + stepId + " of " + clusterId + " still running: " + e.getMessage()
+          + "; the cluster keeps running (p9 emr status / terminate)");
+    }
+  }
+
+  /**
+   * The tail of the step's log {@code file} ({@code stderr} or {@code stdout}), read from
+   * {@code <logUri>/<cluster>/steps/<step>/<file>.gz}; empty while EMR has not copied it yet (it does so
+   * every few minutes and when the cluster ends).
+   */
+  public Optional<String> stepLog(String clusterId, String stepId, String file) {
+    String logUri = describe(clusterId).logUri();
+    if (logUri == null) {
+      throw new AwsFailure("cluster " + clusterId + " has no log URI: its step logs are not on S3");
+    }
+    S3Location loc = S3Location.parse(logUri).asFolder().resolve(clusterId + "/steps/" + stepId + "/" + file + ".gz");
+    return s3.readText(loc, LOG_TAIL_BYTES);
+  }
+
+  /** The cluster's state and steps. */
+  public ClusterStatus status(String clusterId) {
+    Cluster c = describe(clusterId);
+    String reason = c.status().stateChangeReason() == null ? null : c.status().stateChangeReason().message();
+    return new ClusterStatus(c.id(), c.name(), c.status().stateAsString(), reason, c.logUri(), listSteps(clusterId));
+  }
+
+  /** Terminates the cluster (idempotent). */
+  public void terminate(String clusterId) {
+    try {
+      emr.terminateJobFlows(b -> b.jobFlowIds(clusterId));
+      progress.accept("cluster " + clusterId + " terminating");
+    } catch (SdkException e) {
+      throw AwsFailure.of("terminating " + clusterId, e);
+    }
+  }
+
+  private Cluster describe(String clusterId) {
+    try {
+      return emr.describeCluster(b -> b.clusterId(clusterId)).cluster();
+    } catch (SdkException e) {
+      throw AwsFailure.of("describing cluster " + clusterId, e);
+    }
+  }
+
+  private List<StepSummary> listSteps(String clusterId) {
+    try {
+      return emr.listStepsPaginator(b -> b.clusterId(clusterId)).steps().stream().toList();
+    } catch (SdkException e) {
+      throw AwsFailure.of("listing the steps of " + clusterId, e);
+    }
+  }
+}

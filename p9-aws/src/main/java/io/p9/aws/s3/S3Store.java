@@ -1,0 +1,188 @@
+package io.p9.aws.s3;
+
+import io.p9.aws.AwsFailure;
+import io.p9.aws.RegionPolicy;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.zip.GZIPInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadBucketResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * What the launcher does on S3 through the AWS SDK v2: check that a bucket exists, is reachable and lies in
+ * an allowed region; upload the job jar (or a model) under a content-addressed name, skipping the upload
+ * when the same bytes are already there; read a log file, gunzipping {@code .gz}. Errors come back as
+ * {@link AwsFailure} with a sentence saying what to do.
+ */
+public final class S3Store {
+  private static final Logger LOG = LoggerFactory.getLogger(S3Store.class);
+  /** User metadata holding the sha256 of an uploaded file. */
+  public static final String SHA256_METADATA = "p9-sha256";
+
+  private final S3Client s3;
+  private final RegionPolicy policy;
+
+  public S3Store(S3Client s3, RegionPolicy policy) {
+    this.s3 = s3;
+    this.policy = policy;
+  }
+
+  /**
+   * Checks that {@code bucket} exists and can be reached, and that its region is allowed by the policy.
+   * Returns the bucket's region when S3 reports it (null from stores that do not).
+   */
+  public String checkBucket(String bucket) {
+    String region;
+    try {
+      HeadBucketResponse r = s3.headBucket(b -> b.bucket(bucket));
+      region = r.bucketRegion();
+    } catch (S3Exception e) {
+      String actual = e.awsErrorDetails() == null ? null
+          : e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("x-amz-bucket-region").orElse(null);
+      if (e.statusCode() == 404) {
+        throw new AwsFailure("bucket '" + bucket + "' does not exist; create it in an allowed region, e.g. "
+            + "aws s3 mb s3://" + bucket + " --region " + RegionPolicy.DEFAULT_REGION.id(), e);
+      }
+      if (e.statusCode() == 301 && actual != null) {
+        if (!policy.allows(actual)) {
+          throw new RegionPolicy.RegionNotAllowedException("bucket '" + bucket + "' is in " + actual
+              + ", outside the allowed regions " + policy.allowed());
+        }
+        throw new AwsFailure("bucket '" + bucket + "' is in region " + actual + "; pass --region " + actual, e);
+      }
+      if (e.statusCode() == 403) {
+        throw new AwsFailure("access denied to bucket '" + bucket + "' (s3:ListBucket needed); the policies in"
+            + " examples/iam/ list the permissions p9 needs", e);
+      }
+      throw AwsFailure.of("checking bucket '" + bucket + "'", e);
+    } catch (SdkException e) {
+      throw AwsFailure.of("checking bucket '" + bucket + "'", e);
+    }
+    if (region != null && !policy.allows(region)) {
+      throw new RegionPolicy.RegionNotAllowedException("bucket '" + bucket + "' is in " + region
+          + ", outside the allowed regions " + policy.allowed() + " (EU only by default, for GDPR)");
+    }
+    return region;
+  }
+
+  /**
+   * Uploads {@code file} into the folder {@code folder} as {@code <name>-<sha256 prefix>.<ext>}, unless an
+   * object with that name and the same sha256 is already there. Returns where it is.
+   */
+  public S3Location upload(Path file, S3Location folder) {
+    String sha = sha256(file);
+    S3Location target = folder.asFolder().resolve(contentAddressedName(file.getFileName().toString(), sha));
+    try {
+      Optional<HeadObjectResponse> head = head(target);
+      if (head.isPresent() && sha.equals(head.get().metadata().get(SHA256_METADATA))) {
+        LOG.info("{} is already at {}", file.getFileName(), target);
+        return target;
+      }
+      s3.putObject(b -> b.bucket(target.bucket()).key(target.key()).metadata(Map.of(SHA256_METADATA, sha)),
+          RequestBody.fromFile(file));
+      LOG.info("uploaded {} ({} bytes) to {}", file.getFileName(), Files.size(file), target);
+      return target;
+    } catch (SdkException e) {
+      throw AwsFailure.of("uploading " + file + " to " + target, e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Where {@link #upload} puts {@code file} in {@code folder}, without touching S3 (dry runs). */
+  public static S3Location uploadTarget(Path file, S3Location folder) {
+    return folder.asFolder().resolve(contentAddressedName(file.getFileName().toString(), sha256(file)));
+  }
+
+  static String contentAddressedName(String name, String sha) {
+    int dot = name.lastIndexOf('.');
+    String tag = sha.substring(0, 12);
+    return dot <= 0 ? name + "-" + tag : name.substring(0, dot) + "-" + tag + name.substring(dot);
+  }
+
+  public Optional<HeadObjectResponse> head(S3Location loc) {
+    try {
+      return Optional.of(s3.headObject(b -> b.bucket(loc.bucket()).key(loc.key())));
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The text of {@code loc} (gunzipped if the key ends with {@code .gz}), at most {@code maxBytes} of it
+   * (the tail is kept: a failure is at the end of a log), or empty if there is no such object.
+   */
+  public Optional<String> readText(S3Location loc, int maxBytes) {
+    try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(loc.bucket()).key(loc.key()))) {
+      InputStream body = loc.key().endsWith(".gz") ? new GZIPInputStream(in) : in;
+      byte[] all = readTail(body, maxBytes);
+      return Optional.of(new String(all, StandardCharsets.UTF_8));
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw AwsFailure.of("reading " + loc, e);
+    } catch (SdkException e) {
+      throw AwsFailure.of("reading " + loc, e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + loc, e);
+    }
+  }
+
+  private static byte[] readTail(InputStream in, int maxBytes) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buf = new byte[64 * 1024];
+    for (int n; (n = in.read(buf)) > 0; ) {
+      out.write(buf, 0, n);
+      if (out.size() > 2 * maxBytes) {
+        byte[] b = out.toByteArray();
+        out.reset();
+        out.write(b, b.length - maxBytes, maxBytes);
+      }
+    }
+    byte[] b = out.toByteArray();
+    return b.length <= maxBytes ? b : java.util.Arrays.copyOfRange(b, b.length - maxBytes, b.length);
+  }
+
+  /** The hex sha256 of a file. */
+  public static String sha256(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

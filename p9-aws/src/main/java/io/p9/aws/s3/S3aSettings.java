@@ -1,0 +1,396 @@
+package io.p9.aws.s3;
+
+import io.p9.aws.RegionPolicy;
+import java.net.URI;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+import java.util.regex.Pattern;
+
+/**
+ * Typed configuration of Hadoop's S3A connector (hadoop-aws 3.3.x, the line Spark 3.5 and EMR 7 use), as
+ * the key/value pairs a Hadoop {@code Configuration} ({@link #hadoopProperties()}) or a SparkConf /
+ * {@code SparkSession.Builder} ({@link #sparkProperties()}, keys prefixed {@code spark.hadoop.} plus the
+ * Spark SQL committer bindings) takes. Apply with e.g. {@code s.applyToSpark(builder::config)} or
+ * {@code s.applyToHadoop(conf::set)}; this class has no Spark or Hadoop dependency.
+ *
+ * <p><b>Credentials</b> ({@link Credentials}): the AWS default chain (environment, system properties, web
+ * identity, profile, container and instance role) unless told otherwise. Explicit keys
+ * ({@link Builder#staticCredentials}) are for S3-compatible test servers: they go into the configuration
+ * only (Spark redacts {@code *.secret.key}/{@code *.access.key}/{@code *token} in its UI and logs), never
+ * into {@link #toString()}, {@link #redacted()}, saved pipelines or reports. Prefer roles.
+ *
+ * <p><b>Endpoint.</b> Without an override the regional endpoint {@code s3.<region>.amazonaws.com} is used;
+ * an override (S3-compatible store, VPC endpoint) usually wants {@link Builder#pathStyle path-style}
+ * access; an {@code http://} override turns TLS off.
+ *
+ * <p><b>Many small files</b> (the Fruits-360 layout: 100x100 JPEGs of ~6 KB): one HTTP request per file
+ * dominates, so the defaults raise the connection pool to 200 and the upload/copy threads to 64, so that
+ * every task thread and the listing and commit threads find a connection; directory markers are kept
+ * ({@code fs.s3a.directory.marker.retention=keep}) so that writing a file does not also delete the markers
+ * of all its parent folders.
+ *
+ * <p><b>Committer</b> ({@link Committer}). The default is S3A's <em>magic</em> committer: tasks write
+ * straight to S3 as multipart uploads that stay invisible until job commit, which completes them all, so a
+ * failed or killed job leaves no partial output (pending uploads are aborted) and no rename (a slow,
+ * non-atomic copy on S3) happens. It needs no local disk for the data and no shared cluster file system,
+ * which the <em>staging</em> ("directory") committer needs for its task-commit summaries; that matters on
+ * EMR Serverless and on clusters without HDFS. The classic rename-based {@code FILE} committer is only for
+ * stores without multipart uploads: on S3 it can leave partial output. Spark SQL reaches the S3A
+ * committers through a commit protocol bound to Hadoop's committer factory: by default
+ * {@value #DEFAULT_COMMIT_PROTOCOL} from p9-spark-ml (Spark's own, in {@code spark-hadoop-cloud}, is not
+ * published to Maven Central); {@link Builder#commitProtocolClass} changes it. Apply the committer only to
+ * jobs writing to {@code s3a://}: on EMR, {@code s3://} output goes through EMRFS and its own committer.
+ *
+ * <p><b>Uploads</b> use S3A's block output stream ("fast upload", always on in Hadoop 3) buffered on local
+ * disk by default ({@link UploadBuffer}); {@code bytebuffer} keeps blocks off-heap for small outputs.
+ */
+public final class S3aSettings {
+  /** Where S3A credentials come from. */
+  public enum Credentials {
+    /** The AWS SDK default chain: env, system properties, web identity, profile, container/instance role. */
+    DEFAULT_CHAIN("com.amazonaws.auth.DefaultAWSCredentialsProviderChain"),
+    /** {@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}(/{@code AWS_SESSION_TOKEN}). */
+    ENVIRONMENT("com.amazonaws.auth.EnvironmentVariableCredentialsProvider"),
+    /** The named profile of {@code AWS_PROFILE} in ~/.aws/credentials. */
+    PROFILE("com.amazonaws.auth.profile.ProfileCredentialsProvider"),
+    /** The EC2 instance profile / container role (EMR nodes). */
+    INSTANCE_ROLE("org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider"),
+    /** EKS/IRSA web identity token ({@code AWS_WEB_IDENTITY_TOKEN_FILE}, {@code AWS_ROLE_ARN}). */
+    WEB_IDENTITY("com.amazonaws.auth.WebIdentityTokenCredentialsProvider"),
+    /** No credentials: public buckets only. */
+    ANONYMOUS("org.apache.hadoop.fs.s3a.AnonymousAWSCredentialsProvider"),
+    /** Keys set with {@link Builder#staticCredentials} (test servers). */
+    STATIC("org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+
+    private final String providerClass;
+
+    Credentials(String providerClass) {
+      this.providerClass = providerClass;
+    }
+
+    public String providerClass() {
+      return providerClass;
+    }
+
+    /** {@code default-chain}, {@code environment}, ... as on the command line. */
+    public static Credentials parse(String s) {
+      String n = s.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+      for (Credentials c : values()) {
+        if (c.name().equals(n) || (c == DEFAULT_CHAIN && n.equals("DEFAULT")) || (c == ENVIRONMENT
+            && n.equals("ENV")) || (c == INSTANCE_ROLE && n.equals("INSTANCE"))) {
+          return c;
+        }
+      }
+      throw new IllegalArgumentException("unknown credentials source '" + s + "'; one of default-chain, "
+          + "environment, profile, instance-role, web-identity, anonymous");
+    }
+  }
+
+  /** Which output committer S3A uses for Spark writes (see the class comment for the choice). */
+  public enum Committer {
+    MAGIC("magic"), DIRECTORY("directory"), FILE("file");
+
+    private final String s3aName;
+
+    Committer(String s3aName) {
+      this.s3aName = s3aName;
+    }
+
+    public String s3aName() {
+      return s3aName;
+    }
+
+    public static Committer parse(String s) {
+      for (Committer c : values()) {
+        if (c.s3aName.equalsIgnoreCase(s.trim()) || c.name().equalsIgnoreCase(s.trim())
+            || (c == DIRECTORY && s.trim().equalsIgnoreCase("staging"))) {
+          return c;
+        }
+      }
+      throw new IllegalArgumentException("unknown committer '" + s + "'; one of magic, directory (staging), file");
+    }
+  }
+
+  /** Where S3A buffers blocks of an upload. */
+  public enum UploadBuffer {
+    DISK("disk"), ARRAY("array"), BYTEBUFFER("bytebuffer");
+
+    private final String s3aName;
+
+    UploadBuffer(String s3aName) {
+      this.s3aName = s3aName;
+    }
+
+    public String s3aName() {
+      return s3aName;
+    }
+  }
+
+  /** The Spark commit protocol bound to Hadoop's committer factory (in p9-spark-ml). */
+  public static final String DEFAULT_COMMIT_PROTOCOL = "io.p9.spark.cloud.PathCommitProtocol";
+
+  private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(secret|password|token|access[.]key).*");
+  static final String REDACTED = "*********(redacted)";
+
+  private final String region;
+  private final URI endpoint;
+  private final boolean pathStyle;
+  private final List<String> providerClasses;
+  private final String accessKey;
+  private final String secretKey;
+  private final String sessionToken;
+  private final int maxConnections;
+  private final int threads;
+  private final Committer committer;
+  private final UploadBuffer uploadBuffer;
+  private final String multipartSize;
+  private final String commitProtocolClass;
+  private final Map<String, String> extra;
+
+  private S3aSettings(Builder b) {
+    this.region = b.region;
+    this.endpoint = b.endpoint;
+    this.pathStyle = b.pathStyle;
+    this.providerClasses = List.copyOf(b.providerClasses);
+    this.accessKey = b.accessKey;
+    this.secretKey = b.secretKey;
+    this.sessionToken = b.sessionToken;
+    this.maxConnections = b.maxConnections;
+    this.threads = b.threads;
+    this.committer = b.committer;
+    this.uploadBuffer = b.uploadBuffer;
+    this.multipartSize = b.multipartSize;
+    this.commitProtocolClass = b.commitProtocolClass;
+    this.extra = Collections.unmodifiableMap(new LinkedHashMap<>(b.extra));
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public String region() {
+    return region;
+  }
+
+  public URI endpoint() {
+    return endpoint;
+  }
+
+  public Committer committer() {
+    return committer;
+  }
+
+  /** The Hadoop keys ({@code fs.s3a.*} and the committer factory), secrets included: for a Configuration. */
+  public Map<String, String> hadoopProperties() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("fs.s3a.aws.credentials.provider", String.join(",", providerClasses));
+    if (accessKey != null) {
+      m.put("fs.s3a.access.key", accessKey);
+      m.put("fs.s3a.secret.key", secretKey);
+      if (sessionToken != null) {
+        m.put("fs.s3a.session.token", sessionToken);
+      }
+    }
+    m.put("fs.s3a.endpoint.region", region);
+    if (endpoint != null) {
+      m.put("fs.s3a.endpoint", endpoint.toString());
+      m.put("fs.s3a.connection.ssl.enabled", Boolean.toString(!"http".equalsIgnoreCase(endpoint.getScheme())));
+    } else {
+      m.put("fs.s3a.endpoint", "s3." + region + ".amazonaws.com");
+    }
+    m.put("fs.s3a.path.style.access", Boolean.toString(pathStyle));
+    m.put("fs.s3a.connection.maximum", Integer.toString(maxConnections));
+    m.put("fs.s3a.threads.max", Integer.toString(threads));
+    m.put("fs.s3a.max.total.tasks", Integer.toString(threads * 2));
+    // Keep directory markers: no DELETE of every parent marker after each file written (Hadoop 3.3.1+ and
+    // EMR's S3A understand kept markers).
+    m.put("fs.s3a.directory.marker.retention", "keep");
+    m.put("fs.s3a.fast.upload.buffer", uploadBuffer.s3aName());
+    m.put("fs.s3a.multipart.size", multipartSize);
+    m.put("fs.s3a.committer.name", committer.s3aName());
+    m.put("fs.s3a.committer.magic.enabled", Boolean.toString(committer == Committer.MAGIC));
+    m.put("fs.s3a.committer.abort.pending.uploads", "true");
+    if (committer != Committer.FILE) {
+      m.put("mapreduce.outputcommitter.factory.scheme.s3a", "org.apache.hadoop.fs.s3a.commit.S3ACommitterFactory");
+      // Overwrite (SaveMode.Overwrite) clears the destination itself; the committer then just adds files.
+      m.put("fs.s3a.committer.staging.conflict-mode", "append");
+    }
+    m.putAll(extra);
+    return m;
+  }
+
+  /**
+   * The SparkConf keys: each Hadoop key prefixed {@code spark.hadoop.}, plus, for the magic and directory
+   * committers, Spark SQL's commit protocol bound to Hadoop's committer factory.
+   */
+  public Map<String, String> sparkProperties() {
+    Map<String, String> m = new LinkedHashMap<>();
+    hadoopProperties().forEach((k, v) -> m.put("spark.hadoop." + k, v));
+    if (committer != Committer.FILE) {
+      m.put("spark.sql.sources.commitProtocolClass", commitProtocolClass);
+    }
+    return m;
+  }
+
+  public void applyToHadoop(BiConsumer<String, String> conf) {
+    hadoopProperties().forEach(conf);
+  }
+
+  public void applyToSpark(BiConsumer<String, String> conf) {
+    sparkProperties().forEach(conf);
+  }
+
+  /** {@link #sparkProperties()} with every secret replaced: safe to log or print. */
+  public Map<String, String> redacted() {
+    Map<String, String> m = new LinkedHashMap<>();
+    sparkProperties().forEach((k, v) -> m.put(k, isSecret(k) ? REDACTED : v));
+    return m;
+  }
+
+  /** Whether a configuration key holds a secret (same rule as Spark's default {@code spark.redaction.regex}). */
+  public static boolean isSecret(String key) {
+    return SECRET_KEY.matcher(key).matches();
+  }
+
+  @Override
+  public String toString() {
+    return "S3aSettings[region=" + region + ", endpoint=" + (endpoint == null ? "(regional)" : endpoint)
+        + ", pathStyle=" + pathStyle + ", credentials=" + providerClasses
+        + (accessKey != null ? " (static keys, redacted)" : "") + ", committer=" + committer.s3aName()
+        + ", connections=" + maxConnections + ", threads=" + threads + "]";
+  }
+
+  /** Builder with the defaults described on {@link S3aSettings}. */
+  public static final class Builder {
+    private String region = RegionPolicy.DEFAULT_REGION.id();
+    private URI endpoint;
+    private boolean pathStyle;
+    private List<String> providerClasses = List.of(Credentials.DEFAULT_CHAIN.providerClass());
+    private String accessKey;
+    private String secretKey;
+    private String sessionToken;
+    private int maxConnections = 200;
+    private int threads = 64;
+    private Committer committer = Committer.MAGIC;
+    private UploadBuffer uploadBuffer = UploadBuffer.DISK;
+    private String multipartSize = "64M";
+    private String commitProtocolClass = DEFAULT_COMMIT_PROTOCOL;
+    private final Map<String, String> extra = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /** The bucket region (default {@link RegionPolicy#DEFAULT_REGION}); not checked here. */
+    public Builder region(String region) {
+      this.region = Objects.requireNonNull(region);
+      return this;
+    }
+
+    /** An S3-compatible endpoint, e.g. {@code http://127.0.0.1:9000}; null for AWS's regional endpoint. */
+    public Builder endpoint(URI endpoint) {
+      this.endpoint = endpoint;
+      return this;
+    }
+
+    /** {@code http(s)://host:port/bucket/key} instead of {@code bucket.host}; S3-compatible stores need it. */
+    public Builder pathStyle(boolean pathStyle) {
+      this.pathStyle = pathStyle;
+      return this;
+    }
+
+    public Builder credentials(Credentials source) {
+      if (source == Credentials.STATIC) {
+        throw new IllegalArgumentException("use staticCredentials(accessKey, secretKey) for static keys");
+      }
+      this.providerClasses = List.of(source.providerClass());
+      this.accessKey = null;
+      this.secretKey = null;
+      this.sessionToken = null;
+      return this;
+    }
+
+    /** Explicit provider classes, tried in order (each a Hadoop or AWS SDK v1 credentials provider). */
+    public Builder credentialProviders(List<String> classNames) {
+      if (classNames.isEmpty()) {
+        throw new IllegalArgumentException("at least one credentials provider class");
+      }
+      this.providerClasses = List.copyOf(classNames);
+      return this;
+    }
+
+    /** Static keys (S3-compatible test servers); a session token may be null. Never logged. */
+    public Builder staticCredentials(String accessKey, String secretKey, String sessionToken) {
+      this.accessKey = Objects.requireNonNull(accessKey, "accessKey");
+      this.secretKey = Objects.requireNonNull(secretKey, "secretKey");
+      this.sessionToken = sessionToken;
+      this.providerClasses = List.of(sessionToken == null ? Credentials.STATIC.providerClass()
+          : "org.apache.hadoop.fs.s3a.TemporaryAWSCredentialsProvider");
+      return this;
+    }
+
+    /** HTTP connection pool size (default 200). */
+    public Builder maxConnections(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxConnections must be > 0");
+      }
+      this.maxConnections = n;
+      return this;
+    }
+
+    /** Threads for uploads, copies and deletes (default 64). */
+    public Builder threads(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("threads must be > 0");
+      }
+      this.threads = n;
+      return this;
+    }
+
+    public Builder committer(Committer committer) {
+      this.committer = Objects.requireNonNull(committer);
+      return this;
+    }
+
+    public Builder uploadBuffer(UploadBuffer buffer) {
+      this.uploadBuffer = Objects.requireNonNull(buffer);
+      return this;
+    }
+
+    /** Multipart block size, Hadoop size syntax ({@code 64M}, default). */
+    public Builder multipartSize(String size) {
+      if (!size.matches("\\d+[KMGkmg]?")) {
+        throw new IllegalArgumentException("'" + size + "' is not a size (e.g. 64M)");
+      }
+      this.multipartSize = size;
+      return this;
+    }
+
+    /**
+     * The Spark SQL commit protocol for the magic and directory committers (default
+     * {@value S3aSettings#DEFAULT_COMMIT_PROTOCOL}; Spark's
+     * {@code org.apache.spark.internal.io.cloud.PathOutputCommitProtocol} where spark-hadoop-cloud is
+     * installed).
+     */
+    public Builder commitProtocolClass(String className) {
+      this.commitProtocolClass = Objects.requireNonNull(className);
+      return this;
+    }
+
+    /** Any other S3A key ({@code fs.s3a.*}); applied last. */
+    public Builder set(String hadoopKey, String value) {
+      if (!hadoopKey.startsWith("fs.s3a.")) {
+        throw new IllegalArgumentException("only fs.s3a.* keys: " + hadoopKey);
+      }
+      extra.put(hadoopKey, value);
+      return this;
+    }
+
+    public S3aSettings build() {
+      return new S3aSettings(this);
+    }
+  }
+}

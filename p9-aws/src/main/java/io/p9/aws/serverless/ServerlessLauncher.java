@@ -1,0 +1,147 @@
+package io.p9.aws.serverless;
+
+import io.p9.aws.AwsFailure;
+import io.p9.aws.Backoff;
+import io.p9.aws.Durations;
+import io.p9.aws.SparkJob;
+import io.p9.aws.s3.S3Location;
+import io.p9.aws.s3.S3Store;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.emrserverless.EmrServerlessClient;
+import software.amazon.awssdk.services.emrserverless.model.Application;
+import software.amazon.awssdk.services.emrserverless.model.ApplicationState;
+import software.amazon.awssdk.services.emrserverless.model.ApplicationSummary;
+import software.amazon.awssdk.services.emrserverless.model.JobRun;
+
+/**
+ * Runs a p9 job on EMR Serverless with the AWS SDK v2: {@link #findOrCreateApplication} reuses an
+ * application with the same name, type and release (or creates one and waits until it is CREATED),
+ * {@link #startJobRun} starts the run, {@link #waitForJobRun} polls with back-off reporting state changes
+ * (SUBMITTED, PENDING, SCHEDULED, RUNNING, then SUCCESS, FAILED or CANCELLED), and {@link #driverLog} reads
+ * the driver's {@code stderr}/{@code stdout} from the log URI. API errors come back as {@link AwsFailure};
+ * throttling is retried by the SDK client.
+ */
+public final class ServerlessLauncher {
+  private static final Set<String> TERMINAL = Set.of("SUCCESS", "FAILED", "CANCELLED");
+  private static final Set<ApplicationState> REUSABLE = Set.of(ApplicationState.CREATING, ApplicationState.CREATED,
+      ApplicationState.STARTING, ApplicationState.STARTED, ApplicationState.STOPPING, ApplicationState.STOPPED);
+
+  private final EmrServerlessClient client;
+  private final S3Store s3;
+  private final Consumer<String> progress;
+
+  public ServerlessLauncher(EmrServerlessClient client, S3Store s3, Consumer<String> progress) {
+    this.client = Objects.requireNonNull(client);
+    this.s3 = Objects.requireNonNull(s3);
+    this.progress = Objects.requireNonNull(progress);
+  }
+
+  /** How a job run ended (or stands): its state and EMR Serverless's details. */
+  public record RunResult(String applicationId, String jobRunId, String state, String details) {
+    public boolean succeeded() {
+      return "SUCCESS".equals(state);
+    }
+  }
+
+  /** The id of a usable application named as in {@code spec}: an existing one, or a new one once CREATED. */
+  public String findOrCreateApplication(ServerlessSpec spec, Backoff backoff)
+      throws TimeoutException, InterruptedException {
+    try {
+      for (ApplicationSummary a : client.listApplicationsPaginator(b -> b.maxResults(50)).applications()) {
+        if (a.name().equals(spec.applicationName()) && "SPARK".equalsIgnoreCase(a.type())
+            && spec.releaseLabel().equals(a.releaseLabel()) && REUSABLE.contains(a.state())) {
+          progress.accept("application " + a.id() + " '" + a.name() + "' (" + a.releaseLabel() + ", "
+              + a.stateAsString() + ") reused");
+          return a.id();
+        }
+      }
+      String id = client.createApplication(ServerlessRequests.createApplication(spec, UUID.randomUUID().toString()))
+          .applicationId();
+      progress.accept("application " + id + " '" + spec.applicationName() + "' created (" + spec.releaseLabel() + ")");
+      long start = backoff.now();
+      String[] last = {null};
+      return backoff.until(() -> {
+        Application a = client.getApplication(b -> b.applicationId(id)).application();
+        if (!a.stateAsString().equals(last[0])) {
+          progress.accept(String.format("[%s] application %s %s", Durations.human(backoff.since(start)), id,
+              a.stateAsString()));
+          last[0] = a.stateAsString();
+        }
+        if (a.state() == ApplicationState.TERMINATED) {
+          throw new AwsFailure("application " + id + " was terminated while being created: " + a.stateDetails());
+        }
+        return a.state() == ApplicationState.CREATING ? null : id;
+      });
+    } catch (SdkException e) {
+      throw AwsFailure.of("finding or creating the EMR Serverless application", e);
+    }
+  }
+
+  /** Starts the job run; returns its id. */
+  public String startJobRun(String applicationId, ServerlessSpec spec, SparkJob job) {
+    try {
+      String id = client.startJobRun(ServerlessRequests.startJobRun(applicationId, spec, job,
+          UUID.randomUUID().toString())).jobRunId();
+      progress.accept("job run " + id + " '" + job.name() + "' started on " + applicationId);
+      return id;
+    } catch (SdkException e) {
+      throw AwsFailure.of("starting the job run on " + applicationId, e);
+    }
+  }
+
+  /** Waits until the run ends, reporting each state change with the elapsed time. */
+  public RunResult waitForJobRun(String applicationId, String jobRunId, Backoff backoff)
+      throws TimeoutException, InterruptedException {
+    long start = backoff.now();
+    String[] last = {null};
+    try {
+      return backoff.until(() -> {
+        RunResult r = status(applicationId, jobRunId);
+        if (!r.state().equals(last[0])) {
+          progress.accept(String.format("[%s] job run %s %s%s", Durations.human(backoff.since(start)), jobRunId,
+              r.state(), r.details() == null || r.details().isBlank() ? "" : " (" + r.details() + ")"));
+          last[0] = r.state();
+        }
+        return TERMINAL.contains(r.state()) ? r : null;
+      });
+    } catch (TimeoutException e) {
+      throw new TimeoutException("job run " + jobRunId + " still running: " + e.getMessage()
+          + "; it goes on (p9 serverless status)");
+    }
+  }
+
+  public RunResult status(String applicationId, String jobRunId) {
+    try {
+      JobRun r = client.getJobRun(b -> b.applicationId(applicationId).jobRunId(jobRunId)).jobRun();
+      return new RunResult(applicationId, jobRunId, r.stateAsString(), r.stateDetails());
+    } catch (SdkException e) {
+      throw AwsFailure.of("getting job run " + jobRunId, e);
+    }
+  }
+
+  /**
+   * The tail of the driver's log {@code file} ({@code stderr} or {@code stdout}):
+   * {@code <logUri>/applications/<app>/jobs/<run>/SPARK_DRIVER/<file>.gz}; empty if not (yet) there.
+   */
+  public Optional<String> driverLog(String applicationId, String jobRunId, S3Location logUri, String file) {
+    S3Location loc = logUri.asFolder()
+        .resolve("applications/" + applicationId + "/jobs/" + jobRunId + "/SPARK_DRIVER/" + file + ".gz");
+    return s3.readText(loc, io.p9.aws.emr.EmrLauncher.LOG_TAIL_BYTES);
+  }
+
+  /** Cancels the run (idempotent). */
+  public void cancel(String applicationId, String jobRunId) {
+    try {
+      client.cancelJobRun(b -> b.applicationId(applicationId).jobRunId(jobRunId));
+      progress.accept("job run " + jobRunId + " cancelling");
+    } catch (SdkException e) {
+      throw AwsFailure.of("cancelling job run " + jobRunId, e);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package io.p9.aws.serverless;
+
+import io.p9.aws.SparkJob;
+import software.amazon.awssdk.services.emrserverless.model.AutoStartConfig;
+import software.amazon.awssdk.services.emrserverless.model.AutoStopConfig;
+import software.amazon.awssdk.services.emrserverless.model.ConfigurationOverrides;
+import software.amazon.awssdk.services.emrserverless.model.CreateApplicationRequest;
+import software.amazon.awssdk.services.emrserverless.model.JobDriver;
+import software.amazon.awssdk.services.emrserverless.model.MaximumAllowedResources;
+import software.amazon.awssdk.services.emrserverless.model.MonitoringConfiguration;
+import software.amazon.awssdk.services.emrserverless.model.S3MonitoringConfiguration;
+import software.amazon.awssdk.services.emrserverless.model.SparkSubmit;
+import software.amazon.awssdk.services.emrserverless.model.StartJobRunRequest;
+
+/**
+ * The EMR Serverless API requests for a p9 job, built without calling AWS: what
+ * {@link ServerlessLauncher} sends and what {@code --dry-run} prints. Each takes its idempotency token
+ * (one per submission; the SDK's own retries reuse it, so a retried call does not start a second run), so
+ * that the printed request is the one sent.
+ */
+public final class ServerlessRequests {
+  private ServerlessRequests() {}
+
+  public static CreateApplicationRequest createApplication(ServerlessSpec spec, String clientToken) {
+    CreateApplicationRequest.Builder b = CreateApplicationRequest.builder()
+        .name(spec.applicationName())
+        .type("SPARK")
+        .releaseLabel(spec.releaseLabel())
+        .architecture(spec.architecture())
+        .autoStartConfiguration(AutoStartConfig.builder().enabled(true).build())
+        .autoStopConfiguration(AutoStopConfig.builder().enabled(true)
+            .idleTimeoutMinutes((int) spec.idleStop().toMinutes()).build())
+        .tags(spec.tags());
+    if (spec.maxCpu() != null) {
+      b.maximumCapacity(MaximumAllowedResources.builder().cpu(spec.maxCpu()).memory(spec.maxMemory()).build());
+    }
+    b.clientToken(clientToken);
+    return b.build();
+  }
+
+  /**
+   * {@code StartJobRun}: the jar as entry point, the job's arguments, {@code --class} and {@code --conf}s
+   * as spark-submit parameters, logs to {@code <logUri>} (S3 monitoring configuration).
+   */
+  public static StartJobRunRequest startJobRun(String applicationId, ServerlessSpec spec, SparkJob job,
+      String clientToken) {
+    return StartJobRunRequest.builder()
+        .applicationId(applicationId)
+        .name(job.name())
+        .executionRoleArn(spec.executionRoleArn())
+        .jobDriver(JobDriver.builder().sparkSubmit(SparkSubmit.builder()
+            .entryPoint(job.jar().s3Uri())
+            .entryPointArguments(job.args())
+            .sparkSubmitParameters(job.sparkSubmitParameters())
+            .build()).build())
+        .configurationOverrides(ConfigurationOverrides.builder()
+            .monitoringConfiguration(MonitoringConfiguration.builder()
+                .s3MonitoringConfiguration(S3MonitoringConfiguration.builder().logUri(spec.logUri().s3Uri()).build())
+                .build())
+            .build())
+        .executionTimeoutMinutes(spec.executionTimeout().toMinutes())
+        .tags(spec.tags())
+        .clientToken(clientToken)
+        .build();
+  }
+}

@@ -1,0 +1,109 @@
+package io.p9.aws.serverless;
+
+import io.p9.aws.s3.S3Location;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * An EMR Serverless application and job run for p9. The application (name, release 7.x, architecture,
+ * auto-stop after {@code idleStop}, optional maximum capacity) is reused when one with the same name,
+ * type and release exists. The run needs an execution role (S3 access for the job, see
+ * {@code examples/iam/}) and writes its logs under {@code logUri}. Immutable; {@link #builder()}.
+ */
+public record ServerlessSpec(String applicationName, String releaseLabel, String architecture, Duration idleStop,
+    String maxCpu, String maxMemory, String executionRoleArn, S3Location logUri, Duration executionTimeout,
+    Map<String, String> tags) {
+
+  public ServerlessSpec {
+    Objects.requireNonNull(applicationName, "applicationName");
+    if (!releaseLabel.matches("emr-7\\.\\d+\\.\\d+")) {
+      throw new IllegalArgumentException("release '" + releaseLabel + "' is not an EMR 7.x release (emr-7.N.N):"
+          + " p9 needs Spark 3.5 on Java 17");
+    }
+    if (!architecture.equals("X86_64") && !architecture.equals("ARM64")) {
+      throw new IllegalArgumentException("architecture must be X86_64 or ARM64");
+    }
+    if (executionRoleArn == null || !executionRoleArn.matches("arn:aws[a-z\\-]*:iam::\\d{12}:role/.+")) {
+      throw new IllegalArgumentException("an execution role ARN (arn:aws:iam::<account>:role/<name>) is required,"
+          + " got '" + executionRoleArn + "'");
+    }
+    Objects.requireNonNull(logUri, "logUri (s3://bucket/prefix/) is required: driver logs are read from it");
+    logUri = logUri.asFolder();
+    tags = Collections.unmodifiableMap(new LinkedHashMap<>(tags));
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder: application {@code p9}, {@code emr-7.9.0}, X86_64, auto-stop after 15 min, run timeout 3 h. */
+  public static final class Builder {
+    private String applicationName = "p9";
+    private String releaseLabel = io.p9.aws.emr.EmrClusterSpec.DEFAULT_RELEASE;
+    private String architecture = "X86_64";
+    private Duration idleStop = Duration.ofMinutes(15);
+    private String maxCpu;
+    private String maxMemory;
+    private String executionRoleArn;
+    private S3Location logUri;
+    private Duration executionTimeout = Duration.ofHours(3);
+    private final Map<String, String> tags = new LinkedHashMap<>(Map.of("project", "p9"));
+
+    private Builder() {}
+
+    public Builder applicationName(String v) {
+      this.applicationName = v;
+      return this;
+    }
+
+    public Builder releaseLabel(String v) {
+      this.releaseLabel = v;
+      return this;
+    }
+
+    public Builder architecture(String v) {
+      this.architecture = v;
+      return this;
+    }
+
+    public Builder idleStop(Duration v) {
+      this.idleStop = v;
+      return this;
+    }
+
+    /** Maximum capacity of the application, e.g. {@code 32 vCPU} and {@code 128 GB}; null for none. */
+    public Builder maxCapacity(String cpu, String memory) {
+      this.maxCpu = cpu;
+      this.maxMemory = memory;
+      return this;
+    }
+
+    public Builder executionRoleArn(String v) {
+      this.executionRoleArn = v;
+      return this;
+    }
+
+    public Builder logUri(S3Location v) {
+      this.logUri = v;
+      return this;
+    }
+
+    public Builder executionTimeout(Duration v) {
+      this.executionTimeout = v;
+      return this;
+    }
+
+    public Builder tag(String k, String v) {
+      tags.put(k, v);
+      return this;
+    }
+
+    public ServerlessSpec build() {
+      return new ServerlessSpec(applicationName, releaseLabel, architecture, idleStop, maxCpu, maxMemory,
+          executionRoleArn, logUri, executionTimeout, tags);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package io.p9.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.p9.aws.emr.EmrClusterSpec;
+import io.p9.aws.emr.EmrRequests;
+import io.p9.aws.s3.S3Location;
+import io.p9.aws.serverless.ServerlessRequests;
+import io.p9.aws.serverless.ServerlessSpec;
+import io.p9.aws.testing.AwsStub;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.emr.model.RunJobFlowRequest;
+
+class DryRunTest {
+  private static final SparkJob JOB = new SparkJob("p9 fruits", S3Location.parse("s3://b-1/jars/p9.jar"),
+      "io.p9.examples.P9Cli", List.of("run", "--input", "s3://b-1/in", "--label", "it's"), Map.of());
+
+  @Test
+  void createClusterCommandLineCarriesEveryPartOfTheRequest() {
+    RunJobFlowRequest r = EmrRequests.runJobFlow(EmrClusterSpec.builder().logUri(S3Location.parse("s3://b-1/logs"))
+        .keepAlive(true).securityConfiguration("sec").tag("team", "data science").build(), JOB);
+    String cli = DryRun.emrCreateCluster(r, "eu-west-1");
+    assertThat(cli).startsWith("aws emr create-cluster \\\n    --region eu-west-1")
+        .contains("--release-label emr-7.9.0", "--applications Name=Spark", "--log-uri s3://b-1/logs/",
+            "--service-role EMR_DefaultRole", "--ec2-attributes '{\"InstanceProfile\":\"EMR_EC2_DefaultRole\"}'",
+            "\"InstanceGroupType\":\"MASTER\"", "\"Classification\":\"spark-env\"",
+            "\"Jar\":\"command-runner.jar\"", "--no-auto-terminate", "--auto-termination-policy IdleTimeout=3600",
+            "--security-configuration sec", "--tags project=p9 'team=data science'")
+        // a single quote inside JSON survives shell quoting
+        .contains("\"it'\\''s\"");
+  }
+
+  @Test
+  void serverlessCommandLines() {
+    ServerlessSpec spec = ServerlessSpec.builder().executionRoleArn("arn:aws:iam::123456789012:role/r")
+        .logUri(S3Location.parse("s3://b-1/sl")).build();
+    String create = DryRun.serverlessCreateApplication(ServerlessRequests.createApplication(spec, "tok-1"), "eu-west-3");
+    assertThat(create).contains("aws emr-serverless create-application", "--region eu-west-3", "--type SPARK",
+        "--release-label emr-7.9.0", "--client-token tok-1");
+    String start = DryRun.serverlessStartJobRun(
+        ServerlessRequests.startJobRun("$APPLICATION_ID", spec, JOB, "tok-2"), "eu-west-3");
+    assertThat(start).contains("aws emr-serverless start-job-run", "--application-id '$APPLICATION_ID'",
+        "--execution-role-arn arn:aws:iam::123456789012:role/r",
+        "--job-driver '{\"sparkSubmit\":{\"entryPoint\":\"s3://b-1/jars/p9.jar\"",
+        "\"sparkSubmitParameters\":\"--class io.p9.examples.P9Cli\"",
+        "\"logUri\":\"s3://b-1/sl/\"", "--execution-timeout-minutes 180");
+  }
+
+  @Test
+  void requestJsonIsValidJsonWithOperationAndBody() {
+    RunJobFlowRequest r = EmrRequests.runJobFlow(EmrClusterSpec.builder().logUri(S3Location.parse("s3://b-1/l"))
+        .build(), JOB);
+    JsonNode j = AwsStub.json(DryRun.requestJson("emr", "RunJobFlow", "eu-west-1", r));
+    assertThat(j.get("operation").asText()).isEqualTo("RunJobFlow");
+    assertThat(j.at("/request/Steps/0/HadoopJarStep/Args/10").asText()).isEqualTo("it's");
+    assertThat(DryRun.s3Copy(Path.of("/tmp/my jar.jar"), S3Location.parse("s3://b-1/j/x.jar"), "eu-west-1"))
+        .isEqualTo("aws s3 cp '/tmp/my jar.jar' s3://b-1/j/x.jar \\\n    --region eu-west-1");
+  }
+}
