@@ -49,13 +49,17 @@ public final class ImageFiles {
           continue;
         }
         for (FileStatus m : matches) {
-          if (m.isFile()) {
-            addIfEmpty(rows, fs, m);
-            continue;
-          }
-          RemoteIterator<LocatedFileStatus> it = fs.listFiles(m.getPath(), true);
-          while (it.hasNext()) {
-            addIfEmpty(rows, fs, it.next());
+          if (m.isDirectory() && !"file".equals(fs.getScheme())) {
+            // object stores: one flat, paginated listing
+            RemoteIterator<LocatedFileStatus> it = fs.listFiles(m.getPath(), true);
+            while (it.hasNext()) {
+              LocatedFileStatus f = it.next();
+              if (!hiddenBelow(m.getPath(), f.getPath())) {
+                addIfEmpty(rows, fs, f);
+              }
+            }
+          } else {
+            collect(fs, m, rows);
           }
         }
       }
@@ -65,9 +69,36 @@ public final class ImageFiles {
     return rows;
   }
 
+  /** Whether a path element below {@code root} is hidden (starts with _ or .), as Spark skips those. */
+  static boolean hiddenBelow(Path root, Path file) {
+    for (Path p = file; p != null && !p.equals(root) && p.depth() > root.depth(); p = p.getParent()) {
+      String name = p.getName();
+      if (name.startsWith("_") || name.startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Local file systems: walk with listStatus. listFiles builds LocatedFileStatus objects, which read each
+   * file's permissions, and the local file system forks a shell per file to do that.
+   */
+  private static void collect(FileSystem fs, FileStatus f, List<Row> rows) throws IOException {
+    if (!f.isDirectory()) {
+      addIfEmpty(rows, fs, f);
+      return;
+    }
+    for (FileStatus child : fs.listStatus(f.getPath())) {
+      String name = child.getPath().getName();
+      if (!name.startsWith("_") && !name.startsWith(".")) {
+        collect(fs, child, rows);
+      }
+    }
+  }
+
   private static void addIfEmpty(List<Row> rows, FileSystem fs, FileStatus f) {
-    String name = f.getPath().getName();
-    if (f.getLen() == 0 && !name.startsWith("_") && !name.startsWith(".")) {
+    if (f.getLen() == 0) {
       rows.add(RowFactory.create(fs.makeQualified(f.getPath()).toString(),
           new Timestamp(f.getModificationTime()), 0L, new byte[0]));
     }
