@@ -98,6 +98,21 @@ public class SparkPipelineBenchmark {
         .transform(new ImageLoader().transform(files)).count();
   }
 
+  /** Breakdown: listing and reading the files only. */
+  @Benchmark
+  public long readOnly() {
+    return ImageFiles.read(spark, input.toString())
+        .agg(org.apache.spark.sql.functions.sum(org.apache.spark.sql.functions.length(
+            org.apache.spark.sql.functions.col("content")))).head().getLong(0);
+  }
+
+  /** Breakdown: reading and decoding (ImageLoader), no CNN. */
+  @Benchmark
+  public long decodeOnly() {
+    return new ImageLoader().transform(ImageFiles.read(spark, input.toString()))
+        .agg(org.apache.spark.sql.functions.sum("image.width")).head().getLong(0);
+  }
+
   @Benchmark
   public long baseline() {
     String model = editedModel.toString();

@@ -52,9 +52,15 @@ public final class ImageDecoder {
   private final DecodeOptions options;
   private final Map<ImageFormat, ImageReader> readers = new EnumMap<>(ImageFormat.class);
   private final Warnings warnings = new Warnings();
+  /** The JDK's JPEG reader, tried first for JPEGs (fast path). */
+  private ImageReader jdkJpeg;
 
   public ImageDecoder(DecodeOptions options) {
     this.options = Objects.requireNonNull(options, "options");
+    this.jdkJpeg = createJdkJpegReader();
+    if (jdkJpeg != null) {
+      jdkJpeg.addIIOReadWarningListener(warnings);
+    }
   }
 
   /** A decoder with {@link DecodeOptions#defaults()}. */
@@ -95,13 +101,53 @@ public final class ImageDecoder {
   }
 
   private PixelImage decodeKnown(ImageFormat format, byte[] bytes) throws Exception {
+    if (format == ImageFormat.JPEG && jdkJpeg != null) {
+      // Fast path: the JDK's own (native libjpeg) reader, without TwelveMonkeys' segment parsing in Java.
+      // Anything it cannot do cleanly (CMYK/YCCK, odd markers, corrupt or truncated data) is decoded again
+      // by the full reader below, so outcomes and messages for such files are the full reader's.
+      PixelImage fast = tryJdkJpeg(bytes);
+      if (fast != null) {
+        return fast;
+      }
+    }
     ImageReader reader = reader(format);
     if (reader == null) {
       throw new ImageDecodeException(DecodeFailure.UNSUPPORTED_FORMAT, "no ImageIO reader for " + format
           + " is installed (format name '" + format.imageIoName() + "')");
     }
-    warnings.clear();
+    BufferedImage image = read(format, reader, bytes, true);
+    if (warnings.failure != null) {
+      throw failure(format, bytes, null);
+    }
+    return finish(format, bytes, image);
+  }
+
+  /** The JDK reader's result, or null when the full reader should decide. */
+  private PixelImage tryJdkJpeg(byte[] bytes) throws ImageDecodeException {
     BufferedImage image;
+    try {
+      image = read(ImageFormat.JPEG, jdkJpeg, bytes, false);
+    } catch (ImageDecodeException e) {
+      throw e;
+    } catch (Exception | Error e) {
+      if (e instanceof OutOfMemoryError oom) {
+        throw oom;
+      }
+      resetJdkJpeg();
+      return null;
+    }
+    int type = image.getType();
+    if (warnings.failure != null
+        || (type != BufferedImage.TYPE_3BYTE_BGR && type != BufferedImage.TYPE_BYTE_GRAY)) {
+      return null; // colour models the JDK reader maps its own way go through the full reader
+    }
+    return finish(ImageFormat.JPEG, bytes, image);
+  }
+
+  /** Header check, then pixels; on a reader exception the reader is discarded (if cached) or reset. */
+  private BufferedImage read(ImageFormat format, ImageReader reader, byte[] bytes, boolean cached)
+      throws Exception {
+    warnings.clear();
     boolean readerBroken = true;
     try (BytesImageInputStream in = new BytesImageInputStream(bytes)) {
       reader.setInput(in, false, true);
@@ -118,18 +164,19 @@ public final class ImageDecoder {
         throw new ImageDecodeException(DecodeFailure.TOO_LARGE, format + " header announces " + width + "x"
             + height + " = " + pixels + " pixels, more than maxPixels=" + options.maxPixels());
       }
-      image = reader.read(0, null);
+      BufferedImage image = reader.read(0, null);
       readerBroken = false;
+      return image;
     } finally {
-      if (readerBroken) {
+      if (readerBroken && cached) {
         discard(format);
-      } else {
+      } else if (!readerBroken) {
         reader.setInput(null);
       }
     }
-    if (warnings.failure != null) {
-      throw failure(format, bytes, null);
-    }
+  }
+
+  private PixelImage finish(ImageFormat format, byte[] bytes, BufferedImage image) {
     PixelImage bgr = BgrImages.toBgr(image, options.background());
     if (options.applyExifOrientation()) {
       int orientation = ExifOrientation.read(format, bytes);
@@ -138,6 +185,30 @@ public final class ImageDecoder {
       }
     }
     return bgr;
+  }
+
+  private void resetJdkJpeg() {
+    try {
+      jdkJpeg.dispose();
+    } catch (RuntimeException e) {
+      LOG.debug("ignoring failure disposing the JDK JPEG reader: {}", e.toString());
+    }
+    jdkJpeg = createJdkJpegReader();
+    if (jdkJpeg != null) {
+      jdkJpeg.addIIOReadWarningListener(warnings);
+    }
+  }
+
+  /** The JDK's built-in JPEG reader, or null if this JVM has none. */
+  private static ImageReader createJdkJpegReader() {
+    Iterator<ImageReaderSpi> it = IIORegistry.getDefaultInstance().getServiceProviders(ImageReaderSpi.class,
+        p -> p instanceof ImageReaderSpi spi && supports(spi, "jpeg")
+            && spi.getClass().getName().startsWith("com.sun.imageio."), true);
+    try {
+      return it.hasNext() ? it.next().createReaderInstance() : null;
+    } catch (java.io.IOException e) {
+      return null;
+    }
   }
 
   /** A failure from the reader's exception and/or the warnings it gave, as TRUNCATED or CORRUPT. */

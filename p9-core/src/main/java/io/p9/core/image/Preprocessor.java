@@ -153,6 +153,10 @@ public final class Preprocessor {
     if (rows.length < 3 * planeLen) {
       rows = new float[3 * planeLen];
     }
+    if (image.channels() == 3) {
+      horizontalPassBgr(image, plan, planeLen);
+      return;
+    }
     int w = image.width();
     if (line.length < 3 * w) {
       line = new float[3 * w];
@@ -167,18 +171,61 @@ public final class Preprocessor {
       for (int c = 0; c < 3; c++) {
         int so = c * w;
         int o = c * planeLen + r * outW;
-        if (taps == 2) {
-          for (int ox = 0, t = 0; ox < outW; ox++, t += 2) {
-            out[o + ox] = xw[t] * src[so + xi[t]] + xw[t + 1] * src[so + xi[t + 1]];
+        for (int ox = 0, t = 0; ox < outW; ox++) {
+          float sum = 0f;
+          for (int k = 0; k < taps; k++, t++) {
+            sum += xw[t] * src[so + xi[t]];
           }
-        } else {
-          for (int ox = 0, t = 0; ox < outW; ox++) {
-            float sum = 0f;
-            for (int k = 0; k < taps; k++, t++) {
-              sum += xw[t] * src[so + xi[t]];
-            }
-            out[o + ox] = sum;
+          out[o + ox] = sum;
+        }
+      }
+    }
+  }
+
+  /**
+   * The common case, 3-channel input: samples the interleaved BGR bytes directly, each tap's index and
+   * weight loaded once for all three channels.
+   */
+  private void horizontalPassBgr(PixelImage image, Plan plan, int planeLen) {
+    byte[] px = image.data();
+    int stride = image.width() * 3;
+    float[] out = rows;
+    int[] xi = plan.xIndex3;
+    float[] xw = plan.xWeight;
+    int taps = plan.xTaps;
+    int p0 = c0;
+    int p1 = c1;
+    int p2 = c2;
+    for (int r = 0; r < plan.rowCount; r++) {
+      int base = (plan.rowMin + r) * stride;
+      int o0 = r * outW;
+      int o1 = planeLen + o0;
+      int o2 = 2 * planeLen + o0;
+      if (taps == 2) {
+        for (int ox = 0, t = 0; ox < outW; ox++, t += 2) {
+          int a = base + xi[t];
+          int b = base + xi[t + 1];
+          float wa = xw[t];
+          float wb = xw[t + 1];
+          out[o0 + ox] = wa * (px[a + p0] & 0xFF) + wb * (px[b + p0] & 0xFF);
+          out[o1 + ox] = wa * (px[a + p1] & 0xFF) + wb * (px[b + p1] & 0xFF);
+          out[o2 + ox] = wa * (px[a + p2] & 0xFF) + wb * (px[b + p2] & 0xFF);
+        }
+      } else {
+        for (int ox = 0, t = 0; ox < outW; ox++) {
+          float s0 = 0f;
+          float s1 = 0f;
+          float s2 = 0f;
+          for (int k = 0; k < taps; k++, t++) {
+            int a = base + xi[t];
+            float wt = xw[t];
+            s0 += wt * (px[a + p0] & 0xFF);
+            s1 += wt * (px[a + p1] & 0xFF);
+            s2 += wt * (px[a + p2] & 0xFF);
           }
+          out[o0 + ox] = s0;
+          out[o1 + ox] = s1;
+          out[o2 + ox] = s2;
         }
       }
     }
@@ -283,8 +330,9 @@ public final class Preprocessor {
   private static final class Plan {
     final int srcW;
     final int srcH;
-    /** Per horizontal tap: the source column. */
+    /** Per horizontal tap: the source column, and 3 x that (its byte offset in a BGR row). */
     final int[] xIndex;
+    final int[] xIndex3;
     final float[] xWeight;
     final int xTaps;
     /** Per vertical tap: offset of the horizontally resampled row in the scratch. */
@@ -327,6 +375,10 @@ public final class Preprocessor {
       xTaps = x.taps;
       xWeight = x.weight;
       xIndex = x.index.clone();
+      xIndex3 = new int[xIndex.length];
+      for (int i = 0; i < xIndex.length; i++) {
+        xIndex3[i] = 3 * xIndex[i];
+      }
       yTaps = y.taps;
       yWeight = y.weight;
       rowMin = y.minIndex;
