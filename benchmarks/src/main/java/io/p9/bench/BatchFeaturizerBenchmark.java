@@ -41,7 +41,7 @@ public class BatchFeaturizerBenchmark {
   @Param({"int8"})
   public String model;
 
-  @Param({"32"})
+  @Param({"8"})
   public int batch;
 
   @Param({"1"})

@@ -43,7 +43,7 @@ public final class BenchMain {
         .warmupIterations(0).measurementIterations(1).measurementTime(TimeValue.seconds(1))
         .param("model", "int8").param("batch", "4").param("intraOpThreads", "1")
         .param("images", "16").param("replicate", "1").param("rows", "300").param("dim", "64")
-        .param("image", "fruit");
+        .param("image", "fruit").param("network", "fruits_cnn");
     return b.build();
   }
 

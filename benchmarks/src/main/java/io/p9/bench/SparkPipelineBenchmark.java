@@ -59,7 +59,7 @@ public class SparkPipelineBenchmark {
   @Param({"1"})
   public int replicate;
 
-  @Param({"32"})
+  @Param({"8"})
   public int batch;
 
   @Param({"int8"})

@@ -69,7 +69,7 @@ public final class P9Cli implements Runnable {
     double variance;
 
     @Option(names = "--batch-size", description = "images per inference call (default: ${DEFAULT-VALUE})",
-        defaultValue = "32")
+        defaultValue = "8")
     int batchSize;
 
     @Option(names = "--handle-invalid", description = "error | skip | keep (default: ${DEFAULT-VALUE})",

@@ -163,7 +163,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     setDefault(resizeMode, "stretch");
     setDefault(cropFraction, 0.875);
     setDefault(interpolation, "bilinear");
-    setDefault(batchSize, 32);
+    setDefault(batchSize, 8);
     setDefault(intraOpThreads, 0);
     setDefault(handleInvalid, "error");
   }

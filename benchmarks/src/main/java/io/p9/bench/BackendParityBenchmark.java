@@ -56,7 +56,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 5)
 @Measurement(iterations = 3, time = 5)
 public class BackendParityBenchmark {
-  @Param({"mobilenetv2"})
+  @Param({"fruits_cnn"})
   public String network;
 
   @Param({"onnx", "dl4j"})

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The full benchmark run behind the README's Performance table (about 30 minutes on 2 cores).
+# Results: benchmarks/target/benchmarks/<time>.json (header with CPU, cores, JVM, commit) per JMH run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jmh() { mvn -B -q -DskipTests package exec:exec -pl benchmarks -am -Djmh.args="$*"; }
+
+# (1) ONNX Runtime alone: the limit, swept over batch size, threads and callers; int8 and fp32
+jmh "OrtLimitBenchmark -p model=int8,fp32 -p batch=1,8,32,64 -p intraOpThreads=1,2 -wi 1 -w 3 -i 3 -r 5"
+# (2) decode + resize + normalize per image (100x100 Fruits-360 JPEG, 1600x1200 JPEG) vs ImageIO + AWT
+jmh "PreprocessBenchmark -wi 3 -w 1 -i 10 -r 1"
+# (3) the batch path in one JVM, no Spark
+jmh "BatchFeaturizerBenchmark -p model=int8,fp32 -p batch=8,32,64 -p intraOpThreads=1 -wi 1 -w 3 -i 3 -r 5"
+# (4)+(5) Spark local[2]: p9 vs the hand-written baseline, same model and files
+jmh "SparkPipelineBenchmark.(p9|baseline|readOnly|decodeOnly) -p model=int8 -p batch=32 -p images=960 -wi 1 -i 5"
+jmh "SparkPipelineBenchmark.p9 -p model=fp32 -p batch=32 -p images=480 -wi 1 -i 3"
+# (7) scaling: 1x, 4x, 16x the images
+jmh "SparkPipelineBenchmark.p9 -p model=int8 -p batch=32 -p images=240 -p replicate=1,4,16 -wi 1 -i 3"
+# (6) PCA fit, p9 vs Spark, N x 1280
+jmh "PcaBenchmark -p rows=2000,8000,20000 -wi 1 -i 3"
