@@ -1,0 +1,6 @@
+/**
+ * JMH benchmarks (never deployed): ONNX Runtime alone (the limit), preprocessing, the batch path, the Spark
+ * pipeline against a hand-written baseline, scaling, PCA, and DL4J vs ONNX Runtime. {@link
+ * io.p9.bench.BenchMain} runs them and writes JSON with a CPU/JVM/commit header.
+ */
+package io.p9.bench;

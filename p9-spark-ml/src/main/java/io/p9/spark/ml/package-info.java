@@ -1,0 +1,8 @@
+/**
+ * The Spark ML stages: {@link io.p9.spark.ml.ImageLoader} (files → Spark image struct, label, error),
+ * {@link io.p9.spark.ml.CnnFeaturizer} (image → CNN feature vector, one model per executor JVM),
+ * {@link io.p9.spark.ml.PcaReducer} / {@link io.p9.spark.ml.PcaReducerModel} (centred PCA, k fixed or by
+ * explained variance), and {@link io.p9.spark.ml.ImageFiles} (binaryFile input that also reports zero-byte
+ * files). All compose in a {@code Pipeline} and save/load with format-versioned metadata.
+ */
+package io.p9.spark.ml;
