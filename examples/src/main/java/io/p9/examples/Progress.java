@@ -1,6 +1,9 @@
 package io.p9.examples;
 
 import io.p9.spark.ml.ImageLoadMetrics;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,28 +15,23 @@ import org.slf4j.LoggerFactory;
 final class Progress implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Progress.class);
 
-  private final Thread thread;
+  private final ScheduledExecutorService timer;
   private final long total;
   private final long start = System.nanoTime();
-  private volatile boolean done;
 
   Progress(long total, Supplier<ImageLoadMetrics> metrics, long everyMillis) {
     this.total = total;
-    this.thread = new Thread(() -> {
-      while (!done) {
-        try {
-          Thread.sleep(everyMillis);
-        } catch (InterruptedException e) {
-          return;
-        }
-        ImageLoadMetrics m = metrics.get();
-        if (m != null && !done) {
-          LOG.info(line(m.succeeded() + m.skipped() + m.kept(), (System.nanoTime() - start) / 1e9));
-        }
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "p9-progress");
+      t.setDaemon(true);
+      return t;
+    });
+    timer.scheduleAtFixedRate(() -> {
+      ImageLoadMetrics m = metrics.get();
+      if (m != null) {
+        LOG.info(line(m.succeeded() + m.skipped() + m.kept(), (System.nanoTime() - start) / 1e9));
       }
-    }, "p9-progress");
-    thread.setDaemon(true);
-    thread.start();
+    }, everyMillis, everyMillis, TimeUnit.MILLISECONDS);
   }
 
   /** {@code done / total (pct), rate images/s, ETA}. */
@@ -46,7 +44,6 @@ final class Progress implements AutoCloseable {
 
   @Override
   public void close() {
-    done = true;
-    thread.interrupt();
+    timer.shutdownNow();
   }
 }
