@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Where benchmark inputs live: the repository's data/ and, when present, ../shared/data. */
+/** Where benchmark inputs live: the repository's data/. */
 final class BenchData {
   private BenchData() {}
 
@@ -42,10 +42,9 @@ final class BenchData {
     }
   }
 
-  /** The Fruits-360 JPEGs: the 2,940 in ../shared/data if present, else the 240 in the repository. */
+  /** The 2,940 Fruits-360 JPEGs in data/fruits360-49x60 (the same files as ../shared/data's sample). */
   static List<Path> fruitJpegs(int max) {
-    Path shared = root().resolve("../shared/data/fruits360-sample/Training").normalize();
-    Path dir = Files.isDirectory(shared) ? shared : root().resolve("data/fruits360-sample/Training");
+    Path dir = root().resolve("data/fruits360-49x60/Training");
     try (Stream<Path> s = Files.walk(dir)) {
       return s.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(max).toList();
     } catch (IOException e) {

@@ -43,17 +43,29 @@ public final class RepoData {
   }
 
   /**
-   * The 2,940-image sample in {@code ../shared/data/fruits360-sample} (env {@code P9_SHARED_DATA} overrides
-   * {@code ../shared/data}). Fails with a clear message when absent: the integration tests need it.
+   * The 2,940-image Fruits-360 sample (49 varieties x 60) in {@code ../shared/data/fruits360-sample}, or in
+   * {@code shared/data} inside the checkout, or under {@code $P9_SHARED_DATA}; null if none is there.
    */
-  public static Path sharedSample() {
+  public static Path sharedSampleOrNull() {
     String env = System.getenv("P9_SHARED_DATA");
-    Path shared = env != null ? Paths.get(env) : root().resolve("../shared/data").normalize();
-    Path sample = shared.resolve("fruits360-sample");
-    if (!Files.isDirectory(sample.resolve("Training"))) {
-      throw new IllegalStateException("the Fruits-360 sample is not at " + sample
-          + " (set P9_SHARED_DATA to the folder holding fruits360-sample/)");
+    Path[] candidates = env != null ? new Path[] {Paths.get(env)}
+        : new Path[] {root().resolve("../shared/data").normalize(), root().resolve("shared/data")};
+    for (Path shared : candidates) {
+      Path sample = shared.resolve("fruits360-sample");
+      if (Files.isDirectory(sample.resolve("Training"))) {
+        return sample;
+      }
     }
-    return sample;
+    return null;
+  }
+
+  /**
+   * The 2,940-image Fruits-360 sample (49 varieties x 60): {@code ../shared/data/fruits360-sample} when it
+   * is there, else the byte-identical copy in the repository's {@code data/fruits360-49x60} (same files,
+   * same manifest), so the integration tests run the same wherever the checkout lies.
+   */
+  public static Path fruitsSample() {
+    Path shared = sharedSampleOrNull();
+    return shared != null ? shared : root().resolve("data/fruits360-49x60");
   }
 }

@@ -567,8 +567,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
 
   @Override
   public CnnFeaturizer copy(ParamMap extra) {
-    CnnFeaturizer c = defaultCopy(extra);
-    return c;
+    return defaultCopy(extra);
   }
 
   // ---- persistence ----
