@@ -13,10 +13,6 @@ import java.util.TreeMap;
  */
 public final class ImageLoadMetrics implements Serializable {
   private static final long serialVersionUID = 1L;
-  static final String OK = "ok";
-  static final String SKIPPED = "skipped";
-  static final String KEPT = "kept";
-  static final String REASON = "reason:";
 
   private final CountsAccumulator acc;
 
@@ -26,25 +22,25 @@ public final class ImageLoadMetrics implements Serializable {
 
   /** Rows that produced a value (an image, a feature vector). */
   public long succeeded() {
-    return acc.value().getOrDefault(OK, 0L);
+    return acc.value().getOrDefault(CountsAccumulator.OK, 0L);
   }
 
   /** Rows dropped under {@code handleInvalid=skip}. */
   public long skipped() {
-    return acc.value().getOrDefault(SKIPPED, 0L);
+    return acc.value().getOrDefault(CountsAccumulator.SKIPPED, 0L);
   }
 
   /** Rows kept with a null value and a reason under {@code handleInvalid=keep}. */
   public long kept() {
-    return acc.value().getOrDefault(KEPT, 0L);
+    return acc.value().getOrDefault(CountsAccumulator.KEPT, 0L);
   }
 
   /** Failures (skipped or kept) by reason, e.g. {@code TRUNCATED -> 3}. */
   public Map<String, Long> failuresByReason() {
     Map<String, Long> m = new TreeMap<>();
     acc.value().forEach((k, v) -> {
-      if (k.startsWith(REASON)) {
-        m.put(k.substring(REASON.length()), v);
+      if (k.startsWith(CountsAccumulator.REASON)) {
+        m.put(k.substring(CountsAccumulator.REASON.length()), v);
       }
     });
     return m;

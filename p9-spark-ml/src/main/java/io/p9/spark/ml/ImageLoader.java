@@ -374,7 +374,7 @@ public final class ImageLoader extends Transformer implements MLWritable {
       } else {
         try {
           PixelImage img = decoder().decode(content);
-          acc.add(ImageLoadMetrics.OK);
+          acc.add(CountsAccumulator.OK);
           return RowFactory.create(RowFactory.create(path, img.height(), img.width(), img.channels(),
               img.openCvMode(), img.data()), null);
         } catch (ImageDecodeException e) {
@@ -385,8 +385,8 @@ public final class ImageLoader extends Transformer implements MLWritable {
       if ("error".equals(handleInvalid)) {
         throw new ImageLoadException("cannot decode " + path + ": " + reason + ": " + message);
       }
-      acc.add(ImageLoadMetrics.REASON + reason);
-      acc.add("skip".equals(handleInvalid) ? ImageLoadMetrics.SKIPPED : ImageLoadMetrics.KEPT);
+      acc.add(CountsAccumulator.REASON + reason);
+      acc.add("skip".equals(handleInvalid) ? CountsAccumulator.SKIPPED : CountsAccumulator.KEPT);
       return RowFactory.create(null, reason + ": " + message);
     }
   }

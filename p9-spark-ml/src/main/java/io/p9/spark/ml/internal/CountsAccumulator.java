@@ -9,6 +9,15 @@ import org.apache.spark.util.AccumulatorV2;
 /** Named counters in one accumulator: {@code add("decoded")}, {@code add("error:TRUNCATED")}. */
 public final class CountsAccumulator extends AccumulatorV2<String, Map<String, Long>> {
   private static final long serialVersionUID = 1L;
+  /** Rows that produced a value. */
+  public static final String OK = "ok";
+  /** Rows dropped under handleInvalid=skip. */
+  public static final String SKIPPED = "skipped";
+  /** Rows kept with a null value under handleInvalid=keep. */
+  public static final String KEPT = "kept";
+  /** Prefix of the per-reason failure counters: {@code reason:TRUNCATED}. */
+  public static final String REASON = "reason:";
+
   private final ConcurrentHashMap<String, LongAdder> counts = new ConcurrentHashMap<>();
 
   @Override

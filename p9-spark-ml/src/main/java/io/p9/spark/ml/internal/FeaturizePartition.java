@@ -24,7 +24,6 @@ import org.apache.spark.sql.RowFactory;
  */
 public final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
-  static final String OK = "ok";
 
   private final Broadcast<ModelBytes> model;
   private final ModelKey key;
@@ -119,12 +118,12 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
           if ("error".equals(handleInvalid)) {
             throw new IllegalArgumentException("CnnFeaturizer cannot featurize " + origin + ": " + why);
           }
-          acc.add("reason:" + why.substring(0, why.indexOf(':')));
+          acc.add(CountsAccumulator.REASON + why.substring(0, why.indexOf(':')));
           if ("skip".equals(handleInvalid)) {
-            acc.add("skipped");
+            acc.add(CountsAccumulator.SKIPPED);
             continue;
           }
-          acc.add("kept");
+          acc.add(CountsAccumulator.KEPT);
           pending[n] = row;
           slots[n++] = -1;
           continue;
@@ -147,7 +146,7 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
             v[j] = features[off + j];
           }
           vector = Vectors.dense(v);
-          acc.add(OK);
+          acc.add(CountsAccumulator.OK);
         }
         ready.add(append(row, vector));
       }
