@@ -444,11 +444,18 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
   }
 
   private record Resolved(String location, ModelBytes bytes, ModelKey key, ModelInfo info,
-      PreprocessSpec spec, Broadcast<ModelBytes> broadcast, String fingerprint) {}
+      PreprocessSpec spec, Broadcast<ModelBytes> broadcast, String stamp) {}
 
   private synchronized Resolved resolve(SparkContext sc) {
     Configuration conf = sc.hadoopConfiguration();
     String location = getModelLocation();
+    // the same files (length and time), params and SparkContext: nothing to read, hash or broadcast again
+    String stamp = sc.applicationId() + "|" + location + "|" + HadoopFiles.stamp(location, conf) + "|"
+        + HadoopFiles.stamp(location + ModelSpec.SIDECAR_SUFFIX, conf) + "|" + extractParamMap() + "|"
+        + defaultThreads(sc.getConf());
+    if (resolved != null && resolved.stamp().equals(stamp)) {
+      return resolved;
+    }
     ModelBytes mb = ModelBytes.of(HadoopFiles.fileName(location), HadoopFiles.read(location, conf));
     byte[] sidecarBytes = HadoopFiles.readIfExists(location + ModelSpec.SIDECAR_SUFFIX, conf);
     ModelSpec sidecar = sidecarBytes == null ? null
@@ -458,10 +465,6 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     String tensor = isSet(featureTensor) || sidecar == null ? getFeatureTensor() : sidecar.featureTensor();
     int threads = getIntraOpThreads() > 0 ? getIntraOpThreads() : defaultThreads(sc.getConf());
     ModelKey key = new ModelKey(mb.sha256(), new ModelOptions(be, tensor, threads, false));
-    String fingerprint = key + "|" + extractParamMap();
-    if (resolved != null && resolved.fingerprint().equals(fingerprint)) {
-      return resolved;
-    }
     FeatureModel model = ModelCache.shared().acquire(key, () -> mb);
     ModelInfo info = model.info();
     PreprocessSpec spec = resolveSpec(sidecar, info);
@@ -469,7 +472,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
       checkDynamicSize(model, spec);
     }
     Broadcast<ModelBytes> bc = new JavaSparkContext(sc).broadcast(mb);
-    resolved = new Resolved(location, mb, key, info, spec, bc, fingerprint);
+    resolved = new Resolved(location, mb, key, info, spec, bc, stamp);
     return resolved;
   }
 

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -74,6 +75,25 @@ public final class HadoopFiles {
       out.write(content);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + location + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A cheap identity of the file's current content: length and modification time (one metadata call, no
+   * read); {@code absent} if it does not exist. Class path resources cannot change in a running JVM.
+   */
+  public static String stamp(String location, Configuration conf) {
+    if (location.startsWith(CLASSPATH)) {
+      return location;
+    }
+    Path p = new Path(location);
+    try {
+      FileStatus st = p.getFileSystem(conf).getFileStatus(p);
+      return st.getLen() + "@" + st.getModificationTime();
+    } catch (FileNotFoundException e) {
+      return "absent";
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot stat " + location + ": " + e.getMessage(), e);
     }
   }
 
