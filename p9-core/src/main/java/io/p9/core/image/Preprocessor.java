@@ -56,14 +56,18 @@ public final class Preprocessor {
   private int nextPlanSlot;
   private Plan lastPlan;
 
-  /** Horizontal pass output: three planes of the source rows the vertical pass needs, outW floats each. */
-  private float[] rows = new float[0];
+  /**
+   * Horizontal pass output: the source rows the vertical pass needs, resampled to outW floats, one array
+   * per row and channel (row r of channel c at {@code c * rowCount + r}). Separate arrays, not offsets
+   * into one, let C2 vectorize the vertical pass.
+   */
+  private float[][] rows = new float[0][];
   /** One output row of one channel. */
   private final float[] acc;
   /** One source row as three float planes in output channel order. */
   private float[] line = new float[0];
-  /** For {@link #pack(PixelImage, FloatBuffer, int)}. */
-  private float[] bufferScratch;
+  /** One NHWC output row (3 x outW), channels interleaved. */
+  private final float[] pixelRow;
 
   public Preprocessor(PreprocessSpec spec) {
     this.spec = Objects.requireNonNull(spec, "spec");
@@ -72,6 +76,7 @@ public final class Preprocessor {
     this.nchw = spec.layout() == TensorLayout.NCHW;
     this.clamp = spec.interpolation() == Interpolation.BICUBIC;
     this.acc = new float[outW];
+    this.pixelRow = nchw ? null : new float[3 * outW];
     Normalization n = spec.normalization();
     float[] mean = n.mean();
     float[] std = n.std();
@@ -106,23 +111,22 @@ public final class Preprocessor {
     Objects.checkFromIndexSize(offset, spec.floatsPerImage(), dst.length);
     Plan plan = plan(image.width(), image.height());
     horizontalPass(image, plan);
-    verticalPass(plan, dst, offset);
+    verticalPass(plan, dst, null, offset);
   }
 
   /**
    * Writes {@code spec.floatsPerImage()} floats for {@code image} into {@code dst} from absolute index
-   * {@code offsetFloats}, leaving the buffer's position unchanged (packs into an internal array, then one
-   * bulk put).
+   * {@code offsetFloats}, leaving the buffer's position unchanged. Each output row is computed in a small
+   * array and written with one bulk put, so a direct buffer (what ONNX Runtime reads) is filled without an
+   * image-sized intermediate copy.
    */
   public void pack(PixelImage image, FloatBuffer dst, int offsetFloats) {
+    Objects.requireNonNull(image, "image");
     Objects.requireNonNull(dst, "dst");
-    int n = spec.floatsPerImage();
-    Objects.checkFromIndexSize(offsetFloats, n, dst.limit());
-    if (bufferScratch == null) {
-      bufferScratch = new float[n];
-    }
-    pack(image, bufferScratch, 0);
-    dst.put(offsetFloats, bufferScratch, 0, n);
+    Objects.checkFromIndexSize(offsetFloats, spec.floatsPerImage(), dst.limit());
+    Plan plan = plan(image.width(), image.height());
+    horizontalPass(image, plan);
+    verticalPass(plan, null, dst, offsetFloats);
   }
 
   private Plan plan(int srcW, int srcH) {
@@ -145,16 +149,20 @@ public final class Preprocessor {
 
   /**
    * Converts each needed source row to three float planes in the model's channel order (gray expanded,
-   * alpha composited on white), then resamples it horizontally into {@link #rows}: plane c, row r at
-   * {@code (c * rowCount + r) * outW}.
+   * alpha composited on white), then resamples it horizontally into {@link #rows}: channel c, row r at
+   * {@code c * rowCount + r}.
    */
   private void horizontalPass(PixelImage image, Plan plan) {
-    int planeLen = plan.rowCount * outW;
-    if (rows.length < 3 * planeLen) {
-      rows = new float[3 * planeLen];
+    int n = 3 * plan.rowCount;
+    if (rows.length < n) {
+      float[][] grown = java.util.Arrays.copyOf(rows, n);
+      for (int i = rows.length; i < n; i++) {
+        grown[i] = new float[outW];
+      }
+      rows = grown;
     }
     if (image.channels() == 3) {
-      horizontalPassBgr(image, plan, planeLen);
+      horizontalPassBgr(image, plan);
       return;
     }
     int w = image.width();
@@ -162,7 +170,6 @@ public final class Preprocessor {
       line = new float[3 * w];
     }
     float[] src = line;
-    float[] out = rows;
     int[] xi = plan.xIndex;
     float[] xw = plan.xWeight;
     int taps = plan.xTaps;
@@ -170,13 +177,13 @@ public final class Preprocessor {
       toPlanarLine(image, plan.rowMin + r, src);
       for (int c = 0; c < 3; c++) {
         int so = c * w;
-        int o = c * planeLen + r * outW;
+        float[] out = rows[c * plan.rowCount + r];
         for (int ox = 0, t = 0; ox < outW; ox++) {
           float sum = 0f;
           for (int k = 0; k < taps; k++, t++) {
             sum += xw[t] * src[so + xi[t]];
           }
-          out[o + ox] = sum;
+          out[ox] = sum;
         }
       }
     }
@@ -186,10 +193,9 @@ public final class Preprocessor {
    * The common case, 3-channel input: samples the interleaved BGR bytes directly, each tap's index and
    * weight loaded once for all three channels.
    */
-  private void horizontalPassBgr(PixelImage image, Plan plan, int planeLen) {
+  private void horizontalPassBgr(PixelImage image, Plan plan) {
     byte[] px = image.data();
     int stride = image.width() * 3;
-    float[] out = rows;
     int[] xi = plan.xIndex3;
     float[] xw = plan.xWeight;
     int taps = plan.xTaps;
@@ -198,18 +204,18 @@ public final class Preprocessor {
     int p2 = c2;
     for (int r = 0; r < plan.rowCount; r++) {
       int base = (plan.rowMin + r) * stride;
-      int o0 = r * outW;
-      int o1 = planeLen + o0;
-      int o2 = 2 * planeLen + o0;
+      float[] out0 = rows[r];
+      float[] out1 = rows[plan.rowCount + r];
+      float[] out2 = rows[2 * plan.rowCount + r];
       if (taps == 2) {
         for (int ox = 0, t = 0; ox < outW; ox++, t += 2) {
           int a = base + xi[t];
           int b = base + xi[t + 1];
           float wa = xw[t];
           float wb = xw[t + 1];
-          out[o0 + ox] = wa * (px[a + p0] & 0xFF) + wb * (px[b + p0] & 0xFF);
-          out[o1 + ox] = wa * (px[a + p1] & 0xFF) + wb * (px[b + p1] & 0xFF);
-          out[o2 + ox] = wa * (px[a + p2] & 0xFF) + wb * (px[b + p2] & 0xFF);
+          out0[ox] = wa * (px[a + p0] & 0xFF) + wb * (px[b + p0] & 0xFF);
+          out1[ox] = wa * (px[a + p1] & 0xFF) + wb * (px[b + p1] & 0xFF);
+          out2[ox] = wa * (px[a + p2] & 0xFF) + wb * (px[b + p2] & 0xFF);
         }
       } else {
         for (int ox = 0, t = 0; ox < outW; ox++) {
@@ -223,9 +229,9 @@ public final class Preprocessor {
             s1 += wt * (px[a + p1] & 0xFF);
             s2 += wt * (px[a + p2] & 0xFF);
           }
-          out[o0 + ox] = s0;
-          out[o1 + ox] = s1;
-          out[o2 + ox] = s2;
+          out0[ox] = s0;
+          out1[ox] = s1;
+          out2[ox] = s2;
         }
       }
     }
@@ -265,65 +271,82 @@ public final class Preprocessor {
     }
   }
 
-  /** Resamples vertically, clamps (bicubic), normalizes and writes one image in the model's layout. */
-  private void verticalPass(Plan plan, float[] dst, int offset) {
-    int planeLen = plan.rowCount * outW;
+  /**
+   * Resamples vertically, clamps (bicubic), normalizes and writes one image in the model's layout, one
+   * output row at a time, into {@code array} or (when it is null) {@code buffer}.
+   */
+  private void verticalPass(Plan plan, float[] array, FloatBuffer buffer, int offset) {
     int outPlane = outH * outW;
-    float[] in = rows;
     float[] row = acc;
+    for (int oy = 0; oy < outH; oy++) {
+      if (nchw) {
+        for (int c = 0; c < 3; c++) {
+          outputRow(plan, oy, c, row);
+          write(row, outW, array, buffer, offset + c * outPlane + oy * outW);
+        }
+      } else {
+        float[] px = pixelRow;
+        for (int c = 0; c < 3; c++) {
+          outputRow(plan, oy, c, row);
+          for (int x = 0, i = c; x < outW; x++, i += 3) {
+            px[i] = row[x];
+          }
+        }
+        write(px, 3 * outW, array, buffer, offset + oy * outW * 3);
+      }
+    }
+  }
+
+  private static void write(float[] src, int n, float[] array, FloatBuffer buffer, int at) {
+    if (array != null) {
+      System.arraycopy(src, 0, array, at, n);
+    } else {
+      buffer.put(at, src, 0, n);
+    }
+  }
+
+  /** Output row {@code oy} of channel {@code c}, normalized, into {@code row}. */
+  private void outputRow(Plan plan, int oy, int c, float[] row) {
+    float[][] in = rows;
+    int pc = c * plan.rowCount;
+    int t = oy * plan.yTaps;
     int[] yo = plan.yOffset;
     float[] yw = plan.yWeight;
-    int taps = plan.yTaps;
-    float[] a = {a0, a1, a2};
-    float[] b = {b0, b1, b2};
-    for (int oy = 0; oy < outH; oy++) {
-      int t = oy * taps;
-      for (int c = 0; c < 3; c++) {
-        int pc = c * planeLen;
-        float ac = a[c];
-        float bc = b[c];
-        int d = nchw ? offset + c * outPlane + oy * outW : 0;
-        if (taps == 2 && !clamp && nchw) {
-          // the common case (bilinear enlarging into NCHW): one vectorizable loop per row and channel
-          float w0 = yw[t];
-          float w1 = yw[t + 1];
-          int r0 = pc + yo[t];
-          int r1 = pc + yo[t + 1];
-          for (int x = 0; x < outW; x++) {
-            dst[d + x] = (w0 * in[r0 + x] + w1 * in[r1 + x]) * ac + bc;
-          }
-          continue;
-        }
-        float w0 = yw[t];
-        int r0 = pc + yo[t];
-        for (int x = 0; x < outW; x++) {
-          row[x] = w0 * in[r0 + x];
-        }
-        for (int k = 1; k < taps; k++) {
-          float wk = yw[t + k];
-          if (wk != 0f) {
-            int rk = pc + yo[t + k];
-            for (int x = 0; x < outW; x++) {
-              row[x] += wk * in[rk + x];
-            }
-          }
-        }
-        if (clamp) {
-          for (int x = 0; x < outW; x++) {
-            row[x] = Math.min(255f, Math.max(0f, row[x]));
-          }
-        }
-        if (nchw) {
-          for (int x = 0; x < outW; x++) {
-            dst[d + x] = row[x] * ac + bc;
-          }
-        } else {
-          int base = offset + oy * outW * 3 + c;
-          for (int x = 0; x < outW; x++) {
-            dst[base + 3 * x] = row[x] * ac + bc;
-          }
+    float ac = c == 0 ? a0 : c == 1 ? a1 : a2;
+    float bc = c == 0 ? b0 : c == 1 ? b1 : b2;
+    int w = outW;
+    if (plan.yTaps == 2 && !clamp) {
+      // the common case (bilinear enlarging): one vectorizable loop
+      float w0 = yw[t];
+      float w1 = yw[t + 1];
+      float[] s0 = in[pc + yo[t]];
+      float[] s1 = in[pc + yo[t + 1]];
+      for (int x = 0; x < w; x++) {
+        row[x] = (w0 * s0[x] + w1 * s1[x]) * ac + bc;
+      }
+      return;
+    }
+    float w0 = yw[t];
+    float[] s0 = in[pc + yo[t]];
+    for (int x = 0; x < w; x++) {
+      row[x] = w0 * s0[x];
+    }
+    for (int k = 1; k < plan.yTaps; k++) {
+      float wk = yw[t + k];
+      if (wk != 0f) {
+        float[] sk = in[pc + yo[t + k]];
+        for (int x = 0; x < w; x++) {
+          row[x] += wk * sk[x];
         }
       }
+    }
+    if (clamp) {
+      for (int x = 0; x < w; x++) {
+        row[x] = Math.min(255f, Math.max(0f, row[x]));
+      }
+    }
+    for (int x = 0; x < w; x++) {
+      row[x] = row[x] * ac + bc;
     }
   }
 
@@ -335,7 +358,7 @@ public final class Preprocessor {
     final int[] xIndex3;
     final float[] xWeight;
     final int xTaps;
-    /** Per vertical tap: offset of the horizontally resampled row in the scratch. */
+    /** Per vertical tap: the horizontally resampled row it reads (0 = rowMin). */
     final int[] yOffset;
     final float[] yWeight;
     final int yTaps;
@@ -385,7 +408,7 @@ public final class Preprocessor {
       rowCount = y.maxIndex - y.minIndex + 1;
       yOffset = new int[y.index.length];
       for (int i = 0; i < yOffset.length; i++) {
-        yOffset[i] = (y.index[i] - rowMin) * outW;
+        yOffset[i] = y.index[i] - rowMin;
       }
     }
   }

@@ -29,7 +29,6 @@ public final class BatchFeaturizer implements AutoCloseable {
   private final int height;
   private final int width;
   private final int featureDim;
-  private final float[] scratch;
   private final float[] out;
   private FloatBuffer buffer;
   private int size;
@@ -45,7 +44,6 @@ public final class BatchFeaturizer implements AutoCloseable {
     this.height = spec.height();
     this.width = spec.width();
     this.featureDim = model.info().featureDim();
-    this.scratch = new float[floatsPerImage];
     this.out = new float[batchSize * featureDim];
     this.buffer = FloatBufferPool.shared().borrow(batchSize * floatsPerImage);
   }
@@ -79,8 +77,7 @@ public final class BatchFeaturizer implements AutoCloseable {
     if (size == batchSize) {
       throw new IllegalStateException("batch is full (" + batchSize + "); call run() first");
     }
-    preprocessor.pack(image, scratch, 0);
-    buffer.put(size * floatsPerImage, scratch, 0, floatsPerImage);
+    preprocessor.pack(image, buffer, size * floatsPerImage);
     return size++;
   }
 
