@@ -45,12 +45,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * (5) {@code baseline}: what a user writes without p9 — binaryFile → mapPartitions opening an ORT session
  * per partition with default options, ImageIO decode, AWT resize, one image per run. One score = one full
  * pass in seconds; images/s = images x replicate / score.
+ *
+ * <p>Steady state needs warm-up: on 2 cores the JIT keeps compiling Spark's driver and per-task code for
+ * the first minute or so of jobs (the C2 thread took 14 s of CPU in a first 7,680-image job, still 1.3 s
+ * in the fourth), and that CPU is taken from the two task threads. Hence three warm-up passes by default.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
-@Warmup(iterations = 1)
+@Warmup(iterations = 3)
 @Measurement(iterations = 3)
 public class SparkPipelineBenchmark {
   @Param({"480"})
