@@ -2,6 +2,7 @@ package io.p9.core.image;
 
 import io.p9.core.tensor.TensorLayout;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -155,7 +156,7 @@ public final class Preprocessor {
   private void horizontalPass(PixelImage image, Plan plan) {
     int n = 3 * plan.rowCount;
     if (rows.length < n) {
-      float[][] grown = java.util.Arrays.copyOf(rows, n);
+      float[][] grown = Arrays.copyOf(rows, n);
       for (int i = rows.length; i < n; i++) {
         grown[i] = new float[outW];
       }

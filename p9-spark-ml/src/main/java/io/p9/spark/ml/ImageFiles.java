@@ -28,8 +28,8 @@ import org.apache.spark.sql.SparkSession;
  * and Spark's per-task work (scheduling, task deserialization, result handling, shuffle files for an
  * aggregate) becomes a visible share of the run. {@code read} therefore coalesces (no shuffle) the scan to
  * about {@code filesPerPartition} files per task, rounded so the task count is a multiple of
- * {@code defaultParallelism} (every core gets the same number of tasks), and never below
- * {@code defaultParallelism}. It never adds partitions; the file count comes from the listing that finds
+ * {@code defaultParallelism} (tasks come in full rounds, so the last round does not leave cores idle), and
+ * never below {@code defaultParallelism}. It never adds partitions; the file count comes from the listing that finds
  * the zero-byte files, so it costs no extra request. {@code filesPerPartition <= 0} keeps Spark's split.
  *
  * <p>Columns: {@code path}, {@code modificationTime}, {@code length}, {@code content}. For streaming, use
