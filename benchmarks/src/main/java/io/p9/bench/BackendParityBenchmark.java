@@ -12,7 +12,6 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -72,24 +71,12 @@ public class BackendParityBenchmark {
   int size;
   FloatBuffer input;
 
-  static Path root() {
-    String prop = System.getProperty("p9.repo.root");
-    if (prop != null) {
-      return Paths.get(prop);
-    }
-    for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isDirectory(p.resolve("data/models")) && Files.exists(p.resolve("pom.xml"))) {
-        return p;
-      }
-    }
-    throw new IllegalStateException("run from inside the p9 repository (no data/models found upwards)");
-  }
-
   /** The network's file for a backend: ONNX for onnx, the Keras .h5 twin for dl4j. */
   static ModelBytes file(String network, String backend) {
-    Path fixtures = root().resolve("p9-core/src/test/resources/fixtures");
+    Path root = BenchData.root();
+    Path fixtures = root.resolve("p9-core/src/test/resources/fixtures");
     Path p = switch (network) {
-      case "mobilenetv2" -> root().resolve("p9-core/target/bench-models/mobilenetv2" + ("onnx".equals(backend)
+      case "mobilenetv2" -> root.resolve("p9-core/target/bench-models/mobilenetv2" + ("onnx".equals(backend)
           ? ".onnx" : ".h5"));
       case "fruits_cnn" -> fixtures.resolve("onnx".equals(backend) ? "fruits_cnn.onnx" : "fruits_cnn_seq.h5");
       case "tiny_mnv2" -> fixtures.resolve("tiny_mnv2" + ("onnx".equals(backend) ? ".onnx" : ".h5"));
@@ -151,7 +138,7 @@ public class BackendParityBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() {
     System.out.println("models created: " + ModelCache.shared().modelsCreated() + ", peak RSS MiB: "
-        + peakRssMiB());
+        + BenchData.peakRssMiB());
   }
 
   /** One task thread's output array. */
@@ -177,18 +164,5 @@ public class BackendParityBenchmark {
   public float[] twoCallers(Out o) {
     model.run(input, batch, size, size, o.features);
     return o.features;
-  }
-
-  static long peakRssMiB() {
-    try {
-      for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("\\D+", "")) / 1024;
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
-    return -1;
   }
 }
