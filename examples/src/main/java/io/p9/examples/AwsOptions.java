@@ -3,19 +3,13 @@ package io.p9.examples;
 import io.p9.aws.AwsSettings;
 import io.p9.aws.RegionPolicy;
 import java.net.URI;
-import java.util.ArrayList;
-import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Where the launcher's AWS calls go: region (EU by default), profile, and an endpoint override. */
 public final class AwsOptions {
-  @Option(names = "--region", description = "AWS region (default: ${DEFAULT-VALUE}); regions outside the EU"
-      + " are refused unless allowed with --allow-region", defaultValue = "eu-west-1")
-  String region;
-
-  @Option(names = "--allow-region", description = "allow this non-EU region explicitly (GDPR: only if the data"
-      + " may leave the EU); repeatable")
-  List<String> allowRegions = new ArrayList<>();
+  @Mixin
+  RegionOptions regions = new RegionOptions();
 
   @Option(names = "--profile", description = "AWS profile (default: the AWS default credentials chain:"
       + " AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO, web identity, instance role)")
@@ -26,11 +20,12 @@ public final class AwsOptions {
   URI endpoint;
 
   RegionPolicy policy() {
-    return RegionPolicy.euOnly().allowing(allowRegions);
+    return regions.policy();
   }
 
   /** Client settings; throws RegionNotAllowedException for a refused region. */
   AwsSettings settings() {
-    return AwsSettings.builder().region(region).policy(policy()).profile(profile).endpoint(endpoint).build();
+    return AwsSettings.builder().region(regions.region).policy(policy()).profile(profile).endpoint(endpoint)
+        .build();
   }
 }

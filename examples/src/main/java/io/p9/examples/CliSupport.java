@@ -5,6 +5,7 @@ import io.p9.aws.AwsSettings;
 import java.io.PrintWriter;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -44,6 +45,20 @@ final class CliSupport {
     } finally {
       err.flush();
     }
+  }
+
+  /**
+   * The end of a {@code logs} command: prints the log fetched from S3, or says on {@code err} why there is
+   * none ({@code missing}). Returns OK or JOB_FAILED.
+   */
+  static int printFetchedLog(PrintWriter out, PrintWriter err, Optional<String> text, String missing) {
+    if (text.isEmpty()) {
+      err.println("p9: " + missing);
+      return JOB_FAILED;
+    }
+    out.println(text.get());
+    out.flush();
+    return OK;
   }
 
   /** Progress lines on {@code err}, time-stamped. */

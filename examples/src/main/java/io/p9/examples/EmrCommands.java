@@ -247,13 +247,8 @@ final class EmrCommands implements Runnable {
         AwsSettings settings = aws.settings();
         try (S3Client s3c = settings.s3(); EmrClient emr = settings.emr()) {
           var text = new EmrLauncher(emr, new S3Store(s3c, aws.policy()), l -> { }).stepLog(clusterId, stepId, file);
-          if (text.isEmpty()) {
-            err.println("p9: no " + file + " for step " + stepId + " on S3 yet (EMR copies logs every few minutes)");
-            return CliSupport.JOB_FAILED;
-          }
-          out.println(text.get());
-          out.flush();
-          return CliSupport.OK;
+          return CliSupport.printFetchedLog(out, err, text,
+              "no " + file + " for step " + stepId + " on S3 yet (EMR copies logs every few minutes)");
         }
       });
     }

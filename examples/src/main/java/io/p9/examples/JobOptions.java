@@ -134,8 +134,8 @@ public final class JobOptions {
     } else {
       a.addAll(List.of("--variance", Double.toString(variance)));
     }
-    a.addAll(List.of("--region", aws.policy().check(aws.region).id()));
-    for (String r : aws.allowRegions) {
+    a.addAll(List.of("--region", aws.regions.checked()));
+    for (String r : aws.regions.allowRegions) {
       a.addAll(List.of("--allow-region", r));
     }
     a.addAll(extraArgs);

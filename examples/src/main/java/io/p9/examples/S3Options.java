@@ -1,12 +1,10 @@
 package io.p9.examples;
 
-import io.p9.aws.RegionPolicy;
 import io.p9.aws.s3.S3aSettings;
 import java.net.URI;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.function.BiConsumer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -15,13 +13,8 @@ import picocli.CommandLine.Option;
  * profile, web identity, instance role) or the source named by {@code --s3-credentials}.
  */
 public final class S3Options {
-  @Option(names = "--region", description = "AWS region of the buckets (default: ${DEFAULT-VALUE}); regions"
-      + " outside the EU are refused unless allowed with --allow-region", defaultValue = "eu-west-1")
-  String region;
-
-  @Option(names = "--allow-region", description = "allow this non-EU region explicitly (GDPR: only if the data"
-      + " may leave the EU); repeatable")
-  List<String> allowRegions = new ArrayList<>();
+  @Mixin
+  RegionOptions regions = new RegionOptions();
 
   @Option(names = "--s3-endpoint", description = "S3-compatible endpoint instead of AWS's regional one, e.g."
       + " http://127.0.0.1:9000")
@@ -59,8 +52,7 @@ public final class S3Options {
     if (!isS3a(input) && !isS3a(output) && !isS3a(model)) {
       return null;
     }
-    String r = RegionPolicy.euOnly().allowing(allowRegions).check(region).id();
-    S3aSettings.Builder b = S3aSettings.builder().region(r).endpoint(endpoint).pathStyle(pathStyle)
+    S3aSettings.Builder b = S3aSettings.builder().region(regions.checked()).endpoint(endpoint).pathStyle(pathStyle)
         .credentials(S3aSettings.Credentials.parse(credentials))
         .committer(isS3a(output) ? S3aSettings.Committer.parse(committer) : S3aSettings.Committer.FILE)
         .maxConnections(maxConnections).threads(threads);

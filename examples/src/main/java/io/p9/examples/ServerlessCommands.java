@@ -206,13 +206,8 @@ final class ServerlessCommands implements Runnable {
         try (S3Client s3c = settings.s3(); EmrServerlessClient client = settings.emrServerless()) {
           var text = new ServerlessLauncher(client, new S3Store(s3c, aws.policy()), l -> { })
               .driverLog(applicationId, jobRunId, S3Location.parse(logUri), file);
-          if (text.isEmpty()) {
-            err.println("p9: no driver " + file + " for job run " + jobRunId + " under " + logUri);
-            return CliSupport.JOB_FAILED;
-          }
-          out.println(text.get());
-          out.flush();
-          return CliSupport.OK;
+          return CliSupport.printFetchedLog(out, err, text,
+              "no driver " + file + " for job run " + jobRunId + " under " + logUri);
         }
       });
     }

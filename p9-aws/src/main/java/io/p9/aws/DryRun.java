@@ -140,13 +140,7 @@ public final class DryRun {
       c.add("--maximum-capacity");
       c.add(Json.write(Json.tree(r.maximumCapacity())));
     }
-    if (r.hasTags() && !r.tags().isEmpty()) {
-      c.add("--tags");
-      c.add(Json.write(r.tags()));
-    }
-    c.add("--client-token");
-    c.add(r.clientToken());
-    return cmd(c);
+    return cmd(withTagsAndToken(c, r.hasTags() ? r.tags() : Map.of(), r.clientToken()));
   }
 
   /** {@code aws emr-serverless start-job-run ...}. */
@@ -159,13 +153,18 @@ public final class DryRun {
       c.add("--execution-timeout-minutes");
       c.add(r.executionTimeoutMinutes().toString());
     }
-    if (r.hasTags() && !r.tags().isEmpty()) {
+    return cmd(withTagsAndToken(c, r.hasTags() ? r.tags() : Map.of(), r.clientToken()));
+  }
+
+  /** The EMR Serverless requests' common tail: {@code --tags} (as JSON, if any) and {@code --client-token}. */
+  private static List<String> withTagsAndToken(List<String> c, Map<String, String> tags, String clientToken) {
+    if (!tags.isEmpty()) {
       c.add("--tags");
-      c.add(Json.write(r.tags()));
+      c.add(Json.write(tags));
     }
     c.add("--client-token");
-    c.add(r.clientToken());
-    return cmd(c);
+    c.add(clientToken);
+    return c;
   }
 
   /** A shell command line: words quoted for POSIX shells where needed, one option per continued line. */
