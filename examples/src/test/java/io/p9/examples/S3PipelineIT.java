@@ -12,6 +12,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.hadoop.fs.statistics.IOStatistics;
+import org.apache.hadoop.fs.statistics.IOStatisticsSupport;
+import org.apache.hadoop.fs.statistics.StoreStatisticNames;
 import org.apache.spark.SparkException;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.linalg.Vector;
@@ -159,6 +162,36 @@ class S3PipelineIT {
     assertThat(again).hasSize(PER_VARIETY);
     again.forEach((k, v) -> assertThat(v).as(k).containsExactly(written.get(k),
         org.assertj.core.data.Offset.offset(1e-9)));
+  }
+
+  @Test
+  void imageFilesReadsEachImageWithOneGetAndNoHeadRequestOfItsOwn() throws Exception {
+    String in = "s3a://" + BUCKET + "/images/Training";
+    // local[2]: the tasks share the driver's (cached) S3A instance, so its statistics count their requests
+    IOStatistics stats = IOStatisticsSupport.retrieveIOStatistics(
+        new org.apache.hadoop.fs.Path(in).getFileSystem(spark.sparkContext().hadoopConfiguration()));
+    Map<String, Long> before = new HashMap<>(stats.counters());
+    List<Row> rows = ImageFiles.read(spark, in).collectAsList();
+    Map<String, Long> p9 = delta(before, stats.counters());
+
+    before = new HashMap<>(stats.counters());
+    List<Row> sparks = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(in)
+        .collectAsList();
+    Map<String, Long> binaryFile = delta(before, stats.counters());
+
+    assertThat(rows).hasSize(VARIETIES * PER_VARIETY).allMatch(r -> ((byte[]) r.get(3)).length > 0);
+    assertThat(sparks).hasSize(rows.size());
+    assertThat(p9.get(StoreStatisticNames.ACTION_HTTP_GET_REQUEST)).isEqualTo(rows.size());
+    // one HEAD in all: the listing probing the input path itself
+    assertThat(p9.get(StoreStatisticNames.ACTION_HTTP_HEAD_REQUEST)).isLessThanOrEqualTo(1);
+    // the control: Spark's binaryFile source asks each file's status before reading it
+    assertThat(binaryFile.get(StoreStatisticNames.ACTION_HTTP_HEAD_REQUEST)).isGreaterThanOrEqualTo(rows.size());
+  }
+
+  private static Map<String, Long> delta(Map<String, Long> before, Map<String, Long> after) {
+    Map<String, Long> d = new HashMap<>();
+    after.forEach((k, v) -> d.put(k, v - before.getOrDefault(k, 0L)));
+    return d;
   }
 
   @Test

@@ -1,9 +1,12 @@
 package io.p9.spark.ml;
 
+import io.p9.spark.ml.internal.ReadFiles;
+import io.p9.spark.ml.internal.SerializableHadoopConf;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -11,33 +14,53 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
- * Reads image files for {@link ImageLoader}: Spark's {@code binaryFile} source, searched recursively, plus
- * one row per <b>zero-byte file</b>, which Spark's file sources skip silently (SPARK-26161). With it every
- * file under the input paths yields a row, so a zero-byte upload shows up as an {@code EMPTY} error instead
- * of disappearing. Hidden files (names starting with {@code _} or {@code .}) are skipped, as Spark does.
+ * Reads image files for {@link ImageLoader}: every file under the input paths, searched recursively, as
+ * rows of Spark's {@code binaryFile} schema ({@code path}, {@code modificationTime}, {@code length},
+ * {@code content}). Hidden files (names starting with {@code _} or {@code .}) are skipped, as Spark does.
  *
- * <p><b>Partitions are sized for CNN work.</b> Spark packs small files into a task by bytes, counting
- * each file as {@code spark.sql.files.openCostInBytes} (4 MB): about 30 images per task, whatever the job.
- * An image costs milliseconds of CPU in {@link CnnFeaturizer}, so such tasks last a fraction of a second
- * and Spark's per-task work (scheduling, task deserialization, result handling, shuffle files for an
- * aggregate) becomes a visible share of the run. {@code read} therefore coalesces (no shuffle) the scan to
- * about {@code filesPerPartition} files per task, rounded so the task count is a multiple of
- * {@code defaultParallelism} (tasks come in full rounds, so the last round does not leave cores idle), and
- * never below {@code defaultParallelism}. It never adds partitions; the file count comes from the listing that finds
- * the zero-byte files, so it costs no extra request. {@code filesPerPartition <= 0} keeps Spark's split.
+ * <p><b>Every file yields a row, zero-byte ones too.</b> Spark's file sources skip those silently
+ * (SPARK-26161); here a zero-byte upload shows up as an {@code EMPTY} error in {@link ImageLoader}.
  *
- * <p>Columns: {@code path}, {@code modificationTime}, {@code length}, {@code content}. For streaming, use
- * {@code spark.readStream().format("binaryFile")} directly (zero-byte files are not reported there).
+ * <p><b>One listing, one request per file.</b> The driver lists the paths once (object stores: one flat,
+ * paginated listing per path) and the tasks open each file with the listed length and time, so S3A makes
+ * one GET per image and no HEAD. Spark's {@code binaryFile} source lists twice here (its own index, plus
+ * the listing that finds zero-byte files), starts a listing job for more than 32 folders, and asks each
+ * file's status again before opening it. Rows come in path order. {@code spark.sql.files.ignoreMissingFiles}
+ * is honoured for files deleted between the listing and the read.
+ *
+ * <p><b>Partitions are sized for CNN work.</b> An image costs milliseconds of CPU in {@link CnnFeaturizer},
+ * so tasks of about {@code filesPerPartition} files (128: about half a second of int8 MobileNetV2 work)
+ * keep Spark's per-task work (scheduling, task deserialization, result handling, shuffle files for an
+ * aggregate) out of the way; Spark packs small files by bytes, counting each as
+ * {@code spark.sql.files.openCostInBytes} (4 MB), which gives about 30 images per task whatever the job.
+ * The task count is a multiple of {@code defaultParallelism}, so tasks come in full rounds and the last
+ * round does not leave cores idle (with fewer files than cores: one task per file). {@code filesPerPartition <= 0} reads with Spark's {@code binaryFile}
+ * source, with its split (plus the zero-byte rows).
+ *
+ * <p>For streaming, use {@code spark.readStream().format("binaryFile")} directly (zero-byte files are not
+ * reported there).
  */
 public final class ImageFiles {
   /** Files per task by default: about half a second of int8 MobileNetV2 work per core. */
   public static final int DEFAULT_FILES_PER_PARTITION = 128;
+
+  /** The columns, as Spark's {@code binaryFile} source has them (file sources make every column nullable). */
+  public static final StructType SCHEMA = new StructType()
+      .add("path", DataTypes.StringType, true)
+      .add("modificationTime", DataTypes.TimestampType, true)
+      .add("length", DataTypes.LongType, true)
+      .add("content", DataTypes.BinaryType, true);
 
   private ImageFiles() {}
 
@@ -48,16 +71,22 @@ public final class ImageFiles {
 
   /** As {@link #read(SparkSession, String...)}, with about {@code filesPerPartition} files per task. */
   public static Dataset<Row> read(SparkSession spark, int filesPerPartition, String... paths) {
-    Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(paths);
-    Listing listing = list(spark.sparkContext().hadoopConfiguration(), paths);
-    if (!listing.empty.isEmpty()) {
-      files = files.union(spark.createDataFrame(listing.empty, files.schema()));
-    }
+    SparkContext sc = spark.sparkContext();
+    Listing listing = list(sc.hadoopConfiguration(), paths);
     if (filesPerPartition <= 0) {
-      return files;
+      Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(paths);
+      List<Row> empty = listing.files.stream().filter(f -> f.length() == 0)
+          .map(f -> RowFactory.create(f.path(), new Timestamp(f.modificationTime()), 0L, new byte[0])).toList();
+      return empty.isEmpty() ? files : files.union(spark.createDataFrame(empty, files.schema()));
     }
-    return files.coalesce(partitions(listing.files, filesPerPartition,
-        spark.sparkContext().defaultParallelism()));
+    listing.files.sort(Comparator.comparing(ReadFiles.Entry::path));
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+    Broadcast<SerializableHadoopConf> conf = jsc.broadcast(new SerializableHadoopConf(sc.hadoopConfiguration()));
+    boolean ignoreMissing = Boolean.parseBoolean(spark.conf().get("spark.sql.files.ignoreMissingFiles", "false"));
+    int n = listing.files.size();
+    int slices = Math.max(1, Math.min(n, partitions(n, filesPerPartition, sc.defaultParallelism())));
+    return spark.createDataFrame(jsc.parallelize(listing.files, slices)
+        .mapPartitions(new ReadFiles(conf, ignoreMissing)), SCHEMA);
   }
 
   /** The task count for {@code files} files: a multiple of {@code parallelism}, at least 1 x. */
@@ -67,10 +96,9 @@ public final class ImageFiles {
     return (int) Math.min(Integer.MAX_VALUE, rounds * cores);
   }
 
-  /** What a listing found: how many visible files, and a row for each zero-byte one. */
+  /** What a listing found: every visible file. */
   static final class Listing {
-    long files;
-    final List<Row> empty = new ArrayList<>();
+    final List<ReadFiles.Entry> files = new ArrayList<>();
   }
 
   static Listing list(Configuration conf, String... paths) {
@@ -90,7 +118,7 @@ public final class ImageFiles {
             while (it.hasNext()) {
               LocatedFileStatus f = it.next();
               if (!hiddenBelow(m.getPath(), f.getPath())) {
-                addIfEmpty(rows, fs, f);
+                add(rows, fs, f);
               }
             }
           } else {
@@ -121,7 +149,7 @@ public final class ImageFiles {
    */
   private static void collect(FileSystem fs, FileStatus f, Listing rows) throws IOException {
     if (!f.isDirectory()) {
-      addIfEmpty(rows, fs, f);
+      add(rows, fs, f);
       return;
     }
     for (FileStatus child : fs.listStatus(f.getPath())) {
@@ -132,11 +160,8 @@ public final class ImageFiles {
     }
   }
 
-  private static void addIfEmpty(Listing rows, FileSystem fs, FileStatus f) {
-    rows.files++;
-    if (f.getLen() == 0) {
-      rows.empty.add(RowFactory.create(fs.makeQualified(f.getPath()).toString(),
-          new Timestamp(f.getModificationTime()), 0L, new byte[0]));
-    }
+  private static void add(Listing rows, FileSystem fs, FileStatus f) {
+    rows.files.add(new ReadFiles.Entry(fs.makeQualified(f.getPath()).toString(), f.getLen(),
+        f.getModificationTime(), "s3a".equals(fs.getScheme()) ? f : null));
   }
 }

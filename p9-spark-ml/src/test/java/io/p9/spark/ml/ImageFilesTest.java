@@ -1,14 +1,19 @@
 package io.p9.spark.ml;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p9.spark.ml.testing.Files2;
 import io.p9.spark.ml.testing.TestSpark;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +32,69 @@ class ImageFilesTest {
         .as(Encoders.STRING()).collectAsList().stream().map(p -> p.substring(tmp.toString().length() + 6))
         .sorted().toList();
     assertThat(names).containsExactly("a/b/empty.jpg", "a/one.jpg", "c/empty too.png");
+  }
+
+  @Test
+  void rowsMatchSparksBinaryFileSourceInSchemaAndContentInPathOrder() {
+    Random r = new Random(42);
+    for (int i = 0; i < 40; i++) {
+      byte[] b = new byte[1 + r.nextInt(5000)];
+      r.nextBytes(b);
+      Files2.write(tmp.resolve("v" + (i % 5) + "/img" + i + ".jpg"), b);
+    }
+    SparkSession spark = TestSpark.get();
+    Dataset<Row> ours = ImageFiles.read(spark, 8, tmp.toString());
+    Dataset<Row> sparks = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
+        .load(tmp.toString());
+    assertThat(ours.schema()).isEqualTo(sparks.schema());
+    assertThat(ours.rdd().getNumPartitions()).isEqualTo(6);  // 40 files, 8 per task, 2 cores: 3 rounds
+    List<Row> got = ours.collectAsList();
+    Map<String, Row> expected = new HashMap<>();
+    sparks.collectAsList().forEach(row -> expected.put(row.getString(0), row));
+    assertThat(got).hasSize(40);
+    assertThat(got.stream().map(row -> row.getString(0)).toList()).isSorted();
+    for (Row row : got) {
+      Row want = expected.get(row.getString(0));
+      assertThat(want).as(row.getString(0)).isNotNull();
+      assertThat(row.getTimestamp(1)).isEqualTo(want.getTimestamp(1));
+      assertThat(row.getLong(2)).isEqualTo(want.getLong(2));
+      assertThat((byte[]) row.get(3)).isEqualTo((byte[]) want.get(3));
+    }
+  }
+
+  @Test
+  void readsEachFileAsItIsWhenReadNotAsListed() {
+    Path grows = Files2.write(tmp.resolve("a/grows.jpg"), new byte[] {1, 2});
+    Path shrinks = Files2.write(tmp.resolve("a/shrinks.jpg"), new byte[] {1, 2, 3, 4, 5});
+    Dataset<Row> files = ImageFiles.read(TestSpark.get(), tmp.toString());   // lists now, reads on collect
+    Files2.write(grows, new byte[] {9, 8, 7, 6, 5, 4});
+    Files2.write(shrinks, new byte[] {3});
+    List<Row> rows = files.collectAsList();
+    assertThat(rows).hasSize(2);
+    assertThat((byte[]) rows.get(0).get(3)).containsExactly(9, 8, 7, 6, 5, 4);
+    assertThat(rows.get(0).getLong(2)).isEqualTo(6);
+    assertThat((byte[]) rows.get(1).get(3)).containsExactly(3);
+    assertThat(rows.get(1).getLong(2)).isEqualTo(1);
+  }
+
+  @Test
+  void aFileDeletedAfterTheListingFailsTheJobNamingItUnlessMissingFilesAreIgnored() throws Exception {
+    Files2.write(tmp.resolve("a/kept.jpg"), new byte[] {1});
+    Path gone = Files2.write(tmp.resolve("a/gone.jpg"), new byte[] {2});
+    SparkSession spark = TestSpark.get();
+    Dataset<Row> strict = ImageFiles.read(spark, tmp.toString());
+    spark.conf().set("spark.sql.files.ignoreMissingFiles", "true");
+    Dataset<Row> lenient;
+    try {
+      lenient = ImageFiles.read(spark, tmp.toString());
+    } finally {
+      spark.conf().unset("spark.sql.files.ignoreMissingFiles");
+    }
+    java.nio.file.Files.delete(gone);
+    assertThatThrownBy(strict::collectAsList).hasStackTraceContaining("gone.jpg")
+        .hasStackTraceContaining("deleted after the listing");
+    assertThat(lenient.select("path").as(Encoders.STRING()).collectAsList())
+        .singleElement().asString().endsWith("a/kept.jpg");
   }
 
   @Test

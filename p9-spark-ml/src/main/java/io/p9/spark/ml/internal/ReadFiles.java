@@ -1,0 +1,129 @@
+package io.p9.spark.ml.internal;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.sql.Timestamp;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FutureDataInputStreamBuilder;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.util.functional.FutureIO;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The executor side of {@code ImageFiles.read}: reads each listed file whole, into a row of
+ * {@code binaryFile}'s schema. S3A gets the listed status through {@code openFile}, so it skips its
+ * per-file HEAD request and reads at most the listed length. Local files are read with {@code java.nio},
+ * as they are when read (Hadoop's local file system would stat each file and probe for a {@code .crc}
+ * file on every open). The row's {@code length} is the bytes read.
+ */
+public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry>, Row> {
+  private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(ReadFiles.class);
+  /** The largest array the JVM allocates. */
+  private static final long MAX_BYTES = Integer.MAX_VALUE - 16;
+
+  /**
+   * One listed file: its qualified path, length and modification time (ms), and for S3A the listed status
+   * itself (Hadoop 3.3.4's S3A skips its HEAD only for a status of its own class, which carries the ETag
+   * that its change detection checks on read).
+   */
+  public record Entry(String path, long length, long modificationTime, FileStatus status)
+      implements Serializable {}
+
+  private final Broadcast<SerializableHadoopConf> conf;
+  private final boolean ignoreMissingFiles;
+
+  public ReadFiles(Broadcast<SerializableHadoopConf> conf, boolean ignoreMissingFiles) {
+    this.conf = conf;
+    this.ignoreMissingFiles = ignoreMissingFiles;
+  }
+
+  @Override
+  public Iterator<Row> call(Iterator<Entry> entries) {
+    return new Iterator<>() {
+      private Row next;
+
+      @Override
+      public boolean hasNext() {
+        while (next == null && entries.hasNext()) {
+          next = read(entries.next());
+        }
+        return next != null;
+      }
+
+      @Override
+      public Row next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        Row r = next;
+        next = null;
+        return r;
+      }
+    };
+  }
+
+  /** The file's row, or null if it vanished since the listing and missing files are ignored. */
+  private Row read(Entry e) {
+    Path path = new Path(e.path());
+    try {
+      byte[] content = read(path, e);
+      return RowFactory.create(e.path(), new Timestamp(e.modificationTime()), (long) content.length, content);
+    } catch (FileNotFoundException missing) {
+      if (ignoreMissingFiles) {
+        LOG.warn("Skipped {}: it was deleted after the listing (spark.sql.files.ignoreMissingFiles)", e.path());
+        return null;
+      }
+      throw new UncheckedIOException("cannot read " + e.path() + ": it was deleted after the listing", missing);
+    } catch (IOException io) {
+      throw new UncheckedIOException("cannot read " + e.path() + ": " + io.getMessage(), io);
+    }
+  }
+
+  private byte[] read(Path path, Entry e) throws IOException {
+    if (e.length() > MAX_BYTES) {
+      throw new IOException("the file is " + e.length() + " bytes; a row holds at most 2 GiB");
+    }
+    FileSystem fs = path.getFileSystem(conf.value().get());
+    if (fs instanceof LocalFileSystem) {
+      // Hadoop's local file system stats the file (and probes for a .crc file) on every open
+      try {
+        return Files.readAllBytes(java.nio.file.Path.of(path.toUri()));
+      } catch (NoSuchFileException gone) {
+        throw new FileNotFoundException(gone.getMessage());
+      }
+    }
+    FutureDataInputStreamBuilder open = e.status() != null ? fs.openFile(e.status().getPath())
+        .withFileStatus(e.status()) : fs.openFile(path);
+    try (FSDataInputStream in = FutureIO.awaitFuture(open.build())) {
+      byte[] head = in.readNBytes((int) e.length());
+      int more = head.length < e.length() ? -1 : in.read();
+      if (more < 0) {
+        return head;
+      }
+      byte[] rest = in.readAllBytes();
+      if (head.length + 1L + rest.length > MAX_BYTES) {
+        throw new IOException("the file grew past 2 GiB after the listing");
+      }
+      byte[] all = Arrays.copyOf(head, head.length + 1 + rest.length);
+      all[head.length] = (byte) more;
+      System.arraycopy(rest, 0, all, head.length + 1, rest.length);
+      return all;
+    }
+  }
+}
