@@ -276,8 +276,8 @@ class AwsCliTest {
     assertThat(out.toString()).contains("\"region\": \"us-east-1\"", "\"--allow-region\"");
   }
 
-  @Test
-  void serverlessSubmitReusesTheApplicationAndWaitsForTheRun() {
+  /** An existing 'p9' application, and a job run that goes through {@code states}. */
+  private void stubServerlessRun(String... states) {
     stubStsAndBucket();
     stub.server.stubFor(get(urlPathEqualTo("/applications")).willReturn(aResponse().withStatus(200)
         .withHeader("Content-Type", "application/json").withBody("{\"applications\":[{\"id\":\"00fapp\",\"name\":\"p9\","
@@ -286,7 +286,6 @@ class AwsCliTest {
     stub.server.stubFor(post(urlEqualTo("/applications/00fapp/jobruns")).willReturn(aResponse().withStatus(200)
         .withHeader("Content-Type", "application/json")
         .withBody("{\"applicationId\":\"00fapp\",\"jobRunId\":\"00frun\",\"arn\":\"arn:x\"}")));
-    String[] states = {"SCHEDULED", "RUNNING", "SUCCESS"};
     for (int i = 0; i < states.length; i++) {
       var m = get(urlEqualTo("/applications/00fapp/jobruns/00frun")).inScenario("run")
           .whenScenarioStateIs(i == 0 ? Scenario.STARTED : "r" + i).willReturn(aResponse().withStatus(200)
@@ -294,14 +293,36 @@ class AwsCliTest {
                   + "\"jobRunId\":\"00frun\",\"state\":\"" + states[i] + "\",\"stateDetails\":\"\"}}"));
       stub.server.stubFor(i + 1 < states.length ? m.willSetStateTo("r" + (i + 1)) : m);
     }
+  }
 
-    int rc = p9(aws("serverless", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar",
+  private int serverlessSubmit() {
+    return p9(aws("serverless", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar",
         jar.toString(), "--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job").toArray(String[]::new));
+  }
+
+  @Test
+  void serverlessSubmitReusesTheApplicationAndWaitsForTheRun() {
+    stubServerlessRun("SCHEDULED", "RUNNING", "SUCCESS");
+
+    int rc = serverlessSubmit();
 
     assertThat(rc).as(err.toString()).isZero();
     assertThat(out.toString()).contains("application 00fapp job run 00frun", "done:");
     assertThat(err.toString()).contains("application 00fapp 'p9' (emr-7.9.0, CREATED) reused",
         "job run 00frun SCHEDULED", "job run 00frun RUNNING", "job run 00frun SUCCESS");
+  }
+
+  @Test
+  void aFailedServerlessRunWithoutItsDriverLogSaysWhereToLookLater() {
+    stubServerlessRun("SCHEDULED", "FAILED");
+
+    int rc = serverlessSubmit();
+
+    assertThat(rc).isEqualTo(1);
+    assertThat(err.toString()).contains("job run 00frun FAILED",
+        "p9: the driver's stderr is not under s3://p9-bucket/p9/logs/serverless/ (yet); later: "
+            + "p9 serverless logs --application-id 00fapp --job-run-id 00frun")
+        .doesNotContain("step");
   }
 
   @Test
