@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The full benchmark run behind the README's Performance table (about 30 minutes on 2 cores).
+# The full benchmark run behind the README's Performance table (about 40 minutes on 2 cores).
 # Results: benchmarks/target/benchmarks/<time>.json (header with CPU, cores, JVM, commit) per JMH run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,10 +12,14 @@ jmh "OrtLimitBenchmark -p model=int8,fp32 -p batch=1,8,32,64 -p intraOpThreads=1
 jmh "PreprocessBenchmark -wi 3 -w 1 -i 10 -r 1"
 # (3) the batch path in one JVM, no Spark
 jmh "BatchFeaturizerBenchmark -p model=int8,fp32 -p batch=8,32,64 -p intraOpThreads=1 -wi 1 -w 3 -i 3 -r 5"
-# (4) Spark local[2], steady state (three warm-up passes), batch 8 as in (1): int8 on 7,680 and 15,360 images
-# (the difference gives the marginal rate, without the per-job fixed cost), fp32 on 3,840
+# (4) Spark local[2], steady state (three warm-up passes), batch 8 as in (1): int8 on 7,680 and 15,360 images,
+# fp32 on 3,840 and 7,680 (the difference gives the marginal rate, without the per-job fixed cost); the limit
+# for each model right before and after
+jmh "OrtLimitBenchmark.twoCallers -p model=int8 -p batch=8 -p intraOpThreads=1 -wi 1 -w 3 -i 3 -r 5"
 jmh "SparkPipelineBenchmark.p9 -p model=int8 -p batch=8 -p images=1920 -p replicate=4,8 -wi 3 -i 3"
-jmh "SparkPipelineBenchmark.p9 -p model=fp32 -p batch=8 -p images=1920 -p replicate=2 -wi 3 -i 3"
+jmh "OrtLimitBenchmark.twoCallers -p model=int8,fp32 -p batch=8 -p intraOpThreads=1 -wi 1 -w 3 -i 3 -r 5"
+jmh "SparkPipelineBenchmark.p9 -p model=fp32 -p batch=8 -p images=1920 -p replicate=2,4 -wi 3 -i 3"
+jmh "OrtLimitBenchmark.twoCallers -p model=fp32 -p batch=8 -p intraOpThreads=1 -wi 1 -w 3 -i 3 -r 5"
 # (5) p9 vs the hand-written baseline, same model and files
 jmh "SparkPipelineBenchmark.(p9|baseline|readOnly|decodeOnly) -p model=int8 -p batch=8 -p images=960 -wi 3 -i 5"
 # (7) scaling: 1x, 4x, 16x the images
