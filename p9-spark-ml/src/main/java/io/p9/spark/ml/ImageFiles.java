@@ -37,7 +37,9 @@ import org.apache.spark.sql.types.StructType;
  * one GET per image and no HEAD. Spark's {@code binaryFile} source lists twice here (its own index, plus
  * the listing that finds zero-byte files), starts a listing job for more than 32 folders, and asks each
  * file's status again before opening it. Rows come in path order. {@code spark.sql.files.ignoreMissingFiles}
- * is honoured for files deleted between the listing and the read.
+ * is honoured for files deleted between the listing and the read; any other read error fails the task,
+ * naming the file. Tasks carry no locality preference: object stores have none; on HDFS,
+ * {@code read(spark, 0, paths)} gives Spark's locality-aware {@code binaryFile} scan.
  *
  * <p><b>Partitions are sized for CNN work.</b> An image costs milliseconds of CPU in {@link CnnFeaturizer},
  * so tasks of about {@code filesPerPartition} files (128: about half a second of int8 MobileNetV2 work)
@@ -45,8 +47,9 @@ import org.apache.spark.sql.types.StructType;
  * aggregate) out of the way; Spark packs small files by bytes, counting each as
  * {@code spark.sql.files.openCostInBytes} (4 MB), which gives about 30 images per task whatever the job.
  * The task count is a multiple of {@code defaultParallelism}, so tasks come in full rounds and the last
- * round does not leave cores idle (with fewer files than cores: one task per file). {@code filesPerPartition <= 0} reads with Spark's {@code binaryFile}
- * source, with its split (plus the zero-byte rows).
+ * round does not leave cores idle (with fewer files than cores: one task per file).
+ * {@code filesPerPartition <= 0} reads with Spark's {@code binaryFile} source, with its split (plus the
+ * zero-byte rows).
  *
  * <p>For streaming, use {@code spark.readStream().format("binaryFile")} directly (zero-byte files are not
  * reported there).
