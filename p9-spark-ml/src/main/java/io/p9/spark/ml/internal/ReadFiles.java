@@ -4,12 +4,14 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.sql.Timestamp;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -55,75 +57,96 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
 
   @Override
   public Iterator<Row> call(Iterator<Entry> entries) {
-    return new Iterator<>() {
-      private Row next;
-
-      @Override
-      public boolean hasNext() {
-        while (next == null && entries.hasNext()) {
-          next = read(entries.next());
-        }
-        return next != null;
-      }
-
-      @Override
-      public Row next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        Row r = next;
-        next = null;
-        return r;
-      }
-    };
+    return new Rows(entries);
   }
 
-  /** The file's row, or null if it vanished since the listing and missing files are ignored. */
-  private Row read(Entry e) {
-    Path path = new Path(e.path());
-    try {
-      byte[] content = read(path, e);
-      return RowFactory.create(e.path(), new Timestamp(e.modificationTime()), (long) content.length, content);
-    } catch (FileNotFoundException missing) {
-      if (ignoreMissingFiles) {
-        LOG.warn("Skipped {}: it was deleted after the listing (spark.sql.files.ignoreMissingFiles)", e.path());
-        return null;
-      }
-      throw new UncheckedIOException("cannot read " + e.path() + ": it was deleted after the listing", missing);
-    } catch (IOException io) {
-      throw new UncheckedIOException("cannot read " + e.path() + ": " + io.getMessage(), io);
-    }
-  }
+  /** One partition's rows, read lazily; the file system is looked up once per scheme and authority. */
+  private final class Rows implements Iterator<Row> {
+    private final Iterator<Entry> entries;
+    private Row next;
+    private URI lastRoot;
+    private FileSystem lastFs;
 
-  private byte[] read(Path path, Entry e) throws IOException {
-    if (e.length() > MAX_BYTES) {
-      throw new IOException("the file is " + e.length() + " bytes; a row holds at most 2 GiB");
+    Rows(Iterator<Entry> entries) {
+      this.entries = entries;
     }
-    FileSystem fs = path.getFileSystem(conf.value().get());
-    if (fs instanceof LocalFileSystem) {
-      // Hadoop's local file system stats the file (and probes for a .crc file) on every open
+
+    @Override
+    public boolean hasNext() {
+      while (next == null && entries.hasNext()) {
+        next = read(entries.next());
+      }
+      return next != null;
+    }
+
+    @Override
+    public Row next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      Row r = next;
+      next = null;
+      return r;
+    }
+
+    /** The file's row, or null if it vanished since the listing and missing files are ignored. */
+    private Row read(Entry e) {
+      Path path = new Path(e.path());
       try {
-        return Files.readAllBytes(java.nio.file.Path.of(path.toUri()));
-      } catch (NoSuchFileException gone) {
-        throw new FileNotFoundException(gone.getMessage());
+        byte[] content = read(path, e);
+        return RowFactory.create(e.path(), new Timestamp(e.modificationTime()), (long) content.length, content);
+      } catch (FileNotFoundException missing) {
+        if (ignoreMissingFiles) {
+          LOG.warn("Skipped {}: it was deleted after the listing (spark.sql.files.ignoreMissingFiles)", e.path());
+          return null;
+        }
+        throw new UncheckedIOException("cannot read " + e.path() + ": it was deleted after the listing", missing);
+      } catch (IOException io) {
+        throw new UncheckedIOException("cannot read " + e.path() + ": " + io.getMessage(), io);
       }
     }
-    FutureDataInputStreamBuilder open = e.status() != null ? fs.openFile(e.status().getPath())
-        .withFileStatus(e.status()) : fs.openFile(path);
-    try (FSDataInputStream in = FutureIO.awaitFuture(open.build())) {
-      byte[] head = in.readNBytes((int) e.length());
-      int more = head.length < e.length() ? -1 : in.read();
-      if (more < 0) {
-        return head;
+
+    /** Hadoop's per-call lookup asks for the current user and hashes a cache key: once per file system. */
+    private FileSystem fileSystem(Path path) throws IOException {
+      URI u = path.toUri();
+      if (lastFs == null || !Objects.equals(u.getScheme(), lastRoot.getScheme())
+          || !Objects.equals(u.getAuthority(), lastRoot.getAuthority())) {
+        lastFs = path.getFileSystem(conf.value().get());
+        lastRoot = u;
       }
-      byte[] rest = in.readAllBytes();
-      if (head.length + 1L + rest.length > MAX_BYTES) {
-        throw new IOException("the file grew past 2 GiB after the listing");
+      return lastFs;
+    }
+
+    private byte[] read(Path path, Entry e) throws IOException {
+      if (e.length() > MAX_BYTES) {
+        throw new IOException("the file is " + e.length() + " bytes; a row holds at most 2 GiB");
       }
-      byte[] all = Arrays.copyOf(head, head.length + 1 + rest.length);
-      all[head.length] = (byte) more;
-      System.arraycopy(rest, 0, all, head.length + 1, rest.length);
-      return all;
+      FileSystem fs = fileSystem(path);
+      if (fs instanceof LocalFileSystem) {
+        // Hadoop's local file system stats the file (and probes for a .crc file) on every open
+        try {
+          return Files.readAllBytes(java.nio.file.Path.of(path.toUri()));
+        } catch (NoSuchFileException gone) {
+          throw new FileNotFoundException(gone.getMessage());
+        }
+      }
+      FutureDataInputStreamBuilder open = e.status() != null ? fs.openFile(e.status().getPath())
+          .withFileStatus(e.status()) : fs.openFile(path);
+      try (FSDataInputStream in = FutureIO.awaitFuture(open.build())) {
+        byte[] head = in.readNBytes((int) e.length());
+        int more = head.length < e.length() ? -1 : in.read();
+        if (more < 0) {
+          return head;
+        }
+        byte[] rest = in.readAllBytes();
+        if (head.length + 1L + rest.length > MAX_BYTES) {
+          throw new IOException("the file grew past 2 GiB after the listing");
+        }
+        byte[] all = Arrays.copyOf(head, head.length + 1 + rest.length);
+        all[head.length] = (byte) more;
+        System.arraycopy(rest, 0, all, head.length + 1, rest.length);
+        return all;
+      }
     }
   }
 }
