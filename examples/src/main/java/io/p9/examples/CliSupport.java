@@ -61,6 +61,18 @@ final class CliSupport {
     return OK;
   }
 
+  /** Prints the end of a failed run's stderr, or {@code missing} and the command to fetch it later. */
+  static void printFailureLog(PrintWriter err, String text, String missing, String later) {
+    if (text == null) {
+      err.println("p9: " + missing + "; later: " + later);
+    } else {
+      err.println("---- stderr (end) ----");
+      err.println(text);
+      err.println("----");
+    }
+    err.flush();
+  }
+
   /** Progress lines on {@code err}, time-stamped. */
   static Consumer<String> progress(PrintWriter err) {
     DateTimeFormatter f = DateTimeFormatter.ofPattern("HH:mm:ss");

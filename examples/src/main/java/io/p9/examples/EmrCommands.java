@@ -171,25 +171,13 @@ final class EmrCommands implements Runnable {
           }
           err.println("p9: step " + sid + " " + r.state() + (r.reason() != null ? ": " + r.reason() : "")
               + (r.message() != null ? " - " + r.message() : "") + (r.logFile() != null ? " (" + r.logFile() + ")" : ""));
-          printLog(err, launcher.stepLog(cid, sid, "stderr").orElse(null),
+          CliSupport.printFailureLog(err, launcher.stepLog(cid, sid, "stderr").orElse(null),
               "the step's stderr is not on S3 yet (EMR copies logs every few minutes)",
               "p9 emr logs --cluster-id " + cid + " --step-id " + sid);
           return CliSupport.JOB_FAILED;
         }
       });
     }
-  }
-
-  /** Prints the end of a failed run's stderr, or {@code missing} and the command to fetch it later. */
-  static void printLog(PrintWriter err, String text, String missing, String later) {
-    if (text == null) {
-      err.println("p9: " + missing + "; later: " + later);
-    } else {
-      err.println("---- stderr (end) ----");
-      err.println(text);
-      err.println("----");
-    }
-    err.flush();
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a cluster's state and steps.")
