@@ -75,20 +75,20 @@ public final class ImageFiles {
   /** As {@link #read(SparkSession, String...)}, with about {@code filesPerPartition} files per task. */
   public static Dataset<Row> read(SparkSession spark, int filesPerPartition, String... paths) {
     SparkContext sc = spark.sparkContext();
-    Listing listing = list(sc.hadoopConfiguration(), paths);
+    List<ReadFiles.Entry> listed = list(sc.hadoopConfiguration(), paths);
     if (filesPerPartition <= 0) {
       Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(paths);
-      List<Row> empty = listing.files.stream().filter(f -> f.length() == 0)
+      List<Row> empty = listed.stream().filter(f -> f.length() == 0)
           .map(f -> RowFactory.create(f.path(), new Timestamp(f.modificationTime()), 0L, new byte[0])).toList();
       return empty.isEmpty() ? files : files.union(spark.createDataFrame(empty, files.schema()));
     }
-    listing.files.sort(Comparator.comparing(ReadFiles.Entry::path));
+    listed.sort(Comparator.comparing(ReadFiles.Entry::path));
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
     Broadcast<SerializableHadoopConf> conf = jsc.broadcast(new SerializableHadoopConf(sc.hadoopConfiguration()));
     boolean ignoreMissing = Boolean.parseBoolean(spark.conf().get("spark.sql.files.ignoreMissingFiles", "false"));
-    int n = listing.files.size();
+    int n = listed.size();
     int slices = Math.max(1, Math.min(n, partitions(n, filesPerPartition, sc.defaultParallelism())));
-    return spark.createDataFrame(jsc.parallelize(listing.files, slices)
+    return spark.createDataFrame(jsc.parallelize(listed, slices)
         .mapPartitions(new ReadFiles(conf, ignoreMissing)), SCHEMA);
   }
 
@@ -99,13 +99,9 @@ public final class ImageFiles {
     return (int) Math.min(Integer.MAX_VALUE, rounds * cores);
   }
 
-  /** What a listing found: every visible file. */
-  static final class Listing {
-    final List<ReadFiles.Entry> files = new ArrayList<>();
-  }
-
-  static Listing list(Configuration conf, String... paths) {
-    Listing rows = new Listing();
+  /** Every visible file under {@code paths}. */
+  static List<ReadFiles.Entry> list(Configuration conf, String... paths) {
+    List<ReadFiles.Entry> rows = new ArrayList<>();
     try {
       for (String p : paths) {
         Path path = new Path(p);
@@ -150,7 +146,7 @@ public final class ImageFiles {
    * Local file systems: walk with listStatus. listFiles builds LocatedFileStatus objects, which read each
    * file's permissions, and the local file system forks a shell per file to do that.
    */
-  private static void collect(FileSystem fs, FileStatus f, Listing rows) throws IOException {
+  private static void collect(FileSystem fs, FileStatus f, List<ReadFiles.Entry> rows) throws IOException {
     if (!f.isDirectory()) {
       add(rows, fs, f);
       return;
@@ -163,8 +159,8 @@ public final class ImageFiles {
     }
   }
 
-  private static void add(Listing rows, FileSystem fs, FileStatus f) {
-    rows.files.add(new ReadFiles.Entry(fs.makeQualified(f.getPath()).toString(), f.getLen(),
+  private static void add(List<ReadFiles.Entry> rows, FileSystem fs, FileStatus f) {
+    rows.add(new ReadFiles.Entry(fs.makeQualified(f.getPath()).toString(), f.getLen(),
         f.getModificationTime(), "s3a".equals(fs.getScheme()) ? f : null));
   }
 }
