@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.p9.core.tensor.TensorLayout;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -88,6 +89,52 @@ class PreprocessorKnownValuesTest {
   }
 
   @Test
+  void rowsFirstAndColumnsFirstBothMatchTheReference() {
+    long base = 12_000;
+    for (int i = 0; i < 80; i++) {
+      long seed = base + i;
+      Random rnd = new Random(seed);
+      Interpolation f = rnd.nextBoolean() ? Interpolation.BILINEAR : Interpolation.BICUBIC;
+      // shrinking by up to 8x and enlarging by up to 4x, so each order is also run where it is not chosen
+      PreprocessSpec spec = TestImages.rawBgr(4 + rnd.nextInt(28), 4 + rnd.nextInt(28), f);
+      if (rnd.nextBoolean()) {
+        spec = spec.withResize(ResizeMode.CENTER_CROP, 0.5f + 0.5f * rnd.nextFloat());
+      }
+      PixelImage img = TestImages.random(rnd, 2 + rnd.nextInt(200), 2 + rnd.nextInt(200), 3);
+      for (Preprocessor.Order order : Preprocessor.Order.values()) {
+        assertMatchesReference(img, spec, order, "seed " + seed + " " + order);
+      }
+    }
+  }
+
+  @Test
+  void columnsFirstTreatsGrayAndBgraAsTheirBgrEquivalents() {
+    Random rnd = new Random(13);
+    PreprocessSpec spec = TestImages.rawBgr(24, 20, Interpolation.BILINEAR);
+    int w = 150;
+    int h = 130;
+    PixelImage gray = TestImages.random(rnd, w, h, 1);
+    byte[] expanded = new byte[w * h * 3];
+    byte[] bgra = new byte[w * h * 4];
+    for (int p = 0; p < w * h; p++) {
+      Arrays.fill(expanded, 3 * p, 3 * p + 3, gray.data()[p]);
+      System.arraycopy(expanded, 3 * p, bgra, 4 * p, 3);
+      bgra[4 * p + 3] = (byte) 255;
+    }
+    float[] fromGray = new float[spec.floatsPerImage()];
+    float[] fromBgra = new float[spec.floatsPerImage()];
+    float[] fromBgr = new float[spec.floatsPerImage()];
+    Preprocessor columnsFirst = new Preprocessor(spec, Preprocessor.Order.COLUMNS_FIRST);
+    columnsFirst.pack(gray, fromGray, 0);
+    columnsFirst.pack(new PixelImage(w, h, 4, bgra), fromBgra, 0);
+    columnsFirst.pack(new PixelImage(w, h, 3, expanded), fromBgr, 0);
+    // 3-channel rows stay interleaved, the others become planes: same values, summed in the same order
+    assertThat(fromGray).containsExactly(fromBgr);
+    assertThat(fromBgra).containsExactly(fromBgr);
+    assertMatchesReference(new PixelImage(w, h, 3, expanded), spec, Preprocessor.Order.COLUMNS_FIRST, "gray");
+  }
+
+  @Test
   void centerCropTakesTheMiddleOfTheLongerSide() {
     // 4 wide x 2 high, columns 0..3 valued 10, 20, 30, 40; target 2x2 with cropFraction 1 keeps the scale
     // 1 (the shorter side is already 2) and must take columns 1 and 2.
@@ -109,8 +156,13 @@ class PreprocessorKnownValuesTest {
   }
 
   private static void assertMatchesReference(PixelImage img, PreprocessSpec spec, String label) {
+    assertMatchesReference(img, spec, Preprocessor.Order.CHEAPER, label);
+  }
+
+  private static void assertMatchesReference(PixelImage img, PreprocessSpec spec, Preprocessor.Order order,
+      String label) {
     float[] out = new float[spec.floatsPerImage()];
-    new Preprocessor(spec.withLayout(TensorLayout.NHWC)).pack(img, out, 0);
+    new Preprocessor(spec.withLayout(TensorLayout.NHWC), order).pack(img, out, 0);
     double[] ref = reference(img, spec);
     for (int k = 0; k < out.length; k++) {
       assertThat((double) out[k]).as("%s %s -> %s at %d", label, img.width() + "x" + img.height(), spec, k)
