@@ -8,6 +8,8 @@ jmh() { mvn -B -q -DskipTests package exec:exec -pl benchmarks -am -Djmh.args="$
 
 # (1) ONNX Runtime alone: the limit, swept over batch size, threads and callers; int8 and fp32
 jmh "OrtLimitBenchmark -p model=int8,fp32 -p batch=1,8,32,64 -p intraOpThreads=1,2 -wi 1 -w 3 -i 3 -r 5"
+# ... on real images (the default) against Gaussian noise: inference time does not depend on the content
+jmh "OrtLimitBenchmark.twoCallers -p model=int8 -p batch=8 -p intraOpThreads=1 -p input=fruit,noise -wi 1 -w 3 -i 3 -r 5"
 # (2) decode + resize + normalize per image (100x100 Fruits-360 JPEG, 1600x1200 JPEG) vs ImageIO + AWT
 jmh "PreprocessBenchmark -wi 3 -w 1 -i 10 -r 1"
 # (3) the batch path in one JVM, no Spark
@@ -18,6 +20,8 @@ jmh "BatchFeaturizerBenchmark -p model=int8,fp32 -p batch=8,32,64 -p intraOpThre
 jmh "OrtLimitBenchmark.twoCallers -p model=int8 -p batch=8 -p intraOpThreads=1 -wi 1 -w 3 -i 3 -r 5"
 jmh "SparkPipelineBenchmark.p9 -p model=int8 -p batch=8 -p images=1920 -p replicate=4,8 -wi 3 -i 3"
 jmh "OrtLimitBenchmark.twoCallers -p model=int8,fp32 -p batch=8 -p intraOpThreads=1 -wi 1 -w 3 -i 3 -r 5"
+# ... and int8 on a standalone cluster (master, 2-core worker and executor JVMs on 127.0.0.1)
+jmh "SparkPipelineBenchmark.p9 -p master=standalone -p model=int8 -p batch=8 -p images=1920 -p replicate=4,8 -wi 3 -i 3"
 jmh "SparkPipelineBenchmark.p9 -p model=fp32 -p batch=8 -p images=1920 -p replicate=2,4 -wi 3 -i 3"
 jmh "OrtLimitBenchmark.twoCallers -p model=fp32 -p batch=8 -p intraOpThreads=1 -wi 1 -w 3 -i 3 -r 5"
 # (5) p9 vs the hand-written baseline, same model and files

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -26,25 +27,34 @@ public final class BenchMain {
   private BenchMain() {}
 
   public static void main(String[] args) throws Exception {
-    Options opts;
+    Collection<RunResult> results = new ArrayList<>();
     if (args.length > 0 && "--smoke".equals(args[0])) {
-      opts = smoke();
+      results.addAll(new Runner(smoke()).run());
+      results.addAll(new Runner(smokeStandalone()).run());
     } else {
-      opts = new CommandLineOptions(args);
+      results.addAll(new Runner(new CommandLineOptions(args)).run());
     }
-    Collection<RunResult> results = new Runner(opts).run();
     Path out = write(results);
     System.out.println("p9 benchmark results: " + out);
   }
 
   /** Every benchmark, one short iteration, small inputs: proves they run, measures nothing. */
   static Options smoke() {
-    ChainedOptionsBuilder b = new OptionsBuilder().include("io\\.p9\\.bench\\..*").forks(1)
+    return smokeOptions().include("io\\.p9\\.bench\\..*").build();
+  }
+
+  /** The pipeline once more, on a standalone cluster (its own master, worker and executor JVMs). */
+  static Options smokeStandalone() {
+    return smokeOptions().include("io\\.p9\\.bench\\.SparkPipelineBenchmark\\.p9$")
+        .param("master", "standalone").build();
+  }
+
+  private static ChainedOptionsBuilder smokeOptions() {
+    return new OptionsBuilder().forks(1)
         .warmupIterations(0).measurementIterations(1).measurementTime(TimeValue.seconds(1))
         .param("model", "int8").param("batch", "4").param("intraOpThreads", "1")
         .param("images", "16").param("replicate", "1").param("rows", "300").param("dim", "64")
-        .param("image", "fruit").param("network", "fruits_cnn");
-    return b.build();
+        .param("image", "fruit").param("network", "fruits_cnn").param("input", "fruit");
   }
 
   static Path write(Collection<RunResult> results) throws Exception {

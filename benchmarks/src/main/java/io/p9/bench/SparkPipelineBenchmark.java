@@ -41,7 +41,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * (4) The pipeline on Spark {@code local[2]}: binaryFile → ImageLoader → CnnFeaturizer → count, over
- * {@code images} Fruits-360 JPEGs replicated {@code replicate} times (7: 1x, 4x, 16x must scale linearly).
+ * {@code images} Fruits-360 JPEGs replicated {@code replicate} times (7: 1x, 4x, 16x must scale linearly), on
+ * {@code local[2]} or a standalone cluster ({@code -p master=standalone}).
  * (5) {@code baseline}: what a user writes without p9 — binaryFile → mapPartitions opening an ORT session
  * per partition with default options, ImageIO decode, AWT resize, one image per run. One score = one full
  * pass in seconds; images/s = images x replicate / score.
@@ -69,6 +70,14 @@ public class SparkPipelineBenchmark {
   @Param({"int8"})
   public String model;
 
+  /**
+   * {@code local[2]}, or {@code standalone}: a master and a 2-core worker on 127.0.0.1, each its own JVM
+   * ({@link StandaloneCluster}), the driver in this one and the tasks in an executor JVM.
+   */
+  @Param({"local[2]"})
+  public String master;
+
+  StandaloneCluster cluster;
   SparkSession spark;
   Path input;
   Path modelFile;
@@ -76,9 +85,18 @@ public class SparkPipelineBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
-    spark = SparkSession.builder().master("local[2]").appName("p9-bench")
+    SparkSession.Builder builder = SparkSession.builder().appName("p9-bench")
         .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+        .config("spark.driver.bindAddress", "127.0.0.1");
+    if ("standalone".equals(master)) {
+      cluster = StandaloneCluster.start(2, "3g");
+      builder.master(cluster.masterUrl()).config("spark.executor.memory", "2g")
+          .config("spark.executor.extraClassPath", StandaloneCluster.executorClassPath())
+          .config("spark.executor.extraJavaOptions", String.join(" ", StandaloneCluster.moduleFlags()));
+    } else {
+      builder.master(master);
+    }
+    spark = builder.getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     Path tmp = Files.createTempDirectory("p9-bench");
     input = BenchData.replicate(BenchData.fruitJpegs(images), replicate, tmp.resolve("images"));
@@ -90,9 +108,20 @@ public class SparkPipelineBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    System.out.println("models created: " + ModelCache.shared().modelsCreated() + ", peak RSS MiB: "
-        + BenchData.peakRssMiB());
+    System.out.println("models created in this JVM: " + ModelCache.shared().modelsCreated()
+        + ", its peak RSS MiB: " + BenchData.peakRssMiB());
+    if (cluster != null) {
+      // the tasks ran in the executor JVM: ask it the same
+      List<String> executors = spark.range(0, 2, 1, 2).mapPartitions(
+          (MapPartitionsFunction<Long, String>) it -> List.of("executor JVM: models created "
+              + ModelCache.shared().modelsCreated() + ", peak RSS MiB " + BenchData.peakRssMiB()).iterator(),
+          Encoders.STRING()).collectAsList();
+      executors.forEach(System.out::println);
+    }
     spark.stop();
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
   @Benchmark

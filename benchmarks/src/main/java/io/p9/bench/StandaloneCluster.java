@@ -1,0 +1,157 @@
+package io.p9.bench;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A Spark standalone cluster on 127.0.0.1 for benchmark (4): one master and one worker, each its own JVM,
+ * as {@code start-master.sh} and {@code start-worker.sh} would start them. The worker launches executors
+ * from {@code SPARK_HOME/jars}, so a temporary Spark home links every jar of this JVM's class path there;
+ * directories on the class path (this module's classes) go to executors as
+ * {@code spark.executor.extraClassPath} ({@link #executorClassPath()}).
+ */
+final class StandaloneCluster implements AutoCloseable {
+  private final Path home;
+  private final List<Process> processes = new ArrayList<>();
+  private final String masterUrl;
+
+  private StandaloneCluster(Path home, int cores, String workerMemory) throws IOException, InterruptedException {
+    this.home = home;
+    Path jars = Files.createDirectories(home.resolve("jars"));
+    for (String e : classPath()) {
+      Path p = Paths.get(e).toAbsolutePath();
+      Path link = jars.resolve(p.getFileName());
+      if (e.endsWith(".jar") && Files.isRegularFile(p) && !Files.exists(link)) {
+        Files.createSymbolicLink(link, p);
+      }
+    }
+    // INFO for the deploy classes: the readiness checks below read their log lines
+    Files.writeString(home.resolve("log4j2.properties"), String.join("\n", "rootLogger.level = warn",
+        "rootLogger.appenderRef.stdout.ref = console", "appender.console.type = Console",
+        "appender.console.name = console", "appender.console.layout.type = PatternLayout",
+        "appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n",
+        "logger.deploy.name = org.apache.spark.deploy", "logger.deploy.level = info", ""));
+    int port = freePort();
+    this.masterUrl = "spark://127.0.0.1:" + port;
+    Process master = launch("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+        "--port", Integer.toString(port), "--webui-port", Integer.toString(freePort()));
+    await("the Spark master", master, () -> log("master").contains("I have been elected leader"));
+    Process worker = launch("worker", "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
+        "--cores", Integer.toString(cores), "--memory", workerMemory, "--webui-port",
+        Integer.toString(freePort()), "--work-dir", home.resolve("work").toString(), masterUrl);
+    await("the Spark worker", worker, () -> log("worker").contains("Successfully registered with master"));
+  }
+
+  /** Starts a master and a worker offering {@code cores} cores and {@code workerMemory} (e.g. "3g"). */
+  static StandaloneCluster start(int cores, String workerMemory) {
+    try {
+      return new StandaloneCluster(Files.createTempDirectory("p9-standalone"), cores, workerMemory);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  String masterUrl() {
+    return masterUrl;
+  }
+
+  /** The class path's directories, which {@code SPARK_HOME/jars} cannot hold. */
+  static String executorClassPath() {
+    List<String> dirs = new ArrayList<>();
+    for (String e : classPath()) {
+      if (Files.isDirectory(Paths.get(e))) {
+        dirs.add(Paths.get(e).toAbsolutePath().toString());
+      }
+    }
+    return String.join(File.pathSeparator, dirs);
+  }
+
+  /** The JVM flags Spark needs on Java 17 ({@code --add-opens} and friends), as this JVM got them. */
+  static List<String> moduleFlags() {
+    List<String> flags = new ArrayList<>();
+    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (a.startsWith("--add-opens") || a.startsWith("-XX:+IgnoreUnrecognizedVMOptions")
+          || a.startsWith("-Djdk.reflect.")) {
+        flags.add(a);
+      }
+    }
+    return flags;
+  }
+
+  private static List<String> classPath() {
+    return List.of(System.getProperty("java.class.path").split(File.pathSeparator));
+  }
+
+  private Process launch(String name, String main, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx256m");
+    cmd.add("-Dlog4j2.configurationFile=" + home.resolve("log4j2.properties"));
+    cmd.addAll(moduleFlags());
+    cmd.addAll(List.of("-cp", home.resolve("jars") + File.separator + "*", main));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(home.resolve(name + ".log").toFile());
+    pb.environment().put("SPARK_HOME", home.toString());
+    pb.environment().put("SPARK_SCALA_VERSION", "2.12");
+    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    Process p = pb.start();
+    processes.add(p);
+    return p;
+  }
+
+  private String log(String name) {
+    try {
+      return Files.readString(home.resolve(name + ".log"));
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private void await(String what, Process p, BooleanSupplier ready) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (!ready.getAsBoolean()) {
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        close();
+        throw new IllegalStateException(what + " did not start; its log is in " + home);
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() {
+    for (int i = processes.size() - 1; i >= 0; i--) {
+      Process p = processes.get(i);
+      p.destroy();
+      try {
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        p.destroyForcibly();
+      }
+    }
+    processes.clear();
+  }
+}
