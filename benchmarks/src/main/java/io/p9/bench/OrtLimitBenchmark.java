@@ -53,8 +53,8 @@ public class OrtLimitBenchmark {
 
   /**
    * What the pre-packed tensors hold: Fruits-360 images as p9 packs them (decoded and resized once, in
-   * setup), or Gaussian noise. Inference time does not depend on it (int8, batch 8, two callers: 617
-   * and 612 images/s), but real images leave no doubt.
+   * setup), or Gaussian noise. Inference time does not depend on it (int8, batch 8, two callers: 631
+   * and 634 images/s in one run), but real images leave no doubt.
    */
   @Param({"fruit"})
   public String input;
