@@ -84,8 +84,8 @@ public final class Preprocessor {
   private final float[] pixelRow;
   /**
    * Columns first: converted source rows, slot {@code y % lineRing.length}, and the row each slot holds
-   * (-1: none). At least as many slots as vertical taps, so the rows one output
-   * row needs never evict each other.
+   * (-1: none). At least as many slots as vertical taps, so the rows one output row needs never evict
+   * each other; at most 16 MiB of them (see {@code Plan.columnsFirstIsCheaper}).
    */
   private float[][] lineRing = new float[0][];
   private int[] lineRow = new int[0];
@@ -372,10 +372,14 @@ public final class Preprocessor {
   }
 
   private static void write(float[] src, int n, float[] array, FloatBuffer buffer, int at) {
+    write(src, 0, n, array, buffer, at);
+  }
+
+  private static void write(float[] src, int from, int n, float[] array, FloatBuffer buffer, int at) {
     if (array != null) {
-      System.arraycopy(src, 0, array, at, n);
+      System.arraycopy(src, from, array, at, n);
     } else {
-      buffer.put(at, src, 0, n);
+      buffer.put(at, src, from, n);
     }
   }
 
@@ -454,8 +458,7 @@ public final class Preprocessor {
       gatherRow(plan, xi, o0, o1, o2, g);
       if (nchw) {
         for (int c = 0; c < 3; c++) {
-          System.arraycopy(g, c * outW, acc, 0, outW);
-          write(acc, outW, array, buffer, offset + c * outPlane + oy * outW);
+          write(g, c * outW, outW, array, buffer, offset + c * outPlane + oy * outW);
         }
       } else {
         float[] px = pixelRow;
@@ -628,7 +631,7 @@ public final class Preprocessor {
       int runs = 0;
       if (xTaps == 2) {
         for (int i = 0; i < outW; i++) {
-          if (i == 0 || xIndex[2 * i] != xIndex[2 * i - 2] || xIndex[2 * i + 1] != xIndex[2 * i - 1]) {
+          if (startsRun(xIndex, i)) {
             runs++;
           }
         }
@@ -641,7 +644,7 @@ public final class Preprocessor {
         xWeightLeft = new float[outW];
         xWeightRight = new float[outW];
         for (int i = 0, k = -1; i < outW; i++) {
-          if (i == 0 || xIndex[2 * i] != xIndex[2 * i - 2] || xIndex[2 * i + 1] != xIndex[2 * i - 1]) {
+          if (startsRun(xIndex, i)) {
             k++;
             runLeft3[k] = xIndex3[2 * i];
             runRight3[k] = xIndex3[2 * i + 1];
@@ -667,6 +670,11 @@ public final class Preprocessor {
       for (int i = 0; i < yOffset.length; i++) {
         yOffset[i] = y.index[i] - rowMin;
       }
+    }
+
+    /** Whether two-tap output {@code i} reads another source pair than output {@code i - 1}. */
+    private static boolean startsRun(int[] xIndex, int i) {
+      return i == 0 || xIndex[2 * i] != xIndex[2 * i - 2] || xIndex[2 * i + 1] != xIndex[2 * i - 1];
     }
 
     /**
