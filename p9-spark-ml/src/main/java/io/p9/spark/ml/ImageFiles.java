@@ -1,7 +1,6 @@
 package io.p9.spark.ml;
 
 import io.p9.spark.ml.internal.ReadFiles;
-import io.p9.spark.ml.internal.SerializableHadoopConf;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Timestamp;
@@ -23,6 +22,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.SerializableConfiguration;
 
 /**
  * Reads image files for {@link ImageLoader}: every file under the input paths, searched recursively, as
@@ -84,7 +84,8 @@ public final class ImageFiles {
     }
     listed.sort(Comparator.comparing(ReadFiles.Entry::path));
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
-    Broadcast<SerializableHadoopConf> conf = jsc.broadcast(new SerializableHadoopConf(sc.hadoopConfiguration()));
+    Broadcast<SerializableConfiguration> conf =
+        jsc.broadcast(new SerializableConfiguration(sc.hadoopConfiguration()));
     boolean ignoreMissing = Boolean.parseBoolean(spark.conf().get("spark.sql.files.ignoreMissingFiles", "false"));
     int n = listed.size();
     int slices = Math.max(1, Math.min(n, partitions(n, filesPerPartition, sc.defaultParallelism())));

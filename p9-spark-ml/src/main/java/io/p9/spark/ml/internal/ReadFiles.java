@@ -23,6 +23,7 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.util.SerializableConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,10 +48,10 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
   public record Entry(String path, long length, long modificationTime, FileStatus status)
       implements Serializable {}
 
-  private final Broadcast<SerializableHadoopConf> conf;
+  private final Broadcast<SerializableConfiguration> conf;
   private final boolean ignoreMissingFiles;
 
-  public ReadFiles(Broadcast<SerializableHadoopConf> conf, boolean ignoreMissingFiles) {
+  public ReadFiles(Broadcast<SerializableConfiguration> conf, boolean ignoreMissingFiles) {
     this.conf = conf;
     this.ignoreMissingFiles = ignoreMissingFiles;
   }
@@ -111,7 +112,7 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
       URI u = path.toUri();
       if (lastFs == null || !Objects.equals(u.getScheme(), lastRoot.getScheme())
           || !Objects.equals(u.getAuthority(), lastRoot.getAuthority())) {
-        lastFs = path.getFileSystem(conf.value().get());
+        lastFs = path.getFileSystem(conf.value().value());
         lastRoot = u;
       }
       return lastFs;
