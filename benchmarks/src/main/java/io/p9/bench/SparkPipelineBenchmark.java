@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -116,7 +117,7 @@ public class SparkPipelineBenchmark {
           (MapPartitionsFunction<Long, String>) it -> List.of("executor JVM: models created "
               + ModelCache.shared().modelsCreated() + ", peak RSS MiB " + BenchData.peakRssMiB()).iterator(),
           Encoders.STRING()).collectAsList();
-      new java.util.TreeSet<>(executors).forEach(System.out::println);
+      new TreeSet<>(executors).forEach(System.out::println);
     }
     spark.stop();
     if (cluster != null) {
