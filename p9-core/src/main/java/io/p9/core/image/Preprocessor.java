@@ -139,13 +139,7 @@ public final class Preprocessor {
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(dst, "dst");
     Objects.checkFromIndexSize(offset, spec.floatsPerImage(), dst.length);
-    Plan plan = plan(image.width(), image.height());
-    if (plan.columnsFirst) {
-      packColumnsFirst(image, plan, dst, null, offset);
-    } else {
-      horizontalPass(image, plan);
-      verticalPass(plan, dst, null, offset);
-    }
+    pack(image, dst, null, offset);
   }
 
   /**
@@ -158,12 +152,17 @@ public final class Preprocessor {
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(dst, "dst");
     Objects.checkFromIndexSize(offsetFloats, spec.floatsPerImage(), dst.limit());
+    pack(image, null, dst, offsetFloats);
+  }
+
+  /** Into {@code array}, or (when it is null) {@code buffer}, in the order the plan chose. */
+  private void pack(PixelImage image, float[] array, FloatBuffer buffer, int offset) {
     Plan plan = plan(image.width(), image.height());
     if (plan.columnsFirst) {
-      packColumnsFirst(image, plan, null, dst, offsetFloats);
+      packColumnsFirst(image, plan, array, buffer, offset);
     } else {
       horizontalPass(image, plan);
-      verticalPass(plan, null, dst, offsetFloats);
+      verticalPass(plan, array, buffer, offset);
     }
   }
 
