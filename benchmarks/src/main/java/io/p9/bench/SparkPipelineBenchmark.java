@@ -46,7 +46,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code local[2]} or a standalone cluster ({@code -p master=standalone}).
  * (5) {@code baseline}: what a user writes without p9 — binaryFile → mapPartitions opening an ORT session
  * per partition with default options, ImageIO decode, AWT resize, one image per run. One score = one full
- * pass in seconds; images/s = images x replicate / score.
+ * pass in seconds; images/s = images x replicate / score. After each pass a {@code cpu:} line says where
+ * this JVM's CPU went ({@link CpuAccounting}).
  *
  * <p>Steady state needs warm-up: on 2 cores the JIT keeps compiling Spark's driver and per-task code for
  * the first minute or so of jobs (the C2 thread took 14 s of CPU in a first 7,680-image job, still 1.3 s
@@ -83,6 +84,7 @@ public class SparkPipelineBenchmark {
   Path input;
   Path modelFile;
   Path editedModel;
+  final CpuAccounting cpu = new CpuAccounting();
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
@@ -105,6 +107,16 @@ public class SparkPipelineBenchmark {
     modelFile = Files.write(tmp.resolve(mb.name()), mb.bytes());
     editedModel = Files.write(tmp.resolve("edited-" + mb.name()),
         FeatureTensorEdit.expose(mb.bytes(), "auto").model());
+  }
+
+  @Setup(Level.Iteration)
+  public void startIteration() {
+    cpu.start();
+  }
+
+  @TearDown(Level.Iteration)
+  public void endIteration() {
+    System.out.println(cpu.stop((long) images * replicate));
   }
 
   @TearDown(Level.Trial)
