@@ -9,9 +9,10 @@ import java.util.Map;
 /**
  * Where this JVM's CPU went during one benchmark iteration: the process total against wall time x cores
  * (how busy the machine was kept), Spark's task threads (decode, resize, inference, row handling), and
- * the rest (JIT compiler and GC threads, which are not Java threads, plus the driver's). With the limit's
- * CPU per image, {@code cores / limit}, the task threads' CPU per image bounds the pipeline's ratio to
- * the limit even if nothing else ran.
+ * the rest (JIT compiler and GC threads, which are not Java threads, plus the driver's; a Java thread
+ * that ended during the pass counts with the non-Java ones, as its CPU time can no longer be asked). With
+ * the limit's CPU per image, {@code cores / limit}, the task threads' CPU per image bounds the pipeline's
+ * ratio to the limit even if nothing else ran.
  */
 final class CpuAccounting {
   private static final String TASK_THREAD = "Executor task launch worker";
@@ -50,12 +51,13 @@ final class CpuAccounting {
       }
     }
     int cores = Runtime.getRuntime().availableProcessors();
-    String line = String.format("cpu: wall %.2f s, process %.2f s = %.1f %% of %d cores; non-Java threads (JIT, GC)"
-        + " %.2f s; other Java threads %.2f s", wall / 1e9, process / 1e9, 100.0 * process / wall / cores, cores,
-        (process - javaThreads) / 1e9, (javaThreads - tasks) / 1e9);
+    String line = String.format("cpu: wall %.2f s, process %.2f s = %.1f %% of %d cores;"
+        + " non-Java threads (JIT, GC) %.2f s; other Java threads %.2f s", wall / 1e9, process / 1e9,
+        100.0 * process / wall / cores, cores, (process - javaThreads) / 1e9, (javaThreads - tasks) / 1e9);
     if (tasks == 0) {
       return line + "; no task threads in this JVM";
     }
-    return line + String.format("; task threads %.2f s = %.3f ms per image", tasks / 1e9, tasks / 1e6 / images);
+    return line + String.format("; task threads %.2f s = %.3f ms per image", tasks / 1e9,
+        tasks / 1e6 / images);
   }
 }
