@@ -1,17 +1,16 @@
 package io.p9.bench;
 
+import io.p9.aws.testing.Processes;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
  * A Spark standalone cluster on 127.0.0.1 for benchmark (4): one master and one worker, each its own JVM,
@@ -25,7 +24,7 @@ final class StandaloneCluster implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
   private final String masterUrl;
 
-  private StandaloneCluster(Path home, int cores, String workerMemory) throws IOException, InterruptedException {
+  private StandaloneCluster(Path home, int cores, String workerMemory) throws IOException {
     this.home = home;
     Path jars = Files.createDirectories(home.resolve("jars"));
     for (String e : classPath()) {
@@ -41,15 +40,20 @@ final class StandaloneCluster implements AutoCloseable {
         "appender.console.name = console", "appender.console.layout.type = PatternLayout",
         "appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n",
         "logger.deploy.name = org.apache.spark.deploy", "logger.deploy.level = info", ""));
-    int port = freePort();
+    int port = Processes.freePort();
     this.masterUrl = "spark://127.0.0.1:" + port;
-    Process master = launch("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-        "--port", Integer.toString(port), "--webui-port", Integer.toString(freePort()));
-    await("the Spark master", master, () -> log("master").contains("I have been elected leader"));
-    Process worker = launch("worker", "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
-        "--cores", Integer.toString(cores), "--memory", workerMemory, "--webui-port",
-        Integer.toString(freePort()), "--work-dir", home.resolve("work").toString(), masterUrl);
-    await("the Spark worker", worker, () -> log("worker").contains("Successfully registered with master"));
+    try {
+      Process master = launch("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+          "--port", Integer.toString(port), "--webui-port", Integer.toString(Processes.freePort()));
+      await("the Spark master", master, "master", "I have been elected leader");
+      Process worker = launch("worker", "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
+          "--cores", Integer.toString(cores), "--memory", workerMemory, "--webui-port",
+          Integer.toString(Processes.freePort()), "--work-dir", home.resolve("work").toString(), masterUrl);
+      await("the Spark worker", worker, "worker", "Successfully registered with master");
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
   }
 
   /** Starts a master and a worker offering {@code cores} cores and {@code workerMemory} (e.g. "3g"). */
@@ -58,9 +62,6 @@ final class StandaloneCluster implements AutoCloseable {
       return new StandaloneCluster(Files.createTempDirectory("p9-standalone"), cores, workerMemory);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 
@@ -97,7 +98,7 @@ final class StandaloneCluster implements AutoCloseable {
 
   private Process launch(String name, String main, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
-    cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add(Processes.java());
     cmd.add("-Xmx256m");
     cmd.add("-Dlog4j2.configurationFile=" + home.resolve("log4j2.properties"));
     cmd.addAll(moduleFlags());
@@ -113,44 +114,16 @@ final class StandaloneCluster implements AutoCloseable {
     return p;
   }
 
-  private String log(String name) {
-    try {
-      return Files.readString(home.resolve(name + ".log"));
-    } catch (IOException e) {
-      return "";
-    }
-  }
-
-  private void await(String what, Process p, BooleanSupplier ready) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (!ready.getAsBoolean()) {
-      if (!p.isAlive() || System.nanoTime() > deadline) {
-        close();
-        throw new IllegalStateException(what + " did not start; its log is in " + home);
-      }
-      Thread.sleep(200);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+  /** Waits (90 s at most) until {@code name}'s log says {@code line}; fails with the log's tail. */
+  private void await(String what, Process p, String name, String line) {
+    Path log = home.resolve(name + ".log");
+    Processes.await(what, Duration.ofSeconds(90), p, log, () -> Processes.tail(log, 100_000).contains(line));
   }
 
   @Override
   public void close() {
     for (int i = processes.size() - 1; i >= 0; i--) {
-      Process p = processes.get(i);
-      p.destroy();
-      try {
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        p.destroyForcibly();
-      }
+      Processes.stop(processes.get(i));
     }
     processes.clear();
   }
