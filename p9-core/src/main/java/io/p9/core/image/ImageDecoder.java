@@ -39,9 +39,11 @@ import org.slf4j.LoggerFactory;
  * Warnings a reader recovers from (an invalid ICC profile it ignores, stray bytes between JPEG segments)
  * do not fail the file; they are logged at debug level.
  *
- * <p>RGB and gray samples are used as stored (no ICC colour management, as PIL and OpenCV), palette
- * entries through the palette, CMYK/YCCK JPEG through the reader's conversion. A plain colour JPEG takes a
- * fast path: the reader's BGR raster becomes the {@code PixelImage} without a per-pixel copy.
+ * <p>RGB and gray samples are used as stored (no ICC colour management, as PIL and OpenCV: a gray or
+ * colour JPEG's embedded ICC profile is dropped before decoding), palette entries through the palette,
+ * CMYK/YCCK JPEG through the reader's conversion (with the file's embedded profile, if any). A plain
+ * colour JPEG takes a fast path: the reader's BGR raster becomes the {@code PixelImage} without a
+ * per-pixel copy.
  *
  * <p>Not thread-safe: it keeps ImageIO readers for reuse. Use one per thread.
  */
@@ -101,11 +103,14 @@ public final class ImageDecoder {
   }
 
   private PixelImage decodeKnown(ImageFormat format, byte[] bytes) throws Exception {
+    // Both JPEG readers would convert a gray or colour JPEG with an embedded ICC profile to sRGB (slowly):
+    // without the profile they return the samples as stored. Failures still name the file as given.
+    byte[] data = format == ImageFormat.JPEG ? JpegIccSegments.strip(bytes) : bytes;
     if (format == ImageFormat.JPEG && jdkJpeg != null) {
       // Fast path: the JDK's own (native libjpeg) reader, without TwelveMonkeys' segment parsing in Java.
       // Anything it cannot do cleanly (CMYK/YCCK, odd markers, corrupt or truncated data) is decoded again
       // by the full reader below, so outcomes and messages for such files are the full reader's.
-      PixelImage fast = tryJdkJpeg(bytes);
+      PixelImage fast = tryJdkJpeg(data);
       if (fast != null) {
         return fast;
       }
@@ -115,11 +120,11 @@ public final class ImageDecoder {
       throw new ImageDecodeException(DecodeFailure.UNSUPPORTED_FORMAT, "no ImageIO reader for " + format
           + " is installed (format name '" + format.imageIoName() + "')");
     }
-    BufferedImage image = read(format, reader, bytes, true);
+    BufferedImage image = read(format, reader, data, true);
     if (warnings.failure != null) {
       throw failure(format, bytes, null);
     }
-    return finish(format, bytes, image);
+    return finish(format, data, image);
   }
 
   /** The JDK reader's result, or null when the full reader should decide. */

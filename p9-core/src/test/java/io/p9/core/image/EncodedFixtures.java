@@ -5,6 +5,7 @@ import java.awt.image.Raster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.zip.CRC32;
@@ -80,13 +81,45 @@ final class EncodedFixtures {
 
   /** Inserts a segment (marker + payload, length computed) right after SOI. */
   static byte[] withJpegSegmentAfterSoi(byte[] jpeg, int marker, byte[] payload) {
+    return insert(jpeg, 2, jpegSegment(marker, payload));
+  }
+
+  static byte[] jpegSegment(int marker, byte[] payload) {
     byte[] seg = new byte[4 + payload.length];
     seg[0] = (byte) 0xFF;
     seg[1] = (byte) marker;
     seg[2] = (byte) ((payload.length + 2) >> 8);
     seg[3] = (byte) (payload.length + 2);
     System.arraycopy(payload, 0, seg, 4, payload.length);
-    return insert(jpeg, 2, seg);
+    return seg;
+  }
+
+  /**
+   * The APP2 segments that embed {@code profile}, split into {@code chunks} parts as the ICC spec allows
+   * (each {@code "ICC_PROFILE\0"}, sequence number from 1, number of chunks, then its part).
+   */
+  static byte[] iccSegments(byte[] profile, int chunks) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int per = (profile.length + chunks - 1) / chunks;
+    for (int i = 0; i < chunks; i++) {
+      int from = Math.min(profile.length, i * per);
+      int to = Math.min(profile.length, from + per);
+      byte[] payload = new byte[14 + to - from];
+      System.arraycopy("ICC_PROFILE\0".getBytes(StandardCharsets.US_ASCII), 0, payload, 0, 12);
+      payload[12] = (byte) (i + 1);
+      payload[13] = (byte) chunks;
+      System.arraycopy(profile, from, payload, 14, to - from);
+      out.writeBytes(jpegSegment(0xE2, payload));
+    }
+    return out.toByteArray();
+  }
+
+  /** Offset just past the JPEG's APP0 (JFIF) segment, or 2 (past SOI) if it has none there. */
+  static int jpegAfterApp0(byte[] jpeg) {
+    if ((jpeg[3] & 0xFF) != 0xE0) {
+      return 2;
+    }
+    return 4 + (((jpeg[4] & 0xFF) << 8) | (jpeg[5] & 0xFF));
   }
 
   /** Adobe APP14 marker: transform 0 = CMYK (stored inverted, as Photoshop does), 2 = YCCK. */

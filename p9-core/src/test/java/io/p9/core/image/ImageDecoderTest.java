@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.awt.Transparency;
 import java.awt.color.ColorSpace;
+import java.awt.color.ICC_Profile;
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;
@@ -225,6 +226,82 @@ class ImageDecoderTest {
         .decode(EncodedFixtures.withJpegExifOrientation(jpeg, 6));
     assertThat(ignored.width()).isEqualTo(64);
     assertQuadrants(ignored, RED, GREEN, BLUE, YELLOW, 12);
+  }
+
+  /** 64x64, red and green ramps over constant blue: any tone curve or gamut mapping moves most pixels. */
+  private static BufferedImage ramps() {
+    BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 64; y++) {
+      for (int x = 0; x < 64; x++) {
+        img.setRGB(x, y, (x * 4) << 16 | (y * 4) << 8 | 128);
+      }
+    }
+    return img;
+  }
+
+  /**
+   * An embedded ICC profile does not change the samples: without the fix the readers converted a
+   * linear-RGB-tagged file to sRGB (up to 73 levels off) and took a slow path in Java.
+   */
+  @Test
+  void jpegIccProfileIsIgnoredAndTheSamplesAreUsedAsStored() throws ImageDecodeException {
+    byte[] plain = EncodedFixtures.jpeg(ramps(), 0.95f, false);
+    byte[] expected = decoder.decode(plain).data().clone();
+    for (int cs : new int[] {ColorSpace.CS_LINEAR_RGB, ColorSpace.CS_sRGB}) {
+      byte[] profile = ICC_Profile.getInstance(cs).getData();
+      for (int chunks : new int[] {1, 2}) {
+        byte[] tagged = EncodedFixtures.insert(plain, EncodedFixtures.jpegAfterApp0(plain),
+            EncodedFixtures.iccSegments(profile, chunks));
+        assertThat(decoder.decode(tagged).data()).as("colour space %d in %d chunk(s)", cs, chunks)
+            .isEqualTo(expected);
+      }
+    }
+  }
+
+  @Test
+  void grayJpegIccProfileIsIgnored() throws ImageDecodeException {
+    BufferedImage gray = new BufferedImage(32, 16, BufferedImage.TYPE_BYTE_GRAY);
+    WritableRaster r = gray.getRaster();
+    for (int y = 0; y < 16; y++) {
+      for (int x = 0; x < 32; x++) {
+        r.setSample(x, y, 0, x * 8);
+      }
+    }
+    byte[] plain = EncodedFixtures.jpeg(gray, 1f, false);
+    byte[] tagged = EncodedFixtures.insert(plain, EncodedFixtures.jpegAfterApp0(plain),
+        EncodedFixtures.iccSegments(ICC_Profile.getInstance(ColorSpace.CS_GRAY).getData(), 1));
+    assertThat(decoder.decode(tagged).data()).isEqualTo(decoder.decode(plain).data());
+  }
+
+  @Test
+  void exifOrientationIsAppliedWhetherTheIccProfileComesBeforeOrAfterIt() throws ImageDecodeException {
+    byte[] exif = EncodedFixtures.withJpegExifOrientation(
+        EncodedFixtures.jpeg(quadrants(BufferedImage.TYPE_INT_RGB), 0.95f, false), 6);
+    PixelImage expected = decoder.decode(exif);
+    assertThat(expected.width()).isEqualTo(32);
+    byte[] icc = EncodedFixtures.iccSegments(ICC_Profile.getInstance(ColorSpace.CS_LINEAR_RGB).getData(), 1);
+    int afterApp1 = 4 + (((exif[4] & 0xFF) << 8) | (exif[5] & 0xFF));
+    for (byte[] tagged : new byte[][] {EncodedFixtures.insert(exif, 2, icc),
+        EncodedFixtures.insert(exif, afterApp1, icc)}) {
+      PixelImage img = decoder.decode(tagged);
+      assertThat(img.width()).isEqualTo(32);
+      assertThat(img.height()).isEqualTo(64);
+      assertQuadrants(img, BLUE, RED, YELLOW, GREEN, 12);
+      assertThat(img.data()).isEqualTo(expected.data());
+    }
+  }
+
+  /** A cut inside the profile: the segment chain cannot be followed, and the readers decide as before. */
+  @Test
+  void jpegCutInsideItsIccProfileIsTruncated() {
+    byte[] plain = EncodedFixtures.jpeg(ramps(), 0.95f, false);
+    int at = EncodedFixtures.jpegAfterApp0(plain);
+    byte[] icc = EncodedFixtures.iccSegments(ICC_Profile.getInstance(ColorSpace.CS_sRGB).getData(), 1);
+    byte[] cut = java.util.Arrays.copyOf(EncodedFixtures.insert(plain, at, icc), at + icc.length / 2);
+    ImageDecodeException e = catchThrowableOfType(ImageDecodeException.class, () -> decoder.decode(cut));
+    assertThat(e).isNotNull();
+    assertThat(e.reason()).as(e.getMessage()).isEqualTo(DecodeFailure.TRUNCATED);
+    assertThat(e.getMessage()).contains("(" + cut.length + " bytes)");
   }
 
   @Test
