@@ -38,15 +38,25 @@ public final class ModelCache {
 
   /**
    * The cached model for {@code key}, loading it from {@code bytes} if absent. Concurrent callers for the
-   * same key wait for one load. A failed load is not cached.
+   * same key wait for one load. A failed load is not cached: callers that were waiting for it load again
+   * (once, for all of them). A model loaded while {@link #clear()} runs is closed, and loaded again into
+   * the cache, so the caller never gets a model the cache no longer holds.
    */
   public FeatureModel acquire(ModelKey key, Supplier<ModelBytes> bytes) {
-    Entry e = entries.computeIfAbsent(key, k -> new Entry());
-    try {
-      return e.get(key, bytes);
-    } catch (RuntimeException ex) {
+    while (true) {
+      Entry e = entries.computeIfAbsent(key, k -> new Entry());
+      FeatureModel m;
+      try {
+        m = e.get(key, bytes);
+      } catch (RuntimeException | Error ex) {
+        entries.remove(key, e);
+        throw ex;
+      }
+      if (m != null) {
+        return m;
+      }
+      // The entry was closed by clear() or given up by a failed load: start again with a fresh one.
       entries.remove(key, e);
-      throw ex;
     }
   }
 
@@ -60,45 +70,80 @@ public final class ModelCache {
     return entries.size();
   }
 
-  /** Closes and removes every cached model. */
+  /**
+   * Closes and removes every cached model. A load in progress is waited for, and its model closed; its
+   * caller gets a fresh one (see {@link #acquire}).
+   */
   public void clear() {
-    for (var it = entries.entrySet().iterator(); it.hasNext(); ) {
-      var en = it.next();
-      it.remove();
-      en.getValue().close();
+    for (Map.Entry<ModelKey, Entry> en : entries.entrySet()) {
+      Entry e = en.getValue();
+      e.close();
+      // Only this entry: the key may already map to a fresh one that a caller created after this one died.
+      entries.remove(en.getKey(), e);
     }
   }
 
+  /**
+   * One key's model. Once dead (its load failed, or it was closed) it never holds a model again: whoever
+   * finds it dead goes back to the map for a fresh entry. {@code dead} is set before {@link #close()} waits
+   * for a load in progress, so that load sees it and does not hand out the model that close would close.
+   */
   private final class Entry {
     private volatile FeatureModel model;
+    private volatile boolean dead;
 
+    /** The model, loading it if needed; null if this entry is dead. */
     FeatureModel get(ModelKey key, Supplier<ModelBytes> bytes) {
       FeatureModel m = model;
       if (m != null) {
         return m;
       }
       synchronized (this) {
-        if (model == null) {
-          ModelBytes mb = bytes.get();
-          if (!mb.sha256().equals(key.sha256())) {
-            throw new ModelException("model bytes for " + mb.name() + " have sha256 " + mb.sha256()
-                + " but the key expects " + key.sha256());
-          }
-          long t0 = System.nanoTime();
-          ModelBackend backend = ModelBackends.select(key.options().backend(), mb);
-          model = backend.load(mb, key.options());
-          created.incrementAndGet();
-          LOG.info("Loaded {} with {} in {} ms: {}", mb, backend.name(),
-              (System.nanoTime() - t0) / 1_000_000, model.info());
+        if (dead) {
+          return null;
         }
-        return model;
+        if (model != null) {
+          return model;
+        }
+        try {
+          m = load(key, bytes);
+        } catch (RuntimeException | Error ex) {
+          dead = true;
+          throw ex;
+        }
+        if (dead) {
+          // clear() closed this entry during the load (it waits for this lock): do not hand the model out.
+          m.close();
+          return null;
+        }
+        model = m;
+        return m;
       }
     }
 
-    synchronized void close() {
-      if (model != null) {
-        model.close();
+    private FeatureModel load(ModelKey key, Supplier<ModelBytes> bytes) {
+      ModelBytes mb = bytes.get();
+      if (!mb.sha256().equals(key.sha256())) {
+        throw new ModelException("model bytes for " + mb.name() + " have sha256 " + mb.sha256()
+            + " but the key expects " + key.sha256());
+      }
+      long t0 = System.nanoTime();
+      ModelBackend backend = ModelBackends.select(key.options().backend(), mb);
+      FeatureModel m = backend.load(mb, key.options());
+      created.incrementAndGet();
+      LOG.info("Loaded {} with {} in {} ms: {}", mb, backend.name(),
+          (System.nanoTime() - t0) / 1_000_000, m.info());
+      return m;
+    }
+
+    void close() {
+      dead = true;
+      synchronized (this) {
+        FeatureModel m = model;
         model = null;
+        if (m != null) {
+          m.close();
+        }
       }
     }
   }
