@@ -33,9 +33,17 @@ public final class BatchFeaturizer implements AutoCloseable {
   private FloatBuffer buffer;
   private int size;
 
+  /**
+   * @throws IllegalArgumentException if {@code batchSize} is below 1, or {@code spec} does not give the
+   *     model's input ({@link ModelInfo#inputMismatch}: layout, channels, fixed size)
+   */
   public BatchFeaturizer(FeatureModel model, PreprocessSpec spec, int batchSize) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batchSize must be >= 1, was " + batchSize);
+    }
+    String mismatch = model.info().inputMismatch(spec);
+    if (mismatch != null) {
+      throw new IllegalArgumentException("BatchFeaturizer: " + mismatch);
     }
     this.model = model;
     this.preprocessor = new Preprocessor(spec);

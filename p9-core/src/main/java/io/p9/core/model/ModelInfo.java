@@ -1,5 +1,6 @@
 package io.p9.core.model;
 
+import io.p9.core.image.PreprocessSpec;
 import io.p9.core.tensor.TensorLayout;
 import java.io.Serializable;
 import java.util.Arrays;
@@ -26,6 +27,33 @@ public record ModelInfo(String backend, String inputName, long[] inputShape, Ten
   /** Input width, read from the shape according to the layout (-1 if dynamic). */
   public long inputWidth() {
     return layout == TensorLayout.NCHW ? inputShape[3] : inputShape[2];
+  }
+
+  /** Input channels, read from the shape according to the layout. */
+  public long inputChannels() {
+    return layout == TensorLayout.NCHW ? inputShape[1] : inputShape[3];
+  }
+
+  /**
+   * Why images preprocessed with {@code spec} cannot be this model's input, or null if they can: another
+   * layout, another channel count, or another size than a fixed input size (a dynamic one takes any).
+   * Callers prefix their own name and throw, e.g. {@code IllegalArgumentException}.
+   */
+  public String inputMismatch(PreprocessSpec spec) {
+    String input = "the model input " + Arrays.toString(inputShape) + " (" + layout + ")";
+    if (spec.layout() != layout) {
+      return "preprocessing layout " + spec.layout() + " does not match " + input;
+    }
+    if (inputChannels() > 0 && inputChannels() != spec.channels()) {
+      return "preprocessing gives " + spec.channels() + " channels but " + input + " takes "
+          + inputChannels();
+    }
+    boolean otherHeight = inputHeight() > 0 && inputHeight() != spec.height();
+    boolean otherWidth = inputWidth() > 0 && inputWidth() != spec.width();
+    if (otherHeight || otherWidth) {
+      return "preprocessing size " + spec.height() + "x" + spec.width() + " does not match " + input;
+    }
+    return null;
   }
 
   @Override
