@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *   <li>more than {@code maxBytes}: {@link DecodeFailure#TOO_LARGE};
  *   <li>no known signature ({@link ImageFormat#sniff}; the file name is never consulted):
  *       {@link DecodeFailure#NOT_AN_IMAGE};
- *   <li>a recognised format without an installed ImageIO reader: {@link DecodeFailure#UNSUPPORTED_FORMAT};
+ *   <li>a recognised format without an installed ImageIO reader (HEIF/HEIC and AVIF, unless a plugin for
+ *       them is on the class path): {@link DecodeFailure#UNSUPPORTED_FORMAT};
  *   <li>header announcing more than {@code maxPixels} pixels: {@link DecodeFailure#TOO_LARGE};
  *   <li>the reader fails, or warns that data ends early or is corrupt (readers otherwise fill the missing
  *       part with gray and return normally): {@link DecodeFailure#TRUNCATED} when the data ends before the

@@ -17,6 +17,18 @@ public enum ImageFormat {
   TIFF("tiff"),
   /** {@code "RIFF" <size> "WEBP"}. */
   WEBP("webp"),
+  /**
+   * HEIF/HEIC (phone photos): an ISO-BMFF {@code "ftyp"} box whose major brand is {@code heic},
+   * {@code heix}, {@code hevc}, {@code hevx}, {@code heim}, {@code heis}, {@code mif1} or {@code msf1}.
+   * No ImageIO reader ships with p9: such files are {@link DecodeFailure#UNSUPPORTED_FORMAT}.
+   */
+  HEIF("heif"),
+  /**
+   * AVIF: an ISO-BMFF {@code "ftyp"} box whose major brand is {@code avif} or {@code avis}, or
+   * {@code mif1}/{@code msf1} with a compatible brand {@code avif}/{@code avis}. No ImageIO reader ships
+   * with p9: such files are {@link DecodeFailure#UNSUPPORTED_FORMAT}.
+   */
+  AVIF("avif"),
   /** None of the above. */
   UNKNOWN(null);
 
@@ -57,7 +69,40 @@ public enum ImageFormat {
     if (n >= 18 && ascii(bytes, 0, "BM") && isDibHeaderSize(le32(bytes, 14))) {
       return BMP;
     }
+    if (n >= 12 && ascii(bytes, 4, "ftyp")) {
+      return isoBmffImage(bytes);
+    }
     return UNKNOWN;
+  }
+
+  /** HEIF, AVIF or UNKNOWN (a video, say) from the brands of the {@code ftyp} box at the start. */
+  private static ImageFormat isoBmffImage(byte[] b) {
+    if (isBrand(b, 8, "avif", "avis")) {
+      return AVIF;
+    }
+    if (isBrand(b, 8, "heic", "heix", "hevc", "hevx", "heim", "heis")) {
+      return HEIF;
+    }
+    if (!isBrand(b, 8, "mif1", "msf1")) {
+      return UNKNOWN;
+    }
+    // Generic image brand: the compatible brands (after the 4-byte minor version) say which codec.
+    long boxEnd = Math.min(b.length, be32(b, 0));
+    for (int at = 16; at + 4 <= boxEnd; at += 4) {
+      if (isBrand(b, at, "avif", "avis")) {
+        return AVIF;
+      }
+    }
+    return HEIF;
+  }
+
+  private static boolean isBrand(byte[] b, int at, String... brands) {
+    for (String brand : brands) {
+      if (ascii(b, at, brand)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** BITMAPCOREHEADER, OS/2 v2 (16 and 64), BITMAPINFOHEADER and its v2 to v5 successors. */
@@ -68,6 +113,10 @@ public enum ImageFormat {
 
   private static int u8(byte[] b, int i) {
     return b[i] & 0xFF;
+  }
+
+  private static long be32(byte[] b, int i) {
+    return (b[i] & 0xFFL) << 24 | (b[i + 1] & 0xFFL) << 16 | (b[i + 2] & 0xFFL) << 8 | (b[i + 3] & 0xFFL);
   }
 
   private static long le32(byte[] b, int i) {

@@ -539,6 +539,38 @@ class ImageDecoderTest {
     assertThat(failureOf(new byte[] {(byte) 0xFF, (byte) 0xD8})).isEqualTo(DecodeFailure.NOT_AN_IMAGE);
   }
 
+  /** An ISO-BMFF {@code ftyp} box (size, "ftyp", major brand, minor version 0, compatible brands), zeros. */
+  private static byte[] ftyp(String major, String... compatible) {
+    byte[] b = new byte[64];
+    int size = 16 + 4 * compatible.length;
+    b[3] = (byte) size;
+    System.arraycopy(("ftyp" + major).getBytes(StandardCharsets.US_ASCII), 0, b, 4, 8);
+    for (int i = 0; i < compatible.length; i++) {
+      System.arraycopy(compatible[i].getBytes(StandardCharsets.US_ASCII), 0, b, 16 + 4 * i, 4);
+    }
+    return b;
+  }
+
+  /** Phone photos in HEIC or AVIF are images p9 cannot read, not "not an image". */
+  @Test
+  void heifAndAvifAreRecognisedAndUnsupported() {
+    assertThat(ImageFormat.sniff(ftyp("heic", "mif1", "heic"))).isEqualTo(ImageFormat.HEIF);
+    assertThat(ImageFormat.sniff(ftyp("heix"))).isEqualTo(ImageFormat.HEIF);
+    assertThat(ImageFormat.sniff(ftyp("mif1", "mif1", "heic"))).isEqualTo(ImageFormat.HEIF);
+    assertThat(ImageFormat.sniff(ftyp("avif", "mif1", "miaf"))).isEqualTo(ImageFormat.AVIF);
+    assertThat(ImageFormat.sniff(ftyp("mif1", "mif1", "avif"))).isEqualTo(ImageFormat.AVIF);
+    // An MP4 video has an ftyp box too.
+    assertThat(ImageFormat.sniff(ftyp("isom", "isom", "mp41"))).isEqualTo(ImageFormat.UNKNOWN);
+    assertThat(failureOf(ftyp("isom", "isom", "mp41"))).isEqualTo(DecodeFailure.NOT_AN_IMAGE);
+
+    for (byte[] file : new byte[][] {ftyp("heic", "mif1", "heic"), ftyp("avif", "mif1", "miaf")}) {
+      ImageDecodeException e = catchThrowableOfType(ImageDecodeException.class, () -> decoder.decode(file));
+      assertThat(e).isNotNull();
+      assertThat(e.reason()).as(e.getMessage()).isEqualTo(DecodeFailure.UNSUPPORTED_FORMAT);
+      assertThat(e.getMessage()).contains(ImageFormat.sniff(file).name());
+    }
+  }
+
   @Test
   void moreBytesThanMaxBytesIsTooLarge() {
     byte[] png = EncodedFixtures.encode(noise(8, 8, 4), "png");
