@@ -81,7 +81,9 @@ import org.apache.spark.sql.types.StructType;
  * each. Works on streaming DataFrames.
  *
  * <p><b>Persistence.</b> Saving copies the model bytes and the resolved preprocessing into the stage
- * folder, so a saved pipeline runs on another machine without the original model path.
+ * folder, so a saved pipeline runs on another machine without the original model path. A loaded stage keeps
+ * the model bytes it read in driver memory and runs from them, so it (or a pipeline holding it) can be saved
+ * over its own folder with {@code write().overwrite()}.
  */
 public final class CnnFeaturizer extends Transformer implements MLWritable {
   private static final long serialVersionUID = 1L;
@@ -107,6 +109,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
   private final Param<String> handleInvalid;
   private transient ImageLoadMetrics metrics;
   private transient Resolved resolved;
+  private transient Loaded loaded;
 
   public CnnFeaturizer() {
     this(Identifiable.randomUID("cnnFeaturizer"));
@@ -446,18 +449,30 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
   private record Resolved(String location, ModelBytes bytes, ModelKey key, ModelInfo info,
       PreprocessSpec spec, Broadcast<ModelBytes> broadcast, String stamp) {}
 
+  /**
+   * The model file and sidecar as {@link #read()} found them under the stage folder. A stage still pointing
+   * there runs from these bytes, so that saving it over its own folder (which Spark deletes first) works.
+   */
+  private record Loaded(String location, ModelBytes bytes, byte[] sidecar) {}
+
   private synchronized Resolved resolve(SparkContext sc) {
     Configuration conf = sc.hadoopConfiguration();
     String location = getModelLocation();
-    // the same files (length and time), params and SparkContext: nothing to read, hash or broadcast again
-    String stamp = sc.applicationId() + "|" + location + "|" + HadoopFiles.stamp(location, conf) + "|"
-        + HadoopFiles.stamp(location + ModelSpec.SIDECAR_SUFFIX, conf) + "|" + extractParamMap() + "|"
+    Loaded mem = loaded != null && loaded.location().equals(location) ? loaded : null;
+    // the same files (length and time, or the loaded bytes), params and SparkContext: nothing to read, hash
+    // or broadcast again
+    String files = mem != null
+        ? mem.bytes().sha256() + "|" + (mem.sidecar() == null ? "absent" : ModelBytes.sha256(mem.sidecar()))
+        : HadoopFiles.stamp(location, conf) + "|" + HadoopFiles.stamp(location + ModelSpec.SIDECAR_SUFFIX, conf);
+    String stamp = sc.applicationId() + "|" + location + "|" + files + "|" + extractParamMap() + "|"
         + defaultThreads(sc.getConf());
     if (resolved != null && resolved.stamp().equals(stamp)) {
       return resolved;
     }
-    ModelBytes mb = ModelBytes.of(HadoopFiles.fileName(location), HadoopFiles.read(location, conf));
-    byte[] sidecarBytes = HadoopFiles.readIfExists(location + ModelSpec.SIDECAR_SUFFIX, conf);
+    ModelBytes mb = mem != null ? mem.bytes()
+        : ModelBytes.of(HadoopFiles.fileName(location), HadoopFiles.read(location, conf));
+    byte[] sidecarBytes = mem != null ? mem.sidecar()
+        : HadoopFiles.readIfExists(location + ModelSpec.SIDECAR_SUFFIX, conf);
     ModelSpec sidecar = sidecarBytes == null ? null
         : ModelSpec.fromJson(new String(sidecarBytes, StandardCharsets.UTF_8));
 
@@ -570,7 +585,9 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
 
   @Override
   public CnnFeaturizer copy(ParamMap extra) {
-    return defaultCopy(extra);
+    CnnFeaturizer c = defaultCopy(extra);
+    c.loaded = loaded;
+    return c;
   }
 
   // ---- persistence ----
@@ -595,15 +612,16 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
   public static MLReader<CnnFeaturizer> read() {
     return new P9Reader<>(CnnFeaturizer.class, CnnFeaturizer::new, (stage, path, meta, reader) -> {
       String file = meta.p9().path("modelFile").asText();
-      String location = HadoopFiles.qualify(new Path(new Path(path, MODEL_DIR), file).toString(),
-          reader.sparkSession().sparkContext().hadoopConfiguration());
-      byte[] bytes = HadoopFiles.read(location, reader.sparkSession().sparkContext().hadoopConfiguration());
-      String sha = ModelBytes.sha256(bytes);
-      if (!sha.equals(meta.p9().path("modelSha256").asText())) {
-        throw new IllegalStateException("model copy " + location + " has sha256 " + sha + " but the stage "
-            + "was saved with " + meta.p9().path("modelSha256").asText());
+      Configuration conf = reader.sparkSession().sparkContext().hadoopConfiguration();
+      String location = HadoopFiles.qualify(new Path(new Path(path, MODEL_DIR), file).toString(), conf);
+      ModelBytes mb = ModelBytes.of(file, HadoopFiles.read(location, conf));
+      if (!mb.sha256().equals(meta.p9().path("modelSha256").asText())) {
+        throw new IllegalStateException("model copy " + location + " has sha256 " + mb.sha256() + " but the "
+            + "stage was saved with " + meta.p9().path("modelSha256").asText());
       }
-      return stage.setModelLocation(location);
+      stage.setModelLocation(location);
+      stage.loaded = new Loaded(location, mb, HadoopFiles.readIfExists(location + ModelSpec.SIDECAR_SUFFIX, conf));
+      return stage;
     });
   }
 

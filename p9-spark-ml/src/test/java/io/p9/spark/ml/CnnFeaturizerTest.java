@@ -177,6 +177,28 @@ class CnnFeaturizerTest {
   }
 
   @Test
+  void aLoadedStageCanBeSavedOverItsOwnFolderAloneAndInAPipelineModel() throws Exception {
+    CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model).setBatchSize(4);
+    List<Row> expected = features(f, images);
+
+    // Spark's overwrite deletes the folder first, the model copy the loaded stage points at included
+    String p = tmp.resolve("self-overwrite").toUri().toString();
+    f.write().save(p);
+    CnnFeaturizer.load(p).write().overwrite().save(p);
+    CnnFeaturizer back = CnnFeaturizer.load(p);
+    assertThat(features(back, images)).isEqualTo(expected);
+    back.write().overwrite().save(p);
+    CnnFeaturizer.load(p).copy(org.apache.spark.ml.param.ParamMap.empty()).write().overwrite().save(p);
+    assertThat(features(CnnFeaturizer.load(p), images)).isEqualTo(expected);
+
+    String pmPath = tmp.resolve("self-overwrite-pm").toUri().toString();
+    new Pipeline().setStages(new PipelineStage[] {f}).fit(images).write().save(pmPath);
+    PipelineModel.load(pmPath).write().overwrite().save(pmPath);
+    assertThat(PipelineModel.load(pmPath).transform(images).select("path", "features").orderBy("path")
+        .collectAsList()).isEqualTo(expected);
+  }
+
+  @Test
   void copiesTransformAlike() {
     CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model).setBatchSize(3);
     assertThat(features(f.copy(org.apache.spark.ml.param.ParamMap.empty()), images))
