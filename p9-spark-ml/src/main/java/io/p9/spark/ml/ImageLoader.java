@@ -10,8 +10,6 @@ import io.p9.spark.ml.internal.P9Writer;
 import io.p9.spark.ml.internal.SchemaChecks;
 import io.p9.spark.ml.internal.Validators;
 import java.io.Serializable;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.ml.Transformer;
@@ -47,7 +45,8 @@ import org.apache.spark.sql.types.StructType;
  *       same fields and BGR byte order as {@code spark.read.format("image")}; always 3 channels (gray
  *       expanded, alpha composited on {@code background}, EXIF orientation applied);
  *   <li>{@code label}: the parent folder of the file (Fruits-360: the variety), or the first group of
- *       {@code labelPattern} found in the path; null if the pattern does not match;
+ *       {@code labelPattern} found in the path; null if the pattern does not match. The path is taken as
+ *       it is, not URL-decoded ({@code binaryFile} and {@link ImageFiles} give {@code /in/Apple Red/100%.jpg});
  *   <li>{@code error}: null, or {@code REASON: message} for a file that could not be decoded.
  * </ul>
  *
@@ -406,8 +405,8 @@ public final class ImageLoader extends Transformer implements MLWritable {
       if (path == null) {
         return null;
       }
-      String p = path.contains("%") ? URLDecoder.decode(path.replace("+", "%2B"), StandardCharsets.UTF_8)
-          : path;
+      // binaryFile and ImageFiles give the path unencoded ('/in/Apple Red/100%.jpg'): used as it is
+      String p = path;
       if (pattern.isEmpty()) {
         int end = p.lastIndexOf('/');
         if (end <= 0) {

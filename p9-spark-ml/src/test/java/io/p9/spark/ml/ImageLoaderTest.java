@@ -147,6 +147,28 @@ class ImageLoaderTest {
   }
 
   @Test
+  void pathsAreLabelledAsTheyAreWithPercentPlusAndSpaces() {
+    byte[] jpeg = Files2.read(RepoData.quickSample().resolve("Training/Cherry 1/0_100.jpg"));
+    Path odd = tmp.resolve("odd names");
+    Files2.write(odd.resolve("Apple/100%.jpg"), jpeg);
+    Files2.write(odd.resolve("Apple%41/a.jpg"), jpeg);
+    Files2.write(odd.resolve("Apple Red/a b.jpg"), jpeg);
+    Files2.write(odd.resolve("C++/1+1 %2B.jpg"), jpeg);
+    Dataset<Row> sparks = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
+        .load(odd.toString());
+    for (Dataset<Row> in : List.of(files(odd), sparks)) {
+      Map<String, String> labels = new ImageLoader().transform(in).select("path", "label").collectAsList()
+          .stream().collect(Collectors.toMap(r -> r.getString(0).replaceAll(".*/odd names/", ""),
+              r -> r.getString(1)));
+      assertThat(labels).containsOnly(Map.entry("Apple/100%.jpg", "Apple"), Map.entry("Apple%41/a.jpg", "Apple%41"),
+          Map.entry("Apple Red/a b.jpg", "Apple Red"), Map.entry("C++/1+1 %2B.jpg", "C++"));
+      List<String> byPattern = new ImageLoader().setLabelPattern("/([^/]*%[^/]*)$").transform(in)
+          .select("label").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+      assertThat(byPattern).containsExactlyInAnyOrder("100%.jpg", null, null, "1+1 %2B.jpg");
+    }
+  }
+
+  @Test
   void schemaErrorsNameStageColumnAndTypes() {
     Dataset<Row> wrong = files(mixed).withColumn("content", functions.lit("x"));
     ImageLoader loader = new ImageLoader();
