@@ -1,6 +1,7 @@
 package io.p9.spark.ml;
 
 import io.p9.spark.ml.internal.ReadFiles;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Timestamp;
@@ -67,12 +68,20 @@ public final class ImageFiles {
 
   private ImageFiles() {}
 
-  /** Every file under {@code paths} (files, folders or globs; any Hadoop file system). */
+  /**
+   * Every file under {@code paths} (files, folders or globs; any Hadoop file system). A path that does not
+   * exist, or a glob that matches nothing, fails here on the driver with an {@link UncheckedIOException}
+   * whose cause is a {@link FileNotFoundException} naming it ({@code Path does not exist: ...}), as Spark's
+   * {@code binaryFile} source does; an existing empty folder gives no rows.
+   */
   public static Dataset<Row> read(SparkSession spark, String... paths) {
     return read(spark, DEFAULT_FILES_PER_PARTITION, paths);
   }
 
-  /** As {@link #read(SparkSession, String...)}, with about {@code filesPerPartition} files per task. */
+  /**
+   * As {@link #read(SparkSession, String...)}, with about {@code filesPerPartition} files per task; missing
+   * paths fail the same way.
+   */
   public static Dataset<Row> read(SparkSession spark, int filesPerPartition, String... paths) {
     SparkContext sc = spark.sparkContext();
     List<ReadFiles.Entry> listed = list(sc.hadoopConfiguration(), paths);
@@ -100,7 +109,7 @@ public final class ImageFiles {
     return (int) Math.min(Integer.MAX_VALUE, rounds * cores);
   }
 
-  /** Every visible file under {@code paths}. */
+  /** Every visible file under {@code paths}; a path or glob that matches nothing fails. */
   static List<ReadFiles.Entry> list(Configuration conf, String... paths) {
     List<ReadFiles.Entry> rows = new ArrayList<>();
     try {
@@ -108,8 +117,9 @@ public final class ImageFiles {
         Path path = new Path(p);
         FileSystem fs = path.getFileSystem(conf);
         FileStatus[] matches = fs.globStatus(path);
-        if (matches == null) {
-          continue;
+        if (matches == null || matches.length == 0) {
+          // as Spark's file sources (PATH_NOT_FOUND): a typo fails here rather than giving no rows
+          throw new FileNotFoundException("Path does not exist: " + fs.makeQualified(path));
         }
         for (FileStatus m : matches) {
           if (m.isDirectory() && !"file".equals(fs.getScheme())) {
@@ -127,7 +137,7 @@ public final class ImageFiles {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + String.join(", ", paths), e);
+      throw new UncheckedIOException("cannot list " + String.join(", ", paths) + ": " + e.getMessage(), e);
     }
     return rows;
   }

@@ -115,6 +115,23 @@ class ImageFilesTest {
   }
 
   @Test
+  void aMissingPathOrAnEmptyGlobFailsOnTheDriverNamingItButAnEmptyFolderGivesNoRows() throws Exception {
+    Files2.write(tmp.resolve("a/one.jpg"), new byte[] {1});
+    java.nio.file.Files.createDirectories(tmp.resolve("empty"));
+    SparkSession spark = TestSpark.get();
+    for (int filesPerPartition : new int[] {ImageFiles.DEFAULT_FILES_PER_PARTITION, 0}) {
+      for (String missing : List.of(tmp.resolve("typo").toString(), tmp.resolve("a/*.png").toString())) {
+        assertThatThrownBy(() -> ImageFiles.read(spark, filesPerPartition, tmp.resolve("a").toString(), missing))
+            .isInstanceOf(java.io.UncheckedIOException.class)
+            .hasCauseInstanceOf(java.io.FileNotFoundException.class)
+            .hasMessageContaining("Path does not exist: file:" + missing);
+      }
+    }
+    assertThat(ImageFiles.read(spark, tmp.resolve("empty").toString()).count()).isZero();
+    assertThat(ImageFiles.read(spark, tmp.resolve("a/*.jpg").toString()).count()).isEqualTo(1);
+  }
+
+  @Test
   void partitionCountIsAMultipleOfTheCoresAndNeverZero() {
     assertThat(ImageFiles.partitions(0, 128, 2)).isEqualTo(2);
     assertThat(ImageFiles.partitions(240, 128, 2)).isEqualTo(2);
