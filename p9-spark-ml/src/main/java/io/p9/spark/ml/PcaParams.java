@@ -1,6 +1,7 @@
 package io.p9.spark.ml;
 
 import io.p9.spark.ml.internal.SchemaChecks;
+import java.io.Serializable;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
@@ -13,9 +14,11 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Params shared by {@link PcaReducer} and {@link PcaReducerModel}, declared once. A holder rather than a
- * base class because the two extend different Spark classes.
+ * base class because the two extend different Spark classes. Serializable, as the stages holding it are.
  */
-final class PcaParams {
+final class PcaParams implements Serializable {
+  private static final long serialVersionUID = 1L;
+
   final Param<String> inputCol;
   final Param<String> outputCol;
   final IntParam k;

@@ -158,6 +158,36 @@ class PcaReducerTest {
         .hasMessageContaining("column 'id' must be vector but was int");
   }
 
+  @SuppressWarnings("unchecked")
+  static <T> T javaRoundTrip(T o) throws Exception {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(o);
+    }
+    try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+        new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      return (T) in.readObject();
+    }
+  }
+
+  @Test
+  void estimatorAndModelSurviveJavaSerialization() throws Exception {
+    PcaReducer est = new PcaReducer().setK(3).setOutputCol("z").setScale(true);
+    PcaReducer estBack = javaRoundTrip(est);
+    assertThat(estBack.uid()).isEqualTo(est.uid());
+    assertThat(estBack.getK()).isEqualTo(3);
+    assertThat(estBack.getOutputCol()).isEqualTo("z");
+    assertThat(estBack.getScale()).isTrue();
+
+    PcaReducerModel m = est.fit(data);
+    PcaReducerModel mBack = javaRoundTrip(m);
+    assertThat(mBack.uid()).isEqualTo(m.uid());
+    assertThat(mBack.getK()).isEqualTo(3);
+    assertThat(mBack.pc().toArray()).isEqualTo(m.pc().toArray());
+    assertThat(mBack.transform(data).select("id", "z").orderBy("id").collectAsList())
+        .isEqualTo(m.transform(data).select("id", "z").orderBy("id").collectAsList());
+  }
+
   @Test
   void roundTripOfEstimatorModelAndPipeline() {
     PcaReducer est = new PcaReducer().setMinExplainedVariance(0.8).setOutputCol("z").setScale(true);
