@@ -4,6 +4,7 @@ import io.p9.core.linalg.Pca;
 import io.p9.core.linalg.PcaResult;
 import io.p9.spark.ml.internal.P9Reader;
 import io.p9.spark.ml.internal.P9Writer;
+import io.p9.spark.ml.internal.SchemaChecks;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +38,10 @@ import org.apache.spark.sql.types.StructType;
  * A fitted {@link PcaReducer}: projects {@code inputCol} onto the first {@code k} principal components,
  * after subtracting the training mean ({@code center}, default true) and, if it was fitted with
  * {@code scale}, dividing by the training standard deviations. Null vectors give null. Row-wise, so it also
- * transforms streaming DataFrames. Saves {@code metadata/} and a one-row Parquet {@code data/} (mean,
- * scale factors, components, all eigenvalues, row count).
+ * transforms streaming DataFrames. {@code k} can be lowered after the fit ({@code copy} or
+ * {@code transform} with a {@code ParamMap}): the first k components are used, shown and saved; a k above
+ * the fitted one is refused. Saves {@code metadata/} and a one-row Parquet {@code data/} (mean, scale
+ * factors, the k components, all eigenvalues, row count).
  */
 public final class PcaReducerModel extends Model<PcaReducerModel> implements MLWritable {
   private static final long serialVersionUID = 1L;
@@ -48,7 +51,9 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
   private final double[] mean;
   private final double[] eigenvalues;
   private final double[] scale;
+  /** The fitted components, d x fittedK, column-major. */
   private final double[] components;
+  private final int fittedK;
   private final long numRows;
 
   PcaReducerModel(String uid, PcaResult result, double[] scale, int k, long numRows) {
@@ -65,6 +70,7 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
     this.scale = scale;
     this.eigenvalues = eigenvalues;
     this.components = components;
+    this.fittedK = components.length / mean.length;
     this.numRows = numRows;
   }
 
@@ -99,13 +105,26 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
     return this;
   }
 
-  /** The number of components this model keeps (set by the fit, also when chosen by variance). */
+  /**
+   * The number of components this model keeps (set by the fit, also when chosen by variance); may be lowered,
+   * not raised.
+   */
   public IntParam k() {
     return p.k;
   }
 
   public int getK() {
     return (Integer) $(p.k);
+  }
+
+  /** {@code k}, checked against the components the fit kept. */
+  private int keptK() {
+    int k = getK();
+    if (k > fittedK) {
+      throw new IllegalArgumentException(SchemaChecks.name(this) + ": k = " + k + " is larger than the "
+          + fittedK + " components this model was fitted with (k can be lowered, not raised; refit for more)");
+    }
+    return k;
   }
 
   public DoubleParam minExplainedVariance() {
@@ -154,7 +173,8 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
 
   /** Principal components, d x k, one component per column. */
   public DenseMatrix pc() {
-    return new DenseMatrix(dim(), getK(), components.clone());
+    int k = keptK();
+    return new DenseMatrix(dim(), k, Arrays.copyOf(components, dim() * k));
   }
 
   /** All d eigenvalues of the training covariance, decreasing. */
@@ -173,7 +193,7 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
 
   /** Proportion of variance explained by each of the k kept components. */
   public DenseVector explainedVariance() {
-    return new DenseVector(Arrays.copyOf(ratios(), getK()));
+    return new DenseVector(Arrays.copyOf(ratios(), keptK()));
   }
 
   /** Cumulative explained variance over all d components (entry i: the first i+1). */
@@ -187,7 +207,7 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
 
   /** Variance explained by the k kept components together. */
   public double totalExplainedVariance() {
-    return cumulativeExplainedVariance().apply(getK() - 1);
+    return cumulativeExplainedVariance().apply(keptK() - 1);
   }
 
   /** Rows the model was fitted on. */
@@ -197,13 +217,14 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
 
   @Override
   public StructType transformSchema(StructType schema) {
+    keptK();
     return p.validateAndTransform(this, schema, false);
   }
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
     transformSchema(dataset.schema());
-    int k = getK();
+    int k = keptK();
     int d = dim();
     // (x - mean) * scale projected on V  ==  (x - mean) projected on diag(scale) V
     double[] comps = Arrays.copyOf(components, d * k);
@@ -232,6 +253,7 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
   public PcaReducerModel copy(ParamMap extra) {
     PcaReducerModel c = new PcaReducerModel(uid, mean, scale, eigenvalues, components, numRows);
     copyValues(c, extra);
+    c.keptK();
     return c.setParent(parent());
   }
 
@@ -245,8 +267,7 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
           .add("pc", SQLDataTypes.MatrixType(), false)
           .add("eigenvalues", SQLDataTypes.VectorType(), false)
           .add("numRows", DataTypes.LongType, false);
-      Row row = RowFactory.create(mean(), scaleFactors(), new DenseMatrix(dim(), getK(), components),
-          eigenvalues(), numRows);
+      Row row = RowFactory.create(mean(), scaleFactors(), pc(), eigenvalues(), numRows);
       spark.createDataFrame(List.of(row), schema).repartition(1).write()
           .parquet(new Path(path, "data").toString());
       return Map.of("k", getK(), "dim", dim());

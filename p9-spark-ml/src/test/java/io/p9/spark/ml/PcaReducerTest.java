@@ -20,6 +20,7 @@ import org.apache.spark.ml.linalg.DenseMatrix;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -156,6 +157,35 @@ class PcaReducerTest {
     assertThatThrownBy(() -> new PcaReducer().setK(D + 1).fit(data)).hasMessageContaining("larger than");
     assertThatThrownBy(() -> new PcaReducer().setK(2).setInputCol("id").fit(data))
         .hasMessageContaining("column 'id' must be vector but was int");
+  }
+
+  @Test
+  void kCanBeLoweredAfterTheFitButNotRaised() {
+    PcaReducerModel m = new PcaReducer().setK(3).fit(data);
+    String tooMany = "PcaReducerModel[" + m.uid() + "]: k = 4 is larger than the 3 components this model was "
+        + "fitted with";
+    assertThatThrownBy(() -> m.transform(data, new ParamMap().put(m.k(), 4)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(tooMany);
+    assertThatThrownBy(() -> m.copy(new ParamMap().put(m.k(), 4)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(tooMany);
+
+    PcaReducerModel two = m.copy(new ParamMap().put(m.k(), 2));
+    assertThat(two.getK()).isEqualTo(2);
+    assertThat(two.pc().numCols()).isEqualTo(2);
+    assertThat(two.pc().toArray()).containsExactly(java.util.Arrays.copyOf(m.pc().toArray(), 2 * D));
+    assertThat(two.explainedVariance().toArray())
+        .containsExactly(java.util.Arrays.copyOf(m.explainedVariance().toArray(), 2));
+    List<Row> three = m.transform(data.na().drop()).select("id", "pcaFeatures").orderBy("id").collectAsList();
+    List<Row> lowered = m.transform(data.na().drop(), new ParamMap().put(m.k(), 2)).select("id", "pcaFeatures")
+        .orderBy("id").collectAsList();
+    for (int i = 0; i < three.size(); i++) {
+      assertThat(((Vector) lowered.get(i).get(1)).toArray())
+          .containsExactly(java.util.Arrays.copyOf(((Vector) three.get(i).get(1)).toArray(), 2));
+    }
+    PcaReducerModel back = RoundTrip.saveAndLoad(two, tmp.resolve("lowered"), PcaReducerModel::load);
+    assertThat(back.pc().toArray()).isEqualTo(two.pc().toArray());
+    assertThatThrownBy(() -> back.copy(new ParamMap().put(back.k(), 3))).hasMessageContaining("k = 3 is larger "
+        + "than the 2 components");
   }
 
   @SuppressWarnings("unchecked")
