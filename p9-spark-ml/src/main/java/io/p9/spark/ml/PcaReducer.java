@@ -6,9 +6,6 @@ import io.p9.core.linalg.PcaResult;
 import io.p9.spark.ml.internal.P9Reader;
 import io.p9.spark.ml.internal.P9Writer;
 import io.p9.spark.ml.internal.SchemaChecks;
-import java.util.Collections;
-import java.util.List;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.BooleanParam;
@@ -148,31 +145,31 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
   @Override
   public PcaReducerModel fit(Dataset<?> dataset) {
     transformSchema(dataset.schema());
-    JavaRDD<Vector> vectors = dataset.select(getInputCol()).toJavaRDD()
-        .filter(r -> !r.isNullAt(0)).map(r -> (Vector) r.get(0));
-    JavaRDD<CovarianceAccumulator> partials = vectors.mapPartitions(it -> {
-      CovarianceAccumulator acc = null;
-      while (it.hasNext()) {
-        double[] x = it.next().toArray();
-        if (acc == null) {
-          acc = new CovarianceAccumulator(x.length);
-        }
-        acc.add(x);
-      }
-      return acc == null ? Collections.emptyIterator() : List.of(acc).iterator();
-    });
-    if (partials.isEmpty()) {
+    String where = SchemaChecks.name(this) + ", column '" + getInputCol() + "'";
+    // one job: partitions fold their rows into an accumulator (null while a partition has none) and the tree
+    // merges them; nothing checks for emptiness first, which would compute the leading partitions twice
+    CovarianceAccumulator total = dataset.select(getInputCol()).toJavaRDD().treeAggregate(null,
+        (CovarianceAccumulator acc, Row r) -> {
+          if (r.isNullAt(0)) {
+            return acc;
+          }
+          double[] x = ((Vector) r.get(0)).toArray();
+          return (acc == null ? new CovarianceAccumulator(x.length) : acc).add(x);
+        },
+        (a, b) -> {
+          if (a == null || b == null) {
+            return a == null ? b : a;
+          }
+          if (a.dim() != b.dim()) {
+            throw new IllegalArgumentException(where + ": vectors of different sizes " + a.dim() + " and "
+                + b.dim());
+          }
+          return a.merge(b);
+        }, 2);
+    if (total == null) {
       throw new IllegalArgumentException(SchemaChecks.name(this) + ": no non-null rows in column '"
           + getInputCol() + "' to fit on");
     }
-    String where = SchemaChecks.name(this) + ", column '" + getInputCol() + "'";
-    CovarianceAccumulator total = partials.treeReduce((a, b) -> {
-      if (a.dim() != b.dim()) {
-        throw new IllegalArgumentException(where + ": vectors of different sizes " + a.dim() + " and "
-            + b.dim());
-      }
-      return a.merge(b);
-    }, 2);
     if (total.count() < 2) {
       throw new IllegalArgumentException(SchemaChecks.name(this) + ": PCA needs at least 2 rows, got "
           + total.count());

@@ -159,6 +159,48 @@ class PcaReducerTest {
         .hasMessageContaining("column 'id' must be vector but was int");
   }
 
+  /** {@code rows} of {@code range(0, n, 1, partitions)} whose id >= {@code from}, vectorized by a counting UDF. */
+  static Dataset<Row> counted(org.apache.spark.util.LongAccumulator calls, int n, int partitions, int from) {
+    org.apache.spark.sql.expressions.UserDefinedFunction vec = org.apache.spark.sql.functions.udf(
+        (org.apache.spark.sql.api.java.UDF1<Long, Vector>) id -> {
+          calls.add(1);
+          return Vectors.dense(id, id % 7, Math.sin(id));
+        }, SQLDataTypes.VectorType());
+    return spark.range(0, n, 1, partitions).filter("id >= " + from)
+        .withColumn("features", vec.apply(org.apache.spark.sql.functions.col("id")));
+  }
+
+  @Test
+  void fitIsOnePassOverAnUncachedInputEvenWithLeadingEmptyPartitions() {
+    org.apache.spark.util.LongAccumulator calls = spark.sparkContext().longAccumulator("pca fit input rows");
+    PcaReducerModel m = new PcaReducer().setK(2).fit(counted(calls, 200, 4, 0));
+    assertThat(m.numRows()).isEqualTo(200);
+    assertThat(calls.value()).as("each row computed once").isEqualTo(200);
+
+    calls.reset();
+    // range splits 0-49, 50-99, ...: the first two partitions are empty after the filter
+    m = new PcaReducer().setK(2).fit(counted(calls, 200, 4, 100));
+    assertThat(m.numRows()).isEqualTo(100);
+    assertThat(calls.value()).isEqualTo(100);
+
+    calls.reset();
+    // enough partitions for tree aggregation to shuffle partial results (null ones included) once
+    m = new PcaReducer().setK(2).fit(counted(calls, 400, 20, 300));
+    assertThat(m.numRows()).isEqualTo(100);
+    assertThat(calls.value()).isEqualTo(100);
+    assertThat(m.mean().toArray()[0]).isCloseTo(349.5, within(1e-9));
+  }
+
+  @Test
+  void fitNeedsTwoNonNullRows() {
+    assertThatThrownBy(() -> new PcaReducer().setK(1).fit(data.filter("id = -1")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no non-null rows in column 'features'");
+    assertThatThrownBy(() -> new PcaReducer().setK(1).fit(data.filter("id = -1").limit(0)))
+        .hasMessageContaining("no non-null rows");
+    assertThatThrownBy(() -> new PcaReducer().setK(1).fit(data.filter("id <= 0")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PCA needs at least 2 rows, got 1");
+  }
+
   @Test
   void kCanBeLoweredAfterTheFitButNotRaised() {
     PcaReducerModel m = new PcaReducer().setK(3).fit(data);
