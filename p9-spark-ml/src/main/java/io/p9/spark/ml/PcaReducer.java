@@ -154,7 +154,14 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
             return acc;
           }
           double[] x = ((Vector) r.get(0)).toArray();
-          return (acc == null ? new CovarianceAccumulator(x.length) : acc).add(x);
+          if (acc == null) {
+            return new CovarianceAccumulator(x.length).add(x);
+          }
+          if (x.length != acc.dim()) {
+            throw new IllegalArgumentException(where + ": vectors of different sizes " + acc.dim() + " and "
+                + x.length);
+          }
+          return acc.add(x);
         },
         (a, b) -> {
           if (a == null || b == null) {

@@ -192,6 +192,25 @@ class PcaReducerTest {
   }
 
   @Test
+  void vectorsOfDifferentSizesFailNamingStageAndColumnWithinAndAcrossPartitions() {
+    StructType schema = new StructType().add("id", "int").add("features", SQLDataTypes.VectorType(), true);
+    List<Row> rows = List.of(RowFactory.create(1, Vectors.dense(1, 2)), RowFactory.create(2, Vectors.dense(3, 4)),
+        RowFactory.create(3, Vectors.dense(5, 6, 7)));
+    PcaReducer pca = new PcaReducer().setK(1);
+    String prefix = "PcaReducer[" + pca.uid() + "], column 'features': vectors of different sizes ";
+    Dataset<Row> onePartition = spark.createDataFrame(rows, schema).coalesce(1);
+    assertThatThrownBy(() -> pca.fit(onePartition)).hasStackTraceContaining(prefix + "2 and 3");
+    // ids 1 and 2 in one partition, 3 in the other; partitions merge in task completion order
+    Dataset<Row> split = spark.createDataFrame(rows, schema).repartitionByRange(2, org.apache.spark.sql.functions
+        .col("id").leq(2));
+    assertThat(split.rdd().getNumPartitions()).isEqualTo(2);
+    Throwable across = org.assertj.core.api.Assertions.catchThrowable(() -> pca.fit(split));
+    java.io.StringWriter trace = new java.io.StringWriter();
+    across.printStackTrace(new java.io.PrintWriter(trace));
+    assertThat(trace.toString()).containsPattern(java.util.regex.Pattern.quote(prefix) + "(2 and 3|3 and 2)");
+  }
+
+  @Test
   void fitNeedsTwoNonNullRows() {
     assertThatThrownBy(() -> new PcaReducer().setK(1).fit(data.filter("id = -1")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no non-null rows in column 'features'");
