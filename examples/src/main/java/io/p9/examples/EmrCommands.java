@@ -91,7 +91,8 @@ final class EmrCommands implements Runnable {
     @Option(names = "--idle-timeout", description = "a kept-alive cluster ends after this long idle"
         + " (default: ${DEFAULT-VALUE})", defaultValue = "1h")
     String idleTimeout;
-    @Option(names = "--cluster-id", description = "add the step to this running cluster instead of creating one")
+    @Option(names = "--cluster-id", description = "add the step to this running cluster instead of creating one;"
+        + " a failed step leaves it running (ActionOnFailure CONTINUE)")
     String clusterId;
 
     EmrClusterSpec clusterSpec() {
@@ -128,7 +129,7 @@ final class EmrCommands implements Runnable {
             out.println("# the same with the AWS CLI");
             out.println(DryRun.emrCreateCluster(r, region));
           } else {
-            var r = EmrRequests.addStep(clusterId, job, EmrRequests.onFailure(cluster));
+            var r = EmrRequests.addStep(clusterId, job);
             out.println("# 2. the AddJobFlowSteps request");
             out.println(DryRun.requestJson("emr", "AddJobFlowSteps", region, r));
             out.println("# the same with the AWS CLI");
@@ -153,7 +154,7 @@ final class EmrCommands implements Runnable {
             sid = l.stepId();
           } else {
             cid = clusterId;
-            sid = launcher.addStep(clusterId, job, EmrRequests.onFailure(cluster));
+            sid = launcher.addStep(clusterId, job);
           }
           out.println("cluster " + cid + " step " + sid);
           out.println("output " + jobOptions.output());

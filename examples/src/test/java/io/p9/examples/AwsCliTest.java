@@ -182,6 +182,32 @@ class AwsCliTest {
   }
 
   @Test
+  void aStepAddedToAnExistingClusterNeverEndsIt() {
+    stubStsAndBucket();
+    stub.server.stubFor(emr("AddJobFlowSteps").willReturn(json("{\"StepIds\":[\"s-P9\"]}")));
+
+    int rc = p9(aws("emr", "submit", "--cluster-id", "j-EXISTING", "--bucket", "p9-bucket", "--input",
+        "s3://p9-bucket/in", "--jar", jar.toString(), "--no-wait").toArray(String[]::new));
+
+    assertThat(rc).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("cluster j-EXISTING step s-P9");
+    JsonNode body = AwsStub.json(stub.server.findAll(postRequestedFor(urlEqualTo("/"))
+        .withHeader("X-Amz-Target", equalTo("ElasticMapReduce.AddJobFlowSteps"))).get(0).getBodyAsString());
+    assertThat(body.get("JobFlowId").asText()).isEqualTo("j-EXISTING");
+    assertThat(body.at("/Steps/0/ActionOnFailure").asText()).as("someone else's cluster").isEqualTo("CONTINUE");
+
+    out.getBuffer().setLength(0);
+    rc = p9(aws("emr", "submit", "--cluster-id", "j-EXISTING", "--bucket", "p9-bucket", "--input",
+        "s3://p9-bucket/in", "--jar", jar.toString(), "--dry-run").toArray(String[]::new));
+    assertThat(rc).as(err.toString()).isZero();
+    String o = out.toString();
+    String json = o.substring(o.indexOf("{"), o.indexOf("# the same with the AWS CLI"));
+    assertThat(AwsStub.json(json).at("/request/Steps/0/ActionOnFailure").asText()).isEqualTo("CONTINUE");
+    assertThat(o).contains("aws emr add-steps", "\"ActionOnFailure\":\"CONTINUE\"")
+        .doesNotContain("TERMINATE_CLUSTER");
+  }
+
+  @Test
   void aFailedStepPrintsItsReasonAndStderr() {
     stubStsAndBucket();
     stub.server.stubFor(emr("RunJobFlow").willReturn(json("{\"JobFlowId\":\"j-P9\"}")));

@@ -13,7 +13,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.emr.EmrClient;
-import software.amazon.awssdk.services.emr.model.ActionOnFailure;
 import software.amazon.awssdk.services.emr.model.Cluster;
 import software.amazon.awssdk.services.emr.model.FailureDetails;
 import software.amazon.awssdk.services.emr.model.RunJobFlowResponse;
@@ -78,10 +77,10 @@ public final class EmrLauncher {
     return new Launched(clusterId, s.id());
   }
 
-  /** Adds {@code job} to a running cluster; returns the step id. */
-  public String addStep(String clusterId, SparkJob job, ActionOnFailure onFailure) {
+  /** Adds {@code job} to a running cluster, which a failed step leaves running; returns the step id. */
+  public String addStep(String clusterId, SparkJob job) {
     try {
-      String id = emr.addJobFlowSteps(EmrRequests.addStep(clusterId, job, onFailure)).stepIds().get(0);
+      String id = emr.addJobFlowSteps(EmrRequests.addStep(clusterId, job)).stepIds().get(0);
       progress.accept("step " + id + " '" + job.name() + "' added to " + clusterId);
       return id;
     } catch (SdkException e) {

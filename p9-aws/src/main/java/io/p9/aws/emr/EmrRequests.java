@@ -35,7 +35,7 @@ import software.amazon.awssdk.services.emr.model.Tag;
  * {@code spark-env}, and for the YARN application master and executors in {@code spark-defaults}: EMR 7
  * defaults to Java 17 already, this pins it against a release that would not) plus the spec's
  * spark-defaults. A cluster that is not kept alive ends after its step; on failure the step terminates
- * it.
+ * it. A step added to a running cluster never ends it: that cluster is not p9's to end.
  */
 public final class EmrRequests {
   /** The jar that runs commands such as spark-submit on EMR's primary node. */
@@ -55,7 +55,7 @@ public final class EmrRequests {
         .build();
   }
 
-  /** What to do when the step fails: end the cluster, unless it is kept alive. */
+  /** What to do when the step of a cluster p9 creates fails: end the cluster, unless it is kept alive. */
   public static ActionOnFailure onFailure(EmrClusterSpec spec) {
     return spec.keepAlive() ? ActionOnFailure.CONTINUE : ActionOnFailure.TERMINATE_CLUSTER;
   }
@@ -86,9 +86,13 @@ public final class EmrRequests {
     return r.build();
   }
 
-  /** {@code AddJobFlowSteps}: the job on an existing cluster. */
-  public static AddJobFlowStepsRequest addStep(String clusterId, SparkJob job, ActionOnFailure onFailure) {
-    return AddJobFlowStepsRequest.builder().jobFlowId(clusterId).steps(sparkStep(job, onFailure)).build();
+  /**
+   * {@code AddJobFlowSteps}: the job on an existing cluster, which goes on ({@code CONTINUE}) if the step
+   * fails: p9 did not create that cluster, and other work may be running on it.
+   */
+  public static AddJobFlowStepsRequest addStep(String clusterId, SparkJob job) {
+    return AddJobFlowStepsRequest.builder().jobFlowId(clusterId).steps(sparkStep(job, ActionOnFailure.CONTINUE))
+        .build();
   }
 
   static List<Configuration> configurations(EmrClusterSpec spec) {

@@ -34,7 +34,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.emr.EmrClient;
-import software.amazon.awssdk.services.emr.model.ActionOnFailure;
 
 /**
  * The EMR launcher against an HTTP stub on 127.0.0.1 that checks what the SDK puts on the wire (JSON 1.1
@@ -290,13 +289,14 @@ class EmrLauncherTest {
         "{\"Steps\":[{\"Id\":\"s-NEW\",\"Name\":\"p9 fruits\",\"Status\":{\"State\":\"PENDING\"}},"
             + "{\"Id\":\"s-OLD\",\"Name\":\"p9 fruits\",\"Status\":{\"State\":\"COMPLETED\"}}]}")));
 
-    assertThat(launcher.addStep("j-1", job(), ActionOnFailure.CONTINUE)).isEqualTo("s-NEW");
+    assertThat(launcher.addStep("j-1", job())).isEqualTo("s-NEW");
     EmrLauncher.ClusterStatus st = launcher.status("j-2AXXXXXXGAPLF");
     launcher.terminate("j-2AXXXXXXGAPLF");
 
     JsonNode add = AwsStub.json(calls("AddJobFlowSteps").get(0).getBodyAsString());
     assertThat(add.get("JobFlowId").asText()).isEqualTo("j-1");
     assertThat(add.at("/Steps/0/HadoopJarStep/Args/0").asText()).isEqualTo("spark-submit");
+    assertThat(add.at("/Steps/0/ActionOnFailure").asText()).as("not p9's cluster to end").isEqualTo("CONTINUE");
     assertThat(st.state()).isEqualTo("WAITING");
     assertThat(st.steps()).extracting(x -> x.id()).containsExactly("s-NEW", "s-OLD");
     stub.server.verify(postRequestedFor(urlEqualTo("/"))
