@@ -11,6 +11,7 @@ import software.amazon.awssdk.core.SdkPojo;
 import software.amazon.awssdk.services.emr.model.AddJobFlowStepsRequest;
 import software.amazon.awssdk.services.emr.model.InstanceGroupConfig;
 import software.amazon.awssdk.services.emr.model.JobFlowInstancesConfig;
+import software.amazon.awssdk.services.emr.model.MarketType;
 import software.amazon.awssdk.services.emr.model.RunJobFlowRequest;
 import software.amazon.awssdk.services.emr.model.StepConfig;
 import software.amazon.awssdk.services.emr.model.Tag;
@@ -69,7 +70,9 @@ public final class DryRun {
       c.add("--instance-fleets");
       c.add(Json.write(Json.tree(in.instanceFleets())));
     } else {
-      // The CLI names the role "InstanceGroupType" where the API says "InstanceRole".
+      // The CLI names the role "InstanceGroupType" where the API says "InstanceRole", and has no "Market":
+      // a group with a "BidPrice" is spot, one without is on demand. "OnDemandPrice" is spot without a
+      // bid price (capped at the on-demand price), as MarketType.SPOT alone is in the API.
       List<Object> groups = new ArrayList<>();
       for (InstanceGroupConfig g : in.instanceGroups()) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -77,7 +80,9 @@ public final class DryRun {
         m.put("InstanceGroupType", g.instanceRoleAsString());
         m.put("InstanceType", g.instanceType());
         m.put("InstanceCount", g.instanceCount());
-        m.put("Market", g.marketAsString());
+        if (g.market() == MarketType.SPOT) {
+          m.put("BidPrice", g.bidPrice() != null ? g.bidPrice() : "OnDemandPrice");
+        }
         groups.add(m);
       }
       c.add("--instance-groups");

@@ -12,6 +12,8 @@ import io.p9.aws.testing.AwsStub;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.emr.model.RunJobFlowRequest;
 
@@ -32,6 +34,49 @@ class DryRunTest {
             "--security-configuration sec", "--tags project=p9 'team=data science'")
         // a single quote inside JSON survives shell quoting
         .contains("\"it'\\''s\"");
+  }
+
+  /** The JSON argument of {@code option} in a command line (single-quoted: it holds no single quote). */
+  private static JsonNode cliJson(String cli, String option) {
+    Matcher m = Pattern.compile(Pattern.quote(option) + " '([^']*)'").matcher(cli);
+    assertThat(m.find()).as(option + " in " + cli).isTrue();
+    return AwsStub.json(m.group(1));
+  }
+
+  @Test
+  void spotInstanceGroupsAreSpotForTheCli() {
+    // The CLI's --instance-groups ignores "Market": a group is spot only if it has a "BidPrice", and
+    // "OnDemandPrice" asks for spot capped at the on-demand price, as the API's MarketType.SPOT alone does.
+    RunJobFlowRequest r = EmrRequests.runJobFlow(EmrClusterSpec.builder().logUri(S3Location.parse("s3://b-1/l"))
+        .coreMarket(EmrClusterSpec.Market.SPOT).build(), JOB);
+    assertThat(r.instances().instanceGroups().get(1).marketAsString()).isEqualTo("SPOT");
+    JsonNode groups = cliJson(DryRun.emrCreateCluster(r, "eu-west-1"), "--instance-groups");
+    assertThat(groups).hasSize(2);
+    assertThat(groups.get(0).get("InstanceGroupType").asText()).isEqualTo("MASTER");
+    assertThat(groups.get(0).has("BidPrice")).as("the primary node on demand").isFalse();
+    assertThat(groups.get(1).get("InstanceGroupType").asText()).isEqualTo("CORE");
+    assertThat(groups.get(1).path("BidPrice").asText()).isEqualTo("OnDemandPrice");
+    groups.forEach(g -> assertThat(g.has("Market")).as("a key the CLI drops").isFalse());
+
+    RunJobFlowRequest onDemand = EmrRequests.runJobFlow(EmrClusterSpec.builder()
+        .logUri(S3Location.parse("s3://b-1/l")).build(), JOB);
+    cliJson(DryRun.emrCreateCluster(onDemand, "eu-west-1"), "--instance-groups")
+        .forEach(g -> assertThat(g.has("BidPrice")).isFalse());
+  }
+
+  @Test
+  void spotInstanceFleetsKeepTheirSpotCapacityForTheCli() {
+    // The CLI's --instance-fleets takes these members as they are.
+    RunJobFlowRequest r = EmrRequests.runJobFlow(EmrClusterSpec.builder().logUri(S3Location.parse("s3://b-1/l"))
+        .fleets(true).coreTypes(List.of("m5.xlarge", "m6i.xlarge")).coreMarket(EmrClusterSpec.Market.SPOT)
+        .build(), JOB);
+    JsonNode fleets = cliJson(DryRun.emrCreateCluster(r, "eu-west-1"), "--instance-fleets");
+    assertThat(fleets.get(0).get("InstanceFleetType").asText()).isEqualTo("MASTER");
+    assertThat(fleets.get(0).get("TargetOnDemandCapacity").asInt()).isEqualTo(1);
+    assertThat(fleets.get(1).get("TargetSpotCapacity").asInt()).isEqualTo(2);
+    assertThat(fleets.get(1).at("/LaunchSpecifications/SpotSpecification/TimeoutAction").asText())
+        .isEqualTo("SWITCH_TO_ON_DEMAND");
+    assertThat(fleets.get(1).at("/InstanceTypeConfigs/1/InstanceType").asText()).isEqualTo("m6i.xlarge");
   }
 
   @Test
