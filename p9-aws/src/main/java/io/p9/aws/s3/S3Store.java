@@ -29,7 +29,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * What the launcher does on S3 through the AWS SDK v2: check that a bucket exists, is reachable and lies in
- * an allowed region; upload the job jar (or a model) under a content-addressed name, skipping the upload
+ * an allowed region (or, for the job's input and output, that it lies in an allowed region); upload the job jar (or a model) under a content-addressed name, skipping the upload
  * when the same bytes are already there; read a log file, gunzipping {@code .gz}. Errors come back as
  * {@link AwsFailure} with a sentence saying what to do.
  */
@@ -51,6 +51,21 @@ public final class S3Store {
    * Returns the bucket's region when S3 reports it (null from stores that do not).
    */
   public String checkBucket(String bucket) {
+    return check(bucket, false);
+  }
+
+  /**
+   * Checks that {@code bucket}, which the job reads or writes (its input or output), exists and lies in a
+   * region the policy allows, which may differ from the client's. S3 names a bucket's region in the
+   * {@code x-amz-bucket-region} header of a redirect (another region) or a refusal too, so the launcher
+   * itself needs no access to the bucket: the job's role reads and writes it. Without that header a refusal
+   * fails, as in {@link #checkBucket}. Returns the bucket's region, or null from stores that do not report it.
+   */
+  public String checkDataBucket(String bucket) {
+    return check(bucket, true);
+  }
+
+  private String check(String bucket, boolean anyAllowedRegion) {
     String region;
     try {
       HeadBucketResponse r = s3.headBucket(b -> b.bucket(bucket));
@@ -62,10 +77,14 @@ public final class S3Store {
         throw new AwsFailure("bucket '" + bucket + "' does not exist; create it in an allowed region, e.g. "
             + "aws s3 mb s3://" + bucket + " --region " + RegionPolicy.DEFAULT_REGION.id(), e);
       }
-      if (e.statusCode() == 301 && actual != null) {
+      boolean located = actual != null
+          && (e.statusCode() == 301 || anyAllowedRegion && (e.statusCode() == 400 || e.statusCode() == 403));
+      if (located) {
         if (!policy.allows(actual)) {
-          throw new RegionPolicy.RegionNotAllowedException("bucket '" + bucket + "' is in " + actual
-              + ", outside the allowed regions " + policy.allowed());
+          throw outsideThePolicy(bucket, actual);
+        }
+        if (anyAllowedRegion) {
+          return actual;
         }
         throw new AwsFailure("bucket '" + bucket + "' is in region " + actual + "; pass --region " + actual, e);
       }
@@ -78,10 +97,14 @@ public final class S3Store {
       throw AwsFailure.of("checking bucket '" + bucket + "'", e);
     }
     if (region != null && !policy.allows(region)) {
-      throw new RegionPolicy.RegionNotAllowedException("bucket '" + bucket + "' is in " + region
-          + ", outside the allowed regions " + policy.allowed() + " (EU only by default, for GDPR)");
+      throw outsideThePolicy(bucket, region);
     }
     return region;
+  }
+
+  private RegionPolicy.RegionNotAllowedException outsideThePolicy(String bucket, String region) {
+    return new RegionPolicy.RegionNotAllowedException("bucket '" + bucket + "' is in " + region
+        + ", outside the allowed regions " + policy.allowed() + " (EU only by default, for GDPR)");
   }
 
   /**

@@ -1,0 +1,94 @@
+package io.p9.aws.s3;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.head;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.p9.aws.AwsFailure;
+import io.p9.aws.RegionPolicy;
+import io.p9.aws.testing.AwsStub;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * The bucket checks against an HTTP stub on 127.0.0.1 answering HeadBucket as S3 does: 200, a 301 redirect
+ * to the bucket's region, 403 or 404, with the bucket's region in {@code x-amz-bucket-region} when S3 gives it.
+ */
+class S3StoreTest {
+  private AwsStub stub;
+  private S3Client s3;
+  private S3Store store;
+
+  @BeforeEach
+  void start() {
+    stub = new AwsStub();
+    s3 = stub.settings().build().s3();
+    store = new S3Store(s3, RegionPolicy.euOnly());
+  }
+
+  @AfterEach
+  void stop() {
+    s3.close();
+    stub.close();
+  }
+
+  private void headBucket(String bucket, int status, String region) {
+    var r = aResponse().withStatus(status);
+    stub.server.stubFor(head(urlEqualTo("/" + bucket))
+        .willReturn(region == null ? r : r.withHeader("x-amz-bucket-region", region)));
+  }
+
+  @Test
+  void aDataBucketInAnotherAllowedRegionPasses() {
+    headBucket("p9-frankfurt", 301, "eu-central-1");
+    headBucket("p9-stockholm-no-access", 403, "eu-north-1");
+    headBucket("p9-here", 200, "eu-west-1");
+
+    assertThat(store.checkDataBucket("p9-frankfurt")).isEqualTo("eu-central-1");
+    assertThat(store.checkDataBucket("p9-stockholm-no-access")).as("the job's role reads it, not the launcher")
+        .isEqualTo("eu-north-1");
+    assertThat(store.checkDataBucket("p9-here")).isEqualTo("eu-west-1");
+    // The launcher's own bucket must be where its client is, and readable by it.
+    assertThatThrownBy(() -> store.checkBucket("p9-frankfurt")).isInstanceOf(AwsFailure.class)
+        .hasMessageContaining("pass --region eu-central-1");
+    assertThatThrownBy(() -> store.checkBucket("p9-stockholm-no-access")).isInstanceOf(AwsFailure.class)
+        .hasMessageContaining("access denied to bucket 'p9-stockholm-no-access'");
+  }
+
+  @Test
+  void aDataBucketOutsideThePolicyIsRefusedAsTheLaunchersBucketIs() {
+    headBucket("p9-virginia", 301, "us-east-1");
+    headBucket("p9-oregon-no-access", 403, "us-west-2");
+    headBucket("p9-ohio", 200, "us-east-2");
+
+    for (String b : new String[] {"p9-virginia", "p9-oregon-no-access", "p9-ohio"}) {
+      assertThatThrownBy(() -> store.checkDataBucket(b)).as(b)
+          .isInstanceOf(RegionPolicy.RegionNotAllowedException.class)
+          .hasMessageStartingWith("bucket '" + b + "' is in us-")
+          .hasMessageContaining("outside the allowed regions [eu-central-1, eu-north-1")
+          .hasMessageContaining("(EU only by default, for GDPR)");
+    }
+    assertThatThrownBy(() -> store.checkBucket("p9-virginia"))
+        .isInstanceOf(RegionPolicy.RegionNotAllowedException.class)
+        .hasMessage(catchThrowable(() -> store.checkDataBucket("p9-virginia")).getMessage());
+    assertThat(new S3Store(s3, RegionPolicy.euOnly().allowing(List.of("us-east-1")))
+        .checkDataBucket("p9-virginia")).as("allowed explicitly").isEqualTo("us-east-1");
+  }
+
+  @Test
+  void aDataBucketWhoseRegionIsUnknownOrThatIsMissingFails() {
+    headBucket("p9-secret", 403, null);
+    headBucket("p9-gone", 404, null);
+
+    assertThatThrownBy(() -> store.checkDataBucket("p9-secret")).isInstanceOf(AwsFailure.class)
+        .hasMessageContaining("access denied to bucket 'p9-secret' (s3:ListBucket needed)");
+    assertThatThrownBy(() -> store.checkDataBucket("p9-gone")).isInstanceOf(AwsFailure.class)
+        .hasMessageContaining("bucket 'p9-gone' does not exist");
+  }
+}
