@@ -120,6 +120,7 @@ final class EmrCommands implements Runnable {
         S3Location jarFolder = jobOptions.base().resolve("jars/");
         SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
         if (jobOptions.dryRun) {
+          out.println(jobOptions.bucketsChecked(aws.policy()));
           out.println("# 1. upload the job jar");
           out.println(DryRun.s3Copy(jar, job.jar(), region));
           if (clusterId == null) {
@@ -142,7 +143,7 @@ final class EmrCommands implements Runnable {
         CliSupport.checkCredentials(settings, progress);
         try (S3Client s3c = settings.s3(); EmrClient emr = settings.emr()) {
           S3Store s3 = new S3Store(s3c, aws.policy());
-          s3.checkBucket(jobOptions.bucket);
+          jobOptions.checkBuckets(s3);
           S3Location uploaded = s3.upload(jar, jarFolder);
           progress.accept("job jar at " + uploaded);
           EmrLauncher launcher = new EmrLauncher(emr, s3, progress);

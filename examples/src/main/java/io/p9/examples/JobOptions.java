@@ -1,8 +1,10 @@
 package io.p9.examples;
 
 import io.p9.aws.Durations;
+import io.p9.aws.RegionPolicy;
 import io.p9.aws.SparkJob;
 import io.p9.aws.s3.S3Location;
+import io.p9.aws.s3.S3Store;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -11,8 +13,10 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -23,7 +27,8 @@ public final class JobOptions {
       + " (p9/logs/) and, by default, the output; it must exist, in an allowed region")
   String bucket;
 
-  @Option(names = "--input", required = true, description = "images on S3 (s3://bucket/prefix; s3a:// works too)")
+  @Option(names = "--input", required = true, description = "images on S3 (s3://bucket/prefix; s3a:// works too);"
+      + " its bucket must lie in an allowed region, as must the bucket of --output")
   String input;
 
   @Option(names = "--output", description = "output on S3 (default: s3://BUCKET/p9/output/<time>/)")
@@ -80,6 +85,36 @@ public final class JobOptions {
 
   Duration timeout() {
     return Durations.parse(timeout);
+  }
+
+  /**
+   * Checks, before anything is uploaded or started, that {@code --bucket} exists, can be reached and lies in
+   * an allowed region ({@link S3Store#checkBucket}), and that the buckets of {@code --input} and
+   * {@code --output} on S3 lie in an allowed region too ({@link S3Store#checkDataBucket}), each bucket once.
+   */
+  void checkBuckets(S3Store s3) {
+    s3.checkBucket(bucket);
+    dataBuckets().forEach(s3::checkDataBucket);
+  }
+
+  /** For a dry run, which calls nothing: the line saying what {@link #checkBuckets} checks in a real run. */
+  String bucketsChecked(RegionPolicy policy) {
+    Set<String> all = new LinkedHashSet<>(List.of(bucket));
+    all.addAll(dataBuckets());
+    return "# 0. a real run first checks that these buckets exist in the allowed regions " + policy.allowed() + ": "
+        + String.join(", ", all);
+  }
+
+  /** The buckets of {@code --input} and {@code --output} on S3 other than {@code --bucket}, each once. */
+  private Set<String> dataBuckets() {
+    Set<String> b = new LinkedHashSet<>();
+    for (String uri : List.of(input, output())) {
+      if (S3Location.isS3(uri)) {
+        b.add(S3Location.parse(uri).bucket());
+      }
+    }
+    b.remove(bucket);
+    return b;
   }
 
   /** Polls after {@code --poll} (10 s), doubling up to six times that, for {@code --timeout} in all. */

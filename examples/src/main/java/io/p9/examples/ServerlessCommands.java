@@ -100,6 +100,7 @@ final class ServerlessCommands implements Runnable {
         SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
         if (jobOptions.dryRun) {
           String token = UUID.randomUUID().toString();
+          out.println(jobOptions.bucketsChecked(aws.policy()));
           out.println("# 1. upload the job jar");
           out.println(DryRun.s3Copy(jar, job.jar(), region));
           String app = applicationId;
@@ -124,7 +125,7 @@ final class ServerlessCommands implements Runnable {
         CliSupport.checkCredentials(settings, progress);
         try (S3Client s3c = settings.s3(); EmrServerlessClient client = settings.emrServerless()) {
           S3Store s3 = new S3Store(s3c, aws.policy());
-          s3.checkBucket(jobOptions.bucket);
+          jobOptions.checkBuckets(s3);
           S3Location uploaded = s3.upload(jar, jarFolder);
           progress.accept("job jar at " + uploaded);
           ServerlessLauncher launcher = new ServerlessLauncher(client, s3, progress);

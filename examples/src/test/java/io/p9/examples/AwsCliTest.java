@@ -7,6 +7,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.head;
+import static com.github.tomakehurst.wiremock.client.WireMock.headRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
@@ -287,6 +288,61 @@ class AwsCliTest {
 
     assertThat(rc).isEqualTo(2);
     assertThat(err.toString()).contains("bucket 'p9-us' is in us-east-1, outside the allowed regions");
+  }
+
+  @Test
+  void inputAndOutputBucketsOutsideTheEuAreRefusedBeforeAnythingRuns() {
+    stubStsAndBucket();
+    // S3 answers a HeadBucket for another region with a redirect naming the bucket's region.
+    stub.server.stubFor(head(urlEqualTo("/p9-us-in")).willReturn(aResponse().withStatus(301)
+        .withHeader("x-amz-bucket-region", "us-east-1")));
+    stub.server.stubFor(head(urlEqualTo("/p9-us-out")).willReturn(aResponse().withStatus(301)
+        .withHeader("x-amz-bucket-region", "us-west-2")));
+
+    int rc = p9(aws("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-us-in/fruits", "--jar",
+        jar.toString()).toArray(String[]::new));
+    assertThat(rc).isEqualTo(2);
+    assertThat(err.toString()).contains("p9: bucket 'p9-us-in' is in us-east-1, outside the allowed regions");
+
+    rc = p9(aws("serverless", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--output",
+        "s3a://p9-us-out/run1", "--jar", jar.toString(), "--execution-role-arn",
+        "arn:aws:iam::123456789012:role/p9-job").toArray(String[]::new));
+    assertThat(rc).isEqualTo(2);
+    assertThat(err.toString()).contains("p9: bucket 'p9-us-out' is in us-west-2, outside the allowed regions");
+
+    assertThat(stub.server.findAll(postRequestedFor(urlEqualTo("/"))
+        .withHeader("X-Amz-Target", matching("ElasticMapReduce.*")))).as("no EMR call").isEmpty();
+    assertThat(stub.server.findAll(anyRequestedFor(urlMatching("/applications.*")))).as("no EMR Serverless call")
+        .isEmpty();
+    assertThat(stub.server.findAll(putRequestedFor(anyUrl()))).as("no upload").isEmpty();
+
+    // A dry run calls nothing, as for --bucket: it says what a real run checks first.
+    out.getBuffer().setLength(0);
+    stub.server.resetRequests();
+    rc = p9(aws("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-us-in/fruits", "--jar",
+        jar.toString(), "--dry-run").toArray(String[]::new));
+    assertThat(rc).as(err.toString()).isZero();
+    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+    assertThat(out.toString()).contains("# 0. a real run first checks that these buckets exist in the allowed"
+        + " regions [eu-central-1, eu-north-1, eu-south-1, eu-south-2, eu-west-1, eu-west-3]: p9-bucket, p9-us-in");
+  }
+
+  @Test
+  void inputAndOutputBucketsInTheEuPassEachCheckedOnce() {
+    stubStsAndBucket();
+    stub.server.stubFor(head(urlEqualTo("/p9-frankfurt")).willReturn(aResponse().withStatus(301)
+        .withHeader("x-amz-bucket-region", "eu-central-1")));
+    stub.server.stubFor(emr("RunJobFlow").willReturn(json("{\"JobFlowId\":\"j-P9\"}")));
+    stub.server.stubFor(emr("ListSteps").willReturn(json(
+        "{\"Steps\":[{\"Id\":\"s-P9\",\"Name\":\"p9 fruits\",\"Status\":{\"State\":\"PENDING\"}}]}")));
+
+    int rc = p9(aws("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-frankfurt/fruits/Training",
+        "--output", "s3a://p9-frankfurt/out/run1", "--jar", jar.toString(), "--no-wait").toArray(String[]::new));
+
+    assertThat(rc).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("cluster j-P9 step s-P9");
+    assertThat(stub.server.findAll(headRequestedFor(urlEqualTo("/p9-frankfurt")))).hasSize(1);
+    assertThat(stub.server.findAll(headRequestedFor(urlEqualTo("/p9-bucket")))).hasSize(1);
   }
 
   @Test
