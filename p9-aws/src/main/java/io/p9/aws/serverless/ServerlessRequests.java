@@ -1,6 +1,7 @@
 package io.p9.aws.serverless;
 
 import io.p9.aws.SparkJob;
+import java.time.Duration;
 import software.amazon.awssdk.services.emrserverless.model.AutoStartConfig;
 import software.amazon.awssdk.services.emrserverless.model.AutoStopConfig;
 import software.amazon.awssdk.services.emrserverless.model.ConfigurationOverrides;
@@ -21,6 +22,15 @@ import software.amazon.awssdk.services.emrserverless.model.StartJobRunRequest;
 public final class ServerlessRequests {
   private ServerlessRequests() {}
 
+  /**
+   * {@code d} in the whole minutes EMR Serverless takes, rounded up: an application stops no sooner, and a
+   * run is cancelled no sooner, than asked ({@code 20s} is 1 minute, {@code 90s} 2 minutes).
+   */
+  static long minutesRoundedUp(Duration d) {
+    long m = d.toMinutes();
+    return d.compareTo(Duration.ofMinutes(m)) > 0 ? m + 1 : m;
+  }
+
   public static CreateApplicationRequest createApplication(ServerlessSpec spec, String clientToken) {
     CreateApplicationRequest.Builder b = CreateApplicationRequest.builder()
         .name(spec.applicationName())
@@ -29,7 +39,7 @@ public final class ServerlessRequests {
         .architecture(spec.architecture())
         .autoStartConfiguration(AutoStartConfig.builder().enabled(true).build())
         .autoStopConfiguration(AutoStopConfig.builder().enabled(true)
-            .idleTimeoutMinutes((int) spec.idleStop().toMinutes()).build())
+            .idleTimeoutMinutes((int) minutesRoundedUp(spec.idleStop())).build())
         .tags(spec.tags());
     if (spec.maxCpu() != null) {
       b.maximumCapacity(MaximumAllowedResources.builder().cpu(spec.maxCpu()).memory(spec.maxMemory()).build());
@@ -58,7 +68,7 @@ public final class ServerlessRequests {
                 .s3MonitoringConfiguration(S3MonitoringConfiguration.builder().logUri(spec.logUri().s3Uri()).build())
                 .build())
             .build())
-        .executionTimeoutMinutes(spec.executionTimeout().toMinutes())
+        .executionTimeoutMinutes(minutesRoundedUp(spec.executionTimeout()))
         .tags(spec.tags())
         .clientToken(clientToken)
         .build();

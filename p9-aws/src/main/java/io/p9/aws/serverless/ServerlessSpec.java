@@ -1,5 +1,6 @@
 package io.p9.aws.serverless;
 
+import io.p9.aws.Durations;
 import io.p9.aws.s3.S3Location;
 import java.time.Duration;
 import java.util.Collections;
@@ -11,7 +12,10 @@ import java.util.Objects;
  * An EMR Serverless application and job run for p9. The application (name, release 7.x, architecture,
  * auto-stop after {@code idleStop}, optional maximum capacity) is reused when one with the same name,
  * type and release exists. The run needs an execution role (S3 access for the job, see
- * {@code examples/iam/}) and writes its logs under {@code logUri}. Immutable; {@link #builder()}.
+ * {@code examples/iam/}), writes its logs under {@code logUri} and is cancelled after
+ * {@code executionTimeout}. EMR Serverless counts both durations in whole minutes: they are rounded up
+ * ({@code idleStop} from 1 minute to 7 days, {@code executionTimeout} above zero). A maximum capacity has
+ * both cpu and memory, or neither. Immutable; {@link #builder()}.
  */
 public record ServerlessSpec(String applicationName, String releaseLabel, String architecture, Duration idleStop,
     String maxCpu, String maxMemory, String executionRoleArn, S3Location logUri, Duration executionTimeout,
@@ -29,6 +33,21 @@ public record ServerlessSpec(String applicationName, String releaseLabel, String
     if (executionRoleArn == null || !executionRoleArn.matches("arn:aws[a-z\\-]*:iam::\\d{12}:role/.+")) {
       throw new IllegalArgumentException("an execution role ARN (arn:aws:iam::<account>:role/<name>) is required,"
           + " got '" + executionRoleArn + "'");
+    }
+    maxCpu = maxCpu == null || maxCpu.isBlank() ? null : maxCpu;
+    maxMemory = maxMemory == null || maxMemory.isBlank() ? null : maxMemory;
+    if ((maxCpu == null) != (maxMemory == null)) {
+      throw new IllegalArgumentException("a maximum capacity needs both cpu and memory (--max-cpu and --max-memory,"
+          + " e.g. '32 vCPU' and '128 GB'): EMR Serverless takes neither alone");
+    }
+    Objects.requireNonNull(idleStop, "idleStop");
+    if (idleStop.compareTo(Duration.ofMinutes(1)) < 0 || idleStop.compareTo(Duration.ofDays(7)) > 0) {
+      throw new IllegalArgumentException("idle stop must be between 1 minute and 7 days, got "
+          + Durations.human(idleStop));
+    }
+    Objects.requireNonNull(executionTimeout, "executionTimeout");
+    if (executionTimeout.isZero() || executionTimeout.isNegative()) {
+      throw new IllegalArgumentException("execution timeout must be positive, got " + executionTimeout);
     }
     Objects.requireNonNull(logUri, "logUri (s3://bucket/prefix/) is required: driver logs are read from it");
     logUri = logUri.asFolder();
@@ -74,7 +93,7 @@ public record ServerlessSpec(String applicationName, String releaseLabel, String
       return this;
     }
 
-    /** Maximum capacity of the application, e.g. {@code 32 vCPU} and {@code 128 GB}; null for none. */
+    /** Maximum capacity of the application, e.g. {@code 32 vCPU} and {@code 128 GB}; both null for none. */
     public Builder maxCapacity(String cpu, String memory) {
       this.maxCpu = cpu;
       this.maxMemory = memory;

@@ -1,0 +1,74 @@
+package io.p9.aws.serverless;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.p9.aws.s3.S3Location;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.emrserverless.model.CreateApplicationRequest;
+
+/** The values EMR Serverless checks, checked before a request is built: capacity, auto-stop, run timeout. */
+class ServerlessSpecTest {
+  private static ServerlessSpec.Builder spec() {
+    return ServerlessSpec.builder().executionRoleArn("arn:aws:iam::123456789012:role/p9-serverless-job")
+        .logUri(S3Location.parse("s3://p9-bucket/serverless-logs"));
+  }
+
+  private static CreateApplicationRequest create(ServerlessSpec s) {
+    return ServerlessRequests.createApplication(s, "tok");
+  }
+
+  @Test
+  void maximumCapacityNeedsCpuAndMemoryTogether() {
+    assertThatThrownBy(() -> spec().maxCapacity("32 vCPU", null).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maximum capacity needs both cpu and memory (--max-cpu and --max-memory");
+    assertThatThrownBy(() -> spec().maxCapacity(null, "128 GB").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maximum capacity needs both cpu and memory");
+    assertThatThrownBy(() -> spec().maxCapacity(" ", "128 GB").build())
+        .isInstanceOf(IllegalArgumentException.class);
+
+    CreateApplicationRequest both = create(spec().maxCapacity("32 vCPU", "128 GB").build());
+    assertThat(both.maximumCapacity().cpu()).isEqualTo("32 vCPU");
+    assertThat(both.maximumCapacity().memory()).isEqualTo("128 GB");
+    assertThat(create(spec().build()).maximumCapacity()).as("no limit").isNull();
+  }
+
+  @Test
+  void idleStopIsAtLeastOneMinuteInWholeMinutesRoundedUp() {
+    for (Duration d : new Duration[] {Duration.ofSeconds(30), Duration.ZERO, Duration.ofSeconds(59),
+        Duration.ofDays(7).plusMinutes(1)}) {
+      assertThatThrownBy(() -> spec().idleStop(d).build()).as(d.toString())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("idle stop must be between 1 minute and 7 days");
+    }
+    assertThat(create(spec().idleStop(Duration.ofMinutes(1)).build()).autoStopConfiguration().idleTimeoutMinutes())
+        .isEqualTo(1);
+    assertThat(create(spec().idleStop(Duration.ofSeconds(90)).build()).autoStopConfiguration()
+        .idleTimeoutMinutes()).isEqualTo(2);
+    assertThat(create(spec().build()).autoStopConfiguration().idleTimeoutMinutes()).isEqualTo(15);
+    assertThat(create(spec().idleStop(Duration.ofDays(7)).build()).autoStopConfiguration().idleTimeoutMinutes())
+        .isEqualTo(10080);
+  }
+
+  @Test
+  void theExecutionTimeoutIsRoundedUpToWholeMinutes() {
+    assertThat(timeoutMinutes(Duration.ofSeconds(20))).as("not 0").isEqualTo(1);
+    assertThat(timeoutMinutes(Duration.ofSeconds(60))).isEqualTo(1);
+    assertThat(timeoutMinutes(Duration.ofSeconds(61))).isEqualTo(2);
+    assertThat(timeoutMinutes(Duration.ofMillis(500))).isEqualTo(1);
+    assertThat(timeoutMinutes(Duration.ofHours(3))).isEqualTo(180);
+    for (Duration d : new Duration[] {Duration.ZERO, Duration.ofSeconds(-1)}) {
+      assertThatThrownBy(() -> spec().executionTimeout(d).build()).as(d.toString())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("execution timeout must be positive");
+    }
+  }
+
+  private static long timeoutMinutes(Duration d) {
+    return ServerlessRequests.startJobRun("app", spec().executionTimeout(d).build(), ServerlessLauncherTest.job(),
+        "tok").executionTimeoutMinutes();
+  }
+}
