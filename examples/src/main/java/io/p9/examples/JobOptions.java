@@ -63,8 +63,8 @@ public final class JobOptions {
   @Option(names = "--no-wait", description = "return once submitted")
   boolean noWait;
 
-  @Option(names = "--timeout", description = "give up waiting after this long (default: ${DEFAULT-VALUE})",
-      defaultValue = "3h")
+  @Option(names = "--timeout", description = "give up waiting after this long; on EMR Serverless also the run's"
+      + " execution timeout, in whole minutes rounded up (default: ${DEFAULT-VALUE})", defaultValue = "3h")
   String timeout;
 
   @Option(names = "--poll", hidden = true, description = "first wait between status polls", defaultValue = "10s")

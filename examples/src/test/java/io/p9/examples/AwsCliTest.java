@@ -408,6 +408,27 @@ class AwsCliTest {
   }
 
   @Test
+  void serverlessLimitsAreCheckedBeforeAnythingIsSent() {
+    List<String> base = List.of("serverless", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in",
+        "--jar", jar.toString(), "--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job", "--dry-run");
+    for (List<String> bad : List.of(List.of("--max-memory", "128 GB"), List.of("--max-cpu", "32 vCPU"),
+        List.of("--idle-stop", "30s"))) {
+      List<String> a = new ArrayList<>(base);
+      a.addAll(bad);
+      err.getBuffer().setLength(0);
+      assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(bad.toString()).isEqualTo(2);
+      assertThat(err.toString()).as(bad.toString()).containsAnyOf("p9: a maximum capacity needs both cpu and memory",
+          "p9: idle stop must be between 1 minute and 7 days, got 30s");
+    }
+    List<String> a = new ArrayList<>(base);
+    a.addAll(List.of("--max-cpu", "32 vCPU", "--max-memory", "128 GB", "--idle-stop", "90s", "--timeout", "20s"));
+    assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("\"maximumCapacity\": {", "\"memory\": \"128 GB\"",
+        "\"idleTimeoutMinutes\": 2", "\"executionTimeoutMinutes\": 1", "--execution-timeout-minutes 1");
+    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+  }
+
+  @Test
   void everySubcommandHasHelp() {
     for (String[] c : List.of(new String[] {"run"}, new String[] {"emr"}, new String[] {"emr", "submit"},
         new String[] {"emr", "status"}, new String[] {"emr", "logs"}, new String[] {"emr", "terminate"},
