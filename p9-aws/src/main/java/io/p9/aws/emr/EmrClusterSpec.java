@@ -1,5 +1,6 @@
 package io.p9.aws.emr;
 
+import io.p9.aws.internal.ProjectTag;
 import io.p9.aws.s3.S3Location;
 import java.time.Duration;
 import java.util.Collections;
@@ -13,7 +14,7 @@ import java.util.Objects;
  * one {@code m5.xlarge} primary node on demand and two {@code m5.xlarge} core nodes on demand, as instance
  * groups; roles {@code EMR_DefaultRole} / {@code EMR_EC2_DefaultRole}; the cluster ends when its steps are
  * done ({@code keepAlive=false}); a kept-alive cluster ends after {@code idleTimeout} (1 h) idle; tag
- * {@code project=p9}. Immutable; build with {@link #builder()}.
+ * {@code project=p9}, which other tags may join but not replace. Immutable; build with {@link #builder()}.
  */
 public final class EmrClusterSpec {
   public static final String DEFAULT_RELEASE = "emr-7.9.0";
@@ -65,6 +66,7 @@ public final class EmrClusterSpec {
     if (b.idleTimeout.compareTo(Duration.ofMinutes(1)) < 0 || b.idleTimeout.compareTo(Duration.ofDays(7)) > 0) {
       throw new IllegalArgumentException("idle timeout must be between 1 minute and 7 days");
     }
+    ProjectTag.check(b.tags);
     this.name = b.name;
     this.releaseLabel = b.releaseLabel;
     this.logUri = b.logUri.asFolder();

@@ -1,2 +1,2 @@
-/** Not API: JSON rendering of AWS SDK v2 requests for dry runs. */
+/** Not API: JSON rendering of AWS SDK v2 requests for dry runs; the check of the {@code project=p9} tag. */
 package io.p9.aws.internal;

@@ -1,6 +1,7 @@
 package io.p9.aws.serverless;
 
 import io.p9.aws.Durations;
+import io.p9.aws.internal.ProjectTag;
 import io.p9.aws.s3.S3Location;
 import java.time.Duration;
 import java.util.Collections;
@@ -15,7 +16,8 @@ import java.util.Objects;
  * {@code examples/iam/}), writes its logs under {@code logUri} and is cancelled after
  * {@code executionTimeout}. EMR Serverless counts both durations in whole minutes: they are rounded up
  * ({@code idleStop} from 1 minute to 7 days, {@code executionTimeout} above zero). A maximum capacity has
- * both cpu and memory, or neither. Immutable; {@link #builder()}.
+ * both cpu and memory, or neither. Tagged {@code project=p9}, which other tags may join but not replace.
+ * Immutable; {@link #builder()}.
  */
 public record ServerlessSpec(String applicationName, String releaseLabel, String architecture, Duration idleStop,
     String maxCpu, String maxMemory, String executionRoleArn, S3Location logUri, Duration executionTimeout,
@@ -51,6 +53,7 @@ public record ServerlessSpec(String applicationName, String releaseLabel, String
     }
     Objects.requireNonNull(logUri, "logUri (s3://bucket/prefix/) is required: driver logs are read from it");
     logUri = logUri.asFolder();
+    ProjectTag.check(tags);
     tags = Collections.unmodifiableMap(new LinkedHashMap<>(tags));
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p9.aws.s3.S3Location;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.emrserverless.model.CreateApplicationRequest;
 
@@ -65,6 +66,19 @@ class ServerlessSpecTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("execution timeout must be positive");
     }
+  }
+
+  @Test
+  void theProjectTagStaysP9() {
+    assertThatThrownBy(() -> spec().tag("project", "other").build()).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("tag 'project=other' is not allowed: p9 tags what it creates project=p9, which the IAM"
+            + " policies in examples/iam/ require; use another key");
+    assertThatThrownBy(() -> new ServerlessSpec("p9", "emr-7.9.0", "X86_64", Duration.ofMinutes(15), null, null,
+        "arn:aws:iam::123456789012:role/r", S3Location.parse("s3://b-1/l/"), Duration.ofHours(1), Map.of()))
+        .as("built without the builder").isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("the tag project=p9 is missing");
+    assertThat(create(spec().tag("project", "p9").tag("team", "ml").build()).tags())
+        .containsExactly(Map.entry("project", "p9"), Map.entry("team", "ml"));
   }
 
   private static long timeoutMinutes(Duration d) {

@@ -1,0 +1,30 @@
+package io.p9.aws.emr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.p9.aws.s3.S3Location;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EmrClusterSpecTest {
+  private static EmrClusterSpec.Builder spec() {
+    return EmrClusterSpec.builder().logUri(S3Location.parse("s3://p9-bucket/logs"));
+  }
+
+  @Test
+  void theProjectTagStaysP9() {
+    // The IAM policies in examples/iam/ let the launcher create only clusters tagged project=p9.
+    for (Map.Entry<String, String> t : Map.of("project", "other", "Project", "p9", "PROJECT", "x").entrySet()) {
+      assertThatThrownBy(() -> spec().tag(t.getKey(), t.getValue()).build()).as(t.toString())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("tag '" + t.getKey() + "=" + t.getValue() + "' is not allowed: p9 tags what it creates"
+              + " project=p9, which the IAM policies in examples/iam/ require; use another key");
+    }
+    EmrClusterSpec s = spec().tag("project", "p9").tag("team", "ml").build();
+    assertThat(s.tags()).containsExactly(Map.entry("project", "p9"), Map.entry("team", "ml"));
+    assertThat(EmrRequests.runJobFlow(s, new io.p9.aws.SparkJob("p9", S3Location.parse("s3://p9-bucket/j.jar"),
+        "C", java.util.List.of(), Map.of())).tags()).extracting(x -> x.key() + "=" + x.value())
+        .containsExactly("project=p9", "team=ml");
+  }
+}
