@@ -84,7 +84,8 @@ final class EmrCommands implements Runnable {
     String securityConfiguration;
     @Option(names = "--log-uri", description = "default: s3://BUCKET/p9/logs/emr/")
     String logUri;
-    @Option(names = "--tag", description = "KEY=VALUE tag; repeatable (project=p9 always)")
+    @Option(names = "--tag", description = "KEY=VALUE tag; repeatable (project=p9 always, and no"
+        + " other project)")
     Map<String, String> tags = new LinkedHashMap<>();
     @Option(names = "--keep-alive", description = "keep the cluster after the step")
     boolean keepAlive;

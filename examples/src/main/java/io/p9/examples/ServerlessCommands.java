@@ -73,7 +73,8 @@ final class ServerlessCommands implements Runnable {
     String idleStop;
     @Option(names = "--log-uri", description = "default: s3://BUCKET/p9/logs/serverless/")
     String logUri;
-    @Option(names = "--tag", description = "KEY=VALUE tag; repeatable (project=p9 always)")
+    @Option(names = "--tag", description = "KEY=VALUE tag; repeatable (project=p9 always, and no"
+        + " other project)")
     Map<String, String> tags = new LinkedHashMap<>();
 
     ServerlessSpec serverlessSpec() {

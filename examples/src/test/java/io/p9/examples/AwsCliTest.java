@@ -429,6 +429,24 @@ class AwsCliTest {
   }
 
   @Test
+  void theProjectTagCannotBeReplaced() {
+    for (String command : List.of("emr", "serverless")) {
+      err.getBuffer().setLength(0);
+      List<String> a = new ArrayList<>(List.of(command, "submit", "--bucket", "p9-bucket", "--input",
+          "s3://p9-bucket/in", "--jar", jar.toString(), "--tag", "project=other", "--dry-run"));
+      if (command.equals("serverless")) {
+        a.addAll(List.of("--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job"));
+      }
+      int rc = p9(aws(a.toArray(String[]::new)).toArray(String[]::new));
+      assertThat(rc).as(command + " " + err).isEqualTo(2);
+      assertThat(err.toString()).as(command).contains("p9: tag 'project=other' is not allowed: p9 tags what it"
+          + " creates project=p9, which the IAM policies in examples/iam/ require; use another key");
+    }
+    assertThat(out.toString()).isEmpty();
+    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+  }
+
+  @Test
   void everySubcommandHasHelp() {
     for (String[] c : List.of(new String[] {"run"}, new String[] {"emr"}, new String[] {"emr", "submit"},
         new String[] {"emr", "status"}, new String[] {"emr", "logs"}, new String[] {"emr", "terminate"},
