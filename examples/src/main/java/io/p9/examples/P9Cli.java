@@ -2,7 +2,9 @@ package io.p9.examples;
 
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.function.IntConsumer;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
@@ -19,7 +21,49 @@ import picocli.CommandLine.Option;
 public final class P9Cli implements Runnable {
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new P9Cli()).execute(args));
+    CommandLine cmd = new CommandLine(new P9Cli());
+    Throwable[] failure = {null};
+    CommandLine.IExecutionExceptionHandler printing = cmd.getExecutionExceptionHandler();
+    cmd.setExecutionExceptionHandler((e, c, parsed) -> {
+      failure[0] = e;
+      return printing.handleExecutionException(e, c, parsed);
+    });
+    end(cmd.execute(args), failure[0], System.getProperties(), System::exit);
+  }
+
+  /**
+   * How {@link #main} ends with exit code {@code code} ({@code failure}: what the command threw, if it
+   * did). Inside YARN's ApplicationMaster (spark-submit {@code --deploy-mode cluster} on YARN, how the EMR
+   * step runs p9; it sets the system properties {@code spark.master=yarn} and
+   * {@code spark.submit.deployMode=cluster} before calling main) the JVM must not exit: the
+   * ApplicationMaster's shutdown hook would then report the application FAILED (EXIT_EARLY) even after a
+   * success, and YARN may run it again. There a success returns and a failure throws {@link Failed}, which
+   * the ApplicationMaster reports as the application's failure. Everywhere else (java, mvn exec, spark-submit
+   * in client mode, standalone cluster mode) the exit code is the outcome: {@code exit} is called with it.
+   */
+  static void end(int code, Throwable failure, Properties system, IntConsumer exit) {
+    boolean applicationMaster = system.getProperty("spark.master", "").startsWith("yarn")
+        && "cluster".equals(system.getProperty("spark.submit.deployMode"));
+    if (!applicationMaster) {
+      exit.accept(code);
+    } else if (code != 0) {
+      throw new Failed(code, failure);
+    }
+  }
+
+  /** A failed run inside YARN's ApplicationMaster: the exit code it would have had, and the cause if any. */
+  static final class Failed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final int exitCode;
+
+    Failed(int exitCode, Throwable cause) {
+      super("p9 failed (exit code " + exitCode + ")" + (cause != null ? ": " + cause : "; its error is above"), cause);
+      this.exitCode = exitCode;
+    }
+
+    int exitCode() {
+      return exitCode;
+    }
   }
 
   @Override

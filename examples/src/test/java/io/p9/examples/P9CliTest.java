@@ -1,0 +1,67 @@
+package io.p9.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.FileNotFoundException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+/** How {@code main} ends: {@link P9Cli#end} with the system properties of each way p9 is started. */
+class P9CliTest {
+  private final List<Integer> exits = new ArrayList<>();
+
+  private static Properties props(String... kv) {
+    Properties p = new Properties();
+    for (int i = 0; i < kv.length; i += 2) {
+      p.setProperty(kv[i], kv[i + 1]);
+    }
+    return p;
+  }
+
+  /** What YARN's ApplicationMaster sets before it calls main in cluster mode (the EMR step). */
+  private static Properties yarnCluster() {
+    return props("spark.master", "yarn", "spark.submit.deployMode", "cluster", "spark.yarn.app.id",
+        "application_1_0001");
+  }
+
+  @Test
+  void plainJavaExitsWithTheCode() {
+    P9Cli.end(0, null, props(), exits::add);
+    P9Cli.end(2, null, props(), exits::add);
+    assertThat(exits).containsExactly(0, 2);
+  }
+
+  @Test
+  void insideYarnsApplicationMasterASuccessReturns() {
+    P9Cli.end(0, null, yarnCluster(), exits::add);
+    assertThat(exits).as("System.exit there marks the application FAILED (EXIT_EARLY)").isEmpty();
+  }
+
+  @Test
+  void insideYarnsApplicationMasterAFailureThrowsWithItsCodeAndCause() {
+    Exception cause = new FileNotFoundException("s3a://p9-bucket/nope");
+
+    assertThatThrownBy(() -> P9Cli.end(1, cause, yarnCluster(), exits::add))
+        .isInstanceOfSatisfying(P9Cli.Failed.class, f -> assertThat(f.exitCode()).isEqualTo(1))
+        .hasMessage("p9 failed (exit code 1): java.io.FileNotFoundException: s3a://p9-bucket/nope")
+        .hasCause(cause);
+    assertThatThrownBy(() -> P9Cli.end(2, null, yarnCluster(), exits::add))
+        .isInstanceOfSatisfying(P9Cli.Failed.class, f -> assertThat(f.exitCode()).isEqualTo(2))
+        .hasMessage("p9 failed (exit code 2); its error is above");
+    assertThat(exits).isEmpty();
+  }
+
+  @Test
+  void underSparkSubmitInClientModeOrStandaloneClusterModeItExits() {
+    // SparkSubmit in client mode and the standalone DriverWrapper take the exit code as the outcome, and
+    // returning could leave the JVM waiting on a non-daemon thread.
+    P9Cli.end(0, null, props("spark.master", "yarn", "spark.submit.deployMode", "client"), exits::add);
+    P9Cli.end(1, null, props("spark.master", "local[*]"), exits::add);
+    P9Cli.end(3, null, props("spark.master", "spark://127.0.0.1:7077", "spark.submit.deployMode", "cluster"),
+        exits::add);
+    assertThat(exits).containsExactly(0, 1, 3);
+  }
+}
