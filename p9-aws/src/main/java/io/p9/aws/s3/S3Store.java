@@ -29,8 +29,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * What the launcher does on S3 through the AWS SDK v2: check that a bucket exists, is reachable and lies in
- * an allowed region (or, for the job's input and output, that it lies in an allowed region); upload the job jar (or a model) under a content-addressed name, skipping the upload
- * when the same bytes are already there; read a log file, gunzipping {@code .gz}. Errors come back as
+ * an allowed region (for the job's input and output buckets: that they lie in an allowed region); upload
+ * the job jar (or a model) under a content-addressed name, skipping the upload when the same bytes are
+ * already there; read a log file, gunzipping {@code .gz}. Errors come back as
  * {@link AwsFailure} with a sentence saying what to do.
  */
 public final class S3Store {
