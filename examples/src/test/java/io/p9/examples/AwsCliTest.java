@@ -29,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -411,15 +412,18 @@ class AwsCliTest {
   void serverlessLimitsAreCheckedBeforeAnythingIsSent() {
     List<String> base = List.of("serverless", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in",
         "--jar", jar.toString(), "--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job", "--dry-run");
-    for (List<String> bad : List.of(List.of("--max-memory", "128 GB"), List.of("--max-cpu", "32 vCPU"),
-        List.of("--idle-stop", "30s"))) {
+    String capacity = "p9: a maximum capacity needs both cpu and memory";
+    Map<List<String>, String> refused = Map.of(List.of("--max-memory", "128 GB"), capacity,
+        List.of("--max-cpu", "32 vCPU"), capacity,
+        List.of("--idle-stop", "30s"), "p9: idle stop must be between 1 minute and 7 days, got 30s");
+    refused.forEach((bad, message) -> {
       List<String> a = new ArrayList<>(base);
       a.addAll(bad);
       err.getBuffer().setLength(0);
       assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(bad.toString()).isEqualTo(2);
-      assertThat(err.toString()).as(bad.toString()).containsAnyOf("p9: a maximum capacity needs both cpu and memory",
-          "p9: idle stop must be between 1 minute and 7 days, got 30s");
-    }
+      assertThat(err.toString()).as(bad.toString()).contains(message)
+          .doesNotContain(message.equals(capacity) ? "idle stop" : "maximum capacity");
+    });
     List<String> a = new ArrayList<>(base);
     a.addAll(List.of("--max-cpu", "32 vCPU", "--max-memory", "128 GB", "--idle-stop", "90s", "--timeout", "20s"));
     assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(err.toString()).isZero();

@@ -38,8 +38,9 @@ public final class ModelCache {
 
   /**
    * The cached model for {@code key}, loading it from {@code bytes} if absent. Concurrent callers for the
-   * same key wait for one load. A failed load is not cached: callers that were waiting for it load again
-   * (once, for all of them). A model loaded while {@link #clear()} runs is closed, and loaded again into
+   * same key wait for one load. A failed load is not cached: the callers that were waiting for it then try
+   * in turn, so the first success is the one model, and a load that keeps failing fails for each of them. A
+   * model loaded while {@link #clear()} runs is closed, and loaded again into
    * the cache, so the caller never gets a model the cache no longer holds.
    */
   public FeatureModel acquire(ModelKey key, Supplier<ModelBytes> bytes) {

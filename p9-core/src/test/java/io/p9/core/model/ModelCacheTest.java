@@ -100,7 +100,7 @@ class ModelCacheTest {
       try {
         cache.acquire(key, () -> {
           loading.countDown();
-          awaitUninterruptibly(fail);
+          await(fail);
           throw new IllegalStateException("broadcast read failed");
         });
         aFailure.complete(null);
@@ -148,7 +148,7 @@ class ModelCacheTest {
     Thread a = new Thread(() -> complete(fromA, () -> cache.acquire(key, () -> {
       if (supplierCalls.incrementAndGet() == 1) {
         loading.countDown();
-        awaitUninterruptibly(proceed);
+        await(proceed);
       }
       return mb;
     })), "loader-a");
@@ -204,7 +204,8 @@ class ModelCacheTest {
     }
   }
 
-  private static void awaitUninterruptibly(CountDownLatch latch) {
+  /** Waits for {@code latch} in a loader thread; an interrupt fails the load. */
+  private static void await(CountDownLatch latch) {
     try {
       latch.await();
     } catch (InterruptedException e) {

@@ -406,20 +406,19 @@ public final class ImageLoader extends Transformer implements MLWritable {
         return null;
       }
       // binaryFile and ImageFiles give the path unencoded ('/in/Apple Red/100%.jpg'): used as it is
-      String p = path;
       if (pattern.isEmpty()) {
-        int end = p.lastIndexOf('/');
+        int end = path.lastIndexOf('/');
         if (end <= 0) {
           return null;
         }
-        int start = p.lastIndexOf('/', end - 1);
-        String parent = p.substring(start + 1, end);
+        int start = path.lastIndexOf('/', end - 1);
+        String parent = path.substring(start + 1, end);
         return parent.isEmpty() || parent.endsWith(":") ? null : parent;
       }
       if (compiled == null) {
         compiled = Pattern.compile(pattern);
       }
-      Matcher m = compiled.matcher(p);
+      Matcher m = compiled.matcher(path);
       if (!m.find()) {
         return null;
       }
