@@ -7,6 +7,8 @@ import io.p9.core.image.PreprocessSpec;
 import io.p9.core.image.Preprocessor;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.color.ColorSpace;
+import java.awt.color.ICC_Profile;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -15,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
@@ -33,7 +36,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * (2) Decode + resize + normalize into the float buffer, per image: 100x100 Fruits-360 JPEGs ({@code fruit})
- * and a 1600x1200 JPEG made by upscaling one ({@code photo}). {@code p9} is ImageDecoder + Preprocessor;
+ * and a 1600x1200 JPEG made by upscaling one ({@code photo}); on request ({@code -p image=fruitIcc}) the same
+ * Fruits-360 JPEGs with the JDK's sRGB ICC profile embedded, as cameras and editors write one (p9 drops it
+ * before decoding). {@code p9} is ImageDecoder + Preprocessor;
  * {@code imageIoAwt} is what a user would write (ImageIO.read, Graphics2D bilinear resize, getRGB loop).
  */
 @State(Scope.Thread)
@@ -57,7 +62,12 @@ public class PreprocessBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     List<byte[]> fruits = BenchData.read(BenchData.fruitJpegs(64));
-    files = "fruit".equals(image) ? fruits : List.of(upscale(fruits.get(0), 1600, 1200));
+    files = switch (image) {
+      case "fruit" -> fruits;
+      case "fruitIcc" -> fruits.stream().map(PreprocessBenchmark::withSrgbProfile).toList();
+      case "photo" -> List.of(upscale(fruits.get(0), 1600, 1200));
+      default -> throw new IllegalArgumentException("image: fruit, photo or fruitIcc, not " + image);
+    };
     decoder = new ImageDecoder(DecodeOptions.defaults());
     pre = new Preprocessor(PreprocessSpec.imagenet(224));
     out = new float[3 * 224 * 224];
@@ -75,6 +85,21 @@ public class PreprocessBenchmark {
     ByteArrayOutputStream bos = new ByteArrayOutputStream();
     ImageIO.write(big, "jpg", bos);
     return bos.toByteArray();
+  }
+
+  /** {@code jpeg} with an APP2 ICC_PROFILE segment holding the JDK's sRGB profile, right after SOI. */
+  static byte[] withSrgbProfile(byte[] jpeg) {
+    byte[] icc = ICC_Profile.getInstance(ColorSpace.CS_sRGB).getData();
+    byte[] tag = "ICC_PROFILE\0".getBytes(StandardCharsets.US_ASCII);
+    int length = 2 + tag.length + 2 + icc.length; // the length field, the tag, chunk 1 of 1, the profile
+    ByteArrayOutputStream out = new ByteArrayOutputStream(jpeg.length + length + 2);
+    out.write(jpeg, 0, 2);
+    out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xE2, (byte) (length >> 8), (byte) length});
+    out.writeBytes(tag);
+    out.writeBytes(new byte[] {1, 1});
+    out.writeBytes(icc);
+    out.write(jpeg, 2, jpeg.length - 2);
+    return out.toByteArray();
   }
 
   private byte[] nextFile() {
