@@ -429,7 +429,8 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     metrics = new ImageLoadMetrics(acc);
 
     StructType out = dataset.schema().add(getOutputCol(), SQLDataTypes.VectorType(), true);
-    FeaturizePartition fn = new FeaturizePartition(r.broadcast(), r.key(), r.spec(), getBatchSize(),
+    FeaturizePartition fn = new FeaturizePartition(r.broadcast(), r.bytes().name(), r.key(), r.spec(),
+        getBatchSize(),
         dataset.schema().fieldIndex(getInputCol()), getHandleInvalid(), acc);
     // the row encoder drops field metadata: the vector size (ML attribute group) is attached after
     return dataset.toDF().mapPartitions(fn, Encoders.row(out)).withMetadata(getOutputCol(),
@@ -447,7 +448,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
   }
 
   private record Resolved(String location, ModelBytes bytes, ModelKey key, ModelInfo info,
-      PreprocessSpec spec, Broadcast<ModelBytes> broadcast, String stamp) {}
+      PreprocessSpec spec, Broadcast<byte[]> broadcast, String stamp) {}
 
   /**
    * The model file and sidecar as {@link #read()} found them under the stage folder. A stage still pointing
@@ -486,7 +487,9 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     if (info.inputHeight() <= 0 || info.inputWidth() <= 0) {
       checkDynamicSize(model, spec);
     }
-    Broadcast<ModelBytes> bc = new JavaSparkContext(sc).broadcast(mb);
+    // the bare bytes: a record (ModelBytes) cannot go through Kryo's FieldSerializer, and spark.serializer
+    // (often Kryo) is what broadcasts use
+    Broadcast<byte[]> bc = new JavaSparkContext(sc).broadcast(mb.bytes());
     resolved = new Resolved(location, mb, key, info, spec, bc, stamp);
     return resolved;
   }

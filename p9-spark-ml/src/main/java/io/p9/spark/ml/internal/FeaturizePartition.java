@@ -20,12 +20,15 @@ import org.apache.spark.sql.RowFactory;
 /**
  * The executor side of {@code CnnFeaturizer}: one partition, in batches. The model comes from the per-JVM
  * {@link ModelCache} (the broadcast is read only when this JVM has not loaded it yet); the batch buffer is
- * returned to its pool by a task-completion listener.
+ * returned to its pool by a task-completion listener. The broadcast holds the bare model bytes: broadcasts go
+ * through {@code spark.serializer}, and Kryo's default serializer cannot build a record such as
+ * {@link ModelBytes}.
  */
 public final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
 
-  private final Broadcast<ModelBytes> model;
+  private final Broadcast<byte[]> model;
+  private final String modelName;
   private final ModelKey key;
   private final PreprocessSpec spec;
   private final int batchSize;
@@ -33,9 +36,10 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
   private final String handleInvalid;
   private final CountsAccumulator acc;
 
-  public FeaturizePartition(Broadcast<ModelBytes> model, ModelKey key, PreprocessSpec spec, int batchSize,
-      int imageIndex, String handleInvalid, CountsAccumulator acc) {
+  public FeaturizePartition(Broadcast<byte[]> model, String modelName, ModelKey key, PreprocessSpec spec,
+      int batchSize, int imageIndex, String handleInvalid, CountsAccumulator acc) {
     this.model = model;
+    this.modelName = modelName;
     this.key = key;
     this.spec = spec;
     this.batchSize = batchSize;
@@ -46,7 +50,8 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
 
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
-    FeatureModel m = ModelCache.shared().acquire(key, model::value);
+    // ModelBytes.of hashes again, so the cache still checks the bytes against the key
+    FeatureModel m = ModelCache.shared().acquire(key, () -> ModelBytes.of(modelName, model.value()));
     BatchFeaturizer batch = new BatchFeaturizer(m, spec, batchSize);
     TaskContext tc = TaskContext.get();
     if (tc != null) {

@@ -1,5 +1,7 @@
 package io.p9.spark.ml.internal;
 
+import com.esotericsoftware.kryo.DefaultSerializer;
+import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.Serializable;
@@ -43,8 +45,11 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
   /**
    * One listed file: its qualified path, length and modification time (ms), and for S3A the listed status
    * itself (Hadoop 3.3.4's S3A skips its HEAD only for a status of its own class, which carries the ETag
-   * that its change detection checks on read).
+   * that its change detection checks on read). Entries travel in the tasks' partitions, which Spark writes
+   * with {@code spark.serializer}; Kryo's default serializer cannot build a record (nor a {@code Path}, whose
+   * URI keeps its state in transient fields), so Kryo is told to use Java serialization for them.
    */
+  @DefaultSerializer(JavaSerializer.class)
   public record Entry(String path, long length, long modificationTime, FileStatus status)
       implements Serializable {}
 
