@@ -282,7 +282,13 @@ public final class ImageLoader extends Transformer implements MLWritable {
     if (!getLabelCol().isEmpty()) {
       cols.add(getLabelCol());
     }
-    if (cols.stream().distinct().count() != cols.size()) {
+    boolean clash = false;
+    for (int i = 0; i < cols.size(); i++) {
+      for (int j = i + 1; j < cols.size(); j++) {
+        clash |= SchemaChecks.sameName(cols.get(i), cols.get(j));
+      }
+    }
+    if (clash) {
       throw new IllegalArgumentException(SchemaChecks.name(this) + ": output columns must differ, were "
           + cols);
     }

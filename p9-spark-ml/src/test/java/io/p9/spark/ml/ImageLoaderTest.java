@@ -183,6 +183,28 @@ class ImageLoaderTest {
   }
 
   @Test
+  void outputColumnsDifferingOnlyInCaseFromInputColumnsAreRefused() {
+    // spark.sql.caseSensitive is false by default: withColumn("label") would replace the input's Label
+    Dataset<Row> labelled = files(mixed).withColumn("Label", functions.lit("from the manifest"));
+    ImageLoader loader = new ImageLoader().setHandleInvalid("keep");
+    assertThatThrownBy(() -> loader.transform(labelled))
+        .hasMessageContaining("ImageLoader[" + loader.uid() + "]")
+        .hasMessageContaining("output column 'label' already exists as 'Label'");
+    assertThatThrownBy(() -> new ImageLoader().setLabelCol("Error").transform(files(mixed)))
+        .hasMessageContaining("output columns must differ");
+
+    spark.conf().set("spark.sql.caseSensitive", "true");
+    try {
+      Dataset<Row> out = loader.transform(labelled);
+      assertThat(out.columns()).contains("Label", "label");
+      assertThat(out.select("Label").distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList())
+          .containsExactly("from the manifest");
+    } finally {
+      spark.conf().unset("spark.sql.caseSensitive");
+    }
+  }
+
+  @Test
   void roundTripAloneAndInAPipeline() throws Exception {
     ImageLoader loader = new ImageLoader().setHandleInvalid("keep").setMaxPixels(1_000_000);
     ImageLoader back = RoundTrip.saveAndLoad(loader, tmp.resolve("rt"), ImageLoader::load);

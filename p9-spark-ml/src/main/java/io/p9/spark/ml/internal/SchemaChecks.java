@@ -2,6 +2,7 @@ package io.p9.spark.ml.internal;
 
 import java.util.Arrays;
 import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -33,12 +34,24 @@ public final class SchemaChecks {
     }
   }
 
-  /** Checks that {@code column} is not in {@code schema} yet (an output column). */
+  /**
+   * Checks that {@code column} is not in {@code schema} yet (an output column). Names are compared as Spark
+   * SQL resolves them: ignoring case unless {@code spark.sql.caseSensitive} is true, since
+   * {@code withColumn("label", ...)} would otherwise replace an input column {@code Label} silently.
+   */
   public static void requireAbsent(Identifiable stage, StructType schema, String column) {
-    if (Arrays.asList(schema.fieldNames()).contains(column)) {
-      throw new IllegalArgumentException(name(stage) + ": output column '" + column
-          + "' already exists; choose another name or drop it first");
+    for (String existing : schema.fieldNames()) {
+      if (sameName(existing, column)) {
+        throw new IllegalArgumentException(name(stage) + ": output column '" + column + "' already exists"
+            + (existing.equals(column) ? "" : " as '" + existing + "' (spark.sql.caseSensitive is false)")
+            + "; choose another name or drop it first");
+      }
     }
+  }
+
+  /** Whether Spark SQL takes two column names for the same column (the session's case sensitivity). */
+  public static boolean sameName(String a, String b) {
+    return SQLConf.get().caseSensitiveAnalysis() ? a.equals(b) : a.equalsIgnoreCase(b);
   }
 
   /** Types equal ignoring nullability (as Spark's image source and our stages differ only there). */
