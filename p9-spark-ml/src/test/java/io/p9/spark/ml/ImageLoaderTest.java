@@ -205,6 +205,23 @@ class ImageLoaderTest {
   }
 
   @Test
+  void metricsCountWhatActionsDecodeAndCountRecomputationsAgain() {
+    ImageLoader loader = new ImageLoader().setHandleInvalid("keep");
+    Dataset<Row> out = loader.transform(files(mixed));
+    // reads none of the output columns: Spark prunes the decoding
+    assertThat(out.select("path").count()).isEqualTo(9);
+    assertThat(loader.metrics().succeeded() + loader.metrics().kept()).isZero();
+
+    assertThat(out.select("image").collectAsList()).hasSize(9);
+    assertThat(loader.metrics().succeeded()).isEqualTo(6);
+    assertThat(loader.metrics().kept()).isEqualTo(3);
+    // not cached: a second action decodes, and counts, again
+    assertThat(out.select("error").collectAsList()).hasSize(9);
+    assertThat(loader.metrics().succeeded()).isEqualTo(12);
+    assertThat(loader.metrics().kept()).isEqualTo(6);
+  }
+
+  @Test
   void roundTripAloneAndInAPipeline() throws Exception {
     ImageLoader loader = new ImageLoader().setHandleInvalid("keep").setMaxPixels(1_000_000);
     ImageLoader back = RoundTrip.saveAndLoad(loader, tmp.resolve("rt"), ImageLoader::load);
