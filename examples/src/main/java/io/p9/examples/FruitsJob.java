@@ -101,9 +101,17 @@ public final class FruitsJob {
     double featurizeSeconds = (System.nanoTime() - t1) / 1e9;
     Dataset<Row> good = featurized.filter(functions.col("features").isNotNull());
     long ok = good.count();
+    Map<String, Long> reasons = new LinkedHashMap<>(loader.metrics().failuresByReason());
+    // a file the loader could not decode reaches the featurizer as a null image (NO_IMAGE) under keep: it is
+    // counted once, under the loader's reason, so that the reasons add up to the failed files
+    featurizer.metrics().failuresByReason().forEach((k, v) -> {
+      if (!"NO_IMAGE".equals(k)) {
+        reasons.merge(k, v, Long::sum);
+      }
+    });
     if (ok < 2) {
       throw new IllegalStateException("only " + ok + " of " + total + " files could be featurized under "
-          + o.input() + "; PCA needs at least 2");
+          + o.input() + "; PCA needs at least 2; failures by reason: " + reasons);
     }
 
     PcaReducer pca = new PcaReducer().setOutputCol("pca");
@@ -146,8 +154,6 @@ public final class FruitsJob {
             functions.lit("featurizer: see CnnFeaturizer metrics")).as("error"));
     errors.coalesce(1).write().mode(SaveMode.Overwrite).option("header", "true").csv(out + "errors.csv");
 
-    Map<String, Long> reasons = new LinkedHashMap<>(loader.metrics().failuresByReason());
-    featurizer.metrics().failuresByReason().forEach((k, v) -> reasons.merge(k, v, Long::sum));
     featurized.unpersist();
     // skipped rows are gone from the output but counted: files = rows out + rows skipped
     long inputFiles = total + loader.metrics().skipped() + featurizer.metrics().skipped();

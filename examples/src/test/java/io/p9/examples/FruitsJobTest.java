@@ -1,6 +1,7 @@
 package io.p9.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p9.core.testing.RepoData;
 import java.io.ByteArrayOutputStream;
@@ -67,6 +68,9 @@ class FruitsJobTest {
     assertThat(r.failed()).isEqualTo(2);
     assertThat(r.failuresByReason()).containsEntry("EMPTY", 1L).containsKey(
         r.failuresByReason().containsKey("TRUNCATED") ? "TRUNCATED" : "CORRUPT");
+    // each failed file is counted once, under its own reason (not also as the featurizer's NO_IMAGE)
+    assertThat(r.failuresByReason()).doesNotContainKey("NO_IMAGE");
+    assertThat(r.failuresByReason().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(r.failed());
     assertThat(r.featureDim()).isEqualTo(1280);
     assertThat(r.explainedVariance()).isGreaterThanOrEqualTo(0.9);
     assertThat(r.k()).isBetween(1, 23);
@@ -87,6 +91,29 @@ class FruitsJobTest {
         .select("path", "pca", "error").collectAsList();
     assertThat(again).hasSize(26);
     assertThat(again.stream().filter(x -> x.isNullAt(1))).hasSize(2);
+    // and gives the features that were written
+    java.util.Map<String, Vector> written = new java.util.HashMap<>();
+    parquet.collectAsList().forEach(x -> written.put(x.getString(0), (Vector) x.getAs("features")));
+    for (Row x : again) {
+      if (!x.isNullAt(1)) {
+        double[] a = ((Vector) x.get(1)).toArray();
+        double[] b = written.get(x.getString(0)).toArray();
+        assertThat(a).containsExactly(b, org.assertj.core.data.Offset.offset(1e-6));
+      }
+    }
+  }
+
+  @Test
+  void whenNoFileCanBeFeaturizedTheErrorSaysWhy() throws Exception {
+    Path bad = Files.createDirectories(tmp.resolve("all-bad/x"));
+    Files.write(bad.resolve("empty.jpg"), new byte[0]);
+    Files.writeString(bad.resolve("notes.txt"), "hello");
+    assertThatThrownBy(() -> FruitsJob.run(spark, new FruitsJob.Options(bad.getParent().toString(),
+        tmp.resolve("out-bad").toString(), RepoData.mobilenet().toString(), 0, 0.9, 8, "keep", 0, "pca")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("only 0 of 2 files")
+        .hasMessageContaining("EMPTY=1").hasMessageContaining("NOT_AN_IMAGE=1")
+        .hasMessageNotContaining("NO_IMAGE");
   }
 
   @Test
