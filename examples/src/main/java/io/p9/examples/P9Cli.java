@@ -1,7 +1,10 @@
 package io.p9.examples;
 
+import java.io.FileNotFoundException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.function.IntConsumer;
@@ -142,6 +145,11 @@ public final class P9Cli implements Runnable {
             + " or pass --input");
         return 2;
       }
+      String invalid = invalidOption();
+      if (invalid != null) {
+        System.err.println("p9: " + invalid);
+        return 2;
+      }
       SparkConf conf = new SparkConf();
       SparkSession.Builder b = SparkSession.builder().appName("p9-fruits");
       if (!conf.contains("spark.master")) {
@@ -160,9 +168,42 @@ public final class P9Cli implements Runnable {
             batchSize, handleInvalid, partitions, scaler, backend, preprocessing, featureTensor));
         System.out.println(FruitsJob.summary(r));
         return 0;
+      } catch (UncheckedIOException e) {
+        if (e.getCause() instanceof FileNotFoundException) {
+          // a missing --input (or a glob that matches nothing) is the user's to fix, as a bad option is
+          System.err.println("p9: " + e.getMessage());
+          return 2;
+        }
+        throw e;
       } finally {
         spark.stop();
       }
+    }
+
+    /** What is wrong with the options, checked before Spark starts, or null. */
+    String invalidOption() {
+      if (!List.of("pca", "spark", "none").contains(scaler)) {
+        return "--scaler must be pca, spark or none, not '" + scaler + "'";
+      }
+      if (!List.of("error", "skip", "keep").contains(handleInvalid)) {
+        return "--handle-invalid must be error, skip or keep, not '" + handleInvalid + "'";
+      }
+      if (!List.of("auto", "onnx", "dl4j").contains(backend)) {
+        return "--backend must be auto, onnx or dl4j, not '" + backend + "'";
+      }
+      if (k < 0) {
+        return "--k must be > 0 (or 0: choose by --variance), not " + k;
+      }
+      if (k == 0 && !(variance > 0 && variance <= 1)) {
+        return "--variance must be in (0, 1], not " + variance;
+      }
+      if (batchSize < 1) {
+        return "--batch-size must be > 0, not " + batchSize;
+      }
+      if (partitions < 0) {
+        return "--partitions must be >= 0, not " + partitions;
+      }
+      return null;
     }
   }
 }

@@ -1,0 +1,67 @@
+package io.p9.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code p9 run}: a configuration error is exit code 2 and one line, as the README's exit codes say. */
+class RunCommandTest {
+  @TempDir Path tmp;
+
+  /** Runs {@code p9 run args...}; returns the exit code, and stderr in {@code err[0]}. */
+  private static int run(String[] err, String... args) {
+    PrintStream saved = System.err;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    try {
+      System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+      String[] all = new String[args.length + 1];
+      all[0] = "run";
+      System.arraycopy(args, 0, all, 1, args.length);
+      return new CommandLine(new P9Cli()).execute(all);
+    } finally {
+      System.setErr(saved);
+      err[0] = buf.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
+  void badOptionValuesAreRefusedBeforeSparkStarts() {
+    String out = tmp.resolve("out").toString();
+    String[][] cases = {
+        {"--scaler", "bogus", "--scaler must be pca, spark or none"},
+        {"--handle-invalid", "ignore", "--handle-invalid must be error, skip or keep"},
+        {"--backend", "tf", "--backend must be auto, onnx or dl4j"},
+        {"--k", "-3", "--k must be > 0"},
+        {"--variance", "1.5", "--variance must be in (0, 1]"},
+        {"--batch-size", "0", "--batch-size must be > 0"},
+        {"--partitions", "-1", "--partitions must be >= 0"}};
+    for (String[] c : cases) {
+      String[] err = new String[1];
+      assertThat(run(err, "--input", tmp.toString(), "--output", out, c[0], c[1])).as(c[0]).isEqualTo(2);
+      assertThat(err[0]).as(c[0]).startsWith("p9: " + c[2]).doesNotContain("Exception");
+    }
+    assertThat(SparkSession.getActiveSession().isDefined()).isFalse();
+    assertThat(tmp.resolve("out")).doesNotExist();
+  }
+
+  @Test
+  void aMissingInputIsAConfigurationError() {
+    String[] err = new String[1];
+    Path missing = tmp.resolve("no-such-folder");
+    int code = run(err, "--input", missing.toString(), "--output", tmp.resolve("out").toString(),
+        "--master", "local[1]");
+    assertThat(code).isEqualTo(2);
+    // Spark's own log lines go to stderr too
+    assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).singleElement().asString()
+        .startsWith("p9: cannot list " + missing).contains("Path does not exist");
+    assertThat(err[0]).doesNotContain("\tat ");
+    assertThat(tmp.resolve("out")).doesNotExist();
+  }
+}
