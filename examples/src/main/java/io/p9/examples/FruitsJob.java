@@ -91,7 +91,7 @@ public final class FruitsJob {
 
     Dataset<Row> featurized = featurizer.transform(loader.transform(files))
         .drop("content", "image").persist(StorageLevel.MEMORY_AND_DISK());
-    long listed = files.select("path").count();
+    long listed = ImageFiles.count(spark, o.input()); // from a listing: counting the rows would read every file
     LOG.info("{} files under {}", listed, o.input());
     long t1 = System.nanoTime();
     long total;

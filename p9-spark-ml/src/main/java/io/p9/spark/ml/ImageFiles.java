@@ -102,6 +102,15 @@ public final class ImageFiles {
         .mapPartitions(new ReadFiles(conf, ignoreMissing)), SCHEMA);
   }
 
+  /**
+   * How many rows {@link #read(SparkSession, String...)} gives for {@code paths}, from the same listing and
+   * without reading any file: a total for progress reports ({@code read(...).count()} would read every file,
+   * a GET per file on S3). Missing paths fail as in {@code read}.
+   */
+  public static long count(SparkSession spark, String... paths) {
+    return list(spark.sparkContext().hadoopConfiguration(), paths).size();
+  }
+
   /** The task count for {@code files} files: a multiple of {@code parallelism}, at least 1 x. */
   static int partitions(long files, int filesPerPartition, int parallelism) {
     int cores = Math.max(1, parallelism);

@@ -32,6 +32,8 @@ class ImageFilesTest {
         .as(Encoders.STRING()).collectAsList().stream().map(p -> p.substring(tmp.toString().length() + 6))
         .sorted().toList();
     assertThat(names).containsExactly("a/b/empty.jpg", "a/one.jpg", "c/empty too.png");
+    assertThat(ImageFiles.count(TestSpark.get(), tmp.toString())).isEqualTo(3);
+    assertThat(ImageFiles.read(TestSpark.get(), 0, tmp.toString()).count()).isEqualTo(3);
   }
 
   @Test
@@ -127,7 +129,10 @@ class ImageFilesTest {
             .hasMessageContaining("Path does not exist: file:" + missing);
       }
     }
+    assertThatThrownBy(() -> ImageFiles.count(spark, tmp.resolve("typo").toString()))
+        .isInstanceOf(java.io.UncheckedIOException.class).hasMessageContaining("Path does not exist");
     assertThat(ImageFiles.read(spark, tmp.resolve("empty").toString()).count()).isZero();
+    assertThat(ImageFiles.count(spark, tmp.resolve("empty").toString())).isZero();
     assertThat(ImageFiles.read(spark, tmp.resolve("a/*.jpg").toString()).count()).isEqualTo(1);
   }
 
