@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.p9.spark.ml.CnnFeaturizer;
 import io.p9.spark.ml.ImageFiles;
+import io.p9.spark.ml.ImageLoadMetrics;
 import io.p9.spark.ml.ImageLoader;
 import io.p9.spark.ml.PcaReducer;
 import io.p9.spark.ml.PcaReducerModel;
@@ -69,6 +70,14 @@ public final class FruitsJob {
 
   private FruitsJob() {}
 
+  /**
+   * Files the featurize pass is done with: those the featurizer handled (featurized, skipped or kept with a
+   * reason) and those the loader dropped under {@code handleInvalid=skip}, which never reach the featurizer.
+   */
+  static long filesDone(ImageLoadMetrics loader, ImageLoadMetrics featurizer) {
+    return featurizer.succeeded() + featurizer.skipped() + featurizer.kept() + loader.skipped();
+  }
+
   public static Report run(SparkSession spark, Options o) throws IOException {
     long t0 = System.nanoTime();
     Dataset<Row> files = ImageFiles.read(spark, o.input());
@@ -95,7 +104,8 @@ public final class FruitsJob {
     LOG.info("{} files under {}", listed, o.input());
     long t1 = System.nanoTime();
     long total;
-    try (Progress progress = new Progress(listed, featurizer::metrics, 10_000)) {
+    try (Progress progress = new Progress(listed, () -> filesDone(loader.metrics(), featurizer.metrics()),
+        10_000)) {
       total = featurized.count();
     }
     double featurizeSeconds = (System.nanoTime() - t1) / 1e9;

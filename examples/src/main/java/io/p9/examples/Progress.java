@@ -1,16 +1,16 @@
 package io.p9.examples;
 
-import io.p9.spark.ml.ImageLoadMetrics;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logs progress of a long featurize pass while it runs: images done / total, images/s, ETA. It reads the
- * featurizer's counters, which Spark updates as tasks finish (so progress moves per partition).
+ * Logs progress of a long featurize pass while it runs: images done / total, images/s, ETA. The done count
+ * comes from the stages' counters ({@link FruitsJob#filesDone}), which Spark updates as tasks finish (so
+ * progress moves per partition).
  */
 final class Progress implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Progress.class);
@@ -19,19 +19,15 @@ final class Progress implements AutoCloseable {
   private final long total;
   private final long start = System.nanoTime();
 
-  Progress(long total, Supplier<ImageLoadMetrics> metrics, long everyMillis) {
+  Progress(long total, LongSupplier done, long everyMillis) {
     this.total = total;
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "p9-progress");
       t.setDaemon(true);
       return t;
     });
-    timer.scheduleAtFixedRate(() -> {
-      ImageLoadMetrics m = metrics.get();
-      if (m != null) {
-        LOG.info(line(m.succeeded() + m.skipped() + m.kept(), (System.nanoTime() - start) / 1e9));
-      }
-    }, everyMillis, everyMillis, TimeUnit.MILLISECONDS);
+    timer.scheduleAtFixedRate(() -> LOG.info(line(done.getAsLong(), (System.nanoTime() - start) / 1e9)),
+        everyMillis, everyMillis, TimeUnit.MILLISECONDS);
   }
 
   /** {@code done / total (pct), rate images/s, ETA}. */

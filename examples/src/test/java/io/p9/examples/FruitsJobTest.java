@@ -103,6 +103,22 @@ class FruitsJobTest {
     }
   }
 
+  /** Progress counts the files the loader drops under skip, which never reach the featurizer, as done. */
+  @Test
+  void underSkipTheFilesDoneReachTheListedTotal() {
+    io.p9.spark.ml.ImageLoader loader = new io.p9.spark.ml.ImageLoader().setHandleInvalid("skip");
+    io.p9.spark.ml.CnnFeaturizer featurizer = new io.p9.spark.ml.CnnFeaturizer()
+        .setModelLocation(RepoData.mobilenet().toString()).setHandleInvalid("skip");
+    List<Row> rows = featurizer.transform(loader.transform(io.p9.spark.ml.ImageFiles.read(spark, input.toString())))
+        .select("path", "features").collectAsList();
+
+    assertThat(rows).hasSize(24);
+    assertThat(io.p9.spark.ml.ImageFiles.count(spark, input.toString())).isEqualTo(26);
+    assertThat(loader.metrics().skipped()).isEqualTo(2);
+    assertThat(featurizer.metrics().succeeded()).isEqualTo(24);
+    assertThat(FruitsJob.filesDone(loader.metrics(), featurizer.metrics())).isEqualTo(26);
+  }
+
   @Test
   void whenNoFileCanBeFeaturizedTheErrorSaysWhy() throws Exception {
     Path bad = Files.createDirectories(tmp.resolve("all-bad/x"));
