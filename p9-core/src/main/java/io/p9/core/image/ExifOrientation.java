@@ -66,30 +66,9 @@ final class ExifOrientation {
    * skip the metadata parse). A segment chain it cannot follow counts as "maybe" and is left to the parser.
    */
   private static boolean hasJpegExif(byte[] b) {
-    int pos = 2;
-    while (pos + 4 <= b.length) {
-      if (b[pos] != (byte) 0xFF) {
-        return true;
-      }
-      int marker = b[pos + 1] & 0xFF;
-      if (marker == 0xFF) {
-        pos++; // fill byte
-        continue;
-      }
-      if (marker == 0xDA || marker == 0xD9) {
-        return false;
-      }
-      if (marker == 0x01 || marker >= 0xD0 && marker <= 0xD8) {
-        pos += 2; // stand-alone markers
-        continue;
-      }
-      int len = ((b[pos + 2] & 0xFF) << 8) | (b[pos + 3] & 0xFF);
-      if (marker == 0xE1 && len >= 8 && regionEquals(b, pos + 4, EXIF_HEADER)) {
-        return true;
-      }
-      pos += 2 + len;
-    }
-    return false;
+    JpegSegments.End end = JpegSegments.walk(b,
+        (marker, pos, bytes) -> !(marker == 0xE1 && JpegSegments.payloadStartsWith(b, pos, bytes, EXIF_HEADER)));
+    return end == JpegSegments.End.STOPPED || end == JpegSegments.End.BROKEN;
   }
 
   /** Whether a PNG has an eXIf chunk before its image data (most have none: skip the metadata parse). */

@@ -18,73 +18,31 @@ final class JpegIccSegments {
 
   /** {@code jpeg} without its ICC profile segments, or {@code jpeg} itself (see the class comment). */
   static byte[] strip(byte[] jpeg) {
-    int iccBytes = 0;
-    int components = -1;
-    int pos = 2;
-    while (true) {
-      int seg = segmentLength(jpeg, pos);
-      if (seg < 0) {
-        return jpeg; // not a segment chain this walk can follow
+    int[] iccBytes = {0};
+    int[] components = {-1};
+    JpegSegments.End end = JpegSegments.walk(jpeg, (marker, pos, bytes) -> {
+      if (isStartOfFrame(marker) && bytes >= 2 + 8) {
+        components[0] = jpeg[pos + 9] & 0xFF;
+      } else if (isIccSegment(jpeg, marker, pos, bytes)) {
+        iccBytes[0] += bytes;
       }
-      int marker = jpeg[pos + 1] & 0xFF;
-      if (marker == 0xDA) {
-        break;
-      }
-      if (isStartOfFrame(marker) && seg >= 2 + 8) {
-        components = jpeg[pos + 9] & 0xFF;
-      } else if (isIccSegment(jpeg, pos, marker, seg)) {
-        iccBytes += seg;
-      }
-      pos += seg;
-    }
-    if (iccBytes == 0 || components != 1 && components != 3) {
+      return true;
+    });
+    if (end != JpegSegments.End.SCAN || iccBytes[0] == 0 || components[0] != 1 && components[0] != 3) {
       return jpeg;
     }
-    byte[] out = new byte[jpeg.length - iccBytes];
-    int from = 0;
-    int to = 0;
-    pos = 2;
-    while (true) {
-      int seg = segmentLength(jpeg, pos);
-      int marker = jpeg[pos + 1] & 0xFF;
-      if (marker == 0xDA) {
-        break;
+    byte[] out = new byte[jpeg.length - iccBytes[0]];
+    int[] copied = {0, 0}; // from jpeg, to out
+    JpegSegments.walk(jpeg, (marker, pos, bytes) -> {
+      if (isIccSegment(jpeg, marker, pos, bytes)) {
+        System.arraycopy(jpeg, copied[0], out, copied[1], pos - copied[0]);
+        copied[1] += pos - copied[0];
+        copied[0] = pos + bytes;
       }
-      if (isIccSegment(jpeg, pos, marker, seg)) {
-        System.arraycopy(jpeg, from, out, to, pos - from);
-        to += pos - from;
-        from = pos + seg;
-      }
-      pos += seg;
-    }
-    System.arraycopy(jpeg, from, out, to, jpeg.length - from);
+      return true;
+    });
+    System.arraycopy(jpeg, copied[0], out, copied[1], jpeg.length - copied[0]);
     return out;
-  }
-
-  /**
-   * Bytes from {@code pos} to the next marker: 2 for a stand-alone marker, 1 for a fill byte, 2 + the
-   * segment's length field otherwise (for SOS, its header only); -1 if there is no marker at {@code pos}
-   * or the segment does not fit in the file.
-   */
-  private static int segmentLength(byte[] b, int pos) {
-    if (pos + 2 > b.length || b[pos] != (byte) 0xFF) {
-      return -1;
-    }
-    int marker = b[pos + 1] & 0xFF;
-    if (marker == 0xFF) {
-      return 1;
-    }
-    if (marker == 0x01 || marker >= 0xD0 && marker <= 0xD7) {
-      return 2;
-    }
-    if (marker == 0x00 || marker == 0xD8 || marker == 0xD9 || pos + 4 > b.length) {
-      return -1; // no scan before the image ends, or a second SOI: leave the file to the readers
-    }
-    int len = ((b[pos + 2] & 0xFF) << 8) | (b[pos + 3] & 0xFF);
-    if (len < 2 || pos + 2 + len > b.length) {
-      return -1;
-    }
-    return 2 + len;
   }
 
   /** SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC), which share the range. */
@@ -92,15 +50,7 @@ final class JpegIccSegments {
     return marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
   }
 
-  private static boolean isIccSegment(byte[] b, int pos, int marker, int seg) {
-    if (marker != 0xE2 || seg < 4 + ICC_PROFILE.length) {
-      return false;
-    }
-    for (int i = 0; i < ICC_PROFILE.length; i++) {
-      if (b[pos + 4 + i] != ICC_PROFILE[i]) {
-        return false;
-      }
-    }
-    return true;
+  private static boolean isIccSegment(byte[] jpeg, int marker, int pos, int bytes) {
+    return marker == 0xE2 && JpegSegments.payloadStartsWith(jpeg, pos, bytes, ICC_PROFILE);
   }
 }
