@@ -48,6 +48,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -78,12 +79,20 @@ import org.apache.spark.sql.types.StructType;
  * {@code executorCores / concurrentTasks} threads so tasks do not oversubscribe the cores.
  * {@code handleInvalid} decides what happens to rows with a null or unusable image: {@code error} (default)
  * fails naming the origin, {@code skip} drops, {@code keep} outputs null features; {@link #metrics()} counts
- * each. Works on streaming DataFrames.
+ * each by reason: {@code NO_IMAGE} (a null image, e.g. a file {@link ImageLoader} kept with its own error),
+ * {@code UNSUPPORTED_MODE} (an OpenCV mode other than 8-bit CV_8UC1/3/4), {@code INVALID_IMAGE} (a channel
+ * count other than 1, 3 or 4, a zero size, or data that does not match the size). {@code errorCol} (default
+ * empty: no column) adds a string column after the features: {@code REASON: message} for a row kept without
+ * features, the reason named as in the metrics (e.g. {@code INVALID_IMAGE: 100x0x3 with 0 bytes}), and null
+ * for every other row (under {@code skip} and {@code error} no such row is output). It must differ from
+ * {@code outputCol} and from the input columns (ignoring case unless {@code spark.sql.caseSensitive}).
+ * Works on streaming DataFrames.
  *
  * <p><b>Persistence.</b> Saving copies the model bytes and the resolved preprocessing into the stage
  * folder, so a saved pipeline runs on another machine without the original model path. A loaded stage keeps
  * the model bytes it read in driver memory and runs from them, so it (or a pipeline holding it) can be saved
- * over its own folder with {@code write().overwrite()}.
+ * over its own folder with {@code write().overwrite()}. A stage saved before {@code errorCol} existed loads
+ * with it empty, so its output columns stay what they were.
  */
 public final class CnnFeaturizer extends Transformer implements MLWritable {
   private static final long serialVersionUID = 1L;
@@ -107,6 +116,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
   private final IntParam batchSize;
   private final IntParam intraOpThreads;
   private final Param<String> handleInvalid;
+  private final Param<String> errorCol;
   private transient ImageLoadMetrics metrics;
   private transient Resolved resolved;
   private transient Loaded loaded;
@@ -155,6 +165,9 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     handleInvalid = new Param<>(this, "handleInvalid",
         "rows with a null or unusable image: error (fail), skip (drop) or keep (null features)",
         ParamValidators.inArray(new String[] {"error", "skip", "keep"}));
+    errorCol = new Param<>(this, "errorCol",
+        "output column with the reason a row kept under handleInvalid=keep has null features (REASON: message),"
+            + " null for the other rows; empty for none");
     setDefault(inputCol, "image");
     setDefault(outputCol, "features");
     setDefault(backend, "auto");
@@ -169,6 +182,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     setDefault(batchSize, 8);
     setDefault(intraOpThreads, 0);
     setDefault(handleInvalid, "error");
+    setDefault(errorCol, "");
   }
 
   @Override
@@ -400,6 +414,19 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     return this;
   }
 
+  public Param<String> errorCol() {
+    return errorCol;
+  }
+
+  public String getErrorCol() {
+    return $(errorCol);
+  }
+
+  public CnnFeaturizer setErrorCol(String v) {
+    set(errorCol, v);
+    return this;
+  }
+
   /** Counters of the most recent {@link #transform} (null before the first one). */
   public ImageLoadMetrics metrics() {
     return metrics;
@@ -414,12 +441,21 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     }
     SchemaChecks.require(this, schema, getInputCol(), ImageSchema.columnSchema());
     SchemaChecks.requireAbsent(this, schema, getOutputCol());
-    return schema.add(getOutputCol(), SQLDataTypes.VectorType(), true);
+    StructType out = schema.add(getOutputCol(), SQLDataTypes.VectorType(), true);
+    if (getErrorCol().isEmpty()) {
+      return out;
+    }
+    if (SchemaChecks.sameName(getOutputCol(), getErrorCol())) {
+      throw new IllegalArgumentException(SchemaChecks.name(this) + ": output columns must differ, were "
+          + java.util.List.of(getOutputCol(), getErrorCol()) + " (outputCol, errorCol)");
+    }
+    SchemaChecks.requireAbsent(this, schema, getErrorCol());
+    return out.add(getErrorCol(), DataTypes.StringType, true);
   }
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
-    transformSchema(dataset.schema());
+    StructType out = transformSchema(dataset.schema());
     SparkSession spark = dataset.sparkSession();
     SparkContext sc = spark.sparkContext();
     Resolved r = resolve(sc);
@@ -428,10 +464,9 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     sc.register(acc, SchemaChecks.name(this) + " counts");
     metrics = new ImageLoadMetrics(acc);
 
-    StructType out = dataset.schema().add(getOutputCol(), SQLDataTypes.VectorType(), true);
     FeaturizePartition fn = new FeaturizePartition(r.broadcast(), r.bytes().name(), r.key(), r.spec(),
-        getBatchSize(),
-        dataset.schema().fieldIndex(getInputCol()), getHandleInvalid(), acc);
+        getBatchSize(), dataset.schema().fieldIndex(getInputCol()), getHandleInvalid(), !getErrorCol().isEmpty(),
+        acc);
     // the row encoder drops field metadata: the vector size (ML attribute group) is attached after
     return dataset.toDF().mapPartitions(fn, Encoders.row(out)).withMetadata(getOutputCol(),
         new AttributeGroup(getOutputCol(), r.info().featureDim()).toMetadata());

@@ -16,17 +16,23 @@ import io.p9.spark.ml.testing.TestSpark;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.attribute.AttributeGroup;
+import org.apache.spark.ml.image.ImageSchema;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,7 +59,7 @@ class CnnFeaturizerTest {
   @Test
   void contract() {
     StageContract.check(new CnnFeaturizer().setModelLocation(model).setBatchSize(8).setHandleInvalid("skip")
-        .setMean(new double[] {0.5, 0.5, 0.5}));
+        .setMean(new double[] {0.5, 0.5, 0.5}).setErrorCol("featurizerError"));
   }
 
   @Test
@@ -141,6 +147,136 @@ class CnnFeaturizerTest {
 
     assertThatThrownBy(() -> new CnnFeaturizer().setModelLocation(model).transform(withNull).count())
         .hasStackTraceContaining("cannot featurize").hasStackTraceContaining("NO_IMAGE");
+  }
+
+  /**
+   * The 12 sample images plus rows the featurizer cannot use, each with its reason as the metrics name it: a
+   * null image, a 16-bit image (ImageLoader never makes one; spark.read.format("image") could), a zero-height
+   * image.
+   */
+  static Dataset<Row> withUnusableImages() {
+    StructType schema = new StructType().add("path", DataTypes.StringType)
+        .add("image", ImageSchema.columnSchema(), true);
+    List<Row> bad = List.of(
+        RowFactory.create("file:/bad/null.jpg", null),
+        RowFactory.create("file:/bad/sixteen-bit.png",
+            RowFactory.create("file:/bad/sixteen-bit.png", 2, 2, 3, 18, new byte[2 * 2 * 3 * 2])),
+        RowFactory.create("file:/bad/zero-height.png",
+            RowFactory.create("file:/bad/zero-height.png", 0, 100, 3, 16, new byte[0])));
+    return images.select("path", "image").union(spark.createDataFrame(bad, schema)).repartition(3);
+  }
+
+  static final Map<String, String> UNUSABLE = Map.of(
+      "file:/bad/null.jpg", "NO_IMAGE: the image is null (the file was not decoded)",
+      "file:/bad/sixteen-bit.png", "UNSUPPORTED_MODE: OpenCV mode 18 (only 8-bit CV_8UC1/3/4 are supported)",
+      "file:/bad/zero-height.png", "INVALID_IMAGE: 100x0x3 with 0 bytes");
+
+  @Test
+  void underKeepTheErrorColumnGivesEachRowWithoutFeaturesItsReason() {
+    Dataset<Row> in = withUnusableImages();
+    Map<String, Vector> expected = new HashMap<>();
+    features(new CnnFeaturizer().setModelLocation(model), images)
+        .forEach(r -> expected.put(r.getString(0), (Vector) r.get(1)));
+
+    CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model).setHandleInvalid("keep").setBatchSize(4)
+        .setErrorCol("featurizerError");
+    Dataset<Row> out = f.transform(in);
+    assertThat(out.columns()).containsExactly("path", "image", "features", "featurizerError");
+    assertThat(out.schema().apply("featurizerError").dataType()).isEqualTo(DataTypes.StringType);
+    List<Row> rows = out.select("path", "features", "featurizerError").collectAsList();
+
+    assertThat(rows).hasSize(15);
+    Map<String, String> reasons = new HashMap<>();
+    for (Row r : rows) {
+      if (UNUSABLE.containsKey(r.getString(0))) {
+        assertThat(r.isNullAt(1)).as("features of %s", r.getString(0)).isTrue();
+        reasons.put(r.getString(0), r.getString(2));
+      } else {
+        assertThat(r.isNullAt(2)).as("error of %s", r.getString(0)).isTrue();
+        assertThat((Vector) r.get(1)).isEqualTo(expected.get(r.getString(0)));
+      }
+    }
+    assertThat(reasons).isEqualTo(UNUSABLE);
+    // the column names each reason as the metrics count it
+    assertThat(f.metrics().kept()).isEqualTo(3);
+    assertThat(f.metrics().succeeded()).isEqualTo(12);
+    assertThat(f.metrics().failuresByReason()).isEqualTo(Map.of("NO_IMAGE", 1L, "UNSUPPORTED_MODE", 1L,
+        "INVALID_IMAGE", 1L));
+
+    // without errorCol (the default) the output has no extra column
+    CnnFeaturizer plain = new CnnFeaturizer().setModelLocation(model).setHandleInvalid("keep");
+    assertThat(plain.getErrorCol()).isEmpty();
+    assertThat(plain.transform(in).columns()).containsExactly("path", "image", "features");
+  }
+
+  @Test
+  void skipAndErrorAreUnchangedByTheErrorColumn() {
+    Dataset<Row> in = withUnusableImages();
+    CnnFeaturizer skip = new CnnFeaturizer().setModelLocation(model).setHandleInvalid("skip")
+        .setErrorCol("featurizerError");
+    List<Row> rows = skip.transform(in).select("path", "features", "featurizerError").collectAsList();
+    assertThat(rows).hasSize(12).allSatisfy(r -> {
+      assertThat(r.isNullAt(1)).isFalse();
+      assertThat(r.isNullAt(2)).isTrue();
+    });
+    assertThat(skip.metrics().skipped()).isEqualTo(3);
+
+    assertThatThrownBy(() -> new CnnFeaturizer().setModelLocation(model).setErrorCol("featurizerError")
+        .transform(in.filter(functions.col("path").contains("zero-height"))).collect())
+        .hasStackTraceContaining("cannot featurize file:/bad/zero-height.png: INVALID_IMAGE: 100x0x3");
+  }
+
+  @Test
+  void theErrorColumnMayNotClashWithAnotherColumn() {
+    CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model).setHandleInvalid("keep");
+    assertThatThrownBy(() -> f.setErrorCol("features").transformSchema(images.schema()))
+        .hasMessageContaining("CnnFeaturizer[" + f.uid() + "]: output columns must differ")
+        .hasMessageContaining("[features, features]");
+    assertThatThrownBy(() -> f.setErrorCol("Features").transformSchema(images.schema()))
+        .hasMessageContaining("output columns must differ");
+    // ImageLoader's own error column, and an input column that differs only in case
+    assertThatThrownBy(() -> f.setErrorCol("error").transform(images))
+        .hasMessageContaining("output column 'error' already exists");
+    assertThatThrownBy(() -> f.setErrorCol("Label").transformSchema(images.schema()))
+        .hasMessageContaining("output column 'Label' already exists as 'label'");
+    assertThat(f.setErrorCol("featurizerError").transformSchema(images.schema()).fieldNames())
+        .endsWith("features", "featurizerError");
+  }
+
+  @Test
+  void aSavedStageWithAnErrorColumnRoundTrips() {
+    Dataset<Row> in = withUnusableImages();
+    CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model).setHandleInvalid("keep")
+        .setErrorCol("featurizerError");
+    List<Row> expected = f.transform(in).select("path", "features", "featurizerError").orderBy("path")
+        .collectAsList();
+    CnnFeaturizer back = RoundTrip.saveAndLoad(f, tmp.resolve("saved-errorCol"), CnnFeaturizer::load);
+    assertThat(back.getErrorCol()).isEqualTo("featurizerError");
+    assertThat(back.transform(in).select("path", "features", "featurizerError").orderBy("path")
+        .collectAsList()).isEqualTo(expected);
+  }
+
+  /** A stage saved before errorCol existed: its metadata names no errorCol at all. */
+  @Test
+  void aStageSavedWithoutTheErrorColumnParamLoadsWithoutTheColumn() throws Exception {
+    CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model).setHandleInvalid("keep");
+    Path dir = tmp.resolve("saved-before-errorCol");
+    f.write().save(dir.toUri().toString());
+    Path meta = dir.resolve("metadata/part-00000");
+    String json = Files.readString(meta, StandardCharsets.UTF_8);
+    assertThat(json).contains("\"errorCol\":\"\"");
+    Files.writeString(meta, json.replace(",\"errorCol\":\"\"", "").replace("\"errorCol\":\"\",", ""),
+        StandardCharsets.UTF_8);
+    Files.deleteIfExists(dir.resolve("metadata/.part-00000.crc"));
+    assertThat(Files.readString(meta, StandardCharsets.UTF_8)).doesNotContain("errorCol");
+
+    CnnFeaturizer back = CnnFeaturizer.load(dir.toUri().toString());
+    assertThat(back.isSet(back.errorCol())).isFalse();
+    assertThat(back.getErrorCol()).isEmpty();
+    assertThat(back.getHandleInvalid()).isEqualTo("keep");
+    Dataset<Row> out = back.transform(withUnusableImages());
+    assertThat(out.columns()).containsExactly("path", "image", "features");
+    assertThat(out.filter(functions.col("features").isNull()).count()).isEqualTo(3);
   }
 
   @Test

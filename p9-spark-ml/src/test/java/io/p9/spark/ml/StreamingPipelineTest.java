@@ -36,13 +36,15 @@ class StreamingPipelineTest {
     Dataset<Row> trainFiles = ImageFiles.read(spark, train.toString());
     PipelineModel model = new Pipeline().setStages(new PipelineStage[] {
         new ImageLoader().setHandleInvalid("keep"),
-        new CnnFeaturizer().setModelLocation(RepoData.mobilenet().toString()).setHandleInvalid("keep"),
+        new CnnFeaturizer().setModelLocation(RepoData.mobilenet().toString()).setHandleInvalid("keep")
+            .setErrorCol("featurizerError"),
         new PcaReducer().setScale(true).setK(5)}).fit(trainFiles);
 
     Path inbox = Files.createDirectories(tmp.resolve("inbox"));
     Dataset<Row> stream = spark.readStream().format("binaryFile").schema(trainFiles.schema())
         .load(inbox.toUri().toString());
-    StreamingQuery q = model.transform(stream).select("path", "error", "pcaFeatures").writeStream()
+    StreamingQuery q = model.transform(stream).select("path", "error", "pcaFeatures", "featurizerError")
+        .writeStream()
         .format("memory").queryName("p9_stream_out").outputMode("append")
         .option("checkpointLocation", tmp.resolve("checkpoint").toString()).start();
     try {
@@ -65,6 +67,9 @@ class StreamingPipelineTest {
       Row broken = out.stream().filter(r -> r.getString(0).endsWith("broken.jpg")).findFirst().orElseThrow();
       assertThat(broken.getString(1)).matches("(TRUNCATED|CORRUPT).*");
       assertThat(broken.isNullAt(2)).isTrue();
+      // the loader kept it without an image: the featurizer's own reason
+      assertThat(broken.getString(3)).isEqualTo("NO_IMAGE: the image is null (the file was not decoded)");
+      assertThat(out.stream().filter(r -> !r.isNullAt(3))).hasSize(1);
 
       // the streamed features equal a batch transform of the same files
       Dataset<Row> batch = model.transform(spark.read().format("binaryFile").load(inbox.toUri().toString()));

@@ -34,10 +34,15 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
   private final int batchSize;
   private final int imageIndex;
   private final String handleInvalid;
+  private final boolean errorColumn;
   private final CountsAccumulator acc;
 
+  /**
+   * @param errorColumn whether each output row also gets a reason column after the features: the
+   *     {@link #invalidReason} of a row kept without features, else null
+   */
   public FeaturizePartition(Broadcast<byte[]> model, String modelName, ModelKey key, PreprocessSpec spec,
-      int batchSize, int imageIndex, String handleInvalid, CountsAccumulator acc) {
+      int batchSize, int imageIndex, String handleInvalid, boolean errorColumn, CountsAccumulator acc) {
     this.model = model;
     this.modelName = modelName;
     this.key = key;
@@ -45,6 +50,7 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
     this.batchSize = batchSize;
     this.imageIndex = imageIndex;
     this.handleInvalid = handleInvalid;
+    this.errorColumn = errorColumn;
     this.acc = acc;
   }
 
@@ -60,7 +66,10 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
     return new Batches(rows, batch);
   }
 
-  /** Why a row's image cannot be featurized, or null if it can. */
+  /**
+   * Why a row's image cannot be featurized, or null if it can: {@code REASON: message}, the reason (the
+   * counter name in the metrics) one of {@code NO_IMAGE}, {@code UNSUPPORTED_MODE}, {@code INVALID_IMAGE}.
+   */
   static String invalidReason(Row image) {
     if (image == null) {
       return "NO_IMAGE: the image is null (the file was not decoded)";
@@ -87,12 +96,14 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
     private final ArrayDeque<Row> ready = new ArrayDeque<>();
     private final Row[] pending;
     private final int[] slots;
+    private final String[] reasons;
 
     Batches(Iterator<Row> rows, BatchFeaturizer batch) {
       this.rows = rows;
       this.batch = batch;
       this.pending = new Row[batchSize * 2];
       this.slots = new int[batchSize * 2];
+      this.reasons = new String[batchSize * 2];
     }
 
     @Override
@@ -130,19 +141,23 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
           }
           acc.add(CountsAccumulator.KEPT);
           pending[n] = row;
+          reasons[n] = why;
           slots[n++] = -1;
           continue;
         }
         PixelImage px = new PixelImage(image.getInt(2), image.getInt(1), image.getInt(3),
             (byte[]) image.get(5));
         pending[n] = row;
+        reasons[n] = null;
         slots[n++] = batch.add(px);
       }
       int dim = batch.featureDim();
       float[] features = batch.run();
       for (int i = 0; i < n; i++) {
         Row row = pending[i];
+        String why = reasons[i];
         pending[i] = null;
+        reasons[i] = null;
         Object vector = null;
         if (slots[i] >= 0) {
           double[] v = new double[dim];
@@ -153,18 +168,19 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
           vector = Vectors.dense(v);
           acc.add(CountsAccumulator.OK);
         }
-        ready.add(append(row, vector));
+        ready.add(append(row, errorColumn ? new Object[] {vector, why} : new Object[] {vector}));
       }
     }
   }
 
-  static Row append(Row row, Object value) {
+  /** {@code row} with {@code added} as its last columns. */
+  static Row append(Row row, Object... added) {
     int n = row.length();
-    Object[] values = new Object[n + 1];
+    Object[] values = new Object[n + added.length];
     for (int i = 0; i < n; i++) {
       values[i] = row.get(i);
     }
-    values[n] = value;
+    System.arraycopy(added, 0, values, n, added.length);
     return RowFactory.create(values);
   }
 }
