@@ -10,9 +10,9 @@ import io.p9.spark.ml.PcaReducer;
 import io.p9.spark.ml.PcaReducerModel;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
@@ -42,6 +42,13 @@ import org.slf4j.LoggerFactory;
  * PipelineModel (loader, featurizer, fitted scaler + PCA) is assembled without recomputing anything. A
  * plain {@code Pipeline.fit} over all four stages would run the CNN once per estimator plus once for the
  * output.
+ *
+ * <p>Failures: {@code errors.csv} has a row ({@code path}, {@code error}) per file kept without features
+ * ({@code handleInvalid=keep}), its {@code REASON: message} from the loader for a file it could not decode
+ * ({@code TRUNCATED: ...}) or from the featurizer for an image it cannot use ({@code INVALID_IMAGE: ...},
+ * its {@code errorCol}, here {@code featurizerError}, also in the saved pipeline's output).
+ * {@code report.json}'s {@code failuresByReason} counts each failed file once under that reason (dropped
+ * files, under {@code skip}, from the stages' metrics), adding up to {@code failed}.
  */
 public final class FruitsJob {
   private static final Logger LOG = LoggerFactory.getLogger(FruitsJob.class);
@@ -68,7 +75,60 @@ public final class FruitsJob {
       int featureDim, int k, double explainedVariance, double featurizeSeconds, double imagesPerSecond,
       double totalSeconds, String pipelineModel, String parquet, String csv, String errors) {}
 
+  /**
+   * The featurizer's reason column ({@link CnnFeaturizer#errorCol()}): in the featurized rows and in the
+   * output of the saved pipeline, beside the loader's {@code error}.
+   */
+  static final String FEATURIZER_ERROR = "featurizerError";
+
   private FruitsJob() {}
+
+  /** The featurizer of {@code o}, with its reason column {@link #FEATURIZER_ERROR}. */
+  static CnnFeaturizer featurizer(Options o) {
+    CnnFeaturizer featurizer = new CnnFeaturizer().setModelLocation(o.model()).setBatchSize(o.batchSize())
+        .setHandleInvalid(o.handleInvalid()).setErrorCol(FEATURIZER_ERROR);
+    if (o.backend() != null && !"auto".equals(o.backend())) {
+      featurizer.setBackend(o.backend());
+    }
+    if (o.preprocessing() != null) {
+      featurizer.setPreprocessing(o.preprocessing());
+    }
+    if (o.featureTensor() != null) {
+      featurizer.setFeatureTensor(o.featureTensor());
+    }
+    return featurizer;
+  }
+
+  /**
+   * The rows of the featurize pass without features, as written to {@code errors.csv}: {@code path} and
+   * {@code error}, the loader's {@code REASON: message} for a file it could not decode, else the
+   * featurizer's (a file the loader kept reaches the featurizer as a null image, which it reports as
+   * {@code NO_IMAGE}: the loader's reason is the one that says why).
+   */
+  static Dataset<Row> failures(Dataset<Row> featurized) {
+    return featurized.filter(functions.col("features").isNull()).select(functions.col("path"),
+        functions.coalesce(functions.col("error"), functions.col(FEATURIZER_ERROR)).as("error"));
+  }
+
+  /**
+   * Failed files by reason, each counted once, so that the counts add up to the failed files. Files kept
+   * without features ({@code handleInvalid=keep}) are counted from {@code failures} (the reason before the
+   * first ':'), so report.json and errors.csv agree; files dropped ({@code skip}) are gone from the rows and
+   * are counted from the stages' metrics, the loader's and the featurizer's drops being different files.
+   */
+  static Map<String, Long> failuresByReason(String handleInvalid, Dataset<Row> failures,
+      ImageLoadMetrics loader, ImageLoadMetrics featurizer) {
+    Map<String, Long> reasons = new TreeMap<>();
+    for (Row r : failures.groupBy(functions.substring_index(functions.col("error"), ":", 1)).count()
+        .collectAsList()) {
+      reasons.merge(r.getString(0), r.getLong(1), Long::sum);
+    }
+    if ("skip".equals(handleInvalid)) {
+      loader.failuresByReason().forEach((k, v) -> reasons.merge(k, v, Long::sum));
+      featurizer.failuresByReason().forEach((k, v) -> reasons.merge(k, v, Long::sum));
+    }
+    return reasons;
+  }
 
   /**
    * Files the featurize pass is done with: those the featurizer handled (featurized, skipped or kept with a
@@ -85,17 +145,7 @@ public final class FruitsJob {
       files = files.repartition(o.partitions());
     }
     ImageLoader loader = new ImageLoader().setHandleInvalid(o.handleInvalid());
-    CnnFeaturizer featurizer = new CnnFeaturizer().setModelLocation(o.model())
-        .setBatchSize(o.batchSize()).setHandleInvalid(o.handleInvalid());
-    if (o.backend() != null && !"auto".equals(o.backend())) {
-      featurizer.setBackend(o.backend());
-    }
-    if (o.preprocessing() != null) {
-      featurizer.setPreprocessing(o.preprocessing());
-    }
-    if (o.featureTensor() != null) {
-      featurizer.setFeatureTensor(o.featureTensor());
-    }
+    CnnFeaturizer featurizer = featurizer(o);
     LOG.info("Model: {}", featurizer.modelInfo(spark));
 
     Dataset<Row> featurized = featurizer.transform(loader.transform(files))
@@ -111,14 +161,9 @@ public final class FruitsJob {
     double featurizeSeconds = (System.nanoTime() - t1) / 1e9;
     Dataset<Row> good = featurized.filter(functions.col("features").isNotNull());
     long ok = good.count();
-    Map<String, Long> reasons = new LinkedHashMap<>(loader.metrics().failuresByReason());
-    // a file the loader could not decode reaches the featurizer as a null image (NO_IMAGE) under keep: it is
-    // counted once, under the loader's reason, so that the reasons add up to the failed files
-    featurizer.metrics().failuresByReason().forEach((k, v) -> {
-      if (!"NO_IMAGE".equals(k)) {
-        reasons.merge(k, v, Long::sum);
-      }
-    });
+    Dataset<Row> errors = failures(featurized);
+    Map<String, Long> reasons = failuresByReason(o.handleInvalid(), errors, loader.metrics(),
+        featurizer.metrics());
     if (ok < 2) {
       throw new IllegalStateException("only " + ok + " of " + total + " files could be featurized under "
           + o.input() + "; PCA needs at least 2; failures by reason: " + reasons);
@@ -159,9 +204,6 @@ public final class FruitsJob {
     }
     result.select(cols.toArray(Column[]::new)).coalesce(1).write().mode(SaveMode.Overwrite)
         .option("header", "true").csv(out + "features.csv");
-    Dataset<Row> errors = featurized.filter(functions.col("features").isNull())
-        .select(functions.col("path"), functions.coalesce(functions.col("error"),
-            functions.lit("featurizer: see CnnFeaturizer metrics")).as("error"));
     errors.coalesce(1).write().mode(SaveMode.Overwrite).option("header", "true").csv(out + "errors.csv");
 
     featurized.unpersist();

@@ -13,10 +13,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.image.ImageSchema;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -81,16 +84,29 @@ class FruitsJobTest {
     Dataset<Row> csv = spark.read().option("header", "true").csv(r.csv());
     assertThat(csv.columns()).hasSize(2 + r.k()).startsWith("path", "label", "pc_1");
     assertThat(csv.count()).isEqualTo(24);
-    List<Row> errors = spark.read().option("header", "true").csv(r.errors()).collectAsList();
+    Dataset<Row> errorsCsv = spark.read().option("header", "true").csv(r.errors());
+    assertThat(errorsCsv.columns()).containsExactly("path", "error");
+    List<Row> errors = errorsCsv.collectAsList();
     assertThat(errors).hasSize(2);
+    assertThat(errors).anySatisfy(e -> {
+      assertThat(e.getString(0)).endsWith("/empty.jpg");
+      assertThat(e.getString(1)).startsWith("EMPTY: ");
+    });
+    assertThat(errors).anySatisfy(e -> {
+      assertThat(e.getString(0)).endsWith("/broken.jpg");
+      assertThat(e.getString(1)).matches("(TRUNCATED|CORRUPT): .*");
+    });
     assertThat(Files.readString(Path.of(out, "report.json"))).contains("\"featurized\" : 24");
 
     // the saved pipeline is complete: files in, PCA features (or a reason) out
     PipelineModel model = PipelineModel.load(r.pipelineModel());
     List<Row> again = model.transform(io.p9.spark.ml.ImageFiles.read(spark, input.toString()))
-        .select("path", "pca", "error").collectAsList();
+        .select("path", "pca", "error", FruitsJob.FEATURIZER_ERROR).collectAsList();
     assertThat(again).hasSize(26);
     assertThat(again.stream().filter(x -> x.isNullAt(1))).hasSize(2);
+    // the featurizer's reason for the two files the loader kept without an image
+    assertThat(again.stream().filter(x -> !x.isNullAt(3)).map(x -> x.getString(3)))
+        .containsOnly("NO_IMAGE: the image is null (the file was not decoded)").hasSize(2);
     // and gives the features that were written
     java.util.Map<String, Vector> written = new java.util.HashMap<>();
     parquet.collectAsList().forEach(x -> written.put(x.getString(0), (Vector) x.getAs("features")));
@@ -100,6 +116,49 @@ class FruitsJobTest {
         double[] b = written.get(x.getString(0)).toArray();
         assertThat(a).containsExactly(b, org.assertj.core.data.Offset.offset(1e-6));
       }
+    }
+  }
+
+  /**
+   * An image the loader let through but the featurizer cannot use (a zero-height struct: ImageLoader never
+   * makes one, another image source could) gets the featurizer's reason in errors.csv's rows and is
+   * counted under it in report.json, once, beside the loader's failures.
+   */
+  @Test
+  void aFeaturizerOnlyFailureIsReportedUnderItsOwnReason() {
+    FruitsJob.Options o = new FruitsJob.Options(input.toString(), tmp.resolve("out-featurizer").toString(),
+        RepoData.mobilenet().toString(), 0, 0.9, 8, "keep", 0, "pca");
+    Dataset<Row> files = io.p9.spark.ml.ImageFiles.read(spark, input.toString());
+    String victim = files.select("path").filter(functions.col("path").endsWith(".jpg")
+        .and(functions.not(functions.col("path").rlike("/(broken|empty)\\.jpg$")))).orderBy("path")
+        .first().getString(0);
+    io.p9.spark.ml.ImageLoader loader = new io.p9.spark.ml.ImageLoader().setHandleInvalid("keep");
+    Column zeroHeight = functions.struct(functions.lit(victim).as("origin"), functions.lit(0).as("height"),
+        functions.lit(100).as("width"), functions.lit(3).as("nChannels"), functions.lit(16).as("mode"),
+        functions.lit(new byte[0]).as("data")).cast(ImageSchema.columnSchema());
+    Dataset<Row> decoded = loader.transform(files).withColumn("image",
+        functions.when(functions.col("path").equalTo(victim), zeroHeight).otherwise(functions.col("image")));
+    io.p9.spark.ml.CnnFeaturizer featurizer = FruitsJob.featurizer(o);
+    Dataset<Row> featurized = featurizer.transform(decoded).drop("content", "image").cache();
+    try {
+      Dataset<Row> failures = FruitsJob.failures(featurized);
+      java.util.Map<String, String> errors = new java.util.TreeMap<>();
+      failures.collectAsList().forEach(x -> errors.put(
+          x.getString(0).substring(x.getString(0).lastIndexOf('/') + 1), x.getString(1)));
+      String victimName = victim.substring(victim.lastIndexOf('/') + 1);
+
+      assertThat(errors).containsOnlyKeys("broken.jpg", "empty.jpg", victimName);
+      assertThat(errors.get(victimName)).isEqualTo("INVALID_IMAGE: 100x0x3 with 0 bytes");
+      assertThat(errors.get("empty.jpg")).startsWith("EMPTY: ");
+      assertThat(errors.get("broken.jpg")).matches("(TRUNCATED|CORRUPT): .*");
+
+      java.util.Map<String, Long> reasons = FruitsJob.failuresByReason("keep", failures, loader.metrics(),
+          featurizer.metrics());
+      assertThat(reasons).containsEntry("INVALID_IMAGE", 1L).containsEntry("EMPTY", 1L)
+          .doesNotContainKey("NO_IMAGE").hasSize(3);
+      assertThat(reasons.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(3);
+    } finally {
+      featurized.unpersist();
     }
   }
 
