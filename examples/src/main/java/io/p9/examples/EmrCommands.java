@@ -82,7 +82,8 @@ final class EmrCommands implements Runnable {
     String instanceProfile;
     @Option(names = "--security-configuration", description = "EMR security configuration name")
     String securityConfiguration;
-    @Option(names = "--log-uri", description = "default: s3://BUCKET/p9/logs/emr/")
+    @Option(names = "--log-uri", description = "where EMR writes the logs (default: s3://BUCKET/p9/logs/emr/);"
+        + " its bucket must lie in an allowed region")
     String logUri;
     @Option(names = "--tag", description = "KEY=VALUE tag; repeatable (project=p9 always, and no"
         + " other project)")
@@ -116,12 +117,14 @@ final class EmrCommands implements Runnable {
         AwsSettings settings = aws.settings();
         String region = settings.region().id();
         EmrClusterSpec cluster = clusterSpec();
+        // a step added to a running cluster logs where that cluster does: --log-uri is not used
+        S3Location logUri = clusterId == null ? cluster.logUri() : null;
         Path jar = jobOptions.jar();
         Backoff backoff = jobOptions.backoff();
         S3Location jarFolder = jobOptions.base().resolve("jars/");
         SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
         if (jobOptions.dryRun) {
-          out.println(jobOptions.bucketsChecked(aws.policy()));
+          out.println(jobOptions.bucketsChecked(aws.policy(), logUri));
           out.println("# 1. upload the job jar");
           out.println(DryRun.s3Copy(jar, job.jar(), region));
           if (clusterId == null) {
@@ -144,7 +147,7 @@ final class EmrCommands implements Runnable {
         CliSupport.checkCredentials(settings, progress);
         try (S3Client s3c = settings.s3(); EmrClient emr = settings.emr()) {
           S3Store s3 = new S3Store(s3c, aws.policy());
-          jobOptions.checkBuckets(s3);
+          jobOptions.checkBuckets(s3, logUri);
           S3Location uploaded = s3.upload(jar, jarFolder);
           progress.accept("job jar at " + uploaded);
           EmrLauncher launcher = new EmrLauncher(emr, s3, progress);

@@ -28,13 +28,15 @@ public final class JobOptions {
   String bucket;
 
   @Option(names = "--input", required = true, description = "images on S3 (s3://bucket/prefix; s3a:// works too);"
-      + " its bucket must lie in an allowed region, as must the bucket of --output")
+      + " its bucket must lie in an allowed region, as must those of --output, --model, --log-uri and of S3 URIs"
+      + " in --spark-conf values")
   String input;
 
   @Option(names = "--output", description = "output on S3 (default: s3://BUCKET/p9/output/<time>/)")
   String output;
 
-  @Option(names = "--model", description = "model URI (default: the int8 MobileNetV2 inside the job jar)",
+  @Option(names = "--model", description = "model URI, e.g. s3://BUCKET/models/m.onnx (default: the int8"
+      + " MobileNetV2 inside the job jar)",
       defaultValue = P9Cli.BUNDLED_MODEL)
   String model;
 
@@ -89,28 +91,38 @@ public final class JobOptions {
 
   /**
    * Checks, before anything is uploaded or started, that {@code --bucket} exists, can be reached and lies in
-   * an allowed region ({@link S3Store#checkBucket}), and that the buckets of {@code --input} and
-   * {@code --output} on S3 lie in an allowed region too ({@link S3Store#checkDataBucket}), each bucket once.
+   * an allowed region ({@link S3Store#checkBucket}), and that every other bucket the job reads or writes lies
+   * in an allowed region too ({@link S3Store#checkDataBucket}), each bucket once: those of {@code --input},
+   * {@code --output} and {@code --model} on S3, of {@code logUri} (where EMR or EMR Serverless writes the logs;
+   * null when p9 does not choose it), and of the S3 URIs among the {@code --spark-conf} values (e.g.
+   * {@code spark.eventLog.dir}, or {@code spark.jars} with several, comma-separated).
    */
-  void checkBuckets(S3Store s3) {
+  void checkBuckets(S3Store s3, S3Location logUri) {
     s3.checkBucket(bucket);
-    dataBuckets().forEach(s3::checkDataBucket);
+    dataBuckets(logUri).forEach(s3::checkDataBucket);
   }
 
   /** For a dry run, which calls nothing: the line saying what {@link #checkBuckets} checks in a real run. */
-  String bucketsChecked(RegionPolicy policy) {
+  String bucketsChecked(RegionPolicy policy, S3Location logUri) {
     Set<String> all = new LinkedHashSet<>(List.of(bucket));
-    all.addAll(dataBuckets());
+    all.addAll(dataBuckets(logUri));
     return "# 0. a real run first checks that these buckets exist in the allowed regions " + policy.allowed() + ": "
         + String.join(", ", all);
   }
 
-  /** The buckets of {@code --input} and {@code --output} on S3 other than {@code --bucket}, each once. */
-  private Set<String> dataBuckets() {
+  /** The buckets {@link #checkBuckets} checks for their region only: all but {@code --bucket}, each once. */
+  private Set<String> dataBuckets(S3Location logUri) {
+    List<String> uris = new ArrayList<>(List.of(input, output(), model));
+    if (logUri != null) {
+      uris.add(logUri.s3Uri());
+    }
+    for (String value : sparkConf.values()) {
+      uris.addAll(List.of(value.split(",")));
+    }
     Set<String> b = new LinkedHashSet<>();
-    for (String uri : List.of(input, output())) {
-      if (S3Location.isS3(uri)) {
-        b.add(S3Location.parse(uri).bucket());
+    for (String uri : uris) {
+      if (S3Location.isS3(uri.trim())) {
+        b.add(S3Location.parse(uri.trim()).bucket());
       }
     }
     b.remove(bucket);

@@ -71,7 +71,8 @@ final class ServerlessCommands implements Runnable {
     @Option(names = "--idle-stop", description = "the application stops after this long idle: 1m to 7d, whole"
         + " minutes, rounded up (default: ${DEFAULT-VALUE})", defaultValue = "15m")
     String idleStop;
-    @Option(names = "--log-uri", description = "default: s3://BUCKET/p9/logs/serverless/")
+    @Option(names = "--log-uri", description = "where EMR Serverless writes the logs (default:"
+        + " s3://BUCKET/p9/logs/serverless/); its bucket must lie in an allowed region")
     String logUri;
     @Option(names = "--tag", description = "KEY=VALUE tag; repeatable (project=p9 always, and no"
         + " other project)")
@@ -101,7 +102,7 @@ final class ServerlessCommands implements Runnable {
         SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
         if (jobOptions.dryRun) {
           String token = UUID.randomUUID().toString();
-          out.println(jobOptions.bucketsChecked(aws.policy()));
+          out.println(jobOptions.bucketsChecked(aws.policy(), ss.logUri()));
           out.println("# 1. upload the job jar");
           out.println(DryRun.s3Copy(jar, job.jar(), region));
           String app = applicationId;
@@ -126,7 +127,7 @@ final class ServerlessCommands implements Runnable {
         CliSupport.checkCredentials(settings, progress);
         try (S3Client s3c = settings.s3(); EmrServerlessClient client = settings.emrServerless()) {
           S3Store s3 = new S3Store(s3c, aws.policy());
-          jobOptions.checkBuckets(s3);
+          jobOptions.checkBuckets(s3, ss.logUri());
           S3Location uploaded = s3.upload(jar, jarFolder);
           progress.accept("job jar at " + uploaded);
           ServerlessLauncher launcher = new ServerlessLauncher(client, s3, progress);

@@ -338,12 +338,63 @@ class AwsCliTest {
         "{\"Steps\":[{\"Id\":\"s-P9\",\"Name\":\"p9 fruits\",\"Status\":{\"State\":\"PENDING\"}}]}")));
 
     int rc = p9(aws("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-frankfurt/fruits/Training",
-        "--output", "s3a://p9-frankfurt/out/run1", "--jar", jar.toString(), "--no-wait").toArray(String[]::new));
+        "--output", "s3a://p9-frankfurt/out/run1", "--model", "s3://p9-frankfurt/models/m.onnx", "--log-uri",
+        "s3://p9-frankfurt/logs/", "--spark-conf", "spark.eventLog.dir=s3a://p9-bucket/events/", "--jar",
+        jar.toString(), "--no-wait").toArray(String[]::new));
 
     assertThat(rc).as(err.toString()).isZero();
     assertThat(out.toString()).contains("cluster j-P9 step s-P9");
     assertThat(stub.server.findAll(headRequestedFor(urlEqualTo("/p9-frankfurt")))).hasSize(1);
     assertThat(stub.server.findAll(headRequestedFor(urlEqualTo("/p9-bucket")))).hasSize(1);
+  }
+
+  @Test
+  void logModelAndSparkConfBucketsOutsideTheEuAreRefusedBeforeAnythingRuns() {
+    stubStsAndBucket();
+    stub.server.stubFor(head(urlEqualTo("/p9-us-logs")).willReturn(aResponse().withStatus(301)
+        .withHeader("x-amz-bucket-region", "us-east-1")));
+    // S3 names the region of a bucket the launcher may not read in the refusal too.
+    stub.server.stubFor(head(urlEqualTo("/p9-us-models")).willReturn(aResponse().withStatus(403)
+        .withHeader("x-amz-bucket-region", "us-west-2")));
+    String role = "arn:aws:iam::123456789012:role/p9-job";
+    Map<List<String>, String> refused = Map.of(
+        List.of("emr", "submit", "--log-uri", "s3://p9-us-logs/emr/"), "p9-us-logs' is in us-east-1",
+        List.of("emr", "submit", "--model", "s3a://p9-us-models/m.onnx"), "p9-us-models' is in us-west-2",
+        List.of("emr", "submit", "--spark-conf", "spark.eventLog.dir=s3://p9-us-logs/events/"),
+        "p9-us-logs' is in us-east-1",
+        List.of("serverless", "submit", "--log-uri", "s3://p9-us-logs/serverless/", "--execution-role-arn", role),
+        "p9-us-logs' is in us-east-1",
+        List.of("serverless", "submit", "--model", "s3://p9-us-models/m.onnx", "--execution-role-arn", role),
+        "p9-us-models' is in us-west-2");
+    refused.forEach((options, message) -> {
+      List<String> a = new ArrayList<>(options);
+      a.addAll(List.of("--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar", jar.toString()));
+      err.getBuffer().setLength(0);
+      assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(options + " " + err).isEqualTo(2);
+      assertThat(err.toString()).as(options.toString()).contains("p9: bucket '" + message
+          + ", outside the allowed regions");
+    });
+    assertThat(stub.server.findAll(postRequestedFor(urlEqualTo("/"))
+        .withHeader("X-Amz-Target", matching("ElasticMapReduce.*")))).as("no EMR call").isEmpty();
+    assertThat(stub.server.findAll(anyRequestedFor(urlMatching("/applications.*")))).as("no EMR Serverless call")
+        .isEmpty();
+    assertThat(stub.server.findAll(putRequestedFor(anyUrl()))).as("no upload").isEmpty();
+
+    // The dry run's first line names them among the buckets a real run checks.
+    for (String command : List.of("emr", "serverless")) {
+      out.getBuffer().setLength(0);
+      List<String> a = new ArrayList<>(List.of(command, "submit", "--bucket", "p9-bucket", "--input",
+          "s3://p9-bucket/in", "--model", "s3://p9-us-models/m.onnx", "--log-uri", "s3://p9-us-logs/p9/",
+          "--spark-conf", "spark.jars=s3://p9-bucket/a.jar,s3a://p9-extra/b.jar", "--jar", jar.toString(),
+          "--dry-run"));
+      if (command.equals("serverless")) {
+        a.addAll(List.of("--execution-role-arn", role));
+      }
+      assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(command + " " + err).isZero();
+      assertThat(out.toString()).as(command).contains("# 0. a real run first checks that these buckets exist in"
+          + " the allowed regions [eu-central-1, eu-north-1, eu-south-1, eu-south-2, eu-west-1, eu-west-3]:"
+          + " p9-bucket, p9-us-models, p9-us-logs, p9-extra" + System.lineSeparator());
+    }
   }
 
   @Test

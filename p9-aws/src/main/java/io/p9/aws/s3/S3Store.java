@@ -29,7 +29,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * What the launcher does on S3 through the AWS SDK v2: check that a bucket exists, is reachable and lies in
- * an allowed region (for the job's input and output buckets: that they lie in an allowed region); upload
+ * an allowed region (for the other buckets the job reads or writes: that they lie in an allowed region); upload
  * the job jar (or a model) under a content-addressed name, skipping the upload when the same bytes are
  * already there; read a log file, gunzipping {@code .gz}. Errors come back as
  * {@link AwsFailure} with a sentence saying what to do.
@@ -56,7 +56,7 @@ public final class S3Store {
   }
 
   /**
-   * Checks that {@code bucket}, which the job reads or writes (its input or output), exists and lies in a
+   * Checks that {@code bucket}, which the job reads or writes (input, output, model, logs), exists and lies in a
    * region the policy allows, which may differ from the client's. S3 names a bucket's region in the
    * {@code x-amz-bucket-region} header of a redirect (another region) or a refusal too, so the launcher
    * itself needs no access to the bucket: the job's role reads and writes it. Without that header a refusal
