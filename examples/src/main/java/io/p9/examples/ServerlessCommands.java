@@ -53,7 +53,7 @@ final class ServerlessCommands implements Runnable {
     JobOptions jobOptions;
 
     @Option(names = "--execution-role-arn", required = true, description = "the role the job runs as (S3 access;"
-        + " see examples/iam/p9-serverless-job-role.json)")
+        + " see examples/iam/p9-serverless-job-role-policy.json)")
     String executionRole;
     @Option(names = "--application-name", description = "default: ${DEFAULT-VALUE}", defaultValue = "p9")
     String applicationName;

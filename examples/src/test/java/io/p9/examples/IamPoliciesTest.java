@@ -5,37 +5,164 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.p9.aws.RegionPolicy;
+import io.p9.aws.s3.S3Location;
+import io.p9.aws.serverless.ServerlessSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /**
  * The least-privilege IAM policies in {@code examples/iam/} are valid policy documents and allow exactly the
  * API actions the launcher and the job call (listed here from the code: EmrLauncher, ServerlessLauncher,
  * S3Store, the S3A committer), no wildcards, with creation restricted to EU regions and to the project tag.
+ *
+ * <p>On S3 the check is per bucket role: with the policies installed as the README says (YOUR_BUCKET replaced
+ * by the one bucket of its example) and the locations {@code emr submit} and {@code serverless submit} derive
+ * from their options (the job jar under {@code --bucket}, the default output and log URI, an input and a model
+ * on S3), each S3 request the launcher or the job makes on each bucket is allowed, and each S3 grant is used
+ * by one of them.
  */
 class IamPoliciesTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String BUCKET = "my-p9";
 
   private static JsonNode policy(String name) throws Exception {
     return JSON.readTree(Files.readString(Fixtures.repoRoot().resolve("examples/iam/" + name)));
+  }
+
+  /** The policy as a user installs it: placeholders replaced. */
+  private static JsonNode installed(String name) throws Exception {
+    return JSON.readTree(Files.readString(Fixtures.repoRoot().resolve("examples/iam/" + name))
+        .replace("YOUR_BUCKET", BUCKET).replace("YOUR_ACCOUNT_ID", "123456789012"));
+  }
+
+  private static List<String> strings(JsonNode n) {
+    List<String> s = new ArrayList<>();
+    if (n.isArray()) {
+      n.forEach(x -> s.add(x.asText()));
+    } else {
+      s.add(n.asText());
+    }
+    return s;
   }
 
   private static Set<String> actions(JsonNode policy) {
     Set<String> a = new HashSet<>();
     for (JsonNode st : policy.get("Statement")) {
       assertThat(st.get("Effect").asText()).isEqualTo("Allow");
-      JsonNode act = st.get("Action");
-      if (act.isArray()) {
-        act.forEach(x -> a.add(x.asText()));
-      } else {
-        a.add(act.asText());
-      }
+      a.addAll(strings(st.get("Action")));
     }
     return a;
+  }
+
+  private static Set<String> nonS3Actions(JsonNode policy) {
+    Set<String> a = actions(policy);
+    a.removeIf(x -> x.startsWith("s3:"));
+    return a;
+  }
+
+  /** An S3 request: its IAM action on a bucket ({@code arn:aws:s3:::b}) or an object ({@code .../key}). */
+  private record Access(String action, String arn, String why) {
+    static Access bucket(String action, String bucket, String why) {
+      return new Access(action, "arn:aws:s3:::" + bucket, why);
+    }
+
+    static Access object(String action, S3Location object, String why) {
+      return new Access(action, "arn:aws:s3:::" + object.bucket() + "/" + object.key(), why);
+    }
+  }
+
+  /** IAM's resource wildcards: {@code *} any run of characters, {@code ?} one. */
+  private static boolean matches(String pattern, String arn) {
+    StringBuilder re = new StringBuilder();
+    for (char c : pattern.toCharArray()) {
+      re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
+    }
+    return arn.matches(re.toString());
+  }
+
+  private static boolean allows(JsonNode policy, Access a) {
+    for (JsonNode st : policy.get("Statement")) {
+      if (strings(st.get("Action")).contains(a.action())
+          && strings(st.get("Resource")).stream().anyMatch(r -> matches(r, a.arn()))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Each S3 request in {@code needed} is allowed by {@code policy}, and each S3 action the policy grants on
+   * each of its resources is used by one of them.
+   */
+  private static void grantsExactly(String name, List<Access> needed) throws Exception {
+    JsonNode p = installed(name);
+    for (Access a : needed) {
+      assertThat(allows(p, a)).as(name + " must allow " + a.action() + " on " + a.arn() + ": " + a.why()).isTrue();
+    }
+    for (JsonNode st : p.get("Statement")) {
+      for (String action : strings(st.get("Action"))) {
+        if (!action.startsWith("s3:")) {
+          continue;
+        }
+        for (String resource : strings(st.get("Resource"))) {
+          assertThat(needed).as(name + " " + st.get("Sid") + " grants " + action + " on " + resource
+              + ", which neither the launcher nor the job needs").anyMatch(
+                  a -> a.action().equals(action) && matches(resource, a.arn()));
+        }
+      }
+    }
+  }
+
+  /** The README's example: one bucket, the images under fruits/, a model of one's own under models/. */
+  private static final List<String> README = List.of("--bucket", BUCKET, "--input", "s3://" + BUCKET
+      + "/fruits/Training", "--model", "s3://" + BUCKET + "/models/mobilenetv2-12.onnx", "--jar", "p9-job.jar");
+
+  private static <T> T parse(T command, String... more) {
+    List<String> a = new ArrayList<>(README);
+    a.addAll(List.of(more));
+    new CommandLine(command).parseArgs(a.toArray(String[]::new));
+    return command;
+  }
+
+  /** The launcher's S3 requests (S3Store): the --bucket check, the jar upload, reading a log. */
+  private static List<Access> launcher(JobOptions job, S3Location log) {
+    S3Location jar = job.base().resolve("jars/p9-job-0123456789ab.jar");
+    return List.of(
+        Access.bucket("s3:ListBucket", job.bucket, "S3Store.checkBucket (HeadBucket) on --bucket"),
+        Access.object("s3:GetObject", jar, "S3Store.upload: HeadObject, is the jar there already?"),
+        Access.object("s3:PutObject", jar, "S3Store.upload"),
+        Access.object("s3:GetObject", log, "S3Store.readText: the step's or driver's stderr"),
+        Access.bucket("s3:ListBucket", log.bucket(), "S3Store.readText: a log not there yet is a 404, not 403"));
+  }
+
+  /** The job's S3 requests (p9 run through S3A or EMRFS), and the cluster's or run's log uploads. */
+  private static List<Access> job(JobOptions job, S3Location log) {
+    S3Location jar = job.base().resolve("jars/p9-job-0123456789ab.jar");
+    S3Location input = S3Location.parse(job.input).asFolder();
+    S3Location model = S3Location.parse(job.model);
+    S3Location out = S3Location.parse(job.output()).asFolder().resolve("features.parquet/part-00000.parquet");
+    return List.of(
+        Access.object("s3:GetObject", jar, "spark-submit (EMR) or EMR Serverless fetch the job jar"),
+        Access.bucket("s3:ListBucket", input.bucket(), "ImageFiles lists --input"),
+        Access.object("s3:GetObject", input.resolve("Apple Red 1/r_1_100.jpg"), "ImageFiles reads each image"),
+        Access.bucket("s3:ListBucket", model.bucket(), "CnnFeaturizer: a missing <model>.p9.json is a 404"),
+        Access.object("s3:GetObject", model, "CnnFeaturizer reads --model"),
+        Access.object("s3:GetObject", S3Location.parse(job.model + ".p9.json"), "CnnFeaturizer: the sidecar"),
+        Access.bucket("s3:ListBucket", out.bucket(), "the committers list the output; overwrite deletes it"),
+        Access.bucket("s3:ListBucketMultipartUploads", out.bucket(), "magic committer: pending uploads"),
+        Access.object("s3:PutObject", out, "writing the output (multipart uploads too)"),
+        Access.object("s3:GetObject", out, "committers read .pending files; copies read the source"),
+        Access.object("s3:DeleteObject", out, "overwrite, __magic and _temporary clean-up"),
+        Access.object("s3:AbortMultipartUpload", out, "a failed job aborts its uploads"),
+        Access.object("s3:ListMultipartUploadParts", out, "EMRFS's S3-optimized committer"),
+        Access.object("s3:PutObject", log, "EMR's log pusher / EMR Serverless write the logs"));
   }
 
   @Test
@@ -57,10 +184,9 @@ class IamPoliciesTest {
   @Test
   void theEmrLauncherPolicyCoversWhatTheLauncherCalls() throws Exception {
     JsonNode p = policy("p9-launcher-emr-policy.json");
-    assertThat(actions(p)).containsExactlyInAnyOrder("s3:ListBucket", "s3:GetBucketLocation", "s3:PutObject",
-        "s3:GetObject", "elasticmapreduce:RunJobFlow", "elasticmapreduce:AddTags", "elasticmapreduce:DescribeCluster",
-        "elasticmapreduce:DescribeStep", "elasticmapreduce:ListSteps", "elasticmapreduce:AddJobFlowSteps",
-        "elasticmapreduce:TerminateJobFlows", "iam:PassRole");
+    assertThat(nonS3Actions(p)).containsExactlyInAnyOrder("elasticmapreduce:RunJobFlow", "elasticmapreduce:AddTags",
+        "elasticmapreduce:DescribeCluster", "elasticmapreduce:DescribeStep", "elasticmapreduce:ListSteps",
+        "elasticmapreduce:AddJobFlowSteps", "elasticmapreduce:TerminateJobFlows", "iam:PassRole");
     JsonNode create = p.get("Statement").get(3);
     assertThat(create.at("/Condition/StringEquals/aws:RequestTag~1project").asText()).isEqualTo("p9");
     Set<String> regions = new HashSet<>();
@@ -70,17 +196,36 @@ class IamPoliciesTest {
 
   @Test
   void theServerlessPoliciesCoverWhatTheLauncherAndTheJobCall() throws Exception {
-    assertThat(actions(policy("p9-launcher-serverless-policy.json"))).containsExactlyInAnyOrder("s3:ListBucket",
-        "s3:GetBucketLocation", "s3:PutObject", "s3:GetObject", "emr-serverless:ListApplications",
-        "emr-serverless:CreateApplication", "emr-serverless:TagResource", "emr-serverless:GetApplication",
-        "emr-serverless:StartJobRun", "emr-serverless:GetJobRun", "emr-serverless:CancelJobRun", "iam:PassRole");
+    assertThat(nonS3Actions(policy("p9-launcher-serverless-policy.json"))).containsExactlyInAnyOrder(
+        "emr-serverless:ListApplications", "emr-serverless:CreateApplication", "emr-serverless:TagResource",
+        "emr-serverless:GetApplication", "emr-serverless:StartJobRun", "emr-serverless:GetJobRun",
+        "emr-serverless:CancelJobRun", "iam:PassRole");
     assertThat(policy("p9-serverless-job-trust-policy.json").at("/Statement/0/Principal/Service").asText())
         .isEqualTo("emr-serverless.amazonaws.com");
-    // The job: read images, model and jar; write results through S3A's magic committer (multipart uploads).
     for (String job : List.of("p9-serverless-job-role-policy.json", "p9-emr-instance-role-policy.json")) {
-      assertThat(actions(policy(job))).as(job).containsExactlyInAnyOrder("s3:ListBucket", "s3:GetBucketLocation",
-          "s3:ListBucketMultipartUploads", "s3:GetObject", "s3:PutObject", "s3:DeleteObject",
-          "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts");
+      assertThat(nonS3Actions(policy(job))).as(job).isEmpty();
     }
+  }
+
+  @Test
+  void onS3TheEmrPoliciesGrantWhatTheLauncherAndTheClusterDoWithEachBucketAndNoMore() throws Exception {
+    EmrCommands.Submit submit = parse(new EmrCommands.Submit());
+    S3Location log = submit.clusterSpec().logUri().resolve("j-P9/steps/s-P9/stderr.gz");
+    assertThat(log.s3Uri()).isEqualTo("s3://my-p9/p9/logs/emr/j-P9/steps/s-P9/stderr.gz");
+
+    grantsExactly("p9-launcher-emr-policy.json", launcher(submit.jobOptions, log));
+    grantsExactly("p9-emr-instance-role-policy.json", job(submit.jobOptions, log));
+  }
+
+  @Test
+  void onS3TheServerlessPoliciesGrantWhatTheLauncherAndTheJobDoWithEachBucketAndNoMore() throws Exception {
+    ServerlessCommands.Submit submit = parse(new ServerlessCommands.Submit(), "--execution-role-arn",
+        "arn:aws:iam::123456789012:role/p9-serverless-job");
+    ServerlessSpec spec = submit.serverlessSpec();
+    S3Location log = spec.logUri().resolve("applications/00fapp/jobs/00frun/SPARK_DRIVER/stderr.gz");
+    assertThat(log.s3Uri()).startsWith("s3://my-p9/p9/logs/serverless/");
+
+    grantsExactly("p9-launcher-serverless-policy.json", launcher(submit.jobOptions, log));
+    grantsExactly("p9-serverless-job-role-policy.json", job(submit.jobOptions, log));
   }
 }
