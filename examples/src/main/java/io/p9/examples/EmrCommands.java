@@ -94,8 +94,28 @@ final class EmrCommands implements Runnable {
         + " (default: ${DEFAULT-VALUE})", defaultValue = "1h")
     String idleTimeout;
     @Option(names = "--cluster-id", description = "add the step to this running cluster instead of creating one;"
-        + " a failed step leaves it running (ActionOnFailure CONTINUE)")
+        + " a failed step leaves it running (ActionOnFailure CONTINUE); the options that shape a new cluster"
+        + " (node types, --log-uri, --tag...) are refused with it")
     String clusterId;
+
+    /** Options that shape a cluster p9 creates; a step added with {@code --cluster-id} cannot honour them. */
+    static final List<String> CLUSTER_OPTIONS = List.of("--release", "--cluster-name", "--primary-type", "--core-type",
+        "--core-count", "--spot", "--fleets", "--subnet", "--key-name", "--service-role", "--instance-profile",
+        "--security-configuration", "--log-uri", "--tag", "--keep-alive", "--idle-timeout");
+
+    /** Refuses options given explicitly next to {@code --cluster-id}, which the running cluster would ignore. */
+    void checkClusterOptions() {
+      if (clusterId == null) {
+        return;
+      }
+      List<String> given = CLUSTER_OPTIONS.stream()
+          .filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o)).toList();
+      if (!given.isEmpty()) {
+        throw new IllegalArgumentException(String.join(", ", given) + (given.size() == 1 ? " shapes" : " shape")
+            + " a cluster p9 creates; with --cluster-id the step runs on " + clusterId + " as it is"
+            + " (its logs go where that cluster's do)");
+      }
+    }
 
     EmrClusterSpec clusterSpec() {
       EmrClusterSpec.Builder b = EmrClusterSpec.builder().name(clusterName).releaseLabel(release)
@@ -114,6 +134,7 @@ final class EmrCommands implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       return CliSupport.guarded(err, () -> {
+        checkClusterOptions();
         AwsSettings settings = aws.settings();
         String region = settings.region().id();
         EmrClusterSpec cluster = clusterSpec();

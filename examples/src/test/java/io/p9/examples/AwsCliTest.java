@@ -210,6 +210,24 @@ class AwsCliTest {
   }
 
   @Test
+  void optionsThatShapeANewClusterAreRefusedWithAClusterId() {
+    int rc = p9(aws("emr", "submit", "--cluster-id", "j-EXISTING", "--bucket", "p9-bucket", "--input",
+        "s3://p9-bucket/in", "--jar", jar.toString(), "--log-uri", "s3://p9-bucket/logs/", "--spot", "--dry-run")
+        .toArray(String[]::new));
+
+    assertThat(rc).isEqualTo(CliSupport.USAGE);
+    assertThat(err.toString()).contains("p9: --spot, --log-uri shape a cluster p9 creates; with --cluster-id the"
+        + " step runs on j-EXISTING as it is");
+    assertThat(out.toString()).as("refused before the dry run prints anything").isEmpty();
+    assertThat(stub.server.getAllServeEvents()).as("no AWS call").isEmpty();
+
+    // every name in the list is one of the command's options, so none is silently never checked
+    CommandLine submit = new CommandLine(new P9Cli()).getSubcommands().get("emr").getSubcommands().get("submit");
+    assertThat(EmrCommands.Submit.CLUSTER_OPTIONS).allSatisfy(name ->
+        assertThat(submit.getCommandSpec().findOption(name)).as(name).isNotNull());
+  }
+
+  @Test
   void aFailedStepPrintsItsReasonAndStderr() {
     stubStsAndBucket();
     stub.server.stubFor(emr("RunJobFlow").willReturn(json("{\"JobFlowId\":\"j-P9\"}")));
