@@ -45,6 +45,13 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class PcaReducerModel extends Model<PcaReducerModel> implements MLWritable {
   private static final long serialVersionUID = 1L;
+  /** The one row of {@code data/}. */
+  private static final StructType DATA_SCHEMA = new StructType()
+      .add("mean", SQLDataTypes.VectorType(), false)
+      .add("scale", SQLDataTypes.VectorType(), false)
+      .add("pc", SQLDataTypes.MatrixType(), false)
+      .add("eigenvalues", SQLDataTypes.VectorType(), false)
+      .add("numRows", DataTypes.LongType, false);
 
   private final String uid;
   private final PcaParams p;
@@ -261,14 +268,8 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
   public MLWriter write() {
     return new P9Writer(this, path -> {
       SparkSession spark = SparkSession.active();
-      StructType schema = new StructType()
-          .add("mean", SQLDataTypes.VectorType(), false)
-          .add("scale", SQLDataTypes.VectorType(), false)
-          .add("pc", SQLDataTypes.MatrixType(), false)
-          .add("eigenvalues", SQLDataTypes.VectorType(), false)
-          .add("numRows", DataTypes.LongType, false);
       Row row = RowFactory.create(mean(), scaleFactors(), pc(), eigenvalues(), numRows);
-      spark.createDataFrame(List.of(row), schema).repartition(1).write()
+      spark.createDataFrame(List.of(row), DATA_SCHEMA).repartition(1).write()
           .parquet(new Path(path, "data").toString());
       return Map.of("k", getK(), "dim", dim());
     });
@@ -276,8 +277,18 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
 
   public static MLReader<PcaReducerModel> read() {
     return P9Reader.withData(PcaReducerModel.class, (path, meta, reader) -> {
-      Row row = reader.sparkSession().read().parquet(new Path(path, "data").toString())
+      // the schema is given, not inferred: inference is a Spark job whose result (the footers' schemas, with
+      // the vector and matrix UDTs) goes through spark.serializer, which fails under Kryo's
+      // registrationRequired unless every Spark SQL type in them is registered
+      String data = new Path(path, "data").toString();
+      Row row = reader.sparkSession().read().schema(DATA_SCHEMA).parquet(data)
           .select("mean", "scale", "pc", "eigenvalues", "numRows").head();
+      for (int i = 0; i < row.size(); i++) {
+        if (row.isNullAt(i)) {
+          throw new IllegalArgumentException("PcaReducerModel data at " + data + " has no value in column '"
+              + DATA_SCHEMA.fields()[i].name() + "'");
+        }
+      }
       DenseMatrix pc = ((org.apache.spark.ml.linalg.Matrix) row.get(2)).toDense();
       double[] comps = pc.isTransposed() ? pc.transpose().toArray() : pc.values();
       return new PcaReducerModel(meta.uid(), ((Vector) row.get(0)).toArray(), ((Vector) row.get(1)).toArray(),

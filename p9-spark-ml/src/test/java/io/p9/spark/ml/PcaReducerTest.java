@@ -7,10 +7,13 @@ import static org.assertj.core.api.Assertions.within;
 import io.p9.spark.ml.testing.RoundTrip;
 import io.p9.spark.ml.testing.StageContract;
 import io.p9.spark.ml.testing.TestSpark;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -277,6 +280,22 @@ class PcaReducerTest {
     assertThat(mBack.pc().toArray()).isEqualTo(m.pc().toArray());
     assertThat(mBack.transform(data).select("id", "z").orderBy("id").collectAsList())
         .isEqualTo(m.transform(data).select("id", "z").orderBy("id").collectAsList());
+  }
+
+  @Test
+  void loadNamesAColumnMissingFromTheSavedData() throws Exception {
+    // data/ is read with its known schema (no inference job): a column that is not there reads as null
+    PcaReducerModel m = new PcaReducer().setK(2).fit(data);
+    Path dir = tmp.resolve("noScale");
+    m.write().save(dir.toString());
+    Path other = tmp.resolve("noScaleData");
+    spark.read().parquet(dir.resolve("data").toString()).drop("scale").write().parquet(other.toString());
+    try (Stream<Path> files = Files.walk(dir.resolve("data"))) {
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+    Files.move(other, dir.resolve("data"));
+    assertThatThrownBy(() -> PcaReducerModel.load(dir.toString()))
+        .hasMessageContaining("has no value in column 'scale'");
   }
 
   @Test
