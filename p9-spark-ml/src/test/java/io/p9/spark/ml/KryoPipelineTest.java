@@ -26,8 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The whole pipeline with {@code spark.serializer=KryoSerializer} (EMR's usual setting), which writes
  * broadcasts, task partitions, shuffles and task results: ImageFiles' listed entries, the model broadcast and
- * PcaReducer's tree aggregate all go through Kryo. Runs in a JVM of its own (a surefire execution of its own):
- * the serializer is fixed when the SparkContext starts, and the other tests share one with Java's.
+ * PcaReducer's tree aggregate all go through Kryo. Here without registration (Kryo's default serializers);
+ * {@link KryoRegistrationRequiredTest} runs the same scenario with {@code registrationRequired=true} and
+ * {@link P9KryoRegistrator}. Both run in a JVM of their own (the surefire execution {@code kryo}): the
+ * serializer is fixed when the SparkContext starts, and the other tests share one with Java's.
  */
 class KryoPipelineTest {
   static SparkSession spark;
@@ -35,19 +37,22 @@ class KryoPipelineTest {
 
   @BeforeAll
   static void setUp() {
-    spark = SparkSession.builder()
+    spark = kryoSession("p9-kryo-tests").config("spark.kryo.registrationRequired", "false").getOrCreate();
+    // fails rather than passing vacuously if another test's session (Java serialization) got here first
+    assertThat(spark.sparkContext().getConf().get("spark.serializer")).endsWith("KryoSerializer");
+  }
+
+  /** A local[2] session builder with Kryo and ANSI on; the caller sets the Kryo registration options. */
+  static SparkSession.Builder kryoSession(String appName) {
+    return SparkSession.builder()
         .master("local[2]")
-        .appName("p9-kryo-tests")
+        .appName(appName)
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrationRequired", "false")
-        .config("spark.sql.ansi.enabled", "true")
-        .getOrCreate();
-    // fails rather than passing vacuously if another test's session (Java serialization) got here first
-    assertThat(spark.sparkContext().getConf().get("spark.serializer")).endsWith("KryoSerializer");
+        .config("spark.sql.ansi.enabled", "true");
   }
 
   @AfterAll
@@ -57,6 +62,17 @@ class KryoPipelineTest {
 
   @Test
   void fitsTransformsSavesAndStreamsUnderKryo() throws Exception {
+    runPipeline(spark, tmp);
+  }
+
+  /**
+   * The scenario both Kryo tests run under {@code tmp}: ImageFiles.read (two partitionings), ImageLoader,
+   * CnnFeaturizer and PcaReducer fitted in a Pipeline, transformed, saved and loaded, and the loaded model
+   * run on an AvailableNow stream to Parquet, read back with an inferred schema. The fit sees 8 partitions
+   * (13 files, 2 per task, local[2]), so PcaReducer's depth-2 treeAggregate shuffles its partial fits as
+   * well as returning them as task results.
+   */
+  static void runPipeline(SparkSession spark, Path tmp) throws Exception {
     Path train = Files2.copySample(RepoData.quickSample().resolve("Training"), tmp.resolve("train"), 3, 4);
     byte[] jpeg = Files2.read(RepoData.quickSample().resolve("Training/Cherry 1/0_100.jpg"));
     Files2.write(train.resolve("bad/truncated.jpg"), Arrays.copyOf(jpeg, jpeg.length / 2));
