@@ -162,6 +162,26 @@ class PcaReducerTest {
         .hasMessageContaining("column 'id' must be vector but was int");
   }
 
+  /**
+   * Vectors of the old {@code org.apache.spark.mllib.linalg} API have the same simple type name, "vector", as
+   * the {@code ml} ones; the message says which is which and how to convert.
+   */
+  @Test
+  void oldMllibVectorsAreRefusedSayingWhichVectorTypeIsWhich() {
+    StructType schema = new StructType().add("id", "int")
+        .add("features", new org.apache.spark.mllib.linalg.VectorUDT(), true);
+    Dataset<Row> old = spark.createDataFrame(List.of(
+        RowFactory.create(1, org.apache.spark.mllib.linalg.Vectors.dense(1, 2)),
+        RowFactory.create(2, org.apache.spark.mllib.linalg.Vectors.dense(3, 1))), schema);
+    String expected = "column 'features' must be vector (org.apache.spark.ml.linalg.VectorUDT) but was vector"
+        + " (org.apache.spark.mllib.linalg.VectorUDT)";
+    assertThatThrownBy(() -> new PcaReducer().setK(1).fit(old)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(expected).hasMessageContaining("MLUtils.convertVectorColumnsToML");
+    PcaReducerModel m = new PcaReducer().setK(1).fit(data);
+    assertThatThrownBy(() -> m.transform(old)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(expected);
+  }
+
   /** {@code rows} of {@code range(0, n, 1, partitions)} whose id >= {@code from}, vectorized by a counting UDF. */
   static Dataset<Row> counted(org.apache.spark.util.LongAccumulator calls, int n, int partitions, int from) {
     org.apache.spark.sql.expressions.UserDefinedFunction vec = org.apache.spark.sql.functions.udf(

@@ -25,12 +25,26 @@ public final class SchemaChecks {
         + Arrays.toString(schema.fieldNames()));
   }
 
-  /** Checks that {@code column} exists with a type accepted by {@code accepts}. */
+  /**
+   * Checks that {@code column} exists with the type {@code expected} (nullability aside). Where the two types
+   * print alike (Spark ML's and the old {@code mllib} vectors are both "vector") the message adds their
+   * classes.
+   */
   public static void require(Identifiable stage, StructType schema, String column, DataType expected) {
     DataType actual = field(stage, schema, column).dataType();
     if (!sameType(expected, actual)) {
-      throw new IllegalArgumentException(name(stage) + ": column '" + column + "' must be "
-          + expected.simpleString() + " but was " + actual.simpleString());
+      String want = expected.simpleString();
+      String got = actual.simpleString();
+      String hint = "";
+      if (want.equals(got)) {
+        want += " (" + expected.getClass().getName() + ")";
+        got += " (" + actual.getClass().getName() + ")";
+      }
+      if (actual.getClass().getName().equals("org.apache.spark.mllib.linalg.VectorUDT")) {
+        hint = "; convert old mllib vectors with org.apache.spark.mllib.util.MLUtils.convertVectorColumnsToML";
+      }
+      throw new IllegalArgumentException(name(stage) + ": column '" + column + "' must be " + want
+          + " but was " + got + hint);
     }
   }
 
