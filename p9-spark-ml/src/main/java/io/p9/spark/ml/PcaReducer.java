@@ -199,7 +199,7 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
     } else {
       k = result.kForVariance(getMinExplainedVariance());
     }
-    PcaReducerModel model = new PcaReducerModel(uid, result, scale, k, total.count());
+    PcaReducerModel model = new PcaReducerModel(uid, result, scale, getScale(), k, total.count());
     copyValues(model, extractParamMap());
     model.set(model.k(), k);
     model.setParent(this);

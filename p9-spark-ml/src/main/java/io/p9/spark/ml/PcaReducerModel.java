@@ -40,8 +40,8 @@ import org.apache.spark.sql.types.StructType;
  * {@code scale}, dividing by the training standard deviations. Null vectors give null. Row-wise, so it also
  * transforms streaming DataFrames. {@code k} can be lowered after the fit ({@code copy} or
  * {@code transform} with a {@code ParamMap}): the first k components are used, shown and saved; a k above
- * the fitted one is refused. Saves {@code metadata/} and a one-row Parquet {@code data/} (mean, scale
- * factors, the k components, all eigenvalues, row count).
+ * the fitted one is refused, as is a {@code scale} other than the fitted one. Saves {@code metadata/} and a
+ * one-row Parquet {@code data/} (mean, scale factors, the k components, all eigenvalues, row count).
  */
 public final class PcaReducerModel extends Model<PcaReducerModel> implements MLWritable {
   private static final long serialVersionUID = 1L;
@@ -58,23 +58,27 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
   private final double[] mean;
   private final double[] eigenvalues;
   private final double[] scale;
+  /** Whether the fit standardized the features ({@link #scale} then holds 1/std): the value {@code scale} must keep. */
+  private final boolean fittedScale;
   /** The fitted components, d x fittedK, column-major. */
   private final double[] components;
   private final int fittedK;
   private final long numRows;
 
-  PcaReducerModel(String uid, PcaResult result, double[] scale, int k, long numRows) {
-    this(uid, result.mean(), scale, result.eigenvalues(), result.components(k), numRows);
+  PcaReducerModel(String uid, PcaResult result, double[] scale, boolean fittedScale, int k, long numRows) {
+    this(uid, result.mean(), scale, fittedScale, result.eigenvalues(), result.components(k), numRows);
     set(p.k, k);
+    set(p.scale, fittedScale);
   }
 
-  private PcaReducerModel(String uid, double[] mean, double[] scale, double[] eigenvalues,
+  private PcaReducerModel(String uid, double[] mean, double[] scale, boolean fittedScale, double[] eigenvalues,
       double[] components, long numRows) {
     this.uid = uid;
     this.p = new PcaParams(this);
     p.setDefaults(this);
     this.mean = mean;
     this.scale = scale;
+    this.fittedScale = fittedScale;
     this.eigenvalues = eigenvalues;
     this.components = components;
     this.fittedK = components.length / mean.length;
@@ -146,9 +150,21 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
     return p.scale;
   }
 
-  /** Whether features were standardized before the PCA (fixed by the fit). */
+  /**
+   * Whether features were standardized before the PCA. Fixed by the fit: the components are those of the
+   * correlation or of the covariance matrix, so setting the other value (copy, transform with a
+   * {@code ParamMap}) is refused.
+   */
   public boolean getScale() {
     return (Boolean) $(p.scale);
+  }
+
+  /** {@code scale} as the fit left it. */
+  private void checkScale() {
+    if (getScale() != fittedScale) {
+      throw new IllegalArgumentException(SchemaChecks.name(this) + ": scale = " + getScale() + " but this model "
+          + "was fitted with scale = " + fittedScale + " (the components belong to the fit; refit to change it)");
+    }
   }
 
   /** Per-feature factors applied after centring: 1/std with {@code scale}, else 1. */
@@ -225,6 +241,7 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
   @Override
   public StructType transformSchema(StructType schema) {
     keptK();
+    checkScale();
     return p.validateAndTransform(this, schema, false);
   }
 
@@ -258,14 +275,16 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
 
   @Override
   public PcaReducerModel copy(ParamMap extra) {
-    PcaReducerModel c = new PcaReducerModel(uid, mean, scale, eigenvalues, components, numRows);
+    PcaReducerModel c = new PcaReducerModel(uid, mean, scale, fittedScale, eigenvalues, components, numRows);
     copyValues(c, extra);
     c.keptK();
+    c.checkScale();
     return c.setParent(parent());
   }
 
   @Override
   public MLWriter write() {
+    checkScale();
     return new P9Writer(this, path -> {
       SparkSession spark = SparkSession.active();
       Row row = RowFactory.create(mean(), scaleFactors(), pc(), eigenvalues(), numRows);
@@ -291,8 +310,11 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
       }
       DenseMatrix pc = ((org.apache.spark.ml.linalg.Matrix) row.get(2)).toDense();
       double[] comps = pc.isTransposed() ? pc.transpose().toArray() : pc.values();
+      // the fitted value of scale, as saved (the params are restored on the model afterwards)
+      boolean fittedScale = meta.paramMap().path("scale").asBoolean(meta.defaultParamMap().path("scale")
+          .asBoolean(false));
       return new PcaReducerModel(meta.uid(), ((Vector) row.get(0)).toArray(), ((Vector) row.get(1)).toArray(),
-          ((Vector) row.get(3)).toArray(), comps, row.getLong(4));
+          fittedScale, ((Vector) row.get(3)).toArray(), comps, row.getLong(4));
     });
   }
 

@@ -272,6 +272,31 @@ class PcaReducerTest {
         + "than the 2 components");
   }
 
+  /**
+   * {@code scale} is decided by the fit (the components are those of the correlation or of the covariance
+   * matrix), so a model refuses another value rather than keep transforming as fitted while reporting it.
+   */
+  @Test
+  void scaleIsFixedByTheFit() {
+    PcaReducerModel plain = new PcaReducer().setK(2).fit(data);
+    PcaReducerModel scaled = new PcaReducer().setK(2).setScale(true).fit(data);
+    for (PcaReducerModel m : List.of(plain, scaled)) {
+      boolean other = !m.getScale();
+      String msg = "PcaReducerModel[" + m.uid() + "]: scale = " + other + " but this model was fitted with scale = "
+          + m.getScale();
+      assertThatThrownBy(() -> m.copy(new ParamMap().put(m.scale(), other)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(msg);
+      assertThatThrownBy(() -> m.transform(data, new ParamMap().put(m.scale(), other)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(msg);
+      PcaReducerModel same = m.copy(new ParamMap().put(m.scale(), m.getScale()));
+      assertThat(same.getScale()).isEqualTo(m.getScale());
+      PcaReducerModel back = RoundTrip.saveAndLoad(m, tmp.resolve("scale-" + m.getScale()), PcaReducerModel::load);
+      assertThat(back.getScale()).isEqualTo(m.getScale());
+      assertThatThrownBy(() -> back.copy(new ParamMap().put(back.scale(), other))).hasMessageContaining(
+          "but this model was fitted with scale = " + m.getScale());
+    }
+  }
+
   @SuppressWarnings("unchecked")
   static <T> T javaRoundTrip(T o) throws Exception {
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
