@@ -26,7 +26,7 @@ public final class Pca {
    * Eigen-decomposes the accumulated covariance (needs at least 2 rows).
    *
    * @throws IllegalArgumentException if the accumulator has fewer than 2 rows or its covariance is not finite
-   *     (a row held NaN or an infinity)
+   *     (a row held NaN or an infinity; the message names the first such feature)
    * @throws ArithmeticException if the eigensolver does not converge
    */
   public static PcaResult fit(CovarianceAccumulator acc) {
@@ -44,12 +44,7 @@ public final class Pca {
     if ((long) covariance.length != (long) d * d) {
       throw new IllegalArgumentException("covariance must have d * d = " + (long) d * d + " values, got " + covariance.length);
     }
-    for (int i = 0; i < covariance.length; i++) {
-      if (!Double.isFinite(covariance[i])) {
-        throw new IllegalArgumentException("covariance entry (" + i / d + ", " + i % d + ") is " + covariance[i]
-            + ": the rows contained NaN or infinite values");
-      }
-    }
+    requireFinite(covariance, d);
     EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(d, true, true);
     if (!eig.decompose(DMatrixRMaj.wrap(d, d, covariance))) {
       throw new ArithmeticException("symmetric eigen-decomposition of the " + d + " x " + d + " covariance did not converge");
@@ -74,6 +69,27 @@ public final class Pca {
       normalizeAndOrient(v.data, vectors, j * d, d);
     }
     return new PcaResult(mean, values, vectors, false);
+  }
+
+  /**
+   * Fails on a non-finite covariance, naming the feature: the diagonal first, since a NaN or an infinity in
+   * feature i makes its variance NaN (and row and column i of the covariance), so the first off-diagonal
+   * entry hit would name feature 0 as well.
+   */
+  private static void requireFinite(double[] covariance, int d) {
+    for (int i = 0; i < d; i++) {
+      double v = covariance[i * d + i];
+      if (!Double.isFinite(v)) {
+        throw new IllegalArgumentException("the variance of feature " + i + " is " + v + ": "
+            + (Double.isNaN(v) ? "a row holds NaN or an infinite value there" : "its values are too large to square"));
+      }
+    }
+    for (int i = 0; i < covariance.length; i++) {
+      if (!Double.isFinite(covariance[i])) {
+        throw new IllegalArgumentException("covariance entry (" + i / d + ", " + i % d + ") is " + covariance[i]
+            + ": the values are too large to multiply");
+      }
+    }
   }
 
   /** Copies {@code v} (length d) to {@code out[off..off+d)} with unit length and the sign rule applied. */
@@ -119,6 +135,7 @@ public final class Pca {
       throw new IllegalArgumentException("scaleOut has " + scaleOut.length + " values, expected " + d);
     }
     double[] cov = acc.covariance();
+    requireFinite(cov, d);
     for (int i = 0; i < d; i++) {
       double var = cov[i * d + i];
       scaleOut[i] = var > 0 ? 1.0 / Math.sqrt(var) : 0.0;

@@ -258,6 +258,20 @@ class PcaTest {
     assertThatThrownBy(() -> Pca.fit(nan)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN");
   }
 
+  /** The message names the feature holding the NaN (not feature 0, whose covariance row is NaN there too). */
+  @Test
+  void nonFiniteDataNamesTheFeature() {
+    CovarianceAccumulator nan = new CovarianceAccumulator(3).add(new double[] {1, 2, 3})
+        .add(new double[] {2, Double.NaN, 0}).add(new double[] {0, 1, 1});
+    assertThatThrownBy(() -> Pca.fit(nan)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("the variance of feature 1 is NaN");
+    assertThatThrownBy(() -> Pca.fitStandardized(nan, new double[3])).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("the variance of feature 1 is NaN");
+    CovarianceAccumulator huge = new CovarianceAccumulator(2).add(new double[] {1, 1e200}).add(new double[] {2, -1e200});
+    assertThatThrownBy(() -> Pca.fitStandardized(huge, new double[2])).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the variance of feature 1 is Infinity: its values are too large to square");
+  }
+
   @Test
   void kForVarianceRejectsTargetsOutsideZeroToOne() {
     PcaResult pca = Pca.fit(accumulate(3, Reference.correlatedRows(new Random(1), 50, 3, 3, 1), 0, 50));
