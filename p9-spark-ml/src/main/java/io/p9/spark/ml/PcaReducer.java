@@ -29,10 +29,12 @@ import org.apache.spark.sql.types.StructType;
  * smallest k whose cumulative explained variance reaches it, from the same single fit. The fit is one pass
  * over the data: each partition accumulates its mean and centred covariance in blocks, partitions are
  * merged by tree aggregation, and the d x d covariance is eigen-decomposed on the driver (d = 1280 for
- * MobileNetV2 features). Rows with a null vector are ignored. Explained and cumulative variance are
- * exposed on the model and saved with it. With {@code scale}, features are standardized first (PCA of the
- * correlation matrix), which replaces a StandardScaler stage: one pass fewer, and rows with a null vector
- * (kept failures) pass through as null where Spark's StandardScaler throws.
+ * MobileNetV2 features). Rows with a null vector are ignored; a NaN or an infinite value fails the fit,
+ * naming the feature (the model's transform gives NaN scores for such a row, as Spark's {@code PCA} does).
+ * Explained and cumulative variance are exposed on the model and saved with it. With {@code scale},
+ * features are standardized first (PCA of the correlation matrix), which replaces a StandardScaler stage: one
+ * pass fewer, and rows with a null vector (kept failures) pass through as null where Spark's StandardScaler
+ * throws.
  */
 public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWritable {
   private static final long serialVersionUID = 1L;
@@ -155,6 +157,10 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
           }
           double[] x = ((Vector) r.get(0)).toArray();
           if (acc == null) {
+            if (x.length == 0 || x.length > CovarianceAccumulator.MAX_DIM) {
+              throw new IllegalArgumentException(where + ": vectors of size " + x.length + "; PCA takes sizes 1 to "
+                  + CovarianceAccumulator.MAX_DIM);
+            }
             return new CovarianceAccumulator(x.length).add(x);
           }
           if (x.length != acc.dim()) {
@@ -183,11 +189,16 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
     }
     double[] scale = new double[total.dim()];
     PcaResult result;
-    if (getScale()) {
-      result = Pca.fitStandardized(total, scale);
-    } else {
-      java.util.Arrays.fill(scale, 1.0);
-      result = Pca.fit(total);
+    try {
+      if (getScale()) {
+        result = Pca.fitStandardized(total, scale);
+      } else {
+        java.util.Arrays.fill(scale, 1.0);
+        result = Pca.fit(total);
+      }
+    } catch (IllegalArgumentException e) {
+      // a NaN or an infinity in the rows
+      throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
     }
     int k;
     if (isSet(p.k)) {

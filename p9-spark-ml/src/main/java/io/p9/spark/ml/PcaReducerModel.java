@@ -258,12 +258,13 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
       }
     }
     double[] m = getCenter() ? mean : new double[d];
+    String where = SchemaChecks.name(this) + ", column '" + getInputCol() + "'";
     UserDefinedFunction project = functions.udf((UDF1<Vector, Vector>) v -> {
       if (v == null) {
         return null;
       }
       if (v.size() != d) {
-        throw new IllegalArgumentException("PcaReducerModel: vector of size " + v.size() + ", expected " + d);
+        throw new IllegalArgumentException(where + ": vector of size " + v.size() + ", expected " + d);
       }
       double[] out = new double[k];
       Pca.project(v.toArray(), m, comps, k, out);

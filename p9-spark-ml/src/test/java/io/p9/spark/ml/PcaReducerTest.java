@@ -233,6 +233,39 @@ class PcaReducerTest {
     assertThat(trace.toString()).containsPattern(java.util.regex.Pattern.quote(prefix) + "(2 and 3|3 and 2)");
   }
 
+  static Dataset<Row> vectors(Vector... vs) {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < vs.length; i++) {
+      rows.add(RowFactory.create(i, vs[i]));
+    }
+    StructType schema = new StructType().add("id", "int").add("features", SQLDataTypes.VectorType(), true);
+    return spark.createDataFrame(rows, schema).repartition(2);
+  }
+
+  /** Data errors name the stage, the column and, for a NaN or an infinity, the feature. */
+  @Test
+  void dataErrorsNameStageColumnAndFeature() {
+    Dataset<Row> nan = vectors(Vectors.dense(1, 2, 3), Vectors.dense(2, Double.NaN, 0), Vectors.dense(4, 4, 1),
+        Vectors.dense(0, 3, 2));
+    Dataset<Row> inf = vectors(Vectors.dense(1, 2, 3), Vectors.dense(2, 1, Double.NEGATIVE_INFINITY),
+        Vectors.dense(4, 4, 1));
+    for (boolean scale : new boolean[] {false, true}) {
+      PcaReducer pca = new PcaReducer().setK(1).setScale(scale);
+      String prefix = "PcaReducer[" + pca.uid() + "], column 'features': ";
+      assertThatThrownBy(() -> pca.fit(nan)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith(prefix + "the variance of feature 1 is NaN");
+      assertThatThrownBy(() -> pca.fit(inf)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith(prefix + "the variance of feature 2 is NaN");
+    }
+    PcaReducer pca = new PcaReducer().setK(1);
+    assertThatThrownBy(() -> pca.fit(vectors(Vectors.dense(new double[0]), Vectors.dense(new double[0]))))
+        .hasStackTraceContaining("PcaReducer[" + pca.uid() + "], column 'features': vectors of size 0");
+    PcaReducerModel m = new PcaReducer().setK(2).fit(data);
+    assertThatThrownBy(() -> m.transform(vectors(Vectors.dense(1, 2, 3))).collect())
+        .hasStackTraceContaining("PcaReducerModel[" + m.uid() + "], column 'features': vector of size 3, expected "
+            + D);
+  }
+
   @Test
   void fitNeedsTwoNonNullRows() {
     assertThatThrownBy(() -> new PcaReducer().setK(1).fit(data.filter("id = -1")))
