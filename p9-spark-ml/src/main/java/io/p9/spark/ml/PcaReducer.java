@@ -28,8 +28,9 @@ import org.apache.spark.sql.types.StructType;
  * <p>Choose the number of components with {@code k}, or with {@code minExplainedVariance} (e.g. 0.95): the
  * smallest k whose cumulative explained variance reaches it, from the same single fit. The fit is one pass
  * over the data: each partition accumulates its mean and centred covariance in blocks, partitions are
- * merged by tree aggregation, and the d x d covariance is eigen-decomposed on the driver (d = 1280 for
- * MobileNetV2 features). Rows with a null vector are ignored; a NaN or an infinite value fails the fit,
+ * merged by tree aggregation (the last merge on an executor, so the driver receives one partial result
+ * whatever the number of partitions), and the d x d covariance is eigen-decomposed on the driver (d = 1280
+ * for MobileNetV2 features). Rows with a null vector are ignored; a NaN or an infinite value fails the fit,
  * naming the feature (the model's transform gives NaN scores for such a row, as Spark's {@code PCA} does).
  * Explained and cumulative variance are exposed on the model and saved with it. With {@code scale},
  * features are standardized first (PCA of the correlation matrix), which replaces a StandardScaler stage: one
@@ -149,7 +150,9 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
     transformSchema(dataset.schema());
     String where = SchemaChecks.name(this) + ", column '" + getInputCol() + "'";
     // one job: partitions fold their rows into an accumulator (null while a partition has none) and the tree
-    // merges them; nothing checks for emptiness first, which would compute the leading partitions twice
+    // merges them; nothing checks for emptiness first, which would compute the leading partitions twice. The
+    // last merge runs on an executor (finalAggregateOnExecutor), so the driver receives one d x d triangle
+    // rather than ~sqrt(partitions) of them, which pass spark.driver.maxResultSize on large inputs
     CovarianceAccumulator total = dataset.select(getInputCol()).toJavaRDD().treeAggregate(null,
         (CovarianceAccumulator acc, Row r) -> {
           if (r.isNullAt(0)) {
@@ -178,7 +181,7 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
                 + b.dim());
           }
           return a.merge(b);
-        }, 2);
+        }, 2, true);
     if (total == null) {
       throw new IllegalArgumentException(SchemaChecks.name(this) + ": no non-null rows in column '"
           + getInputCol() + "' to fit on");

@@ -214,6 +214,34 @@ class PcaReducerTest {
     assertThat(m.mean().toArray()[0]).isCloseTo(349.5, within(1e-9));
   }
 
+  /**
+   * Each partition's partial result is a d x d triangle (6.6 MB at d = 1280); a depth-2 tree sent about
+   * sqrt(partitions) of them to the driver, past {@code spark.driver.maxResultSize} (1g) from about 24,000
+   * partitions at d = 1280. The last merge runs on an executor, so one result reaches the driver. Scaled down
+   * here: d = 200 (160 KB per partial), 64 partitions (8 partials under the old tree), a 600 KB limit.
+   */
+  @Test
+  void fitSendsOnePartialResultToTheDriverWhateverThePartitionCount() {
+    Random r = new Random(3);
+    double[][] rows = new double[128][200];
+    for (double[] row : rows) {
+      for (int j = 0; j < row.length; j++) {
+        row[j] = r.nextGaussian();
+      }
+    }
+    Vector[] vs = java.util.Arrays.stream(rows).map(Vectors::dense).toArray(Vector[]::new);
+    Dataset<Row> wide = vectors(vs).repartition(64);
+    // the limit is read from the SparkContext's conf for each stage; restored below
+    org.apache.spark.SparkConf conf = spark.sparkContext().conf();
+    conf.set("spark.driver.maxResultSize", "600k");
+    try {
+      PcaReducerModel m = new PcaReducer().setK(2).fit(wide);
+      assertThat(m.numRows()).isEqualTo(128);
+    } finally {
+      conf.remove("spark.driver.maxResultSize");
+    }
+  }
+
   @Test
   void vectorsOfDifferentSizesFailNamingStageAndColumnWithinAndAcrossPartitions() {
     StructType schema = new StructType().add("id", "int").add("features", SQLDataTypes.VectorType(), true);
