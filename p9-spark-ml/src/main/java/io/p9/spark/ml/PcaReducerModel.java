@@ -309,8 +309,8 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
               + DATA_SCHEMA.fields()[i].name() + "'");
         }
       }
-      DenseMatrix pc = ((org.apache.spark.ml.linalg.Matrix) row.get(2)).toDense();
-      double[] comps = pc.isTransposed() ? pc.transpose().toArray() : pc.values();
+      // toArray is column-major whatever the stored layout (values() of a transposed matrix is row-major)
+      double[] comps = ((org.apache.spark.ml.linalg.Matrix) row.get(2)).toArray();
       // the fitted value of scale, as saved (the params are restored on the model afterwards)
       boolean fittedScale = meta.paramMap().path("scale").asBoolean(meta.defaultParamMap().path("scale")
           .asBoolean(false));

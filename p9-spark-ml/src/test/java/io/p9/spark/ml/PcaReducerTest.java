@@ -358,6 +358,30 @@ class PcaReducerTest {
     }
   }
 
+  /**
+   * The reader takes the components in any layout Spark's MatrixUDT stores: here {@code data/} is rewritten
+   * with the same d x k matrix held row-major ({@code isTransposed}), as another writer may leave it.
+   */
+  @Test
+  void loadReadsComponentsStoredRowMajor() throws Exception {
+    PcaReducerModel m = new PcaReducer().setK(3).fit(data);
+    String path = tmp.resolve("row-major").toUri().toString();
+    m.write().save(path);
+    String dataPath = path + "/data";
+    Row saved = spark.read().parquet(dataPath).head();
+    DenseMatrix pc = m.pc();
+    DenseMatrix rowMajor = new DenseMatrix(pc.numRows(), pc.numCols(), pc.transpose().toArray(), true);
+    assertThat(rowMajor.isTransposed()).isTrue();
+    assertThat(rowMajor.toArray()).isEqualTo(pc.toArray());
+    Row rewritten = RowFactory.create(saved.get(0), saved.get(1), rowMajor, saved.get(3), saved.get(4));
+    spark.createDataFrame(List.of(rewritten), spark.read().parquet(dataPath).schema()).repartition(1).write()
+        .mode("overwrite").parquet(dataPath);
+    PcaReducerModel back = PcaReducerModel.load(path);
+    assertThat(back.pc().toArray()).isEqualTo(pc.toArray());
+    assertThat(back.transform(data).select("id", "pcaFeatures").orderBy("id").collectAsList())
+        .isEqualTo(m.transform(data).select("id", "pcaFeatures").orderBy("id").collectAsList());
+  }
+
   @SuppressWarnings("unchecked")
   static <T> T javaRoundTrip(T o) throws Exception {
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
