@@ -12,9 +12,13 @@ import java.util.Objects;
  *     the tensor feeding the final classifier (for MobileNetV2, the 1280-d pooled vector)
  * @param intraOpThreads threads one inference call may use (>= 1)
  * @param spinning whether idle intra-op threads spin (lower latency, burns CPU others could use)
+ * @param inputHeight the image height to run a model at whose file does not record its input size (a DL4J
+ *     zip): the model learns its feature size at this size. 0 (the default) for the backend's default (224);
+ *     ignored for a model whose file records its size
+ * @param inputWidth the same for the width
  */
-public record ModelOptions(String backend, String featureTensor, int intraOpThreads, boolean spinning)
-    implements Serializable {
+public record ModelOptions(String backend, String featureTensor, int intraOpThreads, boolean spinning,
+    int inputHeight, int inputWidth) implements Serializable {
 
   public static final String AUTO = "auto";
 
@@ -27,6 +31,15 @@ public record ModelOptions(String backend, String featureTensor, int intraOpThre
     if (intraOpThreads < 1) {
       throw new IllegalArgumentException("intraOpThreads must be >= 1, was " + intraOpThreads);
     }
+    if (inputHeight < 0 || inputWidth < 0 || (inputHeight == 0) != (inputWidth == 0)) {
+      throw new IllegalArgumentException("inputHeight and inputWidth must both be > 0, or both 0 (the backend's"
+          + " default), were " + inputHeight + "x" + inputWidth);
+    }
+  }
+
+  /** Options with no input size (the backend's default for a model that does not record its own). */
+  public ModelOptions(String backend, String featureTensor, int intraOpThreads, boolean spinning) {
+    this(backend, featureTensor, intraOpThreads, spinning, 0, 0);
   }
 
   public static ModelOptions defaults() {
@@ -34,18 +47,23 @@ public record ModelOptions(String backend, String featureTensor, int intraOpThre
   }
 
   public ModelOptions withBackend(String b) {
-    return new ModelOptions(b, featureTensor, intraOpThreads, spinning);
+    return new ModelOptions(b, featureTensor, intraOpThreads, spinning, inputHeight, inputWidth);
   }
 
   public ModelOptions withFeatureTensor(String t) {
-    return new ModelOptions(backend, t, intraOpThreads, spinning);
+    return new ModelOptions(backend, t, intraOpThreads, spinning, inputHeight, inputWidth);
   }
 
   public ModelOptions withIntraOpThreads(int n) {
-    return new ModelOptions(backend, featureTensor, n, spinning);
+    return new ModelOptions(backend, featureTensor, n, spinning, inputHeight, inputWidth);
   }
 
   public ModelOptions withSpinning(boolean s) {
-    return new ModelOptions(backend, featureTensor, intraOpThreads, s);
+    return new ModelOptions(backend, featureTensor, intraOpThreads, s, inputHeight, inputWidth);
+  }
+
+  /** The size to run a model at whose file does not record it (see {@link #inputHeight()}); 0, 0 to unset. */
+  public ModelOptions withInputSize(int height, int width) {
+    return new ModelOptions(backend, featureTensor, intraOpThreads, spinning, height, width);
   }
 }

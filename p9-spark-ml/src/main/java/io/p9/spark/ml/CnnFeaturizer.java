@@ -67,8 +67,10 @@ import org.apache.spark.sql.types.StructType;
  * {@code .onnx}, Deeplearning4j for DL4J model zips and Keras {@code .h5} (Sequential or Functional; DL4J is
  * an optional dependency the application adds, see p9's docs/dl4j.md). A Keras model reads NHWC input, which
  * the layout follows; its scaling is the preprocessing preset's ({@code mobilenet} for Keras MobileNet and
- * MobileNetV2). A DL4J zip does not record its input size: the size comes from {@code inputSize}, the
- * sidecar or 224, and is checked on the driver.
+ * MobileNetV2). A DL4J zip does not record its input size: the size comes from {@code inputSize}, else the
+ * sidecar (also when {@code preprocessing} is set), else 224; the model is loaded for that size (it learns
+ * its feature size there, so a network with a dense layer after a flatten runs at its own size) and run
+ * once at it on the driver.
  *
  * <p><b>Preprocessing</b> ({@code preprocessing}, {@code inputSize}, {@code channelOrder}, {@code layout},
  * {@code resizeMode}, {@code cropFraction}, {@code interpolation}, {@code mean}/{@code std} for
@@ -515,7 +517,8 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     String be = isSet(backend) || sidecar == null ? getBackend() : sidecar.backend();
     String tensor = isSet(featureTensor) || sidecar == null ? getFeatureTensor() : sidecar.featureTensor();
     int threads = getIntraOpThreads() > 0 ? getIntraOpThreads() : defaultThreads(sc.getConf());
-    ModelKey key = new ModelKey(mb.sha256(), new ModelOptions(be, tensor, threads, false));
+    int[] size = requestedSize(sidecar);
+    ModelKey key = new ModelKey(mb.sha256(), new ModelOptions(be, tensor, threads, false, size[0], size[1]));
     FeatureModel model = ModelCache.shared().acquire(key, () -> mb);
     ModelInfo info = model.info();
     PreprocessSpec spec = resolveSpec(sidecar, info);
@@ -549,6 +552,21 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
   }
 
   /**
+   * The size a model runs at if its file does not record its input size (a DL4J zip): {@code inputSize} if
+   * set, else the sidecar's, else {@code [0, 0]} (the backend's default, 224). The model learns its feature
+   * size there when it loads, so it is part of the load options.
+   */
+  private int[] requestedSize(ModelSpec sidecar) {
+    if (isSet(inputSize) && getInputSize() > 0) {
+      return new int[] {getInputSize(), getInputSize()};
+    }
+    if (sidecar != null) {
+      return new int[] {sidecar.preprocess().height(), sidecar.preprocess().width()};
+    }
+    return new int[] {0, 0};
+  }
+
+  /**
    * A model whose file does not record its input size (a DL4J zip) takes the preprocessing size; runs one
    * blank image of that size on the driver so that a network that cannot take it fails here, not in a task.
    */
@@ -578,6 +596,9 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     }
     if (isSet(inputSize) && getInputSize() > 0) {
       spec = spec.withSize(getInputSize(), getInputSize());
+    } else if (dynamicSize && sidecar != null) {
+      // the sidecar's size even when preprocessing is set explicitly: the file cannot tell it
+      spec = spec.withSize(sidecar.preprocess().height(), sidecar.preprocess().width());
     }
     if (isSet(channelOrder) && !"auto".equals(getChannelOrder())) {
       spec = spec.withChannelOrder(ChannelOrder.valueOf(getChannelOrder()));

@@ -67,10 +67,14 @@ class CnnFeaturizerDl4jTest {
 
   /** What p9-core gives for the same files, model and preprocessing, without Spark. */
   static Map<String, double[]> direct(String model, PreprocessSpec spec) throws Exception {
+    return direct(model, spec, ModelOptions.defaults());
+  }
+
+  static Map<String, double[]> direct(String model, PreprocessSpec spec, ModelOptions options) throws Exception {
     ModelBytes mb = ModelBytes.of(Path.of(model).getFileName().toString(), Files.readAllBytes(Path.of(model)));
     Map<String, double[]> out = new HashMap<>();
     ImageDecoder decoder = new ImageDecoder(DecodeOptions.defaults());
-    try (FeatureModel m = new Dl4jBackend().load(mb, ModelOptions.defaults());
+    try (FeatureModel m = new Dl4jBackend().load(mb, options);
         BatchFeaturizer bf = new BatchFeaturizer(m, spec, 1)) {
       for (Row r : images.select("path").collectAsList()) {
         String path = r.getString(0);
@@ -143,6 +147,50 @@ class CnnFeaturizerDl4jTest {
       right += e.getKey().contains("/" + labels.get(best) + "/") ? 1 : 0;
     }
     assertThat(right).as("images whose variety the trained classifier names").isGreaterThanOrEqualTo(22);
+  }
+
+  @Test
+  void aDl4jZipKeepsItsSidecarSizeWhenThePreprocessingIsSetExplicitly() {
+    CnnFeaturizer f = new CnnFeaturizer().setModelLocation(zip).setPreprocessing("mobilenet");
+    assertThat(f.preprocessSpec(spark)).isEqualTo(PreprocessSpec.preset("mobilenet", 48));
+    assertThat(new CnnFeaturizer().setModelLocation(zip).setPreprocessing("unit").setInputSize(64)
+        .preprocessSpec(spark)).as("inputSize still wins").isEqualTo(PreprocessSpec.preset("unit", 64)
+        .withLayout(TensorLayout.NHWC));
+  }
+
+  @Test
+  void aDl4jZipThatTakesOnlyItsOwnSizeRunsAtInputSize() throws Exception {
+    // conv 3x3 → dense over the flattened 18x18 map → classes: 20x20 images and no other size
+    var conf = new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().seed(11).list()
+        .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).name("conv").nOut(4)
+            .activation(org.nd4j.linalg.activations.Activation.RELU).build())
+        .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().name("fc").nOut(8)
+            .activation(org.nd4j.linalg.activations.Activation.RELU).build())
+        .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().name("classes").nOut(3)
+            .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+        .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(20, 20, 3,
+            org.deeplearning4j.nn.conf.CNN2DFormat.NHWC)).build();
+    var net = new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(conf);
+    net.init();
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    org.deeplearning4j.util.ModelSerializer.writeModel(net, bytes, false);
+    String fixed = Files2.write(tmp.resolve("fixed/fixed20.zip"), bytes.toByteArray()).toString();
+
+    CnnFeaturizer f = new CnnFeaturizer().setModelLocation(fixed).setPreprocessing("mobilenet").setInputSize(20)
+        .setBatchSize(5);
+    assertThat(f.modelInfo(spark).featureTensor()).isEqualTo("fc");
+    assertThat(f.modelInfo(spark).featureDim()).isEqualTo(8);
+    Map<String, double[]> features = byPath(f, images);
+    assertThat(f.metrics().succeeded()).isEqualTo(24);
+    assertThat(features.values()).allSatisfy(v -> assertThat(v).hasSize(8));
+    assertThat(features.values()).anySatisfy(v -> assertThat(v).isNotEqualTo(new double[8]));
+    assertThat(maxAbsDiff(features, direct(fixed, f.preprocessSpec(spark), ModelOptions.defaults()
+        .withInputSize(20, 20)))).isLessThan(1e-5);
+
+    // a sidecar gives the size too
+    Files2.write(tmp.resolve("fixed/fixed20.zip.p9.json"), io.p9.core.model.ModelSpec.of("dl4j", "auto",
+        PreprocessSpec.preset("mobilenet", 20)).toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(new CnnFeaturizer().setModelLocation(fixed).modelInfo(spark).featureDim()).isEqualTo(8);
   }
 
   @Test

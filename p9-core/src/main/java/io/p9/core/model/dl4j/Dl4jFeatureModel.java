@@ -48,7 +48,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dl4jFeatureModel implements FeatureModel {
   private static final Logger LOG = LoggerFactory.getLogger(Dl4jFeatureModel.class);
-  /** Height and width used to learn the feature size when the file does not record the input size. */
+  /**
+   * Height and width used to learn the feature size when the file does not record the input size and
+   * {@link ModelOptions#inputHeight()} is 0.
+   */
   static final int PROBE_SIZE = 224;
 
   private final ComputationGraphConfiguration conf;
@@ -112,7 +115,9 @@ public final class Dl4jFeatureModel implements FeatureModel {
 
   /**
    * Loads {@code model}, resolves the feature layer and learns the feature size by running one image of
-   * zeros. Returns a {@link FeatureModel} (not this class) so that callers need no DL4J class to link.
+   * zeros: at the input size the file records, else at {@link ModelOptions#inputHeight()} x
+   * {@link ModelOptions#inputWidth()}, else at {@value #PROBE_SIZE} x {@value #PROBE_SIZE}. Returns a
+   * {@link FeatureModel} (not this class) so that callers need no DL4J class to link.
    */
   public static FeatureModel open(ModelBytes model, ModelOptions options) {
     applyThreadBudget(options.intraOpThreads());
@@ -139,7 +144,21 @@ public final class Dl4jFeatureModel implements FeatureModel {
     }
     ModelInfo info = new ModelInfo("dl4j", conf.getNetworkInputs().get(0), shape, layout, layer, -1, false);
     Dl4jFeatureModel m = new Dl4jFeatureModel(loaded, layer, info, model.sha256());
-    int dim = m.probeFeatureDim();
+    int dim;
+    if (info.inputHeight() > 0 && info.inputWidth() > 0) {
+      dim = m.probeFeatureDim(info.inputHeight(), info.inputWidth());
+    } else {
+      long h = options.inputHeight() > 0 ? options.inputHeight() : PROBE_SIZE;
+      long w = options.inputWidth() > 0 ? options.inputWidth() : PROBE_SIZE;
+      try {
+        dim = m.probeFeatureDim(h, w);
+      } catch (ModelException e) {
+        throw new ModelException(model + " (" + loaded.kind() + ") does not record its input size "
+            + Arrays.toString(shape) + " and fails at " + h + "x" + w + (options.inputHeight() > 0 ? ""
+            : " (the default; give the size the network takes: ModelOptions.withInputSize, CnnFeaturizer's"
+            + " inputSize or the model's sidecar)") + ": " + e.getMessage(), e);
+      }
+    }
     m.info = new ModelInfo("dl4j", info.inputName(), shape, layout, layer, dim, false);
     return m;
   }
@@ -169,9 +188,8 @@ public final class Dl4jFeatureModel implements FeatureModel {
         : new long[] {s[1], height, width};
   }
 
-  private int probeFeatureDim() {
-    long h = info.inputHeight() > 0 ? info.inputHeight() : PROBE_SIZE;
-    long w = info.inputWidth() > 0 ? info.inputWidth() : PROBE_SIZE;
+  /** Runs one image of zeros at {@code h} x {@code w} and returns the length of its flattened features. */
+  private int probeFeatureDim(long h, long w) {
     long[] item = itemShape(h, w);
     int floats = (int) (item[0] * item[1] * item[2]);
     FloatBuffer zeros = FloatBuffer.allocate(floats);

@@ -25,6 +25,7 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -312,6 +313,55 @@ class Dl4jFeatureModelTest {
       assertThat(m.info().featureDim()).as("named layer, at the probe size").isEqualTo(6 * 111 * 111);
       assertThatThrownBy(() -> m.run(Fixtures.gaussian(new Random(1), 3 * 20 * 20), 1, 20, 20, new float[6 * 111 * 111]))
           .isInstanceOf(ModelException.class).hasMessageContaining("expected 73926 values per image");
+    }
+    try (FeatureModel m = new Dl4jBackend().load(ModelBytes.of("mln.zip", zip.toByteArray()),
+        ModelOptions.defaults().withFeatureTensor("pool").withInputSize(20, 20))) {
+      assertThat(m.info().featureDim()).as("named layer, at the given size").isEqualTo(6 * 9 * 9);
+      float[] map = new float[6 * 9 * 9];
+      m.run(Fixtures.gaussian(new Random(1), 3 * 20 * 20), 1, 20, 20, map);
+      assertThat(map).as("max pooling of relu activations").isNotEqualTo(new float[6 * 9 * 9]);
+    }
+  }
+
+  /** conv 3x3 → dense (flattening the 18x18x4 map) → output: the network takes 20x20 images and no other size. */
+  static MultiLayerNetwork fixedSizeNet() {
+    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(11).list()
+        .layer(new ConvolutionLayer.Builder(3, 3).name("conv").nOut(4).activation(Activation.RELU).build())
+        .layer(new DenseLayer.Builder().name("fc").nOut(8).activation(Activation.RELU).build())
+        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("classes").nOut(3)
+            .activation(Activation.SOFTMAX).build())
+        .setInputType(InputType.convolutional(20, 20, 3, CNN2DFormat.NHWC)).build();
+    MultiLayerNetwork net = new MultiLayerNetwork(conf);
+    net.init();
+    return net;
+  }
+
+  @Test
+  void aZipThatTakesOnlyItsOwnSizeLoadsAtTheSizeInTheOptions() throws Exception {
+    MultiLayerNetwork net = fixedSizeNet();
+    ByteArrayOutputStream zip = new ByteArrayOutputStream();
+    ModelSerializer.writeModel(net, zip, false);
+    ModelBytes bytes = ModelBytes.of("fixed.zip", zip.toByteArray());
+    assertThatThrownBy(() -> open(bytes, ModelOptions.AUTO)).isInstanceOf(ModelException.class)
+        .hasMessageContaining("does not record its input size").hasMessageContaining("fails at 224x224")
+        .hasMessageContaining("inputSize");
+    try (FeatureModel m = new Dl4jBackend().load(bytes, ModelOptions.defaults().withInputSize(20, 20))) {
+      assertThat(m.info().inputShape()).containsExactly(-1, -1, -1, 3);
+      assertThat(m.info().featureTensor()).isEqualTo("fc");
+      assertThat(m.info().featureDim()).isEqualTo(8);
+      FloatBuffer in = Fixtures.gaussian(new Random(13), 2 * 20 * 20 * 3);
+      float[] got = new float[2 * 8];
+      m.run(in, 2, 20, 20, got);
+      float[] x = new float[2 * 20 * 20 * 3];
+      in.get(0, x);
+      INDArray expected = net.feedForwardToLayer(1, Nd4j.create(x, new long[] {2, 20, 20, 3}, 'c'), false).get(2);
+      for (int i = 0; i < 2; i++) {
+        for (int j = 0; j < 8; j++) {
+          assertThat(got[i * 8 + j]).isCloseTo(expected.getFloat(i, j), within(1e-5f));
+        }
+      }
+      assertThatThrownBy(() -> m.run(Fixtures.gaussian(new Random(1), 24 * 24 * 3), 1, 24, 24, new float[8]))
+          .isInstanceOf(ModelException.class);
     }
   }
 }
