@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -38,9 +39,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Memory.</b> Inference runs with DL4J workspaces enabled: activations live in ND4J workspaces that
  * are allocated on the first batch and reused by every later batch on the same thread (ND4J keeps
- * workspaces per thread, and Spark reuses its task threads). Each replica also keeps its input array, so a
- * batch is copied from the caller's buffer into native memory without allocating. Only the returned feature
- * array is allocated per batch, and it is released right after it is copied out.
+ * workspaces per thread, and Spark reuses its task threads). A feature layer that reads the network input
+ * runs without them (one layer needs none, and DL4J 1.0.0-M2.1 fails on it with them). A failed call
+ * closes the workspaces DL4J left open, so that the thread's later calls, on any model, still run. Each
+ * replica also keeps its input array, so a batch is copied from the caller's buffer into native memory
+ * without allocating. Only the returned feature array is allocated per batch, and it is released right
+ * after it is copied out.
  *
  * <p><b>CPU.</b> ND4J's thread count is a JVM-wide setting; loading sets it to
  * {@link ModelOptions#intraOpThreads()} as far as ND4J allows ({@link #applyThreadBudget}).
@@ -136,6 +140,12 @@ public final class Dl4jFeatureModel implements FeatureModel {
           + " inputs " + conf.getNetworkInputs() + "; p9 needs a model with one image input");
     }
     String layer = FeatureLayers.resolve(conf, options.featureTensor());
+    if (conf.getNetworkInputs().contains(layer)
+        || conf.getVertexInputs().getOrDefault(layer, List.of()).contains(conf.getNetworkInputs().get(0))) {
+      // DL4J 1.0.0-M2.1 fails, with workspaces, when asked for the only consumer of the network input ("Expected
+      // no workspace active at the end of outputOfLayerDetached"). One layer needs no workspaces.
+      conf.setInferenceWorkspaceMode(WorkspaceMode.NONE);
+    }
     long[] shape = loaded.inputShape() != null ? loaded.inputShape() : FeatureLayers.inferInputShape(conf);
     TensorLayout layout = FeatureLayers.layoutOf(shape);
     if (layout == null) {
@@ -281,9 +291,26 @@ public final class Dl4jFeatureModel implements FeatureModel {
       INDArray x = r.input(item, floatsPerItem, n, input);
       return r.net.output(featureLayers, false, new INDArray[] {x}, null)[0];
     } catch (RuntimeException e) {
+      closeWorkspacesLeftOpen();
       throw new ModelException("DL4J failed on model " + sha.substring(0, 12) + " (" + kind + "), input '"
           + info.inputName() + "' " + n + "x" + Arrays.toString(item) + ", layer '" + featureLayer + "': " + e, e);
     }
+  }
+
+  /**
+   * Closes the ND4J workspaces a failed {@code output} call left open on this thread. DL4J 1.0.0-M2.1 does
+   * not always close them when it fails (later DL4J closes them itself), and an open workspace makes every
+   * later DL4J call on the thread fail ("Expected no workspace active before call to
+   * outputOfLayersDetached"), whatever the model: on Spark, every later task of that executor thread. p9
+   * never calls DL4J inside a workspace of its own, so any workspace still open after a call is the call's.
+   */
+  static void closeWorkspacesLeftOpen() {
+    for (MemoryWorkspace ws : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
+      while (ws.isScopeActive()) {
+        ws.close();
+      }
+    }
+    Nd4j.getMemoryManager().setCurrentWorkspace(null);
   }
 
   private static void copyOut(INDArray features, float[] out, int count) {

@@ -145,6 +145,52 @@ class Dl4jFeatureModelTest {
   }
 
   @Test
+  void theLayerRightAfterTheInputIsAFeatureLayerToo() {
+    // DL4J 1.0.0-M2.1 fails when asked, with workspaces, for the only consumer of the network input, and
+    // leaves an ND4J workspace open on the calling thread: every later DL4J call on that thread then failed
+    try (Dl4jFeatureModel conv = open("tiny_seq.h5", "conv2d");
+        Dl4jFeatureModel pooled = open("tiny_seq.h5", "max_pooling2d")) {
+      assertThat(conv.info().featureDim()).isEqualTo(32 * 32 * 8);
+      float[] map = new float[2 * 32 * 32 * 8];
+      conv.run(Fixtures.referenceInput(2), 2, map);
+      float[] pool = new float[2 * 16 * 16 * 8];
+      pooled.run(Fixtures.referenceInput(2), 2, pool);
+      // 2x2 max pooling of the [32, 32, 8] map, read as h, w, c, gives the pooled map
+      for (int i = 0; i < 2; i++) {
+        for (int y = 0; y < 16; y++) {
+          for (int x = 0; x < 16; x++) {
+            for (int c = 0; c < 8; c++) {
+              float max = Float.NEGATIVE_INFINITY;
+              for (int dy = 0; dy < 2; dy++) {
+                for (int dx = 0; dx < 2; dx++) {
+                  max = Math.max(max, map[i * 8192 + ((2 * y + dy) * 32 + 2 * x + dx) * 8 + c]);
+                }
+              }
+              assertThat(pool[i * 2048 + (y * 16 + x) * 8 + c]).isEqualTo(max);
+            }
+          }
+        }
+      }
+    }
+    assertThat(Nd4j.getWorkspaceManager().anyWorkspaceActiveForCurrentThread()).isFalse();
+    assertMatchesReference(sequential, "tiny_seq", "features");
+  }
+
+  @Test
+  void workspacesADl4jFailureLeftOpenAreClosedSoTheThreadKeepsWorking() {
+    // the DL4J 1.0.0-M2.1 failure above, on a bare graph with workspaces: it leaves WS_LAYER_ACT_0 open
+    ComputationGraph g = KerasH5.load(ModelBytes.of("tiny_seq.h5", Fixtures.bytes("tiny_seq.h5"))).graph();
+    g.getConfiguration().setInferenceWorkspaceMode(org.deeplearning4j.nn.conf.WorkspaceMode.ENABLED);
+    INDArray x = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 32, 32, 3);
+    assertThatThrownBy(() -> g.output(List.of("conv2d"), false, new INDArray[] {x}, null))
+        .hasMessageContaining("Expected no workspace active");
+    assertThat(Nd4j.getWorkspaceManager().anyWorkspaceActiveForCurrentThread()).isTrue();
+    Dl4jFeatureModel.closeWorkspacesLeftOpen();
+    assertThat(Nd4j.getWorkspaceManager().anyWorkspaceActiveForCurrentThread()).isFalse();
+    assertMatchesReference(functional, "tiny_mnv2", "features");
+  }
+
+  @Test
   void anUnknownLayerIsRefusedListingTheLayers() {
     assertThatThrownBy(() -> open("tiny_mnv2.h5", "no_such_layer")).isInstanceOf(ModelException.class)
         .hasMessageContaining("no layer 'no_such_layer'").hasMessageContaining("global_average_pooling2d(GlobalPoolingLayer)")
