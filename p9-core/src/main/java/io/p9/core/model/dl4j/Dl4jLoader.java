@@ -71,7 +71,9 @@ final class Dl4jLoader {
     if (config == null) {
       if (entries.contains("config.json") && entries.contains("model.weights.h5")) {
         throw new ModelException(model + " is a Keras 3 '.keras' archive, which DL4J's Keras import does not read;"
-            + " save the model as HDF5 instead (model.save('model.h5')) and pass the .h5 file");
+            + " save the model as HDF5 with Keras 2 (model.save('model.h5') in tf.keras of TensorFlow 2.15 or"
+            + " earlier, or tf_keras: DL4J reads no file of Keras 3, .h5 included) and pass the .h5 file, or"
+            + " convert it to ONNX and use the onnx backend");
       }
       throw new ModelException(model + " is a zip but not a DL4J model (no " + ModelSerializer.CONFIGURATION_JSON
           + "); entries: " + entries.subList(0, Math.min(8, entries.size())));

@@ -36,8 +36,10 @@ import org.deeplearning4j.nn.modelimport.keras.utils.KerasModelBuilder;
  * hands DL4J the configuration JSON plus the weights group. DL4J's own reader of those attributes reads
  * fixed-length strings into guessed buffer sizes (2 KB first, 5 bytes for the version), so larger configs,
  * or versions like {@code 2.12.0}, write past its buffers, and it cannot read the variable-length strings
- * h5py writes for Python {@code str} (Keras 3's legacy {@code .h5} writer). Here the attribute's own size
- * is used and both string kinds are read. The weights are still read by DL4J.
+ * h5py writes for Python {@code str} (as Keras writes {@code keras_version} and {@code backend}). Here the
+ * attribute's own size is used and both string kinds are read. The weights are still read by DL4J. A file
+ * written by Keras 3 ({@code keras_version} 3.x) is refused with advice before DL4J sees it: DL4J 1.0.0-M2.1
+ * refuses every Keras major version but 1 and 2.
  */
 final class KerasH5 {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -82,6 +84,11 @@ final class KerasH5 {
       throw new ModelException(model + " is an HDF5 file without the Keras 'model_config' attribute: p9 needs the"
           + " whole model (model.save('model.h5')), not weights alone (save_weights)");
     }
+    if (kerasVersion != null && majorVersion(kerasVersion) >= 3) {
+      throw new ModelException(model + " was written by Keras " + kerasVersion + ": DL4J's Keras import ("
+          + Dl4jBackend.DL4J_VERSION + ") reads only files written by Keras 1 or 2. Save the model with Keras 2"
+          + " (tf.keras of TensorFlow 2.15 or earlier, or tf_keras), or convert it to ONNX and use the onnx backend");
+    }
     ObjectNode config;
     try {
       config = (ObjectNode) JSON.readTree(modelConfig);
@@ -115,6 +122,16 @@ final class KerasH5 {
       throw new ModelException("DL4J's Keras import failed on " + kind + " " + model + ": " + e, e);
     } finally {
       builder.close();
+    }
+  }
+
+  /** The major version of a version string like {@code 2.4.0}, or -1 if it does not start with a number. */
+  static int majorVersion(String version) {
+    String major = version.strip().split("\\.", 2)[0];
+    try {
+      return Integer.parseInt(major);
+    } catch (NumberFormatException e) {
+      return -1;
     }
   }
 

@@ -2,6 +2,8 @@ package io.p9.core.model.dl4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.bytedeco.hdf5.global.hdf5.H5F_ACC_RDWR;
+import static org.bytedeco.hdf5.global.hdf5.H5S_SCALAR;
 
 import io.p9.core.model.ModelBackend;
 import io.p9.core.model.ModelBackends;
@@ -26,7 +28,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.bytedeco.hdf5.Attribute;
+import org.bytedeco.hdf5.DataSpace;
+import org.bytedeco.hdf5.H5File;
+import org.bytedeco.hdf5.PredType;
+import org.bytedeco.hdf5.StrType;
+import org.bytedeco.javacpp.BytePointer;
+import org.deeplearning4j.nn.modelimport.keras.Hdf5Archive;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class Dl4jBackendTest {
   final Dl4jBackend backend = new Dl4jBackend();
@@ -83,6 +93,37 @@ class Dl4jBackendTest {
     assertThatThrownBy(() -> backend.load(ModelBytes.of("m.keras", keras3), ModelOptions.defaults()))
         .isInstanceOf(ModelException.class).hasMessageContaining("Keras 3 '.keras' archive")
         .hasMessageContaining("model.save('model.h5')");
+  }
+
+  /**
+   * Keras 3 records its own version in the file ({@code model.save('m.h5')} writes keras_version 3.x), and
+   * DL4J 1.0.0-M2.1 refuses every major version but 1 and 2 ("Please file an issue"). tiny_seq.h5 with
+   * that one attribute changed stands for such a file.
+   */
+  @Test
+  void aKeras3H5IsRefusedWithAdvice(@TempDir Path tmp) throws Exception {
+    Path file = tmp.resolve("keras3.h5");
+    Files.write(file, Fixtures.bytes("tiny_seq.h5"));
+    synchronized (Hdf5Archive.LOCK_OBJECT) {
+      H5File h5 = new H5File(file.toString(), H5F_ACC_RDWR());
+      try {
+        h5.removeAttr("keras_version");
+        StrType type = new StrType(PredType.C_S1(), 5);
+        DataSpace scalar = new DataSpace(H5S_SCALAR);
+        Attribute a = h5.createAttribute("keras_version", type, scalar);
+        a.write(type, new BytePointer("3.6.0"));
+        a._close();
+      } finally {
+        h5._close();
+      }
+    }
+    ModelBytes keras3 = ModelBytes.of("keras3.h5", Files.readAllBytes(file));
+    assertThatThrownBy(() -> backend.load(keras3, ModelOptions.defaults())).isInstanceOf(ModelException.class)
+        .hasMessageContaining("written by Keras 3.6.0").hasMessageContaining("Keras 1 or 2")
+        .hasMessageContaining("tf.keras").hasMessageContaining("onnx backend");
+    assertThat(KerasH5.majorVersion("2.4.0")).isEqualTo(2);
+    assertThat(KerasH5.majorVersion("10.0")).isEqualTo(10);
+    assertThat(KerasH5.majorVersion("dev")).isEqualTo(-1);
   }
 
   @Test
