@@ -84,9 +84,10 @@ public final class Dl4jBackend implements ModelBackend {
     try {
       return Dl4jFeatureModel.open(model, options);
     } catch (LinkageError e) {
-      // a DL4J class is there but one it needs is not (a partial or mismatched class path)
+      // a DL4J class is there but one it needs is not (a partial or mismatched class path), or ND4J's native
+      // libraries for this platform are not (the classifier jars)
       throw new ModelException(model + " needs Deeplearning4j " + DL4J_VERSION + " and its natives, which did not"
-          + " link: " + e + ". " + howToAdd(keras), e);
+          + " link: " + rootCause(e) + ". " + howToAdd(keras), e);
     }
   }
 
@@ -112,11 +113,20 @@ public final class Dl4jBackend implements ModelBackend {
         + ". " + howToAdd(keras);
   }
 
+  /** {@code e} and, if it has one, the innermost cause (e.g. {@code UnsatisfiedLinkError: no jnind4jcpu ...}). */
+  static String rootCause(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root == e ? e.toString() : e + " (caused by " + root + ")";
+  }
+
   private static String howToAdd(boolean keras) {
     return "Add to your build: org.deeplearning4j:" + (keras ? "deeplearning4j-modelimport" : "deeplearning4j-nn")
-        + ":" + DL4J_VERSION + ", org.nd4j:nd4j-native:" + DL4J_VERSION + " and org.nd4j:nd4j-native:"
-        + DL4J_VERSION + " with classifier linux-x86_64 (or another platform's)"
-        + (keras ? ", plus org.bytedeco:hdf5:1.12.1-1.5.7 with the same classifier" : "")
-        + "; see docs/dl4j.md in the p9 repository.";
+        + ":" + DL4J_VERSION + ", org.nd4j:nd4j-native:" + DL4J_VERSION + ", and with classifier linux-x86_64 (or"
+        + " another platform's) org.nd4j:nd4j-native:" + DL4J_VERSION + ", org.bytedeco:javacpp:1.5.7 and"
+        + " org.bytedeco:openblas:0.3.19-1.5.7" + (keras ? ", plus org.bytedeco:hdf5:1.12.1-1.5.7 with and without"
+        + " the classifier" : "") + "; see docs/dl4j.md in the p9 repository.";
   }
 }

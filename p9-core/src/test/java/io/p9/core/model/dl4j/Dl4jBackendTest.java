@@ -199,6 +199,49 @@ class Dl4jBackendTest {
     }
   }
 
+  /**
+   * DL4J and ND4J there but a platform's native jar missing (here openblas' linux-x86_64 classifier; ND4J
+   * finds its backend through the context class loader, as on a Spark executor): the message says what did
+   * not link and names every native artifact, not only nd4j-native's.
+   */
+  @Test
+  void withoutANativeJarLoadingNamesTheNativesAndWhatDidNotLink() throws Exception {
+    List<URL> urls = new ArrayList<>();
+    List<String> dropped = new ArrayList<>();
+    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      if (entry.matches(".*/org/bytedeco/openblas/.*-linux-x86_64\\.jar")) {
+        dropped.add(entry);
+      } else {
+        urls.add(Path.of(entry).toUri().toURL());
+      }
+    }
+    assertThat(dropped).as("the test class path has openblas natives to drop").hasSize(1);
+    ClassLoader before = Thread.currentThread().getContextClassLoader();
+    try (URLClassLoader noNatives = new URLClassLoader(urls.toArray(URL[]::new),
+        ClassLoader.getPlatformClassLoader())) {
+      Thread.currentThread().setContextClassLoader(noNatives);
+      Class<?> bytesClass = noNatives.loadClass(ModelBytes.class.getName());
+      Class<?> optionsClass = noNatives.loadClass(ModelOptions.class.getName());
+      Object zip = bytesClass.getMethod("of", String.class, byte[].class)
+          .invoke(null, "fruits.zip", Fixtures.bytes("fruits_cnn_dl4j.zip"));
+      Object b = noNatives.loadClass(Dl4jBackend.class.getName()).getConstructor().newInstance();
+      Method load = b.getClass().getMethod("load", bytesClass, optionsClass);
+      Object options = optionsClass.getMethod("defaults").invoke(null);
+      for (int attempt = 0; attempt < 2; attempt++) { // the second finds ND4J's class initialisation failed
+        Throwable e = cause(() -> load.invoke(b, zip, options));
+        assertThat(e.getClass().getName()).isEqualTo(ModelException.class.getName());
+        assertThat(e.getMessage()).as("attempt %d", attempt).contains("fruits.zip", "did not link",
+            "org.nd4j:nd4j-native:" + Dl4jBackend.DL4J_VERSION, "org.bytedeco:javacpp:1.5.7",
+            "org.bytedeco:openblas:0.3.19-1.5.7", "classifier linux-x86_64", "docs/dl4j.md");
+        if (attempt == 0) {
+          assertThat(e.getMessage()).contains("jniopenblas");
+        }
+      }
+    } finally {
+      Thread.currentThread().setContextClassLoader(before);
+    }
+  }
+
   interface Call {
     Object call() throws Exception;
   }
