@@ -14,6 +14,7 @@ import io.p9.aws.serverless.ServerlessSpec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -57,7 +58,8 @@ final class ServerlessCommands implements Runnable {
     String executionRole;
     @Option(names = "--application-name", description = "default: ${DEFAULT-VALUE}", defaultValue = "p9")
     String applicationName;
-    @Option(names = "--application-id", description = "use this application (skips the look-up)")
+    @Option(names = "--application-id", description = "use this application (skips the look-up); the options"
+        + " that shape a new application (--release, --architecture, --max-cpu, ...) are refused with it")
     String applicationId;
     @Option(names = "--release", description = "EMR release (default: ${DEFAULT-VALUE})",
         defaultValue = EmrClusterSpec.DEFAULT_RELEASE)
@@ -78,6 +80,24 @@ final class ServerlessCommands implements Runnable {
         + " other project)")
     Map<String, String> tags = new LinkedHashMap<>();
 
+    /** Options that only find or shape an application p9 creates; a run on {@code --application-id} ignores them. */
+    static final List<String> APPLICATION_OPTIONS = List.of("--application-name", "--release", "--architecture",
+        "--max-cpu", "--max-memory", "--idle-stop");
+
+    /** Refuses options given explicitly next to {@code --application-id}, which that application would ignore. */
+    void checkApplicationOptions() {
+      if (applicationId == null) {
+        return;
+      }
+      List<String> given = APPLICATION_OPTIONS.stream()
+          .filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o)).toList();
+      if (!given.isEmpty()) {
+        throw new IllegalArgumentException(String.join(", ", given) + (given.size() == 1 ? " shapes" : " shape")
+            + " an application p9 finds or creates; with --application-id the run goes to " + applicationId
+            + " as it is");
+      }
+    }
+
     ServerlessSpec serverlessSpec() {
       ServerlessSpec.Builder b = ServerlessSpec.builder().applicationName(applicationName).releaseLabel(release)
           .architecture(architecture).idleStop(Durations.parse(idleStop)).maxCapacity(maxCpu, maxMemory)
@@ -93,6 +113,7 @@ final class ServerlessCommands implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       return CliSupport.guarded(err, () -> {
+        checkApplicationOptions();
         AwsSettings settings = aws.settings();
         String region = settings.region().id();
         ServerlessSpec ss = serverlessSpec();

@@ -478,6 +478,34 @@ class AwsCliTest {
   }
 
   @Test
+  void optionsThatShapeANewApplicationAreRefusedWithAnApplicationId() {
+    int rc = p9(aws("serverless", "submit", "--application-id", "00fexisting", "--bucket", "p9-bucket", "--input",
+        "s3://p9-bucket/in", "--jar", jar.toString(), "--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job",
+        "--architecture", "ARM64", "--max-cpu", "4 vCPU", "--max-memory", "16 GB", "--dry-run")
+        .toArray(String[]::new));
+
+    assertThat(rc).isEqualTo(CliSupport.USAGE);
+    assertThat(err.toString()).contains("p9: --architecture, --max-cpu, --max-memory shape an application p9 finds"
+        + " or creates; with --application-id the run goes to 00fexisting as it is");
+    assertThat(out.toString()).as("refused before the dry run prints anything").isEmpty();
+    assertThat(stub.server.getAllServeEvents()).as("no AWS call").isEmpty();
+
+    // the options a run honours (--log-uri, --tag) are accepted with it
+    err.getBuffer().setLength(0);
+    assertThat(p9(aws("serverless", "submit", "--application-id", "00fexisting", "--bucket", "p9-bucket", "--input",
+        "s3://p9-bucket/in", "--jar", jar.toString(), "--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job",
+        "--log-uri", "s3://p9-bucket/logs/", "--tag", "team=x", "--dry-run").toArray(String[]::new)))
+        .as(err.toString()).isZero();
+    assertThat(out.toString()).contains("\"applicationId\": \"00fexisting\"", "\"team\": \"x\"");
+
+    // every name in the list is one of the command's options, so none is silently never checked
+    CommandLine submit = new CommandLine(new P9Cli()).getSubcommands().get("serverless").getSubcommands()
+        .get("submit");
+    assertThat(ServerlessCommands.Submit.APPLICATION_OPTIONS).allSatisfy(name ->
+        assertThat(submit.getCommandSpec().findOption(name)).as(name).isNotNull());
+  }
+
+  @Test
   void serverlessLimitsAreCheckedBeforeAnythingIsSent() {
     List<String> base = List.of("serverless", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in",
         "--jar", jar.toString(), "--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job", "--dry-run");
