@@ -31,7 +31,8 @@ import org.apache.spark.sql.types.StructType;
  * merged by tree aggregation (the last merge on an executor, so the driver receives one partial result
  * whatever the number of partitions), and the d x d covariance is eigen-decomposed on the driver (d = 1280
  * for MobileNetV2 features). Rows with a null vector are ignored; a NaN or an infinite value fails the fit,
- * naming the feature (the model's transform gives NaN scores for such a row, as Spark's {@code PCA} does).
+ * naming the feature (the model's transform gives non-finite scores for such a row: NaN for a NaN, NaN or
+ * an infinity for an infinity, as Spark's {@code PCA} does).
  * Explained and cumulative variance are exposed on the model and saved with it. With {@code scale},
  * features are standardized first (PCA of the correlation matrix), which replaces a StandardScaler stage: one
  * pass fewer, and rows with a null vector (kept failures) pass through as null where Spark's StandardScaler
