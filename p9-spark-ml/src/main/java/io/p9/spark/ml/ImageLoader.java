@@ -47,7 +47,8 @@ import org.apache.spark.sql.types.StructType;
  *   <li>{@code label}: the parent folder of the file (Fruits-360: the variety), or the first group of
  *       {@code labelPattern} found in the path; null if the pattern does not match. The path is taken as
  *       it is, not URL-decoded ({@code binaryFile} and {@link ImageFiles} give {@code /in/Apple Red/100%.jpg});
- *   <li>{@code error}: null, or {@code REASON: message} for a file that could not be decoded.
+ *   <li>{@code error}: null, or {@code REASON: message} for a file that could not be decoded ({@code errorCol}
+ *       empty: no such column; the reasons are still counted in {@link #metrics()}).
  * </ul>
  *
  * <p>{@code handleInvalid}: {@code error} (default) fails the job naming the file and the reason;
@@ -86,7 +87,8 @@ public final class ImageLoader extends Transformer implements MLWritable {
     labelPattern = new Param<>(this, "labelPattern",
         "regex whose first group (or whole match) in the path is the label; empty: the parent folder name",
         Validators.of(ImageLoader::validRegex));
-    errorCol = new Param<>(this, "errorCol", "output column with the failure reason (null when decoded)");
+    errorCol = new Param<>(this, "errorCol",
+        "output column with the failure reason (null when decoded); empty for none");
     handleInvalid = new Param<>(this, "handleInvalid",
         "what to do with files that cannot be decoded: error (fail), skip (drop) or keep (null image)",
         ParamValidators.inArray(new String[] {"error", "skip", "keep"}));
@@ -274,11 +276,14 @@ public final class ImageLoader extends Transformer implements MLWritable {
     if (!getLabelCol().isEmpty()) {
       out = out.add(getLabelCol(), DataTypes.StringType, true);
     }
-    return out.add(getErrorCol(), DataTypes.StringType, true);
+    return getErrorCol().isEmpty() ? out : out.add(getErrorCol(), DataTypes.StringType, true);
   }
 
   private java.util.List<String> outputColumns() {
-    java.util.List<String> cols = new java.util.ArrayList<>(java.util.List.of(getOutputCol(), getErrorCol()));
+    java.util.List<String> cols = new java.util.ArrayList<>(java.util.List.of(getOutputCol()));
+    if (!getErrorCol().isEmpty()) {
+      cols.add(getErrorCol());
+    }
     if (!getLabelCol().isEmpty()) {
       cols.add(getLabelCol());
     }
@@ -321,7 +326,7 @@ public final class ImageLoader extends Transformer implements MLWritable {
       UserDefinedFunction label = functions.udf(new LabelFunction(getLabelPattern()), DataTypes.StringType);
       df = df.withColumn(getLabelCol(), label.apply(functions.col(getPathCol())));
     }
-    return df.withColumn(getErrorCol(), functions.col(tmp + ".error")).drop(tmp);
+    return (getErrorCol().isEmpty() ? df : df.withColumn(getErrorCol(), functions.col(tmp + ".error"))).drop(tmp);
   }
 
   @Override

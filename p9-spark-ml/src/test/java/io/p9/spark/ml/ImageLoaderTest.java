@@ -121,6 +121,16 @@ class ImageLoaderTest {
   }
 
   @Test
+  void anEmptyErrorColumnAddsNoColumnAndStillCounts() {
+    ImageLoader loader = new ImageLoader().setHandleInvalid("keep").setErrorCol("").setLabelCol("");
+    Dataset<Row> out = loader.transform(files(mixed));
+    assertThat(out.columns()).containsExactly("path", "modificationTime", "length", "content", "image");
+    assertThat(out.filter(functions.col("image").isNull()).count()).isEqualTo(3);
+    assertThat(loader.metrics().kept()).isEqualTo(3);
+    assertThat(loader.metrics().failuresByReason()).containsEntry("EMPTY", 1L);
+  }
+
+  @Test
   void skipDropsAndCounts() {
     ImageLoader loader = new ImageLoader().setHandleInvalid("skip");
     long n = loader.transform(files(mixed)).filter(functions.col("image").isNotNull()).count();
