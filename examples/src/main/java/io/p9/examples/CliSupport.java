@@ -5,10 +5,12 @@ import io.p9.aws.AwsSettings;
 import java.io.PrintWriter;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import picocli.CommandLine.Model.CommandSpec;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.model.GetCallerIdentityResponse;
@@ -21,6 +23,19 @@ final class CliSupport {
   static final int TIMEOUT = 3;
 
   private CliSupport() {}
+
+  /**
+   * Refuses the {@code options} of {@code spec}'s command that were given on the command line, saying that
+   * they shape {@code what} (one line, exit {@link #USAGE} through {@link #guarded}).
+   */
+  static void refuseGiven(CommandSpec spec, List<String> options, String what) {
+    List<String> given = options.stream().filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o))
+        .toList();
+    if (!given.isEmpty()) {
+      throw new IllegalArgumentException(String.join(", ", given) + (given.size() == 1 ? " shapes " : " shape ")
+          + what);
+    }
+  }
 
   /** Runs {@code body}, turning the failures a user can fix into one line on {@code err} and an exit code. */
   static int guarded(PrintWriter err, Callable<Integer> body) {

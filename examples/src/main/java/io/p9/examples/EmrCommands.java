@@ -105,15 +105,9 @@ final class EmrCommands implements Runnable {
 
     /** Refuses options given explicitly next to {@code --cluster-id}, which the running cluster would ignore. */
     void checkClusterOptions() {
-      if (clusterId == null) {
-        return;
-      }
-      List<String> given = CLUSTER_OPTIONS.stream()
-          .filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o)).toList();
-      if (!given.isEmpty()) {
-        throw new IllegalArgumentException(String.join(", ", given) + (given.size() == 1 ? " shapes" : " shape")
-            + " a cluster p9 creates; with --cluster-id the step runs on " + clusterId + " as it is"
-            + " (its logs go where that cluster's do)");
+      if (clusterId != null) {
+        CliSupport.refuseGiven(spec, CLUSTER_OPTIONS, "a cluster p9 creates; with --cluster-id the step runs on "
+            + clusterId + " as it is (its logs go where that cluster's do)");
       }
     }
 

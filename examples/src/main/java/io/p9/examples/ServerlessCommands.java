@@ -86,15 +86,9 @@ final class ServerlessCommands implements Runnable {
 
     /** Refuses options given explicitly next to {@code --application-id}, which that application would ignore. */
     void checkApplicationOptions() {
-      if (applicationId == null) {
-        return;
-      }
-      List<String> given = APPLICATION_OPTIONS.stream()
-          .filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o)).toList();
-      if (!given.isEmpty()) {
-        throw new IllegalArgumentException(String.join(", ", given) + (given.size() == 1 ? " shapes" : " shape")
-            + " an application p9 finds or creates; with --application-id the run goes to " + applicationId
-            + " as it is");
+      if (applicationId != null) {
+        CliSupport.refuseGiven(spec, APPLICATION_OPTIONS, "an application p9 finds or creates; with"
+            + " --application-id the run goes to " + applicationId + " as it is");
       }
     }
 
