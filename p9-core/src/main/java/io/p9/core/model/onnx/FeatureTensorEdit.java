@@ -40,7 +40,7 @@ import java.util.Set;
  */
 public final class FeatureTensorEdit {
 
-  /** Name of the output p9 adds. */
+  /** Name of the output p9 adds ({@code p9_features_1}, ... if the model already has that name). */
   public static final String OUTPUT = "p9_features";
 
   private static final Set<String> TAIL_PASS = Set.of("Identity", "Softmax", "LogSoftmax", "Sigmoid",
@@ -191,6 +191,8 @@ public final class FeatureTensorEdit {
       return new Result(proto.toByteArray(), tensor, tensor, false, Float.NaN, 0, false);
     }
     GraphProto.Builder g = graph.toBuilder().clearOutput();
+    Set<String> taken = takenNames();
+    String output = fresh(OUTPUT, taken);
     String flatInput = tensor;
     float scale = Float.NaN;
     int zeroPoint = 0;
@@ -200,21 +202,43 @@ public final class FeatureTensorEdit {
           ? qp.node().getInput(qp.zeroPointIndex()) : "";
       scale = scalarFloat(scaleName);
       zeroPoint = zpName.isEmpty() ? 0 : scalarInt(zpName);
-      flatInput = tensor + "__p9_dequantized";
-      NodeProto.Builder dq = NodeProto.newBuilder().setOpType("DequantizeLinear").setName("p9_dequantize")
+      flatInput = fresh(tensor + "__p9_dequantized", taken);
+      NodeProto.Builder dq = NodeProto.newBuilder().setOpType("DequantizeLinear")
+          .setName(fresh("p9_dequantize", taken))
           .addInput(tensor).addInput(scaleName).addOutput(flatInput);
       if (!zpName.isEmpty()) {
         dq.addInput(zpName);
       }
       g.addNode(dq);
     }
-    g.addNode(NodeProto.newBuilder().setOpType("Flatten").setName("p9_flatten").addInput(flatInput)
-        .addOutput(OUTPUT).addAttribute(AttributeProto.newBuilder().setName("axis").setI(1)
+    g.addNode(NodeProto.newBuilder().setOpType("Flatten").setName(fresh("p9_flatten", taken))
+        .addInput(flatInput).addOutput(output).addAttribute(AttributeProto.newBuilder().setName("axis").setI(1)
             .setType(AttributeProto.AttributeType.INT)));
-    g.addOutput(ValueInfoProto.newBuilder().setName(OUTPUT).setType(TypeProto.newBuilder()
+    g.addOutput(ValueInfoProto.newBuilder().setName(output).setType(TypeProto.newBuilder()
         .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
     byte[] edited = proto.toBuilder().setGraph(g).build().toByteArray();
-    return new Result(edited, OUTPUT, tensor, qp != null, scale, zeroPoint, true);
+    return new Result(edited, output, tensor, qp != null, scale, zeroPoint, true);
+  }
+
+  /** Every tensor and node name in the graph (an already edited model holds p9's names). */
+  private Set<String> takenNames() {
+    Set<String> taken = new HashSet<>(producers.keySet());
+    taken.addAll(consumers.keySet());
+    taken.addAll(initializers.keySet());
+    taken.addAll(graphInputs);
+    graph.getOutputList().forEach(o -> taken.add(o.getName()));
+    graph.getNodeList().forEach(n -> taken.add(n.getName()));
+    return taken;
+  }
+
+  /** {@code base}, or {@code base_1}, {@code base_2}, ... if taken; the name returned is then taken. */
+  private static String fresh(String base, Set<String> taken) {
+    String name = base;
+    for (int k = 1; taken.contains(name); k++) {
+      name = base + "_" + k;
+    }
+    taken.add(name);
+    return name;
   }
 
   /** Where a quantized tensor's scale and zero point are: inputs of {@code node}. */

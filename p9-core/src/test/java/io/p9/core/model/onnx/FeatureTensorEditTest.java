@@ -9,6 +9,8 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 import io.p9.core.model.ModelException;
 import io.p9.core.testing.RepoData;
 import java.nio.file.Files;
+import java.util.HashSet;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -111,5 +113,22 @@ class FeatureTensorEditTest {
     assertThatThrownBy(() -> FeatureTensorEdit.expose(cut, "auto"))
         .isInstanceOf(ModelException.class)
         .hasMessageContaining("name the feature tensor explicitly");
+  }
+
+  @Test
+  void exposingAnAlreadyExposedQuantizedTensorAgainKeepsNamesUnique() throws Exception {
+    byte[] once = FeatureTensorEdit.expose(mobilenet, "464_quantized").model();
+    FeatureTensorEdit.Result twice = FeatureTensorEdit.expose(once, "464_quantized");
+    assertThat(twice.outputName()).isEqualTo(FeatureTensorEdit.OUTPUT + "_1");
+    GraphProto g = ModelProto.parseFrom(twice.model()).getGraph();
+    Set<String> outputs = new HashSet<>();
+    Set<String> names = new HashSet<>();
+    for (NodeProto n : g.getNodeList()) {
+      assertThat(names.add(n.getName())).as("node name %s", n.getName()).isTrue();
+      for (String o : n.getOutputList()) {
+        assertThat(outputs.add(o)).as("tensor %s", o).isTrue();
+      }
+    }
+    assertThat(g.getOutputList()).extracting(o -> o.getName()).containsExactly(FeatureTensorEdit.OUTPUT + "_1");
   }
 }
