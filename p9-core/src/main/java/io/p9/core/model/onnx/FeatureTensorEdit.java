@@ -27,7 +27,14 @@ import java.util.Set;
  * <ol>
  *   <li>resolves the tensor: a name, or {@code auto} = the activation feeding the final classifier
  *       (walking back from the graph output through softmax/bias/dequantize/reshape to the Gemm, MatMul,
- *       QLinearMatMul or Conv classifier, then back through reshape/flatten to the pooled tensor);
+ *       QLinearMatMul or Conv classifier, then back through reshape/flatten to the pooled tensor). A
+ *       headless model (a feature extractor without a classifier, e.g. Keras
+ *       {@code MobileNetV2(include_top=False, pooling='avg')}) whose output comes, through
+ *       reshape/flatten/squeeze/dequantize only, from a global pooling ({@code GlobalAveragePool},
+ *       {@code GlobalMaxPool}, {@code QLinearGlobalAveragePool}, or {@code ReduceMean}/{@code ReduceMax}
+ *       over axes {2,3} or {1,2}) resolves to that pooled tensor. Any other ending is refused: name the
+ *       tensor. (A classifier that is a 1x1 convolution before the pooling, as in SqueezeNet, is not told
+ *       apart from a feature extractor: there auto gives the pooled class scores.)
  *   <li>if the tensor is quantized (produced by a QLinear* or QuantizeLinear op, as in the int8
  *       MobileNetV2 where the pooled tensor is uint8 with a scale and zero point), appends a
  *       {@code DequantizeLinear} with the producer's output scale and zero point;
@@ -50,6 +57,11 @@ public final class FeatureTensorEdit {
       "FusedMatMul", "QGemm", "Conv", "QLinearConv");
   private static final Set<String> FEATURE_PASS = Set.of("Identity", "Reshape", "Flatten", "Squeeze",
       "Dropout", "DequantizeLinear", "QuantizeLinear");
+  /** Ops that pool a feature map to one value per channel (the end of a headless model). */
+  private static final Set<String> GLOBAL_POOLS = Set.of("GlobalAveragePool", "GlobalMaxPool",
+      "QLinearGlobalAveragePool");
+  /** Reductions that are a global pooling when their axes are the spatial ones ({2,3} NCHW, {1,2} NHWC). */
+  private static final Set<String> SPATIAL_REDUCES = Set.of("ReduceMean", "ReduceMax");
   /** Ops whose output keeps the quantization of input 0. */
   private static final Set<String> QUANT_PRESERVING = Set.of("Reshape", "Flatten", "Squeeze", "Unsqueeze",
       "Transpose", "MaxPool", "Identity");
@@ -153,9 +165,16 @@ public final class FeatureTensorEdit {
       }
     }
     if (classifier == null) {
+      String pooled = headlessPooledTensor();
+      if (pooled != null) {
+        return pooled;
+      }
       throw new ModelException("featureTensor=auto found no classifier (Gemm/MatMul/Conv) at the end of "
           + "the graph (walked back from '" + graph.getOutput(0).getName() + "' through " + walked
-          + "); name the feature tensor explicitly. Last nodes: " + lastNodes(8));
+          + ") and the output is not a global pooling (a headless model ending in GlobalAveragePool, "
+          + "GlobalMaxPool, QLinearGlobalAveragePool or a spatial ReduceMean/ReduceMax, possibly followed by "
+          + "Flatten/Reshape/Squeeze/DequantizeLinear, is accepted); name the feature tensor explicitly. "
+          + "Last nodes: " + lastNodes(8));
     }
     t = classifier.getInput(0);
     for (int guard = 0; guard < 64; guard++) {
@@ -166,6 +185,66 @@ public final class FeatureTensorEdit {
       t = p.getInput(0);
     }
     return t;
+  }
+
+  /**
+   * For a headless model (a feature extractor without a classifier): the output of the global pooling the
+   * graph output comes from through {@link #FEATURE_PASS} ops only, or null if it does not end in one.
+   */
+  private String headlessPooledTensor() {
+    String t = graph.getOutput(0).getName();
+    for (int guard = 0; guard < 64; guard++) {
+      NodeProto p = producers.get(t);
+      if (p == null) {
+        return null;
+      }
+      if (isGlobalPooling(p)) {
+        return p.getOutput(0);
+      }
+      if (!FEATURE_PASS.contains(p.getOpType())) {
+        return null;
+      }
+      t = p.getInput(0);
+    }
+    return null;
+  }
+
+  private boolean isGlobalPooling(NodeProto n) {
+    if (GLOBAL_POOLS.contains(n.getOpType())) {
+      return true;
+    }
+    if (!SPATIAL_REDUCES.contains(n.getOpType())) {
+      return false;
+    }
+    List<Long> axes = null;
+    for (AttributeProto a : n.getAttributeList()) {
+      if (a.getName().equals("axes")) {
+        axes = a.getIntsList();
+      }
+    }
+    if (axes == null && n.getInputCount() > 1 && initializers.containsKey(n.getInput(1))) {
+      axes = int64s(initializers.get(n.getInput(1)));
+    }
+    if (axes == null) {
+      return false; // no axes: reduces every axis, not a pooling over the feature map
+    }
+    Set<Long> normalized = new HashSet<>();
+    for (long a : axes) {
+      normalized.add(a < 0 ? a + 4 : a); // a CNN feature map has rank 4
+    }
+    return normalized.equals(Set.of(2L, 3L)) || normalized.equals(Set.of(1L, 2L));
+  }
+
+  private static List<Long> int64s(TensorProto t) {
+    if (t.getInt64DataCount() > 0) {
+      return t.getInt64DataList();
+    }
+    List<Long> out = new ArrayList<>();
+    ByteBuffer b = ByteBuffer.wrap(t.getRawData().toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+    while (b.remaining() >= Long.BYTES) {
+      out.add(b.getLong());
+    }
+    return out;
   }
 
   private boolean isBiasAdd(NodeProto n) {

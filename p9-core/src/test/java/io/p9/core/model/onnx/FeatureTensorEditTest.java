@@ -98,8 +98,8 @@ class FeatureTensorEditTest {
   }
 
   @Test
-  void autoWithoutAClassifierAsksForAName() {
-    // the tiny CNN cut after pooling: output = GlobalAveragePool, no classifier
+  void autoWithoutAClassifierTakesTheGlobalPoolingOutput() {
+    // the tiny CNN cut after pooling: output = GlobalAveragePool, no classifier (a headless model)
     GraphProto.Builder g;
     try {
       g = ModelProto.parseFrom(new TinyOnnx(2, 3, 4, 2).bytes()).getGraph().toBuilder();
@@ -110,9 +110,10 @@ class FeatureTensorEditTest {
     g.setOutput(0, g.getOutput(0).toBuilder().setName("pooled"));
     byte[] cut = ModelProto.newBuilder().setIrVersion(7).addOpsetImport(
         ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(g).build().toByteArray();
-    assertThatThrownBy(() -> FeatureTensorEdit.expose(cut, "auto"))
-        .isInstanceOf(ModelException.class)
-        .hasMessageContaining("name the feature tensor explicitly");
+    assertThat(FeatureTensorEdit.autoFeatureTensor(cut)).isEqualTo("pooled");
+    FeatureTensorEdit.Result r = FeatureTensorEdit.expose(cut, "auto");
+    assertThat(r.sourceTensor()).isEqualTo("pooled");
+    assertThat(r.edited()).as("a float graph output is taken as it is").isFalse();
   }
 
   @Test
