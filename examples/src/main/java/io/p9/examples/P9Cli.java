@@ -104,7 +104,8 @@ public final class P9Cli implements Runnable {
     String preprocessing;
 
     @Option(names = "--feature-tensor", description = "tensor or layer whose value is the feature vector"
-        + " (default: the sidecar's, else auto = the input of the final classifier)")
+        + " (default: the sidecar's, else auto = the input of the final classifier, or the output of a"
+        + " headless ONNX model ending in global pooling)")
     String featureTensor;
 
     @Option(names = "--k", description = "number of principal components (overrides --variance)",

@@ -137,7 +137,8 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     backend = new Param<>(this, "backend", "model backend: auto (from the file), onnx or dl4j",
         ParamValidators.inArray(new String[] {"auto", "onnx", "dl4j"}));
     featureTensor = new Param<>(this, "featureTensor",
-        "tensor or layer whose value is the feature vector, or auto (the input of the final classifier)",
+        "tensor or layer whose value is the feature vector, or auto (the input of the final classifier;"
+            + " for an ONNX model without one, its output if that is a global pooling)",
         Validators.nonBlank());
     preprocessing = new Param<>(this, "preprocessing",
         "normalization preset: imagenet, mobilenet ([-1,1]), caffe, unit ([0,1]), raw ([0,255]) or custom"
