@@ -94,7 +94,8 @@ final class EmrCommands implements Runnable {
         + " (default: ${DEFAULT-VALUE})", defaultValue = "1h")
     String idleTimeout;
     @Option(names = "--cluster-id", description = "add the step to this running cluster instead of creating one;"
-        + " a failed step leaves it running (ActionOnFailure CONTINUE); the options that shape a new cluster"
+        + " a failed step leaves it running (ActionOnFailure CONTINUE); the bucket of that cluster's log URI must"
+        + " lie in an allowed region too; the options that shape a new cluster"
         + " (node types, --log-uri, --tag...) are refused with it")
     String clusterId;
 
@@ -132,14 +133,16 @@ final class EmrCommands implements Runnable {
         AwsSettings settings = aws.settings();
         String region = settings.region().id();
         EmrClusterSpec cluster = clusterSpec();
-        // a step added to a running cluster logs where that cluster does: --log-uri is not used
+        // a step added to a running cluster logs where that cluster does: --log-uri is not used, and a real
+        // run reads that cluster's log URI (DescribeCluster) to check its bucket with the others
         S3Location logUri = clusterId == null ? cluster.logUri() : null;
         Path jar = jobOptions.jar();
         Backoff backoff = jobOptions.backoff();
         S3Location jarFolder = jobOptions.base().resolve("jars/");
         SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
         if (jobOptions.dryRun) {
-          out.println(jobOptions.bucketsChecked(aws.policy(), logUri));
+          out.println(jobOptions.bucketsChecked(aws.policy(), logUri) + (clusterId == null ? ""
+              : ", and the bucket of " + clusterId + "'s own log URI (read with DescribeCluster)"));
           out.println("# 1. upload the job jar");
           out.println(DryRun.s3Copy(jar, job.jar(), region));
           if (clusterId == null) {
@@ -162,10 +165,13 @@ final class EmrCommands implements Runnable {
         CliSupport.checkCredentials(settings, progress);
         try (S3Client s3c = settings.s3(); EmrClient emr = settings.emr()) {
           S3Store s3 = new S3Store(s3c, aws.policy());
+          EmrLauncher launcher = new EmrLauncher(emr, s3, progress);
+          if (clusterId != null) {
+            logUri = launcher.logUriOfRunning(clusterId).orElse(null);
+          }
           jobOptions.checkBuckets(s3, logUri);
           S3Location uploaded = s3.upload(jar, jarFolder);
           progress.accept("job jar at " + uploaded);
-          EmrLauncher launcher = new EmrLauncher(emr, s3, progress);
           String cid;
           String sid;
           if (clusterId == null) {

@@ -183,9 +183,19 @@ class AwsCliTest {
     assertThat(body.at("/Instances/InstanceGroups/1/Market").asText()).isEqualTo("SPOT");
   }
 
+  /** DescribeCluster of the running cluster j-EXISTING: {@code state}, logs under {@code logUri} (or none). */
+  private void stubExistingCluster(String state, String logUri) {
+    stub.server.stubFor(emr("DescribeCluster").withRequestBody(containing("j-EXISTING")).willReturn(json(
+        "{\"Cluster\":{\"Id\":\"j-EXISTING\",\"Name\":\"shared\",\"Status\":{\"State\":\"" + state + "\"}"
+            + (logUri != null ? ",\"LogUri\":\"" + logUri + "\"" : "") + "}}")));
+  }
+
   @Test
   void aStepAddedToAnExistingClusterNeverEndsIt() {
     stubStsAndBucket();
+    stub.server.stubFor(head(urlEqualTo("/shared-logs")).willReturn(aResponse().withStatus(301)
+        .withHeader("x-amz-bucket-region", "eu-central-1")));
+    stubExistingCluster("WAITING", "s3n://shared-logs/emr/");
     stub.server.stubFor(emr("AddJobFlowSteps").willReturn(json("{\"StepIds\":[\"s-P9\"]}")));
 
     int rc = p9(aws("emr", "submit", "--cluster-id", "j-EXISTING", "--bucket", "p9-bucket", "--input",
@@ -193,6 +203,8 @@ class AwsCliTest {
 
     assertThat(rc).as(err.toString()).isZero();
     assertThat(out.toString()).contains("cluster j-EXISTING step s-P9");
+    assertThat(stub.server.findAll(headRequestedFor(urlEqualTo("/shared-logs")))).as("the cluster's log bucket")
+        .hasSize(1);
     JsonNode body = AwsStub.json(stub.server.findAll(postRequestedFor(urlEqualTo("/"))
         .withHeader("X-Amz-Target", equalTo("ElasticMapReduce.AddJobFlowSteps"))).get(0).getBodyAsString());
     assertThat(body.get("JobFlowId").asText()).isEqualTo("j-EXISTING");
@@ -207,6 +219,33 @@ class AwsCliTest {
     assertThat(AwsStub.json(json).at("/request/Steps/0/ActionOnFailure").asText()).isEqualTo("CONTINUE");
     assertThat(o).contains("aws emr add-steps", "\"ActionOnFailure\":\"CONTINUE\"")
         .doesNotContain("TERMINATE_CLUSTER");
+    assertThat(o).contains(": p9-bucket, and the bucket of j-EXISTING's own log URI (read with DescribeCluster)"
+        + System.lineSeparator());
+  }
+
+  @Test
+  void anExistingClusterLoggingOutsideTheEuOrEndedIsRefusedBeforeAnythingRuns() {
+    stubStsAndBucket();
+    stub.server.stubFor(head(urlEqualTo("/us-logs")).willReturn(aResponse().withStatus(301)
+        .withHeader("x-amz-bucket-region", "us-east-1")));
+    stub.server.stubFor(emr("AddJobFlowSteps").willReturn(json("{\"StepIds\":[\"s-P9\"]}")));
+    String[] submit = aws("emr", "submit", "--cluster-id", "j-EXISTING", "--bucket", "p9-bucket", "--input",
+        "s3://p9-bucket/in", "--jar", jar.toString(), "--no-wait").toArray(String[]::new);
+
+    stubExistingCluster("RUNNING", "s3://us-logs/emr/");
+    assertThat(p9(submit)).as(err.toString()).isEqualTo(CliSupport.USAGE);
+    assertThat(err.toString()).contains("p9: bucket 'us-logs' is in us-east-1, outside the allowed regions");
+
+    for (String state : List.of("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS")) {
+      err.getBuffer().setLength(0);
+      stubExistingCluster(state, "s3://p9-bucket/logs/");
+      assertThat(p9(submit)).as(state + " " + err).isEqualTo(CliSupport.USAGE);
+      assertThat(err.toString()).contains("p9: cluster j-EXISTING is " + state + " and takes no more steps;"
+          + " start a new one (leave out --cluster-id)");
+    }
+    assertThat(stub.server.findAll(putRequestedFor(anyUrl()))).as("no upload").isEmpty();
+    assertThat(stub.server.findAll(postRequestedFor(urlEqualTo("/"))
+        .withHeader("X-Amz-Target", equalTo("ElasticMapReduce.AddJobFlowSteps")))).as("no step").isEmpty();
   }
 
   @Test

@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.emr.EmrClient;
 import software.amazon.awssdk.services.emr.model.Cluster;
+import software.amazon.awssdk.services.emr.model.ClusterState;
 import software.amazon.awssdk.services.emr.model.FailureDetails;
 import software.amazon.awssdk.services.emr.model.RunJobFlowResponse;
 import software.amazon.awssdk.services.emr.model.Step;
@@ -86,6 +87,24 @@ public final class EmrLauncher {
     } catch (SdkException e) {
       throw AwsFailure.of("adding the step to " + clusterId, e);
     }
+  }
+
+  /**
+   * Describes the running cluster {@code clusterId} that a step is to be added to, before anything is uploaded:
+   * refuses one that is ending or has ended (TERMINATING, TERMINATED, TERMINATED_WITH_ERRORS), which takes no
+   * step, and returns the location of its log URI when that is on S3, so that its bucket can be region-checked
+   * like the job's own; empty when the cluster has no log URI or keeps it elsewhere.
+   */
+  public Optional<S3Location> logUriOfRunning(String clusterId) {
+    Cluster c = describe(clusterId);
+    ClusterState state = c.status() == null ? null : c.status().state();
+    if (state == ClusterState.TERMINATING || state == ClusterState.TERMINATED
+        || state == ClusterState.TERMINATED_WITH_ERRORS) {
+      throw new AwsFailure("cluster " + clusterId + " is " + state + " and takes no more steps; start a new one"
+          + " (leave out --cluster-id)");
+    }
+    String logUri = c.logUri();
+    return logUri != null && S3Location.isS3(logUri) ? Optional.of(S3Location.parse(logUri)) : Optional.empty();
   }
 
   /**
