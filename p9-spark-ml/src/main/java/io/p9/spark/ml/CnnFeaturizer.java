@@ -22,6 +22,7 @@ import io.p9.spark.ml.internal.P9Writer;
 import io.p9.spark.ml.internal.SchemaChecks;
 import io.p9.spark.ml.internal.Validators;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -443,17 +444,11 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
       throw new IllegalArgumentException(SchemaChecks.name(this) + ": modelLocation is not set");
     }
     SchemaChecks.require(this, schema, getInputCol(), ImageSchema.columnSchema());
-    SchemaChecks.requireAbsent(this, schema, getOutputCol());
+    boolean errors = !getErrorCol().isEmpty();
+    SchemaChecks.requireNewColumns(this, schema,
+        errors ? List.of(getOutputCol(), getErrorCol()) : List.of(getOutputCol()));
     StructType out = schema.add(getOutputCol(), SQLDataTypes.VectorType(), true);
-    if (getErrorCol().isEmpty()) {
-      return out;
-    }
-    if (SchemaChecks.sameName(getOutputCol(), getErrorCol())) {
-      throw new IllegalArgumentException(SchemaChecks.name(this) + ": output columns must differ, were "
-          + java.util.List.of(getOutputCol(), getErrorCol()) + " (outputCol, errorCol)");
-    }
-    SchemaChecks.requireAbsent(this, schema, getErrorCol());
-    return out.add(getErrorCol(), DataTypes.StringType, true);
+    return errors ? out.add(getErrorCol(), DataTypes.StringType, true) : out;
   }
 
   @Override

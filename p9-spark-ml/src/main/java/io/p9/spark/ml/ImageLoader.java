@@ -267,11 +267,8 @@ public final class ImageLoader extends Transformer implements MLWritable {
   public StructType transformSchema(StructType schema) {
     SchemaChecks.require(this, schema, getInputCol(), DataTypes.BinaryType);
     SchemaChecks.require(this, schema, getPathCol(), DataTypes.StringType);
-    StructType out = schema;
-    for (String c : outputColumns()) {
-      SchemaChecks.requireAbsent(this, schema, c);
-    }
-    out = out.add(new StructField(getOutputCol(), ImageSchema.columnSchema(), true,
+    SchemaChecks.requireNewColumns(this, schema, outputColumns());
+    StructType out = schema.add(new StructField(getOutputCol(), ImageSchema.columnSchema(), true,
         org.apache.spark.sql.types.Metadata.empty()));
     if (!getLabelCol().isEmpty()) {
       out = out.add(getLabelCol(), DataTypes.StringType, true);
@@ -286,16 +283,6 @@ public final class ImageLoader extends Transformer implements MLWritable {
     }
     if (!getLabelCol().isEmpty()) {
       cols.add(getLabelCol());
-    }
-    boolean clash = false;
-    for (int i = 0; i < cols.size(); i++) {
-      for (int j = i + 1; j < cols.size(); j++) {
-        clash |= SchemaChecks.sameName(cols.get(i), cols.get(j));
-      }
-    }
-    if (clash) {
-      throw new IllegalArgumentException(SchemaChecks.name(this) + ": output columns must differ, were "
-          + cols);
     }
     return cols;
   }

@@ -167,20 +167,14 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
             }
             return new CovarianceAccumulator(x.length).add(x);
           }
-          if (x.length != acc.dim()) {
-            throw new IllegalArgumentException(where + ": vectors of different sizes " + acc.dim() + " and "
-                + x.length);
-          }
+          requireSameSize(where, acc.dim(), x.length);
           return acc.add(x);
         },
         (a, b) -> {
           if (a == null || b == null) {
             return a == null ? b : a;
           }
-          if (a.dim() != b.dim()) {
-            throw new IllegalArgumentException(where + ": vectors of different sizes " + a.dim() + " and "
-                + b.dim());
-          }
+          requireSameSize(where, a.dim(), b.dim());
           return a.merge(b);
         }, 2, true);
     if (total == null) {
@@ -219,6 +213,12 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
     model.set(model.k(), k);
     model.setParent(this);
     return model;
+  }
+
+  private static void requireSameSize(String where, int a, int b) {
+    if (a != b) {
+      throw new IllegalArgumentException(where + ": vectors of different sizes " + a + " and " + b);
+    }
   }
 
   @Override

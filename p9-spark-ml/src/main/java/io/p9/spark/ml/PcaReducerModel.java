@@ -301,8 +301,7 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
       // the vector and matrix UDTs) goes through spark.serializer, which fails under Kryo's
       // registrationRequired unless every Spark SQL type in them is registered
       String data = new Path(path, "data").toString();
-      Row row = reader.sparkSession().read().schema(DATA_SCHEMA).parquet(data)
-          .select("mean", "scale", "pc", "eigenvalues", "numRows").head();
+      Row row = reader.sparkSession().read().schema(DATA_SCHEMA).parquet(data).head();
       for (int i = 0; i < row.size(); i++) {
         if (row.isNullAt(i)) {
           throw new IllegalArgumentException("PcaReducerModel data at " + data + " has no value in column '"

@@ -1,6 +1,7 @@
 package io.p9.spark.ml.internal;
 
 import java.util.Arrays;
+import java.util.List;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.DataType;
@@ -60,6 +61,23 @@ public final class SchemaChecks {
             + (existing.equals(column) ? "" : " as '" + existing + "' (spark.sql.caseSensitive is false)")
             + "; choose another name or drop it first");
       }
+    }
+  }
+
+  /**
+   * Checks that a stage's output {@code columns} differ from each other and are not in {@code schema} yet,
+   * both as Spark SQL compares names ({@link #sameName}).
+   */
+  public static void requireNewColumns(Identifiable stage, StructType schema, List<String> columns) {
+    for (int i = 0; i < columns.size(); i++) {
+      for (int j = i + 1; j < columns.size(); j++) {
+        if (sameName(columns.get(i), columns.get(j))) {
+          throw new IllegalArgumentException(name(stage) + ": output columns must differ, were " + columns);
+        }
+      }
+    }
+    for (String c : columns) {
+      requireAbsent(stage, schema, c);
     }
   }
 
