@@ -408,6 +408,21 @@ class Dl4jFeatureModelTest {
       }
       assertThatThrownBy(() -> m.run(Fixtures.gaussian(new Random(1), 24 * 24 * 3), 1, 24, 24, new float[8]))
           .isInstanceOf(ModelException.class);
+      // a call that failed inside DL4J leaves the thread and the replica usable: the same batch again, then
+      // each of its images alone (what CnnFeaturizer does after a failed batch), give the same features
+      assertThat(Nd4j.getWorkspaceManager().anyWorkspaceActiveForCurrentThread()).isFalse();
+      float[] again = new float[2 * 8];
+      m.run(in, 2, 20, 20, again);
+      assertThat(again).containsExactly(got);
+      assertThatThrownBy(() -> m.run(Fixtures.gaussian(new Random(2), 24 * 24 * 3), 1, 24, 24, new float[8]))
+          .isInstanceOf(ModelException.class);
+      for (int i = 0; i < 2; i++) {
+        float[] alone = new float[8];
+        m.run(in.slice(i * 20 * 20 * 3, 20 * 20 * 3), 1, 20, 20, alone);
+        for (int j = 0; j < 8; j++) {
+          assertThat(alone[j]).as("image %d alone, feature %d", i, j).isCloseTo(got[i * 8 + j], within(1e-5f));
+        }
+      }
     }
   }
 }
