@@ -80,15 +80,30 @@ import org.apache.spark.sql.types.StructType;
  * <p><b>Execution.</b> Partitions are processed in batches of {@code batchSize}, decoded pixels going
  * straight into one reusable direct buffer. {@code intraOpThreads} = 0 (default) gives each inference
  * {@code executorCores / concurrentTasks} threads so tasks do not oversubscribe the cores.
- * {@code handleInvalid} decides what happens to rows with a null or unusable image: {@code error} (default)
- * fails naming the origin, {@code skip} drops, {@code keep} outputs null features; {@link #metrics()} counts
- * each by reason: {@code NO_IMAGE} (a null image, e.g. a file {@link ImageLoader} kept with its own error),
- * {@code UNSUPPORTED_MODE} (an OpenCV mode other than 8-bit CV_8UC1/3/4), {@code INVALID_IMAGE} (a channel
- * count other than 1, 3 or 4, a zero size, or data that does not match the size). {@code errorCol} (default
- * empty: no column) adds a string column after the features: {@code REASON: message} for a row kept without
- * features, the reason named as in the metrics (e.g. {@code INVALID_IMAGE: 100x0x3 with 0 bytes}), and null
- * for every other row (under {@code skip} and {@code error} no such row is output). It must differ from
- * {@code outputCol} and from the input columns (ignoring case unless {@code spark.sql.caseSensitive}).
+ * {@code handleInvalid} decides what happens to rows with a null or unusable image, or an image the model
+ * fails on: {@code error} (default) fails naming the origin, {@code skip} drops, {@code keep} outputs null
+ * features; {@link #metrics()} counts each by reason: {@code NO_IMAGE} (a null image, e.g. a file
+ * {@link ImageLoader} kept with its own error), {@code UNSUPPORTED_MODE} (an OpenCV mode other than 8-bit
+ * CV_8UC1/3/4), {@code INVALID_IMAGE} (a channel count other than 1, 3 or 4, a zero size, or data that does
+ * not match the size), {@code INFERENCE_FAILED} (the model throws when it runs the image alone).
+ *
+ * <p><b>When the model fails.</b> If the model throws for a batch, {@code error} fails the task naming the
+ * stage and the origins of the batch's images, the model's exception as the cause. {@code skip} and
+ * {@code keep} run the batch's images again one at a time: an image that runs alone gets the features it
+ * gets in any batch, and one that fails alone is an {@code INFERENCE_FAILED} row (its reason
+ * {@code INFERENCE_FAILED: } and the model's message). But a model that fails on everything must not turn a
+ * data set into nulls: when an image fails alone, the stage also runs a blank image (black, preprocessed like
+ * the others), and if the model fails on that too the task fails, naming the model, whatever
+ * {@code handleInvalid} says. The blank image runs at most once per partition while the model takes it; the
+ * verdict rests on it alone (a model that runs a black image but fails on every other one gives a row per
+ * image, each counted as {@code INFERENCE_FAILED}). Batches that run do none of this. Only exceptions are
+ * handled: a JVM error (e.g. out of memory) fails the task as before.
+ *
+ * <p>{@code errorCol} (default empty: no column) adds a string column after the features:
+ * {@code REASON: message} for a row kept without features, the reason named as in the metrics (e.g.
+ * {@code INVALID_IMAGE: 100x0x3 with 0 bytes}, {@code INFERENCE_FAILED: ONNX Runtime failed on model ...}),
+ * and null for every other row (under {@code skip} and {@code error} no such row is output). It must differ
+ * from {@code outputCol} and from the input columns (ignoring case unless {@code spark.sql.caseSensitive}).
  * Works on streaming DataFrames.
  *
  * <p><b>Persistence.</b> Saving copies the model bytes and the resolved preprocessing into the stage
@@ -167,7 +182,8 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     intraOpThreads = new IntParam(this, "intraOpThreads",
         "threads per inference call; 0 = executor cores / concurrent tasks (>= 0)", ParamValidators.gtEq(0));
     handleInvalid = new Param<>(this, "handleInvalid",
-        "rows with a null or unusable image: error (fail), skip (drop) or keep (null features)",
+        "rows with a null or unusable image, or an image the model fails on: error (fail), skip (drop) or keep"
+            + " (null features)",
         ParamValidators.inArray(new String[] {"error", "skip", "keep"}));
     errorCol = new Param<>(this, "errorCol",
         "output column with the reason a row kept under handleInvalid=keep has null features (REASON: message),"
@@ -462,9 +478,9 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     sc.register(acc, SchemaChecks.name(this) + " counts");
     metrics = new ImageLoadMetrics(acc);
 
-    FeaturizePartition fn = new FeaturizePartition(r.broadcast(), r.bytes().name(), r.key(), r.spec(),
-        getBatchSize(), dataset.schema().fieldIndex(getInputCol()), getHandleInvalid(), !getErrorCol().isEmpty(),
-        acc);
+    FeaturizePartition fn = new FeaturizePartition(SchemaChecks.name(this), r.broadcast(), r.bytes().name(),
+        r.key(), r.spec(), getBatchSize(), dataset.schema().fieldIndex(getInputCol()), getHandleInvalid(),
+        !getErrorCol().isEmpty(), acc);
     // the row encoder drops field metadata: the vector size (ML attribute group) is attached after
     return dataset.toDF().mapPartitions(fn, Encoders.row(out)).withMetadata(getOutputCol(),
         new AttributeGroup(getOutputCol(), r.info().featureDim()).toMetadata());

@@ -6,9 +6,12 @@ import io.p9.core.model.BatchFeaturizer;
 import io.p9.core.model.FeatureModel;
 import io.p9.core.model.ModelBytes;
 import io.p9.core.model.ModelCache;
+import io.p9.core.model.ModelException;
 import io.p9.core.model.ModelKey;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -23,10 +26,19 @@ import org.apache.spark.sql.RowFactory;
  * returned to its pool by a task-completion listener. The broadcast holds the bare model bytes: broadcasts go
  * through {@code spark.serializer}, and Kryo's default serializer cannot build a record such as
  * {@link ModelBytes}.
+ *
+ * <p>When the model throws for a batch, {@code handleInvalid=error} fails naming the batch's images; skip and
+ * keep run its images again one by one ({@link BatchFeaturizer#runEach}): an image that fails alone is an
+ * invalid row ({@value #INFERENCE_FAILED}), the others get their features. If the model also fails on a blank
+ * image ({@link BatchFeaturizer#blankImageFailure}, run at most once per partition while it passes), the model
+ * is broken and the task fails whatever {@code handleInvalid} says. None of this runs while batches succeed.
  */
 public final class FeaturizePartition implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
+  /** The reason of a row whose image the model fails on when it runs it alone. */
+  public static final String INFERENCE_FAILED = "INFERENCE_FAILED";
 
+  private final String stage;
   private final Broadcast<byte[]> model;
   private final String modelName;
   private final ModelKey key;
@@ -38,11 +50,14 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
   private final CountsAccumulator acc;
 
   /**
+   * @param stage the stage's name for messages, {@code CnnFeaturizer[uid]}
    * @param errorColumn whether each output row also gets a reason column after the features: the
-   *     {@link #invalidReason} of a row kept without features, else null
+   *     {@link #invalidReason} (or {@value #INFERENCE_FAILED}) of a row kept without features, else null
    */
-  public FeaturizePartition(Broadcast<byte[]> model, String modelName, ModelKey key, PreprocessSpec spec,
-      int batchSize, int imageIndex, String handleInvalid, boolean errorColumn, CountsAccumulator acc) {
+  public FeaturizePartition(String stage, Broadcast<byte[]> model, String modelName, ModelKey key,
+      PreprocessSpec spec, int batchSize, int imageIndex, String handleInvalid, boolean errorColumn,
+      CountsAccumulator acc) {
+    this.stage = stage;
     this.model = model;
     this.modelName = modelName;
     this.key = key;
@@ -69,6 +84,7 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
   /**
    * Why a row's image cannot be featurized, or null if it can: {@code REASON: message}, the reason (the
    * counter name in the metrics) one of {@code NO_IMAGE}, {@code UNSUPPORTED_MODE}, {@code INVALID_IMAGE}.
+   * The fourth reason, {@value #INFERENCE_FAILED}, is known only once the model has run.
    */
   static String invalidReason(Row image) {
     if (image == null) {
@@ -97,6 +113,8 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
     private final Row[] pending;
     private final int[] slots;
     private final String[] reasons;
+    /** What the model threw for each slot of a failed batch run alone; created by the first failed batch. */
+    private RuntimeException[] alone;
 
     Batches(Iterator<Row> rows, BatchFeaturizer batch) {
       this.rows = rows;
@@ -152,14 +170,30 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
         slots[n++] = batch.add(px);
       }
       int dim = batch.featureDim();
-      float[] features = batch.run();
+      float[] features;
+      boolean failed = false;
+      try {
+        features = batch.run();
+      } catch (RuntimeException e) {
+        features = runAlone(e, n);
+        failed = true;
+      }
       for (int i = 0; i < n; i++) {
         Row row = pending[i];
         String why = reasons[i];
         pending[i] = null;
         reasons[i] = null;
         Object vector = null;
-        if (slots[i] >= 0) {
+        if (failed && slots[i] >= 0 && alone[slots[i]] != null) {
+          why = INFERENCE_FAILED + ": " + message(alone[slots[i]]);
+          alone[slots[i]] = null;
+          acc.add(CountsAccumulator.REASON + INFERENCE_FAILED);
+          if ("skip".equals(handleInvalid)) {
+            acc.add(CountsAccumulator.SKIPPED);
+            continue;
+          }
+          acc.add(CountsAccumulator.KEPT);
+        } else if (slots[i] >= 0) {
           double[] v = new double[dim];
           int off = slots[i] * dim;
           for (int j = 0; j < dim; j++) {
@@ -171,6 +205,53 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
         ready.add(append(row, errorColumn ? new Object[] {vector, why} : new Object[] {vector}));
       }
     }
+
+    /**
+     * After the model threw {@code e} for the batch of the first {@code n} pending rows: under error, fails
+     * naming the batch's images; else runs each image alone, fails if one fails alone and the model fails on
+     * a blank image too, and returns the features ({@link #alone} holds each slot's failure).
+     */
+    private float[] runAlone(RuntimeException e, int n) {
+      if ("error".equals(handleInvalid)) {
+        List<String> origins = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          if (slots[i] >= 0) {
+            origins.add(origin(pending[i]));
+          }
+        }
+        throw new ModelException(stage + ": model " + modelName + " failed on the batch of " + origins.size()
+            + " images " + origins + ": " + message(e), e);
+      }
+      if (alone == null) {
+        alone = new RuntimeException[batchSize];
+      }
+      float[] features = batch.runEach(alone);
+      for (int i = 0; i < n; i++) {
+        RuntimeException own = slots[i] >= 0 ? alone[slots[i]] : null;
+        if (own != null) {
+          RuntimeException blank = batch.blankImageFailure();
+          if (blank != null) {
+            ModelException broken = new ModelException(stage + ": model " + modelName + " fails on a blank"
+                + " input (a black image, preprocessed like the images), so the model is broken, not the"
+                + " images; alone, " + origin(pending[i]) + " failed: " + message(own) + "; the blank image: "
+                + message(blank), blank);
+            broken.addSuppressed(own);
+            throw broken;
+          }
+          break;
+        }
+      }
+      return features;
+    }
+
+    /** The origin (image struct field 0) of a pending row with an image. */
+    private String origin(Row row) {
+      return row.getStruct(imageIndex).getString(0);
+    }
+  }
+
+  private static String message(Throwable t) {
+    return t.getMessage() != null ? t.getMessage() : t.toString();
   }
 
   /** {@code row} with {@code added} as its last columns. */
