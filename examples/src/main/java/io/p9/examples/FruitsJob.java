@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Failures: {@code errors.csv} has a row ({@code path}, {@code error}) per file kept without features
  * ({@code handleInvalid=keep}), its {@code REASON: message} from the loader for a file it could not decode
- * ({@code TRUNCATED: ...}) or from the featurizer for an image it cannot use ({@code INVALID_IMAGE: ...},
- * its {@code errorCol}, here {@code featurizerError}, also in the saved pipeline's output).
+ * ({@code TRUNCATED: ...}) or from the featurizer for an image it cannot use ({@code INVALID_IMAGE: ...}) or
+ * that the model fails on ({@code INFERENCE_FAILED: ...}; its {@code errorCol}, here {@code featurizerError},
+ * also in the saved pipeline's output).
  * {@code report.json}'s {@code failuresByReason} counts each failed file once under that reason (dropped
  * files, under {@code skip}, from the stages' metrics), adding up to {@code failed}.
  */
