@@ -7,7 +7,10 @@ import static org.assertj.core.api.Assertions.within;
 import io.p9.core.testing.FailingOnnx;
 import io.p9.spark.ml.testing.Files2;
 import io.p9.spark.ml.testing.TestSpark;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,6 +24,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,8 +57,10 @@ class CnnFeaturizerInferenceFailureTest {
   @BeforeAll
   static void setUp() {
     spark = TestSpark.get();
-    brightFails = Files2.write(tmp.resolve("bright-fails.onnx"), FailingOnnx.failsAtOrAbove(SIZE, 0.9f)).toString();
-    nonZeroFails = Files2.write(tmp.resolve("non-zero-fails.onnx"), FailingOnnx.failsOnNonZero(SIZE)).toString();
+    brightFails = Files2.write(tmp.resolve("bright-fails.onnx"), FailingOnnx.failsAtOrAbove(SIZE, 0.9f))
+        .toString();
+    nonZeroFails = Files2.write(tmp.resolve("non-zero-fails.onnx"), FailingOnnx.failsOnNonZero(SIZE))
+        .toString();
     Random rnd = new Random(20260101L);
     List<Row> rows = new ArrayList<>();
     paths = new ArrayList<>();
@@ -104,7 +110,8 @@ class CnnFeaturizerInferenceFailureTest {
   @Test
   void underErrorTheFailureNamesTheStageAndTheImagesOfTheBatch() {
     CnnFeaturizer f = featurizer(brightFails);
-    Dataset<Row> one = in.filter(functions.col("path").notEqual(WHITE_2).and(functions.col("image").isNotNull()));
+    Dataset<Row> one = in.filter(functions.col("path").notEqual(WHITE_2)
+        .and(functions.col("image").isNotNull()));
     assertThatThrownBy(() -> f.transform(one).collect())
         .hasStackTraceContaining("CnnFeaturizer[" + f.uid() + "]")
         .hasStackTraceContaining("file:/img/00-dark.png, file:/img/01-dark.png, " + WHITE_1)
@@ -164,7 +171,8 @@ class CnnFeaturizerInferenceFailureTest {
         .transform(in).select("path", "features", "e").collectAsList();
     assertThat(five).extracting(r -> r.getString(0)).containsExactlyElementsOf(paths);
     Map<String, double[]> expected = new HashMap<>();
-    one.stream().filter(r -> !r.isNullAt(1)).forEach(r -> expected.put(r.getString(0), ((Vector) r.get(1)).toArray()));
+    one.stream().filter(r -> !r.isNullAt(1))
+        .forEach(r -> expected.put(r.getString(0), ((Vector) r.get(1)).toArray()));
     assertThat(expected).hasSize(7);
     for (int i = 0; i < paths.size(); i++) {
       assertThat(five.get(i).isNullAt(1)).isEqualTo(one.get(i).isNullAt(1));
@@ -203,5 +211,49 @@ class CnnFeaturizerInferenceFailureTest {
     List<Row> rows = f.transform(in.filter(functions.col("image").isNotNull())).select("e").collectAsList();
     assertThat(rows).hasSize(9).allSatisfy(r -> assertThat(r.getString(0)).startsWith("INFERENCE_FAILED: "));
     assertThat(f.metrics().failuresByReason()).isEqualTo(Map.of("INFERENCE_FAILED", 9L));
+  }
+
+  /** The same on a streaming DataFrame: PNG files arriving in a folder, loaded and featurized under keep. */
+  @Test
+  void aStreamKeepsTheImagesTheModelFailsOnAsRows() throws Exception {
+    Path inbox = Files.createDirectories(tmp.resolve("inbox"));
+    Path staging = Files.createDirectories(tmp.resolve("staging"));
+    Random rnd = new Random(3);
+    for (String name : List.of("a-dark.png", "b-white.png", "c-dark.png", "d-dark.png")) {
+      BufferedImage img = new BufferedImage(SIZE, SIZE, BufferedImage.TYPE_3BYTE_BGR);
+      for (int y = 0; y < SIZE; y++) {
+        for (int x = 0; x < SIZE; x++) {
+          int v = name.contains("white") ? 255 : rnd.nextInt(151);
+          img.setRGB(x, y, (v << 16) | (v << 8) | v);
+        }
+      }
+      Path f = staging.resolve(name);
+      javax.imageio.ImageIO.write(img, "png", f.toFile());
+      Files.move(f, inbox.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    }
+    Dataset<Row> stream = spark.readStream().format("binaryFile").schema(ImageFiles.SCHEMA)
+        .load(inbox.toUri().toString());
+    CnnFeaturizer f = featurizer(brightFails).setBatchSize(4).setHandleInvalid("keep")
+        .setErrorCol("featurizerError");
+    StreamingQuery q = f.transform(new ImageLoader().transform(stream))
+        .select("path", "features", "featurizerError").writeStream().format("memory")
+        .queryName("p9_inference_failed").outputMode("append")
+        .option("checkpointLocation", tmp.resolve("checkpoint").toString()).start();
+    try {
+      q.processAllAvailable();
+      List<Row> out = spark.table("p9_inference_failed").collectAsList();
+      assertThat(out).hasSize(4);
+      for (Row r : out) {
+        boolean white = r.getString(0).endsWith("b-white.png");
+        assertThat(r.isNullAt(1)).as("features of %s", r.getString(0)).isEqualTo(white);
+        if (white) {
+          assertThat(r.getString(2)).startsWith("INFERENCE_FAILED: ");
+        } else {
+          assertThat(r.isNullAt(2)).isTrue();
+        }
+      }
+    } finally {
+      q.stop();
+    }
   }
 }
