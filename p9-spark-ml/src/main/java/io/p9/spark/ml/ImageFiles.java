@@ -34,7 +34,8 @@ import org.apache.spark.util.SerializableConfiguration;
  * (SPARK-26161); here a zero-byte upload shows up as an {@code EMPTY} error in {@link ImageLoader}.
  *
  * <p><b>One listing, one request per file.</b> The driver lists the paths once (object stores: one flat,
- * paginated listing per path) and the tasks open each file with the listed length and time, so S3A makes
+ * paginated listing per path; {@link #listing} keeps it, to count the files and read them from the same
+ * listing) and the tasks open each file with the listed length and time, so S3A makes
  * one GET per image and no HEAD. Spark's {@code binaryFile} source lists twice here (its own index, plus
  * the listing that finds zero-byte files), starts a listing job for more than 32 folders, and asks each
  * file's status again before opening it. Rows come in path order. {@code spark.sql.files.ignoreMissingFiles}
@@ -72,43 +73,100 @@ public final class ImageFiles {
    * Every file under {@code paths} (files, folders or globs; any Hadoop file system). A path that does not
    * exist, or a glob that matches nothing, fails here on the driver with an {@link UncheckedIOException}
    * whose cause is a {@link FileNotFoundException} naming it ({@code Path does not exist: ...}), as Spark's
-   * {@code binaryFile} source does; an existing empty folder gives no rows.
+   * {@code binaryFile} source does; an existing empty folder gives no rows. Lists now, reads when the rows
+   * are computed; {@code listing(spark, paths).read()}.
    */
   public static Dataset<Row> read(SparkSession spark, String... paths) {
-    return read(spark, DEFAULT_FILES_PER_PARTITION, paths);
+    return listing(spark, paths).read();
   }
 
   /**
    * As {@link #read(SparkSession, String...)}, with about {@code filesPerPartition} files per task; missing
-   * paths fail the same way.
+   * paths fail the same way. {@code listing(spark, paths).read(filesPerPartition)}.
    */
   public static Dataset<Row> read(SparkSession spark, int filesPerPartition, String... paths) {
-    SparkContext sc = spark.sparkContext();
-    List<ReadFiles.Entry> listed = list(sc.hadoopConfiguration(), paths);
-    if (filesPerPartition <= 0) {
-      Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(paths);
-      List<Row> empty = listed.stream().filter(f -> f.length() == 0)
-          .map(f -> RowFactory.create(f.path(), new Timestamp(f.modificationTime()), 0L, new byte[0])).toList();
-      return empty.isEmpty() ? files : files.union(spark.createDataFrame(empty, files.schema()));
-    }
-    listed.sort(Comparator.comparing(ReadFiles.Entry::path));
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
-    Broadcast<SerializableConfiguration> conf =
-        jsc.broadcast(new SerializableConfiguration(sc.hadoopConfiguration()));
-    boolean ignoreMissing = Boolean.parseBoolean(spark.conf().get("spark.sql.files.ignoreMissingFiles", "false"));
-    int n = listed.size();
-    int slices = Math.max(1, Math.min(n, partitions(n, filesPerPartition, sc.defaultParallelism())));
-    return spark.createDataFrame(jsc.parallelize(listed, slices)
-        .mapPartitions(new ReadFiles(conf, ignoreMissing)), SCHEMA);
+    return listing(spark, paths).read(filesPerPartition);
   }
 
   /**
-   * How many rows {@link #read(SparkSession, String...)} gives for {@code paths}, from the same listing and
-   * without reading any file: a total for progress reports ({@code read(...).count()} would read every file,
-   * a GET per file on S3). Missing paths fail as in {@code read}.
+   * How many rows {@link #read(SparkSession, String...)} gives for {@code paths}, without reading any file
+   * ({@code read(...).count()} would read every file, a GET per file on S3). This lists the paths again: to
+   * read the files and know their number, as for a progress total, list once with
+   * {@link #listing(SparkSession, String...)} and take its {@link Listing#size()} and {@link Listing#read()}.
+   * Missing paths fail as in {@code read}.
    */
   public static long count(SparkSession spark, String... paths) {
-    return list(spark.sparkContext().hadoopConfiguration(), paths).size();
+    return listing(spark, paths).size();
+  }
+
+  /**
+   * Lists {@code paths} now, on the driver, once: the files that {@link Listing#read()} then reads and
+   * {@link Listing#size()} counts, so that a job which needs both (a progress total) does not list twice (on
+   * S3, a second paginated LIST of the whole prefix, which may also see other objects). Missing paths fail
+   * here, as in {@link #read(SparkSession, String...)}.
+   */
+  public static Listing listing(SparkSession spark, String... paths) {
+    List<ReadFiles.Entry> listed = list(spark.sparkContext().hadoopConfiguration(), paths);
+    listed.sort(Comparator.comparing(ReadFiles.Entry::path));
+    return new Listing(spark, paths.clone(), List.copyOf(listed));
+  }
+
+  /**
+   * The files under some paths as listed once by {@link ImageFiles#listing(SparkSession, String...)}: their
+   * number, and Datasets that read them. Reading does not list again: files added after the listing are not
+   * read, files deleted after it fail the read unless {@code spark.sql.files.ignoreMissingFiles} is set
+   * (then they give no row). Exception: {@code read(filesPerPartition <= 0)} reads with Spark's
+   * {@code binaryFile} source, which lists the paths again itself; only its zero-byte files come from this
+   * listing. A driver-side value: it holds the session it was listed with and is not serializable.
+   */
+  public static final class Listing {
+    private final SparkSession spark;
+    private final String[] paths;
+    private final List<ReadFiles.Entry> files;
+
+    private Listing(SparkSession spark, String[] paths, List<ReadFiles.Entry> files) {
+      this.spark = spark;
+      this.paths = paths;
+      this.files = files;
+    }
+
+    /** The number of files listed: the rows {@link #read()} gives, unless files vanish before the read. */
+    public int size() {
+      return files.size();
+    }
+
+    /** The listed files, about {@value ImageFiles#DEFAULT_FILES_PER_PARTITION} per task, in path order. */
+    public Dataset<Row> read() {
+      return read(DEFAULT_FILES_PER_PARTITION);
+    }
+
+    /**
+     * The listed files, about {@code filesPerPartition} per task, in path order; each call gives a new
+     * Dataset of the same files. {@code filesPerPartition <= 0}: Spark's {@code binaryFile} source over the
+     * listed paths (its own listing and split), plus the zero-byte files of this listing.
+     */
+    public Dataset<Row> read(int filesPerPartition) {
+      SparkContext sc = spark.sparkContext();
+      if (filesPerPartition <= 0) {
+        Dataset<Row> read = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(paths);
+        List<Row> empty = files.stream().filter(f -> f.length() == 0)
+            .map(f -> RowFactory.create(f.path(), new Timestamp(f.modificationTime()), 0L, new byte[0])).toList();
+        return empty.isEmpty() ? read : read.union(spark.createDataFrame(empty, read.schema()));
+      }
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+      Broadcast<SerializableConfiguration> conf =
+          jsc.broadcast(new SerializableConfiguration(sc.hadoopConfiguration()));
+      boolean ignoreMissing = Boolean.parseBoolean(spark.conf().get("spark.sql.files.ignoreMissingFiles", "false"));
+      int n = files.size();
+      int slices = Math.max(1, Math.min(n, partitions(n, filesPerPartition, sc.defaultParallelism())));
+      return spark.createDataFrame(jsc.parallelize(files, slices)
+          .mapPartitions(new ReadFiles(conf, ignoreMissing)), SCHEMA);
+    }
+
+    @Override
+    public String toString() {
+      return "ImageFiles.Listing[" + files.size() + " files under " + String.join(", ", paths) + "]";
+    }
   }
 
   /** The task count for {@code files} files: a multiple of {@code parallelism}, at least 1 x. */

@@ -136,6 +136,59 @@ class ImageFilesTest {
     assertThat(ImageFiles.read(spark, tmp.resolve("a/*.jpg").toString()).count()).isEqualTo(1);
   }
 
+  /**
+   * A listing's size and its rows are of the same files: one added after the listing is neither counted nor
+   * read, however often the listing is read; {@code count} lists again and sees it.
+   */
+  @Test
+  void aListingCountsAndReadsTheFilesItListedNotThoseAddedSince() {
+    Files2.write(tmp.resolve("a/one.jpg"), new byte[] {1});
+    Files2.write(tmp.resolve("b/empty.jpg"), new byte[0]);
+    SparkSession spark = TestSpark.get();
+    ImageFiles.Listing listing = ImageFiles.listing(spark, tmp.toString());
+    Files2.write(tmp.resolve("a/added.jpg"), new byte[] {2});
+
+    assertThat(listing.size()).isEqualTo(2);
+    assertThat(listing).hasToString("ImageFiles.Listing[2 files under " + tmp + "]");
+    for (Dataset<Row> rows : List.of(listing.read(), listing.read(1), listing.read())) {
+      assertThat(rows.select("path").as(Encoders.STRING()).collectAsList())
+          .containsExactly("file:" + tmp.resolve("a/one.jpg"), "file:" + tmp.resolve("b/empty.jpg"));
+    }
+    assertThat(ImageFiles.count(spark, tmp.toString())).isEqualTo(3);
+    assertThat(ImageFiles.read(spark, tmp.toString()).count()).isEqualTo(3);
+  }
+
+  /**
+   * {@code read(0)} is Spark's {@code binaryFile} source, which lists the paths again itself: it sees a file
+   * added after the listing; the zero-byte files it skips come from the listing.
+   */
+  @Test
+  void aListingsReadWithSparksSourceListsAgainAddingTheListedZeroByteFiles() {
+    Files2.write(tmp.resolve("a/one.jpg"), new byte[] {1});
+    Files2.write(tmp.resolve("b/empty.jpg"), new byte[0]);
+    ImageFiles.Listing listing = ImageFiles.listing(TestSpark.get(), tmp.toString());
+    Files2.write(tmp.resolve("a/added.jpg"), new byte[] {2});
+
+    assertThat(listing.size()).isEqualTo(2);
+    assertThat(listing.read(0).select("path").as(Encoders.STRING()).collectAsList()).containsExactlyInAnyOrder(
+        "file:" + tmp.resolve("a/one.jpg"), "file:" + tmp.resolve("a/added.jpg"),
+        "file:" + tmp.resolve("b/empty.jpg"));
+  }
+
+  @Test
+  void aListingOfAMissingPathFailsWhenListedAndOfAnEmptyFolderIsEmpty() throws Exception {
+    java.nio.file.Files.createDirectories(tmp.resolve("empty"));
+    SparkSession spark = TestSpark.get();
+    assertThatThrownBy(() -> ImageFiles.listing(spark, tmp.resolve("typo").toString()))
+        .isInstanceOf(java.io.UncheckedIOException.class)
+        .hasCauseInstanceOf(java.io.FileNotFoundException.class)
+        .hasMessageContaining("Path does not exist: file:" + tmp.resolve("typo"));
+    ImageFiles.Listing empty = ImageFiles.listing(spark, tmp.resolve("empty").toString());
+    assertThat(empty.size()).isZero();
+    assertThat(empty.read().count()).isZero();
+    assertThat(empty.read(0).count()).isZero();
+  }
+
   @Test
   void partitionCountIsAMultipleOfTheCoresAndNeverZero() {
     assertThat(ImageFiles.partitions(0, 128, 2)).isEqualTo(2);
