@@ -141,7 +141,10 @@ public final class FruitsJob {
 
   public static Report run(SparkSession spark, Options o) throws IOException {
     long t0 = System.nanoTime();
-    Dataset<Row> files = ImageFiles.read(spark, o.input());
+    // one listing: the files read and the progress total (counting the rows would read every file)
+    ImageFiles.Listing listing = ImageFiles.listing(spark, o.input());
+    LOG.info("{} files under {}", listing.size(), o.input());
+    Dataset<Row> files = listing.read();
     if (o.partitions() > 0) {
       files = files.repartition(o.partitions());
     }
@@ -151,11 +154,9 @@ public final class FruitsJob {
 
     Dataset<Row> featurized = featurizer.transform(loader.transform(files))
         .drop("content", "image").persist(StorageLevel.MEMORY_AND_DISK());
-    long listed = ImageFiles.count(spark, o.input()); // from a listing: counting the rows would read every file
-    LOG.info("{} files under {}", listed, o.input());
     long t1 = System.nanoTime();
     long total;
-    try (Progress progress = new Progress(listed, () -> filesDone(loader.metrics(), featurizer.metrics()),
+    try (Progress progress = new Progress(listing.size(), () -> filesDone(loader.metrics(), featurizer.metrics()),
         10_000)) {
       total = featurized.count();
     }

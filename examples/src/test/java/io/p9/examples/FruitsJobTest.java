@@ -178,6 +178,26 @@ class FruitsJobTest {
     assertThat(FruitsJob.filesDone(loader.metrics(), featurizer.metrics())).isEqualTo(26);
   }
 
+  /**
+   * The job lists its input once: the rows it reads and the progress total come from one listing (on S3, a
+   * second listing is a second paginated LIST of the whole prefix, and may see other objects).
+   */
+  @Test
+  void theJobListsItsInputOnce() throws Exception {
+    spark.sparkContext().hadoopConfiguration().set("fs." + ListingCountingFileSystem.SCHEME + ".impl",
+        ListingCountingFileSystem.class.getName());
+    ListingCountingFileSystem.reset();
+    FruitsJob.Report r = FruitsJob.run(spark, new FruitsJob.Options(
+        ListingCountingFileSystem.SCHEME + ":" + input, tmp.resolve("out-listed").toString(),
+        RepoData.mobilenet().toString(), 2, 0.9, 8, "keep", 0, "pca"));
+
+    assertThat(r.files()).isEqualTo(26);
+    java.util.Map<String, Integer> listed = ListingCountingFileSystem.listed();
+    assertThat(listed).as("folders listed").hasSize(5)
+        .containsKey(ListingCountingFileSystem.SCHEME + ":" + input);
+    assertThat(listed.values()).as("times each folder was listed: " + listed).containsOnly(1);
+  }
+
   @Test
   void whenNoFileCanBeFeaturizedTheErrorSaysWhy() throws Exception {
     Path bad = Files.createDirectories(tmp.resolve("all-bad/x"));
