@@ -4,7 +4,7 @@
  * {@link io.p9.spark.ml.PcaReducer} / {@link io.p9.spark.ml.PcaReducerModel} (centred PCA, k fixed or by
  * explained variance), and {@link io.p9.spark.ml.ImageFiles} (binaryFile input that also reports zero-byte
  * files). All compose in a {@code Pipeline} and save/load with format-versioned metadata.
- * {@link io.p9.spark.ml.P9KryoRegistrator} registers with Kryo what they send, for
- * {@code spark.kryo.registrationRequired=true}.
+ * {@link io.p9.spark.ml.P9KryoRegistrator} registers with Kryo what they send, and the Spark classes a p9 job
+ * meets that Spark leaves unregistered, for {@code spark.kryo.registrationRequired=true}.
  */
 package io.p9.spark.ml;

@@ -6,12 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.p9.core.linalg.CovarianceAccumulator;
 import io.p9.spark.ml.internal.ReadFiles;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Random;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
+import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.serializer.KryoSerializer;
 import org.apache.spark.serializer.SerializerInstance;
+import org.apache.spark.sql.execution.streaming.SinkFileStatus;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.Test;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
@@ -72,6 +77,25 @@ class P9KryoRegistratorTest {
     assertThat(back.mean()).isEqualTo(acc.mean());
     assertThat(back.covariance()).isEqualTo(acc.covariance());
     assertThat(roundTrip(new CovarianceAccumulator(5)).count()).isZero();
+  }
+
+  /**
+   * Spark's own classes that p9 jobs meet and Spark leaves out (a file sink's commit message; the schema of a
+   * vector column): each fails without the registrator and round-trips with it, a Scala object as itself.
+   */
+  @Test
+  void sparksOwnClassesThatP9JobsMeetNeedTheRegistrator() {
+    Object[] values = {
+        new SinkFileStatus("file:/out/part-00000.parquet", 4_711L, false, 1_700_000_000_000L, 1, 32L << 20, "add"),
+        new VectorUDT(), DataTypes.ByteType, new ArrayType(DataTypes.DoubleType, false)};
+    assertThat(P9KryoRegistrator.SPARK_CLASSES)
+        .containsExactlyElementsOf(Arrays.stream(values).map(Object::getClass).toList());
+    for (Object v : values) {
+      assertThatThrownBy(() -> kryo(false).serialize(v, ANY))
+          .hasMessageContaining("Class is not registered: " + v.getClass().getName());
+      assertThat(roundTrip(v)).isEqualTo(v);
+    }
+    assertThat(roundTrip(DataTypes.ByteType)).isSameAs(DataTypes.ByteType);
   }
 
   /** Spark's Kryo serializer with registrationRequired, with or without the registrator. */
