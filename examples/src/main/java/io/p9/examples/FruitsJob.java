@@ -9,6 +9,7 @@ import io.p9.spark.ml.ImageLoader;
 import io.p9.spark.ml.PcaReducer;
 import io.p9.spark.ml.PcaReducerModel;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Fruits! job: image files → {@link ImageLoader} → {@link CnnFeaturizer} → scaling →
- * {@link PcaReducer} → features as Parquet and CSV, the fitted PipelineModel, and a JSON report.
+ * {@link PcaReducer} → features as Parquet and CSV, the fitted PipelineModel, a JSON report and two SVG plots:
+ * {@code explained-variance.svg} (the cumulative explained variance over all components, k and the target
+ * marked) and {@code pc1-pc2.svg} (the images on the first two principal components, a colour per label; a
+ * seeded sample of about {@value #SCATTER_POINTS} images when there are more; not drawn when k = 1).
  *
  * <p>Scaling ({@code scaler}): {@code pca} (default) standardizes inside the PCA stage
  * ({@code PcaReducer.scale}: the same maths as Spark's {@code StandardScaler(withMean, withStd)}, in the
@@ -74,7 +78,11 @@ public final class FruitsJob {
   /** What happened, also written as {@code report.json}. */
   public record Report(long files, long featurized, long failed, Map<String, Long> failuresByReason,
       int featureDim, int k, double explainedVariance, double featurizeSeconds, double imagesPerSecond,
-      double totalSeconds, String pipelineModel, String parquet, String csv, String errors) {}
+      double totalSeconds, String pipelineModel, String parquet, String csv, String errors, String variancePlot,
+      String scatterPlot) {}
+
+  /** Points drawn at most in {@code pc1-pc2.svg}; more featurized images are sampled down to about this. */
+  static final int SCATTER_POINTS = 5_000;
 
   /**
    * The featurizer's reason column ({@link CnnFeaturizer#errorCol()}): in the featurized rows and in the
@@ -207,6 +215,14 @@ public final class FruitsJob {
     result.select(cols.toArray(Column[]::new)).coalesce(1).write().mode(SaveMode.Overwrite)
         .option("header", "true").csv(out + "features.csv");
     errors.coalesce(1).write().mode(SaveMode.Overwrite).option("header", "true").csv(out + "errors.csv");
+    String variancePlot = out + "explained-variance.svg";
+    write(spark, variancePlot, RunPlots.variance(pcaModel.cumulativeExplainedVariance().toArray(), pcaModel.getK(),
+        o.k() > 0 ? Double.NaN : o.variance(), ok));
+    String scatterPlot = null;
+    if (pcaModel.getK() >= 2) {
+      scatterPlot = out + "pc1-pc2.svg";
+      write(spark, scatterPlot, RunPlots.scatter(firstTwoComponents(result, ok), ok));
+    }
 
     featurized.unpersist();
     // skipped rows are gone from the output but counted: files = rows out + rows skipped
@@ -214,16 +230,32 @@ public final class FruitsJob {
     Report report = new Report(inputFiles, ok, inputFiles - ok, reasons,
         featurizer.modelInfo(spark).featureDim(), pcaModel.getK(), pcaModel.totalExplainedVariance(),
         featurizeSeconds, inputFiles / Math.max(featurizeSeconds, 1e-9), (System.nanoTime() - t0) / 1e9,
-        modelPath, out + "features.parquet", out + "features.csv", out + "errors.csv");
-    writeReport(spark, out + "report.json", report);
+        modelPath, out + "features.parquet", out + "features.csv", out + "errors.csv", variancePlot, scatterPlot);
+    write(spark, out + "report.json", new String(
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(report),
+        StandardCharsets.UTF_8));
     return report;
   }
 
-  static void writeReport(SparkSession spark, String location, Report r) throws IOException {
-    byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(r);
+  /**
+   * PC 1, PC 2 and the label of the {@code rows} images of {@code result} (its {@code features} column), a
+   * seeded sample of about {@link #SCATTER_POINTS} when there are more.
+   */
+  static List<RunPlots.Point> firstTwoComponents(Dataset<Row> result, long rows) {
+    Dataset<Row> shown = rows > SCATTER_POINTS ? result.sample(false, SCATTER_POINTS / (double) rows, 9L) : result;
+    Column arr = org.apache.spark.ml.functions.vector_to_array(functions.col("features"), "float64");
+    List<RunPlots.Point> points = new ArrayList<>();
+    for (Row r : shown.select(arr.getItem(0), arr.getItem(1), functions.col("label")).collectAsList()) {
+      points.add(new RunPlots.Point(r.getDouble(0), r.getDouble(1), r.isNullAt(2) ? null : r.getString(2)));
+    }
+    return points;
+  }
+
+  /** Writes {@code text} as UTF-8 to {@code location}, on any Hadoop file system, replacing it. */
+  static void write(SparkSession spark, String location, String text) throws IOException {
     Path p = new Path(location);
     try (var os = p.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(p, true)) {
-      os.write(json);
+      os.write(text.getBytes(StandardCharsets.UTF_8));
     }
   }
 
@@ -239,6 +271,7 @@ public final class FruitsJob {
         String.format("  total                %.1f s", r.totalSeconds()),
         "  pipeline model       " + r.pipelineModel(),
         "  features             " + r.parquet() + " , " + r.csv(),
-        "  errors               " + r.errors());
+        "  errors               " + r.errors(),
+        "  plots                " + r.variancePlot() + (r.scatterPlot() == null ? "" : " , " + r.scatterPlot()));
   }
 }

@@ -98,6 +98,20 @@ class FruitsJobTest {
     });
     assertThat(Files.readString(Path.of(out, "report.json"))).contains("\"featurized\" : 24");
 
+    // the plots: every component's cumulative variance with k marked; each image on PC 1/2, a legend row per label
+    assertThat(r.variancePlot()).isEqualTo(out + "/explained-variance.svg");
+    org.w3c.dom.Document variance = RunPlotsTest.parse(Files.readString(Path.of(r.variancePlot())));
+    assertThat(RunPlotsTest.byClass(variance, "polyline", "cumulative").getAttribute("points").trim().split(" "))
+        .hasSize(1280);
+    assertThat(RunPlotsTest.texts(variance)).contains("target 90.0 %",
+        String.format(java.util.Locale.ROOT, "k = %d: %.2f %%", r.k(), r.explainedVariance() * 100));
+    org.w3c.dom.Document scatter = RunPlotsTest.parse(Files.readString(Path.of(r.scatterPlot())));
+    assertThat(scatter.getElementsByTagName("circle").getLength()).isEqualTo(24);
+    List<String> labels = parquet.select("label").distinct().as(org.apache.spark.sql.Encoders.STRING())
+        .collectAsList();
+    assertThat(labels).hasSize(4);
+    assertThat(RunPlotsTest.texts(scatter)).containsAll(labels);
+
     // the saved pipeline is complete: files in, PCA features (or a reason) out
     PipelineModel model = PipelineModel.load(r.pipelineModel());
     List<Row> again = model.transform(io.p9.spark.ml.ImageFiles.read(spark, input.toString()))
@@ -221,6 +235,10 @@ class FruitsJobTest {
     assertThat(r.failed()).isEqualTo(2);
     assertThat(r.failuresByReason()).containsEntry("EMPTY", 1L);
     assertThat(spark.read().parquet(r.parquet()).count()).isEqualTo(24);
+    // k given, not chosen: no target line on the variance plot
+    assertThat(RunPlotsTest.texts(RunPlotsTest.parse(Files.readString(Path.of(r.variancePlot())))))
+        .noneMatch(t -> t.startsWith("target")).contains(String.format(java.util.Locale.ROOT, "k = 5: %.2f %%",
+            r.explainedVariance() * 100));
   }
 
   @Test
