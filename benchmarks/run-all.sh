@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The full benchmark run behind the README's Performance table (about 40 minutes on 2 cores).
+# The full benchmark run behind the README's Performance table (40–45 minutes on 2 cores).
 # Results: benchmarks/target/benchmarks/<time>.json (header with CPU, cores, JVM, commit) per JMH run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
