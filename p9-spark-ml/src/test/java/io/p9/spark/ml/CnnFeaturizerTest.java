@@ -146,7 +146,18 @@ class CnnFeaturizerTest {
     assertThat(skip.metrics().skipped()).isEqualTo(nulls);
 
     assertThatThrownBy(() -> new CnnFeaturizer().setModelLocation(model).transform(withNull).count())
-        .hasStackTraceContaining("cannot featurize").hasStackTraceContaining("NO_IMAGE");
+        .hasStackTraceContaining("cannot featurize file:").hasStackTraceContaining("0_100")
+        .hasStackTraceContaining("NO_IMAGE").satisfies(e -> assertThat(stackTrace(e)).doesNotContain("[B@"));
+    // without a path column: the row, its file content shown by length
+    assertThatThrownBy(() -> new CnnFeaturizer().setModelLocation(model).transform(withNull.drop("path")).count())
+        .hasStackTraceContaining("cannot featurize (row [").hasStackTraceContaining(" bytes>")
+        .satisfies(e -> assertThat(stackTrace(e)).doesNotContain("[B@"));
+  }
+
+  static String stackTrace(Throwable e) {
+    java.io.StringWriter w = new java.io.StringWriter();
+    e.printStackTrace(new java.io.PrintWriter(w));
+    return w.toString();
   }
 
   /**

@@ -13,12 +13,16 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.StringJoiner;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * The executor side of {@code CnnFeaturizer}: one partition, in batches. The model comes from the per-JVM
@@ -148,7 +152,7 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
         Row image = row.isNullAt(imageIndex) ? null : row.getStruct(imageIndex);
         String why = invalidReason(image);
         if (why != null) {
-          String origin = image != null ? image.getString(0) : "(row " + row + ")";
+          String origin = image != null ? image.getString(0) : rowOrigin(row);
           if ("error".equals(handleInvalid)) {
             throw new IllegalArgumentException("CnnFeaturizer cannot featurize " + origin + ": " + why);
           }
@@ -248,6 +252,28 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
     private String origin(Row row) {
       return row.getStruct(imageIndex).getString(0);
     }
+  }
+
+  /**
+   * Where a row without an image came from: its string {@code path} column (binaryFile's and
+   * {@code ImageFiles}'), else the row itself, byte arrays (a file's content) shown by their length.
+   */
+  static String rowOrigin(Row row) {
+    StructType schema = row.schema();
+    if (schema != null) {
+      for (int i = 0; i < schema.fields().length; i++) {
+        StructField f = schema.fields()[i];
+        if ("path".equalsIgnoreCase(f.name()) && f.dataType() == DataTypes.StringType && !row.isNullAt(i)) {
+          return row.getString(i);
+        }
+      }
+    }
+    StringJoiner values = new StringJoiner(", ", "(row [", "])");
+    for (int i = 0; i < row.length(); i++) {
+      Object v = row.get(i);
+      values.add(v instanceof byte[] b ? "<" + b.length + " bytes>" : String.valueOf(v));
+    }
+    return values.toString();
   }
 
   private static String message(Throwable t) {
