@@ -142,10 +142,14 @@ final class RunPlots {
     return fmt("hsl(%.1f,70%%,%d%%)", hue, i % 2 == 0 ? 42 : 58);
   }
 
-  /** [lo, hi] widened by 5 % on each side; a single value gets a unit range around it. */
+  /**
+   * [lo, hi] widened by 5 % on each side; a single value, or a range narrower than a billionth of its values
+   * (the same value but for rounding), gets a unit range around it.
+   */
   private static double[] padded(double lo, double hi) {
-    if (!(hi > lo)) {
-      return new double[] {lo - 1, lo + 1};
+    if (!(hi - lo > 1e-9 * Math.max(Math.abs(lo), Math.abs(hi)))) {
+      double mid = lo / 2 + hi / 2;
+      return new double[] {mid - 1, mid + 1};
     }
     double pad = (hi - lo) * 0.05;
     return new double[] {lo - pad, hi + pad};
@@ -168,13 +172,25 @@ final class RunPlots {
     return t.stream().mapToLong(Long::longValue).toArray();
   }
 
-  /** Multiples of a 1/2/5 x 10^m step inside [lo, hi], about five of them. */
+  /**
+   * Multiples of a 1/2/5 x 10^m step inside [lo, hi], about five of them (at most 11); none for an empty or
+   * non-finite range. Each is a whole multiple of the step, and a step too fine for the values to resolve
+   * (a range of a few ulps) ends the ticks rather than adding the same value forever.
+   */
   static double[] niceTicks(double lo, double hi) {
     double raw = (hi - lo) / 5;
+    if (!(raw > 0) || !Double.isFinite(raw) || !Double.isFinite(lo)) {
+      return new double[0];
+    }
     double mag = Math.pow(10, Math.floor(Math.log10(raw)));
     double step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : raw / mag < 7.5 ? 5 * mag : 10 * mag;
+    double first = Math.ceil(lo / step);
     List<Double> t = new java.util.ArrayList<>();
-    for (double v = Math.ceil(lo / step) * step; v <= hi; v += step) {
+    for (int i = 0; i <= 10; i++) {
+      double v = (first + i) * step;
+      if (v > hi || (!t.isEmpty() && !(v > t.get(t.size() - 1)))) {
+        break;
+      }
       t.add(Math.abs(v) < step * 1e-9 ? 0.0 : v);
     }
     return t.stream().mapToDouble(Double::doubleValue).toArray();

@@ -163,4 +163,24 @@ class RunPlotsTest {
     assertThat(Double.parseDouble(c.getAttribute("cx"))).isFinite();
     assertThat(Double.parseDouble(c.getAttribute("cy"))).isFinite();
   }
+
+  /**
+   * Coordinates a few ulps apart (a sample of near-identical images) give a range narrower than the tick step
+   * can resolve: the ticks must still end, and the points still land inside the plot.
+   */
+  @Test
+  void aRangeOfAFewUlpsStillEnds() throws Exception {
+    double lo = 3.0;
+    double hi = Math.nextUp(Math.nextUp(lo));
+    double[] t = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+        () -> RunPlots.niceTicks(lo, hi));
+    assertThat(t.length).isLessThanOrEqualTo(12);
+    String svg = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+        () -> RunPlots.scatter(List.of(new RunPlots.Point(lo, 1, "a"), new RunPlots.Point(hi, 2, "b")), 2));
+    NodeList circles = parse(svg).getElementsByTagName("circle");
+    assertThat(circles.getLength()).isEqualTo(2);
+    for (int i = 0; i < 2; i++) {
+      assertThat(Double.parseDouble(((Element) circles.item(i)).getAttribute("cx"))).isFinite();
+    }
+  }
 }
