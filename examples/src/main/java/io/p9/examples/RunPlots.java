@@ -71,19 +71,30 @@ final class RunPlots {
     return s.append("</svg>\n").toString();
   }
 
-  /** The points on their first two principal components, a colour and a legend row per label. */
+  /**
+   * The points on their first two principal components, a colour and a legend row per label. A point with a
+   * NaN or infinite coordinate has no place on the plot: it is left out, and the title says how many were.
+   */
   static String scatter(List<Point> points, long rows) {
     Map<String, String> colours = new TreeMap<>();
+    List<Point> drawn = new java.util.ArrayList<>(points.size());
     double minX = Double.POSITIVE_INFINITY;
     double maxX = Double.NEGATIVE_INFINITY;
     double minY = Double.POSITIVE_INFINITY;
     double maxY = Double.NEGATIVE_INFINITY;
     for (Point p : points) {
+      if (!Double.isFinite(p.pc1()) || !Double.isFinite(p.pc2())) {
+        continue;
+      }
+      drawn.add(p);
       colours.put(label(p), null);
       minX = Math.min(minX, p.pc1());
       maxX = Math.max(maxX, p.pc1());
       minY = Math.min(minY, p.pc2());
       maxY = Math.max(maxY, p.pc2());
+    }
+    if (drawn.isEmpty()) {
+      minX = maxX = minY = maxY = 0;
     }
     int i = 0;
     for (Map.Entry<String, String> e : colours.entrySet()) {
@@ -95,7 +106,8 @@ final class RunPlots {
     double plotH = h - TOP - BOTTOM;
     double[] xr = padded(minX, maxX);
     double[] yr = padded(minY, maxY);
-    String sampled = points.size() < rows ? ", a sample of " + points.size() : "";
+    String sampled = (points.size() < rows ? ", a sample of " + points.size() : "")
+        + (drawn.size() < points.size() ? ", " + (points.size() - drawn.size()) + " not finite, not drawn" : "");
     StringBuilder s = header(W + LEGEND_W, h, "Images on the first two principal components (" + rows
         + " images" + sampled + ")");
     for (double t : niceTicks(xr[0], xr[1])) {
@@ -111,7 +123,7 @@ final class RunPlots {
     s.append(text(LEFT + plotW / 2, h - 12, "middle", "PC 1"));
     s.append(fmt("<text x=\"16\" y=\"%.2f\" text-anchor=\"middle\" transform=\"rotate(-90 16 %.2f)\">PC 2</text>%n",
         TOP + plotH / 2, TOP + plotH / 2));
-    for (Point p : points) {
+    for (Point p : drawn) {
       double px = LEFT + (p.pc1() - xr[0]) / (xr[1] - xr[0]) * plotW;
       double py = TOP + (1 - (p.pc2() - yr[0]) / (yr[1] - yr[0])) * plotH;
       s.append(fmt("<circle cx=\"%.2f\" cy=\"%.2f\" r=\"2.5\" fill=\"%s\" fill-opacity=\"0.8\"><title>%s</title>"

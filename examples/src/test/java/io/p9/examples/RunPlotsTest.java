@@ -183,4 +183,27 @@ class RunPlotsTest {
       assertThat(Double.parseDouble(((Element) circles.item(i)).getAttribute("cx"))).isFinite();
     }
   }
+
+  /**
+   * A point with a NaN or infinite coordinate cannot be placed: it is left out and counted in the title,
+   * and the others keep a finite range (one NaN made every min/max, so every point, NaN).
+   */
+  @Test
+  void pointsThatAreNotFiniteAreLeftOutAndCounted() throws Exception {
+    List<RunPlots.Point> pts = List.of(new RunPlots.Point(Double.NaN, 1, "a"), new RunPlots.Point(1, 2, "b"),
+        new RunPlots.Point(3, Double.POSITIVE_INFINITY, "c"), new RunPlots.Point(2, 0, "a"));
+    String svg = RunPlots.scatter(pts, 4);
+    assertThat(svg).doesNotContain("NaN").doesNotContain("Infinity");
+    Document d = parse(svg);
+    NodeList circles = d.getElementsByTagName("circle");
+    assertThat(circles.getLength()).isEqualTo(2);
+    for (int i = 0; i < 2; i++) {
+      Element c = (Element) circles.item(i);
+      assertThat(Double.parseDouble(c.getAttribute("cx"))).isBetween(64.0, 640.0 - 24);
+      assertThat(Double.parseDouble(c.getAttribute("cy"))).isBetween(40.0, 400.0 - 52);
+    }
+    assertThat(texts(d).get(0)).contains("4 images", "2 not finite, not drawn");
+    assertThat(parse(RunPlots.scatter(List.of(new RunPlots.Point(Double.NaN, 0, "a")), 1))
+        .getElementsByTagName("circle").getLength()).isZero();
+  }
 }
