@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * {@link PcaReducer} → features as Parquet and CSV, the fitted PipelineModel, a JSON report and two SVG plots:
  * {@code explained-variance.svg} (the cumulative explained variance over all components, k and the target
  * marked) and {@code pc1-pc2.svg} (the images on the first two principal components, a colour per label; a
- * seeded sample of about {@value #SCATTER_POINTS} images when there are more; not drawn when k = 1).
+ * seeded sample of about {@value #SCATTER_POINTS} images when there are more; not drawn when k = 1, and one
+ * an earlier run left in the output folder is then deleted).
  *
  * <p>Scaling ({@code scaler}): {@code pca} (default) standardizes inside the PCA stage
  * ({@code PcaReducer.scale}: the same maths as Spark's {@code StandardScaler(withMean, withStd)}, in the
@@ -222,6 +223,10 @@ public final class FruitsJob {
     if (pcaModel.getK() >= 2) {
       scatterPlot = out + "pc1-pc2.svg";
       write(spark, scatterPlot, RunPlots.scatter(firstTwoComponents(result, ok), ok));
+    } else {
+      // no PC 2: a plot an earlier run left in this folder is not this run's
+      Path stale = new Path(out + "pc1-pc2.svg");
+      stale.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(stale, false);
     }
 
     featurized.unpersist();

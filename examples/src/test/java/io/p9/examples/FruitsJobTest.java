@@ -212,6 +212,22 @@ class FruitsJobTest {
     assertThat(listed.values()).as("times each folder was listed: " + listed).containsOnly(1);
   }
 
+  /**
+   * k = 1 draws no PC 1 / PC 2 plot; one an earlier run left in the same output folder (the quickstart's
+   * target/p9-fruits, "replaced on each run") must not stay beside this run's report as if it were its own.
+   */
+  @Test
+  void aRunWithKOneLeavesNoScatterPlotOfAnEarlierRun() throws Exception {
+    Path out = Files.createDirectories(tmp.resolve("out-k1"));
+    Files.writeString(out.resolve("pc1-pc2.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+    FruitsJob.Report r = FruitsJob.run(spark, new FruitsJob.Options(input.toString(), out.toString(),
+        RepoData.mobilenet().toString(), 1, 0.9, 8, "keep", 0, "pca"));
+    assertThat(r.k()).isEqualTo(1);
+    assertThat(r.scatterPlot()).isNull();
+    assertThat(out.resolve("pc1-pc2.svg")).doesNotExist();
+    assertThat(Path.of(r.variancePlot())).exists();
+  }
+
   @Test
   void whenNoFileCanBeFeaturizedTheErrorSaysWhy() throws Exception {
     Path bad = Files.createDirectories(tmp.resolve("all-bad/x"));
