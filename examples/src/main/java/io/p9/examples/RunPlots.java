@@ -236,8 +236,33 @@ final class RunPlots {
     return fmt("<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"%s\">%s</text>%n", x, y, anchor, escape(s));
   }
 
+  /**
+   * {@code s} as XML text: markup characters escaped, and characters XML 1.0 does not allow (control
+   * characters, lone surrogates, U+FFFE/U+FFFF; a folder name may hold them) replaced by U+FFFD.
+   */
   static String escape(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    StringBuilder b = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+      if (pair) {
+        b.append(c).append(s.charAt(++i));
+      } else if (c == '&') {
+        b.append("&amp;");
+      } else if (c == '<') {
+        b.append("&lt;");
+      } else if (c == '>') {
+        b.append("&gt;");
+      } else if (c == '"') {
+        b.append("&quot;");
+      } else if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || Character.isSurrogate(c) || c == 0xFFFE
+          || c == 0xFFFF) {
+        b.append('\uFFFD');
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
   }
 
   private static String fmt(String f, Object... args) {

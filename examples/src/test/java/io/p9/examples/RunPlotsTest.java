@@ -157,6 +157,13 @@ class RunPlotsTest {
   }
 
   @Test
+  void labelsWithCharactersXmlForbidsStillGiveAWellFormedSvg() throws Exception {
+    String odd = "bell\u0007 nul\u0000 lone\uD800 pair\uD83C\uDF4E";
+    Document d = parse(RunPlots.scatter(List.of(new RunPlots.Point(0, 0, odd), new RunPlots.Point(1, 1, "b")), 2));
+    assertThat(texts(d)).contains("bell\uFFFD nul\uFFFD lone\uFFFD pair\uD83C\uDF4E");
+  }
+
+  @Test
   void aSinglePointStillHasARange() throws Exception {
     Document d = parse(RunPlots.scatter(List.of(new RunPlots.Point(2, 2, "x")), 1));
     Element c = (Element) d.getElementsByTagName("circle").item(0);
