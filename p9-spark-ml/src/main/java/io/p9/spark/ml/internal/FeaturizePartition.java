@@ -152,9 +152,9 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
         Row image = row.isNullAt(imageIndex) ? null : row.getStruct(imageIndex);
         String why = invalidReason(image);
         if (why != null) {
-          String origin = image != null ? image.getString(0) : rowOrigin(row);
           if ("error".equals(handleInvalid)) {
-            throw new IllegalArgumentException("CnnFeaturizer cannot featurize " + origin + ": " + why);
+            String origin = image != null ? image.getString(0) : rowOrigin(row);
+            throw new IllegalArgumentException(stage + " cannot featurize " + origin + ": " + why);
           }
           acc.add(CountsAccumulator.REASON + why.substring(0, why.indexOf(':')));
           if ("skip".equals(handleInvalid)) {
