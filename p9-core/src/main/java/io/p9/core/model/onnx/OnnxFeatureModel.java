@@ -12,6 +12,7 @@ import io.p9.core.model.ModelBytes;
 import io.p9.core.model.ModelException;
 import io.p9.core.model.ModelInfo;
 import io.p9.core.model.ModelOptions;
+import io.p9.core.tensor.FloatBufferPool;
 import io.p9.core.tensor.TensorLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -23,6 +24,13 @@ import java.util.Set;
 /**
  * One ONNX Runtime session over the edited model. {@link #run} is thread-safe: ONNX Runtime sessions allow
  * concurrent {@code run} calls, so all task threads of an executor share this one.
+ *
+ * <p><b>Batch dimension.</b> A model whose input batch dimension is dynamic (symbolic or unset, e.g.
+ * {@code N}) runs any {@code n} images in one call. A model exported with a fixed batch B (PyTorch without
+ * {@code dynamic_axes} gives [1,3,224,224]; {@link ModelInfo#fixedBatch()}) runs them in calls of B images:
+ * full chunks straight from the caller's buffer, the last partial chunk copied into a pooled direct buffer
+ * of B images whose other slots are zeros, and only its first features kept. The features are those of the
+ * same graph with a dynamic batch; a batch size that is a multiple of B avoids the padding.
  */
 public final class OnnxFeatureModel implements FeatureModel {
   private final OrtEnvironment env;
@@ -32,6 +40,8 @@ public final class OnnxFeatureModel implements FeatureModel {
   private final long[] itemShape;
   private final int floatsPerItem;
   private final Set<String> outputs;
+  /** {@link ModelInfo#fixedBatch()}: 0 = dynamic. */
+  private final int fixedBatch;
 
   private OnnxFeatureModel(OrtEnvironment env, OrtSession session, ModelInfo info, String sha,
       String outputName) {
@@ -46,6 +56,7 @@ public final class OnnxFeatureModel implements FeatureModel {
     }
     this.floatsPerItem = (int) n;
     this.outputs = Set.of(outputName);
+    this.fixedBatch = info.fixedBatch();
   }
 
   /** Edits, opens and validates {@code model}. */
@@ -79,7 +90,7 @@ public final class OnnxFeatureModel implements FeatureModel {
 
   private static ModelInfo withDim(ModelInfo i, int dim) {
     return new ModelInfo(i.backend(), i.inputName(), i.inputShape(), i.layout(), i.featureTensor(), dim,
-        i.quantized());
+        i.quantized(), i.fixedBatch());
   }
 
   private static ModelInfo describe(OrtSession session, ModelBytes model, FeatureTensorEdit.Result edit)
@@ -114,14 +125,25 @@ public final class OnnxFeatureModel implements FeatureModel {
             + Arrays.toString(shape) + "; export the model with a fixed input size");
       }
     }
-    return new ModelInfo("onnx", in.getName(), shape, layout, edit.sourceTensor(), -1, edit.quantized());
+    // ONNX Runtime reports a symbolic or unset dimension as -1; anything above 0 is fixed by the file
+    if (shape[0] > Integer.MAX_VALUE) {
+      throw new ModelException(model + " input '" + in.getName() + "' has shape " + Arrays.toString(shape)
+          + "; its batch dimension is too large");
+    }
+    int fixedBatch = shape[0] > 0 ? (int) shape[0] : 0;
+    return new ModelInfo("onnx", in.getName(), shape, layout, edit.sourceTensor(), -1, edit.quantized(),
+        fixedBatch);
   }
 
-  /** Runs a zero batch of one to learn the flattened feature size (ONNX shape inference may not know). */
+  /**
+   * Runs a zero batch of one (of the fixed batch, if the model has one) to learn the flattened feature size
+   * (ONNX shape inference may not know).
+   */
   private int probeFeatureDim() throws OrtException {
-    FloatBuffer zeros = ByteBuffer.allocateDirect(floatsPerItem * Float.BYTES)
+    int n = Math.max(1, fixedBatch);
+    FloatBuffer zeros = ByteBuffer.allocateDirect(Math.multiplyExact(n, floatsPerItem) * Float.BYTES)
         .order(ByteOrder.nativeOrder()).asFloatBuffer();
-    long[] shape = batchShape(1);
+    long[] shape = batchShape(n);
     try (OnnxTensor t = OnnxTensor.createTensor(env, zeros, shape);
         OrtSession.Result r = session.run(Map.of(info.inputName(), t), outputs)) {
       OnnxValue v = r.get(0);
@@ -152,7 +174,6 @@ public final class OnnxFeatureModel implements FeatureModel {
 
   @Override
   public void run(FloatBuffer input, int n, float[] out) {
-    long[] shape = batchShape(n);
     if (input.capacity() < (long) n * floatsPerItem) {
       throw new IllegalArgumentException("input holds " + input.capacity() + " floats, " + n + " images of "
           + Arrays.toString(itemShape) + " need " + ((long) n * floatsPerItem));
@@ -161,15 +182,46 @@ public final class OnnxFeatureModel implements FeatureModel {
       throw new IllegalArgumentException("out holds " + out.length + " floats, need "
           + (n * info.featureDim()));
     }
-    FloatBuffer view = input.slice(0, n * floatsPerItem);
+    if (fixedBatch == 0) {
+      runChunk(input.slice(0, n * floatsPerItem), n, n, out, 0);
+      return;
+    }
+    int done = 0;
+    for (; n - done >= fixedBatch; done += fixedBatch) {
+      runChunk(input.slice(done * floatsPerItem, fixedBatch * floatsPerItem), fixedBatch, fixedBatch, out,
+          done * info.featureDim());
+    }
+    if (done < n) {
+      int rest = n - done;
+      // the pool is shared by threads and each call borrows its own buffer; its contents are unspecified
+      FloatBuffer padded = FloatBufferPool.shared().borrow(fixedBatch * floatsPerItem);
+      try {
+        padded.put(0, input, done * floatsPerItem, rest * floatsPerItem);
+        for (int i = rest * floatsPerItem; i < fixedBatch * floatsPerItem; i++) {
+          padded.put(i, 0f);
+        }
+        runChunk(padded, fixedBatch, rest, out, done * info.featureDim());
+      } finally {
+        FloatBufferPool.shared().release(padded);
+      }
+    }
+  }
+
+  /**
+   * Runs the {@code batch} images of {@code view} and copies the features of the first {@code keep} to
+   * {@code out} from {@code outOffset}.
+   */
+  private void runChunk(FloatBuffer view, int batch, int keep, float[] out, int outOffset) {
+    long[] shape = batchShape(batch);
     try (OnnxTensor t = OnnxTensor.createTensor(env, view, shape);
         OrtSession.Result r = session.run(Map.of(info.inputName(), t), outputs)) {
       FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
-      fb.get(out, 0, n * info.featureDim());
+      fb.get(out, outOffset, keep * info.featureDim());
     } catch (OrtException e) {
       throw new ModelException("ONNX Runtime failed on model " + sha.substring(0, 12) + ", input '"
-          + info.inputName() + "' " + Arrays.toString(shape) + ", output " + outputs + ": "
-          + e.getMessage(), e);
+          + info.inputName() + "' " + Arrays.toString(shape)
+          + (fixedBatch > 0 ? " (fixed batch " + fixedBatch + ", " + keep + " images)" : "")
+          + ", output " + outputs + ": " + e.getMessage(), e);
     }
   }
 
