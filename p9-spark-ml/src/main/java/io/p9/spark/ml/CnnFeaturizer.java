@@ -78,7 +78,11 @@ import org.apache.spark.sql.types.StructType;
  * {@code custom}) is resolved against the model and saved with the stage.
  *
  * <p><b>Execution.</b> Partitions are processed in batches of {@code batchSize}, decoded pixels going
- * straight into one reusable direct buffer. {@code intraOpThreads} = 0 (default) gives each inference
+ * straight into one reusable direct buffer. An ONNX model exported with a fixed batch dimension B (e.g.
+ * [1,3,224,224] from PyTorch without {@code dynamic_axes}; {@link ModelInfo#fixedBatch()}) runs each batch in
+ * calls of B images, the last one padded, with the features of any batch size; unless {@code batchSize} is set
+ * the batches then hold B images (not 8), so none is padded. A {@code batchSize} set explicitly is kept; a
+ * multiple of B avoids the padding. {@code intraOpThreads} = 0 (default) gives each inference
  * {@code executorCores / concurrentTasks} threads so tasks do not oversubscribe the cores.
  * {@code handleInvalid} decides what happens to rows with a null or unusable image, or an image the model
  * fails on: {@code error} (default) fails naming the origin, {@code skip} drops, {@code keep} outputs null
@@ -178,7 +182,8 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
         Validators.<double[]>of(a -> a.length == 3));
     std = new DoubleArrayParam(this, "std", "custom per-channel std, RGB order, on [0,1] (> 0)",
         Validators.<double[]>of(a -> a.length == 3 && a[0] > 0 && a[1] > 0 && a[2] > 0));
-    batchSize = new IntParam(this, "batchSize", "images per inference call (> 0)", ParamValidators.gt(0));
+    batchSize = new IntParam(this, "batchSize", "images per batch (> 0); unset: 8, or B for an ONNX model"
+        + " with a fixed batch dimension B", ParamValidators.gt(0));
     intraOpThreads = new IntParam(this, "intraOpThreads",
         "threads per inference call; 0 = executor cores / concurrent tasks (>= 0)", ParamValidators.gtEq(0));
     handleInvalid = new Param<>(this, "handleInvalid",
@@ -479,11 +484,19 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     metrics = new ImageLoadMetrics(acc);
 
     FeaturizePartition fn = new FeaturizePartition(SchemaChecks.name(this), r.broadcast(), r.bytes().name(),
-        r.key(), r.spec(), getBatchSize(), dataset.schema().fieldIndex(getInputCol()), getHandleInvalid(),
+        r.key(), r.spec(), batchSizeFor(r.info()), dataset.schema().fieldIndex(getInputCol()), getHandleInvalid(),
         !getErrorCol().isEmpty(), acc);
     // the row encoder drops field metadata: the vector size (ML attribute group) is attached after
     return dataset.toDF().mapPartitions(fn, Encoders.row(out)).withMetadata(getOutputCol(),
         new AttributeGroup(getOutputCol(), r.info().featureDim()).toMetadata());
+  }
+
+  /**
+   * The images per batch for {@code info}: {@code batchSize} if set, else the model's fixed batch if it has
+   * one (a batch of B runs in one call, unpadded), else the default.
+   */
+  int batchSizeFor(ModelInfo info) {
+    return isSet(batchSize) || info.fixedBatch() == 0 ? getBatchSize() : info.fixedBatch();
   }
 
   /** The model and preprocessing this stage runs, resolved and validated on the driver. */
