@@ -1,8 +1,12 @@
 package io.p9.core.testing;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Locates the data tests use: the repository's {@code data/} (model and 240-image sample, always there)
@@ -40,6 +44,19 @@ public final class RepoData {
   /** The 240-image quickstart sample: {@code <root>/Training/<variety>/*.jpg}. */
   public static Path quickSample() {
     return root().resolve("data/fruits360-sample");
+  }
+
+  /** {@code n} JPEGs of the quickstart sample, spread evenly over its sorted paths (so over the varieties). */
+  public static List<Path> quickSampleSpread(int n) throws IOException {
+    List<Path> all;
+    try (Stream<Path> s = Files.walk(quickSample().resolve("Training"))) {
+      all = s.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
+    }
+    List<Path> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(all.get(i * all.size() / n));
+    }
+    return out;
   }
 
   /**

@@ -27,8 +27,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,7 +55,7 @@ class FeatureTensorEditHeadlessTest {
     // the graph ends QLinearGlobalAveragePool -> DequantizeLinear -> Flatten
     assertThat(FeatureTensorEdit.autoFeatureTensor(headless)).isEqualTo("464_quantized");
 
-    List<Path> images = sampleImages(12);
+    List<Path> images = RepoData.quickSampleSpread(12);
     float[] expected = features(ModelBytes.of("full.onnx", full), images);
     try (FeatureModel m = load(ModelBytes.of(file.getFileName().toString(), headless))) {
       assertThat(m.info().featureDim()).isEqualTo(1280);
@@ -209,19 +207,6 @@ class FeatureTensorEditHeadlessTest {
       assertThat(done).isEqualTo(images.size());
       return all;
     }
-  }
-
-  /** {@code n} sample images spread over the varieties. */
-  private static List<Path> sampleImages(int n) throws Exception {
-    List<Path> all;
-    try (Stream<Path> s = Files.walk(RepoData.quickSample().resolve("Training"))) {
-      all = s.filter(p -> p.toString().endsWith(".jpg")).sorted().collect(Collectors.toList());
-    }
-    List<Path> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      out.add(all.get(i * all.size() / n));
-    }
-    return out;
   }
 
   private static int nonZero(float[] v) {

@@ -24,8 +24,6 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -189,7 +187,7 @@ class OnnxFixedBatchTest {
   @Test
   void theInt8MobileNetV2CutToAFixedBatchOfOneGivesTheOriginalsFeatures() throws Exception {
     byte[] original = Files.readAllBytes(RepoData.mobilenet());
-    List<Path> images = sampleImages(5);
+    List<Path> images = RepoData.quickSampleSpread(5);
     float[] want = features(original, images);
     float[] got = features(FixedBatchOnnx.fixBatch(original, 1), images);
     assertThat(got).containsExactly(want);
@@ -207,18 +205,5 @@ class OnnxFixedBatchTest {
       int n = bf.size();
       return Arrays.copyOf(bf.run(), n * m.info().featureDim());
     }
-  }
-
-  /** {@code n} Fruits-360 sample images spread over the varieties. */
-  private static List<Path> sampleImages(int n) throws Exception {
-    List<Path> all;
-    try (Stream<Path> s = Files.walk(RepoData.quickSample().resolve("Training"))) {
-      all = s.filter(p -> p.toString().endsWith(".jpg")).sorted().collect(Collectors.toList());
-    }
-    List<Path> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      out.add(all.get(i * all.size() / n));
-    }
-    return out;
   }
 }
