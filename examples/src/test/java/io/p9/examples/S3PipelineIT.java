@@ -126,7 +126,7 @@ class S3PipelineIT {
   }
 
   @Test
-  void theS3RunGivesTheSameRowsAndFeaturesAsTheLocalRun() {
+  void theS3RunGivesTheSameRowsAndFeaturesAsTheLocalRun() throws Exception {
     Dataset<Row> remote = spark.read().parquet("s3a://" + BUCKET + "/out/features.parquet");
     Dataset<Row> local = spark.read().parquet(localOut.resolve("features.parquet").toString());
 
@@ -145,7 +145,13 @@ class S3PipelineIT {
             .csv("s3a://" + BUCKET + "/out/features.csv").columns()) : List.of();
     assertThat(csv).startsWith("path", "label", "pc_1").hasSize(2 + 8);
     String report = text("out/report.json");
-    assertThat(report).contains("\"files\" : " + VARIETIES * PER_VARIETY, "\"k\" : 8");
+    assertThat(report).contains("\"files\" : " + VARIETIES * PER_VARIETY, "\"k\" : 8",
+        "\"variancePlot\" : \"s3a://" + BUCKET + "/out/explained-variance.svg\"");
+    // the plots land on S3 too, written through S3A like report.json
+    org.w3c.dom.Document variance = RunPlotsTest.parse(text("out/explained-variance.svg"));
+    assertThat(RunPlotsTest.texts(variance)).anyMatch(t -> t.startsWith("k = 8: "));
+    org.w3c.dom.Document scatter = RunPlotsTest.parse(text("out/pc1-pc2.svg"));
+    assertThat(scatter.getElementsByTagName("circle").getLength()).isEqualTo(VARIETIES * PER_VARIETY);
   }
 
   @Test
