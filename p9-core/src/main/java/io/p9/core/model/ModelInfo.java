@@ -15,25 +15,19 @@ import java.util.Arrays;
  * @param featureTensor the tensor or layer whose value is returned (after any edit: its source name)
  * @param featureDim the length of one flattened feature vector
  * @param quantized whether the feature tensor is quantized and p9 dequantizes it
- * @param fixedBatch the number of images the model takes per call if its file fixes the batch dimension
- *     (e.g. 1 for a PyTorch export without {@code dynamic_axes}), 0 if the batch is dynamic. Backends run any
- *     number of images either way: the ONNX backend runs a fixed-batch model in chunks of this many, padding
- *     the last one.
  */
 public record ModelInfo(String backend, String inputName, long[] inputShape, TensorLayout layout,
-    String featureTensor, int featureDim, boolean quantized, int fixedBatch) implements Serializable {
+    String featureTensor, int featureDim, boolean quantized) implements Serializable {
 
-  /** @throws IllegalArgumentException if {@code fixedBatch} is negative */
-  public ModelInfo {
-    if (fixedBatch < 0) {
-      throw new IllegalArgumentException("fixedBatch must be >= 0 (0 = dynamic), was " + fixedBatch);
-    }
-  }
-
-  /** A model with a dynamic batch ({@code fixedBatch} 0). */
-  public ModelInfo(String backend, String inputName, long[] inputShape, TensorLayout layout,
-      String featureTensor, int featureDim, boolean quantized) {
-    this(backend, inputName, inputShape, layout, featureTensor, featureDim, quantized, 0);
+  /**
+   * The number of images the model takes per call if its file fixes the batch dimension (e.g. 1 for a
+   * PyTorch export without {@code dynamic_axes}), 0 if the batch is dynamic: {@code inputShape[0]} of an ONNX
+   * model (ONNX Runtime reports a dynamic dimension as -1). A DL4J network takes any batch, whatever a Keras
+   * file records. Backends run any number of images either way: the ONNX backend runs a fixed-batch model in
+   * chunks of this many, padding the last one.
+   */
+  public int fixedBatch() {
+    return "onnx".equals(backend) && inputShape[0] > 0 ? (int) inputShape[0] : 0;
   }
 
   /** Input height, read from the shape according to the layout (-1 if dynamic). */
@@ -76,7 +70,7 @@ public record ModelInfo(String backend, String inputName, long[] inputShape, Ten
   @Override
   public String toString() {
     return backend + " model: input '" + inputName + "' " + Arrays.toString(inputShape) + " " + layout
-        + (fixedBatch > 0 ? ", fixed batch " + fixedBatch : "") + ", features '" + featureTensor + "' ("
+        + (fixedBatch() > 0 ? ", fixed batch " + fixedBatch() : "") + ", features '" + featureTensor + "' ("
         + featureDim + (quantized ? ", dequantized)" : ")");
   }
 
@@ -84,13 +78,12 @@ public record ModelInfo(String backend, String inputName, long[] inputShape, Ten
   public boolean equals(Object o) {
     return o instanceof ModelInfo m && m.backend.equals(backend) && m.inputName.equals(inputName)
         && Arrays.equals(m.inputShape, inputShape) && m.layout == layout
-        && m.featureTensor.equals(featureTensor) && m.featureDim == featureDim && m.quantized == quantized
-        && m.fixedBatch == fixedBatch;
+        && m.featureTensor.equals(featureTensor) && m.featureDim == featureDim && m.quantized == quantized;
   }
 
   @Override
   public int hashCode() {
     return inputName.hashCode() * 31 + Arrays.hashCode(inputShape) + featureTensor.hashCode() * 17
-        + featureDim + fixedBatch * 7;
+        + featureDim;
   }
 }

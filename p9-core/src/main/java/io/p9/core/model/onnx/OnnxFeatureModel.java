@@ -90,7 +90,7 @@ public final class OnnxFeatureModel implements FeatureModel {
 
   private static ModelInfo withDim(ModelInfo i, int dim) {
     return new ModelInfo(i.backend(), i.inputName(), i.inputShape(), i.layout(), i.featureTensor(), dim,
-        i.quantized(), i.fixedBatch());
+        i.quantized());
   }
 
   private static ModelInfo describe(OrtSession session, ModelBytes model, FeatureTensorEdit.Result edit)
@@ -130,9 +130,7 @@ public final class OnnxFeatureModel implements FeatureModel {
       throw new ModelException(model + " input '" + in.getName() + "' has shape " + Arrays.toString(shape)
           + "; its batch dimension is too large");
     }
-    int fixedBatch = shape[0] > 0 ? (int) shape[0] : 0;
-    return new ModelInfo("onnx", in.getName(), shape, layout, edit.sourceTensor(), -1, edit.quantized(),
-        fixedBatch);
+    return new ModelInfo("onnx", in.getName(), shape, layout, edit.sourceTensor(), -1, edit.quantized());
   }
 
   /**
