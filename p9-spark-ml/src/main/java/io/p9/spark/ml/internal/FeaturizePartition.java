@@ -156,12 +156,9 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
             String origin = image != null ? image.getString(0) : rowOrigin(row);
             throw new IllegalArgumentException(stage + " cannot featurize " + origin + ": " + why);
           }
-          acc.add(CountsAccumulator.REASON + why.substring(0, why.indexOf(':')));
-          if ("skip".equals(handleInvalid)) {
-            acc.add(CountsAccumulator.SKIPPED);
+          if (!countInvalid(why.substring(0, why.indexOf(':')))) {
             continue;
           }
-          acc.add(CountsAccumulator.KEPT);
           pending[n] = row;
           reasons[n] = why;
           slots[n++] = -1;
@@ -191,12 +188,9 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
         if (failed && slots[i] >= 0 && alone[slots[i]] != null) {
           why = INFERENCE_FAILED + ": " + message(alone[slots[i]]);
           alone[slots[i]] = null;
-          acc.add(CountsAccumulator.REASON + INFERENCE_FAILED);
-          if ("skip".equals(handleInvalid)) {
-            acc.add(CountsAccumulator.SKIPPED);
+          if (!countInvalid(INFERENCE_FAILED)) {
             continue;
           }
-          acc.add(CountsAccumulator.KEPT);
         } else if (slots[i] >= 0) {
           double[] v = new double[dim];
           int off = slots[i] * dim;
@@ -208,6 +202,17 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
         }
         ready.add(append(row, errorColumn ? new Object[] {vector, why} : new Object[] {vector}));
       }
+    }
+
+    /**
+     * Counts a row that cannot be featurized under {@code reason} and as skipped or kept; true if it is kept
+     * ({@code handleInvalid=keep}). Not called under {@code error}, which fails first.
+     */
+    private boolean countInvalid(String reason) {
+      acc.add(CountsAccumulator.REASON + reason);
+      boolean keep = !"skip".equals(handleInvalid);
+      acc.add(keep ? CountsAccumulator.KEPT : CountsAccumulator.SKIPPED);
+      return keep;
     }
 
     /**
