@@ -2,6 +2,7 @@ package io.p9.examples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.p9.core.model.ModelInfo;
 import io.p9.spark.ml.CnnFeaturizer;
 import io.p9.spark.ml.ImageFiles;
 import io.p9.spark.ml.ImageLoadMetrics;
@@ -159,7 +160,8 @@ public final class FruitsJob {
     }
     ImageLoader loader = new ImageLoader().setHandleInvalid(o.handleInvalid());
     CnnFeaturizer featurizer = featurizer(o);
-    LOG.info("Model: {}", featurizer.modelInfo(spark));
+    ModelInfo model = featurizer.modelInfo(spark);
+    LOG.info("Model: {}", model);
 
     Dataset<Row> featurized = featurizer.transform(loader.transform(files))
         .drop("content", "image").persist(StorageLevel.MEMORY_AND_DISK());
@@ -233,12 +235,11 @@ public final class FruitsJob {
     // skipped rows are gone from the output but counted: files = rows out + rows skipped
     long inputFiles = total + loader.metrics().skipped() + featurizer.metrics().skipped();
     Report report = new Report(inputFiles, ok, inputFiles - ok, reasons,
-        featurizer.modelInfo(spark).featureDim(), pcaModel.getK(), pcaModel.totalExplainedVariance(),
+        model.featureDim(), pcaModel.getK(), pcaModel.totalExplainedVariance(),
         featurizeSeconds, inputFiles / Math.max(featurizeSeconds, 1e-9), (System.nanoTime() - t0) / 1e9,
         modelPath, out + "features.parquet", out + "features.csv", out + "errors.csv", variancePlot, scatterPlot);
-    write(spark, out + "report.json", new String(
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(report),
-        StandardCharsets.UTF_8));
+    write(spark, out + "report.json",
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
     return report;
   }
 

@@ -170,9 +170,9 @@ final class RunPlots {
   /** Tick values 1..n: 1, then multiples of a 1/2/5 x 10^m step, at most 8 in all. */
   static long[] ticks(int n) {
     long step = 1;
-    while (n / step > 7) {
-      long m = step;
-      step = Long.toString(m).startsWith("1") ? m * 2 : Long.toString(m).startsWith("2") ? m / 2 * 5 : m * 2;
+    // 1, 2, 5, 10, 20, 50, ...: from a 2 x 10^m step the next is 5 x 10^m, from any other twice it
+    for (int i = 0; n / step > 7; i++) {
+      step = i % 3 == 1 ? step / 2 * 5 : step * 2;
     }
     List<Long> t = new java.util.ArrayList<>();
     t.add(1L);
