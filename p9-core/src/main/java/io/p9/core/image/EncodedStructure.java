@@ -15,9 +15,14 @@ final class EncodedStructure {
       case PNG -> pngLacksIend(b);
       case GIF -> b.length == 0 || b[b.length - 1] != 0x3B;
       case BMP -> b.length >= 6 && le32(b, 2) > b.length;
-      case WEBP -> b.length >= 8 && le32(b, 4) + 8 > b.length;
+      case WEBP -> b.length >= 8 && riffLength(b) > b.length;
       default -> false;
     };
+  }
+
+  /** The file length a RIFF header (WebP) announces: its size field plus the 8 bytes before it. */
+  static long riffLength(byte[] b) {
+    return le32(b, 4) + 8;
   }
 
   /**

@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  *       part with gray and return normally): {@link DecodeFailure#TRUNCATED} when the data ends before the
  *       image does (an end-of-file error, a "premature end" / "missing EOI" warning, or a file whose
  *       format-level end marker is missing), else {@link DecodeFailure#CORRUPT}. Every other exception or
- *       error from a reader, except {@link OutOfMemoryError}, is reported as {@code CORRUPT} too.
+ *       error from a reader, except {@link OutOfMemoryError}, is reported as {@code CORRUPT} too;
+ *   <li>a WebP shorter than its RIFF header says, even one the reader decoded (a cut lossless stream
+ *       decodes without complaint, the missing pixels made up): {@link DecodeFailure#TRUNCATED}.
  * </ul>
  * Warnings a reader recovers from (an invalid ICC profile it ignores, stray bytes between JPEG segments)
  * do not fail the file; they are logged at debug level.
@@ -124,6 +126,13 @@ public final class ImageDecoder {
     BufferedImage image = read(format, reader, data, true);
     if (warnings.failure != null) {
       throw failure(format, bytes, null);
+    }
+    if (format == ImageFormat.WEBP && EncodedStructure.looksTruncated(format, bytes)) {
+      // The lossless (VP8L) reader returns normally from a cut stream, the missing pixels made up; libwebp
+      // refuses a file shorter than its RIFF header says, and so do we.
+      throw new ImageDecodeException(DecodeFailure.TRUNCATED, "truncated WEBP (" + bytes.length
+          + " bytes): the data ends before the image does; its RIFF header announces "
+          + EncodedStructure.riffLength(bytes) + " bytes");
     }
     return finish(format, data, image);
   }

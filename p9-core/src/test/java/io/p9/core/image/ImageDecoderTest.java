@@ -632,6 +632,27 @@ class ImageDecoderTest {
     }
   }
 
+  /**
+   * A lossless WebP cut anywhere (even to its first 5%) used to decode "successfully": the VP8L reader fills
+   * the missing part of the image without a word. libwebp refuses a file shorter than its RIFF header says.
+   */
+  @Test
+  void losslessWebpCutShortIsTruncatedNotAnImageWithMadeUpPixels() {
+    boolean[] mask = new boolean[64 * 48];
+    for (int i = 0; i < mask.length; i++) {
+      mask[i] = (i * 7919) % 3 == 0;
+    }
+    byte[] webp = EncodedFixtures.webpLossless(64, 48, 0xFF112233, 0xFFAABBCC, mask);
+    for (int length : new int[] {webp.length / 20, webp.length / 2, webp.length - 12, webp.length - 1}) {
+      byte[] cut = java.util.Arrays.copyOf(webp, length);
+      ImageDecodeException e = catchThrowableOfType(ImageDecodeException.class, () -> decoder.decode(cut));
+      assertThat(e).as("WebP of %d bytes cut to %d", webp.length, length).isNotNull();
+      assertThat(e.reason()).as(e.getMessage()).isEqualTo(DecodeFailure.TRUNCATED);
+      assertThat(e.getMessage()).startsWith("truncated WEBP (" + length + " bytes)")
+          .contains("RIFF header announces " + webp.length + " bytes");
+    }
+  }
+
   @Test
   void damagedFilesAreCorrupt() {
     byte[] png = EncodedFixtures.pngWithBitDepth(EncodedFixtures.encode(noise(8, 8, 8), "png"), 3);
