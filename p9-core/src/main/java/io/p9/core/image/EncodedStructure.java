@@ -16,6 +16,7 @@ final class EncodedStructure {
       case GIF -> b.length == 0 || b[b.length - 1] != 0x3B;
       case BMP -> b.length >= 6 && le32(b, 2) > b.length;
       case WEBP -> b.length >= 8 && riffLength(b) > b.length;
+      case TIFF -> tiffIfdBeyondEnd(b);
       default -> false;
     };
   }
@@ -46,6 +47,31 @@ final class EncodedStructure {
     return true;
   }
 
+  /**
+   * The header points at a first IFD (directory) whose entries the file does not hold in full. libtiff and
+   * PIL write the IFD after the pixels, so a cut file of theirs has no IFD, and readers only say that it
+   * has no image.
+   */
+  private static boolean tiffIfdBeyondEnd(byte[] b) {
+    boolean little = b[0] == 'I';
+    boolean big = (little ? b[2] : b[3]) == 43;
+    int offsetBytes = big ? 8 : 4;
+    int countBytes = big ? 8 : 2;
+    int entryBytes = big ? 20 : 12;
+    if (b.length < 4 + 2L * offsetBytes) {
+      return true;
+    }
+    long offset = big ? (little ? le64(b, 8) : be64(b, 8)) : (little ? le32(b, 4) : be32(b, 4));
+    if (offset < 0 || offset + countBytes > b.length) {
+      return true;
+    }
+    int at = (int) offset;
+    long entries = big ? (little ? le64(b, at) : be64(b, at))
+        : little ? (b[at] & 0xFF) | (b[at + 1] & 0xFF) << 8 : (b[at] & 0xFF) << 8 | (b[at + 1] & 0xFF);
+    return entries >= 0 && entries < Integer.MAX_VALUE
+        && offset + countBytes + entries * entryBytes > b.length;
+  }
+
   /** The chunk chain runs out of bytes before an IEND chunk. */
   private static boolean pngLacksIend(byte[] b) {
     long pos = 8;
@@ -66,5 +92,17 @@ final class EncodedStructure {
 
   private static long le32(byte[] b, int i) {
     return (b[i] & 0xFFL) | (b[i + 1] & 0xFFL) << 8 | (b[i + 2] & 0xFFL) << 16 | (b[i + 3] & 0xFFL) << 24;
+  }
+
+  private static long be32(byte[] b, int i) {
+    return (b[i] & 0xFFL) << 24 | (b[i + 1] & 0xFFL) << 16 | (b[i + 2] & 0xFFL) << 8 | (b[i + 3] & 0xFFL);
+  }
+
+  private static long le64(byte[] b, int i) {
+    return le32(b, i) | le32(b, i + 4) << 32;
+  }
+
+  private static long be64(byte[] b, int i) {
+    return be32(b, i) << 32 | be32(b, i + 4);
   }
 }

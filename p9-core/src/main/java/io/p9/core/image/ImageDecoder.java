@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  *   <li>header announcing more than {@code maxPixels} pixels: {@link DecodeFailure#TOO_LARGE};
  *   <li>the reader fails, or warns that data ends early or is corrupt (readers otherwise fill the missing
  *       part with gray and return normally): {@link DecodeFailure#TRUNCATED} when the data ends before the
- *       image does (an end-of-file error, a "premature end" / "missing EOI" warning, or a file whose
- *       format-level end marker is missing), else {@link DecodeFailure#CORRUPT}. Every other exception or
+ *       image does (an end-of-file error, a "premature end" / "missing EOI" warning, a file whose
+ *       format-level end marker is missing, or a TIFF whose first directory lies past its end), else {@link DecodeFailure#CORRUPT}. Every other exception or
  *       error from a reader, except {@link OutOfMemoryError}, is reported as {@code CORRUPT} too;
  *   <li>a WebP shorter than its RIFF header says, even one the reader decoded (a cut lossless stream
  *       decodes without complaint, the missing pixels made up): {@link DecodeFailure#TRUNCATED}.

@@ -234,6 +234,38 @@ final class EncodedFixtures {
   }
 
   /**
+   * An uncompressed 8-bit RGB TIFF laid out as libtiff and PIL write it: header, then the pixels (one strip),
+   * then the IFD at the end of the file. {@code rgb} is {@code w * h * 3} bytes, R, G, B.
+   */
+  static byte[] tiffWithIfdLast(int w, int h, byte[] rgb) {
+    int bitsAt = 8 + rgb.length;
+    int ifdAt = (bitsAt + 6 + 1) & ~1; // word aligned
+    int entries = 9;
+    byte[] out = new byte[ifdAt + 2 + entries * 12 + 4];
+    out[0] = 'I';
+    out[1] = 'I';
+    out[2] = 42;
+    putIntLe(out, 4, ifdAt);
+    System.arraycopy(rgb, 0, out, 8, rgb.length);
+    for (int i = 0; i < 3; i++) {
+      out[bitsAt + 2 * i] = 8;
+    }
+    out[ifdAt] = (byte) entries;
+    int[][] tags = { // tag, type (3 SHORT, 4 LONG), count, value or offset
+        {256, 4, 1, w}, {257, 4, 1, h}, {258, 3, 3, bitsAt}, {259, 3, 1, 1}, {262, 3, 1, 2},
+        {273, 4, 1, 8}, {277, 3, 1, 3}, {278, 4, 1, h}, {279, 4, 1, rgb.length}};
+    for (int i = 0; i < entries; i++) {
+      int at = ifdAt + 2 + 12 * i;
+      out[at] = (byte) tags[i][0];
+      out[at + 1] = (byte) (tags[i][0] >> 8);
+      out[at + 2] = (byte) tags[i][1];
+      putIntLe(out, at + 4, tags[i][2]);
+      putIntLe(out, at + 8, tags[i][3]);
+    }
+    return out;
+  }
+
+  /**
    * A lossless WebP (RIFF + VP8L) of a two-colour image, {@code pixels[y * w + x]} choosing colour 0 or 1
    * (0xAARRGGBB). Written from the VP8L bitstream specification (RFC 9649): no transforms, no colour
    * cache, one prefix-code group of "simple" codes with one or two 8-bit symbols per channel, so each

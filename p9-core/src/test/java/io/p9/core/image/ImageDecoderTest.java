@@ -653,6 +653,31 @@ class ImageDecoderTest {
     }
   }
 
+  /**
+   * libtiff and PIL write the IFD after the pixels: a cut file then has no IFD at all, and the reader
+   * says only "index >= numImages (0 >= 0)". Its header still points past the end: TRUNCATED, as for TIFFs
+   * that keep their IFD first (see halfAFileIsTruncated), not CORRUPT.
+   */
+  @Test
+  void tiffWithItsIfdLastCutShortIsTruncated() throws ImageDecodeException {
+    int w = 16;
+    int h = 12;
+    byte[] rgb = new byte[w * h * 3];
+    new Random(12).nextBytes(rgb);
+    byte[] tiff = EncodedFixtures.tiffWithIfdLast(w, h, rgb);
+    PixelImage full = decoder.decode(tiff);
+    assertThat(full.width()).isEqualTo(w);
+    assertThat(rgbAt(full, 5, 7)).isEqualTo((rgb[(7 * w + 5) * 3] & 0xFF) << 16
+        | (rgb[(7 * w + 5) * 3 + 1] & 0xFF) << 8 | (rgb[(7 * w + 5) * 3 + 2] & 0xFF));
+    for (int length : new int[] {20, tiff.length / 2, tiff.length - 100}) {
+      byte[] cut = java.util.Arrays.copyOf(tiff, length);
+      ImageDecodeException e = catchThrowableOfType(ImageDecodeException.class, () -> decoder.decode(cut));
+      assertThat(e).as("cut to %d of %d bytes", length, tiff.length).isNotNull();
+      assertThat(e.reason()).as(e.getMessage()).isEqualTo(DecodeFailure.TRUNCATED);
+      assertThat(e.getMessage()).startsWith("truncated TIFF");
+    }
+  }
+
   @Test
   void damagedFilesAreCorrupt() {
     byte[] png = EncodedFixtures.pngWithBitDepth(EncodedFixtures.encode(noise(8, 8, 8), "png"), 3);
