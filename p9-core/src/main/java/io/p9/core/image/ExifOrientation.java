@@ -1,7 +1,6 @@
 package io.p9.core.image;
 
 import com.drew.imaging.jpeg.JpegMetadataReader;
-import com.drew.imaging.png.PngMetadataReader;
 import com.drew.imaging.tiff.TiffMetadataReader;
 import com.drew.imaging.webp.WebpMetadataReader;
 import com.drew.lang.ByteArrayReader;
@@ -9,6 +8,7 @@ import com.drew.metadata.Metadata;
 import com.drew.metadata.exif.ExifIFD0Directory;
 import com.drew.metadata.exif.ExifReader;
 import java.io.ByteArrayInputStream;
+import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +27,6 @@ final class ExifOrientation {
   private static final Logger LOG = LoggerFactory.getLogger(ExifOrientation.class);
   private static final byte[] EXIF_HEADER = {'E', 'x', 'i', 'f', 0, 0};
   private static final byte[] PNG_EXIF_CHUNK = {'e', 'X', 'I', 'f'};
-  private static final byte[] PNG_IDAT_CHUNK = {'I', 'D', 'A', 'T'};
 
   private ExifOrientation() {}
 
@@ -38,8 +37,7 @@ final class ExifOrientation {
         case JPEG -> hasJpegExif(bytes)
             ? JpegMetadataReader.readMetadata(new ByteArrayInputStream(bytes), List.of(new ExifReader()))
             : null;
-        case PNG -> hasPngExif(bytes)
-            ? PngMetadataReader.readMetadata(new ByteArrayInputStream(bytes)) : null;
+        case PNG -> pngExif(bytes);
         case TIFF -> TiffMetadataReader.readMetadata(new ByteArrayReader(bytes));
         case WEBP -> WebpMetadataReader.readMetadata(new ByteArrayInputStream(bytes));
         default -> null;
@@ -71,26 +69,33 @@ final class ExifOrientation {
     return end == JpegSegments.End.STOPPED || end == JpegSegments.End.BROKEN;
   }
 
-  /** Whether a PNG has an eXIf chunk before its image data (most have none: skip the metadata parse). */
-  private static boolean hasPngExif(byte[] b) {
+  /**
+   * The EXIF data of a PNG's eXIf chunk, or null when it has none (most PNGs). Only that chunk is parsed:
+   * a PNG metadata parser would also inflate every compressed text and profile chunk in full, whatever its
+   * size (a decompression bomb that maxPixels and maxBytes do not see).
+   */
+  private static Metadata pngExif(byte[] b) throws Exception {
     int pos = 8;
     while (pos + 8 <= b.length) {
       long len = ((b[pos] & 0xFFL) << 24) | ((b[pos + 1] & 0xFFL) << 16) | ((b[pos + 2] & 0xFFL) << 8)
           | (b[pos + 3] & 0xFFL);
-      if (regionEquals(b, pos + 4, PNG_EXIF_CHUNK)) {
-        return true;
-      }
-      if (regionEquals(b, pos + 4, PNG_IDAT_CHUNK)) {
-        // eXIf is allowed after IDAT too, rarely; fall back to a scan of the rest.
-        return indexOf(b, PNG_EXIF_CHUNK, pos) >= 0;
-      }
       long next = pos + 12L + len;
+      if (regionEquals(b, pos + 4, PNG_EXIF_CHUNK)) {
+        int from = pos + 8;
+        int to = (int) Math.min(b.length, from + len);
+        if (regionEquals(b, from, EXIF_HEADER)) {
+          from += EXIF_HEADER.length; // some writers keep the JPEG APP1 prefix
+        }
+        Metadata md = new Metadata();
+        new ExifReader().extract(new ByteArrayReader(Arrays.copyOfRange(b, from, Math.max(from, to))), md);
+        return md;
+      }
       if (next > b.length) {
-        return false;
+        return null;
       }
       pos = (int) next;
     }
-    return false;
+    return null;
   }
 
   private static boolean regionEquals(byte[] b, int at, byte[] what) {
@@ -103,15 +108,6 @@ final class ExifOrientation {
       }
     }
     return true;
-  }
-
-  private static int indexOf(byte[] b, byte[] what, int from) {
-    for (int i = from; i + what.length <= b.length; i++) {
-      if (regionEquals(b, i, what)) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   /** The image as it should be displayed; {@code img} itself for orientation 1. 3-channel input only. */

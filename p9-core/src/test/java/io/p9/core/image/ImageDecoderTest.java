@@ -342,6 +342,39 @@ class ImageDecoderTest {
     }
   }
 
+  /**
+   * The orientation of a PNG comes from its eXIf chunk alone. The metadata parser used to read every chunk
+   * of a PNG that has one, inflating compressed text (zTXt) in full: a 260 KB file with 8x4 pixels made it
+   * allocate gigabytes (a decompression bomb past maxPixels and maxBytes, an OutOfMemoryError at -Xmx128m).
+   */
+  @Test
+  void pngExifOrientationDoesNotInflateTheOtherChunks() throws Exception {
+    java.io.ByteArrayOutputStream ztxt = new java.io.ByteArrayOutputStream();
+    ztxt.writeBytes("Comment\0\0".getBytes(StandardCharsets.ISO_8859_1)); // keyword, NUL, method 0
+    try (java.util.zip.DeflaterOutputStream z = new java.util.zip.DeflaterOutputStream(ztxt,
+        new java.util.zip.Deflater(9))) {
+      byte[] zeros = new byte[1 << 20];
+      for (int i = 0; i < 256; i++) {
+        z.write(zeros);
+      }
+    }
+    byte[] png = EncodedFixtures.withPngExifOrientation(EncodedFixtures.encode(noise(8, 4, 5), "png"), 6);
+    byte[] bomb = EncodedFixtures.insert(png, 33, EncodedFixtures.pngChunk("zTXt", ztxt.toByteArray()));
+    assertThat(bomb.length).isLessThan(300_000);
+
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long id = Thread.currentThread().getId();
+    decoder.decode(png); // warm up: classes loaded, readers created
+    long before = threads.getThreadAllocatedBytes(id);
+    PixelImage img = decoder.decode(bomb);
+    long allocated = threads.getThreadAllocatedBytes(id) - before;
+    assertThat(img.width()).as("orientation 6 applied").isEqualTo(4);
+    assertThat(img.height()).isEqualTo(8);
+    assertThat(allocated).as("bytes allocated decoding an 8x4 PNG with 256 MiB of compressed text")
+        .isLessThan(16L << 20);
+  }
+
   // ---- PNG ----
 
   @Test
