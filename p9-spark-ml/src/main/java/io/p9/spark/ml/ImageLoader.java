@@ -44,7 +44,8 @@ import org.apache.spark.sql.types.StructType;
  *   <li>{@code image}: {@link ImageSchema#columnSchema()} (origin, height, width, nChannels, mode, data), the
  *       same fields and BGR byte order as {@code spark.read.format("image")}; always 3 channels (gray
  *       expanded, alpha composited on {@code background}, EXIF orientation applied);
- *   <li>{@code label}: the parent folder of the file (Fruits-360: the variety), or the first group of
+ *   <li>{@code label}: the parent folder of the file (Fruits-360: the variety; null for a file at the root,
+ *       {@code s3a://bucket/x.jpg} included), or the first group of
  *       {@code labelPattern} found in the path; null if the pattern does not match. The path is taken as
  *       it is, not URL-decoded ({@code binaryFile} and {@link ImageFiles} give {@code /in/Apple Red/100%.jpg});
  *   <li>{@code error}: null, or {@code REASON: message} for a file that could not be decoded ({@code errorCol}
@@ -391,6 +392,7 @@ public final class ImageLoader extends Transformer implements MLWritable {
   /** The label of a path: the first group of a regex, or the parent folder. */
   static final class LabelFunction implements UDF1<String, String>, Serializable {
     private static final long serialVersionUID = 1L;
+    private static final Pattern SCHEME_AND_AUTHORITY = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://[^/]*");
     private final String pattern;
     private transient Pattern compiled;
 
@@ -410,6 +412,10 @@ public final class ImageLoader extends Transformer implements MLWritable {
           return null;
         }
         int start = path.lastIndexOf('/', end - 1);
+        Matcher authority = SCHEME_AND_AUTHORITY.matcher(path);
+        if (authority.lookingAt() && start < authority.end()) {
+          return null; // s3a://bucket/x.jpg: the bucket (or host) is not a folder
+        }
         String parent = path.substring(start + 1, end);
         return parent.isEmpty() || parent.endsWith(":") ? null : parent;
       }

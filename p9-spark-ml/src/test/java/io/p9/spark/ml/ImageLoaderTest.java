@@ -20,8 +20,11 @@ import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.image.ImageSchema;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -176,6 +179,32 @@ class ImageLoaderTest {
           .select("label").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
       assertThat(byPattern).containsExactlyInAnyOrder("100%.jpg", null, null, "1+1 %2B.jpg");
     }
+  }
+
+  /**
+   * A file right under a bucket (or an HDFS root) has no parent folder: its label is null, as for
+   * {@code file:/x.jpg}, not the bucket's name (or {@code namenode:8020}), which would give every such file
+   * one made-up class.
+   */
+  @Test
+  void aFileAtTheRootOfABucketHasNoLabelNotTheBucketName() {
+    byte[] jpeg = Files2.read(RepoData.quickSample().resolve("Training/Cherry 1/0_100.jpg"));
+    List<String> paths = List.of("s3a://fruits/0_100.jpg", "s3a://fruits/Cherry 1/0_100.jpg",
+        "hdfs://namenode:8020/0_100.jpg", "hdfs://namenode:8020/in/Apple/0_100.jpg", "file:/0_100.jpg",
+        "file:/C:/data/Kiwi/0_100.jpg");
+    Dataset<Row> in = spark.createDataFrame(
+        paths.stream().map(p -> RowFactory.create(p, jpeg)).collect(Collectors.toList()),
+        new StructType().add("path", DataTypes.StringType).add("content", DataTypes.BinaryType));
+    Map<String, String> labels = new ImageLoader().transform(in).select("path", "label").collectAsList()
+        .stream()
+        .collect(Collectors.toMap(r -> r.getString(0), r -> r.isNullAt(1) ? "<null>" : r.getString(1)));
+    assertThat(labels).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "s3a://fruits/0_100.jpg", "<null>",
+        "s3a://fruits/Cherry 1/0_100.jpg", "Cherry 1",
+        "hdfs://namenode:8020/0_100.jpg", "<null>",
+        "hdfs://namenode:8020/in/Apple/0_100.jpg", "Apple",
+        "file:/0_100.jpg", "<null>",
+        "file:/C:/data/Kiwi/0_100.jpg", "Kiwi"));
   }
 
   @Test
