@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  *       {@link DecodeFailure#NOT_AN_IMAGE};
  *   <li>a recognised format without an installed ImageIO reader (HEIF/HEIC and AVIF, unless a plugin for
  *       them is on the class path): {@link DecodeFailure#UNSUPPORTED_FORMAT};
- *   <li>header announcing more than {@code maxPixels} pixels: {@link DecodeFailure#TOO_LARGE};
+ *   <li>header announcing more than {@code maxPixels} pixels, or more than fit in one Java array as BGR
+ *       (715,827,879, whatever {@code maxPixels} says): {@link DecodeFailure#TOO_LARGE};
  *   <li>the reader fails, or warns that data ends early or is corrupt (readers otherwise fill the missing
  *       part with gray and return normally): {@link DecodeFailure#TRUNCATED} when the data ends before the
  *       image does (an end-of-file error, a "premature end" / "missing EOI" warning, a file whose
@@ -53,6 +54,8 @@ import org.slf4j.LoggerFactory;
 public final class ImageDecoder {
   private static final Logger LOG = LoggerFactory.getLogger(ImageDecoder.class);
   private static volatile boolean pluginsRescanned;
+  /** The most pixels a {@link PixelImage} can hold: 3 bytes each in one array (the JDK's array size limit). */
+  static final long MAX_BGR_PIXELS = (Integer.MAX_VALUE - 8) / 3;
 
   private final DecodeOptions options;
   private final Map<ImageFormat, ImageReader> readers = new EnumMap<>(ImageFormat.class);
@@ -174,10 +177,12 @@ public final class ImageDecoder {
             + width + "x" + height);
       }
       long pixels = (long) width * height;
-      if (pixels > options.maxPixels()) {
+      if (pixels > options.maxPixels() || pixels > MAX_BGR_PIXELS) {
         readerBroken = false;
         throw new ImageDecodeException(DecodeFailure.TOO_LARGE, format + " header announces " + width + "x"
-            + height + " = " + pixels + " pixels, more than maxPixels=" + options.maxPixels());
+            + height + " = " + pixels + " pixels, more than " + (pixels > options.maxPixels()
+                ? "maxPixels=" + options.maxPixels()
+                : MAX_BGR_PIXELS + ", the most whose BGR bytes fit in one Java array"));
       }
       BufferedImage image = reader.read(0, null);
       readerBroken = false;

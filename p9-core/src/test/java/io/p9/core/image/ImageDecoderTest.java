@@ -642,6 +642,26 @@ class ImageDecoderTest {
     }
   }
 
+  /**
+   * With maxPixels raised (say for large scans), an image whose BGR bytes cannot fit in one Java array
+   * (more than (2^31 - 9) / 3 pixels) can still never be decoded: it is TOO_LARGE from its header, not a
+   * CORRUPT file ("Invalid scanline stride" from the reader trying to allocate it).
+   */
+  @Test
+  void imagesTooBigForOneArrayAreTooLargeWhateverMaxPixelsSays() {
+    ImageDecoder unlimited = new ImageDecoder(DecodeOptions.defaults().withMaxPixels(Long.MAX_VALUE));
+    byte[] png = EncodedFixtures.pngWithHeaderSize(EncodedFixtures.encode(noise(8, 8, 6), "png"),
+        30_000, 30_000);
+    byte[] jpeg = EncodedFixtures.jpegWithHeaderSize(
+        EncodedFixtures.jpeg(quadrants(BufferedImage.TYPE_INT_RGB), 0.9f, false), 30_000, 30_000);
+    for (byte[] big : new byte[][] {png, jpeg}) {
+      ImageDecodeException e = catchThrowableOfType(ImageDecodeException.class, () -> unlimited.decode(big));
+      assertThat(e).isNotNull();
+      assertThat(e.reason()).as(e.getMessage()).isEqualTo(DecodeFailure.TOO_LARGE);
+      assertThat(e.getMessage()).contains("30000x30000").contains("one Java array");
+    }
+  }
+
   /** Cut files are TRUNCATED (not a half-gray image, and not CORRUPT) for every format. */
   @Test
   void halfAFileIsTruncated() {
