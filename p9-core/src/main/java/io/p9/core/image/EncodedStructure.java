@@ -72,6 +72,19 @@ final class EncodedStructure {
         && offset + countBytes + entries * entryBytes > b.length;
   }
 
+  /**
+   * A 32-bit BMP with BI_RGB compression and a DIB header of 56 bytes or more, which has colour-mask
+   * fields that BI_RGB leaves unused (often zero).
+   */
+  static boolean bmp32BiRgbWithMaskFields(byte[] b) {
+    if (b.length < 34) {
+      return false;
+    }
+    long header = le32(b, 14);
+    int bitsPerPixel = (b[28] & 0xFF) | (b[29] & 0xFF) << 8;
+    return header >= 56 && bitsPerPixel == 32 && le32(b, 30) == 0;
+  }
+
   /** The chunk chain runs out of bytes before an IEND chunk. */
   private static boolean pngLacksIend(byte[] b) {
     long pos = 8;

@@ -35,13 +35,16 @@ import org.slf4j.LoggerFactory;
  *   <li>the reader fails, or warns that data ends early or is corrupt (readers otherwise fill the missing
  *       part with gray and return normally): {@link DecodeFailure#TRUNCATED} when the data ends before the
  *       image does (an end-of-file error, a "premature end" / "missing EOI" warning, a file whose
- *       format-level end marker is missing, or a TIFF whose first directory lies past its end), else {@link DecodeFailure#CORRUPT}. Every other exception or
- *       error from a reader, except {@link OutOfMemoryError}, is reported as {@code CORRUPT} too;
+ *       format-level end marker is missing, or a TIFF whose first directory lies past its end), else
+ *       {@link DecodeFailure#CORRUPT}. Every other exception or error from a reader, except
+ *       {@link OutOfMemoryError}, is reported as {@code CORRUPT} too;
  *   <li>a WebP shorter than its RIFF header says, even one the reader decoded (a cut lossless stream
  *       decodes without complaint, the missing pixels made up): {@link DecodeFailure#TRUNCATED}.
  * </ul>
  * Warnings a reader recovers from (an invalid ICC profile it ignores, stray bytes between JPEG segments)
- * do not fail the file; they are logged at debug level.
+ * do not fail the file; they are logged at debug level. A 32-bit BI_RGB BMP with a V3/V4/V5 header that
+ * TwelveMonkeys' reader refuses (it wants colour masks there) is read again by the JDK's; it is
+ * {@code CORRUPT} only if both fail.
  *
  * <p>RGB and gray samples are used as stored (no ICC colour management, as PIL and OpenCV: a gray or
  * colour JPEG's embedded ICC profile is dropped before decoding), palette entries through the palette,
@@ -54,7 +57,7 @@ import org.slf4j.LoggerFactory;
 public final class ImageDecoder {
   private static final Logger LOG = LoggerFactory.getLogger(ImageDecoder.class);
   private static volatile boolean pluginsRescanned;
-  /** The most pixels a {@link PixelImage} can hold: 3 bytes each in one array (the JDK's array size limit). */
+  /** The most pixels a {@link PixelImage} can hold: 3 bytes each, in one array (the JDK's size limit). */
   static final long MAX_BGR_PIXELS = (Integer.MAX_VALUE - 8) / 3;
 
   private final DecodeOptions options;
@@ -126,7 +129,20 @@ public final class ImageDecoder {
       throw new ImageDecodeException(DecodeFailure.UNSUPPORTED_FORMAT, "no ImageIO reader for " + format
           + " is installed (format name '" + format.imageIoName() + "')");
     }
-    BufferedImage image = read(format, reader, data, true);
+    BufferedImage image;
+    try {
+      image = read(format, reader, data, true);
+    } catch (ImageDecodeException | OutOfMemoryError e) {
+      throw e;
+    } catch (Exception | Error e) {
+      ImageDecodeException f = failure(format, bytes, e);
+      PixelImage rescued = f.reason() == DecodeFailure.CORRUPT && format == ImageFormat.BMP
+          && EncodedStructure.bmp32BiRgbWithMaskFields(data) ? tryJdkBmp(data) : null;
+      if (rescued != null) {
+        return rescued;
+      }
+      throw f;
+    }
     if (warnings.failure != null) {
       throw failure(format, bytes, null);
     }
@@ -138,6 +154,30 @@ public final class ImageDecoder {
           + EncodedStructure.riffLength(bytes) + " bytes");
     }
     return finish(format, data, image);
+  }
+
+  /**
+   * The JDK's BMP reader's image of a 32-bit BI_RGB BMP with a V3/V4/V5 header that TwelveMonkeys' reader
+   * refused, or null if it fails or warns too. TwelveMonkeys rejects those whose (unused) colour masks are
+   * zero; the JDK reader decodes them. Only that kind of file is retried: the JDK reader is laxer with
+   * damaged headers. Rare, so the reader is made for the file and disposed.
+   */
+  private PixelImage tryJdkBmp(byte[] bytes) {
+    ImageReader jdk = createJdkReader("bmp");
+    if (jdk == null) {
+      return null;
+    }
+    try {
+      jdk.addIIOReadWarningListener(warnings);
+      BufferedImage image = read(ImageFormat.BMP, jdk, bytes, false);
+      return warnings.failure == null ? finish(ImageFormat.BMP, bytes, image) : null;
+    } catch (OutOfMemoryError e) {
+      throw e;
+    } catch (Exception | Error e) {
+      return null;
+    } finally {
+      jdk.dispose();
+    }
   }
 
   /** The JDK reader's result, or null when the full reader should decide. */
@@ -221,8 +261,13 @@ public final class ImageDecoder {
 
   /** The JDK's built-in JPEG reader, or null if this JVM has none. */
   private static ImageReader createJdkJpegReader() {
+    return createJdkReader("jpeg");
+  }
+
+  /** The JDK's built-in reader for the format, or null if this JVM has none. */
+  private static ImageReader createJdkReader(String formatName) {
     Iterator<ImageReaderSpi> it = IIORegistry.getDefaultInstance().getServiceProviders(ImageReaderSpi.class,
-        p -> p instanceof ImageReaderSpi spi && supports(spi, "jpeg")
+        p -> p instanceof ImageReaderSpi spi && supports(spi, formatName)
             && spi.getClass().getName().startsWith("com.sun.imageio."), true);
     try {
       return it.hasNext() ? it.next().createReaderInstance() : null;

@@ -266,6 +266,31 @@ final class EncodedFixtures {
   }
 
   /**
+   * A one-row 32-bit BI_RGB BMP with a DIB header of {@code headerSize} bytes (40, 56, 108 or 124) whose
+   * colour masks and colour-space fields are left zero, pixels stored B, G, R, 0.
+   */
+  static byte[] bmp32BiRgb(int headerSize, int[] rgb) {
+    int dataAt = 14 + headerSize;
+    byte[] b = new byte[dataAt + 4 * rgb.length];
+    b[0] = 'B';
+    b[1] = 'M';
+    putIntLe(b, 2, b.length);
+    putIntLe(b, 10, dataAt);
+    putIntLe(b, 14, headerSize);
+    putIntLe(b, 18, rgb.length);
+    putIntLe(b, 22, 1);
+    b[26] = 1; // planes
+    b[28] = 32; // bits per pixel; compression (30..33) 0 = BI_RGB
+    putIntLe(b, 34, 4 * rgb.length);
+    for (int i = 0; i < rgb.length; i++) {
+      b[dataAt + 4 * i] = (byte) rgb[i];
+      b[dataAt + 4 * i + 1] = (byte) (rgb[i] >> 8);
+      b[dataAt + 4 * i + 2] = (byte) (rgb[i] >> 16);
+    }
+    return b;
+  }
+
+  /**
    * A lossless WebP (RIFF + VP8L) of a two-colour image, {@code pixels[y * w + x]} choosing colour 0 or 1
    * (0xAARRGGBB). Written from the VP8L bitstream specification (RFC 9649): no transforms, no colour
    * cache, one prefix-code group of "simple" codes with one or two 8-bit symbols per channel, so each

@@ -504,6 +504,25 @@ class ImageDecoderTest {
     assertSamePixels(decoder.decode(bmp), src);
   }
 
+  /**
+   * 32-bit BMPs with a V3 (56), V4 (108) or V5 (124) header and BI_RGB compression, whose colour masks are
+   * zero (the spec says they are used only with BI_BITFIELDS): TwelveMonkeys' reader refuses them ("No
+   * mask has at least 1 bit set"), which made valid files CORRUPT; the JDK's reader decodes them.
+   */
+  @Test
+  void bmp32WithAV4OrV5HeaderAndNoMasksDecodes() throws ImageDecodeException {
+    for (int header : new int[] {56, 108, 124}) {
+      byte[] bmp = EncodedFixtures.bmp32BiRgb(header, new int[] {0x102030, 0x405060, 0x708090});
+      PixelImage img = decoder.decode(bmp);
+      assertThat(img.width()).as("header %d", header).isEqualTo(3);
+      assertThat(img.height()).isEqualTo(1);
+      assertThat(new int[] {rgbAt(img, 0, 0), rgbAt(img, 1, 0), rgbAt(img, 2, 0)}).as("header %d", header)
+          .containsExactly(0x102030, 0x405060, 0x708090);
+      byte[] cut = java.util.Arrays.copyOf(bmp, bmp.length - 5);
+      assertThat(failureOf(cut)).as("header %d, cut", header).isEqualTo(DecodeFailure.TRUNCATED);
+    }
+  }
+
   @Test
   void gifFirstFrameIsExactAndItsTransparentIndexComposited() throws ImageDecodeException {
     byte[] r = {(byte) 200, 0, 5};
