@@ -25,6 +25,15 @@ final class BgrImages {
 
   /** {@code background} is 0xRRGGBB. */
   static PixelImage toBgr(BufferedImage image, int background) {
+    return toBgr(image, background, false);
+  }
+
+  /**
+   * {@code background} is 0xRRGGBB; {@code premultiplied}: the file says that its colour samples are
+   * premultiplied by alpha, whatever the colour model says (TIFF associated alpha, see
+   * {@link EncodedStructure#tiffAlphaIsAssociated}).
+   */
+  static PixelImage toBgr(BufferedImage image, int background, boolean premultiplied) {
     int w = image.getWidth();
     int h = image.getHeight();
     byte[] direct = sharedBgrBuffer(image);
@@ -38,9 +47,9 @@ final class BgrImages {
       fromPalette(raster, icm, background, out);
     } else if (isPlainRgbOrGray(cm) && raster.getDataBuffer() instanceof DataBufferByte
         && raster.getSampleModel() instanceof PixelInterleavedSampleModel && allBits(cm, 8)) {
-      fromInterleavedBytes(raster, cm, background, out);
+      fromInterleavedBytes(raster, cm, background, premultiplied, out);
     } else if (isPlainRgbOrGray(cm) && isIntegral(raster.getTransferType())) {
-      fromSamples(raster, cm, background, out);
+      fromSamples(raster, cm, background, premultiplied, out);
     } else {
       fromArgb(image, background, out);
     }
@@ -93,7 +102,8 @@ final class BgrImages {
   }
 
   /** 8-bit RGB(A) / gray(+alpha) in one interleaved byte array: PNG, BMP, TIFF, gray JPEG. */
-  private static void fromInterleavedBytes(Raster r, ColorModel cm, int background, byte[] out) {
+  private static void fromInterleavedBytes(Raster r, ColorModel cm, int background, boolean premultipliedData,
+      byte[] out) {
     PixelInterleavedSampleModel sm = (PixelInterleavedSampleModel) r.getSampleModel();
     DataBufferByte db = (DataBufferByte) r.getDataBuffer();
     byte[] src = db.getData(sm.getBankIndices()[0]);
@@ -108,7 +118,7 @@ final class BgrImages {
     int or = bands[0];
     boolean alpha = cm.hasAlpha();
     int oa = alpha ? bands[cm.getNumColorComponents()] : 0;
-    boolean premultiplied = cm.isAlphaPremultiplied();
+    boolean premultiplied = cm.isAlphaPremultiplied() || premultipliedData;
     int bgB = background & 0xFF;
     int bgG = (background >> 8) & 0xFF;
     int bgR = (background >> 16) & 0xFF;
@@ -135,13 +145,14 @@ final class BgrImages {
   }
 
   /** Any integer RGB(A) / gray(+alpha) layout and bit depth (16-bit PNG, packed ints, ...). */
-  private static void fromSamples(Raster r, ColorModel cm, int background, byte[] out) {
+  private static void fromSamples(Raster r, ColorModel cm, int background, boolean premultipliedData,
+      byte[] out) {
     int w = r.getWidth();
     int h = r.getHeight();
     int bands = r.getNumBands();
     int colours = cm.getNumColorComponents();
     boolean alpha = cm.hasAlpha();
-    boolean premultiplied = cm.isAlphaPremultiplied();
+    boolean premultiplied = cm.isAlphaPremultiplied() || premultipliedData;
     int[] max = new int[bands];
     for (int i = 0; i < bands; i++) {
       max[i] = (int) ((1L << cm.getComponentSize(i)) - 1);

@@ -3,7 +3,8 @@ package io.p9.core.image;
 /**
  * Format-level checks on the encoded bytes, used to tell a file that ends early from one that is damaged
  * once a reader has failed on it. A reader's own message for a cut file is often generic ("Image format
- * error", "Invalid chunk length"), but the container says plainly whether its end is missing.
+ * error", "Invalid chunk length"), but the container says plainly whether its end is missing. Also the one
+ * TIFF fact a reader drops ({@link #tiffAlphaIsAssociated}).
  */
 final class EncodedStructure {
   private EncodedStructure() {}
@@ -61,15 +62,54 @@ final class EncodedStructure {
     if (b.length < 4 + 2L * offsetBytes) {
       return true;
     }
-    long offset = big ? (little ? le64(b, 8) : be64(b, 8)) : (little ? le32(b, 4) : be32(b, 4));
+    long offset = word(b, big ? 8 : 4, little, big);
     if (offset < 0 || offset + countBytes > b.length) {
       return true;
     }
     int at = (int) offset;
-    long entries = big ? (little ? le64(b, at) : be64(b, at))
-        : little ? (b[at] & 0xFF) | (b[at + 1] & 0xFF) << 8 : (b[at] & 0xFF) << 8 | (b[at + 1] & 0xFF);
+    long entries = big ? word(b, at, little, true) : u16(b, at, little);
     return entries >= 0 && entries < Integer.MAX_VALUE
         && offset + countBytes + entries * entryBytes > b.length;
+  }
+
+  /**
+   * Whether the first IFD's ExtraSamples tag (338) says that its first extra sample is associated alpha
+   * (1: colour samples premultiplied by alpha). TwelveMonkeys' TIFF reader returns such pixels with a
+   * straight-alpha colour model. False when there is no such tag or the IFD cannot be followed.
+   */
+  static boolean tiffAlphaIsAssociated(byte[] b) {
+    if (b.length < 16 || tiffIfdBeyondEnd(b)) {
+      return false;
+    }
+    boolean little = b[0] == 'I';
+    boolean big = (little ? b[2] : b[3]) == 43;
+    int countBytes = big ? 8 : 2;
+    int entryBytes = big ? 20 : 12;
+    int valueBytes = big ? 8 : 4;
+    int at = (int) word(b, big ? 8 : 4, little, big);
+    long entries = big ? word(b, at, little, true) : u16(b, at, little);
+    if (entries < 0 || at + countBytes + entries * entryBytes > b.length) {
+      return false;
+    }
+    for (int i = 0; i < entries; i++) {
+      int e = at + countBytes + i * entryBytes;
+      if (u16(b, e, little) != 338) {
+        continue;
+      }
+      int type = u16(b, e + 2, little);
+      long count = word(b, e + 4, little, big);
+      int valueAt = e + entryBytes - valueBytes;
+      int size = type == 1 ? 1 : 2; // BYTE or SHORT
+      if (count < 1 || (type != 1 && type != 3)) {
+        return false;
+      }
+      long first = count * size <= valueBytes ? valueAt : word(b, valueAt, little, big);
+      if (first < 0 || first + size > b.length) {
+        return false;
+      }
+      return (size == 1 ? b[(int) first] & 0xFF : u16(b, (int) first, little)) == 1;
+    }
+    return false;
   }
 
   /**
@@ -83,6 +123,15 @@ final class EncodedStructure {
     long header = le32(b, 14);
     int bitsPerPixel = (b[28] & 0xFF) | (b[29] & 0xFF) << 8;
     return header >= 56 && bitsPerPixel == 32 && le32(b, 30) == 0;
+  }
+
+  /** A TIFF offset or count: 8 bytes in BigTIFF, else 4. */
+  private static long word(byte[] b, int i, boolean little, boolean big) {
+    return big ? (little ? le64(b, i) : be64(b, i)) : (little ? le32(b, i) : be32(b, i));
+  }
+
+  private static int u16(byte[] b, int i, boolean little) {
+    return little ? (b[i] & 0xFF) | (b[i + 1] & 0xFF) << 8 : (b[i] & 0xFF) << 8 | (b[i + 1] & 0xFF);
   }
 
   /** The chunk chain runs out of bytes before an IEND chunk. */

@@ -237,7 +237,8 @@ public final class ImageDecoder {
   }
 
   private PixelImage finish(ImageFormat format, byte[] bytes, BufferedImage image) {
-    PixelImage bgr = BgrImages.toBgr(image, options.background());
+    boolean premultiplied = format == ImageFormat.TIFF && EncodedStructure.tiffAlphaIsAssociated(bytes);
+    PixelImage bgr = BgrImages.toBgr(image, options.background(), premultiplied);
     if (options.applyExifOrientation()) {
       int orientation = ExifOrientation.read(format, bytes);
       if (orientation != 1) {

@@ -238,29 +238,44 @@ final class EncodedFixtures {
    * then the IFD at the end of the file. {@code rgb} is {@code w * h * 3} bytes, R, G, B.
    */
   static byte[] tiffWithIfdLast(int w, int h, byte[] rgb) {
-    int bitsAt = 8 + rgb.length;
-    int ifdAt = (bitsAt + 6 + 1) & ~1; // word aligned
-    int entries = 9;
+    return tiffWithIfdLast(w, h, rgb, 3, -1);
+  }
+
+  /**
+   * As {@link #tiffWithIfdLast(int, int, byte[])} with 3 or 4 samples per pixel ({@code w * h * samples}
+   * bytes, R, G, B[, A]); for 4, an ExtraSamples tag with {@code extraSample} (1: associated, that is
+   * premultiplied, alpha; 2: unassociated alpha).
+   */
+  static byte[] tiffWithIfdLast(int w, int h, byte[] samples, int samplesPerPixel, int extraSample) {
+    int bitsAt = 8 + samples.length;
+    int ifdAt = (bitsAt + 2 * samplesPerPixel + 1) & ~1; // word aligned
+    java.util.List<int[]> tags = new java.util.ArrayList<>(java.util.List.of( // tag, type (3 SHORT, 4 LONG),
+        new int[] {256, 4, 1, w}, new int[] {257, 4, 1, h}, // count, value or offset
+        new int[] {258, 3, samplesPerPixel, bitsAt}, new int[] {259, 3, 1, 1}, new int[] {262, 3, 1, 2},
+        new int[] {273, 4, 1, 8}, new int[] {277, 3, 1, samplesPerPixel}, new int[] {278, 4, 1, h},
+        new int[] {279, 4, 1, samples.length}));
+    if (samplesPerPixel == 4) {
+      tags.add(new int[] {338, 3, 1, extraSample});
+    }
+    int entries = tags.size();
     byte[] out = new byte[ifdAt + 2 + entries * 12 + 4];
     out[0] = 'I';
     out[1] = 'I';
     out[2] = 42;
     putIntLe(out, 4, ifdAt);
-    System.arraycopy(rgb, 0, out, 8, rgb.length);
-    for (int i = 0; i < 3; i++) {
+    System.arraycopy(samples, 0, out, 8, samples.length);
+    for (int i = 0; i < samplesPerPixel; i++) {
       out[bitsAt + 2 * i] = 8;
     }
     out[ifdAt] = (byte) entries;
-    int[][] tags = { // tag, type (3 SHORT, 4 LONG), count, value or offset
-        {256, 4, 1, w}, {257, 4, 1, h}, {258, 3, 3, bitsAt}, {259, 3, 1, 1}, {262, 3, 1, 2},
-        {273, 4, 1, 8}, {277, 3, 1, 3}, {278, 4, 1, h}, {279, 4, 1, rgb.length}};
     for (int i = 0; i < entries; i++) {
+      int[] tag = tags.get(i);
       int at = ifdAt + 2 + 12 * i;
-      out[at] = (byte) tags[i][0];
-      out[at + 1] = (byte) (tags[i][0] >> 8);
-      out[at + 2] = (byte) tags[i][1];
-      putIntLe(out, at + 4, tags[i][2]);
-      putIntLe(out, at + 8, tags[i][3]);
+      out[at] = (byte) tag[0];
+      out[at + 1] = (byte) (tag[0] >> 8);
+      out[at + 2] = (byte) tag[1];
+      putIntLe(out, at + 4, tag[2]);
+      putIntLe(out, at + 8, tag[3]);
     }
     return out;
   }

@@ -555,6 +555,22 @@ class ImageDecoderTest {
     assertSamePixels(decoder.decode(tiff), src);
   }
 
+  /**
+   * A TIFF whose ExtraSamples tag says its alpha is associated (premultiplied, as ImageMagick and Apple
+   * write): the colour samples are already scaled by alpha, so on white 50%-alpha red (128, 0, 0, 128) is
+   * (255, 127, 127). TwelveMonkeys' reader returns it as straight alpha, which gave (191, 127, 127).
+   */
+  @Test
+  void tiffWithPremultipliedAlphaIsCompositedAsSuch() throws ImageDecodeException {
+    byte[] samples = {(byte) 128, 0, 0, (byte) 128, 0, 0, 0, 0, 10, 20, 30, (byte) 255};
+    PixelImage associated = decoder.decode(EncodedFixtures.tiffWithIfdLast(3, 1, samples, 4, 1));
+    assertThat(new int[] {rgbAt(associated, 0, 0), rgbAt(associated, 1, 0), rgbAt(associated, 2, 0)})
+        .containsExactly(0xFF7F7F, 0xFFFFFF, 0x0A141E);
+    PixelImage unassociated = decoder.decode(EncodedFixtures.tiffWithIfdLast(3, 1, samples, 4, 2));
+    assertThat(new int[] {rgbAt(unassociated, 0, 0), rgbAt(unassociated, 1, 0), rgbAt(unassociated, 2, 0)})
+        .containsExactly(0xBF7F7F, 0xFFFFFF, 0x0A141E);
+  }
+
   @Test
   void losslessWebpIsExact() throws ImageDecodeException {
     int w = 7;
