@@ -28,7 +28,8 @@ import org.apache.spark.util.SerializableConfiguration;
 /**
  * Reads image files for {@link ImageLoader}: every file under the input paths, searched recursively, as
  * rows of Spark's {@code binaryFile} schema ({@code path}, {@code modificationTime}, {@code length},
- * {@code content}). Hidden files (names starting with {@code _} or {@code .}) are skipped, as Spark does.
+ * {@code content}). Hidden files are skipped as Spark skips them: names starting with {@code .}, or with
+ * {@code _} unless they hold {@code =}, and {@code hadoop fs -put}'s in-flight {@code ._COPYING_} files.
  *
  * <p><b>Every file yields a row, zero-byte ones too.</b> Spark's file sources skip those silently
  * (SPARK-26161); here a zero-byte upload shows up as an {@code EMPTY} error in {@link ImageLoader}.
@@ -209,15 +210,23 @@ public final class ImageFiles {
     return rows;
   }
 
-  /** Whether a path element below {@code root} is hidden (starts with _ or .), as Spark skips those. */
+  /** Whether a path element below {@code root} is {@link #hidden}, as Spark skips those. */
   static boolean hiddenBelow(Path root, Path file) {
     for (Path p = file; p != null && !p.equals(root) && p.depth() > root.depth(); p = p.getParent()) {
-      String name = p.getName();
-      if (name.startsWith("_") || name.startsWith(".")) {
+      if (hidden(p.getName())) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * Spark's file sources' rule: names starting with {@code .}, or with {@code _} unless they hold {@code =}
+   * (partition folders such as {@code _k=v}), and files still being copied by {@code hadoop fs -put}
+   * ({@code x.jpg._COPYING_}).
+   */
+  static boolean hidden(String name) {
+    return name.startsWith("_") && !name.contains("=") || name.startsWith(".") || name.endsWith("._COPYING_");
   }
 
   /**
@@ -230,8 +239,7 @@ public final class ImageFiles {
       return;
     }
     for (FileStatus child : fs.listStatus(f.getPath())) {
-      String name = child.getPath().getName();
-      if (!name.startsWith("_") && !name.startsWith(".")) {
+      if (!hidden(child.getPath().getName())) {
         collect(fs, child, rows);
       }
     }

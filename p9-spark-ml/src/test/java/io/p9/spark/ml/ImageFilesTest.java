@@ -36,6 +36,30 @@ class ImageFilesTest {
     assertThat(ImageFiles.read(TestSpark.get(), 0, tmp.toString()).count()).isEqualTo(3);
   }
 
+  /**
+   * Spark's rule for hidden names, exactly: a name starting with '_' is hidden unless it holds '=' (a
+   * partition folder such as {@code _k=v}), and a file still being copied by {@code hadoop fs -put}
+   * ({@code x.jpg._COPYING_}) is hidden too. p9 used to read the half-copied file (a TRUNCATED row, or a
+   * failed job under handleInvalid=error) and to drop the {@code _k=v} files without a word.
+   */
+  @Test
+  void hidesTheNamesSparksFileSourcesHideAndNoOthers() {
+    for (String name : List.of("a/x.jpg", "a/y.jpg._COPYING_", "_k=v/z.jpg", "a/_m=1.jpg", "_plain/w.jpg",
+        "b/.dot.jpg", "b/_metadata", "b=2/q.jpg")) {
+      Files2.write(tmp.resolve(name), new byte[] {1, 2, 3});
+    }
+    SparkSession spark = TestSpark.get();
+    List<String> sparks = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
+        .load(tmp.toString()).select("path").as(Encoders.STRING()).collectAsList().stream().sorted().toList();
+    assertThat(sparks).hasSize(4);
+    assertThat(ImageFiles.read(spark, tmp.toString()).select("path").as(Encoders.STRING()).collectAsList())
+        .containsExactlyElementsOf(sparks);
+    org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path("s3a://b/in");
+    assertThat(ImageFiles.hiddenBelow(root, new org.apache.hadoop.fs.Path("s3a://b/in/_k=v/z.jpg"))).isFalse();
+    assertThat(ImageFiles.hiddenBelow(root, new org.apache.hadoop.fs.Path("s3a://b/in/a/y.jpg._COPYING_")))
+        .isTrue();
+  }
+
   @Test
   void rowsMatchSparksBinaryFileSourceInSchemaAndContentInPathOrder() {
     Random r = new Random(42);
