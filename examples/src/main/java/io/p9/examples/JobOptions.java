@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -176,7 +177,7 @@ public final class JobOptions {
       throw new IllegalArgumentException("--input must be on S3 (s3://bucket/prefix), got " + input);
     }
     List<String> a = new ArrayList<>(List.of("run", "--input", input, "--output", output(), "--model", model));
-    if (k > 0) {
+    if (k != 0) {
       a.addAll(List.of("--k", Integer.toString(k)));
     } else {
       a.addAll(List.of("--variance", Double.toString(variance)));
@@ -186,7 +187,26 @@ public final class JobOptions {
       a.addAll(List.of("--allow-region", r));
     }
     a.addAll(extraArgs);
+    checkRunArgs(a.subList(1, a.size()));
     return a;
+  }
+
+  /**
+   * Parses {@code args} as {@code p9 run} will on the cluster and checks its option values, so that a bad
+   * value ({@code --k -3}, {@code --variance 1.5}, an unknown or repeated option among the extra arguments)
+   * is refused here, before anything is uploaded or started, and not by the step after a cluster was paid for.
+   */
+  static void checkRunArgs(List<String> args) {
+    P9Cli.Run run = new P9Cli.Run();
+    try {
+      new CommandLine(run).parseArgs(args.toArray(String[]::new));
+    } catch (CommandLine.ParameterException e) {
+      throw new IllegalArgumentException("the job's arguments: " + e.getMessage());
+    }
+    String invalid = run.invalidOption();
+    if (invalid != null) {
+      throw new IllegalArgumentException(invalid);
+    }
   }
 
   SparkJob job(S3Location jarLocation, AwsOptions aws) {

@@ -569,6 +569,40 @@ class AwsCliTest {
   }
 
   @Test
+  void badJobArgumentsAreRefusedBeforeAnythingIsSentNotOnTheCluster() {
+    String role = "arn:aws:iam::123456789012:role/p9-job";
+    Map<List<String>, String> refused = Map.of(
+        List.of("--k", "-3"), "p9: --k must be > 0 (or 0: choose by --variance), not -3",
+        List.of("--variance", "1.5"), "p9: --variance must be in (0, 1], not 1.5",
+        List.of("--", "--batch-size", "0"), "p9: --batch-size must be > 0, not 0",
+        List.of("--", "--bogus"), "p9: the job's arguments: Unknown option: '--bogus'",
+        List.of("--", "--output", "s3://other-bucket/out"), "p9: the job's arguments: option '--output'");
+    for (String command : List.of("emr", "serverless")) {
+      refused.forEach((bad, message) -> {
+        List<String> a = new ArrayList<>(List.of(command, "submit", "--bucket", "p9-bucket", "--input",
+            "s3://p9-bucket/in", "--jar", jar.toString()));
+        if (command.equals("serverless")) {
+          a.addAll(List.of("--execution-role-arn", role));
+        }
+        // "-- ARGS..." (more arguments for 'p9 run') go last, after the stub's options
+        boolean jobArgs = bad.get(0).equals("--");
+        if (!jobArgs) {
+          a.addAll(bad);
+        }
+        List<String> all = aws(a.toArray(String[]::new));
+        if (jobArgs) {
+          all.addAll(bad);
+        }
+        err.getBuffer().setLength(0);
+        assertThat(p9(all.toArray(String[]::new))).as(command + " " + bad + " " + err).isEqualTo(2);
+        assertThat(err.toString()).as(command + " " + bad).startsWith(message);
+      });
+    }
+    assertThat(out.toString()).isEmpty();
+    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+  }
+
+  @Test
   void theProjectTagCannotBeReplaced() {
     for (String command : List.of("emr", "serverless")) {
       err.getBuffer().setLength(0);
