@@ -176,6 +176,11 @@ public final class JobOptions {
     if (!io.p9.aws.s3.S3Location.isS3(input)) {
       throw new IllegalArgumentException("--input must be on S3 (s3://bucket/prefix), got " + input);
     }
+    if (!io.p9.aws.s3.S3Location.isS3(output())) {
+      // a path or hdfs: URI would be written to the cluster's own disks, which go when the cluster ends
+      throw new IllegalArgumentException("--output must be on S3 (s3://bucket/prefix), got " + output()
+          + ": anything else is written to the cluster's own disks and lost with them");
+    }
     List<String> a = new ArrayList<>(List.of("run", "--input", input, "--output", output(), "--model", model));
     if (k != 0) {
       a.addAll(List.of("--k", Integer.toString(k)));

@@ -603,6 +603,26 @@ class AwsCliTest {
   }
 
   @Test
+  void anOutputOffS3IsRefusedItWouldBeLostWithTheCluster() {
+    for (String command : List.of("emr", "serverless")) {
+      for (String output : List.of("out/run1", "/tmp/p9-out", "file:///tmp/p9-out", "hdfs:///user/hadoop/out")) {
+        List<String> a = new ArrayList<>(List.of(command, "submit", "--bucket", "p9-bucket", "--input",
+            "s3://p9-bucket/in", "--output", output, "--jar", jar.toString()));
+        if (command.equals("serverless")) {
+          a.addAll(List.of("--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job"));
+        }
+        err.getBuffer().setLength(0);
+        assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(command + " " + output + " " + err)
+            .isEqualTo(2);
+        assertThat(err.toString()).as(command + " " + output)
+            .startsWith("p9: --output must be on S3 (s3://bucket/prefix), got " + output);
+      }
+    }
+    assertThat(out.toString()).isEmpty();
+    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+  }
+
+  @Test
   void theProjectTagCannotBeReplaced() {
     for (String command : List.of("emr", "serverless")) {
       err.getBuffer().setLength(0);
