@@ -78,8 +78,10 @@ public final class S3Store {
         throw new AwsFailure("bucket '" + bucket + "' does not exist; create it in an allowed region, e.g. "
             + "aws s3 mb s3://" + bucket + " --region " + RegionPolicy.DEFAULT_REGION.id(), e);
       }
+      // another region's bucket: 301, or 400 where the bucket's or the endpoint's region was launched after
+      // March 2019 (eu-south-1, eu-south-2, ...), as the SDK's own cross-region client reads them
       boolean located = actual != null
-          && (e.statusCode() == 301 || anyAllowedRegion && (e.statusCode() == 400 || e.statusCode() == 403));
+          && (e.statusCode() == 301 || e.statusCode() == 400 || anyAllowedRegion && e.statusCode() == 403);
       if (located) {
         if (!policy.allows(actual)) {
           throw outsideThePolicy(bucket, actual);

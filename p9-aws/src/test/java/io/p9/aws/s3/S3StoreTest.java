@@ -18,7 +18,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The bucket checks against an HTTP stub on 127.0.0.1 answering HeadBucket as S3 does: 200, a 301 redirect
- * to the bucket's region, 403 or 404, with the bucket's region in {@code x-amz-bucket-region} when S3 gives it.
+ * (or a 400) to the bucket's region, 403 or 404, with the bucket's region in {@code x-amz-bucket-region} when S3 gives it.
  */
 class S3StoreTest {
   private AwsStub stub;
@@ -79,6 +79,22 @@ class S3StoreTest {
         .hasMessage(catchThrowable(() -> store.checkDataBucket("p9-virginia")).getMessage());
     assertThat(new S3Store(s3, RegionPolicy.euOnly().allowing(List.of("us-east-1")))
         .checkDataBucket("p9-virginia")).as("allowed explicitly").isEqualTo("us-east-1");
+  }
+
+  @Test
+  void aBucketInARegionThatAnswers400IsLocatedAsA301Is() {
+    // S3 answers a request for a bucket in a region launched after March 2019 (eu-south-1 Milan, eu-south-2
+    // Spain, af-south-1 ...) sent to another region's endpoint with 400 Bad Request, the bucket's region in
+    // x-amz-bucket-region, where older regions answer 301; the SDK's own cross-region client treats both alike.
+    headBucket("p9-milan", 400, "eu-south-1");
+    headBucket("p9-cape-town", 400, "af-south-1");
+
+    assertThatThrownBy(() -> store.checkBucket("p9-milan")).isInstanceOf(AwsFailure.class)
+        .hasMessage("bucket 'p9-milan' is in region eu-south-1; pass --region eu-south-1");
+    assertThat(store.checkDataBucket("p9-milan")).isEqualTo("eu-south-1");
+    assertThatThrownBy(() -> store.checkBucket("p9-cape-town"))
+        .isInstanceOf(RegionPolicy.RegionNotAllowedException.class)
+        .hasMessageStartingWith("bucket 'p9-cape-town' is in af-south-1, outside the allowed regions");
   }
 
   @Test
