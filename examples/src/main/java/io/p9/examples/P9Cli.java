@@ -192,6 +192,10 @@ public final class P9Cli implements Runnable {
       if (!List.of("auto", "onnx", "dl4j").contains(backend)) {
         return "--backend must be auto, onnx or dl4j, not '" + backend + "'";
       }
+      if (preprocessing != null && !List.of("imagenet", "mobilenet", "caffe", "unit", "raw").contains(preprocessing)) {
+        // "custom" needs a mean and a std, which the command line does not take
+        return "--preprocessing must be imagenet, mobilenet, caffe, unit or raw, not '" + preprocessing + "'";
+      }
       if (k < 0) {
         return "--k must be > 0 (or 0: choose by --variance), not " + k;
       }

@@ -41,7 +41,9 @@ class RunCommandTest {
         {"--k", "-3", "--k must be > 0"},
         {"--variance", "1.5", "--variance must be in (0, 1]"},
         {"--batch-size", "0", "--batch-size must be > 0"},
-        {"--partitions", "-1", "--partitions must be >= 0"}};
+        {"--partitions", "-1", "--partitions must be >= 0"},
+        {"--preprocessing", "bogus", "--preprocessing must be imagenet, mobilenet, caffe, unit or raw"},
+        {"--preprocessing", "custom", "--preprocessing must be imagenet, mobilenet, caffe, unit or raw"}};
     for (String[] c : cases) {
       String[] err = new String[1];
       assertThat(run(err, "--input", tmp.toString(), "--output", out, c[0], c[1])).as(c[0]).isEqualTo(2);
