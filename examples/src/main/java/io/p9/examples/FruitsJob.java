@@ -162,6 +162,11 @@ public final class FruitsJob {
     CnnFeaturizer featurizer = featurizer(o);
     ModelInfo model = featurizer.modelInfo(spark);
     LOG.info("Model: {}", model);
+    if (o.k() > model.featureDim() && model.featureDim() > 0) {
+      // known now, before the CNN pass; PcaReducer would only say so after it
+      throw new IllegalArgumentException("k = " + o.k() + " is larger than the model's feature dimension "
+          + model.featureDim() + " (" + o.model() + "): PCA gives at most that many components");
+    }
 
     Dataset<Row> featurized = featurizer.transform(loader.transform(files))
         .drop("content", "image").persist(StorageLevel.MEMORY_AND_DISK());

@@ -241,6 +241,24 @@ class FruitsJobTest {
         .hasMessageNotContaining("NO_IMAGE");
   }
 
+  /** A k the model cannot give is refused before the CNN pass (hours on a large input), not after it. */
+  @Test
+  void aKAboveTheModelsFeatureDimensionIsRefusedBeforeAnyImageIsFeaturized() {
+    String group = "k-too-large";
+    spark.sparkContext().setJobGroup(group, "k above the feature dimension", false);
+    try {
+      assertThatThrownBy(() -> FruitsJob.run(spark, new FruitsJob.Options(input.toString(),
+          tmp.resolve("out-k-too-large").toString(), RepoData.mobilenet().toString(), 1281, 0.9, 8, "keep", 0,
+          "pca")))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("k = 1281 is larger than the model's feature dimension 1280");
+    } finally {
+      spark.sparkContext().clearJobGroup();
+    }
+    assertThat(spark.sparkContext().statusTracker().getJobIdsForGroup(group)).as("Spark jobs run").isEmpty();
+    assertThat(tmp.resolve("out-k-too-large")).doesNotExist();
+  }
+
   @Test
   void fixedKAndSparksStandardScaler() throws Exception {
     FruitsJob.Report r = FruitsJob.run(spark, new FruitsJob.Options(input.toString(),
