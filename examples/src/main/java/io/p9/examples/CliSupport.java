@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import picocli.CommandLine.Model.CommandSpec;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sts.StsClient;
@@ -76,10 +77,23 @@ final class CliSupport {
     return OK;
   }
 
-  /** Prints the end of a failed run's stderr, or {@code missing} and the command to fetch it later. */
-  static void printFailureLog(PrintWriter err, String text, String missing, String later) {
+  /**
+   * Prints the end of a failed run's stderr ({@code log}, the stderr called {@code name}), or {@code missing}
+   * when it is not there, or why it could not be read, and the command to fetch it later. Reading it is best
+   * effort: whatever goes wrong there (access denied, no log URI), the run's failure stays the outcome.
+   */
+  static void printFailureLog(PrintWriter err, Supplier<Optional<String>> log, String name, String missing,
+      String later) {
+    String text;
+    String why = missing;
+    try {
+      text = log.get().orElse(null);
+    } catch (RuntimeException e) {
+      text = null;
+      why = name + " could not be read (" + e.getMessage() + ")";
+    }
     if (text == null) {
-      err.println("p9: " + missing + "; later: " + later);
+      err.println("p9: " + why + "; later: " + later);
     } else {
       err.println("---- stderr (end) ----");
       err.println(text);

@@ -198,7 +198,7 @@ final class EmrCommands implements Runnable {
           }
           err.println("p9: step " + sid + " " + r.state() + (r.reason() != null ? ": " + r.reason() : "")
               + (r.message() != null ? " - " + r.message() : "") + (r.logFile() != null ? " (" + r.logFile() + ")" : ""));
-          CliSupport.printFailureLog(err, launcher.stepLog(cid, sid, "stderr").orElse(null),
+          CliSupport.printFailureLog(err, () -> launcher.stepLog(cid, sid, "stderr"), "the step's stderr",
               "the step's stderr is not on S3 yet (EMR copies logs every few minutes)",
               "p9 emr logs --cluster-id " + cid + " --step-id " + sid);
           return CliSupport.JOB_FAILED;

@@ -161,8 +161,8 @@ final class ServerlessCommands implements Runnable {
             return CliSupport.OK;
           }
           err.println("p9: job run " + run + " " + r.state() + (r.details() != null ? ": " + r.details() : ""));
-          CliSupport.printFailureLog(err, launcher.driverLog(app, run, ss.logUri(), "stderr").orElse(null),
-              "the driver's stderr is not under " + ss.logUri() + " (yet)",
+          CliSupport.printFailureLog(err, () -> launcher.driverLog(app, run, ss.logUri(), "stderr"),
+              "the driver's stderr", "the driver's stderr is not under " + ss.logUri() + " (yet)",
               "p9 serverless logs --application-id " + app + " --job-run-id " + run + " --log-uri " + ss.logUri());
           return CliSupport.JOB_FAILED;
         }

@@ -468,6 +468,48 @@ class AwsCliTest {
   }
 
   /** An existing 'p9' application, and a job run that goes through {@code states}. */
+  /** A failed step is exit code 1 also when its stderr cannot be read: that is no configuration error. */
+  @Test
+  void aFailedStepWhoseStderrCannotBeReadIsStillAJobFailure() {
+    stubStsAndBucket();
+    stub.server.stubFor(emr("RunJobFlow").willReturn(json("{\"JobFlowId\":\"j-P9\"}")));
+    stub.server.stubFor(emr("ListSteps").willReturn(json("{\"Steps\":[{\"Id\":\"s-P9\",\"Name\":\"p9 fruits\"}]}")));
+    stubStepStates("PENDING", "FAILED");
+    // the launcher may read only p9/logs/emr/* (examples/iam/): here it may not
+    stub.server.stubFor(get(urlEqualTo("/p9-bucket/p9/logs/emr/j-P9/steps/s-P9/stderr.gz")).willReturn(
+        aResponse().withStatus(403).withHeader("Content-Type", "application/xml").withBody("<Error><Code>AccessDenied"
+            + "</Code><Message>Access Denied</Message></Error>")));
+
+    int rc = p9(aws("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar",
+        jar.toString()).toArray(String[]::new));
+
+    assertThat(rc).as(err.toString()).isEqualTo(CliSupport.JOB_FAILED);
+    assertThat(err.toString()).contains("p9: step s-P9 FAILED: Unknown Error. - Exception in thread main",
+        "p9: the step's stderr could not be read (access denied while reading s3://p9-bucket/p9/logs/emr/j-P9/steps/"
+            + "s-P9/stderr.gz", "later: p9 emr logs --cluster-id j-P9 --step-id s-P9");
+
+    // a running cluster without a log URI, which a step is added to
+    err.getBuffer().setLength(0);
+    stubExistingCluster("WAITING", null);
+    stub.server.stubFor(emr("AddJobFlowSteps").willReturn(json("{\"StepIds\":[\"s-P9\"]}")));
+    rc = p9(aws("emr", "submit", "--cluster-id", "j-EXISTING", "--bucket", "p9-bucket", "--input",
+        "s3://p9-bucket/in", "--jar", jar.toString()).toArray(String[]::new));
+    assertThat(rc).as(err.toString()).isEqualTo(CliSupport.JOB_FAILED);
+    assertThat(err.toString()).contains("p9: step s-P9 FAILED", "p9: the step's stderr could not be read (cluster"
+        + " j-EXISTING has no log URI: its step logs are not on S3)");
+
+    stub.server.resetAll();
+    err.getBuffer().setLength(0);
+    stubServerlessRun("SCHEDULED", "FAILED");
+    stub.server.stubFor(get(urlEqualTo("/p9-bucket/p9/logs/serverless/applications/00fapp/jobs/00frun/SPARK_DRIVER/"
+        + "stderr.gz")).willReturn(aResponse().withStatus(403).withHeader("Content-Type", "application/xml")
+            .withBody("<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>")));
+    assertThat(serverlessSubmit()).as(err.toString()).isEqualTo(CliSupport.JOB_FAILED);
+    assertThat(err.toString()).contains("job run 00frun FAILED", "p9: the driver's stderr could not be read (access"
+        + " denied while reading s3://p9-bucket/p9/logs/serverless/applications/00fapp/jobs/00frun/SPARK_DRIVER/"
+        + "stderr.gz", "later: p9 serverless logs --application-id 00fapp --job-run-id 00frun");
+  }
+
   private void stubServerlessRun(String... states) {
     stubStsAndBucket();
     stub.server.stubFor(get(urlPathEqualTo("/applications")).willReturn(aResponse().withStatus(200)
