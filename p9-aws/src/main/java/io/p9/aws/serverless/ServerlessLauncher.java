@@ -21,7 +21,7 @@ import software.amazon.awssdk.services.emrserverless.model.JobRun;
 
 /**
  * Runs a p9 job on EMR Serverless with the AWS SDK v2: {@link #findOrCreateApplication} reuses an
- * application with the same name, type and release (or creates one and waits until it is CREATED),
+ * application with the same name, type and release (or creates one), waiting until it is CREATED,
  * {@link #startJobRun} starts the run, {@link #waitForJobRun} polls with back-off reporting state changes
  * (SUBMITTED, PENDING, SCHEDULED, RUNNING, then SUCCESS, FAILED or CANCELLED), and {@link #driverLog} reads
  * the driver's {@code stderr}/{@code stdout} from the log URI. API errors come back as {@link AwsFailure};
@@ -58,29 +58,35 @@ public final class ServerlessLauncher {
             && spec.releaseLabel().equals(a.releaseLabel()) && REUSABLE.contains(a.state())) {
           progress.accept("application " + a.id() + " '" + a.name() + "' (" + a.releaseLabel() + ", "
               + a.stateAsString() + ") reused");
-          return a.id();
+          // one that another submit is still creating takes no run yet
+          return a.state() == ApplicationState.CREATING ? waitUntilCreated(a.id(), backoff) : a.id();
         }
       }
       String id = client.createApplication(ServerlessRequests.createApplication(spec, UUID.randomUUID().toString()))
           .applicationId();
       progress.accept("application " + id + " '" + spec.applicationName() + "' created (" + spec.releaseLabel() + ")");
-      long start = backoff.now();
-      String[] last = {null};
-      return backoff.until(() -> {
-        Application a = client.getApplication(b -> b.applicationId(id)).application();
-        if (!a.stateAsString().equals(last[0])) {
-          progress.accept(String.format("[%s] application %s %s", Durations.human(backoff.since(start)), id,
-              a.stateAsString()));
-          last[0] = a.stateAsString();
-        }
-        if (a.state() == ApplicationState.TERMINATED) {
-          throw new AwsFailure("application " + id + " was terminated while being created: " + a.stateDetails());
-        }
-        return a.state() == ApplicationState.CREATING ? null : id;
-      });
+      return waitUntilCreated(id, backoff);
     } catch (SdkException e) {
       throw AwsFailure.of("finding or creating the EMR Serverless application", e);
     }
+  }
+
+  /** Polls application {@code id} until it is no longer CREATING, reporting its state changes; returns the id. */
+  private String waitUntilCreated(String id, Backoff backoff) throws TimeoutException, InterruptedException {
+    long start = backoff.now();
+    String[] last = {null};
+    return backoff.until(() -> {
+      Application a = client.getApplication(b -> b.applicationId(id)).application();
+      if (!a.stateAsString().equals(last[0])) {
+        progress.accept(String.format("[%s] application %s %s", Durations.human(backoff.since(start)), id,
+            a.stateAsString()));
+        last[0] = a.stateAsString();
+      }
+      if (a.state() == ApplicationState.TERMINATED) {
+        throw new AwsFailure("application " + id + " was terminated while being created: " + a.stateDetails());
+      }
+      return a.state() == ApplicationState.CREATING ? null : id;
+    });
   }
 
   /** Starts the job run; returns its id. */

@@ -126,6 +126,28 @@ class ServerlessLauncherTest {
     assertThat(progress.get(0)).contains("reused");
   }
 
+  /**
+   * An application another submit is still creating is reused once it is CREATED, as one p9 creates is: a
+   * CREATING application is not ready to take a run.
+   */
+  @Test
+  void aReusedApplicationStillBeingCreatedIsWaitedForAsANewOneIs() throws Exception {
+    stub.server.stubFor(get(urlPathEqualTo("/applications")).willReturn(ok(
+        "{\"applications\":[{\"id\":\"00fabc123\",\"name\":\"p9\",\"arn\":\"arn:x\",\"releaseLabel\":\"emr-7.9.0\","
+            + "\"type\":\"Spark\",\"state\":\"CREATING\",\"createdAt\":1.7E9,\"updatedAt\":1.7E9}]}")));
+    stub.server.stubFor(get(urlEqualTo("/applications/00fabc123")).inScenario("app")
+        .whenScenarioStateIs(Scenario.STARTED).willReturn(ok(app("CREATING"))).willSetStateTo("created"));
+    stub.server.stubFor(get(urlEqualTo("/applications/00fabc123")).inScenario("app")
+        .whenScenarioStateIs("created").willReturn(ok(app("CREATED"))));
+
+    assertThat(launcher.findOrCreateApplication(spec(), clock.backoff(Duration.ofMinutes(10)))).isEqualTo("00fabc123");
+
+    assertThat(stub.server.findAll(postRequestedFor(urlEqualTo("/applications")))).as("none created").isEmpty();
+    assertThat(stub.server.findAll(getRequestedFor(urlEqualTo("/applications/00fabc123")))).hasSize(2);
+    assertThat(progress).containsExactly("application 00fabc123 'p9' (emr-7.9.0, CREATING) reused",
+        "[0s] application 00fabc123 CREATING", "[10s] application 00fabc123 CREATED");
+  }
+
   @Test
   void startsTheRunAndWaitsThroughItsStatesWithRetriedThrottling() throws Exception {
     stub.server.stubFor(post(urlEqualTo("/applications/00fabc123/jobruns")).willReturn(ok(
