@@ -46,7 +46,8 @@ public final class S3Options {
 
   /**
    * The settings for a job reading {@code input}/{@code model} and writing {@code output}, or null when
-   * none of them is on S3A. The committer applies only when the output is on S3A. Checks the region.
+   * none of them is on S3A. The committer applies only when the output is on S3A. Buckets named with dots are
+   * addressed by path. Checks the region.
    */
   S3aSettings settings(String input, String output, String model) {
     if (!isS3a(input) && !isS3a(output) && !isS3a(model)) {
@@ -56,6 +57,19 @@ public final class S3Options {
         .credentials(S3aSettings.Credentials.parse(credentials))
         .committer(isS3a(output) ? S3aSettings.Committer.parse(committer) : S3aSettings.Committer.FILE)
         .maxConnections(maxConnections).threads(threads);
+    if (!pathStyle) {
+      // a bucket named with dots is not covered by S3's TLS certificate (*.s3.<region>.amazonaws.com) as a
+      // sub-domain, and hadoop-aws 3.3's SDK v1 does not fall back to path-style by itself as the SDK v2 does
+      for (String uri : new String[] {input, output, model}) {
+        if (isS3a(uri)) {
+          String rest = uri.substring("s3a://".length());
+          String bucket = rest.contains("/") ? rest.substring(0, rest.indexOf('/')) : rest;
+          if (bucket.contains(".")) {
+            b.set("fs.s3a.bucket." + bucket + ".path.style.access", "true");
+          }
+        }
+      }
+    }
     return b.build();
   }
 
