@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.function.IntConsumer;
+import org.apache.hadoop.fs.UnsupportedFileSystemException;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
@@ -173,6 +174,11 @@ public final class P9Cli implements Runnable {
         if (e.getCause() instanceof FileNotFoundException) {
           // a missing --input (or a glob that matches nothing) is the user's to fix, as a bad option is
           System.err.println("p9: " + e.getMessage());
+          return 2;
+        }
+        if (e.getCause() instanceof UnsupportedFileSystemException) {
+          // a URI scheme Hadoop has no file system for: s3:// is EMR's own (EMRFS), gs:// needs a connector
+          System.err.println("p9: " + e.getMessage() + "; p9 run reads S3 as s3a://");
           return 2;
         }
         throw e;

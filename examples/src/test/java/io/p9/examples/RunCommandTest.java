@@ -53,6 +53,20 @@ class RunCommandTest {
     assertThat(tmp.resolve("out")).doesNotExist();
   }
 
+  /** An {@code s3://} input (EMR's EMRFS scheme, as in {@code emr submit}) run locally has no file system. */
+  @Test
+  void anInputOfAFileSystemHadoopDoesNotKnowIsAConfigurationError() {
+    String[] err = new String[1];
+    int code = run(err, "--input", "s3://p9-bucket/fruits/Training", "--output", tmp.resolve("out").toString(),
+        "--master", "local[1]");
+    assertThat(code).as(err[0]).isEqualTo(2);
+    assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).singleElement().asString()
+        .startsWith("p9: cannot list s3://p9-bucket/fruits/Training: No FileSystem for scheme \"s3\"")
+        .endsWith("; p9 run reads S3 as s3a://");
+    assertThat(err[0]).doesNotContain("\tat ");
+    assertThat(tmp.resolve("out")).doesNotExist();
+  }
+
   @Test
   void aMissingInputIsAConfigurationError() {
     String[] err = new String[1];
