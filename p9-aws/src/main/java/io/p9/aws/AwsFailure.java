@@ -1,5 +1,7 @@
 package io.p9.aws;
 
+import java.util.function.Consumer;
+import java.util.function.ObjIntConsumer;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -18,6 +20,46 @@ public class AwsFailure extends RuntimeException {
 
   public AwsFailure(String message, Throwable cause) {
     super(message, cause);
+  }
+
+  /**
+   * Polls in a row a wait ({@code EmrLauncher.waitForStep}, {@code ServerlessLauncher.waitForJobRun}) lets
+   * fail {@link #isTransient transiently} before it gives up: with the standard back-off of up to 60 s, and
+   * the SDK's own retries within each poll, several minutes of throttling or outage.
+   */
+  public static final int TRANSIENT_POLLS_TOLERATED = 5;
+
+  /**
+   * Whether {@code e} (or the SDK exception it wraps) is worth polling again after the SDK's own retries:
+   * throttling, a server error (HTTP 5xx), or an I/O failure on the way. Refused credentials, access denied,
+   * a missing resource or a bad request are not.
+   */
+  public static boolean isTransient(Throwable e) {
+    Throwable t = e instanceof AwsFailure && e.getCause() != null ? e.getCause() : e;
+    if (t instanceof AwsServiceException s) {
+      return s.isThrottlingException() || s.statusCode() >= 500;
+    }
+    return t instanceof SdkClientException && t.getCause() instanceof java.io.IOException;
+  }
+
+  /** {@code e} in a few words, for a progress line: the service's error code and status, or the message. */
+  public static String brief(Throwable e) {
+    Throwable t = e instanceof AwsFailure && e.getCause() != null ? e.getCause() : e;
+    if (t instanceof AwsServiceException s && s.awsErrorDetails() != null) {
+      return s.awsErrorDetails().errorCode() + " (HTTP " + s.statusCode() + ")";
+    }
+    return t.getMessage();
+  }
+
+  /**
+   * Reports a tolerated failed poll of {@code what} ("step s-1") to {@code progress}, with the time since
+   * {@code start} on {@code backoff}'s clock.
+   */
+  public static ObjIntConsumer<RuntimeException> reportingTo(Consumer<String> progress, Backoff backoff,
+      long start, String what) {
+    return (e, n) -> progress.accept(String.format("[%s] asking about %s failed: %s, %d of %d tolerated in a"
+        + " row; asking again", Durations.human(backoff.since(start)), what, brief(e), n,
+        TRANSIENT_POLLS_TOLERATED));
   }
 
   /**

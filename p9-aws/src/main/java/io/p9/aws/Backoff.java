@@ -3,13 +3,16 @@ package io.p9.aws;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
+import java.util.function.ObjIntConsumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
  * Polls until a condition holds, waiting {@code initial}, then {@code initial * factor}, ... up to
  * {@code max} between polls, and gives up after {@code timeout}. Used to wait for EMR clusters, steps and
  * EMR Serverless job runs (their APIs have no push notifications); throttling of each poll is retried by
- * the SDK itself. The clock and the sleeper are injectable so tests do not wait.
+ * the SDK itself, and a wait can ride out a poll that still fails ({@link #until(Supplier, Predicate, int,
+ * ObjIntConsumer)}). The clock and the sleeper are injectable so tests do not wait.
  */
 public final class Backoff {
   /** How the waits happen; {@link #SYSTEM} sleeps for real. */
@@ -71,10 +74,34 @@ public final class Backoff {
    * @throws TimeoutException if {@code timeout} passes first (the last poll happens at most at the deadline)
    */
   public <T> T until(Supplier<T> poll) throws TimeoutException, InterruptedException {
+    return until(poll, e -> false, 0, (e, n) -> { });
+  }
+
+  /**
+   * Like {@link #until(Supplier)}, but a poll that throws an exception {@code transientFailure} accepts
+   * (throttling that outlasted the SDK's retries, a 5xx, a dropped connection) counts as no answer yet: it is
+   * passed to {@code onFailure} with the number of polls in a row that failed, and polling goes on with the
+   * usual back-off. The exception of the {@code tolerated + 1}-th failed poll in a row is thrown, as is any
+   * exception {@code transientFailure} does not accept. A wait of hours is not ended by a minute of
+   * throttling, while what is being waited for goes on regardless.
+   */
+  public <T> T until(Supplier<T> poll, Predicate<RuntimeException> transientFailure, int tolerated,
+      ObjIntConsumer<RuntimeException> onFailure) throws TimeoutException, InterruptedException {
     long start = clock.nanoTime();
     long deadline = start + timeout.toNanos();
+    int failed = 0;
     for (int n = 1; ; n++) {
-      T v = poll.get();
+      T v;
+      try {
+        v = poll.get();
+        failed = 0;
+      } catch (RuntimeException e) {
+        if (!transientFailure.test(e) || ++failed > tolerated) {
+          throw e;
+        }
+        onFailure.accept(e, failed);
+        v = null;
+      }
       if (v != null) {
         return v;
       }

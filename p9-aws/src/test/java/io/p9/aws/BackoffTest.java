@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p9.aws.testing.FakeClock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -38,6 +40,37 @@ class BackoffTest {
       return null;
     })).isInstanceOf(TimeoutException.class).hasMessageContaining("45s").hasMessageContaining("4 polls");
     assertThat(clock.sleeps).containsExactly(Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(15));
+  }
+
+  @Test
+  void transientFailuresCountAsNoAnswerUpToTheToleratedNumberInARow() throws Exception {
+    FakeClock clock = new FakeClock();
+    AtomicInteger n = new AtomicInteger();
+    List<String> reported = new ArrayList<>();
+    // polls: fail, fail, null, fail, fail, "done": never more than 2 failures in a row
+    String v = clock.backoff(Duration.ofHours(1)).until(() -> {
+      int i = n.incrementAndGet();
+      if (i == 1 || i == 2 || i == 4 || i == 5) {
+        throw new IllegalStateException("flaky " + i);
+      }
+      return i == 6 ? "done" : null;
+    }, e -> e instanceof IllegalStateException, 2, (e, k) -> reported.add(e.getMessage() + "/" + k));
+    assertThat(v).isEqualTo("done");
+    assertThat(reported).containsExactly("flaky 1/1", "flaky 2/2", "flaky 4/1", "flaky 5/2");
+    assertThat(clock.sleeps).hasSize(5);
+  }
+
+  @Test
+  void theFailureAfterTheToleratedOnesAndAnyOtherFailureAreThrown() {
+    FakeClock clock = new FakeClock();
+    AtomicInteger n = new AtomicInteger();
+    assertThatThrownBy(() -> clock.backoff(Duration.ofHours(1)).until(() -> {
+      throw new IllegalStateException("down " + n.incrementAndGet());
+    }, e -> e instanceof IllegalStateException, 2, (e, k) -> { })).hasMessage("down 3");
+    assertThatThrownBy(() -> clock.backoff(Duration.ofHours(1)).until(() -> {
+      throw new IllegalArgumentException("refused");
+    }, e -> e instanceof IllegalStateException, 2, (e, k) -> { })).hasMessage("refused");
+    assertThat(clock.sleeps).hasSize(2);
   }
 
   @Test

@@ -26,7 +26,8 @@ import software.amazon.awssdk.services.emr.model.StepSummary;
  * ({@link EmrRequests}), {@link #addStep} adds it to a running cluster, {@link #waitForStep} polls with
  * back-off and reports every cluster and step state change, {@link #stepLog} reads the step's
  * {@code stderr}/{@code stdout} from the cluster's log URI on S3, {@link #terminate} ends the cluster.
- * API errors come back as {@link AwsFailure}; throttling is retried by the SDK client.
+ * API errors come back as {@link AwsFailure}; throttling is retried by the SDK client, and a wait rides out
+ * polls that still fail transiently ({@link AwsFailure#isTransient}).
  */
 public final class EmrLauncher {
   /** The most of a log that is fetched: the end of it, where the failure is. */
@@ -140,7 +141,8 @@ public final class EmrLauncher {
           default:
             return null;
         }
-      });
+      }, AwsFailure::isTransient, AwsFailure.TRANSIENT_POLLS_TOLERATED,
+          AwsFailure.reportingTo(progress, backoff, start, "step " + stepId));
     } catch (SdkException e) {
       throw AwsFailure.of("waiting for step " + stepId + " of " + clusterId, e);
     } catch (TimeoutException e) {

@@ -25,7 +25,8 @@ import software.amazon.awssdk.services.emrserverless.model.JobRun;
  * {@link #startJobRun} starts the run, {@link #waitForJobRun} polls with back-off reporting state changes
  * (SUBMITTED, PENDING, SCHEDULED, RUNNING, then SUCCESS, FAILED or CANCELLED), and {@link #driverLog} reads
  * the driver's {@code stderr}/{@code stdout} from the log URI. API errors come back as {@link AwsFailure};
- * throttling is retried by the SDK client.
+ * throttling is retried by the SDK client, and a wait rides out polls that still fail transiently
+ * ({@link AwsFailure#isTransient}).
  */
 public final class ServerlessLauncher {
   private static final Set<String> TERMINAL = Set.of("SUCCESS", "FAILED", "CANCELLED");
@@ -115,7 +116,8 @@ public final class ServerlessLauncher {
           last[0] = r.state();
         }
         return TERMINAL.contains(r.state()) ? r : null;
-      });
+      }, AwsFailure::isTransient, AwsFailure.TRANSIENT_POLLS_TOLERATED,
+          AwsFailure.reportingTo(progress, backoff, start, "job run " + jobRunId));
     } catch (TimeoutException e) {
       throw new TimeoutException("job run " + jobRunId + " still running: " + e.getMessage()
           + "; it goes on (p9 serverless status)");

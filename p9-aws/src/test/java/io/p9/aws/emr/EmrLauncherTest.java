@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.p9.aws.AwsFailure;
@@ -244,7 +245,58 @@ class EmrLauncherTest {
 
     assertThatThrownBy(() -> launcher.waitForStep("j-1", "s-1", clock.backoff(Duration.ofHours(1))))
         .isInstanceOf(AwsFailure.class).hasMessageContaining("ThrottlingException").hasMessageContaining("step s-1");
-    assertThat(calls("DescribeCluster")).as("maxAttempts = 4").hasSize(4);
+    int polls = AwsFailure.TRANSIENT_POLLS_TOLERATED + 1;
+    assertThat(calls("DescribeCluster")).as("maxAttempts = 4 per poll, %d polls", polls).hasSize(4 * polls);
+    assertThat(clock.sleeps).containsExactly(Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(40),
+        Duration.ofSeconds(60), Duration.ofSeconds(60));
+    assertThat(progress).hasSize(AwsFailure.TRANSIENT_POLLS_TOLERATED).allSatisfy(p -> assertThat(p)
+        .contains("asking about step s-1 failed: ThrottlingException (HTTP 400)").endsWith("in a row; asking again"));
+  }
+
+  /**
+   * A wait of hours is not ended by throttling that outlasts one poll's SDK retries, nor by a dropped
+   * connection: the poll counts as no answer yet, and the next one finds the step done.
+   */
+  @Test
+  void aPollThatStillFailsAfterTheSdksRetriesIsToleratedAndTheWaitGoesOn() throws Exception {
+    stub.server.stubFor(op("DescribeCluster").willReturn(ok(cluster("RUNNING", "s3n://p9-bucket/emr-logs/"))));
+    String s = "flaky";
+    String state = Scenario.STARTED;
+    // one poll's 4 attempts throttled, the next poll's 4 attempts cut off, then the answer
+    for (int i = 0; i < 8; i++) {
+      ResponseDefinitionBuilder r = i < 4 ? error(400, "ThrottlingException", "Rate exceeded")
+          : aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER);
+      stub.server.stubFor(op("DescribeStep").inScenario(s).whenScenarioStateIs(state).willReturn(r)
+          .willSetStateTo("r" + i));
+      state = "r" + i;
+    }
+    stub.server.stubFor(op("DescribeStep").inScenario(s).whenScenarioStateIs(state)
+        .willReturn(ok(step("COMPLETED", null))));
+
+    EmrLauncher.StepResult r = launcher.waitForStep("j-2AXXXXXXGAPLF", "s-1K2XXXXXXXX", clock.backoff(Duration.ofHours(1)));
+
+    assertThat(r.succeeded()).isTrue();
+    assertThat(calls("DescribeStep")).hasSize(9);
+    assertThat(clock.sleeps).containsExactly(Duration.ofSeconds(10), Duration.ofSeconds(20));
+    assertThat(progress).hasSize(3);
+    assertThat(progress.get(0)).isEqualTo(
+        "[0s] asking about step s-1K2XXXXXXXX failed: ThrottlingException (HTTP 400), 1 of 5 tolerated in a row;"
+            + " asking again");
+    assertThat(progress.get(1)).startsWith("[10s] asking about step s-1K2XXXXXXXX failed: Unable to execute HTTP")
+        .endsWith("2 of 5 tolerated in a row; asking again");
+    assertThat(progress.get(2)).isEqualTo("[30s] cluster j-2AXXXXXXGAPLF RUNNING, step s-1K2XXXXXXXX COMPLETED");
+  }
+
+  @Test
+  void aPollRefusedForGoodEndsTheWaitAtOnce() {
+    stub.server.stubFor(op("DescribeCluster").willReturn(error(400, "AccessDeniedException",
+        "User is not authorized to perform: elasticmapreduce:DescribeCluster")));
+
+    assertThatThrownBy(() -> launcher.waitForStep("j-1", "s-1", clock.backoff(Duration.ofHours(1))))
+        .isInstanceOf(AwsFailure.class).hasMessageStartingWith("access denied while waiting for step s-1");
+    assertThat(calls("DescribeCluster")).hasSize(1);
+    assertThat(clock.sleeps).isEmpty();
+    assertThat(progress).isEmpty();
   }
 
   @Test

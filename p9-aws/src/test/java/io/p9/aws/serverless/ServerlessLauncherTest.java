@@ -194,6 +194,32 @@ class ServerlessLauncherTest {
     assertThat(clock.sleeps).hasSize(5);
   }
 
+  /** Throttling that outlasts one poll's SDK retries does not end the wait; the run goes on regardless. */
+  @Test
+  void aPollThrottledBeyondTheSdksRetriesIsToleratedAndTheWaitGoesOn() throws Exception {
+    String url = "/applications/00fabc123/jobruns/00frun456";
+    String state = Scenario.STARTED;
+    for (int i = 0; i < 4; i++) {
+      stub.server.stubFor(get(urlEqualTo(url)).inScenario("run").whenScenarioStateIs(state).willReturn(
+          aResponse().withStatus(429).withHeader("Content-Type", "application/json")
+              .withHeader("x-amzn-ErrorType", "ThrottlingException").withBody("{\"message\":\"Rate exceeded\"}"))
+          .willSetStateTo("t" + i));
+      state = "t" + i;
+    }
+    stub.server.stubFor(get(urlEqualTo(url)).inScenario("run").whenScenarioStateIs(state)
+        .willReturn(ok(run("SUCCESS", ""))));
+
+    ServerlessLauncher.RunResult r = launcher.waitForJobRun("00fabc123", "00frun456", clock.backoff(Duration.ofHours(1)));
+
+    assertThat(r.succeeded()).isTrue();
+    assertThat(stub.server.findAll(getRequestedFor(urlEqualTo(url)))).hasSize(5);
+    assertThat(clock.sleeps).containsExactly(Duration.ofSeconds(10));
+    assertThat(progress).containsExactly(
+        "[0s] asking about job run 00frun456 failed: ThrottlingException (HTTP 429), 1 of 5 tolerated in a row;"
+            + " asking again",
+        "[10s] job run 00frun456 SUCCESS");
+  }
+
   @Test
   void failedRunGivesTheReasonAndTheDriverStderr() throws Exception {
     stub.server.stubFor(get(urlEqualTo("/applications/00fabc123/jobruns/00frun456"))
