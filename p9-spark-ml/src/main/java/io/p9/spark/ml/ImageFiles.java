@@ -28,8 +28,10 @@ import org.apache.spark.util.SerializableConfiguration;
 /**
  * Reads image files for {@link ImageLoader}: every file under the input paths, searched recursively, as
  * rows of Spark's {@code binaryFile} schema ({@code path}, {@code modificationTime}, {@code length},
- * {@code content}). Hidden files are skipped as Spark skips them: names starting with {@code .}, or with
- * {@code _} unless they hold {@code =}, and {@code hadoop fs -put}'s in-flight {@code ._COPYING_} files.
+ * {@code content}). Hidden files are skipped as Spark skips them (names starting with {@code .}, or with
+ * {@code _} unless they hold {@code =}, and {@code hadoop fs -put}'s in-flight {@code ._COPYING_} files):
+ * those in the folders read, at any depth, and those a glob matches; a hidden folder that a path or glob
+ * names is read.
  *
  * <p><b>Every file yields a row, zero-byte ones too.</b> Spark's file sources skip those silently
  * (SPARK-26161); here a zero-byte upload shows up as an {@code EMPTY} error in {@link ImageLoader}.
@@ -190,6 +192,11 @@ public final class ImageFiles {
           throw new FileNotFoundException("Path does not exist: " + fs.makeQualified(path));
         }
         for (FileStatus m : matches) {
+          if (!m.isDirectory() && hidden(m.getPath().getName())) {
+            // a hidden file a glob (or the path itself) names: Spark's file sources skip it too; a hidden
+            // folder named so is read, as there
+            continue;
+          }
           if (m.isDirectory() && !"file".equals(fs.getScheme())) {
             // object stores: one flat, paginated listing
             RemoteIterator<LocatedFileStatus> it = fs.listFiles(m.getPath(), true);

@@ -60,6 +60,32 @@ class ImageFilesTest {
         .isTrue();
   }
 
+  /**
+   * A glob's matches are roots, as in Spark: a hidden folder a glob names is read, but a hidden file it names
+   * (a {@code .DS_Store} beside the images, a {@code _tmp} upload) is skipped, as Spark's file sources skip it.
+   */
+  @Test
+  void aGlobSkipsTheHiddenFilesItMatchesAsSparkDoes() {
+    Files2.write(tmp.resolve("a/x.jpg"), new byte[] {1});
+    Files2.write(tmp.resolve("a/.DS_Store"), new byte[] {2});
+    Files2.write(tmp.resolve("a/_tmp.jpg"), new byte[] {3});
+    Files2.write(tmp.resolve("_b/y.jpg"), new byte[] {4});
+    Files2.write(tmp.resolve(".c/z.jpg"), new byte[0]);
+    SparkSession spark = TestSpark.get();
+    for (String glob : List.of("/*", "/*/*", "/a/*", "/a/.DS_Store", "/a/{x.jpg,_tmp.jpg}")) {
+      String path = tmp + glob;
+      List<String> sparks = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(path)
+          .select("path").as(Encoders.STRING()).collectAsList().stream().sorted().toList();
+      List<String> ours = ImageFiles.read(spark, path).select("path").as(Encoders.STRING()).collectAsList();
+      assertThat(ours).as(glob).noneMatch(p -> p.endsWith("/.DS_Store") || p.endsWith("/_tmp.jpg"));
+      // Spark's source leaves out the zero-byte .c/z.jpg (SPARK-26161); ImageFiles keeps it
+      assertThat(ours.stream().filter(p -> !p.endsWith("/.c/z.jpg")).toList()).as(glob).isEqualTo(sparks);
+      assertThat(ImageFiles.count(spark, path)).as(glob).isEqualTo(ours.size());
+    }
+    assertThat(ImageFiles.read(spark, tmp + "/a/*").select("path").as(Encoders.STRING()).collectAsList())
+        .containsExactly(tmp.resolve("a/x.jpg").toUri().toString().replace("file:///", "file:/"));
+  }
+
   @Test
   void rowsMatchSparksBinaryFileSourceInSchemaAndContentInPathOrder() {
     Random r = new Random(42);
