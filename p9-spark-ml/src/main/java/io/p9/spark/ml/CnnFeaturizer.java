@@ -111,7 +111,8 @@ import org.apache.spark.sql.types.StructType;
  * Works on streaming DataFrames.
  *
  * <p><b>Persistence.</b> Saving copies the model bytes and the resolved preprocessing into the stage
- * folder, so a saved pipeline runs on another machine without the original model path. A loaded stage keeps
+ * folder, so a saved pipeline runs on another machine without the original model path (and a stage without
+ * {@code modelLocation} cannot be saved: the error names it). A loaded stage keeps
  * the model bytes it read in driver memory and runs from them, so it (or a pipeline holding it) can be saved
  * over its own folder with {@code write().overwrite()}. A stage saved before {@code errorCol} existed loads
  * with it empty, so its output columns stay what they were.
@@ -461,9 +462,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
 
   @Override
   public StructType transformSchema(StructType schema) {
-    if (!isDefined(modelLocation)) {
-      throw new IllegalArgumentException(SchemaChecks.name(this) + ": modelLocation is not set");
-    }
+    requireModelLocation();
     SchemaChecks.require(this, schema, getInputCol(), ImageSchema.columnSchema());
     boolean errors = !getErrorCol().isEmpty();
     SchemaChecks.requireNewColumns(this, schema,
@@ -518,7 +517,15 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
    */
   private record Loaded(String location, ModelBytes bytes, byte[] sidecar) {}
 
+  /** Fails naming this stage if {@code modelLocation} is not set (Spark's own error names neither). */
+  private void requireModelLocation() {
+    if (!isDefined(modelLocation)) {
+      throw new IllegalArgumentException(SchemaChecks.name(this) + ": modelLocation is not set");
+    }
+  }
+
   private synchronized Resolved resolve(SparkContext sc) {
+    requireModelLocation();
     Configuration conf = sc.hadoopConfiguration();
     String location = getModelLocation();
     Loaded mem = loaded != null && loaded.location().equals(location) ? loaded : null;

@@ -300,6 +300,20 @@ class CnnFeaturizerTest {
         .hasMessageContaining("modelLocation is not set");
   }
 
+  /** Saving a stage copies its model, so a stage without one cannot be saved: the error says which stage. */
+  @Test
+  void aStageWithoutAModelNamesItselfWhenSavedOrAskedForItsModel() {
+    CnnFeaturizer f = new CnnFeaturizer();
+    String msg = "CnnFeaturizer[" + f.uid() + "]: modelLocation is not set";
+    String path = tmp.resolve("no-model").toUri().toString();
+    assertThatThrownBy(() -> f.write().save(path)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(msg);
+    assertThatThrownBy(() -> new Pipeline().setStages(new PipelineStage[] {f}).write().save(path))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(msg);
+    assertThatThrownBy(() -> f.modelInfo(spark)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(msg);
+  }
+
   @Test
   void aSavedStageCarriesItsModelAndRunsWithoutTheOriginal() throws Exception {
     Path own = tmp.resolve("own-model/mnv2.onnx");
