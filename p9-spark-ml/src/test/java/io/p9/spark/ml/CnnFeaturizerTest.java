@@ -220,6 +220,34 @@ class CnnFeaturizerTest {
     assertThat(plain.transform(in).columns()).containsExactly("path", "image", "features");
   }
 
+  /**
+   * Spark's image source keeps a file it cannot decode as its "invalid image" row (size -1 x -1, mode -1,
+   * no data; {@code dropInvalid} is false by default): that is a file that was not decoded, not an image of
+   * an unsupported mode.
+   */
+  @Test
+  void sparksInvalidImageRowIsAnImageThatWasNotDecoded() throws Exception {
+    Path dir = tmp.resolve("spark-image-source");
+    Path good = RepoData.quickSampleSpread(1).get(0);
+    Files2.write(dir.resolve("good.jpg"), Files2.read(good));
+    Files2.write(dir.resolve("garbage.jpg"), "not an image".getBytes(StandardCharsets.UTF_8));
+    Dataset<Row> in = spark.read().format("image").load(dir.toString());
+    assertThat(in.filter("image.mode = -1").count()).as("Spark's invalid image row").isEqualTo(1);
+
+    CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model).setHandleInvalid("keep").setErrorCol("why");
+    // sorted here: orderBy would run the stage twice (its range sampling) and count twice
+    List<Row> rows = f.transform(in).select("image.origin", "features", "why").collectAsList().stream()
+        .sorted(java.util.Comparator.comparing(r -> r.getString(0))).toList();
+    assertThat(rows).hasSize(2);
+    assertThat(rows.get(0).getString(0)).endsWith("garbage.jpg");
+    assertThat(rows.get(0).isNullAt(1)).isTrue();
+    assertThat(rows.get(0).getString(2)).startsWith("NO_IMAGE: ");
+    assertThat(rows.get(1).isNullAt(1)).isFalse();
+    assertThat(f.metrics().failuresByReason()).isEqualTo(Map.of("NO_IMAGE", 1L));
+    assertThatThrownBy(() -> new CnnFeaturizer().setModelLocation(model).transform(in).collect())
+        .hasStackTraceContaining("garbage.jpg: NO_IMAGE: ");
+  }
+
   @Test
   void skipAndErrorAreUnchangedByTheErrorColumn() {
     Dataset<Row> in = withUnusableImages();

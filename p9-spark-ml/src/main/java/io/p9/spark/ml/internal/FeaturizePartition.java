@@ -87,7 +87,8 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
 
   /**
    * Why a row's image cannot be featurized, or null if it can: {@code REASON: message}, the reason (the
-   * counter name in the metrics) one of {@code NO_IMAGE}, {@code UNSUPPORTED_MODE}, {@code INVALID_IMAGE}.
+   * counter name in the metrics) one of {@code NO_IMAGE} (a null image, or the invalid image row of Spark's
+   * image source), {@code UNSUPPORTED_MODE}, {@code INVALID_IMAGE}.
    * The fourth reason, {@value #INFERENCE_FAILED}, is known only once the model has run.
    */
   static String invalidReason(Row image) {
@@ -99,6 +100,10 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
     int c = image.getInt(3);
     int mode = image.getInt(4);
     byte[] data = (byte[]) image.get(5);
+    if (mode == -1 && h == -1 && w == -1) {
+      // ImageSchema.invalidImageRow: what spark.read.format("image") keeps for a file it cannot decode
+      return "NO_IMAGE: the image source could not decode the file (Spark's invalid image row, mode -1)";
+    }
     if (mode != 0 && mode != 16 && mode != 24) {
       return "UNSUPPORTED_MODE: OpenCV mode " + mode + " (only 8-bit CV_8UC1/3/4 are supported)";
     }
