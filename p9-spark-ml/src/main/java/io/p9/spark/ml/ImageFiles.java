@@ -41,7 +41,8 @@ import org.apache.spark.util.SerializableConfiguration;
  * listing) and the tasks open each file with the listed length and time, so S3A makes
  * one GET per image and no HEAD. Spark's {@code binaryFile} source lists twice here (its own index, plus
  * the listing that finds zero-byte files), starts a listing job for more than 32 folders, and asks each
- * file's status again before opening it. Rows come in path order. {@code spark.sql.files.ignoreMissingFiles}
+ * file's status again before opening it. Rows come in path order, one per file, also where paths or globs
+ * overlap (as with Spark's sources). {@code spark.sql.files.ignoreMissingFiles}
  * is honoured for files deleted between the listing and the read; any other read error fails the task,
  * naming the file. Tasks carry no locality preference: object stores have none; on HDFS,
  * {@code read(spark, 0, paths)} gives Spark's locality-aware {@code binaryFile} scan.
@@ -111,7 +112,14 @@ public final class ImageFiles {
   public static Listing listing(SparkSession spark, String... paths) {
     List<ReadFiles.Entry> listed = list(spark.sparkContext().hadoopConfiguration(), paths);
     listed.sort(Comparator.comparing(ReadFiles.Entry::path));
-    return new Listing(spark, paths.clone(), List.copyOf(listed));
+    // paths or globs that overlap list a file more than once; Spark's file sources give it one row too
+    List<ReadFiles.Entry> files = new ArrayList<>(listed.size());
+    for (ReadFiles.Entry e : listed) {
+      if (files.isEmpty() || !files.get(files.size() - 1).path().equals(e.path())) {
+        files.add(e);
+      }
+    }
+    return new Listing(spark, paths.clone(), List.copyOf(files));
   }
 
   /**

@@ -86,6 +86,30 @@ class ImageFilesTest {
         .containsExactly(tmp.resolve("a/x.jpg").toUri().toString().replace("file:///", "file:/"));
   }
 
+  /** Paths and globs that overlap name some files twice: each file is still one row, as with Spark's source. */
+  @Test
+  void aFileThatSeveralPathsOrGlobsNameIsReadOnce() {
+    Files2.write(tmp.resolve("Apple Red/x.jpg"), new byte[] {1});
+    Files2.write(tmp.resolve("Apple Green/y.jpg"), new byte[] {2});
+    Files2.write(tmp.resolve("Pear Red/z.jpg"), new byte[0]);
+    SparkSession spark = TestSpark.get();
+    List<List<String>> cases = List.of(List.of(tmp + "/Apple*", tmp + "/*Red"), List.of(tmp.toString(),
+        tmp + "/Pear Red"), List.of(tmp.toString(), tmp.toString()), List.of(tmp + "/Apple Red/x.jpg",
+        tmp + "/Apple Red"));
+    for (List<String> paths : cases) {
+      String[] ps = paths.toArray(String[]::new);
+      List<String> ours = ImageFiles.read(spark, ps).select("path").as(Encoders.STRING()).collectAsList();
+      assertThat(ours).as("%s", paths).doesNotHaveDuplicates().isSorted();
+      List<String> sparks = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(ps)
+          .select("path").as(Encoders.STRING()).collectAsList();
+      // Spark's source leaves out the zero-byte Pear Red/z.jpg (SPARK-26161); ImageFiles keeps it
+      assertThat(ours.stream().filter(p -> !p.endsWith("/z.jpg")).toList()).as("%s", paths)
+          .containsExactlyInAnyOrderElementsOf(sparks);
+      assertThat(ImageFiles.count(spark, ps)).as("%s", paths).isEqualTo(ours.size());
+      assertThat(ImageFiles.read(spark, 0, ps).count()).as("%s", paths).isEqualTo(ours.size());
+    }
+  }
+
   @Test
   void rowsMatchSparksBinaryFileSourceInSchemaAndContentInPathOrder() {
     Random r = new Random(42);
