@@ -488,7 +488,8 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
         r.key(), r.spec(), batchSizeFor(r.info()), dataset.schema().fieldIndex(getInputCol()), getHandleInvalid(),
         !getErrorCol().isEmpty(), acc);
     // the row encoder drops field metadata: the vector size (ML attribute group) is attached after
-    return dataset.toDF().mapPartitions(fn, Encoders.row(out)).withMetadata(getOutputCol(),
+    Dataset<Row> df = dataset.toDF().mapPartitions(fn, Encoders.row(out));
+    return df.withColumn(getOutputCol(), SchemaChecks.column(getOutputCol()),
         new AttributeGroup(getOutputCol(), r.info().featureDim()).toMetadata());
   }
 

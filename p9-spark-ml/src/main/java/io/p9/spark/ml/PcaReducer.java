@@ -154,7 +154,7 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
     // merges them; nothing checks for emptiness first, which would compute the leading partitions twice. The
     // last merge runs on an executor (finalAggregateOnExecutor), so the driver receives one d x d triangle
     // rather than ~sqrt(partitions) of them, which pass spark.driver.maxResultSize on large inputs
-    CovarianceAccumulator total = dataset.select(getInputCol()).toJavaRDD().treeAggregate(null,
+    CovarianceAccumulator total = dataset.select(SchemaChecks.column(getInputCol())).toJavaRDD().treeAggregate(null,
         (CovarianceAccumulator acc, Row r) -> {
           if (r.isNullAt(0)) {
             return acc;

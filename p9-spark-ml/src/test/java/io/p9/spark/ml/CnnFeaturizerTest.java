@@ -282,6 +282,18 @@ class CnnFeaturizerTest {
         .endsWith("features", "featurizerError");
   }
 
+  /** A dot in an output column name is part of the name (as in Spark's own stages), not a struct path. */
+  @Test
+  void outputColumnNamesWithADotAreTakenAsTheyAre() {
+    CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model).setOutputCol("cnn.features")
+        .setHandleInvalid("keep").setErrorCol("cnn.error");
+    Dataset<Row> out = f.transform(images);
+    assertThat(out.columns()).endsWith("cnn.features", "cnn.error");
+    assertThat(AttributeGroup.fromStructField(out.schema().apply("cnn.features")).size()).isEqualTo(1280);
+    assertThat(out.select("path", "`cnn.features`").orderBy("path").collectAsList())
+        .isEqualTo(features(new CnnFeaturizer().setModelLocation(model), images));
+  }
+
   @Test
   void aSavedStageWithAnErrorColumnRoundTrips() {
     Dataset<Row> in = withUnusableImages();

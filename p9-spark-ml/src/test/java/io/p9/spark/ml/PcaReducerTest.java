@@ -28,6 +28,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -292,6 +293,28 @@ class PcaReducerTest {
     assertThatThrownBy(() -> m.transform(vectors(Vectors.dense(1, 2, 3))).collect())
         .hasStackTraceContaining("PcaReducerModel[" + m.uid() + "], column 'features': vector of size 3, expected "
             + D);
+  }
+
+  /**
+   * Column names are taken as they are, as the schema checks take them: a dot in a name is part of it, not a
+   * path into a struct.
+   */
+  @Test
+  void columnNamesWithADotAreColumnsNotStructFields() {
+    Dataset<Row> dotted = data.withColumnRenamed("features", "cnn.features");
+    PcaReducerModel m = new PcaReducer().setInputCol("cnn.features").setOutputCol("pca.features").setK(2)
+        .fit(dotted);
+    PcaReducerModel plain = new PcaReducer().setK(2).fit(data);
+    assertThat(m.pc().toArray()).containsExactly(plain.pc().toArray(), within(1e-12));
+    Dataset<Row> out = m.transform(dotted);
+    assertThat(out.columns()).endsWith("cnn.features", "pca.features");
+    assertThat(out.schema().apply("pca.features").metadata().json()).contains("\"num_attrs\":2");
+    assertThat(out.filter("id = 7").select("`pca.features`").head().get(0))
+        .isEqualTo(plain.transform(data).filter("id = 7").select("pcaFeatures").head().get(0));
+    // and a struct field is not taken for a column of that name
+    Dataset<Row> nested = data.select(functions.col("id"), functions.struct(functions.col("features")).as("cnn"));
+    assertThatThrownBy(() -> new PcaReducer().setInputCol("cnn.features").setK(2).fit(nested))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("column 'cnn.features' does not exist");
   }
 
   @Test

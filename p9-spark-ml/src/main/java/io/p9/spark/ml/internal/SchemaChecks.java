@@ -3,6 +3,8 @@ package io.p9.spark.ml.internal;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructField;
@@ -101,6 +103,14 @@ public final class SchemaChecks {
       return true;
     }
     return a.sameType(b);
+  }
+
+  /**
+   * The top-level column {@code name}, taken as it is, as {@link #field} finds it: quoted, so that a dot in the
+   * name is part of it rather than a path into a struct ({@code functions.col("a.b")} is field b of column a).
+   */
+  public static Column column(String name) {
+    return functions.col("`" + name.replace("`", "``") + "`");
   }
 
   /** {@code SimpleClassName[uid]}. */
