@@ -305,14 +305,14 @@ public final class ImageLoader extends Transformer implements MLWritable {
         new DecodeFunction(options, getHandleInvalid(), acc), decodedType).asNondeterministic();
     String tmp = "__p9_decoded_" + uid;
     Dataset<Row> df = dataset.toDF().withColumn(tmp,
-        decode.apply(functions.col(getPathCol()), functions.col(getInputCol())));
+        decode.apply(SchemaChecks.column(getPathCol()), SchemaChecks.column(getInputCol())));
     if ("skip".equals(getHandleInvalid())) {
       df = df.filter(functions.col(tmp + ".error").isNull());
     }
     df = df.withColumn(getOutputCol(), functions.col(tmp + ".image"));
     if (!getLabelCol().isEmpty()) {
       UserDefinedFunction label = functions.udf(new LabelFunction(getLabelPattern()), DataTypes.StringType);
-      df = df.withColumn(getLabelCol(), label.apply(functions.col(getPathCol())));
+      df = df.withColumn(getLabelCol(), label.apply(SchemaChecks.column(getPathCol())));
     }
     return (getErrorCol().isEmpty() ? df : df.withColumn(getErrorCol(), functions.col(tmp + ".error"))).drop(tmp);
   }

@@ -207,6 +207,20 @@ class ImageLoaderTest {
         "file:/C:/data/Kiwi/0_100.jpg", "Kiwi"));
   }
 
+  /** A dot in a column name is part of the name (as the schema checks take it), not a path into a struct. */
+  @Test
+  void columnNamesWithADotAreTakenAsTheyAre() {
+    Dataset<Row> dotted = files(mixed).withColumnRenamed("path", "file.path")
+        .withColumnRenamed("content", "file.content");
+    ImageLoader loader = new ImageLoader().setPathCol("file.path").setInputCol("file.content")
+        .setHandleInvalid("keep").setErrorCol("img.error").setLabelCol("img.label");
+    List<Row> ours = loader.setOutputCol("img.image").transform(dotted)
+        .select("`file.path`", "`img.image`", "`img.label`", "`img.error`").orderBy("`file.path`").collectAsList();
+    List<Row> plain = new ImageLoader().setHandleInvalid("keep").transform(files(mixed))
+        .select("path", "image", "label", "error").orderBy("path").collectAsList();
+    assertThat(ours).hasSize(9).isEqualTo(plain);
+  }
+
   @Test
   void schemaErrorsNameStageColumnAndTypes() {
     Dataset<Row> wrong = files(mixed).withColumn("content", functions.lit("x"));
