@@ -61,7 +61,13 @@ public final class OnnxFeatureModel implements FeatureModel {
 
   /** Edits, opens and validates {@code model}. */
   public static OnnxFeatureModel open(ModelBytes model, ModelOptions options) {
-    FeatureTensorEdit.Result edit = FeatureTensorEdit.expose(model.bytes(), options.featureTensor());
+    FeatureTensorEdit.Result edit;
+    try {
+      edit = FeatureTensorEdit.expose(model.bytes(), options.featureTensor());
+    } catch (ModelException e) {
+      // the edit sees only bytes: name the file, so that a truncated copy or a typo in featureTensor is found
+      throw new ModelException(model + ": " + e.getMessage(), e);
+    }
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     OrtSession session = null;
     try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {

@@ -165,6 +165,20 @@ class OnnxFeatureModelTest {
         ModelOptions.defaults())).isInstanceOf(ModelException.class);
   }
 
+  @Test
+  void aTruncatedEmptyOrUnusableModelFileIsNamedInTheError() {
+    byte[] mob = readMobilenet();
+    assertThatThrownBy(() -> OnnxFeatureModel.open(
+        ModelBytes.of("half-copied.onnx", java.util.Arrays.copyOf(mob, mob.length / 2)), ModelOptions.defaults()))
+        .isInstanceOf(ModelException.class).hasMessageContaining("half-copied.onnx")
+        .hasMessageContaining("protobuf parse failed");
+    assertThatThrownBy(() -> OnnxFeatureModel.open(ModelBytes.of("zero-bytes.onnx", new byte[0]),
+        ModelOptions.defaults())).isInstanceOf(ModelException.class).hasMessageContaining("zero-bytes.onnx");
+    assertThatThrownBy(() -> OnnxFeatureModel.open(ModelBytes.of("tiny-typo.onnx", new TinyOnnx(4, 5, 6, 3).bytes()),
+        ModelOptions.defaults().withFeatureTensor("poled"))).isInstanceOf(ModelException.class)
+        .hasMessageContaining("tiny-typo.onnx").hasMessageContaining("'poled'");
+  }
+
   static byte[] readMobilenet() {
     try {
       return Files.readAllBytes(RepoData.mobilenet());
