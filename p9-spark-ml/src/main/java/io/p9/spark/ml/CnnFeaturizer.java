@@ -8,6 +8,7 @@ import io.p9.core.image.ResizeMode;
 import io.p9.core.model.FeatureModel;
 import io.p9.core.model.ModelBytes;
 import io.p9.core.model.ModelCache;
+import io.p9.core.model.ModelException;
 import io.p9.core.model.ModelInfo;
 import io.p9.core.model.ModelKey;
 import io.p9.core.model.ModelOptions;
@@ -546,8 +547,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
         : ModelBytes.of(HadoopFiles.fileName(location), HadoopFiles.read(location, conf));
     byte[] sidecarBytes = mem != null ? mem.sidecar()
         : HadoopFiles.readIfExists(location + ModelSpec.SIDECAR_SUFFIX, conf);
-    ModelSpec sidecar = sidecarBytes == null ? null
-        : ModelSpec.fromJson(new String(sidecarBytes, StandardCharsets.UTF_8));
+    ModelSpec sidecar = sidecarBytes == null ? null : sidecar(location, sidecarBytes);
 
     String be = isSet(backend) || sidecar == null ? getBackend() : sidecar.backend();
     String tensor = isSet(featureTensor) || sidecar == null ? getFeatureTensor() : sidecar.featureTensor();
@@ -565,6 +565,16 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     Broadcast<byte[]> bc = new JavaSparkContext(sc).broadcast(mb.bytes());
     resolved = new Resolved(location, mb, key, info, spec, bc, stamp);
     return resolved;
+  }
+
+  /** The sidecar of the model at {@code location}; a sidecar p9 cannot read is named in the error. */
+  private ModelSpec sidecar(String location, byte[] json) {
+    try {
+      return ModelSpec.fromJson(new String(json, StandardCharsets.UTF_8));
+    } catch (ModelException e) {
+      throw new ModelException(SchemaChecks.name(this) + ": model sidecar " + location
+          + ModelSpec.SIDECAR_SUFFIX + ": " + e.getMessage(), e);
+    }
   }
 
   /** Threads per inference from the executor's cores and concurrent tasks ({@link ThreadBudget}). */
