@@ -649,8 +649,12 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
       spec = spec.withChannelOrder(ChannelOrder.valueOf(getChannelOrder()));
     }
     if (isSet(resizeMode) || isSet(cropFraction)) {
-      spec = spec.withResize("center_crop".equals(getResizeMode()) ? ResizeMode.CENTER_CROP
-          : ResizeMode.STRETCH, (float) getCropFraction());
+      // the one not set comes from the sidecar (a crop fraction only from a sidecar that crops), else its default
+      ResizeMode mode = !isSet(resizeMode) ? spec.resizeMode()
+          : "center_crop".equals(getResizeMode()) ? ResizeMode.CENTER_CROP : ResizeMode.STRETCH;
+      float fraction = !isSet(cropFraction) && spec.resizeMode() == ResizeMode.CENTER_CROP ? spec.cropFraction()
+          : (float) getCropFraction();
+      spec = spec.withResize(mode, fraction);
     }
     if (isSet(interpolation)) {
       spec = spec.withInterpolation(Interpolation.valueOf(getInterpolation().toUpperCase(Locale.ROOT)));

@@ -3,7 +3,9 @@ package io.p9.spark.ml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.p9.core.model.ModelInfo;
+import io.p9.core.image.PreprocessSpec;
+import io.p9.core.image.ResizeMode;
+import io.p9.core.model.ModelSpec;
 import io.p9.core.testing.RepoData;
 import io.p9.spark.ml.testing.TestSpark;
 import java.nio.charset.StandardCharsets;
@@ -32,5 +34,36 @@ class CnnFeaturizerModelFileTest {
         StandardCharsets.UTF_8);
     assertThatThrownBy(() -> new CnnFeaturizer().setModelLocation(model.toString()).modelInfo(spark))
         .hasMessageContaining("mnv2.onnx.p9.json");
+  }
+
+  @Test
+  void aResizeParamSetAloneKeepsTheSidecarsOther() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("crop-sidecar"));
+    Path model = Files.copy(RepoData.mobilenet(), dir.resolve("mnv2.onnx"));
+    PreprocessSpec cropped = PreprocessSpec.imagenet(224).withResize(ResizeMode.CENTER_CROP, 0.95f);
+    Files.writeString(dir.resolve("mnv2.onnx.p9.json"), ModelSpec.of("onnx", "auto", cropped).toJson(),
+        StandardCharsets.UTF_8);
+    assertThat(new CnnFeaturizer().setModelLocation(model.toString()).preprocessSpec(spark)).isEqualTo(cropped);
+
+    PreprocessSpec fraction = new CnnFeaturizer().setModelLocation(model.toString()).setCropFraction(0.8)
+        .preprocessSpec(spark);
+    assertThat(fraction.resizeMode()).as("resizeMode is not set: the sidecar's").isEqualTo(ResizeMode.CENTER_CROP);
+    assertThat(fraction.cropFraction()).isEqualTo(0.8f);
+
+    PreprocessSpec mode = new CnnFeaturizer().setModelLocation(model.toString()).setResizeMode("center_crop")
+        .preprocessSpec(spark);
+    assertThat(mode.cropFraction()).as("cropFraction is not set: the sidecar's").isEqualTo(0.95f);
+
+    PreprocessSpec stretch = new CnnFeaturizer().setModelLocation(model.toString()).setResizeMode("stretch")
+        .preprocessSpec(spark);
+    assertThat(stretch.resizeMode()).isEqualTo(ResizeMode.STRETCH);
+  }
+
+  @Test
+  void centerCropOverAStretchingSidecarTakesTheDefaultCropFraction() {
+    PreprocessSpec mode = new CnnFeaturizer().setModelLocation(RepoData.mobilenet().toString())
+        .setResizeMode("center_crop").preprocessSpec(spark);
+    assertThat(mode.resizeMode()).isEqualTo(ResizeMode.CENTER_CROP);
+    assertThat(mode.cropFraction()).isEqualTo(0.875f);
   }
 }
