@@ -6,6 +6,7 @@ import io.p9.core.image.Normalization;
 import io.p9.core.image.PreprocessSpec;
 import io.p9.core.image.ResizeMode;
 import io.p9.core.model.FeatureModel;
+import io.p9.core.model.ModelBackends;
 import io.p9.core.model.ModelBytes;
 import io.p9.core.model.ModelCache;
 import io.p9.core.model.ModelException;
@@ -552,8 +553,12 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     String be = isSet(backend) || sidecar == null ? getBackend() : sidecar.backend();
     String tensor = isSet(featureTensor) || sidecar == null ? getFeatureTensor() : sidecar.featureTensor();
     int threads = getIntraOpThreads() > 0 ? getIntraOpThreads() : defaultThreads(sc.getConf());
-    int[] size = requestedSize(sidecar);
-    ModelKey key = new ModelKey(mb.sha256(), new ModelOptions(be, tensor, threads, false, size[0], size[1]));
+    // the key holds only what changes the loaded model, so that one model file is one model per JVM whether a
+    // sidecar names its backend or size or not: the backend the file selects ('auto' and its name are one
+    // model), and a size only for a backend whose files may not record it (an ONNX file always does)
+    String chosen = ModelBackends.select(be, mb).name();
+    int[] size = "onnx".equals(chosen) ? new int[] {0, 0} : requestedSize(sidecar);
+    ModelKey key = new ModelKey(mb.sha256(), new ModelOptions(chosen, tensor, threads, false, size[0], size[1]));
     FeatureModel model = ModelCache.shared().acquire(key, () -> mb);
     ModelInfo info = model.info();
     PreprocessSpec spec = resolveSpec(sidecar, info);

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p9.core.image.PreprocessSpec;
 import io.p9.core.image.ResizeMode;
+import io.p9.core.model.ModelCache;
+import io.p9.core.model.ModelInfo;
 import io.p9.core.model.ModelSpec;
 import io.p9.core.testing.RepoData;
 import io.p9.spark.ml.testing.TestSpark;
@@ -65,5 +67,19 @@ class CnnFeaturizerModelFileTest {
         .setResizeMode("center_crop").preprocessSpec(spark);
     assertThat(mode.resizeMode()).isEqualTo(ResizeMode.CENTER_CROP);
     assertThat(mode.cropFraction()).isEqualTo(0.875f);
+  }
+
+  @Test
+  void theSameModelWithAndWithoutASidecarIsOneSessionPerJvm() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("bare"));
+    Path bare = Files.copy(RepoData.mobilenet(), dir.resolve("copy-without-sidecar.onnx"));
+    long before = ModelCache.shared().modelsCreated();
+    // intraOpThreads 3: a key no other test uses, so the first of these creates the model
+    ModelInfo withSidecar = new CnnFeaturizer().setModelLocation(RepoData.mobilenet().toString())
+        .setIntraOpThreads(3).modelInfo(spark);
+    ModelInfo without = new CnnFeaturizer().setModelLocation(bare.toString()).setIntraOpThreads(3)
+        .modelInfo(spark);
+    assertThat(without).isEqualTo(withSidecar);
+    assertThat(ModelCache.shared().modelsCreated() - before).isEqualTo(1);
   }
 }
