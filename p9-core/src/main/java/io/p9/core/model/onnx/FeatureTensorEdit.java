@@ -38,11 +38,13 @@ import java.util.Set;
  *   <li>if the tensor is quantized (produced by a QLinear* or QuantizeLinear op, as in the int8
  *       MobileNetV2 where the pooled tensor is uint8 with a scale and zero point), appends a
  *       {@code DequantizeLinear} with the producer's output scale and zero point;
+ *   <li>if the tensor is of another floating or integer type (as in a model converted to float16 inside
+ *       with float32 input and output), appends a {@code Cast} to float;
  *   <li>appends {@code Flatten(axis=1)}, so the output is {@code [N, features]} float;
  *   <li>replaces the graph outputs by that one, so ONNX Runtime prunes the classifier.
  * </ol>
  *
- * <p>If the tensor already is a float graph output (e.g. {@code output}, the logits) the model is left
+ * <p>If the tensor already is a float graph output (or one of unknown type) (e.g. {@code output}, the logits) the model is left
  * unchanged.
  */
 public final class FeatureTensorEdit {
@@ -99,6 +101,8 @@ public final class FeatureTensorEdit {
   private final Map<String, List<NodeProto>> consumers = new HashMap<>();
   private final Map<String, TensorProto> initializers = new HashMap<>();
   private final Set<String> graphInputs = new HashSet<>();
+  /** Element types the file declares: graph inputs, outputs, value_info, initializers. */
+  private final Map<String, Integer> declaredTypes = new HashMap<>();
 
   private FeatureTensorEdit(GraphProto graph) {
     this.graph = graph;
@@ -116,6 +120,51 @@ public final class FeatureTensorEdit {
     for (ValueInfoProto v : graph.getInputList()) {
       graphInputs.add(v.getName());
     }
+    List<ValueInfoProto> typed = new ArrayList<>(graph.getInputList());
+    typed.addAll(graph.getOutputList());
+    typed.addAll(graph.getValueInfoList());
+    for (ValueInfoProto v : typed) {
+      int type = v.getType().getTensorType().getElemType();
+      if (type != TensorProto.DataType.UNDEFINED_VALUE) {
+        declaredTypes.put(v.getName(), type);
+      }
+    }
+    for (TensorProto t : graph.getInitializerList()) {
+      declaredTypes.put(t.getName(), t.getDataType());
+    }
+  }
+
+  /**
+   * The element type of {@code tensor} ({@link TensorProto.DataType} value), or {@code UNDEFINED} if unknown:
+   * declared in the file, else the {@code to} of the {@code Cast} that makes it, float after a
+   * {@code DequantizeLinear}, else that of the producer's first input (the ops of a CNN keep their input's
+   * type). Only used to decide whether the features need a cast to float, which is harmless if not needed.
+   */
+  private int elemType(String tensor) {
+    String t = tensor;
+    for (int guard = 0; guard < 100_000; guard++) {
+      Integer declared = declaredTypes.get(t);
+      if (declared != null) {
+        return declared;
+      }
+      NodeProto p = producers.get(t);
+      if (p == null || p.getInputCount() == 0) {
+        break;
+      }
+      if (p.getOpType().equals("Cast")) {
+        for (AttributeProto a : p.getAttributeList()) {
+          if (a.getName().equals("to")) {
+            return (int) a.getI();
+          }
+        }
+        break;
+      }
+      if (p.getOpType().equals("DequantizeLinear")) {
+        return TensorProto.DataType.FLOAT_VALUE;
+      }
+      t = p.getInput(0);
+    }
+    return TensorProto.DataType.UNDEFINED_VALUE;
   }
 
   /** Parses {@code model} and exposes {@code featureTensor} ({@code auto} or a tensor name). */
@@ -266,7 +315,9 @@ public final class FeatureTensorEdit {
     }
     QuantRef qp = quantRef(tensor, 0);
     boolean isGraphOutput = graph.getOutputList().stream().anyMatch(o -> o.getName().equals(tensor));
-    if (isGraphOutput && qp == null) {
+    int type = qp != null ? TensorProto.DataType.FLOAT_VALUE : elemType(tensor);
+    boolean toFloat = type != TensorProto.DataType.FLOAT_VALUE && type != TensorProto.DataType.UNDEFINED_VALUE;
+    if (isGraphOutput && qp == null && !toFloat) {
       return new Result(proto.toByteArray(), tensor, tensor, false, Float.NaN, 0, false);
     }
     GraphProto.Builder g = graph.toBuilder().clearOutput();
@@ -289,6 +340,12 @@ public final class FeatureTensorEdit {
         dq.addInput(zpName);
       }
       g.addNode(dq);
+    } else if (toFloat) {
+      // e.g. the float16 inside a model converted with float32 input and output
+      flatInput = fresh(tensor + "__p9_float", taken);
+      g.addNode(NodeProto.newBuilder().setOpType("Cast").setName(fresh("p9_cast", taken)).addInput(tensor)
+          .addOutput(flatInput).addAttribute(AttributeProto.newBuilder().setName("to")
+              .setI(TensorProto.DataType.FLOAT_VALUE).setType(AttributeProto.AttributeType.INT)));
     }
     g.addNode(NodeProto.newBuilder().setOpType("Flatten").setName(fresh("p9_flatten", taken))
         .addInput(flatInput).addOutput(output).addAttribute(AttributeProto.newBuilder().setName("axis").setI(1)
