@@ -50,13 +50,18 @@ public record ModelSpec(int version, String backend, String featureTensor, Prepr
     }
   }
 
-  /** Parses a spec; refuses a newer format version than this reader knows. */
+  /** Parses a spec; refuses one without a format version, or with a newer one than this reader knows. */
   public static ModelSpec fromJson(String json) {
     ModelSpec s;
     try {
       s = JSON.readValue(json, ModelSpec.class);
     } catch (JsonProcessingException e) {
       throw new ModelException("invalid p9 model spec JSON: " + e.getOriginalMessage(), e);
+    }
+    if (s.version() == 0) {
+      // an int field absent from the JSON reads as 0
+      throw new ModelException("p9 model spec has no \"version\" (this p9 reads version " + VERSION + ": add"
+          + " \"version\": " + VERSION + ")");
     }
     if (s.version() > VERSION || s.version() < 1) {
       throw new ModelException("p9 model spec version " + s.version() + " is not supported (this p9 reads "

@@ -35,6 +35,15 @@ class ModelSpecTest {
   }
 
   @Test
+  void aSpecWithoutAVersionSaysSo() {
+    String json = ModelSpec.of("onnx", "auto", PreprocessSpec.imagenet(224)).toJson()
+        .replace("\"version\" : 1,", "");
+    assertThat(json).doesNotContain("version");
+    assertThatThrownBy(() -> ModelSpec.fromJson(json)).isInstanceOf(ModelException.class)
+        .hasMessageContaining("no \"version\"").hasMessageNotContaining("version 0");
+  }
+
+  @Test
   void theShippedSidecarDescribesTheShippedModel() throws Exception {
     String json = Files.readString(RepoData.root().resolve(
         "data/models/mobilenetv2-12-int8.onnx" + ModelSpec.SIDECAR_SUFFIX));
