@@ -139,14 +139,21 @@ public final class Dl4jFeatureModel implements FeatureModel {
       throw new ModelException(model + " (" + loaded.kind() + ") has " + conf.getNetworkInputs().size()
           + " inputs " + conf.getNetworkInputs() + "; p9 needs a model with one image input");
     }
-    String layer = FeatureLayers.resolve(conf, options.featureTensor());
+    String layer;
+    long[] shape;
+    try {
+      layer = FeatureLayers.resolve(conf, options.featureTensor());
+      shape = loaded.inputShape() != null ? loaded.inputShape() : FeatureLayers.inferInputShape(conf);
+    } catch (ModelException e) {
+      // FeatureLayers sees only the configuration: name the file, as for an ONNX model
+      throw new ModelException(model + " (" + loaded.kind() + "): " + e.getMessage(), e);
+    }
     if (conf.getNetworkInputs().contains(layer)
         || conf.getVertexInputs().getOrDefault(layer, List.of()).contains(conf.getNetworkInputs().get(0))) {
       // DL4J 1.0.0-M2.1 fails, with workspaces, when asked for the only consumer of the network input ("Expected
       // no workspace active at the end of outputOfLayerDetached"). One layer needs no workspaces.
       conf.setInferenceWorkspaceMode(WorkspaceMode.NONE);
     }
-    long[] shape = loaded.inputShape() != null ? loaded.inputShape() : FeatureLayers.inferInputShape(conf);
     TensorLayout layout = FeatureLayers.layoutOf(shape);
     if (layout == null) {
       throw new ModelException(model + " (" + loaded.kind() + ") input '" + conf.getNetworkInputs().get(0)

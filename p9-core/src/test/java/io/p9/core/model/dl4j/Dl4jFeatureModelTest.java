@@ -193,7 +193,7 @@ class Dl4jFeatureModelTest {
   @Test
   void anUnknownLayerIsRefusedListingTheLayers() {
     assertThatThrownBy(() -> open("tiny_mnv2.h5", "no_such_layer")).isInstanceOf(ModelException.class)
-        .hasMessageContaining("no layer 'no_such_layer'").hasMessageContaining("global_average_pooling2d(GlobalPoolingLayer)")
+        .hasMessageContaining("tiny_mnv2.h5").hasMessageContaining("no layer 'no_such_layer'").hasMessageContaining("global_average_pooling2d(GlobalPoolingLayer)")
         .hasMessageContaining("block_2_add(ElementWiseVertex)");
   }
 
