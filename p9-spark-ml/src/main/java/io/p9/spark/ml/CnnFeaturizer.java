@@ -491,8 +491,8 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
         !getErrorCol().isEmpty(), acc);
     // the row encoder drops field metadata: the vector size (ML attribute group) is attached after
     Dataset<Row> df = dataset.toDF().mapPartitions(fn, Encoders.row(out));
-    return df.withColumn(getOutputCol(), SchemaChecks.column(getOutputCol()),
-        new AttributeGroup(getOutputCol(), r.info().featureDim()).toMetadata());
+    return df.withColumn(getOutputCol(), SchemaChecks.column(getOutputCol()).as(getOutputCol(),
+        new AttributeGroup(getOutputCol(), r.info().featureDim()).toMetadata()));
   }
 
   /**

@@ -270,8 +270,8 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
       Pca.project(v.toArray(), m, comps, k, out);
       return Vectors.dense(out);
     }, SQLDataTypes.VectorType());
-    return dataset.toDF().withColumn(getOutputCol(), project.apply(SchemaChecks.column(getInputCol())),
-        new AttributeGroup(getOutputCol(), k).toMetadata());
+    return dataset.toDF().withColumn(getOutputCol(), project.apply(SchemaChecks.column(getInputCol()))
+        .as(getOutputCol(), new AttributeGroup(getOutputCol(), k).toMetadata()));
   }
 
   @Override
