@@ -20,6 +20,7 @@ import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * One ONNX Runtime session over the edited model. {@link #run} is thread-safe: ONNX Runtime sessions allow
@@ -31,6 +32,9 @@ import java.util.Set;
  * full chunks straight from the caller's buffer, the last partial chunk copied into a pooled direct buffer
  * of B images whose other slots are zeros, and only its first features kept. The features are those of the
  * same graph with a dynamic batch; a batch size that is a multiple of B avoids the padding.
+ *
+ * <p><b>Closing.</b> {@link #close} waits for the runs in flight (ONNX Runtime frees the session under a run
+ * that is still using it, and the JVM dies); a run after it throws a {@link ModelException}.
  */
 public final class OnnxFeatureModel implements FeatureModel {
   private final OrtEnvironment env;
@@ -42,6 +46,10 @@ public final class OnnxFeatureModel implements FeatureModel {
   private final Set<String> outputs;
   /** {@link ModelInfo#fixedBatch()}: 0 = dynamic. */
   private final int fixedBatch;
+  /** Runs hold the read lock, {@link #close} the write lock. */
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  /** Guarded by {@link #lock}. */
+  private boolean closed;
 
   private OnnxFeatureModel(OrtEnvironment env, OrtSession session, ModelInfo info, String sha,
       String outputName) {
@@ -178,6 +186,18 @@ public final class OnnxFeatureModel implements FeatureModel {
 
   @Override
   public void run(FloatBuffer input, int n, float[] out) {
+    lock.readLock().lock();
+    try {
+      if (closed) {
+        throw new ModelException("ONNX model " + sha.substring(0, 12) + " is closed");
+      }
+      runOpen(input, n, out);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private void runOpen(FloatBuffer input, int n, float[] out) {
     if (input.capacity() < (long) n * floatsPerItem) {
       throw new IllegalArgumentException("input holds " + input.capacity() + " floats, " + n + " images of "
           + Arrays.toString(itemShape) + " need " + ((long) n * floatsPerItem));
@@ -229,9 +249,18 @@ public final class OnnxFeatureModel implements FeatureModel {
     }
   }
 
+  /** Waits for the runs in flight, then closes the session. Idempotent. */
   @Override
   public void close() {
-    closeQuietly(session);
+    lock.writeLock().lock();
+    try {
+      if (!closed) {
+        closed = true;
+        closeQuietly(session);
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
   }
 
   private static void closeQuietly(OrtSession s) {

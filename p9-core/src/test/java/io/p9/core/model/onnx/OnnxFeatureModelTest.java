@@ -16,9 +16,11 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -118,6 +120,52 @@ class OnnxFeatureModelTest {
       for (int i = 0; i < got.size(); i++) {
         assertThat(got.get(i).get()).isEqualTo(expected.get(i % threads));
       }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * The cache closes a shared model (its {@code clear()}, also the JVM shutdown hook) while task threads may be
+   * inside {@code run}: ONNX Runtime frees the session under them, and the JVM died with SIGSEGV in
+   * libonnxruntime. Close waits for the runs in flight; a later run fails with a {@link ModelException}.
+   */
+  @Test
+  void closeWaitsForTheRunsInFlightAndLaterRunsFailCleanly() throws Exception {
+    ModelBytes mb = ModelBytes.of("mobilenetv2-12-int8.onnx", Files.readAllBytes(RepoData.mobilenet()));
+    OnnxFeatureModel m = OnnxFeatureModel.open(mb, ModelOptions.defaults().withIntraOpThreads(1));
+    FloatBuffer in = randomImages(4, 5);
+    int threads = 2;
+    CountDownLatch running = new CountDownLatch(threads);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<Throwable>> ends = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        ends.add(pool.submit(() -> {
+          float[] out = new float[4 * 1280];
+          boolean counted = false;
+          try {
+            while (true) {
+              m.run(in, 4, out);
+              if (!counted) {
+                running.countDown();
+                counted = true;
+              }
+            }
+          } catch (Throwable e) {
+            return e;
+          }
+        }));
+      }
+      running.await();
+      m.close(); // both threads loop on run: one of them is almost always inside it now
+      for (Future<Throwable> end : ends) {
+        assertThat(end.get(2, TimeUnit.MINUTES)).isInstanceOf(ModelException.class)
+            .hasMessageContaining("is closed");
+      }
+      assertThatThrownBy(() -> m.run(in, 1, new float[1280])).isInstanceOf(ModelException.class)
+          .hasMessageContaining(mb.sha256().substring(0, 12)).hasMessageContaining("is closed");
+      m.close(); // again: nothing happens
     } finally {
       pool.shutdownNow();
     }
