@@ -10,6 +10,8 @@ import io.p9.spark.ml.internal.P9Writer;
 import io.p9.spark.ml.internal.SchemaChecks;
 import io.p9.spark.ml.internal.Validators;
 import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.ml.Transformer;
@@ -335,13 +337,25 @@ public final class ImageLoader extends Transformer implements MLWritable {
     return read().load(path);
   }
 
-  /** Decodes one file on the executors; one {@link ImageDecoder} per thread. */
+  /**
+   * Decodes one file on the executors, with one {@link ImageDecoder} per executor thread and options, shared
+   * by every task the thread runs: each task deserializes its own copy of this function, so a decoder held by
+   * the function (with its ImageIO readers' native state) would be made per task and left to the GC.
+   */
   static final class DecodeFunction implements UDF2<String, byte[], Row>, Serializable {
     private static final long serialVersionUID = 1L;
+    /** A few option sets per thread (a job rarely has more than one loader), least recently used evicted. */
+    private static final int DECODERS_PER_THREAD = 4;
+    private static final ThreadLocal<Map<DecodeOptions, ImageDecoder>> DECODERS = ThreadLocal.withInitial(
+        () -> new LinkedHashMap<>(8, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<DecodeOptions, ImageDecoder> eldest) {
+            return size() > DECODERS_PER_THREAD;
+          }
+        });
     private final DecodeOptions options;
     private final String handleInvalid;
     private final CountsAccumulator acc;
-    private transient ThreadLocal<ImageDecoder> decoders;
 
     DecodeFunction(DecodeOptions options, String handleInvalid, CountsAccumulator acc) {
       this.options = options;
@@ -349,17 +363,8 @@ public final class ImageLoader extends Transformer implements MLWritable {
       this.acc = acc;
     }
 
-    private ImageDecoder decoder() {
-      ThreadLocal<ImageDecoder> d = decoders;
-      if (d == null) {
-        synchronized (this) {
-          if (decoders == null) {
-            decoders = ThreadLocal.withInitial(() -> new ImageDecoder(options));
-          }
-          d = decoders;
-        }
-      }
-      return d.get();
+    ImageDecoder decoder() {
+      return DECODERS.get().computeIfAbsent(options, ImageDecoder::new);
     }
 
     @Override

@@ -3,7 +3,10 @@ package io.p9.spark.ml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.p9.core.image.DecodeOptions;
+import io.p9.core.image.ImageDecoder;
 import io.p9.core.testing.RepoData;
+import io.p9.spark.ml.internal.CountsAccumulator;
 import io.p9.spark.ml.testing.Files2;
 import io.p9.spark.ml.testing.RoundTrip;
 import io.p9.spark.ml.testing.StageContract;
@@ -18,6 +21,8 @@ import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.image.ImageSchema;
+import org.apache.spark.serializer.JavaSerializer;
+import org.apache.spark.serializer.SerializerInstance;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -28,6 +33,8 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
 
 class ImageLoaderTest {
   static SparkSession spark;
@@ -205,6 +212,32 @@ class ImageLoaderTest {
         "hdfs://namenode:8020/in/Apple/0_100.jpg", "Apple",
         "file:/0_100.jpg", "<null>",
         "file:/C:/data/Kiwi/0_100.jpg", "Kiwi"));
+  }
+
+  /**
+   * Each task deserializes its own copy of the decode function; they share the executor thread's decoder
+   * (and its ImageIO readers) instead of making one per task. Another thread, or other options, get their own.
+   */
+  @Test
+  void tasksOnOneThreadShareItsDecoder() throws Exception {
+    CountsAccumulator acc = new CountsAccumulator();
+    spark.sparkContext().register(acc, "decoders");
+    ImageLoader.DecodeFunction f = new ImageLoader.DecodeFunction(DecodeOptions.defaults(), "keep", acc);
+    SerializerInstance closures = new JavaSerializer(spark.sparkContext().getConf()).newInstance();
+    ClassTag<ImageLoader.DecodeFunction> tag = ClassTag$.MODULE$.apply(ImageLoader.DecodeFunction.class);
+    ImageLoader.DecodeFunction task1 = closures.deserialize(closures.serialize(f, tag), tag);
+    ImageLoader.DecodeFunction task2 = closures.deserialize(closures.serialize(f, tag), tag);
+    assertThat(task1).isNotSameAs(task2);
+    assertThat(task1.decoder()).isSameAs(task2.decoder());
+    ImageDecoder[] other = new ImageDecoder[1];
+    Thread t = new Thread(() -> other[0] = task1.decoder());
+    t.start();
+    t.join();
+    assertThat(other[0]).isNotNull().isNotSameAs(task1.decoder());
+    ImageLoader.DecodeFunction noExif = new ImageLoader.DecodeFunction(
+        DecodeOptions.defaults().withExifOrientation(false), "keep", acc);
+    assertThat(noExif.decoder()).isNotSameAs(task1.decoder());
+    assertThat(noExif.decoder().options().applyExifOrientation()).isFalse();
   }
 
   /** A dot in a column name is part of the name (as the schema checks take it), not a path into a struct. */
