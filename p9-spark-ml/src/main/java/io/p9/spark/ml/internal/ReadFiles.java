@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The executor side of {@code ImageFiles.read}: reads each listed file whole, into a row of
  * {@code binaryFile}'s schema. S3A gets the listed status through {@code openFile}, so it skips its
- * per-file HEAD request and reads at most the listed length. Local files are read with {@code java.nio},
+ * per-file HEAD request and reads at most the listed length; a file overwritten since the listing (S3A's
+ * change detection sees another ETag) is opened again without it, and read as it is now. Local files are read with {@code java.nio},
  * as they are when read (Hadoop's local file system would stat each file and probe for a {@code .crc}
  * file on every open). The row's {@code length} is the bytes read.
  */
@@ -41,6 +42,11 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
   private static final Logger LOG = LoggerFactory.getLogger(ReadFiles.class);
   /** The largest array the JVM allocates. */
   private static final long MAX_BYTES = Integer.MAX_VALUE - 16;
+  /**
+   * What S3A throws when the object's ETag differs from the listed one (p9-spark-ml does not depend on
+   * hadoop-aws, so it is matched by name).
+   */
+  private static final String REMOTE_FILE_CHANGED = "org.apache.hadoop.fs.s3a.RemoteFileChangedException";
 
   /**
    * One listed file: its qualified path, length and modification time (ms), and for S3A the listed status
@@ -136,11 +142,26 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
           throw new FileNotFoundException(gone.getMessage());
         }
       }
-      FutureDataInputStreamBuilder open = e.status() != null ? fs.openFile(e.status().getPath())
-          .withFileStatus(e.status()) : fs.openFile(path);
+      if (e.status() != null) {
+        try {
+          return read(fs.openFile(e.status().getPath()).withFileStatus(e.status()), e.length());
+        } catch (IOException changed) {
+          if (!REMOTE_FILE_CHANGED.equals(changed.getClass().getName())) {
+            throw changed;
+          }
+          // overwritten since the listing (its ETag no longer matches): read it as it is now, as local
+          // files are and as Spark's binaryFile source does (a HEAD for its new length, then a GET)
+          LOG.info("Reading {} as it is now: it was overwritten after the listing", e.path());
+        }
+      }
+      return read(fs.openFile(path), e.length());
+    }
+
+    /** The whole stream: {@code length} bytes (the listed length) and any bytes past them. */
+    private byte[] read(FutureDataInputStreamBuilder open, long length) throws IOException {
       try (FSDataInputStream in = FutureIO.awaitFuture(open.build())) {
-        byte[] head = in.readNBytes((int) e.length());
-        int more = head.length < e.length() ? -1 : in.read();
+        byte[] head = in.readNBytes((int) length);
+        int more = head.length < length ? -1 : in.read();
         if (more < 0) {
           return head;
         }

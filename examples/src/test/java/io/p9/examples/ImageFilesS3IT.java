@@ -1,0 +1,157 @@
+package io.p9.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.p9.aws.s3.S3aSettings;
+import io.p9.aws.testing.S3ProxyServer;
+import io.p9.spark.ml.ImageFiles;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * {@link ImageFiles} on {@code s3a://} against a real S3-protocol server (S3Proxy on 127.0.0.1): listings
+ * longer than one LIST page, folder markers, odd key names, files changed between the listing and the read,
+ * and the rows compared with Spark's own {@code binaryFile} source.
+ */
+class ImageFilesS3IT {
+  private static final String BUCKET = "p9-io";
+  private static final int MANY = 1005;
+
+  @TempDir
+  static Path dir;
+  private static S3ProxyServer server;
+  private static S3Client s3;
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = S3ProxyServer.start(Files.createDirectories(dir.resolve("s3proxy")));
+    server.createBucket(BUCKET);
+    s3 = server.setupClient();
+    // keys put in parallel: 1005 sequential PUTs on two cores take a while
+    IntStream.range(0, MANY).parallel().forEach(i -> put(String.format("many/f%04d.jpg", i), "x" + i));
+    S3aSettings s3a = S3aSettings.builder().endpoint(server.endpoint()).pathStyle(true)
+        .staticCredentials(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY, null).build();
+    SparkSession.Builder b = SparkSession.builder().master("local[2]").appName("p9-image-files-s3-it")
+        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "4")
+        // LIST pages of 100 keys: the 1005 files take 11 pages (S3 itself gives at most 1000 a page)
+        .config("spark.hadoop.fs.s3a.paging.maximum", "100");
+    s3a.applyToSpark(b::config);
+    spark = b.getOrCreate();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (spark != null) {
+      spark.stop();
+    }
+    if (s3 != null) {
+      s3.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private static void put(String key, String content) {
+    s3.putObject(r -> r.bucket(BUCKET).key(key), RequestBody.fromString(content, StandardCharsets.UTF_8));
+  }
+
+  private static List<String> rows(Dataset<Row> d) {
+    return d.collectAsList().stream().map(r -> r.getString(0) + "|" + r.getLong(2) + "|"
+        + new String((byte[]) r.get(3), StandardCharsets.UTF_8)).collect(Collectors.toList());
+  }
+
+  @Test
+  void aListingLongerThanOneListPageGivesEachFileOnce() {
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < MANY; i++) {
+      String c = "x" + i;
+      expected.add("s3a://" + BUCKET + String.format("/many/f%04d.jpg", i) + "|" + c.length() + "|" + c);
+    }
+    assertThat(ImageFiles.count(spark, "s3a://" + BUCKET + "/many")).isEqualTo(MANY);
+    assertThat(rows(ImageFiles.read(spark, "s3a://" + BUCKET + "/many"))).containsExactlyElementsOf(expected);
+    assertThat(rows(ImageFiles.read(spark, 1, "s3a://" + BUCKET + "/many/"))).containsExactlyElementsOf(expected);
+    assertThat(rows(ImageFiles.read(spark, 5000, "s3a://" + BUCKET + "/many/*"))).containsExactlyElementsOf(expected);
+    assertThat(rows(ImageFiles.read(spark, 0, "s3a://" + BUCKET + "/many")))
+        .containsExactlyInAnyOrderElementsOf(expected);
+  }
+
+  @Test
+  void folderMarkersAreNoRowsButZeroByteFilesAre() {
+    // what the S3 console's "Create folder" leaves: zero-byte keys ending in '/'
+    put("mark/", "");
+    put("mark/sub/", "");
+    put("mark/sub/x.jpg", "xx");
+    put("mark/empty/", "");
+    put("mark/zero.jpg", "");
+    String m = "s3a://" + BUCKET + "/mark";
+    List<String> expected = List.of(m + "/sub/x.jpg|2|xx", m + "/zero.jpg|0|");
+    assertThat(rows(ImageFiles.read(spark, m))).containsExactlyElementsOf(expected);
+    assertThat(rows(ImageFiles.read(spark, 0, m))).containsExactlyInAnyOrderElementsOf(expected);
+    assertThat(rows(ImageFiles.read(spark, m + "/empty"))).isEmpty();
+  }
+
+  @Test
+  void oddKeyNamesGiveTheRowsSparksBinaryFileGivesInPathOrder() {
+    List<String> names = List.of("a b.jpg", "a+b.jpg", "a%20b.jpg", "\u00fc\u00df.jpg", "a#b.jpg", "a=b.jpg");
+    for (String n : names) {
+      put("odd/" + n, n);
+    }
+    String o = "s3a://" + BUCKET + "/odd";
+    List<String> ours = rows(ImageFiles.read(spark, o));
+    assertThat(ours).hasSize(names.size()).isSorted()
+        .containsExactlyInAnyOrderElementsOf(rows(spark.read().format("binaryFile").load(o)));
+    assertThat(rows(ImageFiles.read(spark, o + "/*.jpg"))).isEqualTo(ours);
+    for (String n : names) {
+      assertThat(rows(ImageFiles.read(spark, o + "/" + n))).as(n).containsExactly(o + "/" + n + "|"
+          + n.getBytes(StandardCharsets.UTF_8).length + "|" + n);
+    }
+    Row p9 = ImageFiles.read(spark, o + "/a b.jpg").first();
+    Row sparks = spark.read().format("binaryFile").load(o + "/a b.jpg").first();
+    assertThat(p9.getTimestamp(1)).isEqualTo(sparks.getTimestamp(1));
+  }
+
+  @Test
+  void aFileOverwrittenAfterTheListingIsReadAsItIsNowAsLocally() {
+    put("chg/grows.jpg", "0123456789");
+    put("chg/shrinks.jpg", "0123456789");
+    ImageFiles.Listing listing = ImageFiles.listing(spark, "s3a://" + BUCKET + "/chg");
+    put("chg/grows.jpg", "0123456789abcdef");
+    put("chg/shrinks.jpg", "01234");
+    assertThat(rows(listing.read())).containsExactly("s3a://" + BUCKET + "/chg/grows.jpg|16|0123456789abcdef",
+        "s3a://" + BUCKET + "/chg/shrinks.jpg|5|01234");
+  }
+
+  @Test
+  void aFileDeletedAfterTheListingFailsNamingItUnlessMissingFilesAreIgnored() {
+    put("del/kept.jpg", "k");
+    put("del/gone.jpg", "g");
+    ImageFiles.Listing listing = ImageFiles.listing(spark, "s3a://" + BUCKET + "/del");
+    s3.deleteObject(x -> x.bucket(BUCKET).key("del/gone.jpg"));
+    assertThatThrownBy(() -> listing.read().collectAsList()).hasStackTraceContaining("del/gone.jpg")
+        .hasStackTraceContaining("deleted after the listing");
+    spark.conf().set("spark.sql.files.ignoreMissingFiles", "true");
+    try {
+      assertThat(rows(listing.read())).containsExactly("s3a://" + BUCKET + "/del/kept.jpg|1|k");
+    } finally {
+      spark.conf().unset("spark.sql.files.ignoreMissingFiles");
+    }
+  }
+}
