@@ -128,6 +128,17 @@ class ImageFilesS3IT {
     assertThat(p9.getTimestamp(1)).isEqualTo(sparks.getTimestamp(1));
   }
 
+  /** {@code s3a://bucket}, without a slash, is the bucket, as {@code s3a://bucket/} is. */
+  @Test
+  void aBucketWithoutATrailingSlashIsItsRoot() {
+    put("root/r.jpg", "r");
+    long all = ImageFiles.count(spark, "s3a://" + BUCKET + "/");
+    assertThat(all).isGreaterThan(MANY);
+    assertThat(ImageFiles.count(spark, "s3a://" + BUCKET)).isEqualTo(all);
+    assertThat(ImageFiles.listing(spark, "s3a://" + BUCKET).read(0).filter("path like '%/root/r.jpg'").count())
+        .isEqualTo(1);
+  }
+
   @Test
   void aFileOverwrittenAfterTheListingIsReadAsItIsNowAsLocally() {
     put("chg/grows.jpg", "0123456789");

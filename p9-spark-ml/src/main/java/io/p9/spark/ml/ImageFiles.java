@@ -4,6 +4,7 @@ import io.p9.spark.ml.internal.ReadFiles;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -77,7 +78,8 @@ public final class ImageFiles {
    * Every file under {@code paths} (files, folders or globs; any Hadoop file system). A path that does not
    * exist, or a glob that matches nothing, fails here on the driver with an {@link UncheckedIOException}
    * whose cause is a {@link FileNotFoundException} naming it ({@code Path does not exist: ...}), as Spark's
-   * {@code binaryFile} source does; an existing empty folder gives no rows. Lists now, reads when the rows
+   * {@code binaryFile} source does; an existing empty folder gives no rows; {@code s3a://bucket} is the
+   * bucket's root. Lists now, reads when the rows
    * are computed; {@code listing(spark, paths).read()}.
    */
   public static Dataset<Row> read(SparkSession spark, String... paths) {
@@ -110,7 +112,11 @@ public final class ImageFiles {
    * here, as in {@link #read(SparkSession, String...)}.
    */
   public static Listing listing(SparkSession spark, String... paths) {
-    List<ReadFiles.Entry> listed = list(spark.sparkContext().hadoopConfiguration(), paths);
+    String[] roots = new String[paths.length];
+    for (int i = 0; i < paths.length; i++) {
+      roots[i] = rooted(paths[i]);
+    }
+    List<ReadFiles.Entry> listed = list(spark.sparkContext().hadoopConfiguration(), roots);
     listed.sort(Comparator.comparing(ReadFiles.Entry::path));
     // paths or globs that overlap list a file more than once; Spark's file sources give it one row too
     List<ReadFiles.Entry> files = new ArrayList<>(listed.size());
@@ -119,7 +125,17 @@ public final class ImageFiles {
         files.add(e);
       }
     }
-    return new Listing(spark, paths.clone(), List.copyOf(files));
+    return new Listing(spark, roots, List.copyOf(files));
+  }
+
+  /**
+   * {@code s3a://bucket} (a URI with an authority and no path) as {@code s3a://bucket/}, its root: Hadoop
+   * takes the empty path for the working directory ({@code /user/NAME}), so the bucket, though it exists,
+   * gave {@code Path does not exist: s3a://bucket} (and Spark's sources {@code path must be absolute}).
+   */
+  static String rooted(String path) {
+    URI u = new Path(path).toUri();
+    return u.getScheme() != null && u.getAuthority() != null && u.getPath().isEmpty() ? path + "/" : path;
   }
 
   /**

@@ -281,4 +281,13 @@ class ImageFilesTest {
     assertThat(ImageFiles.hiddenBelow(root, new org.apache.hadoop.fs.Path("s3a://b/_data/in/.x/y.jpg"))).isTrue();
     assertThat(ImageFiles.hiddenBelow(root, new org.apache.hadoop.fs.Path("s3a://b/_data/in/x/_y.jpg"))).isTrue();
   }
+
+  @Test
+  void aUriWithAnAuthorityAndNoPathIsItsRoot() {
+    assertThat(ImageFiles.rooted("s3a://bucket")).isEqualTo("s3a://bucket/");
+    assertThat(ImageFiles.rooted("hdfs://nn:8020")).isEqualTo("hdfs://nn:8020/");
+    for (String unchanged : List.of("s3a://bucket/", "s3a://bucket/a", "s3a://bucket/*", "file:///tmp", "/tmp/a", "a")) {
+      assertThat(ImageFiles.rooted(unchanged)).isEqualTo(unchanged);
+    }
+  }
 }
