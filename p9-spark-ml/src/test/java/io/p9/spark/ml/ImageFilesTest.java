@@ -290,4 +290,24 @@ class ImageFilesTest {
       assertThat(ImageFiles.rooted(unchanged)).isEqualTo(unchanged);
     }
   }
+
+  @Test
+  void oddFileNamesGiveTheRowsSparksBinaryFileGives() {
+    List<String> names = List.of("a b.jpg", "a+b.jpg", "a%20b.jpg", "\u00fc\u00df.jpg", "a#b.jpg", "a=b.jpg", "a?b.jpg");
+    for (String n : names) {
+      Files2.write(tmp.resolve("odd/" + n), n.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    SparkSession spark = TestSpark.get();
+    String dir = tmp.resolve("odd").toString();
+    List<String> ours = ImageFiles.read(spark, dir).collectAsList().stream()
+        .map(r -> r.getString(0) + "|" + new String((byte[]) r.get(3), java.nio.charset.StandardCharsets.UTF_8)).toList();
+    List<String> sparks = spark.read().format("binaryFile").load(dir).collectAsList().stream()
+        .map(r -> r.getString(0) + "|" + new String((byte[]) r.get(3), java.nio.charset.StandardCharsets.UTF_8)).toList();
+    assertThat(ours).hasSize(names.size()).isSorted().containsExactlyInAnyOrderElementsOf(sparks);
+    for (String n : names) {
+      if (!n.contains("?")) {
+        assertThat(ImageFiles.read(spark, dir + "/" + n).count()).as(n).isEqualTo(1);
+      }
+    }
+  }
 }
