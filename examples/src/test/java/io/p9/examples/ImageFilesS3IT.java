@@ -151,6 +151,16 @@ class ImageFilesS3IT {
         "s3a://" + BUCKET + "/chg/shrinks.jpg|5|01234");
   }
 
+  /** A zero-byte object (a placeholder) uploaded again with content after the listing: S3A sends no GET
+   * for a listed length of 0, so it is opened without the listed status. */
+  @Test
+  void aZeroByteFileOverwrittenAfterTheListingIsReadAsItIsNow() {
+    put("late/a.jpg", "");
+    ImageFiles.Listing listing = ImageFiles.listing(spark, "s3a://" + BUCKET + "/late");
+    put("late/a.jpg", "arrived");
+    assertThat(rows(listing.read())).containsExactly("s3a://" + BUCKET + "/late/a.jpg|7|arrived");
+  }
+
   @Test
   void aFileDeletedAfterTheListingFailsNamingItUnlessMissingFilesAreIgnored() {
     put("del/kept.jpg", "k");

@@ -141,8 +141,8 @@ public final class ImageFiles {
   /**
    * The files under some paths as listed once by {@link ImageFiles#listing(SparkSession, String...)}: their
    * number, and Datasets that read them. Reading does not list again: files added after the listing are not
-   * read, files overwritten after it are read as they are when read (on S3A too: its ETag check then opens
-   * them again), files deleted after it fail the read unless {@code spark.sql.files.ignoreMissingFiles} is
+   * read, files overwritten after it are read as they are when read (on S3A too, where its change
+   * detection, on by default, finds them), files deleted after it fail the read unless {@code spark.sql.files.ignoreMissingFiles} is
    * set (then they give no row). Exception: {@code read(filesPerPartition <= 0)} reads with Spark's
    * {@code binaryFile} source, which lists the paths again itself; only its zero-byte files come from this
    * listing. A driver-side value: it holds the session it was listed with and is not serializable.

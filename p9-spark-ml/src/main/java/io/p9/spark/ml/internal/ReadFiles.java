@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * The executor side of {@code ImageFiles.read}: reads each listed file whole, into a row of
  * {@code binaryFile}'s schema. S3A gets the listed status through {@code openFile}, so it skips its
  * per-file HEAD request and reads at most the listed length; a file overwritten since the listing (S3A's
- * change detection sees another ETag) is opened again without it, and read as it is now. Local files are read with {@code java.nio},
+ * change detection, on by default, sees another ETag) is opened again without it, and read as it is now,
+ * as is one listed with 0 bytes (HEAD and GET). Local files are read with {@code java.nio},
  * as they are when read (Hadoop's local file system would stat each file and probe for a {@code .crc}
  * file on every open). The row's {@code length} is the bytes read.
  */
@@ -142,7 +143,9 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
           throw new FileNotFoundException(gone.getMessage());
         }
       }
-      if (e.status() != null) {
+      // S3A sends no GET (so checks no ETag) for a listed length of 0: such a file, an image that failed to
+      // upload or a placeholder uploaded again since, is opened without the listed status
+      if (e.status() != null && e.length() > 0) {
         try {
           return read(fs.openFile(e.status().getPath()).withFileStatus(e.status()), e.length());
         } catch (IOException changed) {
