@@ -89,6 +89,11 @@ class ImageFilesS3IT {
     assertThat(rows(ImageFiles.read(spark, "s3a://" + BUCKET + "/many"))).containsExactlyElementsOf(expected);
     assertThat(rows(ImageFiles.read(spark, 1, "s3a://" + BUCKET + "/many/"))).containsExactlyElementsOf(expected);
     assertThat(rows(ImageFiles.read(spark, 5000, "s3a://" + BUCKET + "/many/*"))).containsExactlyElementsOf(expected);
+    // paths and globs that overlap: each file once
+    String[] overlapping = {"s3a://" + BUCKET + "/many", "s3a://" + BUCKET + "/many/f0001.jpg",
+        "s3a://" + BUCKET + "/man*", "s3a://" + BUCKET + "/many/"};
+    assertThat(ImageFiles.count(spark, overlapping)).isEqualTo(MANY);
+    assertThat(rows(ImageFiles.read(spark, 64, overlapping))).containsExactlyElementsOf(expected);
     assertThat(rows(ImageFiles.read(spark, 0, "s3a://" + BUCKET + "/many")))
         .containsExactlyInAnyOrderElementsOf(expected);
   }
