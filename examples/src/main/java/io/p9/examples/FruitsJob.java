@@ -220,9 +220,8 @@ public final class FruitsJob {
     for (int i = 0; i < pcaModel.getK(); i++) {
       cols.add(arr.getItem(i).as("pc_" + (i + 1)));
     }
-    result.select(cols.toArray(Column[]::new)).coalesce(1).write().mode(SaveMode.Overwrite)
-        .option("header", "true").csv(out + "features.csv");
-    errors.coalesce(1).write().mode(SaveMode.Overwrite).option("header", "true").csv(out + "errors.csv");
+    writeCsv(result.select(cols.toArray(Column[]::new)), out + "features.csv");
+    writeCsv(errors, out + "errors.csv");
     String variancePlot = out + "explained-variance.svg";
     write(spark, variancePlot, RunPlots.variance(pcaModel.cumulativeExplainedVariance().toArray(), pcaModel.getK(),
         o.k() > 0 ? Double.NaN : o.variance(), ok));
@@ -260,6 +259,17 @@ public final class FruitsJob {
       points.add(new RunPlots.Point(r.getDouble(0), r.getDouble(1), r.isNullAt(2) ? null : r.getString(2)));
     }
     return points;
+  }
+
+  /**
+   * Writes {@code rows} as one standard CSV file (RFC 4180, with a header) in the folder {@code location},
+   * replacing it: a quote inside a value is doubled, a backslash is a backslash, so a path or label with a
+   * quote or a backslash reads back as it is in pandas, Python's csv module or a spreadsheet (Spark's default
+   * escapes a quote as {@code \"} and a backslash as {@code \\}, which these readers take literally).
+   */
+  static void writeCsv(Dataset<Row> rows, String location) {
+    rows.coalesce(1).write().mode(SaveMode.Overwrite).option("header", "true").option("escape", "\"")
+        .csv(location);
   }
 
   /** Writes {@code text} as UTF-8 to {@code location}, on any Hadoop file system, replacing it. */

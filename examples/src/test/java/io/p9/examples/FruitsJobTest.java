@@ -134,6 +134,59 @@ class FruitsJobTest {
   }
 
   /**
+   * features.csv and errors.csv are standard CSV (RFC 4180, as pandas, Python's csv module and spreadsheets read
+   * it): a path or label with a comma, a quote, a backslash or a line break comes back as it is.
+   */
+  @Test
+  void theCsvFilesGiveBackPathsAndLabelsWithQuotesCommasAndBackslashes() throws Exception {
+    Path in = tmp.resolve("odd-names");
+    Path variety = Files.createDirectories(in.resolve("Apple, \"red\""));
+    List<Path> jpegs;
+    try (Stream<Path> s = Files.list(Files.list(input).sorted().findFirst().orElseThrow())) {
+      jpegs = s.filter(p -> !p.getFileName().toString().matches("(broken|empty)\\.jpg")).sorted().limit(3).toList();
+    }
+    Files.copy(jpegs.get(0), variety.resolve("a,b.jpg"));
+    Files.copy(jpegs.get(1), variety.resolve("q\"uote.jpg"));
+    Files.copy(jpegs.get(2), variety.resolve("back\\slash.jpg"));
+    Files.write(variety.resolve("bad,\"x\".jpg"), new byte[0]);
+    Files.writeString(variety.resolve("line\nbreak.jpg"), "not an image");
+    FruitsJob.Report r = FruitsJob.run(spark, new FruitsJob.Options(in.toString(), tmp.resolve("out-odd").toString(),
+        RepoData.mobilenet().toString(), 2, 0.9, 8, "keep", 0, "pca"));
+
+    List<String[]> features = rfc4180(r.csv());
+    assertThat(features.get(0)).containsExactly("path", "label", "pc_1", "pc_2");
+    assertThat(features.subList(1, features.size())).extracting(row -> row[0].substring(row[0].lastIndexOf('/') + 1))
+        .containsExactlyInAnyOrder("a,b.jpg", "q\"uote.jpg", "back\\slash.jpg");
+    assertThat(features.subList(1, features.size())).allSatisfy(row -> {
+      assertThat(row).hasSize(4);
+      assertThat(row[1]).isEqualTo("Apple, \"red\"");
+      assertThat(row[0]).startsWith("file:" + variety + "/");
+    });
+    List<String[]> errors = rfc4180(r.errors());
+    assertThat(errors.get(0)).containsExactly("path", "error");
+    assertThat(errors.subList(1, errors.size())).extracting(row -> row[0].substring(row[0].lastIndexOf('/') + 1))
+        .containsExactlyInAnyOrder("bad,\"x\".jpg", "line\nbreak.jpg");
+    // and Spark reads them back with the options README gives
+    assertThat(spark.read().option("header", "true").option("escape", "\"").option("multiLine", "true")
+        .csv(r.errors()).select("path").as(org.apache.spark.sql.Encoders.STRING()).collectAsList())
+        .extracting(p -> p.substring(p.lastIndexOf('/') + 1))
+        .containsExactlyInAnyOrder("bad,\"x\".jpg", "line\nbreak.jpg");
+  }
+
+  /** The rows of the one part file of the CSV folder {@code location}, parsed as RFC 4180 CSV. */
+  static List<String[]> rfc4180(String location) throws java.io.IOException {
+    Path part;
+    try (Stream<Path> s = Files.list(Path.of(location))) {
+      part = s.filter(p -> p.getFileName().toString().matches("part-.*\\.csv")).findFirst().orElseThrow();
+    }
+    com.univocity.parsers.csv.CsvParserSettings settings = new com.univocity.parsers.csv.CsvParserSettings();
+    settings.getFormat().setLineSeparator("\n");
+    settings.setNullValue("");
+    return new com.univocity.parsers.csv.CsvParser(settings).parseAll(
+        new java.io.StringReader(Files.readString(part)));
+  }
+
+  /**
    * An image the loader let through but the featurizer cannot use (a zero-height struct: ImageLoader never
    * makes one, another image source could) gets the featurizer's reason in errors.csv's rows and is
    * counted under it in report.json, once, beside the loader's failures.
