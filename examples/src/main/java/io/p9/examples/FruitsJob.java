@@ -83,6 +83,18 @@ public final class FruitsJob {
       double totalSeconds, String pipelineModel, String parquet, String csv, String errors, String variancePlot,
       String scatterPlot) {}
 
+  /**
+   * An option value the job cannot run with, found once the model is read and before any image is: a
+   * configuration error, as a bad value refused while parsing ({@code p9 run} exits 2, with the message).
+   */
+  public static final class InvalidOptionException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    InvalidOptionException(String message) {
+      super(message);
+    }
+  }
+
   /** Points drawn at most in {@code pc1-pc2.svg}; more featurized images are sampled down to about this. */
   static final int SCATTER_POINTS = 5_000;
 
@@ -164,7 +176,7 @@ public final class FruitsJob {
     LOG.info("Model: {}", model);
     if (o.k() > model.featureDim() && model.featureDim() > 0) {
       // known now, before the CNN pass; PcaReducer would only say so after it
-      throw new IllegalArgumentException("k = " + o.k() + " is larger than the model's feature dimension "
+      throw new InvalidOptionException("k = " + o.k() + " is larger than the model's feature dimension "
           + model.featureDim() + " (" + o.model() + "): PCA gives at most that many components");
     }
 

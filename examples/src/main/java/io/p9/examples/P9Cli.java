@@ -170,6 +170,9 @@ public final class P9Cli implements Runnable {
             batchSize, handleInvalid, partitions, scaler, backend, preprocessing, featureTensor));
         System.out.println(FruitsJob.summary(r));
         return 0;
+      } catch (FruitsJob.InvalidOptionException e) {
+        System.err.println("p9: " + e.getMessage());
+        return 2;
       } catch (UncheckedIOException e) {
         if (e.getCause() instanceof FileNotFoundException) {
           // a missing --input (or a glob that matches nothing) is the user's to fix, as a bad option is

@@ -15,6 +15,16 @@ import picocli.CommandLine;
 class RunCommandTest {
   @TempDir Path tmp;
 
+  /**
+   * A run that started Spark stops it but leaves it this thread's active session: clear it, so that
+   * {@link #badOptionValuesAreRefusedBeforeSparkStarts} sees only what its own runs start, in any order.
+   */
+  @org.junit.jupiter.api.AfterEach
+  void forgetTheStoppedSession() {
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
+  }
+
   /** Runs {@code p9 run args...}; returns the exit code, and stderr in {@code err[0]}. */
   private static int run(String[] err, String... args) {
     PrintStream saved = System.err;
@@ -63,6 +73,19 @@ class RunCommandTest {
     assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).singleElement().asString()
         .startsWith("p9: cannot list s3://p9-bucket/fruits/Training: No FileSystem for scheme \"s3\"")
         .endsWith("; p9 run reads S3 as s3a://");
+    assertThat(err[0]).doesNotContain("\tat ");
+    assertThat(tmp.resolve("out")).doesNotExist();
+  }
+
+  /** A --k the model cannot give (known once the model is read, before any image) is a bad option value too. */
+  @Test
+  void aKAboveTheModelsFeatureDimensionIsAConfigurationError() {
+    String[] err = new String[1];
+    int code = run(err, "--input", tmp.toString(), "--output", tmp.resolve("out").toString(),
+        "--model", io.p9.core.testing.RepoData.mobilenet().toString(), "--k", "1281", "--master", "local[1]");
+    assertThat(code).as(err[0]).isEqualTo(2);
+    assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).singleElement().asString()
+        .startsWith("p9: k = 1281 is larger than the model's feature dimension 1280");
     assertThat(err[0]).doesNotContain("\tat ");
     assertThat(tmp.resolve("out")).doesNotExist();
   }
