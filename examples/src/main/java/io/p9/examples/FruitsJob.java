@@ -277,11 +277,13 @@ public final class FruitsJob {
    * Writes {@code rows} as one standard CSV file (RFC 4180, with a header) in the folder {@code location},
    * replacing it: a quote inside a value is doubled, a backslash is a backslash, so a path or label with a
    * quote or a backslash reads back as it is in pandas, Python's csv module or a spreadsheet (Spark's default
-   * escapes a quote as {@code \"} and a backslash as {@code \\}, which these readers take literally).
+   * escapes a quote as {@code \"} and a backslash as {@code \\}, which these readers take literally). A space
+   * at the start or end of a value is kept (Spark's writer trims them by default: a file or folder name
+   * ending in a space would come back as another path or label).
    */
   static void writeCsv(Dataset<Row> rows, String location) {
     rows.coalesce(1).write().mode(SaveMode.Overwrite).option("header", "true").option("escape", "\"")
-        .csv(location);
+        .option("ignoreLeadingWhiteSpace", "false").option("ignoreTrailingWhiteSpace", "false").csv(location);
   }
 
   /** Writes {@code text} as UTF-8 to {@code location}, on any Hadoop file system, replacing it. */

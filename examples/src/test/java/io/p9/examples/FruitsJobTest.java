@@ -182,8 +182,37 @@ class FruitsJobTest {
     com.univocity.parsers.csv.CsvParserSettings settings = new com.univocity.parsers.csv.CsvParserSettings();
     settings.getFormat().setLineSeparator("\n");
     settings.setNullValue("");
+    settings.setIgnoreLeadingWhitespaces(false);
+    settings.setIgnoreTrailingWhitespaces(false);
     return new com.univocity.parsers.csv.CsvParser(settings).parseAll(
         new java.io.StringReader(Files.readString(part)));
+  }
+
+  /**
+   * A space at the start or end of a label (a folder name) or of a path (a file name) is part of it: the CSV
+   * files keep it, as the Parquet output does (Spark's CSV writer trims values unless told not to).
+   */
+  @Test
+  void theCsvFilesKeepLeadingAndTrailingSpaces() throws Exception {
+    Path in = tmp.resolve("spaced-names");
+    Path variety = Files.createDirectories(in.resolve(" Apple "));
+    List<Path> jpegs;
+    try (Stream<Path> s = Files.list(Files.list(input).sorted().findFirst().orElseThrow())) {
+      jpegs = s.filter(p -> !p.getFileName().toString().matches("(broken|empty)\\.jpg")).sorted().limit(2).toList();
+    }
+    Files.copy(jpegs.get(0), variety.resolve("a.jpg "));
+    Files.copy(jpegs.get(1), variety.resolve("b.jpg"));
+    Files.writeString(variety.resolve("notes.txt "), "not an image");
+    FruitsJob.Report r = FruitsJob.run(spark, new FruitsJob.Options(in.toString(), tmp.resolve("out-spaced").toString(),
+        RepoData.mobilenet().toString(), 1, 0.9, 8, "keep", 0, "pca"));
+
+    List<String[]> features = rfc4180(r.csv());
+    assertThat(features.subList(1, features.size())).extracting(row -> row[1]).containsOnly(" Apple ");
+    assertThat(features.subList(1, features.size())).extracting(row -> row[0])
+        .containsExactlyInAnyOrder("file:" + variety + "/a.jpg ", "file:" + variety + "/b.jpg");
+    List<String[]> errors = rfc4180(r.errors());
+    assertThat(errors.subList(1, errors.size())).extracting(row -> row[0])
+        .containsExactly("file:" + variety + "/notes.txt ");
   }
 
   /**
