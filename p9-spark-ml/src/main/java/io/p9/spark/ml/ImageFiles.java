@@ -79,8 +79,7 @@ public final class ImageFiles {
    * exist, or a glob that matches nothing, fails here on the driver with an {@link UncheckedIOException}
    * whose cause is a {@link FileNotFoundException} naming it ({@code Path does not exist: ...}), as Spark's
    * {@code binaryFile} source does; an existing empty folder gives no rows; {@code s3a://bucket} is the
-   * bucket's root. Lists now, reads when the rows
-   * are computed; {@code listing(spark, paths).read()}.
+   * bucket's root. Lists now, reads when the rows are computed; {@code listing(spark, paths).read()}.
    */
   public static Dataset<Row> read(SparkSession spark, String... paths) {
     return listing(spark, paths).read();
@@ -142,8 +141,8 @@ public final class ImageFiles {
    * The files under some paths as listed once by {@link ImageFiles#listing(SparkSession, String...)}: their
    * number, and Datasets that read them. Reading does not list again: files added after the listing are not
    * read, files overwritten after it are read as they are when read (on S3A too, where its change
-   * detection, on by default, finds them), files deleted after it fail the read unless {@code spark.sql.files.ignoreMissingFiles} is
-   * set (then they give no row). Exception: {@code read(filesPerPartition <= 0)} reads with Spark's
+   * detection, on by default, finds them), files deleted after it fail the read unless
+   * {@code spark.sql.files.ignoreMissingFiles} is set (then they give no row). Exception: {@code read(filesPerPartition <= 0)} reads with Spark's
    * {@code binaryFile} source, which lists the paths again itself; only its zero-byte files come from this
    * listing. A driver-side value: it holds the session it was listed with and is not serializable.
    */
