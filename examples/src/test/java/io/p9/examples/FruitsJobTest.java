@@ -141,10 +141,7 @@ class FruitsJobTest {
   void theCsvFilesGiveBackPathsAndLabelsWithQuotesCommasAndBackslashes() throws Exception {
     Path in = tmp.resolve("odd-names");
     Path variety = Files.createDirectories(in.resolve("Apple, \"red\""));
-    List<Path> jpegs;
-    try (Stream<Path> s = Files.list(Files.list(input).sorted().findFirst().orElseThrow())) {
-      jpegs = s.filter(p -> !p.getFileName().toString().matches("(broken|empty)\\.jpg")).sorted().limit(3).toList();
-    }
+    List<Path> jpegs = goodJpegs(3);
     Files.copy(jpegs.get(0), variety.resolve("a,b.jpg"));
     Files.copy(jpegs.get(1), variety.resolve("q\"uote.jpg"));
     Files.copy(jpegs.get(2), variety.resolve("back\\slash.jpg"));
@@ -173,6 +170,17 @@ class FruitsJobTest {
         .containsExactlyInAnyOrder("bad,\"x\".jpg", "line\nbreak.jpg");
   }
 
+  /** The first {@code n} decodable JPEGs of the first variety of the test input. */
+  private List<Path> goodJpegs(int n) throws java.io.IOException {
+    Path first;
+    try (Stream<Path> s = Files.list(input)) {
+      first = s.sorted().findFirst().orElseThrow();
+    }
+    try (Stream<Path> s = Files.list(first)) {
+      return s.filter(p -> !p.getFileName().toString().matches("(broken|empty)\\.jpg")).sorted().limit(n).toList();
+    }
+  }
+
   /** The rows of the one part file of the CSV folder {@code location}, parsed as RFC 4180 CSV. */
   static List<String[]> rfc4180(String location) throws java.io.IOException {
     Path part;
@@ -196,10 +204,7 @@ class FruitsJobTest {
   void theCsvFilesKeepLeadingAndTrailingSpaces() throws Exception {
     Path in = tmp.resolve("spaced-names");
     Path variety = Files.createDirectories(in.resolve(" Apple "));
-    List<Path> jpegs;
-    try (Stream<Path> s = Files.list(Files.list(input).sorted().findFirst().orElseThrow())) {
-      jpegs = s.filter(p -> !p.getFileName().toString().matches("(broken|empty)\\.jpg")).sorted().limit(2).toList();
-    }
+    List<Path> jpegs = goodJpegs(2);
     Files.copy(jpegs.get(0), variety.resolve("a.jpg "));
     Files.copy(jpegs.get(1), variety.resolve("b.jpg"));
     Files.writeString(variety.resolve("notes.txt "), "not an image");

@@ -397,7 +397,6 @@ public final class ImageLoader extends Transformer implements MLWritable {
   /** The label of a path: the first group of a regex, or the parent folder. */
   static final class LabelFunction implements UDF1<String, String>, Serializable {
     private static final long serialVersionUID = 1L;
-    private static final Pattern SCHEME_AND_AUTHORITY = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://[^/]*");
     private final String pattern;
     private transient Pattern compiled;
 
@@ -417,8 +416,7 @@ public final class ImageLoader extends Transformer implements MLWritable {
           return null;
         }
         int start = path.lastIndexOf('/', end - 1);
-        Matcher authority = SCHEME_AND_AUTHORITY.matcher(path);
-        if (authority.lookingAt() && start < authority.end()) {
+        if (start >= 2 && path.indexOf("://") == start - 2) {
           return null; // s3a://bucket/x.jpg: the bucket (or host) is not a folder
         }
         String parent = path.substring(start + 1, end);
