@@ -44,8 +44,8 @@ import java.util.Set;
  *   <li>replaces the graph outputs by that one, so ONNX Runtime prunes the classifier.
  * </ol>
  *
- * <p>If the tensor already is a float graph output (or one of unknown type) (e.g. {@code output}, the logits) the model is left
- * unchanged.
+ * <p>If the tensor already is a graph output of float or unknown type (e.g. {@code output}, the logits), the
+ * model is left unchanged.
  */
 public final class FeatureTensorEdit {
 
