@@ -71,8 +71,41 @@ public final class PcaResult implements Serializable {
     }
   }
 
-  /** Total variance and cumulative ratios; the cumulative sum uses the same order as the total, so it ends at 1. */
+  /** Total variance and cumulative ratios. */
   private void derive() {
+    double total = 0;
+    for (double v : eigenvalues) {
+      total += v;
+    }
+    this.totalVariance = total;
+    this.cumulative = cumulativeExplainedVariance(eigenvalues);
+  }
+
+  /**
+   * {@link #explainedVarianceRatio()} from the eigenvalues alone (decreasing, &gt;= 0), for a holder of a
+   * fitted PCA that kept them and not the components: each over their sum, 0 everywhere if it is 0.
+   */
+  public static double[] explainedVarianceRatio(double[] eigenvalues) {
+    double total = 0;
+    for (double v : eigenvalues) {
+      total += v;
+    }
+    double[] ratio = new double[eigenvalues.length];
+    if (total > 0) {
+      for (int j = 0; j < ratio.length; j++) {
+        ratio[j] = eigenvalues[j] / total;
+      }
+    }
+    return ratio;
+  }
+
+  /**
+   * {@link #cumulativeExplainedVariance()} from the eigenvalues alone (decreasing, &gt;= 0): the running sum of
+   * the eigenvalues over their total, in the order the total is summed, so it never exceeds 1 and ends at
+   * exactly 1 (adding up the ratios instead can end at 1.0000000000000002 or 0.9999999999999999); 0 everywhere
+   * if the total is 0. {@link #kForVariance} reads these values.
+   */
+  public static double[] cumulativeExplainedVariance(double[] eigenvalues) {
     int d = eigenvalues.length;
     double total = 0;
     double[] cum = new double[d];
@@ -87,8 +120,7 @@ public final class PcaResult implements Serializable {
     } else {
       Arrays.fill(cum, 0);
     }
-    this.totalVariance = total;
-    this.cumulative = cum;
+    return cum;
   }
 
   public int dim() {
@@ -118,17 +150,13 @@ public final class PcaResult implements Serializable {
 
   /** Eigenvalue / sum of all eigenvalues, decreasing; sums to 1 (0 everywhere if the data is constant). */
   public double[] explainedVarianceRatio() {
-    int d = eigenvalues.length;
-    double[] ratio = new double[d];
-    if (totalVariance > 0) {
-      for (int j = 0; j < d; j++) {
-        ratio[j] = eigenvalues[j] / totalVariance;
-      }
-    }
-    return ratio;
+    return explainedVarianceRatio(eigenvalues);
   }
 
-  /** Running sum of {@link #explainedVarianceRatio()}, non-decreasing, last entry 1 (up to round-off). */
+  /**
+   * Running sum of {@link #explainedVarianceRatio()} (up to round-off), non-decreasing, at most 1, last entry
+   * exactly 1.
+   */
   public double[] cumulativeExplainedVariance() {
     return cumulative.clone();
   }

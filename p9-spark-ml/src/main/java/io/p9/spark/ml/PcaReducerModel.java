@@ -205,30 +205,20 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
     return new DenseVector(eigenvalues.clone());
   }
 
-  private double[] ratios() {
-    double total = Arrays.stream(eigenvalues).sum();
-    double[] r = new double[eigenvalues.length];
-    for (int i = 0; i < r.length && total > 0; i++) {
-      r[i] = eigenvalues[i] / total;
-    }
-    return r;
-  }
-
   /** Proportion of variance explained by each of the k kept components. */
   public DenseVector explainedVariance() {
-    return new DenseVector(Arrays.copyOf(ratios(), keptK()));
+    return new DenseVector(Arrays.copyOf(PcaResult.explainedVarianceRatio(eigenvalues), keptK()));
   }
 
-  /** Cumulative explained variance over all d components (entry i: the first i+1). */
+  /**
+   * Cumulative explained variance over all d components (entry i: the first i+1), as the fit chose k by
+   * {@code minExplainedVariance}: non-decreasing, at most 1, the last entry exactly 1 (all 0 for constant data).
+   */
   public DenseVector cumulativeExplainedVariance() {
-    double[] r = ratios();
-    for (int i = 1; i < r.length; i++) {
-      r[i] += r[i - 1];
-    }
-    return new DenseVector(r);
+    return new DenseVector(PcaResult.cumulativeExplainedVariance(eigenvalues));
   }
 
-  /** Variance explained by the k kept components together. */
+  /** Variance explained by the k kept components together (exactly 1 for all d). */
   public double totalExplainedVariance() {
     return cumulativeExplainedVariance().apply(keptK() - 1);
   }

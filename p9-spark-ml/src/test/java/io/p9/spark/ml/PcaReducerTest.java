@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.p9.core.linalg.PcaResult;
 import io.p9.spark.ml.testing.RoundTrip;
 import io.p9.spark.ml.testing.StageContract;
 import io.p9.spark.ml.testing.TestSpark;
@@ -91,6 +92,33 @@ class PcaReducerTest {
     assertThat(m.explainedVariance().size()).isEqualTo(k);
     assertThat(cum[D - 1]).isCloseTo(1.0, within(1e-9));
     assertThat(m.numRows()).isEqualTo(500);
+  }
+
+  /** A model of 3-d data with the given eigenvalues (axis-aligned components), keeping k of them. */
+  static PcaReducerModel withEigenvalues(double[] eigenvalues, int k) {
+    double[] identity = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    PcaResult result = new PcaResult(new double[3], eigenvalues, identity);
+    return new PcaReducerModel("pcaReducer_cum", result, new double[] {1, 1, 1}, false, k, 17);
+  }
+
+  /**
+   * The cumulative explained variance is the one k is chosen by: at most 1 and ending at exactly 1. Each
+   * eigenvalue divided by the total, then added up, ends at 1.0000000000000002 for eigenvalues 18, 9, 1, and at
+   * 0.9999999999999999 for 3, 2, 1, below the target 1.0 for which the fit keeps all 3.
+   */
+  @Test
+  void cumulativeExplainedVarianceEndsAtExactlyOne() {
+    PcaReducerModel above = withEigenvalues(new double[] {18, 9, 1}, 3);
+    assertThat(above.cumulativeExplainedVariance().toArray()).containsExactly(18 / 28.0, 27 / 28.0, 1.0);
+    assertThat(above.totalExplainedVariance()).isEqualTo(1.0);
+
+    double[] eigenvalues = {3, 2, 1};
+    int k = new PcaResult(new double[3], eigenvalues, new double[] {1, 0, 0, 0, 1, 0, 0, 0, 1}).kForVariance(1.0);
+    assertThat(k).isEqualTo(3);
+    PcaReducerModel below = withEigenvalues(eigenvalues, k);
+    assertThat(below.totalExplainedVariance()).as("the variance of the k chosen for a target of 1").isEqualTo(1.0);
+    assertThat(below.cumulativeExplainedVariance().toArray()).containsExactly(0.5, 5 / 6.0, 1.0);
+    assertThat(below.explainedVariance().toArray()).containsExactly(0.5, 2 / 6.0, 1 / 6.0);
   }
 
   @Test
