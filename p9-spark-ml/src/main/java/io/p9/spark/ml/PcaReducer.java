@@ -150,6 +150,10 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
   public PcaReducerModel fit(Dataset<?> dataset) {
     transformSchema(dataset.schema());
     String where = SchemaChecks.name(this) + ", column '" + getInputCol() + "'";
+    // checked against the first vector of each partition, as Spark's PCA checks it against first(): a k too
+    // large fails the first task, not the driver after a pass over the whole input (often a CNN's output)
+    int fixedK = isSet(p.k) ? getK() : 0;
+    String name = SchemaChecks.name(this);
     // one job: partitions fold their rows into an accumulator (null while a partition has none) and the tree
     // merges them; nothing checks for emptiness first, which would compute the leading partitions twice. The
     // last merge runs on an executor (finalAggregateOnExecutor), so the driver receives one d x d triangle
@@ -164,6 +168,10 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
             if (x.length == 0 || x.length > CovarianceAccumulator.MAX_DIM) {
               throw new IllegalArgumentException(where + ": vectors of size " + x.length + "; PCA takes sizes 1 to "
                   + CovarianceAccumulator.MAX_DIM);
+            }
+            if (fixedK > x.length) {
+              throw new IllegalArgumentException(name + ": k = " + fixedK + " is larger than the input dimension "
+                  + x.length);
             }
             return new CovarianceAccumulator(x.length).add(x);
           }
@@ -198,16 +206,7 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
       // a NaN or an infinity in the rows
       throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
     }
-    int k;
-    if (isSet(p.k)) {
-      k = getK();
-      if (k > result.dim()) {
-        throw new IllegalArgumentException(SchemaChecks.name(this) + ": k = " + k
-            + " is larger than the input dimension " + result.dim());
-      }
-    } else {
-      k = result.kForVariance(getMinExplainedVariance());
-    }
+    int k = fixedK > 0 ? fixedK : result.kForVariance(getMinExplainedVariance());
     PcaReducerModel model = new PcaReducerModel(uid, result, scale, getScale(), k, total.count());
     copyValues(model, extractParamMap());
     model.set(model.k(), k);

@@ -244,6 +244,20 @@ class PcaReducerTest {
   }
 
   /**
+   * A k above the vector size fails at the first vector, as Spark's {@code PCA} does (it checks k against
+   * {@code first()}), not after a pass over the whole input: upstream of the fit there is usually a CNN.
+   */
+  @Test
+  void kAboveTheVectorSizeFailsAtTheFirstVector() {
+    org.apache.spark.util.LongAccumulator calls = spark.sparkContext().longAccumulator("pca fit input rows");
+    PcaReducer pca = new PcaReducer().setK(4);
+    assertThatThrownBy(() -> pca.fit(counted(calls, 200, 1, 0)))
+        .hasStackTraceContaining("PcaReducer[" + pca.uid() + "]: k = 4 is larger than the input dimension 3");
+    // the failed task's own count is dropped (Spark merges no user accumulator of a failed task)
+    assertThat(calls.value()).as("input rows computed before the failure").isLessThan(200);
+  }
+
+  /**
    * Each partition's partial result is a d x d triangle (6.6 MB at d = 1280); a depth-2 tree sent about
    * sqrt(partitions) of them to the driver, past {@code spark.driver.maxResultSize} (1g) from about 24,000
    * partitions at d = 1280. The last merge runs on an executor, so one result reaches the driver. Scaled down
