@@ -149,7 +149,9 @@ public final class OnnxFeatureModel implements FeatureModel {
 
   /**
    * Runs a zero batch of one (of the fixed batch, if the model has one) to learn the flattened feature size
-   * (ONNX shape inference may not know).
+   * (ONNX shape inference may not know): the output's values divided by the images, so that a feature tensor
+   * whose batch axis is gone ({@code [C]} from a Squeeze without axes on a batch of one, {@code [N*C]} from
+   * a Reshape to [-1]) still gives each image its own C values.
    */
   private int probeFeatureDim() throws OrtException {
     int n = Math.max(1, fixedBatch);
@@ -163,12 +165,13 @@ public final class OnnxFeatureModel implements FeatureModel {
         throw new ModelException("feature output of " + sha.substring(0, 12) + " is " + v.getInfo()
             + ", not a float tensor");
       }
-      long[] os = ot.getInfo().getShape();
-      long dim = 1;
-      for (int i = 1; i < os.length; i++) {
-        dim *= os[i];
+      long values = ot.getInfo().getNumElements();
+      if (values % n != 0) {
+        throw new ModelException("feature output of " + sha.substring(0, 12) + " has shape "
+            + Arrays.toString(ot.getInfo().getShape()) + " for a batch of " + n + ", not the same number of"
+            + " values per image");
       }
-      return (int) dim;
+      return Math.toIntExact(values / n);
     }
   }
 

@@ -2,6 +2,12 @@ package io.p9.core.model.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import io.p9.core.image.DecodeOptions;
 import io.p9.core.image.ImageDecoder;
 import io.p9.core.image.PreprocessSpec;
@@ -182,6 +188,52 @@ class OnnxFixedBatchTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void aFeatureTensorWithoutItsBatchAxisGivesEachImageItsOwnFeatures() {
+    // PyTorch's x.squeeze() on the pooled [N,C,1,1] exports as a Squeeze without axes: for a batch of one it
+    // drops the batch axis too, giving [C]; x.reshape(-1) gives [N*C] for any batch
+    byte[] squeezed = FixedBatchOnnx.fixBatch(withFeatureOutput(TINY.bytes(), "Squeeze"), 1);
+    byte[] reshaped = withFeatureOutput(TINY.bytes(), "Reshape");
+    for (byte[] bytes : List.of(squeezed, reshaped)) {
+      try (OnnxFeatureModel m = OnnxFeatureModel.open(ModelBytes.of("tiny.onnx", bytes),
+          ModelOptions.defaults().withFeatureTensor("features"))) {
+        String what = "batch " + m.info().inputShape()[0];
+        assertThat(m.info().featureDim()).as(what).isEqualTo(DIM);
+        for (int n : new int[] {1, 5}) {
+          FloatBuffer in = images(n, 40 + n, true);
+          float[] got = run(m, in, n);
+          assertThat(Arrays.copyOf(got, n * DIM)).as("%s, n %d", what, n)
+              .containsExactly(Arrays.copyOf(run(dynamic, in, n), n * DIM));
+        }
+      }
+    }
+  }
+
+  /**
+   * {@code model} whose only output is {@code features}: its pooled tensor through a Squeeze without axes,
+   * or a Reshape to [-1].
+   */
+  private static byte[] withFeatureOutput(byte[] model, String op) {
+    ModelProto m;
+    try {
+      m = ModelProto.parseFrom(model);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException(e);
+    }
+    GraphProto.Builder g = m.getGraph().toBuilder().clearOutput();
+    NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName("features_node").addInput("pooled")
+        .addOutput("features");
+    if (op.equals("Reshape")) {
+      g.addInitializer(TensorProto.newBuilder().setName("minus_one").setDataType(TensorProto.DataType.INT64_VALUE)
+          .addDims(1).addInt64Data(-1));
+      n.addInput("minus_one");
+    }
+    g.addNode(n);
+    g.addOutput(ValueInfoProto.newBuilder().setName("features").setType(TypeProto.newBuilder()
+        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
+    return m.toBuilder().setGraph(g).build().toByteArray();
   }
 
   @Test
