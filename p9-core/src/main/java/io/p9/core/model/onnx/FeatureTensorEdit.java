@@ -178,9 +178,40 @@ public final class FeatureTensorEdit {
     if (!proto.hasGraph()) {
       throw new ModelException("ONNX model has no graph");
     }
+    refuseExternalData(proto.getGraph());
     FeatureTensorEdit edit = new FeatureTensorEdit(proto.getGraph());
     String tensor = ModelOptions.AUTO.equals(featureTensor) ? edit.autoFeatureTensor() : featureTensor;
     return edit.apply(proto, tensor);
+  }
+
+  /**
+   * Refuses a model that keeps tensor data in files of its own ({@code onnx.save_model(...,
+   * save_as_external_data=True)}, or an export over 2 GB). p9 opens a model from its bytes, which it hashes,
+   * broadcasts and saves with the stage; ONNX Runtime would look for such a file in the working directory
+   * of each JVM instead of next to the model.
+   */
+  private static void refuseExternalData(GraphProto graph) {
+    List<TensorProto> tensors = new ArrayList<>(graph.getInitializerList());
+    for (NodeProto n : graph.getNodeList()) {
+      for (AttributeProto a : n.getAttributeList()) {
+        if (a.hasT()) {
+          tensors.add(a.getT());
+        }
+      }
+    }
+    List<TensorProto> external = tensors.stream()
+        .filter(t -> t.getDataLocation() == TensorProto.DataLocation.EXTERNAL).toList();
+    if (external.isEmpty()) {
+      return;
+    }
+    TensorProto t = external.get(0);
+    String location = t.getExternalDataList().stream().filter(e -> e.getKey().equals("location"))
+        .map(e -> e.getValue()).findFirst().orElse("?");
+    throw new ModelException("ONNX model keeps the data of " + external.size() + " tensor(s) outside the model"
+        + " file, e.g. tensor '" + t.getName() + "' in external file '" + location + "': p9 reads a model as one"
+        + " file, the one it hashes, sends to the executors and saves with the stage. Save the model"
+        + " as one file: onnx.save_model(onnx.load('model.onnx'), 'single.onnx', save_as_external_data=False)"
+        + " (possible below 2 GB)");
   }
 
   /** The tensor {@code auto} resolves to in {@code model}. */

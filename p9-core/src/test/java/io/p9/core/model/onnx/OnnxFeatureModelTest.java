@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import io.p9.core.model.ModelBytes;
 import io.p9.core.model.ModelException;
 import io.p9.core.model.ModelOptions;
@@ -13,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -24,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class OnnxFeatureModelTest {
   static final int PIXELS = 3 * 224 * 224;
@@ -225,6 +231,31 @@ class OnnxFeatureModelTest {
     assertThatThrownBy(() -> OnnxFeatureModel.open(ModelBytes.of("tiny-typo.onnx", new TinyOnnx(4, 5, 6, 3).bytes()),
         ModelOptions.defaults().withFeatureTensor("poled"))).isInstanceOf(ModelException.class)
         .hasMessageContaining("tiny-typo.onnx").hasMessageContaining("'poled'");
+  }
+
+  @Test
+  void aModelWithItsWeightsInAnExternalFileIsRefusedNamingTheFile(@TempDir Path dir) throws Exception {
+    // as onnx.save_model(m, 'tiny.onnx', save_as_external_data=True) writes it: the data of conv_w in
+    // tiny.onnx.data next to the model; p9 opens the model from its bytes, where that file cannot be found
+    ModelProto m = ModelProto.parseFrom(new TinyOnnx(4, 5, 6, 3).bytes());
+    GraphProto.Builder g = m.getGraph().toBuilder();
+    ByteBuffer data = ByteBuffer.allocate(g.getInitializer(0).getFloatDataCount() * Float.BYTES)
+        .order(ByteOrder.LITTLE_ENDIAN);
+    g.getInitializer(0).getFloatDataList().forEach(data::putFloat);
+    assertThat(g.getInitializer(0).getName()).isEqualTo("conv_w");
+    g.setInitializer(0, g.getInitializer(0).toBuilder().clearFloatData()
+        .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+        .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue("tiny.onnx.data"))
+        .addExternalData(StringStringEntryProto.newBuilder().setKey("offset").setValue("0"))
+        .addExternalData(StringStringEntryProto.newBuilder().setKey("length").setValue("" + data.capacity())));
+    Files.write(dir.resolve("tiny.onnx"), m.toBuilder().setGraph(g).build().toByteArray());
+    Files.write(dir.resolve("tiny.onnx.data"), data.array());
+
+    ModelBytes mb = ModelBytes.of("tiny.onnx", Files.readAllBytes(dir.resolve("tiny.onnx")));
+    assertThatThrownBy(() -> OnnxFeatureModel.open(mb, ModelOptions.defaults()))
+        .isInstanceOf(ModelException.class).hasMessageContaining("tiny.onnx")
+        .hasMessageContaining("'conv_w'").hasMessageContaining("external file 'tiny.onnx.data'")
+        .hasMessageContaining("save_as_external_data=False");
   }
 
   static byte[] readMobilenet() {
