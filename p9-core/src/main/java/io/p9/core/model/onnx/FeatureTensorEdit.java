@@ -327,16 +327,27 @@ public final class FeatureTensorEdit {
     return out;
   }
 
+  /**
+   * An add of a constant (initializer) to a tensor, the constant on either side: Keras and tf2onnx put the
+   * bias second, torch.onnx puts it first when it exports a Linear as MatMul then Add.
+   */
   private boolean isBiasAdd(NodeProto n) {
     if (!BIAS_ADD.contains(n.getOpType())) {
       return false;
     }
-    int otherIndex = "QLinearAdd".equals(n.getOpType()) ? 3 : 1;
-    return n.getInputCount() > otherIndex && initializers.containsKey(n.getInput(otherIndex));
+    int otherIndex = secondOperand(n);
+    return n.getInputCount() > otherIndex
+        && initializers.containsKey(n.getInput(0)) != initializers.containsKey(n.getInput(otherIndex));
   }
 
-  private static String dataInput(NodeProto n) {
-    return n.getInput(0);
+  /** Index of the second operand of an add: 3 for QLinearAdd (after the first's scale and zero point). */
+  private static int secondOperand(NodeProto n) {
+    return "QLinearAdd".equals(n.getOpType()) ? 3 : 1;
+  }
+
+  /** The input a tail node passes on: the tensor operand of a bias add, else input 0. */
+  private String dataInput(NodeProto n) {
+    return isBiasAdd(n) && initializers.containsKey(n.getInput(0)) ? n.getInput(secondOperand(n)) : n.getInput(0);
   }
 
   private Result apply(ModelProto proto, String tensor) {

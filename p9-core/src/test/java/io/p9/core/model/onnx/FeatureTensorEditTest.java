@@ -117,6 +117,35 @@ class FeatureTensorEditTest {
   }
 
   @Test
+  void autoWalksBackThroughABiasAddWhicheverSideTheBiasIsOn() throws Exception {
+    // torch.onnx exports a Linear whose input rank it does not know as MatMul, then Add(bias, product)
+    TinyOnnx tiny = new TinyOnnx(4, 5, 6, 1);
+    for (boolean biasFirst : new boolean[] {true, false}) {
+      GraphProto.Builder g = ModelProto.parseFrom(tiny.bytes()).getGraph().toBuilder();
+      assertThat(g.getNode(4).getOpType()).isEqualTo("Gemm");
+      ai.onnx.proto.OnnxMl.TensorProto.Builder wt = ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName("fc_wt")
+          .setDataType(ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT_VALUE).addDims(4).addDims(5);
+      for (int c = 0; c < 4; c++) {
+        for (int k = 0; k < 5; k++) {
+          wt.addFloatData(tiny.gemmW[k * 4 + c]);
+        }
+      }
+      g.addInitializer(wt);
+      g.setNode(4, NodeProto.newBuilder().setOpType("MatMul").setName("fc_matmul").addInput("flat")
+          .addInput("fc_wt").addOutput("product"));
+      NodeProto.Builder add = NodeProto.newBuilder().setOpType("Add").setName("fc_add").addOutput("logits");
+      if (biasFirst) {
+        add.addInput("fc_b").addInput("product");
+      } else {
+        add.addInput("product").addInput("fc_b");
+      }
+      g.addNode(5, add);
+      byte[] model = ModelProto.parseFrom(tiny.bytes()).toBuilder().setGraph(g).build().toByteArray();
+      assertThat(FeatureTensorEdit.autoFeatureTensor(model)).as("bias first: %s", biasFirst).isEqualTo("pooled");
+    }
+  }
+
+  @Test
   void exposingAnAlreadyExposedQuantizedTensorAgainKeepsNamesUnique() throws Exception {
     byte[] once = FeatureTensorEdit.expose(mobilenet, "464_quantized").model();
     FeatureTensorEdit.Result twice = FeatureTensorEdit.expose(once, "464_quantized");
