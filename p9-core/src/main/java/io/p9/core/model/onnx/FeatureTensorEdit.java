@@ -169,6 +169,11 @@ public final class FeatureTensorEdit {
 
   /** Parses {@code model} and exposes {@code featureTensor} ({@code auto} or a tensor name). */
   public static Result expose(byte[] model, String featureTensor) {
+    if (isOrtFormat(model)) {
+      throw new ModelException("an ONNX Runtime format (.ort) model, not an ONNX (protobuf) model: p9 edits"
+          + " the ONNX graph to make the feature tensor its output, which an .ort file does not allow; give p9"
+          + " the .onnx model it was converted from");
+    }
     ModelProto proto;
     try {
       proto = ModelProto.parseFrom(model);
@@ -212,6 +217,11 @@ public final class FeatureTensorEdit {
         + " file, the one it hashes, sends to the executors and saves with the stage. Save the model"
         + " as one file: onnx.save_model(onnx.load('model.onnx'), 'single.onnx', save_as_external_data=False)"
         + " (possible below 2 GB)");
+  }
+
+  /** Whether {@code model} is ONNX Runtime's flatbuffers format: file identifier {@code ORTM} at byte 4. */
+  private static boolean isOrtFormat(byte[] model) {
+    return model.length >= 8 && model[4] == 'O' && model[5] == 'R' && model[6] == 'T' && model[7] == 'M';
   }
 
   /** The tensor {@code auto} resolves to in {@code model}. */

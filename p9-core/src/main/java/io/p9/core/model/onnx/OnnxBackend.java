@@ -8,7 +8,8 @@ import java.util.Locale;
 
 /**
  * ONNX Runtime backend: recognises {@code .onnx} files (or ONNX protobuf bytes), edits the graph so the
- * feature tensor is its output ({@link FeatureTensorEdit}) and opens one session.
+ * feature tensor is its output ({@link FeatureTensorEdit}) and opens one session. It also takes {@code .ort}
+ * files, ONNX Runtime's own format, to refuse them with advice: the graph edit needs the ONNX model.
  */
 public final class OnnxBackend implements ModelBackend {
 

@@ -8,6 +8,8 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
 import io.p9.core.model.ModelBytes;
 import io.p9.core.model.ModelException;
 import io.p9.core.model.ModelOptions;
@@ -256,6 +258,23 @@ class OnnxFeatureModelTest {
         .isInstanceOf(ModelException.class).hasMessageContaining("tiny.onnx")
         .hasMessageContaining("'conv_w'").hasMessageContaining("external file 'tiny.onnx.data'")
         .hasMessageContaining("save_as_external_data=False");
+  }
+
+  @Test
+  void anOnnxRuntimeFormatFileIsRefusedAsSuchNotAsACorruptModel(@TempDir Path dir) throws Exception {
+    // ONNX Runtime itself writes the .ort (flatbuffers) form of a model, as its convert_onnx_models_to_ort does
+    Path ort = dir.resolve("tiny.ort");
+    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+      so.setOptimizedModelFilePath(ort.toString());
+      so.addConfigEntry("session.save_model_format", "ORT");
+      OrtEnvironment.getEnvironment().createSession(new TinyOnnx(4, 5, 6, 3).bytes(), so).close();
+    }
+    ModelBytes mb = ModelBytes.of("tiny.ort", Files.readAllBytes(ort));
+    assertThat(new OnnxBackend().recognizes(mb.name(), mb.bytes())).isTrue();
+    assertThatThrownBy(() -> new OnnxBackend().load(mb, ModelOptions.defaults()))
+        .isInstanceOf(ModelException.class).hasMessageContaining("tiny.ort")
+        .hasMessageContaining("ONNX Runtime format").hasMessageContaining("the .onnx model")
+        .hasMessageNotContaining("protobuf parse failed");
   }
 
   static byte[] readMobilenet() {
