@@ -312,8 +312,8 @@ public final class FeatureTensorEdit {
         axes = a.getIntsList();
       }
     }
-    if (axes == null && n.getInputCount() > 1 && initializers.containsKey(n.getInput(1))) {
-      axes = int64s(initializers.get(n.getInput(1)));
+    if (axes == null && n.getInputCount() > 1) {
+      axes = constantInt64s(n.getInput(1));
     }
     if (axes == null) {
       return false; // no axes: reduces every axis, not a pooling over the feature map
@@ -323,6 +323,28 @@ public final class FeatureTensorEdit {
       normalized.add(a < 0 ? a + 4 : a); // a CNN feature map has rank 4
     }
     return normalized.equals(Set.of(2L, 3L)) || normalized.equals(Set.of(1L, 2L));
+  }
+
+  /**
+   * The values of a constant int64 tensor: an initializer, or the output of a {@code Constant} node (as
+   * torch.onnx gives small constants); null if {@code name} is neither.
+   */
+  private List<Long> constantInt64s(String name) {
+    if (initializers.containsKey(name)) {
+      return int64s(initializers.get(name));
+    }
+    NodeProto p = producers.get(name);
+    if (p != null && p.getOpType().equals("Constant")) {
+      for (AttributeProto a : p.getAttributeList()) {
+        if (a.getName().equals("value")) {
+          return int64s(a.getT());
+        }
+        if (a.getName().equals("value_ints")) {
+          return a.getIntsList();
+        }
+      }
+    }
+    return null;
   }
 
   private static List<Long> int64s(TensorProto t) {

@@ -117,6 +117,20 @@ class FeatureTensorEditHeadlessTest {
   }
 
   @Test
+  void aReduceMeanWithItsAxesFromAConstantNodeIsPooling() throws Exception {
+    // torch.onnx gives small constants such as these axes as Constant nodes, not initializers
+    ModelProto m = ModelProto.parseFrom(tinyEndingIn("ReduceMean", new long[] {2, 3}));
+    GraphProto.Builder g = m.getGraph().toBuilder();
+    g.setNode(2, g.getNode(2).toBuilder().clearAttribute().addInput("/Constant_output_0"));
+    g.addNode(0, NodeProto.newBuilder().setOpType("Constant").setName("/Constant").addOutput("/Constant_output_0")
+        .addAttribute(AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+            .setT(TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64_VALUE).addDims(2)
+                .addInt64Data(2).addInt64Data(3))));
+    byte[] opset18 = m.toBuilder().setGraph(g).build().toByteArray();
+    assertThat(FeatureTensorEdit.autoFeatureTensor(opset18)).isEqualTo("pooled");
+  }
+
+  @Test
   void aReduceMeanOverChannelsIsNotPooling() {
     assertThatThrownBy(() -> FeatureTensorEdit.autoFeatureTensor(tinyEndingIn("ReduceMean", new long[] {1})))
         .isInstanceOf(ModelException.class)
