@@ -14,8 +14,8 @@ public interface FeatureModel extends AutoCloseable {
 
   /**
    * Runs {@code n} images. {@code input} holds {@code n * floatsPerImage} floats from index 0 in the
-   * model's layout (a direct buffer avoids a copy), and is only read; {@code out} receives
-   * {@code n * info().featureDim()} floats.
+   * model's layout (a direct buffer in the platform's byte order avoids a copy), and is only read;
+   * {@code out} receives {@code n * info().featureDim()} floats.
    *
    * @throws ModelException with the model's sha, input name and shape when the backend fails
    */

@@ -209,6 +209,19 @@ public final class OnnxFeatureModel implements FeatureModel {
       throw new IllegalArgumentException("out holds " + out.length + " floats, need "
           + (n * info.featureDim()));
     }
+    if (input.isDirect() && input.order() != ByteOrder.nativeOrder()) {
+      // ONNX Runtime reads a direct buffer's bytes in the platform's order, and copies a heap buffer's floats:
+      // a heap copy, not a pooled one, so that this rare path keeps no direct memory per batch size
+      FloatBuffer floats = FloatBuffer.allocate(n * floatsPerItem);
+      floats.put(0, input, 0, n * floatsPerItem);
+      runOrdered(floats, n, out);
+      return;
+    }
+    runOrdered(input, n, out);
+  }
+
+  /** {@link #runOpen} on an input that is a heap buffer or a direct one in the platform's byte order. */
+  private void runOrdered(FloatBuffer input, int n, float[] out) {
     if (fixedBatch == 0) {
       runChunk(input.slice(0, n * floatsPerItem), n, n, out, 0);
       return;

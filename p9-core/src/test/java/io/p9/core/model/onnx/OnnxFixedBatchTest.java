@@ -119,6 +119,21 @@ class OnnxFixedBatchTest {
   }
 
   @Test
+  void aDirectBufferInBigEndianOrderGivesTheSameFeatures() {
+    // ByteBuffer.allocateDirect(..).asFloatBuffer() is big-endian unless ordered: the floats are the same
+    for (int n : new int[] {1, 5}) {
+      FloatBuffer heap = images(n, 60 + n, false);
+      FloatBuffer bigEndian = ByteBuffer.allocateDirect(n * PX * Float.BYTES).order(ByteOrder.BIG_ENDIAN)
+          .asFloatBuffer();
+      bigEndian.put(0, heap, 0, n * PX);
+      for (OnnxFeatureModel m : List.of(dynamic, fixed1, fixed4)) {
+        assertThat(run(m, bigEndian, n)).as("batch %d, n %d", m.info().inputShape()[0], n)
+            .containsExactly(run(m, heap, n));
+      }
+    }
+  }
+
+  @Test
   void theFeaturesAreTheHandComputedOnes() {
     FloatBuffer in = images(5, 9, true);
     float[] got = run(fixed4, in, 5);
