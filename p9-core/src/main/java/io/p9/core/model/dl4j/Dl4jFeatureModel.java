@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -49,6 +50,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>CPU.</b> ND4J's thread count is a JVM-wide setting; loading sets it to
  * {@link ModelOptions#intraOpThreads()} as far as ND4J allows ({@link #applyThreadBudget}).
  * {@link ModelOptions#spinning()} has no DL4J equivalent and is ignored.
+ *
+ * <p><b>Closing.</b> {@link #close} waits for the runs in flight (it frees the parameters they use), as the
+ * ONNX backend does; a run after it throws an {@link IllegalStateException}.
  */
 public final class Dl4jFeatureModel implements FeatureModel {
   private static final Logger LOG = LoggerFactory.getLogger(Dl4jFeatureModel.class);
@@ -68,7 +72,10 @@ public final class Dl4jFeatureModel implements FeatureModel {
   private final String kind;
   private final ConcurrentLinkedDeque<Replica> idle = new ConcurrentLinkedDeque<>();
   private final AtomicInteger replicas = new AtomicInteger();
-  private volatile boolean closed;
+  /** Runs hold the read lock, {@link #close} the write lock. */
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  /** Guarded by {@link #lock}. */
+  private boolean closed;
 
   /** One network instance and its reusable input array; used by one thread at a time. */
   private static final class Replica {
@@ -272,24 +279,29 @@ public final class Dl4jFeatureModel implements FeatureModel {
     if (out.length < n * dim) {
       throw new IllegalArgumentException("out holds " + out.length + " floats, need " + (n * dim));
     }
-    if (closed) {
-      throw new IllegalStateException("DL4J model " + sha.substring(0, 12) + " is closed");
-    }
-    Replica r = borrow();
+    lock.readLock().lock();
     try {
-      INDArray features = forward(r, input, item, floatsPerItem, n);
+      if (closed) {
+        throw new IllegalStateException("DL4J model " + sha.substring(0, 12) + " is closed");
+      }
+      Replica r = borrow();
       try {
-        if (features.length() != (long) n * dim) {
-          throw new ModelException("DL4J model " + sha.substring(0, 12) + " layer '" + featureLayer + "' gave "
-              + Arrays.toString(features.shape()) + " for input " + n + "x" + Arrays.toString(item)
-              + ", expected " + dim + " values per image");
+        INDArray features = forward(r, input, item, floatsPerItem, n);
+        try {
+          if (features.length() != (long) n * dim) {
+            throw new ModelException("DL4J model " + sha.substring(0, 12) + " layer '" + featureLayer + "' gave "
+                + Arrays.toString(features.shape()) + " for input " + n + "x" + Arrays.toString(item)
+                + ", expected " + dim + " values per image");
+          }
+          copyOut(features, out, n * dim);
+        } finally {
+          close(features);
         }
-        copyOut(features, out, n * dim);
       } finally {
-        close(features);
+        idle.offerFirst(r);
       }
     } finally {
-      release(r);
+      lock.readLock().unlock();
     }
   }
 
@@ -352,26 +364,27 @@ public final class Dl4jFeatureModel implements FeatureModel {
     return new Replica(net);
   }
 
-  private void release(Replica r) {
-    if (closed) {
-      r.release();
-    } else {
-      idle.offerFirst(r);
-    }
-  }
-
   /**
-   * Drops the idle replicas and frees their input arrays and the shared parameters. ND4J frees each
-   * thread's workspaces when the thread ends.
+   * Waits for the runs in flight (they use the parameters it frees), then drops the replicas and frees their
+   * input arrays and the shared parameters; a run after it throws an {@link IllegalStateException}.
+   * Idempotent. ND4J frees each thread's workspaces when the thread ends.
    */
   @Override
   public void close() {
-    closed = true;
-    for (Replica r; (r = idle.pollFirst()) != null; ) {
-      r.release();
-    }
-    if (params.closeable()) {
-      params.close();
+    lock.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      for (Replica r; (r = idle.pollFirst()) != null; ) {
+        r.release();
+      }
+      if (params.closeable()) {
+        params.close();
+      }
+    } finally {
+      lock.writeLock().unlock();
     }
   }
 }

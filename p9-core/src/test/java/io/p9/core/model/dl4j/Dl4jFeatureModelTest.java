@@ -16,10 +16,12 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -256,6 +258,50 @@ class Dl4jFeatureModelTest {
     }
     assertThatThrownBy(() -> m.run(Fixtures.referenceInput(1), 1, new float[32]))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+  }
+
+  @Test
+  void closeWaitsForTheRunsInFlightAndLaterRunsFailCleanly() throws Exception {
+    // p9's Fruits-360 CNN at its 100x100: a batch of 8 runs long enough for close to come during a run
+    Dl4jFeatureModel m = (Dl4jFeatureModel) new Dl4jBackend().load(ModelBytes.of("fruits_cnn_dl4j.zip",
+        Fixtures.bytes("fruits_cnn_dl4j.zip")), ModelOptions.defaults().withInputSize(100, 100));
+    int dim = m.info().featureDim();
+    FloatBuffer in = Fixtures.gaussian(new Random(21), 8 * 100 * 100 * 3);
+    float[] expected = new float[8 * dim];
+    m.run(in, 8, 100, 100, expected);
+    int threads = 2;
+    CountDownLatch running = new CountDownLatch(threads);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<Throwable>> ends = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        ends.add(pool.submit(() -> {
+          float[] out = new float[8 * dim];
+          boolean counted = false;
+          try {
+            while (true) {
+              m.run(in, 8, 100, 100, out);
+              assertThat(out).containsExactly(expected);
+              if (!counted) {
+                running.countDown();
+                counted = true;
+              }
+            }
+          } catch (Throwable e) {
+            return e;
+          }
+        }));
+      }
+      running.await();
+      m.close(); // both threads loop on run: one of them is almost always inside it now
+      for (Future<Throwable> end : ends) {
+        assertThat(end.get(2, TimeUnit.MINUTES)).isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("is closed");
+      }
+      m.close(); // again: nothing happens
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
