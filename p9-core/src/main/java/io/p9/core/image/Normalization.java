@@ -1,5 +1,6 @@
 package io.p9.core.image;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Locale;
@@ -8,7 +9,8 @@ import java.util.Locale;
  * Maps an 8-bit sample {@code x} (0..255) to {@code (x * scale - mean[c]) / std[c]}. {@code mean} and
  * {@code std} have three entries given in <b>RGB</b> order whatever the model's channel order is.
  */
-public record Normalization(String name, float scale, float[] mean, float[] std) implements Serializable {
+public record Normalization(@JsonProperty(required = true) String name, @JsonProperty(required = true) float scale,
+    @JsonProperty(required = true) float[] mean, @JsonProperty(required = true) float[] std) implements Serializable {
 
   /** ImageNet statistics on [0,1] (ONNX model zoo, torchvision). */
   public static final Normalization IMAGENET = new Normalization("imagenet", 1f / 255f,

@@ -1,5 +1,6 @@
 package io.p9.core.image;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.p9.core.tensor.TensorLayout;
 import java.io.Serializable;
 import java.util.Objects;
@@ -18,9 +19,11 @@ import java.util.Objects;
  * @param layout NCHW or NHWC
  * @param normalization value mapping
  */
-public record PreprocessSpec(int height, int width, ResizeMode resizeMode, float cropFraction,
-    Interpolation interpolation, ChannelOrder channelOrder, TensorLayout layout,
-    Normalization normalization) implements Serializable {
+public record PreprocessSpec(@JsonProperty(required = true) int height, @JsonProperty(required = true) int width,
+    @JsonProperty(required = true) ResizeMode resizeMode, @JsonProperty(required = true) float cropFraction,
+    @JsonProperty(required = true) Interpolation interpolation,
+    @JsonProperty(required = true) ChannelOrder channelOrder, @JsonProperty(required = true) TensorLayout layout,
+    @JsonProperty(required = true) Normalization normalization) implements Serializable {
 
   public PreprocessSpec {
     if (height <= 0 || width <= 0) {

@@ -1,5 +1,6 @@
 package io.p9.core.model;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -21,7 +22,8 @@ import java.util.Objects;
  * @param description free text (where the model comes from), may be null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ModelSpec(int version, String backend, String featureTensor, PreprocessSpec preprocess,
+public record ModelSpec(int version, @JsonProperty(required = true) String backend,
+    @JsonProperty(required = true) String featureTensor, @JsonProperty(required = true) PreprocessSpec preprocess,
     String description) implements Serializable {
 
   public static final int VERSION = 1;

@@ -44,6 +44,26 @@ class ModelSpecTest {
   }
 
   @Test
+  void aSpecWithoutAFieldNamesIt() {
+    String full = ModelSpec.of("onnx", "auto", PreprocessSpec.imagenet(224)).toJson();
+    String noBackend = full.replace("\"backend\" : \"onnx\",", "");
+    assertThatThrownBy(() -> ModelSpec.fromJson(noBackend)).isInstanceOf(ModelException.class)
+        .hasMessageContaining("'backend'");
+    // a sample field left out reads as 0: the message names the field, not its value 0.0
+    String noCrop = full.replace("\"cropFraction\" : 1.0,", "");
+    assertThatThrownBy(() -> ModelSpec.fromJson(noCrop)).isInstanceOf(ModelException.class)
+        .hasMessageContaining("'cropFraction'").hasMessageNotContaining("was 0.0");
+    String noScale = full.replace("\"scale\" : 0.003921569,", "");
+    assertThatThrownBy(() -> ModelSpec.fromJson(noScale)).isInstanceOf(ModelException.class)
+        .hasMessageContaining("'scale'").hasMessageNotContaining("was 0.0");
+    assertThat(noBackend).isNotEqualTo(full);
+    assertThat(noCrop).isNotEqualTo(full);
+    assertThat(noScale).isNotEqualTo(full);
+    // the description may be left out
+    assertThat(ModelSpec.fromJson(full).description()).isNull();
+  }
+
+  @Test
   void theShippedSidecarDescribesTheShippedModel() throws Exception {
     String json = Files.readString(RepoData.root().resolve(
         "data/models/mobilenetv2-12-int8.onnx" + ModelSpec.SIDECAR_SUFFIX));
