@@ -208,7 +208,7 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
     }
     int k = fixedK > 0 ? fixedK : result.kForVariance(getMinExplainedVariance());
     PcaReducerModel model = new PcaReducerModel(uid, result, scale, getScale(), k, total.count());
-    copyValues(model, extractParamMap());
+    copyValues(model, ParamMap.empty());
     model.set(model.k(), k);
     model.setParent(this);
     return model;

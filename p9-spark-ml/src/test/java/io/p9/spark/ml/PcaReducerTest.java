@@ -494,6 +494,21 @@ class PcaReducerTest {
   }
 
   @Test
+  void theModelHasSetTheParamsTheEstimatorHadSetAndDefaultsTheOthers() {
+    PcaReducer est = new PcaReducer().setOutputCol("z").setMinExplainedVariance(0.9);
+    PcaReducerModel m = est.fit(data);
+    // as Spark's estimators copy params: a default stays a default (k and scale are the fit's own)
+    for (String name : List.of("inputCol", "center")) {
+      assertThat(m.isSet(m.getParam(name))).as("%s set on the model", name).isFalse();
+    }
+    assertThat(m.isSet(m.outputCol())).isTrue();
+    assertThat(m.isSet(m.minExplainedVariance())).isTrue();
+    assertThat(m.explainParam(m.center())).endsWith("(default: true)");
+    PcaReducerModel back = RoundTrip.saveAndLoad(m, tmp.resolve("setOrDefault"), PcaReducerModel::load);
+    assertThat(back.isSet(back.center())).isFalse();
+  }
+
+  @Test
   void roundTripOfEstimatorModelAndPipeline() {
     PcaReducer est = new PcaReducer().setMinExplainedVariance(0.8).setOutputCol("z").setScale(true);
     PcaReducer estBack = RoundTrip.saveAndLoad(est, tmp.resolve("est"), PcaReducer::load);
