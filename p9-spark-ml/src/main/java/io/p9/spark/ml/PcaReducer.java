@@ -220,9 +220,20 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
     }
   }
 
+  /**
+   * A copy with {@code extra} applied. As with {@link #setK} and {@link #setMinExplainedVariance}, an
+   * {@code extra} that sets one of the two clears the other in the copy, so that a {@code ParamGridBuilder} grid
+   * (or {@code fit(dataset, paramMap)}) over either works whichever one the estimator has set.
+   */
   @Override
   public PcaReducer copy(ParamMap extra) {
-    return defaultCopy(extra);
+    PcaReducer c = defaultCopy(extra);
+    if (extra.contains(p.k) && !extra.contains(p.minExplainedVariance)) {
+      c.clear(c.p.minExplainedVariance);
+    } else if (extra.contains(p.minExplainedVariance) && !extra.contains(p.k)) {
+      c.clear(c.p.k);
+    }
+    return c;
   }
 
   @Override

@@ -25,6 +25,7 @@ import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.tuning.ParamGridBuilder;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -189,6 +190,32 @@ class PcaReducerTest {
     assertThatThrownBy(() -> new PcaReducer().setK(D + 1).fit(data)).hasMessageContaining("larger than");
     assertThatThrownBy(() -> new PcaReducer().setK(2).setInputCol("id").fit(data))
         .hasMessageContaining("column 'id' must be vector but was int");
+  }
+
+  /**
+   * A ParamMap (a ParamGridBuilder grid in CrossValidator, {@code fit(data, paramMap)}) that sets one of k and
+   * minExplainedVariance replaces the other, as the setters do; the estimator itself is unchanged.
+   */
+  @Test
+  void aParamGridOverKOrMinExplainedVarianceReplacesTheOther() {
+    PcaReducer byVariance = new PcaReducer().setMinExplainedVariance(0.99);
+    Pipeline pipe = new Pipeline().setStages(new PipelineStage[] {byVariance});
+    for (ParamMap grid : new ParamGridBuilder().addGrid(byVariance.k(), new int[] {2, 3}).build()) {
+      PcaReducerModel m = (PcaReducerModel) pipe.fit(data, grid).stages()[0];
+      assertThat(m.getK()).isEqualTo(grid.apply(byVariance.k()));
+      assertThat(m.isSet(m.minExplainedVariance())).isFalse();
+    }
+    assertThat(byVariance.isSet(byVariance.k())).isFalse();
+    assertThat(byVariance.getMinExplainedVariance()).isEqualTo(0.99);
+
+    PcaReducer fixed = new PcaReducer().setK(D);
+    int kFor90 = fixed.fit(data, new ParamMap().put(fixed.minExplainedVariance().w(0.9))).getK();
+    assertThat(kFor90).isEqualTo(new PcaReducer().setMinExplainedVariance(0.9).fit(data).getK()).isLessThan(D);
+    assertThat(fixed.getK()).isEqualTo(D);
+    assertThat(fixed.isSet(fixed.minExplainedVariance())).isFalse();
+    // a ParamMap that sets both is as ambiguous as setting both
+    assertThatThrownBy(() -> fixed.fit(data, new ParamMap().put(fixed.k().w(2))
+        .put(fixed.minExplainedVariance().w(0.9)))).hasMessageContaining("set exactly one");
   }
 
   /**
