@@ -2,6 +2,7 @@ package io.p9.spark.ml;
 
 import io.p9.spark.ml.internal.SchemaChecks;
 import java.io.Serializable;
+import org.apache.spark.ml.attribute.AttributeGroup;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;
@@ -10,6 +11,8 @@ import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.param.Params;
 import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -48,7 +51,12 @@ final class PcaParams implements Serializable {
     owner.setDefault(scale, false);
   }
 
-  StructType validateAndTransform(Params owner, StructType schema, boolean fitting) {
+  /**
+   * Checks the params and the input column; the schema with the output column added. {@code size}: the size of
+   * the output vectors, recorded in the column's ML attribute group as transform records it, or -1 if unknown
+   * before the fit.
+   */
+  StructType validateAndTransform(Params owner, StructType schema, boolean fitting, int size) {
     Identifiable id = (Identifiable) owner;
     if (fitting) {
       boolean hasK = owner.isSet(k);
@@ -61,6 +69,8 @@ final class PcaParams implements Serializable {
     }
     SchemaChecks.require(id, schema, owner.$(inputCol), SQLDataTypes.VectorType());
     SchemaChecks.requireAbsent(id, schema, owner.$(outputCol));
-    return schema.add(owner.$(outputCol), SQLDataTypes.VectorType(), true);
+    String out = owner.$(outputCol);
+    Metadata meta = size < 0 ? Metadata.empty() : new AttributeGroup(out, size).toMetadata();
+    return schema.add(new StructField(out, SQLDataTypes.VectorType(), true, meta));
   }
 }

@@ -143,7 +143,7 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
 
   @Override
   public StructType transformSchema(StructType schema) {
-    return p.validateAndTransform(this, schema, true);
+    return p.validateAndTransform(this, schema, true, -1);
   }
 
   @Override

@@ -230,9 +230,8 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
 
   @Override
   public StructType transformSchema(StructType schema) {
-    keptK();
     checkScale();
-    return p.validateAndTransform(this, schema, false);
+    return p.validateAndTransform(this, schema, false, keptK());
   }
 
   @Override

@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.attribute.AttributeGroup;
 import org.apache.spark.ml.feature.PCA;
 import org.apache.spark.ml.feature.PCAModel;
 import org.apache.spark.ml.linalg.DenseMatrix;
@@ -518,6 +519,24 @@ class PcaReducerTest {
     Files.move(other, dir.resolve("data"));
     assertThatThrownBy(() -> PcaReducerModel.load(dir.toString()))
         .hasMessageContaining("has no value in column 'scale'");
+  }
+
+  /**
+   * transformSchema gives the schema transform gives, the vector size (ML attribute group) included, as Spark's
+   * PCAModel does: a PipelineModel's transformSchema then tells the stages after it the size.
+   */
+  @Test
+  void transformSchemaIsTheSchemaOfTheOutputWithItsVectorSize() {
+    PcaReducerModel m = new PcaReducer().setK(3).fit(data);
+    StructType out = m.transformSchema(data.schema());
+    assertThat(AttributeGroup.fromStructField(out.apply("pcaFeatures")).size()).isEqualTo(3);
+    assertThat(out).isEqualTo(m.transform(data).schema());
+    PcaReducerModel two = m.copy(new ParamMap().put(m.k().w(2)));
+    assertThat(two.transformSchema(data.schema())).isEqualTo(two.transform(data).schema());
+    assertThat(AttributeGroup.fromStructField(two.transformSchema(data.schema()).apply("pcaFeatures")).size())
+        .isEqualTo(2);
+    PipelineModel pm = new Pipeline().setStages(new PipelineStage[] {new PcaReducer().setK(3)}).fit(data);
+    assertThat(pm.transformSchema(data.schema())).isEqualTo(pm.transform(data).schema());
   }
 
   @Test
