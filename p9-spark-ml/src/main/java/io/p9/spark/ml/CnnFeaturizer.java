@@ -52,6 +52,7 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -61,10 +62,12 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p><b>Model.</b> {@code modelLocation} is a local path, any Hadoop URI ({@code s3a://}, {@code hdfs://})
  * or {@code classpath:...}. It is read and validated on the driver (input name, layout and size, the
- * feature tensor, its size), its bytes are broadcast once, and each executor JVM opens one model for all
- * its task threads ({@link ModelCache}, keyed by the model's sha256 and load options). A JSON sidecar
- * {@code <model>.p9.json} ({@link ModelSpec}) next to the model supplies its preprocessing and feature
- * tensor. Precedence: a param set explicitly, then the sidecar, then the param's default.
+ * feature tensor, its size), first by {@code transformSchema}, which records the feature size in the output
+ * column's ML attribute group as {@code transform} does; its bytes are broadcast once, and each executor JVM
+ * opens one model for all its task threads ({@link ModelCache}, keyed by the model's sha256 and load
+ * options). A JSON sidecar {@code <model>.p9.json} ({@link ModelSpec}) next to the model supplies its
+ * preprocessing and feature tensor. Precedence: a param set explicitly, then the sidecar, then the param's
+ * default.
  *
  * <p><b>Backends.</b> {@code backend} = {@code auto} picks the backend from the file: ONNX Runtime for
  * {@code .onnx}, Deeplearning4j for DL4J model zips and Keras {@code .h5} (Sequential or Functional; DL4J is
@@ -471,7 +474,11 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     boolean errors = !getErrorCol().isEmpty();
     SchemaChecks.requireNewColumns(this, schema,
         errors ? List.of(getOutputCol(), getErrorCol()) : List.of(getOutputCol()));
-    StructType out = schema.add(getOutputCol(), SQLDataTypes.VectorType(), true);
+    // the feature size in the column's ML attribute group, as transform gives it: the model is resolved here
+    // (once: transform finds it resolved)
+    int dim = resolve(SparkSession.active().sparkContext()).info().featureDim();
+    StructType out = schema.add(new StructField(getOutputCol(), SQLDataTypes.VectorType(), true,
+        new AttributeGroup(getOutputCol(), dim).toMetadata()));
     return errors ? out.add(getErrorCol(), DataTypes.StringType, true) : out;
   }
 
@@ -492,7 +499,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     // the row encoder drops field metadata: the vector size (ML attribute group) is attached after
     Dataset<Row> df = dataset.toDF().mapPartitions(fn, Encoders.row(out));
     return df.withColumn(getOutputCol(), SchemaChecks.column(getOutputCol()).as(getOutputCol(),
-        new AttributeGroup(getOutputCol(), r.info().featureDim()).toMetadata()));
+        out.apply(getOutputCol()).metadata()));
   }
 
   /**

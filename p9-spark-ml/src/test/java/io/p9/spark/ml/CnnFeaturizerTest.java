@@ -330,6 +330,22 @@ class CnnFeaturizerTest {
     assertThat(out.filter(functions.col("features").isNull()).count()).isEqualTo(3);
   }
 
+  /**
+   * transformSchema gives the schema transform gives, the feature size (ML attribute group) included, as
+   * Spark's stages do: a PipelineModel's transformSchema tells the stages after it the size.
+   */
+  @Test
+  void transformSchemaIsTheSchemaOfTheOutputWithTheFeatureSize() {
+    CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model).setErrorCol("featurizerError");
+    StructType out = f.transformSchema(images.schema());
+    assertThat(AttributeGroup.fromStructField(out.apply("features")).size()).isEqualTo(1280);
+    assertThat(out).isEqualTo(f.transform(images).schema());
+    Dataset<Row> files = images.select("path", "modificationTime", "length", "content");
+    PipelineModel pm = new Pipeline().setStages(new PipelineStage[] {new ImageLoader(),
+        new CnnFeaturizer().setModelLocation(model)}).fit(files);
+    assertThat(pm.transformSchema(files.schema())).isEqualTo(pm.transform(files).schema());
+  }
+
   @Test
   void schemaErrorsNameStageColumnAndTypes() {
     CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model);
