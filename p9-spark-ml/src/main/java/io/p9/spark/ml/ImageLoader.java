@@ -25,6 +25,7 @@ import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -306,17 +307,18 @@ public final class ImageLoader extends Transformer implements MLWritable {
     UserDefinedFunction decode = functions.udf(
         new DecodeFunction(options, getHandleInvalid(), acc), decodedType).asNondeterministic();
     String tmp = "__p9_decoded_" + uid;
+    Column decoded = SchemaChecks.column(tmp);
     Dataset<Row> df = dataset.toDF().withColumn(tmp,
         decode.apply(SchemaChecks.column(getPathCol()), SchemaChecks.column(getInputCol())));
     if ("skip".equals(getHandleInvalid())) {
-      df = df.filter(functions.col(tmp + ".error").isNull());
+      df = df.filter(decoded.getField("error").isNull());
     }
-    df = df.withColumn(getOutputCol(), functions.col(tmp + ".image"));
+    df = df.withColumn(getOutputCol(), decoded.getField("image"));
     if (!getLabelCol().isEmpty()) {
       UserDefinedFunction label = functions.udf(new LabelFunction(getLabelPattern()), DataTypes.StringType);
       df = df.withColumn(getLabelCol(), label.apply(SchemaChecks.column(getPathCol())));
     }
-    return (getErrorCol().isEmpty() ? df : df.withColumn(getErrorCol(), functions.col(tmp + ".error"))).drop(tmp);
+    return (getErrorCol().isEmpty() ? df : df.withColumn(getErrorCol(), decoded.getField("error"))).drop(tmp);
   }
 
   @Override

@@ -254,6 +254,18 @@ class ImageLoaderTest {
     assertThat(ours).hasSize(9).isEqualTo(plain);
   }
 
+  /** A uid is any string ({@code new ImageLoader(uid)}, or one read back from a saved stage), dots included. */
+  @Test
+  void aUidWithADotWorksAsAnyOther() {
+    List<Row> plain = new ImageLoader().setHandleInvalid("skip").transform(files(mixed))
+        .select("path", "image", "label", "error").orderBy("path").collectAsList();
+    for (String handleInvalid : List.of("skip", "keep")) {
+      List<Row> dotted = new ImageLoader("loader.v2").setHandleInvalid(handleInvalid).transform(files(mixed))
+          .select("path", "image", "label", "error").orderBy("path").collectAsList();
+      assertThat(dotted).as(handleInvalid).hasSize("skip".equals(handleInvalid) ? 6 : 9).containsAll(plain);
+    }
+  }
+
   @Test
   void schemaErrorsNameStageColumnAndTypes() {
     Dataset<Row> wrong = files(mixed).withColumn("content", functions.lit("x"));
