@@ -21,7 +21,8 @@ import scala.Option;
  *
  * <p>Spark's own equivalent lives in the {@code spark-hadoop-cloud} module, which is not published to Maven
  * Central; this is p9's. Dynamic partition overwrite is not supported (S3A's committers have their own
- * conflict modes). Configured by {@code io.p9.aws.s3.S3aSettings}.
+ * conflict modes): such a write fails before anything is deleted. Configured by
+ * {@code io.p9.aws.s3.S3aSettings}.
  */
 public class PathCommitProtocol extends HadoopMapReduceCommitProtocol {
   private static final long serialVersionUID = 1L;
@@ -32,8 +33,14 @@ public class PathCommitProtocol extends HadoopMapReduceCommitProtocol {
   public PathCommitProtocol(String jobId, String path, boolean dynamicPartitionOverwrite) {
     super(jobId, path, false);
     if (dynamicPartitionOverwrite) {
-      throw new UnsupportedOperationException("PathCommitProtocol: dynamic partition overwrite is not supported"
-          + " (set spark.sql.sources.partitionOverwriteMode=static)");
+      // Thrown while Spark instantiates the protocol, before it deletes anything. Static mode is no way out:
+      // it deletes every partition of the output, also those the new data has no rows for.
+      throw new UnsupportedOperationException("PathCommitProtocol: dynamic partition overwrite"
+          + " (partitionOverwriteMode=dynamic) is not supported (S3A's committers cannot replace single"
+          + " partitions); nothing was written or deleted. To replace some partitions, write each into its own"
+          + " folder (" + path + "/<column>=<value>) with SaveMode.Overwrite, or use Spark's default commit"
+          + " protocol (S3aSettings' FILE committer); static mode would delete every partition of the output,"
+          + " not only those written");
     }
     this.destination = path;
   }
