@@ -22,7 +22,9 @@ import java.util.regex.Pattern;
  * identity, profile, container and instance role) unless told otherwise. Explicit keys
  * ({@link Builder#staticCredentials}) are for S3-compatible test servers: they go into the configuration
  * only (Spark redacts {@code *.secret.key}/{@code *.access.key}/{@code *token} in its UI and logs), never
- * into {@link #toString()}, {@link #redacted()}, saved pipelines or reports. Prefer roles.
+ * into {@link #toString()}, {@link #redacted()}, saved pipelines or reports. Prefer roles. An SSE-C key set
+ * with {@link Builder#set} is redacted by {@link #redacted()}, but not by Spark's default
+ * {@code spark.redaction.regex}.
  *
  * <p><b>Endpoint.</b> Without an override the regional endpoint {@code s3.<region>.amazonaws.com} is used;
  * an override (S3-compatible store, VPC endpoint) usually wants {@link Builder#pathStyle path-style}
@@ -134,7 +136,8 @@ public final class S3aSettings {
   /** The Spark commit protocol bound to Hadoop's committer factory (in p9-spark-ml). */
   public static final String DEFAULT_COMMIT_PROTOCOL = "io.p9.spark.cloud.PathCommitProtocol";
 
-  private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(secret|password|token|access[.]key).*");
+  private static final Pattern SECRET_KEY =
+      Pattern.compile("(?i).*(secret|password|token|access[.]key|encryption[.]key).*");
   static final String REDACTED = "*********(redacted)";
 
   private final String region;
@@ -252,7 +255,12 @@ public final class S3aSettings {
     return m;
   }
 
-  /** Whether a configuration key holds a secret (same rule as Spark's default {@code spark.redaction.regex}). */
+  /**
+   * Whether a configuration key holds a secret: Spark's default {@code spark.redaction.regex} plus S3A's
+   * encryption keys ({@code fs.s3a.encryption.key}, {@code fs.s3a.server-side-encryption.key}, per bucket
+   * too: an SSE-C key is the encryption key itself), which Hadoop's {@code hadoop.security.sensitive-config-keys}
+   * lists and Spark's default does not.
+   */
   public static boolean isSecret(String key) {
     return SECRET_KEY.matcher(key).matches();
   }

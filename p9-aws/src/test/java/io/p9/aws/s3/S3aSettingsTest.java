@@ -89,6 +89,20 @@ class S3aSettingsTest {
         .containsEntry("fs.s3a.readahead.range", "1M");
   }
 
+  /** An SSE-C key is the encryption key itself (Hadoop lists S3A's encryption keys as sensitive). */
+  @Test
+  void encryptionKeysAreRedacted() {
+    String key = "c2VjcmV0LXNzZS1jLWtleS0wMTIzNDU2Nzg5YWJjZGU=";
+    S3aSettings s = S3aSettings.builder().set("fs.s3a.encryption.algorithm", "SSE-C")
+        .set("fs.s3a.encryption.key", key).set("fs.s3a.bucket.p9-other.server-side-encryption.key", key + "2")
+        .build();
+    assertThat(s.hadoopProperties()).containsEntry("fs.s3a.encryption.key", key)
+        .containsEntry("fs.s3a.bucket.p9-other.server-side-encryption.key", key + "2");
+    assertThat(s.redacted().toString()).doesNotContain(key);
+    assertThat(s.redacted()).containsEntry("spark.hadoop.fs.s3a.encryption.key", S3aSettings.REDACTED)
+        .containsEntry("spark.hadoop.fs.s3a.encryption.algorithm", "SSE-C");
+  }
+
   @Test
   void secretKeysAreRecognized() {
     assertThat(S3aSettings.isSecret("spark.hadoop.fs.s3a.secret.key")).isTrue();
