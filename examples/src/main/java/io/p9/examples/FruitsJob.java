@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * seeded sample of about {@value #SCATTER_POINTS} images when there are more; not drawn when k = 1, and one
  * an earlier run left in the output folder is then deleted).
  *
+ * <p>Re-runs: each output replaces an earlier run's. {@code report.json} is written last, and an earlier
+ * run's is deleted before the first output is replaced: a run that fails before that leaves the earlier
+ * run's files as they were; one that fails after it can leave some of each run's files, but no report.
+ *
  * <p>Scaling ({@code scaler}): {@code pca} (default) standardizes inside the PCA stage
  * ({@code PcaReducer.scale}: the same maths as Spark's {@code StandardScaler(withMean, withStd)}, in the
  * same pass, and null-safe, so the saved pipeline passes kept failures through); {@code spark} uses Spark's
@@ -221,6 +225,10 @@ public final class FruitsJob {
     PipelineModel full = new Pipeline().setStages(new PipelineStage[] {loader, featurizer, reducer})
         .fit(files);
     String out = o.output().endsWith("/") ? o.output() : o.output() + "/";
+    // report.json, written last, describes the files beside it: an earlier run's goes before any of them is
+    // replaced, so that a run failing from here on does not leave it beside files it does not describe
+    Path earlierReport = new Path(out + "report.json");
+    earlierReport.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(earlierReport, false);
     String modelPath = out + "pipeline-model";
     full.write().overwrite().save(modelPath);
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p9.core.testing.RepoData;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -313,6 +314,24 @@ class FruitsJobTest {
     assertThat(r.scatterPlot()).isNull();
     assertThat(out.resolve("pc1-pc2.svg")).doesNotExist();
     assertThat(Path.of(r.variancePlot())).exists();
+  }
+
+  /**
+   * report.json is written last, as the record of the files beside it; one an earlier run left must not stay
+   * beside the files of a run that failed while it was replacing them, as if it described them.
+   */
+  @Test
+  void aRunThatFailsWhileReplacingTheOutputLeavesNoReportOfAnEarlierRun() throws Exception {
+    Path out = Files.createDirectories(tmp.resolve("out-fails"));
+    Files.writeString(out.resolve("report.json"), "{ \"k\" : 5, \"parquet\" : \"features.parquet\" }");
+    // a folder where the variance plot goes: the run fails after it replaced the model and the features
+    Files.createDirectories(out.resolve("explained-variance.svg").resolve("in-the-way"));
+
+    assertThatThrownBy(() -> FruitsJob.run(spark, new FruitsJob.Options(input.toString(), out.toString(),
+        RepoData.mobilenet().toString(), 2, 0.9, 8, "keep", 0, "pca"))).isInstanceOf(IOException.class);
+
+    assertThat(out.resolve("features.parquet").resolve("_SUCCESS")).as("replaced before the failure").exists();
+    assertThat(out.resolve("report.json")).doesNotExist();
   }
 
   @Test
