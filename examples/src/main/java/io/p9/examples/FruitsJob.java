@@ -9,12 +9,15 @@ import io.p9.spark.ml.ImageLoadMetrics;
 import io.p9.spark.ml.ImageLoader;
 import io.p9.spark.ml.PcaReducer;
 import io.p9.spark.ml.PcaReducerModel;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
@@ -183,6 +186,7 @@ public final class FruitsJob {
       throw new InvalidOptionException("k = " + o.k() + " is larger than the model's feature dimension "
           + model.featureDim() + " (" + o.model() + "): PCA gives at most that many components");
     }
+    checkOutputFolder(spark, o.output());
 
     Dataset<Row> featurized = featurizer.transform(loader.transform(files))
         .drop("content", "image").persist(StorageLevel.MEMORY_AND_DISK());
@@ -265,6 +269,28 @@ public final class FruitsJob {
     write(spark, out + "report.json",
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
     return report;
+  }
+
+  /**
+   * Refuses an {@code output} that cannot be a folder because it, or the nearest of its parents that exists,
+   * is a regular file: known before the CNN pass, where Hadoop's {@code ParentNotDirectoryException} would
+   * come only at the first write, after it.
+   */
+  static void checkOutputFolder(SparkSession spark, String output) throws IOException {
+    FileSystem fs = new Path(output).getFileSystem(spark.sparkContext().hadoopConfiguration());
+    // qualified: a relative path's parents end at the root, not at "." over and over
+    for (Path p = fs.makeQualified(new Path(output)); p != null; p = p.getParent()) {
+      FileStatus st;
+      try {
+        st = fs.getFileStatus(p);
+      } catch (FileNotFoundException e) {
+        continue;
+      }
+      if (st.isFile()) {
+        throw new InvalidOptionException("--output " + output + ": " + st.getPath() + " is a file, not a folder");
+      }
+      return;
+    }
   }
 
   /**

@@ -90,6 +90,24 @@ class RunCommandTest {
     assertThat(tmp.resolve("out")).doesNotExist();
   }
 
+  /**
+   * An {@code --output} under an existing regular file cannot be written: refused as a bad option value once
+   * the model is read, before the CNN pass (Hadoop's ParentNotDirectoryException came at the first write).
+   */
+  @Test
+  void anOutputUnderARegularFileIsAConfigurationError() throws Exception {
+    java.nio.file.Files.writeString(tmp.resolve("a-file"), "not a folder");
+    Fixtures.subset(tmp.resolve("in"), 1, 2);
+    String[] err = new String[1];
+    int code = run(err, "--input", tmp.resolve("in").toString(), "--output", tmp.resolve("a-file/out").toString(),
+        "--model", io.p9.core.testing.RepoData.mobilenet().toString(), "--master", "local[1]");
+    assertThat(code).as(err[0]).isEqualTo(2);
+    assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).singleElement().asString()
+        .isEqualTo("p9: --output " + tmp.resolve("a-file/out") + ": file:" + tmp.resolve("a-file")
+            + " is a file, not a folder");
+    assertThat(err[0]).doesNotContain("\tat ");
+  }
+
   @Test
   void aMissingInputIsAConfigurationError() {
     String[] err = new String[1];
