@@ -2,6 +2,7 @@ package io.p9.examples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.p9.core.model.ModelException;
 import io.p9.core.model.ModelInfo;
 import io.p9.spark.ml.CnnFeaturizer;
 import io.p9.spark.ml.ImageFiles;
@@ -91,14 +92,20 @@ public final class FruitsJob {
       String scatterPlot) {}
 
   /**
-   * An option value the job cannot run with, found once the model is read and before any image is: a
-   * configuration error, as a bad value refused while parsing ({@code p9 run} exits 2, with the message).
+   * An option value the job cannot run with, found while or once the model is read and before any image is (a
+   * model that cannot be used with these options, a {@code k} above its feature size, an output that cannot
+   * be a folder): a configuration error, as a bad value refused while parsing ({@code p9 run} exits 2, with
+   * the message).
    */
   public static final class InvalidOptionException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
     InvalidOptionException(String message) {
       super(message);
+    }
+
+    InvalidOptionException(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 
@@ -179,7 +186,13 @@ public final class FruitsJob {
     }
     ImageLoader loader = new ImageLoader().setHandleInvalid(o.handleInvalid());
     CnnFeaturizer featurizer = featurizer(o);
-    ModelInfo model = featurizer.modelInfo(spark);
+    ModelInfo model;
+    try {
+      model = featurizer.modelInfo(spark);
+    } catch (ModelException e) {
+      // not a model file, or options it does not fit (no such feature tensor, another backend's file)
+      throw new InvalidOptionException("cannot use " + o.model() + ": " + e.getMessage(), e);
+    }
     LOG.info("Model: {}", model);
     if (o.k() > model.featureDim() && model.featureDim() > 0) {
       // known now, before the CNN pass; PcaReducer would only say so after it

@@ -91,6 +91,30 @@ class RunCommandTest {
   }
 
   /**
+   * A {@code --model} p9 cannot use (not a model file, or no such {@code --feature-tensor} in it) is a bad
+   * option value, as a missing one is: exit code 2 and one line, found on the driver before any image.
+   */
+  @Test
+  void aModelThatCannotBeUsedIsAConfigurationError() throws Exception {
+    Path notAModel = java.nio.file.Files.writeString(tmp.resolve("garbage.onnx"), "not an ONNX model");
+    String mobilenet = io.p9.core.testing.RepoData.mobilenet().toString();
+    String[][] cases = {
+        {notAModel.toString(), "auto", "p9: cannot use " + notAModel + ": ", "not an ONNX model"},
+        {mobilenet, "bogus", "p9: cannot use " + mobilenet + ": ", "ONNX graph has no tensor 'bogus'"}};
+    java.nio.file.Files.createDirectories(tmp.resolve("in"));
+    for (String[] c : cases) {
+      String[] err = new String[1];
+      int code = run(err, "--input", tmp.resolve("in").toString(), "--output", tmp.resolve("out").toString(),
+          "--model", c[0], "--feature-tensor", c[1], "--master", "local[1]");
+      assertThat(code).as(err[0]).isEqualTo(2);
+      assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).as(c[3]).singleElement().asString()
+          .startsWith(c[2]).contains(c[3]);
+      assertThat(err[0]).as(c[3]).doesNotContain("\tat ");
+    }
+    assertThat(tmp.resolve("out")).doesNotExist();
+  }
+
+  /**
    * An {@code --output} under an existing regular file cannot be written: refused as a bad option value once
    * the model is read, before the CNN pass (Hadoop's ParentNotDirectoryException came at the first write).
    */
