@@ -198,8 +198,10 @@ public final class JobOptions {
 
   /**
    * Parses {@code args} as {@code p9 run} will on the cluster and checks its option values, so that a bad
-   * value ({@code --k -3}, {@code --variance 1.5}, an unknown or repeated option among the extra arguments)
-   * is refused here, before anything is uploaded or started, and not by the step after a cluster was paid for.
+   * value ({@code --k -3}, {@code --variance 1.5}, an unknown or repeated option among the extra arguments,
+   * a {@code --k} above the bundled model's feature dimension) is refused here, before anything is uploaded
+   * or started, and not by the step after a cluster was paid for. A {@code --k} for another model, which only
+   * the job reads, is checked by the job before its CNN pass.
    */
   static void checkRunArgs(List<String> args) {
     P9Cli.Run run = new P9Cli.Run();
@@ -211,6 +213,11 @@ public final class JobOptions {
     String invalid = run.invalidOption();
     if (invalid != null) {
       throw new IllegalArgumentException(invalid);
+    }
+    if (run.k > P9Cli.BUNDLED_FEATURE_DIM && run.model.equals(P9Cli.BUNDLED_MODEL) && run.featureTensor == null) {
+      // FruitsJob's own sentence for it
+      throw new IllegalArgumentException("k = " + run.k + " is larger than the model's feature dimension "
+          + P9Cli.BUNDLED_FEATURE_DIM + " (" + run.model + "): PCA gives at most that many components");
     }
   }
 

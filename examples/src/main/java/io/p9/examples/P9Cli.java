@@ -77,6 +77,11 @@ public final class P9Cli implements Runnable {
 
   static final String SAMPLE = "data/fruits360-sample/Training";
   static final String BUNDLED_MODEL = "classpath:p9/models/mobilenetv2-12-int8.onnx";
+  /**
+   * The feature dimension of {@link #BUNDLED_MODEL} (its pooled tensor, the feature tensor {@code auto}
+   * finds), which the launchers check {@code --k} against without opening the model.
+   */
+  static final int BUNDLED_FEATURE_DIM = 1280;
 
   @Command(name = "run", mixinStandardHelpOptions = true,
       description = "Run the Fruits! pipeline: images -> MobileNetV2 features -> scaling -> PCA -> Parquet/CSV"

@@ -618,7 +618,9 @@ class AwsCliTest {
         List.of("--variance", "1.5"), "p9: --variance must be in (0, 1], not 1.5",
         List.of("--", "--batch-size", "0"), "p9: --batch-size must be > 0, not 0",
         List.of("--", "--bogus"), "p9: the job's arguments: Unknown option: '--bogus'",
-        List.of("--", "--output", "s3://other-bucket/out"), "p9: the job's arguments: option '--output'");
+        List.of("--", "--output", "s3://other-bucket/out"), "p9: the job's arguments: option '--output'",
+        List.of("--k", "1281"), "p9: k = 1281 is larger than the model's feature dimension 1280 ("
+            + P9Cli.BUNDLED_MODEL + "): PCA gives at most that many components");
     for (String command : List.of("emr", "serverless")) {
       refused.forEach((bad, message) -> {
         List<String> a = new ArrayList<>(List.of(command, "submit", "--bucket", "p9-bucket", "--input",

@@ -3,7 +3,12 @@ package io.p9.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.p9.core.model.FeatureModel;
+import io.p9.core.model.ModelBackends;
+import io.p9.core.model.ModelBytes;
+import io.p9.core.model.ModelOptions;
 import java.io.FileNotFoundException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -25,6 +30,21 @@ class P9CliTest {
   private static Properties yarnCluster() {
     return props("spark.master", "yarn", "spark.submit.deployMode", "cluster", "spark.yarn.app.id",
         "application_1_0001");
+  }
+
+  /** What {@code emr submit} and {@code serverless submit} check {@code --k} against without reading the model. */
+  @Test
+  void theBundledModelHasTheFeatureDimensionTheLaunchersCheckKAgainst() throws Exception {
+    String resource = P9Cli.BUNDLED_MODEL.substring("classpath:".length());
+    byte[] bytes;
+    try (InputStream in = P9Cli.class.getClassLoader().getResourceAsStream(resource)) {
+      assertThat(in).as(resource).isNotNull();
+      bytes = in.readAllBytes();
+    }
+    ModelBytes mb = ModelBytes.of("bundled.onnx", bytes);
+    try (FeatureModel m = ModelBackends.select(ModelOptions.AUTO, mb).load(mb, ModelOptions.defaults())) {
+      assertThat(m.info().featureDim()).isEqualTo(P9Cli.BUNDLED_FEATURE_DIM);
+    }
   }
 
   @Test
