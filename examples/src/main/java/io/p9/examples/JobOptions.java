@@ -5,6 +5,8 @@ import io.p9.aws.RegionPolicy;
 import io.p9.aws.SparkJob;
 import io.p9.aws.s3.S3Location;
 import io.p9.aws.s3.S3Store;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -36,8 +38,8 @@ public final class JobOptions {
   @Option(names = "--output", description = "output on S3 (default: s3://BUCKET/p9/output/<time>/)")
   String output;
 
-  @Option(names = "--model", description = "model URI, e.g. s3://BUCKET/models/m.onnx (default: the int8"
-      + " MobileNetV2 inside the job jar)",
+  @Option(names = "--model", description = "model URI the cluster can read, e.g. s3://BUCKET/models/m.onnx, not"
+      + " a file on this machine (default: the int8 MobileNetV2 inside the job jar)",
       defaultValue = P9Cli.BUNDLED_MODEL)
   String model;
 
@@ -171,7 +173,10 @@ public final class JobOptions {
     return null;
   }
 
-  /** The arguments of {@code p9 run} on the cluster. */
+  /**
+   * The arguments of {@code p9 run} on the cluster. {@code --input} and {@code --output} must be on S3, and
+   * {@code --model} must not be a file on this machine, which the cluster cannot read.
+   */
   List<String> runArgs(AwsOptions aws) {
     if (!io.p9.aws.s3.S3Location.isS3(input)) {
       throw new IllegalArgumentException("--input must be on S3 (s3://bucket/prefix), got " + input);
@@ -180,6 +185,12 @@ public final class JobOptions {
       // a path or hdfs: URI would be written to the cluster's own disks, which go when the cluster ends
       throw new IllegalArgumentException("--output must be on S3 (s3://bucket/prefix), got " + output()
           + ": anything else is written to the cluster's own disks and lost with them");
+    }
+    Path localModel = localFile(model);
+    if (localModel != null) {
+      throw new IllegalArgumentException("--model " + model + " is a file on this machine, which the cluster cannot"
+          + " read: copy it to S3 (aws s3 cp " + localModel + " " + new S3Location(bucket, "models/").s3Uri()
+          + ") and pass its s3:// URI");
     }
     List<String> a = new ArrayList<>(List.of("run", "--input", input, "--output", output(), "--model", model));
     if (k != 0) {
@@ -194,6 +205,24 @@ public final class JobOptions {
     a.addAll(extraArgs);
     checkRunArgs(a.subList(1, a.size()));
     return a;
+  }
+
+  /** The existing file on this machine that {@code uri} names (a path, or a {@code file:} URI), else null. */
+  static Path localFile(String uri) {
+    String path;
+    if (uri.regionMatches(true, 0, "file:", 0, "file:".length())) {
+      try {
+        path = new URI(uri).getPath();
+      } catch (URISyntaxException e) {
+        return null;
+      }
+    } else if (uri.contains(":")) {
+      return null;
+    } else {
+      path = uri;
+    }
+    Path p = Paths.get(path);
+    return Files.isRegularFile(p) ? p : null;
   }
 
   /**

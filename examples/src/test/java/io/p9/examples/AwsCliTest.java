@@ -666,6 +666,29 @@ class AwsCliTest {
     assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
   }
 
+  /** A model file on the launcher's machine is not on the cluster: refused before anything is sent. */
+  @Test
+  void aModelOnThisMachineIsRefusedTheClusterCannotReadIt() throws Exception {
+    Path model = Files.write(dir.resolve("my-model.onnx"), new byte[] {8, 7});
+    for (String command : List.of("emr", "serverless")) {
+      for (String uri : List.of(model.toString(), model.toUri().toString())) {
+        List<String> a = new ArrayList<>(List.of(command, "submit", "--bucket", "p9-bucket", "--input",
+            "s3://p9-bucket/in", "--model", uri, "--jar", jar.toString()));
+        if (command.equals("serverless")) {
+          a.addAll(List.of("--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job"));
+        }
+        err.getBuffer().setLength(0);
+        assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(command + " " + uri + " " + err)
+            .isEqualTo(2);
+        assertThat(err.toString()).as(command + " " + uri).isEqualTo("p9: --model " + uri + " is a file on this"
+            + " machine, which the cluster cannot read: copy it to S3 (aws s3 cp " + model
+            + " s3://p9-bucket/models/) and pass its s3:// URI\n");
+      }
+    }
+    assertThat(out.toString()).isEmpty();
+    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+  }
+
   @Test
   void theProjectTagCannotBeReplaced() {
     for (String command : List.of("emr", "serverless")) {
