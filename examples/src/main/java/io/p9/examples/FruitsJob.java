@@ -109,6 +109,19 @@ public final class FruitsJob {
     }
   }
 
+  /**
+   * Fewer than 2 images could be featurized, so the PCA cannot be fitted: the job fails, for a reason its
+   * message gives whole (the files read and the failures by reason), which {@code p9 run} prints as one line
+   * with exit code 1.
+   */
+  public static final class TooFewImagesException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    TooFewImagesException(String message) {
+      super(message);
+    }
+  }
+
   /** Points drawn at most in {@code pc1-pc2.svg}; more featurized images are sampled down to about this. */
   static final int SCATTER_POINTS = 5_000;
 
@@ -216,7 +229,7 @@ public final class FruitsJob {
     Map<String, Long> reasons = failuresByReason(o.handleInvalid(), errors, loader.metrics(),
         featurizer.metrics());
     if (ok < 2) {
-      throw new IllegalStateException("only " + ok + " of " + total + " files could be featurized under "
+      throw new TooFewImagesException("only " + ok + " of " + total + " files could be featurized under "
           + o.input() + "; PCA needs at least 2; failures by reason: " + reasons);
     }
 

@@ -178,6 +178,9 @@ public final class P9Cli implements Runnable {
       } catch (FruitsJob.InvalidOptionException e) {
         System.err.println("p9: " + e.getMessage());
         return 2;
+      } catch (FruitsJob.TooFewImagesException e) {
+        System.err.println("p9: " + e.getMessage());
+        return 1;
       } catch (UncheckedIOException e) {
         if (e.getCause() instanceof FileNotFoundException) {
           // a missing --input (or a glob that matches nothing) is the user's to fix, as a bad option is

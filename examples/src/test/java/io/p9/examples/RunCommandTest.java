@@ -91,6 +91,23 @@ class RunCommandTest {
   }
 
   /**
+   * Too few images to fit the PCA (here none: an empty folder) fails the job, exit code 1 as the README says,
+   * with its reason in one line, not a stack trace.
+   */
+  @Test
+  void tooFewImagesFailTheJobInOneLine() throws Exception {
+    java.nio.file.Files.createDirectories(tmp.resolve("empty"));
+    String[] err = new String[1];
+    int code = run(err, "--input", tmp.resolve("empty").toString(), "--output", tmp.resolve("out").toString(),
+        "--model", io.p9.core.testing.RepoData.mobilenet().toString(), "--master", "local[1]");
+    assertThat(code).as(err[0]).isEqualTo(1);
+    assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).singleElement().asString()
+        .isEqualTo("p9: only 0 of 0 files could be featurized under " + tmp.resolve("empty")
+            + "; PCA needs at least 2; failures by reason: {}");
+    assertThat(err[0]).doesNotContain("\tat ");
+  }
+
+  /**
    * A {@code --model} p9 cannot use (not a model file, or no such {@code --feature-tensor} in it) is a bad
    * option value, as a missing one is: exit code 2 and one line, found on the driver before any image.
    */
