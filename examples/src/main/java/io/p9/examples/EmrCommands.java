@@ -240,7 +240,7 @@ final class EmrCommands implements Runnable {
   }
 
   @Command(name = "logs", mixinStandardHelpOptions = true,
-      description = "Print the end of a step's stderr (or stdout) from the cluster's log URI on S3.")
+      description = "Print the end of a step's stderr (or another of its logs) from the cluster's log URI on S3.")
   static final class Logs implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -250,7 +250,8 @@ final class EmrCommands implements Runnable {
     String clusterId;
     @Option(names = "--step-id", required = true)
     String stepId;
-    @Option(names = "--file", description = "stderr (default) or stdout", defaultValue = "stderr")
+    @Option(names = "--file", description = "the step's stderr (default), stdout, controller or syslog",
+        defaultValue = "stderr")
     String file;
 
     @Override
