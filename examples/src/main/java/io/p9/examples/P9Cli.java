@@ -147,6 +147,14 @@ public final class P9Cli implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      if (!sparkOnClassPath()) {
+        // java -jar on the job jar, which leaves Spark to the cluster (README: alias p9='java -jar ...')
+        System.err.println("p9: p9 run needs Spark on the class path, which the job jar leaves to the cluster:"
+            + " run it with mvn -B -q -DskipTests package exec:exec -pl examples -am -Dp9.args=\"run ...\", or"
+            + " spark-submit --class " + P9Cli.class.getName() + " <job jar> run ...; java -jar runs the emr and"
+            + " serverless commands");
+        return 2;
+      }
       if (input.equals(SAMPLE) && !Files.isDirectory(Paths.get(SAMPLE))) {
         System.err.println("p9: the sample folder " + SAMPLE + " is not here; run from the repository root"
             + " or pass --input");
@@ -195,6 +203,15 @@ public final class P9Cli implements Runnable {
         throw e;
       } finally {
         spark.stop();
+      }
+    }
+
+    static boolean sparkOnClassPath() {
+      try {
+        Class.forName("org.apache.spark.sql.SparkSession", false, P9Cli.class.getClassLoader());
+        return true;
+      } catch (ClassNotFoundException e) {
+        return false;
       }
     }
 

@@ -60,4 +60,24 @@ class JobJarIT {
     assertThat(p.exitValue()).as(text).isZero();
     assertThat(text).contains("\"operation\": \"RunJobFlow\"", "aws emr create-cluster");
   }
+
+  /**
+   * The README's {@code alias p9='java -jar ...-job.jar'} runs {@code p9 run} without Spark too: it says
+   * how to run it instead of failing with a NoClassDefFoundError.
+   */
+  @Test
+  void runWithoutSparkSaysWhereToRunIt(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("out.txt");
+    Process p = new ProcessBuilder(Processes.java(), "-jar", jar().toString(), "run", "--input", dir.toString(),
+        "--output", dir.resolve("p9-out").toString()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      Processes.stop(p);
+    }
+    String text = Files.readString(out);
+    assertThat(p.exitValue()).as(text).isEqualTo(2);
+    assertThat(text.lines().filter(l -> l.startsWith("p9: "))).as(text).singleElement().asString()
+        .startsWith("p9: p9 run needs Spark on the class path");
+    assertThat(text).doesNotContain("\tat ");
+    assertThat(dir.resolve("p9-out")).doesNotExist();
+  }
 }
