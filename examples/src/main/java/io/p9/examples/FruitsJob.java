@@ -70,6 +70,8 @@ public final class FruitsJob {
 
   /**
    * What to run. {@code k > 0} fixes the number of components, else {@code variance} chooses it.
+   * {@code batchSize > 0} sets the featurizer's batch size, else its default applies (8, or the batch size of
+   * an ONNX model that fixes it).
    * {@code backend} is auto, onnx or dl4j; {@code preprocessing} and {@code featureTensor}, when not null,
    * override the model's sidecar and the stage defaults (a Keras MobileNetV2 .h5 needs
    * {@code preprocessing = "mobilenet"}).
@@ -135,8 +137,11 @@ public final class FruitsJob {
 
   /** The featurizer of {@code o}, with its reason column {@link #FEATURIZER_ERROR}. */
   static CnnFeaturizer featurizer(Options o) {
-    CnnFeaturizer featurizer = new CnnFeaturizer().setModelLocation(o.model()).setBatchSize(o.batchSize())
-        .setHandleInvalid(o.handleInvalid()).setErrorCol(FEATURIZER_ERROR);
+    CnnFeaturizer featurizer = new CnnFeaturizer().setModelLocation(o.model()).setHandleInvalid(o.handleInvalid())
+        .setErrorCol(FEATURIZER_ERROR);
+    if (o.batchSize() > 0) {
+      featurizer.setBatchSize(o.batchSize());
+    }
     if (o.backend() != null && !"auto".equals(o.backend())) {
       featurizer.setBackend(o.backend());
     }

@@ -122,9 +122,9 @@ public final class P9Cli implements Runnable {
         + " variance (default: ${DEFAULT-VALUE})", defaultValue = "0.95")
     double variance;
 
-    @Option(names = "--batch-size", description = "images per inference call (default: ${DEFAULT-VALUE})",
-        defaultValue = "8")
-    int batchSize;
+    @Option(names = "--batch-size", description = "images per inference call (default: 8, or the batch size"
+        + " of an ONNX model that fixes it)")
+    Integer batchSize;
 
     @Option(names = "--handle-invalid", description = "error | skip | keep (default: ${DEFAULT-VALUE})",
         defaultValue = "keep")
@@ -179,8 +179,7 @@ public final class P9Cli implements Runnable {
       }
       SparkSession spark = b.getOrCreate();
       try {
-        FruitsJob.Report r = FruitsJob.run(spark, new FruitsJob.Options(input, output, model, k, variance,
-            batchSize, handleInvalid, partitions, scaler, backend, preprocessing, featureTensor));
+        FruitsJob.Report r = FruitsJob.run(spark, options());
         System.out.println(FruitsJob.summary(r));
         return 0;
       } catch (FruitsJob.InvalidOptionException e) {
@@ -215,6 +214,12 @@ public final class P9Cli implements Runnable {
       }
     }
 
+    /** The job's options. */
+    FruitsJob.Options options() {
+      return new FruitsJob.Options(input, output, model, k, variance, batchSize != null ? batchSize : 0,
+          handleInvalid, partitions, scaler, backend, preprocessing, featureTensor);
+    }
+
     /** What is wrong with the options, checked before Spark starts, or null. */
     String invalidOption() {
       if (!List.of("pca", "spark", "none").contains(scaler)) {
@@ -236,7 +241,7 @@ public final class P9Cli implements Runnable {
       if (k == 0 && !(variance > 0 && variance <= 1)) {
         return "--variance must be in (0, 1], not " + variance;
       }
-      if (batchSize < 1) {
+      if (batchSize != null && batchSize < 1) {
         return "--batch-size must be > 0, not " + batchSize;
       }
       if (partitions < 0) {

@@ -63,6 +63,22 @@ class RunCommandTest {
     assertThat(tmp.resolve("out")).doesNotExist();
   }
 
+  /**
+   * Without {@code --batch-size} the featurizer's own default applies (8, or the batch size an ONNX model
+   * fixes, so that a model taking exactly 16 images is not run on 8 images padded to 16).
+   */
+  @Test
+  void theBatchSizeIsLeftToTheFeaturizerUnlessGiven() {
+    P9Cli.Run unset = new P9Cli.Run();
+    new CommandLine(unset).parseArgs("--input", tmp.toString());
+    io.p9.spark.ml.CnnFeaturizer f = FruitsJob.featurizer(unset.options());
+    assertThat(f.isSet(f.batchSize())).as("batchSize set to %s", f.getBatchSize()).isFalse();
+    assertThat(f.getBatchSize()).isEqualTo(8);
+    P9Cli.Run given = new P9Cli.Run();
+    new CommandLine(given).parseArgs("--input", tmp.toString(), "--batch-size", "16");
+    assertThat(FruitsJob.featurizer(given.options()).getBatchSize()).isEqualTo(16);
+  }
+
   /** An {@code s3://} input (EMR's EMRFS scheme, as in {@code emr submit}) run locally has no file system. */
   @Test
   void anInputOfAFileSystemHadoopDoesNotKnowIsAConfigurationError() {
