@@ -143,8 +143,9 @@ final class EmrCommands implements Runnable {
         if (jobOptions.dryRun) {
           out.println(jobOptions.bucketsChecked(aws.policy(), logUri) + (clusterId == null ? ""
               : ", and the bucket of " + clusterId + "'s own log URI (read with DescribeCluster)"));
-          out.println("# 1. upload the job jar");
+          out.println("# 1. upload the job jar" + (jobOptions.localModel() != null ? " and the model" : ""));
           out.println(DryRun.s3Copy(jar, job.jar(), region));
+          jobOptions.modelCopies(region).forEach(out::println);
           if (clusterId == null) {
             RunJobFlowRequest r = EmrRequests.runJobFlow(cluster, job);
             out.println("# 2. the RunJobFlow request");
@@ -172,6 +173,7 @@ final class EmrCommands implements Runnable {
           jobOptions.checkBuckets(s3, logUri);
           S3Location uploaded = s3.upload(jar, jarFolder);
           progress.accept("job jar at " + uploaded);
+          jobOptions.uploadModel(s3, progress);
           String cid;
           String sid;
           if (clusterId == null) {

@@ -1,24 +1,31 @@
 package io.p9.examples;
 
+import io.p9.aws.DryRun;
 import io.p9.aws.Durations;
 import io.p9.aws.RegionPolicy;
 import io.p9.aws.SparkJob;
 import io.p9.aws.s3.S3Location;
 import io.p9.aws.s3.S3Store;
+import io.p9.core.model.ModelSpec;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -38,8 +45,9 @@ public final class JobOptions {
   @Option(names = "--output", description = "output on S3 (default: s3://BUCKET/p9/output/<time>/)")
   String output;
 
-  @Option(names = "--model", description = "model URI the cluster can read, e.g. s3://BUCKET/models/m.onnx, not"
-      + " a file on this machine (default: the int8 MobileNetV2 inside the job jar)",
+  @Option(names = "--model", description = "model URI the cluster can read, e.g. s3://BUCKET/models/m.onnx, or a"
+      + " file on this machine, uploaded with its .p9.json sidecar next to the job jar (default: the int8"
+      + " MobileNetV2 inside the job jar)",
       defaultValue = P9Cli.BUNDLED_MODEL)
   String model;
 
@@ -173,9 +181,74 @@ public final class JobOptions {
     return null;
   }
 
+  /** A {@code --model} that is a file on this machine, which the launcher uploads; null for a URI. */
+  Path localModel() {
+    return localFile(model);
+  }
+
   /**
-   * The arguments of {@code p9 run} on the cluster. {@code --input} and {@code --output} must be on S3, and
-   * {@code --model} must not be a file on this machine, which the cluster cannot read.
+   * Where the launcher puts a {@link #localModel}: {@code p9/jars/models/<tag>/<its file name>}, its sidecar
+   * {@code <file name>.p9.json}, when there is one, beside it. The tag is the start of a sha256 over both
+   * files, so a changed model or sidecar goes to a new folder, and a model without a sidecar never sits next
+   * to one left by an earlier upload (the job would read it). Null when the model is not a local file.
+   */
+  S3Location modelTarget() {
+    Path local = localModel();
+    if (local == null) {
+      return null;
+    }
+    Path sidecar = sidecar(local);
+    String both = S3Store.sha256(local) + (sidecar != null ? S3Store.sha256(sidecar) : "");
+    String tag;
+    try {
+      tag = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(both.getBytes(StandardCharsets.US_ASCII))).substring(0, 12);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    return base().resolve("jars/models/" + tag + "/" + local.getFileName());
+  }
+
+  /** The sidecar of the local model {@code model}, if there is one. */
+  static Path sidecar(Path model) {
+    Path s = model.resolveSibling(model.getFileName() + ModelSpec.SIDECAR_SUFFIX);
+    return Files.isRegularFile(s) ? s : null;
+  }
+
+  /**
+   * Dry run: the commands that put a local {@code --model} (and its sidecar) where the job will read it;
+   * none for a model given as a URI.
+   */
+  List<String> modelCopies(String region) {
+    S3Location target = modelTarget();
+    if (target == null) {
+      return List.of();
+    }
+    List<String> c = new ArrayList<>(List.of(DryRun.s3Copy(localModel(), target, region)));
+    Path sidecar = sidecar(localModel());
+    if (sidecar != null) {
+      c.add(DryRun.s3Copy(sidecar, S3Location.parse(target.s3Uri() + ModelSpec.SIDECAR_SUFFIX), region));
+    }
+    return c;
+  }
+
+  /** Uploads a local {@code --model} and its sidecar to {@link #modelTarget}; does nothing for a URI. */
+  void uploadModel(S3Store s3, Consumer<String> progress) {
+    S3Location target = modelTarget();
+    if (target == null) {
+      return;
+    }
+    Path sidecar = sidecar(localModel());
+    if (sidecar != null) {
+      s3.uploadAs(sidecar, S3Location.parse(target.s3Uri() + ModelSpec.SIDECAR_SUFFIX));
+    }
+    s3.uploadAs(localModel(), target);
+    progress.accept("model at " + target + (sidecar != null ? " with its sidecar" : ""));
+  }
+
+  /**
+   * The arguments of {@code p9 run} on the cluster. {@code --input} and {@code --output} must be on S3; a
+   * {@code --model} on this machine is given as the S3 URI {@link #uploadModel} puts it at.
    */
   List<String> runArgs(AwsOptions aws) {
     if (!io.p9.aws.s3.S3Location.isS3(input)) {
@@ -186,13 +259,9 @@ public final class JobOptions {
       throw new IllegalArgumentException("--output must be on S3 (s3://bucket/prefix), got " + output()
           + ": anything else is written to the cluster's own disks and lost with them");
     }
-    Path localModel = localFile(model);
-    if (localModel != null) {
-      throw new IllegalArgumentException("--model " + model + " is a file on this machine, which the cluster cannot"
-          + " read: copy it to S3 (aws s3 cp " + localModel + " " + new S3Location(bucket, "models/").s3Uri()
-          + ") and pass its s3:// URI");
-    }
-    List<String> a = new ArrayList<>(List.of("run", "--input", input, "--output", output(), "--model", model));
+    S3Location uploaded = modelTarget();
+    List<String> a = new ArrayList<>(List.of("run", "--input", input, "--output", output(), "--model",
+        uploaded != null ? uploaded.s3Uri() : model));
     if (k != 0) {
       a.addAll(List.of("--k", Integer.toString(k)));
     } else {

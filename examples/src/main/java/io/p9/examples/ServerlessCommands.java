@@ -118,8 +118,9 @@ final class ServerlessCommands implements Runnable {
         if (jobOptions.dryRun) {
           String token = UUID.randomUUID().toString();
           out.println(jobOptions.bucketsChecked(aws.policy(), ss.logUri()));
-          out.println("# 1. upload the job jar");
+          out.println("# 1. upload the job jar" + (jobOptions.localModel() != null ? " and the model" : ""));
           out.println(DryRun.s3Copy(jar, job.jar(), region));
+          jobOptions.modelCopies(region).forEach(out::println);
           String app = applicationId;
           if (app == null) {
             var create = ServerlessRequests.createApplication(ss, token);
@@ -145,6 +146,7 @@ final class ServerlessCommands implements Runnable {
           jobOptions.checkBuckets(s3, ss.logUri());
           S3Location uploaded = s3.upload(jar, jarFolder);
           progress.accept("job jar at " + uploaded);
+          jobOptions.uploadModel(s3, progress);
           ServerlessLauncher launcher = new ServerlessLauncher(client, s3, progress);
           String app = applicationId != null ? applicationId : launcher.findOrCreateApplication(ss, backoff);
           String run = launcher.startJobRun(app, ss, job);

@@ -22,6 +22,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import io.p9.aws.DryRun;
+import io.p9.aws.s3.S3Location;
 import io.p9.aws.testing.AwsStub;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -667,11 +669,29 @@ class AwsCliTest {
   }
 
   /** A model file on the launcher's machine is not on the cluster: refused before anything is sent. */
+  /** A PUT of {@code file} under {@code urlRegex}, answered with its MD5 as ETag (the SDK checks it). */
+  private void stubPut(String urlRegex, Path file) {
+    stub.server.stubFor(put(urlMatching(urlRegex)).willReturn(aResponse().withStatus(200)
+        .withHeader("ETag", "\"" + md5(file) + "\"")));
+  }
+
   @Test
-  void aModelOnThisMachineIsRefusedTheClusterCannotReadIt() throws Exception {
-    Path model = Files.write(dir.resolve("my-model.onnx"), new byte[] {8, 7});
+  void aModelOnThisMachineIsUploadedWithItsSidecarAndTheJobReadsItFromS3() throws Exception {
+    Path models = Files.createDirectories(dir.resolve("my models"));
+    Path model = Files.write(models.resolve("my-model.onnx"), new byte[] {8, 7});
+    Path sidecar = Files.writeString(models.resolve("my-model.onnx.p9.json"), "{\"version\": 1}");
+    stubServerlessRun("SUCCESS");
+    stubPut("/p9-bucket/p9/jars/models/.*/my-model\\.onnx", model);
+    stubPut("/p9-bucket/p9/jars/models/.*/my-model\\.onnx\\.p9\\.json", sidecar);
+    stub.server.stubFor(emr("RunJobFlow").willReturn(json("{\"JobFlowId\":\"j-P9\"}")));
+    stub.server.stubFor(emr("ListSteps").willReturn(json(
+        "{\"Steps\":[{\"Id\":\"s-P9\",\"Name\":\"p9 fruits\",\"Status\":{\"State\":\"PENDING\"}}]}")));
+    stubStepStates("COMPLETED");
+
+    List<String> dryRuns = new ArrayList<>();
     for (String command : List.of("emr", "serverless")) {
       for (String uri : List.of(model.toString(), model.toUri().toString())) {
+        stub.server.resetRequests();
         List<String> a = new ArrayList<>(List.of(command, "submit", "--bucket", "p9-bucket", "--input",
             "s3://p9-bucket/in", "--model", uri, "--jar", jar.toString()));
         if (command.equals("serverless")) {
@@ -679,14 +699,51 @@ class AwsCliTest {
         }
         err.getBuffer().setLength(0);
         assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(command + " " + uri + " " + err)
-            .isEqualTo(2);
-        assertThat(err.toString()).as(command + " " + uri).isEqualTo("p9: --model " + uri + " is a file on this"
-            + " machine, which the cluster cannot read: copy it to S3 (aws s3 cp " + model
-            + " s3://p9-bucket/models/) and pass its s3:// URI\n");
+            .isZero();
+
+        List<String> keys = new ArrayList<>();
+        stub.server.findAll(putRequestedFor(urlMatching("/p9-bucket/p9/jars/models/.*")))
+            .forEach(r -> keys.add(r.getUrl().substring("/p9-bucket/".length())));
+        assertThat(keys).as(command + " " + uri).hasSize(2);
+        String modelKey = keys.stream().filter(k -> k.endsWith(".onnx")).findFirst().orElseThrow();
+        assertThat(modelKey).matches("p9/jars/models/[0-9a-f]{12}/my-model\\.onnx");
+        assertThat(keys).contains(modelKey + ".p9.json");
+        String s3Model = "s3://p9-bucket/" + modelKey;
+        assertThat(err.toString()).contains("model at " + s3Model + " with its sidecar");
+        String request = stub.server.findAll(command.equals("emr")
+            ? postRequestedFor(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("ElasticMapReduce.RunJobFlow"))
+            : postRequestedFor(urlEqualTo("/applications/00fapp/jobruns"))).get(0).getBodyAsString();
+        assertThat(request).as("the job reads the uploaded model").contains("\"--model\",\"" + s3Model + "\"")
+            .doesNotContain(models.toString());
+
+        // the dry run prints the same copies and sends nothing
+        stub.server.resetRequests();
+        out.getBuffer().setLength(0);
+        a.add("--dry-run");
+        assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(err.toString()).isZero();
+        assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+        assertThat(out.toString()).contains("# 1. upload the job jar and the model",
+            DryRun.s3Copy(model, S3Location.parse(s3Model), "eu-west-1"),
+            DryRun.s3Copy(sidecar, S3Location.parse(s3Model + ".p9.json"), "eu-west-1"));
+        assertThat(DryRun.s3Copy(model, S3Location.parse(s3Model), "eu-west-1")).as("quoted: a space")
+            .startsWith("aws s3 cp '" + model + "' " + s3Model);
+        dryRuns.add(s3Model);
       }
     }
-    assertThat(out.toString()).isEmpty();
-    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+    assertThat(new java.util.HashSet<>(dryRuns)).as("one place for one model and sidecar").hasSize(1);
+
+    // a changed sidecar, or none, puts the model in another folder: the job never reads a stale sidecar
+    JobOptions job = new JobOptions();
+    new CommandLine(job).parseArgs("--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--model",
+        model.toString());
+    String withSidecar = job.modelTarget().s3Uri();
+    assertThat(withSidecar).isEqualTo(dryRuns.get(0));
+    Files.writeString(sidecar, "{\"version\": 1, \"description\": \"changed\"}");
+    String changed = job.modelTarget().s3Uri();
+    Files.delete(sidecar);
+    String without = job.modelTarget().s3Uri();
+    assertThat(List.of(withSidecar, changed, without)).doesNotHaveDuplicates()
+        .allMatch(u -> u.endsWith("/my-model.onnx"));
   }
 
   @Test

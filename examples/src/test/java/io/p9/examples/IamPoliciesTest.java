@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
@@ -102,10 +103,8 @@ class IamPoliciesTest {
    * each of its resources is used by one of them.
    */
   private static void grantsExactly(String name, List<Access> needed) throws Exception {
+    grantsAll(name, needed);
     JsonNode p = installed(name);
-    for (Access a : needed) {
-      assertThat(allows(p, a)).as(name + " must allow " + a.action() + " on " + a.arn() + ": " + a.why()).isTrue();
-    }
     for (JsonNode st : p.get("Statement")) {
       for (String action : strings(st.get("Action"))) {
         if (!action.startsWith("s3:")) {
@@ -125,28 +124,45 @@ class IamPoliciesTest {
       + "/fruits/Training", "--model", "s3://" + BUCKET + "/models/mobilenetv2-12.onnx", "--jar", "p9-job.jar");
 
   private static <T> T parse(T command, String... more) {
+    return parseWithModel(command, README.get(README.indexOf("--model") + 1), more);
+  }
+
+  /** The README's example with another {@code --model}. */
+  private static <T> T parseWithModel(T command, String model, String... more) {
     List<String> a = new ArrayList<>(README);
+    a.set(a.indexOf("--model") + 1, model);
     a.addAll(List.of(more));
     new CommandLine(command).parseArgs(a.toArray(String[]::new));
     return command;
   }
 
-  /** The launcher's S3 requests (S3Store): the --bucket check, the jar upload, reading a log. */
+  /**
+   * The launcher's S3 requests (S3Store): the --bucket check, the jar upload (and a local --model's, with its
+   * sidecar), reading a log.
+   */
   private static List<Access> launcher(JobOptions job, S3Location log) {
     S3Location jar = job.base().resolve("jars/p9-job-0123456789ab.jar");
-    return List.of(
+    List<Access> a = new ArrayList<>(List.of(
         Access.bucket("s3:ListBucket", job.bucket, "S3Store.checkBucket (HeadBucket) on --bucket"),
         Access.object("s3:GetObject", jar, "S3Store.upload: HeadObject, is the jar there already?"),
         Access.object("s3:PutObject", jar, "S3Store.upload"),
         Access.object("s3:GetObject", log, "S3Store.readText: the step's or driver's stderr"),
-        Access.bucket("s3:ListBucket", log.bucket(), "S3Store.readText: a log not there yet is a 404, not 403"));
+        Access.bucket("s3:ListBucket", log.bucket(), "S3Store.readText: a log not there yet is a 404, not 403")));
+    S3Location model = job.modelTarget();
+    if (model != null) {
+      for (S3Location o : List.of(model, S3Location.parse(model.s3Uri() + ".p9.json"))) {
+        a.add(Access.object("s3:GetObject", o, "S3Store.uploadAs: HeadObject, is the model there already?"));
+        a.add(Access.object("s3:PutObject", o, "S3Store.uploadAs: a local --model and its sidecar"));
+      }
+    }
+    return a;
   }
 
   /** The job's S3 requests (p9 run through S3A or EMRFS), and the cluster's or run's log uploads. */
   private static List<Access> job(JobOptions job, S3Location log) {
     S3Location jar = job.base().resolve("jars/p9-job-0123456789ab.jar");
     S3Location input = S3Location.parse(job.input).asFolder();
-    S3Location model = S3Location.parse(job.model);
+    S3Location model = job.modelTarget() != null ? job.modelTarget() : S3Location.parse(job.model);
     S3Location out = S3Location.parse(job.output()).asFolder().resolve("features.parquet/part-00000.parquet");
     return List.of(
         Access.object("s3:GetObject", jar, "spark-submit (EMR) or EMR Serverless fetch the job jar"),
@@ -154,7 +170,7 @@ class IamPoliciesTest {
         Access.object("s3:GetObject", input.resolve("Apple Red 1/r_1_100.jpg"), "ImageFiles reads each image"),
         Access.bucket("s3:ListBucket", model.bucket(), "CnnFeaturizer: a missing <model>.p9.json is a 404"),
         Access.object("s3:GetObject", model, "CnnFeaturizer reads --model"),
-        Access.object("s3:GetObject", S3Location.parse(job.model + ".p9.json"), "CnnFeaturizer: the sidecar"),
+        Access.object("s3:GetObject", S3Location.parse(model.s3Uri() + ".p9.json"), "CnnFeaturizer: the sidecar"),
         Access.bucket("s3:ListBucket", out.bucket(), "the committers list the output; overwrite deletes it"),
         Access.bucket("s3:ListBucketMultipartUploads", out.bucket(), "magic committer: pending uploads"),
         Access.object("s3:PutObject", out, "writing the output (multipart uploads too)"),
@@ -215,6 +231,31 @@ class IamPoliciesTest {
 
     grantsExactly("p9-launcher-emr-policy.json", launcher(submit.jobOptions, log));
     grantsExactly("p9-emr-instance-role-policy.json", job(submit.jobOptions, log));
+  }
+
+  @Test
+  void aModelOnTheLaunchersMachineIsUploadedWhereBothPoliciesAlreadyReach(@TempDir Path dir) throws Exception {
+    Path model = Files.write(dir.resolve("mine.onnx"), new byte[] {1});
+    Files.writeString(dir.resolve("mine.onnx.p9.json"), "{}");
+    EmrCommands.Submit emr = parseWithModel(new EmrCommands.Submit(), model.toString());
+    ServerlessCommands.Submit serverless = parseWithModel(new ServerlessCommands.Submit(), model.toString(),
+        "--execution-role-arn", "arn:aws:iam::123456789012:role/p9-serverless-job");
+    assertThat(emr.jobOptions.modelTarget().s3Uri()).startsWith("s3://my-p9/p9/jars/models/");
+    S3Location emrLog = emr.clusterSpec().logUri().resolve("j-P9/steps/s-P9/stderr.gz");
+    S3Location serverlessLog = serverless.serverlessSpec().logUri().resolve("applications/a/jobs/r/stderr.gz");
+
+    grantsAll("p9-launcher-emr-policy.json", launcher(emr.jobOptions, emrLog));
+    grantsAll("p9-emr-instance-role-policy.json", job(emr.jobOptions, emrLog));
+    grantsAll("p9-launcher-serverless-policy.json", launcher(serverless.jobOptions, serverlessLog));
+    grantsAll("p9-serverless-job-role-policy.json", job(serverless.jobOptions, serverlessLog));
+  }
+
+  /** Each S3 request in {@code needed} is allowed by {@code policy} (which may grant more, for other layouts). */
+  private static void grantsAll(String name, List<Access> needed) throws Exception {
+    JsonNode p = installed(name);
+    for (Access a : needed) {
+      assertThat(allows(p, a)).as(name + " must allow " + a.action() + " on " + a.arn() + ": " + a.why()).isTrue();
+    }
   }
 
   @Test

@@ -116,7 +116,19 @@ public final class S3Store {
    */
   public S3Location upload(Path file, S3Location folder) {
     String sha = sha256(file);
-    S3Location target = folder.asFolder().resolve(contentAddressedName(file.getFileName().toString(), sha));
+    return upload(file, sha, folder.asFolder().resolve(contentAddressedName(file.getFileName().toString(), sha)));
+  }
+
+  /**
+   * Uploads {@code file} to exactly {@code target}, unless an object there already has the same sha256. For a
+   * name that the caller made unique for the content (as a model and its sidecar beside it). Returns
+   * {@code target}.
+   */
+  public S3Location uploadAs(Path file, S3Location target) {
+    return upload(file, sha256(file), target);
+  }
+
+  private S3Location upload(Path file, String sha, S3Location target) {
     try {
       Optional<HeadObjectResponse> head = head(target);
       if (head.isPresent() && sha.equals(head.get().metadata().get(SHA256_METADATA))) {
