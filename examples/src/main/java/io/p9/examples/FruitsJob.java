@@ -218,6 +218,7 @@ public final class FruitsJob {
           + model.featureDim() + " (" + o.model() + "): PCA gives at most that many components");
     }
     checkOutputFolder(spark, o.output());
+    checkOutputOutsideInput(spark, o.input(), o.output());
 
     Dataset<Row> featurized = featurizer.transform(loader.transform(files))
         .drop("content", "image").persist(StorageLevel.MEMORY_AND_DISK());
@@ -322,6 +323,29 @@ public final class FruitsJob {
       }
       return;
     }
+  }
+
+  /**
+   * Refuses an {@code output} that is, or lies under, a folder {@code input} names (or a glob in it matches):
+   * the next run over the same input would read this run's outputs (Parquet, CSV, JSON, SVG) as images,
+   * failures under {@code handleInvalid=keep} and a failed job under {@code error}.
+   */
+  static void checkOutputOutsideInput(SparkSession spark, String input, String output) throws IOException {
+    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path out = new Path(output);
+    String o = withSlash(out.getFileSystem(conf).makeQualified(out).toString());
+    Path in = new Path(input);
+    FileStatus[] roots = in.getFileSystem(conf).globStatus(in);
+    for (FileStatus root : roots == null ? new FileStatus[0] : roots) {
+      if (root.isDirectory() && o.startsWith(withSlash(root.getPath().toString()))) {
+        throw new InvalidOptionException("--output " + output + " is inside --input " + input + " ("
+            + root.getPath() + "): a later run over that input would read this run's outputs as images");
+      }
+    }
+  }
+
+  private static String withSlash(String path) {
+    return path.endsWith("/") ? path : path + "/";
   }
 
   /**

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -163,6 +164,31 @@ class RunCommandTest {
         .isEqualTo("p9: --output " + tmp.resolve("a-file/out") + ": file:" + tmp.resolve("a-file")
             + " is a file, not a folder");
     assertThat(err[0]).doesNotContain("\tat ");
+  }
+
+  @Test
+  void anOutputInsideTheInputIsAConfigurationError() throws Exception {
+    Fixtures.subset(tmp.resolve("in"), 1, 2);
+    String model = io.p9.core.testing.RepoData.mobilenet().toString();
+    for (String input : List.of(tmp.resolve("in").toString(), tmp.resolve("in") + "/", tmp.resolve("i*").toString(),
+        "file:" + tmp.resolve("in"))) {
+      for (Path output : List.of(tmp.resolve("in/out"), tmp.resolve("in"), tmp.resolve("in/a/b/"))) {
+        String[] err = new String[1];
+        int code = run(err, "--input", input, "--output", output.toString(), "--model", model, "--master",
+            "local[1]");
+        assertThat(code).as(input + " -> " + output + ": " + err[0]).isEqualTo(2);
+        assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).singleElement().asString()
+            .startsWith("p9: --output " + output + " is inside --input " + input + " (file:" + tmp.resolve("in")
+                + "): a later run");
+      }
+    }
+    assertThat(tmp.resolve("in/out")).doesNotExist();
+    assertThat(tmp.resolve("in/a")).doesNotExist();
+
+    // a sibling whose name starts like the input's is outside it
+    String[] err = new String[1];
+    assertThat(run(err, "--input", tmp.resolve("in").toString(), "--output", tmp.resolve("in-out").toString(),
+        "--model", model, "--master", "local[1]", "--k", "1")).as(err[0]).isZero();
   }
 
   @Test
