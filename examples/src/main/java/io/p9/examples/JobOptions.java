@@ -259,6 +259,13 @@ public final class JobOptions {
       throw new IllegalArgumentException("--output must be on S3 (s3://bucket/prefix), got " + output()
           + ": anything else is written to the cluster's own disks and lost with them");
     }
+    S3Location in = S3Location.parse(input).asFolder();
+    S3Location out = S3Location.parse(output()).asFolder();
+    if (!input.matches(".*[*?\\[{].*") && in.bucket().equals(out.bucket()) && out.key().startsWith(in.key())) {
+      // p9 run refuses it too, but on the cluster (a glob only there)
+      throw new IllegalArgumentException("--output " + output() + " is inside --input " + input + ": a later run"
+          + " over that input would read this run's outputs as images");
+    }
     S3Location uploaded = modelTarget();
     List<String> a = new ArrayList<>(List.of("run", "--input", input, "--output", output(), "--model",
         uploaded != null ? uploaded.s3Uri() : model));

@@ -668,7 +668,30 @@ class AwsCliTest {
     assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
   }
 
-  /** A model file on the launcher's machine is not on the cluster: refused before anything is sent. */
+  @Test
+  void anOutputInsideTheInputIsRefusedBeforeAnythingIsSent() {
+    for (String command : List.of("emr", "serverless")) {
+      for (String[] io : List.of(new String[] {"s3://p9-bucket/in", "s3://p9-bucket/in/out"},
+          new String[] {"s3://p9-bucket/in/", "s3a://p9-bucket/in"}, new String[] {"s3://p9-bucket", null},
+          new String[] {"s3a://p9-bucket/", "s3://p9-bucket/x/y/"})) {
+        List<String> a = new ArrayList<>(List.of(command, "submit", "--bucket", "p9-bucket", "--input", io[0],
+            "--jar", jar.toString()));
+        if (io[1] != null) {
+          a.addAll(List.of("--output", io[1]));
+        }
+        if (command.equals("serverless")) {
+          a.addAll(List.of("--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job"));
+        }
+        err.getBuffer().setLength(0);
+        assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(command + " " + err).isEqualTo(2);
+        assertThat(err.toString()).as(command).startsWith("p9: --output " + (io[1] != null ? io[1]
+            : "s3://p9-bucket/p9/output/")).contains(" is inside --input " + io[0] + ": a later run");
+      }
+    }
+    assertThat(out.toString()).isEmpty();
+    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+  }
+
   /** A PUT of {@code file} under {@code urlRegex}, answered with its MD5 as ETag (the SDK checks it). */
   private void stubPut(String urlRegex, Path file) {
     stub.server.stubFor(put(urlMatching(urlRegex)).willReturn(aResponse().withStatus(200)
