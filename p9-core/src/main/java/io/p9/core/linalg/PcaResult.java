@@ -136,8 +136,9 @@ public final class PcaResult implements Serializable {
   }
 
   /**
-   * The variance along each component, decreasing: the same as {@link #eigenvalues()} (the name scikit-learn
-   * and Spark users look for).
+   * The variance along each component, decreasing: the same as {@link #eigenvalues()} (scikit-learn's
+   * {@code explained_variance_}; Spark's {@code PCAModel.explainedVariance} is the proportion, here
+   * {@link #explainedVarianceRatio()}).
    */
   public double[] explainedVariance() {
     return eigenvalues();

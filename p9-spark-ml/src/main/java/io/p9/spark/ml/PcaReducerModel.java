@@ -200,12 +200,15 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
     return new DenseMatrix(dim(), k, Arrays.copyOf(components, dim() * k));
   }
 
-  /** All d eigenvalues of the training covariance, decreasing. */
+  /**
+   * All d eigenvalues of the training covariance (of the correlation matrix, the standardized data's
+   * covariance, when {@code scale} is true), decreasing.
+   */
   public DenseVector eigenvalues() {
     return new DenseVector(eigenvalues.clone());
   }
 
-  /** Proportion of variance explained by each of the k kept components. */
+  /** Proportion of variance explained by each of the k kept components (Spark's {@code explainedVariance}). */
   public DenseVector explainedVariance() {
     return new DenseVector(Arrays.copyOf(PcaResult.explainedVarianceRatio(eigenvalues), keptK()));
   }
