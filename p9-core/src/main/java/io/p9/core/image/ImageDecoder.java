@@ -7,6 +7,8 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.event.IIOReadWarningListener;
@@ -57,6 +59,7 @@ import org.slf4j.LoggerFactory;
 public final class ImageDecoder {
   private static final Logger LOG = LoggerFactory.getLogger(ImageDecoder.class);
   private static volatile boolean pluginsRescanned;
+  private static volatile boolean ownReadersRegistered;
   /** The most pixels a {@link PixelImage} can hold: 3 bytes each, in one array (the JDK's size limit). */
   static final long MAX_BGR_PIXELS = (Integer.MAX_VALUE - 8) / 3;
 
@@ -343,6 +346,7 @@ public final class ImageDecoder {
    * BMP variants), otherwise the JDK's. Only the chosen provider is instantiated.
    */
   private static ImageReader createReader(String formatName) {
+    registerOwnReaders();
     Iterator<ImageReaderSpi> it = IIORegistry.getDefaultInstance().getServiceProviders(ImageReaderSpi.class,
         p -> p instanceof ImageReaderSpi spi && supports(spi, formatName), true);
     ImageReaderSpi chosen = null;
@@ -362,6 +366,41 @@ public final class ImageDecoder {
       LOG.warn("cannot create an ImageIO reader for {} from {}: {}", formatName, chosen.getClass().getName(),
           e.toString());
       return null;
+    }
+  }
+
+  /**
+   * Registers the readers that this class's own loader sees (TwelveMonkeys', p9-core's dependencies) with
+   * ImageIO's registry, once. ImageIO fills its registry from the thread context class loader when it is
+   * first used; if that was before p9 was on it (a jar added to a running Spark executor or notebook after
+   * something else used ImageIO), the JDK's JPEG, TIFF and BMP readers would be the only ones, and CMYK
+   * JPEGs would decode to wrong colours. Rescanning when a format has no reader at all does not catch that.
+   */
+  private static void registerOwnReaders() {
+    if (ownReadersRegistered) {
+      return;
+    }
+    synchronized (ImageDecoder.class) {
+      if (ownReadersRegistered) {
+        return;
+      }
+      IIORegistry registry = IIORegistry.getDefaultInstance();
+      Iterator<ImageReaderSpi> it = ServiceLoader.load(ImageReaderSpi.class, ImageDecoder.class.getClassLoader())
+          .iterator();
+      while (true) {
+        try {
+          if (!it.hasNext()) {
+            break;
+          }
+          ImageReaderSpi spi = it.next();
+          if (registry.getServiceProviderByClass(spi.getClass()) == null) {
+            registry.registerServiceProvider(spi, ImageReaderSpi.class);
+          }
+        } catch (ServiceConfigurationError e) {
+          LOG.debug("ignoring an ImageIO reader that cannot be loaded: {}", e.toString());
+        }
+      }
+      ownReadersRegistered = true;
     }
   }
 
