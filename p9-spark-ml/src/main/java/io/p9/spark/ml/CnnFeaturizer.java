@@ -714,8 +714,8 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
 
   @Override
   public MLWriter write() {
-    return new P9Writer(this, path -> {
-      SparkContext sc = SparkSession.active().sparkContext();
+    return new P9Writer(this, (path, session) -> {
+      SparkContext sc = session.sparkContext();
       Resolved r = resolve(sc);
       Configuration conf = sc.hadoopConfiguration();
       String dir = new Path(path, MODEL_DIR).toString();

@@ -27,7 +27,6 @@ import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
@@ -278,10 +277,9 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
   @Override
   public MLWriter write() {
     checkScale();
-    return new P9Writer(this, path -> {
-      SparkSession spark = SparkSession.active();
+    return new P9Writer(this, (path, session) -> {
       Row row = RowFactory.create(mean(), scaleFactors(), pc(), eigenvalues(), numRows);
-      spark.createDataFrame(List.of(row), DATA_SCHEMA).repartition(1).write()
+      session.createDataFrame(List.of(row), DATA_SCHEMA).repartition(1).write()
           .parquet(new Path(path, "data").toString());
       return Map.of("k", getK(), "dim", dim());
     });

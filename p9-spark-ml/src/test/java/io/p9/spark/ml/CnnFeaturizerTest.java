@@ -415,6 +415,22 @@ class CnnFeaturizerTest {
         .collectAsList()).isEqualTo(expected);
   }
 
+  /** Saving uses the session given to the writer, as Spark's writers do, not the thread's active one. */
+  @Test
+  void saveUsesTheWritersSessionNotTheActiveOne() throws Exception {
+    CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model).setBatchSize(4);
+    String p = tmp.resolve("writer-session").toUri().toString();
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
+    try {
+      f.write().session(spark).save(p);
+    } finally {
+      SparkSession.setDefaultSession(spark);
+      SparkSession.setActiveSession(spark);
+    }
+    assertThat(features(CnnFeaturizer.load(p), images)).isEqualTo(features(f, images));
+  }
+
   @Test
   void copiesTransformAlike() {
     CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model).setBatchSize(3);

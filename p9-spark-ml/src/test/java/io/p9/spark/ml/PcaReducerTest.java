@@ -505,6 +505,21 @@ class PcaReducerTest {
         .isEqualTo(m.transform(data).select("id", "z").orderBy("id").collectAsList());
   }
 
+  /** {@code data/} is written with the session given to the writer (its SQL conf), as Spark's writers do. */
+  @Test
+  void saveWritesTheDataWithTheWritersSession() throws Exception {
+    PcaReducerModel m = new PcaReducer().setK(2).fit(data);
+    SparkSession other = spark.newSession();
+    other.conf().set("spark.sql.parquet.compression.codec", "gzip");
+    Path dir = tmp.resolve("writer-session");
+    m.write().session(other).save(dir.toString());
+    try (Stream<Path> files = Files.list(dir.resolve("data"))) {
+      assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".parquet")).toList())
+          .isNotEmpty().allMatch(n -> n.endsWith(".gz.parquet"));
+    }
+    assertThat(PcaReducerModel.load(dir.toString()).pc().toArray()).isEqualTo(m.pc().toArray());
+  }
+
   @Test
   void loadNamesAColumnMissingFromTheSavedData() throws Exception {
     // data/ is read with its known schema (no inference job): a column that is not there reads as null
