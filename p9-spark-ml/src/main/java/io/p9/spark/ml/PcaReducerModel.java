@@ -13,6 +13,7 @@ import org.apache.spark.ml.Model;
 import org.apache.spark.ml.attribute.AttributeGroup;
 import org.apache.spark.ml.linalg.DenseMatrix;
 import org.apache.spark.ml.linalg.DenseVector;
+import org.apache.spark.ml.linalg.Matrix;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
@@ -298,13 +299,26 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
               + DATA_SCHEMA.fields()[i].name() + "'");
         }
       }
+      double[] mean = ((Vector) row.get(0)).toArray();
+      double[] scale = ((Vector) row.get(1)).toArray();
+      Matrix pc = (Matrix) row.get(2);
+      double[] eigenvalues = ((Vector) row.get(3)).toArray();
+      int d = mean.length;
+      int savedD = meta.p9().path("dim").asInt(d);
+      int savedK = meta.p9().path("k").asInt(pc.numCols());
+      if (d == 0 || scale.length != d || eigenvalues.length != d || pc.numRows() != d || pc.numCols() < 1
+          || pc.numCols() > d || savedD != d || savedK != pc.numCols()) {
+        throw new IllegalArgumentException("PcaReducerModel data at " + data + " does not fit together: mean "
+            + d + ", scale " + scale.length + ", eigenvalues " + eigenvalues.length + ", pc " + pc.numRows()
+            + " x " + pc.numCols() + ", metadata dim " + savedD + " and k " + savedK + " (expected d values each,"
+            + " pc d x k with 0 < k <= d)");
+      }
       // toArray is column-major whatever the stored layout (values() of a transposed matrix is row-major)
-      double[] comps = ((org.apache.spark.ml.linalg.Matrix) row.get(2)).toArray();
+      double[] comps = pc.toArray();
       // the fitted value of scale, as saved (the params are restored on the model afterwards)
       boolean fittedScale = meta.paramMap().path("scale").asBoolean(meta.defaultParamMap().path("scale")
           .asBoolean(false));
-      return new PcaReducerModel(meta.uid(), ((Vector) row.get(0)).toArray(), ((Vector) row.get(1)).toArray(),
-          fittedScale, ((Vector) row.get(3)).toArray(), comps, row.getLong(4));
+      return new PcaReducerModel(meta.uid(), mean, scale, fittedScale, eigenvalues, comps, row.getLong(4));
     });
   }
 

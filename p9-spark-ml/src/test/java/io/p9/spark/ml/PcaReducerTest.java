@@ -475,6 +475,48 @@ class PcaReducerTest {
         .isEqualTo(m.transform(data).select("id", "pcaFeatures").orderBy("id").collectAsList());
   }
 
+  /**
+   * A {@code data/} whose parts do not fit together (hand-edited, or from another writer) is refused on load,
+   * naming the path and the sizes, rather than loading a model with a wrong layout.
+   */
+  @Test
+  void loadRefusesDataWhoseSizesDoNotFitTogether() throws Exception {
+    PcaReducerModel m = new PcaReducer().setK(3).fit(data);
+    double[] pc = m.pc().toArray();
+    Vector shortVector = Vectors.dense(new double[D - 1]);
+    String shortMean = savedWithData(m, "short-mean", 0, shortVector);
+    assertThatThrownBy(() -> PcaReducerModel.load(shortMean))
+        .hasMessageContaining("PcaReducerModel data at " + shortMean + "/data does not fit together")
+        .hasMessageContaining("mean 11, scale 12, eigenvalues 12, pc 12 x 3");
+    String shortEigenvalues = savedWithData(m, "short-eigenvalues", 3, shortVector);
+    assertThatThrownBy(() -> PcaReducerModel.load(shortEigenvalues))
+        .hasMessageContaining("mean 12, scale 12, eigenvalues 11, pc 12 x 3");
+    // two components where the metadata says k = 3
+    DenseMatrix twoPc = new DenseMatrix(D, 2, java.util.Arrays.copyOf(pc, 2 * D));
+    String twoColumns = savedWithData(m, "two-columns", 2, twoPc);
+    assertThatThrownBy(() -> PcaReducerModel.load(twoColumns))
+        .hasMessageContaining("pc 12 x 2, metadata dim 12 and k 3");
+    // the same values as a 18 x 2 matrix
+    String reshaped = savedWithData(m, "reshaped", 2, new DenseMatrix(18, 2, pc));
+    assertThatThrownBy(() -> PcaReducerModel.load(reshaped)).hasMessageContaining("pc 18 x 2");
+  }
+
+  /** Saves {@code m} under {@code name} with column {@code column} of its {@code data/} row replaced. */
+  static String savedWithData(PcaReducerModel m, String name, int column, Object value) throws Exception {
+    String path = tmp.resolve(name).toString();
+    m.write().save(path);
+    String dataPath = path + "/data";
+    Dataset<Row> saved = spark.read().parquet(dataPath);
+    Object[] values = new Object[saved.columns().length];
+    Row row = saved.head();
+    for (int i = 0; i < values.length; i++) {
+      values[i] = i == column ? value : row.get(i);
+    }
+    spark.createDataFrame(List.of(RowFactory.create(values)), saved.schema()).repartition(1).write()
+        .mode("overwrite").parquet(dataPath);
+    return path;
+  }
+
   @SuppressWarnings("unchecked")
   static <T> T javaRoundTrip(T o) throws Exception {
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
