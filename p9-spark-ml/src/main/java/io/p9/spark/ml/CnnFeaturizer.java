@@ -94,9 +94,9 @@ import org.apache.spark.sql.types.StructType;
  * features; {@link #metrics()} counts each by reason: {@code NO_IMAGE} (a null image, e.g. a file
  * {@link ImageLoader} kept with its own error, or the invalid image row, size -1 x -1 and mode -1, that
  * {@code spark.read.format("image")} keeps for a file it cannot decode), {@code UNSUPPORTED_MODE} (an OpenCV
- * mode other than 8-bit CV_8UC1/3/4), {@code INVALID_IMAGE} (a channel count other than 1, 3 or 4, a zero
- * size, or data that does not match the size), {@code INFERENCE_FAILED} (the model throws when it runs the
- * image alone).
+ * mode other than 8-bit CV_8UC1/3/4), {@code INVALID_IMAGE} (a null height, width, nChannels or mode in a
+ * hand-built image struct, a channel count other than 1, 3 or 4, a zero size, or data that does not match the
+ * size), {@code INFERENCE_FAILED} (the model throws when it runs the image alone).
  *
  * <p><b>When the model fails.</b> If the model throws for a batch, {@code error} fails the task naming the
  * stage and the origins of the batch's images, the model's exception as the cause. {@code skip} and

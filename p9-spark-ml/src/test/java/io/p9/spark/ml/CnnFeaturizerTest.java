@@ -32,6 +32,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -246,6 +247,44 @@ class CnnFeaturizerTest {
     assertThat(f.metrics().failuresByReason()).isEqualTo(Map.of("NO_IMAGE", 1L));
     assertThatThrownBy(() -> new CnnFeaturizer().setModelLocation(model).transform(in).collect())
         .hasStackTraceContaining("garbage.jpg: NO_IMAGE: ");
+  }
+
+  /**
+   * A hand-built image struct may have nullable fields: a null height, width, nChannels or mode is an invalid
+   * image under handleInvalid, not a NullPointerException in the task.
+   */
+  @Test
+  void anImageWithANullSizeChannelCountOrModeIsAnInvalidImage() {
+    StructType nullableImage = new StructType();
+    for (StructField field : ImageSchema.columnSchema().fields()) {
+      nullableImage = nullableImage.add(field.name(), field.dataType(), true);
+    }
+    StructType schema = new StructType().add("path", DataTypes.StringType).add("image", nullableImage, true);
+    List<Row> bad = List.of(
+        RowFactory.create("null-height", RowFactory.create("null-height", null, 2, 3, 16, new byte[12])),
+        RowFactory.create("null-width", RowFactory.create("null-width", 2, null, 3, 16, new byte[12])),
+        RowFactory.create("null-channels", RowFactory.create("null-channels", 2, 2, null, 16, new byte[12])),
+        RowFactory.create("null-mode", RowFactory.create("null-mode", 2, 2, 3, null, new byte[12])));
+    Dataset<Row> in = spark.createDataFrame(bad, schema).repartition(2);
+
+    CnnFeaturizer keep = new CnnFeaturizer().setModelLocation(model).setHandleInvalid("keep").setErrorCol("why");
+    Map<String, String> reasons = new HashMap<>();
+    for (Row r : keep.transform(in).select("path", "features", "why").collectAsList()) {
+      assertThat(r.isNullAt(1)).as("features of %s", r.getString(0)).isTrue();
+      reasons.put(r.getString(0), r.getString(2));
+    }
+    assertThat(reasons).isEqualTo(Map.of("null-height", "INVALID_IMAGE: height is null",
+        "null-width", "INVALID_IMAGE: width is null", "null-channels", "INVALID_IMAGE: nChannels is null",
+        "null-mode", "INVALID_IMAGE: mode is null"));
+    assertThat(keep.metrics().failuresByReason()).isEqualTo(Map.of("INVALID_IMAGE", 4L));
+
+    CnnFeaturizer skip = new CnnFeaturizer().setModelLocation(model).setHandleInvalid("skip");
+    assertThat(skip.transform(in).count()).isZero();
+    assertThat(skip.metrics().skipped()).isEqualTo(4);
+
+    assertThatThrownBy(() -> new CnnFeaturizer().setModelLocation(model)
+        .transform(in.filter(functions.col("path").equalTo("null-mode"))).collect())
+        .hasStackTraceContaining("cannot featurize null-mode: INVALID_IMAGE: mode is null");
   }
 
   @Test

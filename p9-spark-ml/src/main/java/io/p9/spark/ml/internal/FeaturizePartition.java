@@ -17,6 +17,7 @@ import java.util.StringJoiner;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.image.ImageSchema;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -94,6 +95,12 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
   static String invalidReason(Row image) {
     if (image == null) {
       return "NO_IMAGE: the image is null (the file was not decoded)";
+    }
+    for (int i = 1; i <= 4; i++) {
+      // nullable in a hand-built image struct (Spark's own image source never leaves them null)
+      if (image.isNullAt(i)) {
+        return "INVALID_IMAGE: " + ImageSchema.columnSchema().fields()[i].name() + " is null";
+      }
     }
     int h = image.getInt(1);
     int w = image.getInt(2);
