@@ -32,8 +32,8 @@ public final class S3Options {
       + " uploads)", defaultValue = "magic")
   String committer;
 
-  @Option(names = "--s3-max-connections", description = "S3A connection pool (default: ${DEFAULT-VALUE})",
-      defaultValue = "200")
+  @Option(names = "--s3-max-connections", description = "S3A connection pool, larger than --s3-threads"
+      + " (default: ${DEFAULT-VALUE})", defaultValue = "200")
   int maxConnections;
 
   @Option(names = "--s3-threads", description = "S3A upload/copy threads (default: ${DEFAULT-VALUE})",

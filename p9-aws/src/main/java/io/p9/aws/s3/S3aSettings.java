@@ -340,7 +340,7 @@ public final class S3aSettings {
       return this;
     }
 
-    /** HTTP connection pool size (default 200). */
+    /** HTTP connection pool size (default 200); {@link #build} checks it is larger than {@link #threads}. */
     public Builder maxConnections(int n) {
       if (n < 1) {
         throw new IllegalArgumentException("maxConnections must be > 0");
@@ -349,7 +349,7 @@ public final class S3aSettings {
       return this;
     }
 
-    /** Threads for uploads, copies and deletes (default 64). */
+    /** Threads for uploads, copies and deletes (default 64); fewer than {@link #maxConnections}. */
     public Builder threads(int n) {
       if (n < 1) {
         throw new IllegalArgumentException("threads must be > 0");
@@ -397,7 +397,17 @@ public final class S3aSettings {
       return this;
     }
 
+    /**
+     * The settings; refuses a connection pool no larger than the threads: Hadoop's S3A wants
+     * {@code fs.s3a.connection.maximum} bigger than {@code fs.s3a.threads.max}, else threads block waiting
+     * for a connection.
+     */
     public S3aSettings build() {
+      if (maxConnections <= threads) {
+        throw new IllegalArgumentException("maxConnections (" + maxConnections + ") must be larger than threads ("
+            + threads + "): S3A wants fs.s3a.connection.maximum bigger than fs.s3a.threads.max, else threads"
+            + " block waiting for a connection");
+      }
       return new S3aSettings(this);
     }
   }

@@ -42,6 +42,21 @@ class S3aSettingsTest {
     assertThat(hadoop).isEqualTo(s.hadoopProperties());
   }
 
+  /** Hadoop: fs.s3a.connection.maximum must be bigger than fs.s3a.threads.max, else threads wait for connections. */
+  @Test
+  void refusesAConnectionPoolNoLargerThanTheThreads() {
+    assertThatThrownBy(() -> S3aSettings.builder().maxConnections(32).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxConnections (32) must be larger than threads (64)");
+    assertThatThrownBy(() -> S3aSettings.builder().threads(200).build())
+        .hasMessageContaining("maxConnections (200) must be larger than threads (200)");
+    // whatever the order of the builder calls
+    assertThat(S3aSettings.builder().maxConnections(20).threads(16).build().hadoopProperties())
+        .containsEntry("fs.s3a.connection.maximum", "20").containsEntry("fs.s3a.threads.max", "16");
+    assertThat(S3aSettings.builder().threads(300).maxConnections(400).build().hadoopProperties())
+        .containsEntry("fs.s3a.connection.maximum", "400").containsEntry("fs.s3a.threads.max", "300");
+  }
+
   @Test
   void fileCommitterHasNoCloudBindings() {
     S3aSettings s = S3aSettings.builder().committer(S3aSettings.Committer.FILE).build();
