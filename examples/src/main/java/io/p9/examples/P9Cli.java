@@ -131,7 +131,9 @@ public final class P9Cli implements Runnable {
     String handleInvalid;
 
     @Option(names = "--scaler", description = "pca (standardize inside the PCA stage, null-safe), spark"
-        + " (Spark's StandardScaler stage) or none (default: ${DEFAULT-VALUE})", defaultValue = "pca")
+        + " (Spark's StandardScaler stage; it fails on null features, so the saved pipeline fails on the images"
+        + " that the default --handle-invalid keep keeps: use it with --handle-invalid skip) or none (default:"
+        + " ${DEFAULT-VALUE})", defaultValue = "pca")
     String scaler;
 
     @Option(names = "--partitions", description = "repartition the file list (0: as listed)",

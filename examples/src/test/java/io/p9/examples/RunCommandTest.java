@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,6 +42,20 @@ class RunCommandTest {
       System.setErr(saved);
       err[0] = buf.toString(StandardCharsets.UTF_8);
     }
+  }
+
+  /**
+   * {@code --scaler spark} with the default {@code --handle-invalid keep} saves a pipeline whose StandardScaler
+   * fails on the rows the featurizer keeps without features: {@code p9 run --help} says so.
+   */
+  @Test
+  void helpSaysSparksScalerNeedsSkip() {
+    StringWriter out = new StringWriter();
+    CommandLine cli = new CommandLine(new P9Cli()).setOut(new PrintWriter(out, true));
+    assertThat(cli.execute("run", "--help")).isZero();
+    assertThat(out.toString().replaceAll("\\s+", " ")).contains("spark (Spark's StandardScaler stage; it fails on"
+        + " null features, so the saved pipeline fails on the images that the default --handle-invalid keep"
+        + " keeps: use it with --handle-invalid skip)");
   }
 
   @Test
