@@ -49,8 +49,9 @@ public final class BenchMain {
         .param("master", "standalone").build();
   }
 
-  private static ChainedOptionsBuilder smokeOptions() {
-    return new OptionsBuilder().forks(1)
+  /** Fails on the first benchmark that throws: JMH's default logs the error and goes on, exit status 0. */
+  static ChainedOptionsBuilder smokeOptions() {
+    return new OptionsBuilder().forks(1).shouldFailOnError(true)
         .warmupIterations(0).measurementIterations(1).measurementTime(TimeValue.seconds(1))
         .param("model", "int8").param("batch", "4").param("intraOpThreads", "1")
         .param("images", "16").param("replicate", "1").param("rows", "300").param("dim", "64")
