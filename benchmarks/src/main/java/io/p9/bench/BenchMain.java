@@ -119,13 +119,35 @@ public final class BenchMain {
     return System.getProperty("os.arch");
   }
 
+  /** The current directory's commit; see {@link #commit(Path)}. */
   static String commit() {
-    try {
-      Process p = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
-      String s = new String(p.getInputStream().readAllBytes()).trim();
-      return p.waitFor() == 0 ? s : "unknown";
-    } catch (Exception e) {
+    return commit(Paths.get("").toAbsolutePath());
+  }
+
+  /**
+   * HEAD's short hash, with {@code -dirty} appended when the work tree differs from it (changed, staged or
+   * untracked files that git does not ignore): the numbers then come from code that no commit holds.
+   */
+  static String commit(Path dir) {
+    String head = git(dir, "rev-parse", "--short", "HEAD");
+    if (head == null) {
       return "unknown";
+    }
+    String status = git(dir, "status", "--porcelain");
+    return status == null ? head + "-unknown" : status.isEmpty() ? head : head + "-dirty";
+  }
+
+  /** git's trimmed output in {@code dir}, or null if it fails. */
+  private static String git(Path dir, String... args) {
+    try {
+      String[] cmd = new String[args.length + 1];
+      cmd[0] = "git";
+      System.arraycopy(args, 0, cmd, 1, args.length);
+      Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+      String s = new String(p.getInputStream().readAllBytes()).trim();
+      return p.waitFor() == 0 ? s : null;
+    } catch (Exception e) {
+      return null;
     }
   }
 }
