@@ -82,7 +82,8 @@ public final class BenchMain {
       n.put("score", score);
       n.put("error", r.getPrimaryResult().getScoreError());
       n.put("unit", r.getPrimaryResult().getScoreUnit());
-      Double ips = imagesPerSecond(p.getParamsKeys(), p::getParam, p.getMode().shortLabel(), score);
+      Double ips = imagesPerSecond(p.getParamsKeys(), p::getParam, p.getMode().shortLabel(), score,
+          r.getPrimaryResult().getScoreUnit());
       if (ips != null) {
         n.put("imagesPerSecond", ips);
       }
@@ -93,17 +94,37 @@ public final class BenchMain {
     return out;
   }
 
-  /** thrpt with a batch: score x batch; single-shot with an image count: images x replicate / score. */
+  /**
+   * thrpt with a batch: score x batch; single-shot with an image count: images x replicate / score; either
+   * converted from the score's unit ({@code ops/ms}, {@code ms/op}, ... with {@code -tu}) to seconds.
+   */
   static Double imagesPerSecond(Collection<String> keys, java.util.function.Function<String, String> param,
-      String mode, double score) {
-    if ("thrpt".equals(mode) && keys.contains("batch") && !keys.contains("images")) {
-      return score * Integer.parseInt(param.apply("batch"));
+      String mode, double score, String unit) {
+    if ("thrpt".equals(mode) && keys.contains("batch") && !keys.contains("images") && unit.startsWith("ops/")) {
+      double ips = score / seconds(unit.substring("ops/".length())) * Integer.parseInt(param.apply("batch"));
+      return Double.isNaN(ips) ? null : ips;
     }
-    if ("ss".equals(mode) && keys.contains("images")) {
+    if ("ss".equals(mode) && keys.contains("images") && unit.endsWith("/op")) {
       int rep = keys.contains("replicate") ? Integer.parseInt(param.apply("replicate")) : 1;
-      return Integer.parseInt(param.apply("images")) * rep / score;
+      double ips = Integer.parseInt(param.apply("images")) * rep / (score * seconds(unit.substring(0,
+          unit.length() - "/op".length())));
+      return Double.isNaN(ips) ? null : ips;
     }
     return null;
+  }
+
+  /** Seconds in one of JMH's time unit labels. */
+  private static double seconds(String label) {
+    return switch (label) {
+      case "ns" -> 1e-9;
+      case "us" -> 1e-6;
+      case "ms" -> 1e-3;
+      case "s" -> 1;
+      case "min" -> 60;
+      case "hr" -> 3600;
+      case "day" -> 86400;
+      default -> Double.NaN; // JMH writes "?" for a unit it has no label for
+    };
   }
 
   static String cpuModel() {

@@ -2,9 +2,12 @@ package io.p9.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openjdk.jmh.runner.Runner;
@@ -33,6 +36,26 @@ class BenchMainTest {
     git(repo, "checkout", "-q", "Code.java");
     Files.writeString(repo.resolve("New.java"), "class New {}\n");
     assertThat(BenchMain.commit(repo)).isEqualTo(clean + "-dirty");
+  }
+
+  @Test
+  void imagesPerSecondFollowsTheScoreUnit() {
+    Map<String, String> batch8 = Map.of("batch", "8");
+    assertThat(BenchMain.imagesPerSecond(List.of("batch"), batch8::get, "thrpt", 75.6, "ops/s"))
+        .isCloseTo(604.8, within(1e-6));
+    // -tu ms: the same run scores 0.0756 ops/ms
+    assertThat(BenchMain.imagesPerSecond(List.of("batch"), batch8::get, "thrpt", 0.0756, "ops/ms"))
+        .isCloseTo(604.8, within(1e-6));
+    assertThat(BenchMain.imagesPerSecond(List.of("batch"), batch8::get, "thrpt", 4536, "ops/min"))
+        .isCloseTo(604.8, within(1e-6));
+
+    Map<String, String> pass = Map.of("images", "1920", "replicate", "4");
+    assertThat(BenchMain.imagesPerSecond(List.of("images", "replicate"), pass::get, "ss", 14.4, "s/op"))
+        .isCloseTo(533.33, within(0.01));
+    // -tu ms: the same pass scores 14,400 ms/op
+    assertThat(BenchMain.imagesPerSecond(List.of("images", "replicate"), pass::get, "ss", 14_400, "ms/op"))
+        .isCloseTo(533.33, within(0.01));
+    assertThat(BenchMain.imagesPerSecond(List.of("batch"), batch8::get, "thrpt", 75.6, "ops/?")).isNull();
   }
 
   private static void git(Path dir, String... args) throws Exception {
