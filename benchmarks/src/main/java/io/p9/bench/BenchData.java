@@ -42,14 +42,24 @@ final class BenchData {
     }
   }
 
-  /** The 2,940 Fruits-360 JPEGs in data/fruits360-49x60 (the same files as ../shared/data's sample). */
-  static List<Path> fruitJpegs(int max) {
+  /**
+   * The first {@code n} of the 2,940 Fruits-360 JPEGs in data/fruits360-49x60 (the same files as
+   * ../shared/data's sample); more than there are is refused, not quietly cut, as benchmarks count
+   * images by {@code n} (use SparkPipelineBenchmark's {@code replicate} for more).
+   */
+  static List<Path> fruitJpegs(int n) {
     Path dir = root().resolve("data/fruits360-49x60/Training");
+    List<Path> all;
     try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(max).toList();
+      all = s.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    if (n > all.size()) {
+      throw new IllegalArgumentException(n + " images asked for, but " + dir + " holds " + all.size()
+          + " JPEGs; replicate them for more");
+    }
+    return all.subList(0, n);
   }
 
   static List<byte[]> read(List<Path> files) {
