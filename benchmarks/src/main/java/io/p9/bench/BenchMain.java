@@ -32,10 +32,32 @@ public final class BenchMain {
       results.addAll(new Runner(smoke()).run());
       results.addAll(new Runner(smokeStandalone()).run());
     } else {
-      results.addAll(new Runner(new CommandLineOptions(args)).run());
+      CommandLineOptions options = new CommandLineOptions(args);
+      if (listedOnly(options)) {
+        return;
+      }
+      results.addAll(new Runner(options).run());
     }
     Path out = write(results);
     System.out.println("p9 benchmark results: " + out);
+  }
+
+  /** JMH's list and help options (-l, -lp, -lprof, -lrf, -h) answer as JMH's own Main does, running nothing. */
+  static boolean listedOnly(CommandLineOptions options) throws Exception {
+    if (options.shouldHelp()) {
+      options.showHelp();
+    } else if (options.shouldList()) {
+      new Runner(options).list();
+    } else if (options.shouldListWithParams()) {
+      new Runner(options).listWithParams(options);
+    } else if (options.shouldListProfilers()) {
+      options.listProfilers();
+    } else if (options.shouldListResultFormats()) {
+      options.listResultFormats();
+    } else {
+      return false;
+    }
+    return true;
   }
 
   /** Every benchmark, one short iteration, small inputs: proves they run, measures nothing. */

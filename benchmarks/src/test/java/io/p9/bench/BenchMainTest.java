@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -56,6 +59,21 @@ class BenchMainTest {
     assertThat(BenchMain.imagesPerSecond(List.of("images", "replicate"), pass::get, "ss", 14_400, "ms/op"))
         .isCloseTo(533.33, within(0.01));
     assertThat(BenchMain.imagesPerSecond(List.of("batch"), batch8::get, "thrpt", 75.6, "ops/?")).isNull();
+  }
+
+  @Test
+  void listOptionListsInsteadOfRunning() throws Exception {
+    PrintStream stdout = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      BenchMain.main(new String[] {"-l", ThrowingBenchmark.class.getName()});
+    } finally {
+      System.setOut(stdout);
+    }
+    String out = captured.toString(StandardCharsets.UTF_8);
+    assertThat(out).contains("io.p9.bench.ThrowingBenchmark.fails")
+        .doesNotContain("# Benchmark:").doesNotContain("p9 benchmark results");
   }
 
   private static void git(Path dir, String... args) throws Exception {
