@@ -30,12 +30,17 @@ final class Progress implements AutoCloseable {
         everyMillis, everyMillis, TimeUnit.MILLISECONDS);
   }
 
-  /** {@code done / total (pct), rate images/s, ETA}. */
+  /**
+   * {@code done / total (pct), rate images/s, ETA}. A {@code doneCount} past the total (a partition whose
+   * counters Spark added twice, e.g. a shuffle-map task run again) shows as the total, 100 % and ETA 0 s; the
+   * rate is still of all the images the pass went through.
+   */
   String line(long doneCount, double seconds) {
     double rate = doneCount / Math.max(seconds, 1e-9);
-    String eta = doneCount == 0 ? "?" : String.format("%.0f s", (total - doneCount) / Math.max(rate, 1e-9));
-    return String.format("featurized %d / %d images (%.1f %%), %.1f images/s, ETA %s", doneCount, total,
-        100.0 * doneCount / Math.max(total, 1), rate, eta);
+    long shown = Math.min(doneCount, total);
+    String eta = doneCount == 0 ? "?" : String.format("%.0f s", (total - shown) / Math.max(rate, 1e-9));
+    return String.format("featurized %d / %d images (%.1f %%), %.1f images/s, ETA %s", shown, total,
+        100.0 * shown / Math.max(total, 1), rate, eta);
   }
 
   @Override
