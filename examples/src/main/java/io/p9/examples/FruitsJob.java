@@ -234,8 +234,10 @@ public final class FruitsJob {
     Dataset<Row> errors = failures(featurized);
     Map<String, Long> reasons = failuresByReason(o.handleInvalid(), errors, loader.metrics(),
         featurizer.metrics());
+    // skipped rows are gone from the output but counted: files = rows out + rows skipped
+    long inputFiles = total + loader.metrics().skipped() + featurizer.metrics().skipped();
     if (ok < 2) {
-      throw new TooFewImagesException("only " + ok + " of " + total + " files could be featurized under "
+      throw new TooFewImagesException("only " + ok + " of " + inputFiles + " files could be featurized under "
           + o.input() + "; PCA needs at least 2; failures by reason: " + reasons);
     }
 
@@ -292,8 +294,6 @@ public final class FruitsJob {
     }
 
     featurized.unpersist();
-    // skipped rows are gone from the output but counted: files = rows out + rows skipped
-    long inputFiles = total + loader.metrics().skipped() + featurizer.metrics().skipped();
     Report report = new Report(inputFiles, ok, inputFiles - ok, reasons,
         model.featureDim(), pcaModel.getK(), pcaModel.totalExplainedVariance(),
         featurizeSeconds, inputFiles / Math.max(featurizeSeconds, 1e-9), (System.nanoTime() - t0) / 1e9,

@@ -347,6 +347,22 @@ class FruitsJobTest {
         .hasMessageNotContaining("NO_IMAGE");
   }
 
+  /**
+   * Under {@code skip} the failed files are dropped from the rows, not from the files read: the message counts
+   * them, as report.json's {@code files} does, and as under {@code keep}.
+   */
+  @Test
+  void underSkipTheErrorCountsTheDroppedFilesAmongTheFilesRead() throws Exception {
+    Path bad = Files.createDirectories(tmp.resolve("all-bad-skip/x"));
+    Files.write(bad.resolve("empty.jpg"), new byte[0]);
+    Files.writeString(bad.resolve("notes.txt"), "hello");
+    assertThatThrownBy(() -> FruitsJob.run(spark, new FruitsJob.Options(bad.getParent().toString(),
+        tmp.resolve("out-bad-skip").toString(), RepoData.mobilenet().toString(), 0, 0.9, 8, "skip", 0, "pca")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("only 0 of 2 files")
+        .hasMessageContaining("EMPTY=1").hasMessageContaining("NOT_AN_IMAGE=1");
+  }
+
   /** A k the model cannot give is refused before the CNN pass (hours on a large input), not after it. */
   @Test
   void aKAboveTheModelsFeatureDimensionIsRefusedBeforeAnyImageIsFeaturized() {
