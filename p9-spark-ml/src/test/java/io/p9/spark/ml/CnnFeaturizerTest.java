@@ -64,6 +64,18 @@ class CnnFeaturizerTest {
   }
 
   @Test
+  void gettersAndSettersUseTheirOwnParam() {
+    Map<String, Object> samples = new HashMap<>();
+    samples.putAll(Map.of("inputCol", "img", "outputCol", "f", "modelLocation", "/tmp/other.onnx",
+        "backend", "onnx", "featureTensor", "pool", "preprocessing", "custom", "inputSize", 160,
+        "channelOrder", "BGR", "layout", "NHWC", "resizeMode", "center_crop"));
+    samples.putAll(Map.of("cropFraction", 0.5, "interpolation", "bicubic", "mean", new double[] {0.1, 0.2, 0.3},
+        "std", new double[] {0.2, 0.3, 0.4}, "batchSize", 3, "intraOpThreads", 2, "handleInvalid", "keep",
+        "errorCol", "err"));
+    StageContract.checkAccessors(new CnnFeaturizer().setModelLocation(model), samples);
+  }
+
+  @Test
   void mobileNetV2Gives1280DequantizedFeaturesPerImage() {
     CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model);
     Dataset<Row> out = f.transform(images);

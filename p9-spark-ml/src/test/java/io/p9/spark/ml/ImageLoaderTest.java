@@ -62,6 +62,13 @@ class ImageLoaderTest {
   }
 
   @Test
+  void gettersAndSettersUseTheirOwnParam() {
+    StageContract.checkAccessors(new ImageLoader(), Map.of("inputCol", "bytes", "pathCol", "file",
+        "outputCol", "img", "labelCol", "", "labelPattern", "(\\w+)/", "errorCol", "", "handleInvalid", "skip",
+        "maxPixels", 1234L, "background", "#102030", "exifOrientation", false));
+  }
+
+  @Test
   void decodesIntoTheSparkImageStructWithTheFolderAsLabel() {
     Dataset<Row> out = new ImageLoader().transform(files(RepoData.quickSample().resolve("Training")));
     assertThat(out.schema().apply("image").dataType()).isEqualTo(ImageSchema.columnSchema());

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.apache.spark.ml.Pipeline;
@@ -79,6 +80,14 @@ class PcaReducerTest {
   void contract() {
     StageContract.check(new PcaReducer().setK(3));
     StageContract.check(new PcaReducer().setMinExplainedVariance(0.9).fit(data));
+  }
+
+  @Test
+  void gettersAndSettersUseTheirOwnParam() {
+    StageContract.checkAccessors(new PcaReducer(), Map.of("inputCol", "x", "outputCol", "z", "k", 2,
+        "minExplainedVariance", 0.9, "scale", true, "center", false));
+    StageContract.checkAccessors(new PcaReducer().setK(2).fit(data), Map.of("inputCol", "x", "outputCol", "z",
+        "center", false));
   }
 
   @Test

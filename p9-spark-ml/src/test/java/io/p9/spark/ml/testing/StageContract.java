@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.lang.reflect.Method;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
@@ -55,6 +56,66 @@ public final class StageContract {
       cls.getMethod("load", String.class);
     } catch (NoSuchMethodException e) {
       throw new AssertionError(cls.getSimpleName() + " lacks " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Getters and setters use their own param: for each defined param, {@code getX()} is its value; for each
+   * param with a setter, {@code setX(sample)} on a copy returns that copy, sets that param to the sample (read
+   * back by the param and by {@code getX()}) and leaves every other param as it was. {@code samples} holds a
+   * valid value, other than the stage's, for every param with a setter (a new setter without one fails here).
+   */
+  public static void checkAccessors(PipelineStage stage, Map<String, Object> samples) {
+    Class<?> cls = stage.getClass();
+    for (Param<?> p : stage.params()) {
+      String cap = Character.toUpperCase(p.name().charAt(0)) + p.name().substring(1);
+      if (stage.isDefined(p)) {
+        assertThat(valueString(invoke(method(cls, "get" + cap), stage))).as("get%s()", cap)
+            .isEqualTo(valueString(stage.getOrDefault(p)));
+      }
+      Method setter = Arrays.stream(cls.getMethods()).filter(m -> m.getName().equals("set" + cap)
+          && m.getParameterCount() == 1).findFirst().orElse(null);
+      if (setter == null) {
+        assertThat(samples).as("sample for %s, which has no setter", p.name()).doesNotContainKey(p.name());
+        continue;
+      }
+      assertThat(samples).as("a sample value for set%s", cap).containsKey(p.name());
+      Object sample = samples.get(p.name());
+      @SuppressWarnings("unchecked")
+      Param<Object> own = (Param<Object>) p;
+      assertThat((Boolean) own.isValid().apply(sample)).as("sample for %s is valid", p.name()).isTrue();
+      if (stage.isDefined(p)) {
+        assertThat(valueString(sample)).as("sample for %s differs from the stage's value", p.name())
+            .isNotEqualTo(valueString(stage.getOrDefault(p)));
+      }
+      PipelineStage copy = stage.copy(ParamMap.empty());
+      assertThat(invoke(setter, copy, sample)).as("set%s returns the stage it set", cap).isSameAs(copy);
+      Param<Object> set = copy.getParam(p.name());
+      assertThat(copy.isSet(set)).as("set%s sets %s", cap, p.name()).isTrue();
+      assertThat(valueString(copy.getOrDefault(set))).as("%s after set%s", p.name(), cap)
+          .isEqualTo(valueString(sample));
+      assertThat(valueString(invoke(method(cls, "get" + cap), copy))).as("get%s() after set%s", cap, cap)
+          .isEqualTo(valueString(sample));
+      for (Param<?> other : stage.params()) {
+        if (other.name().equals(p.name())) {
+          continue;
+        }
+        Param<Object> o = copy.getParam(other.name());
+        assertThat(copy.isSet(o)).as("set%s leaves whether %s is set", cap, other.name())
+            .isEqualTo(stage.isSet(other));
+        if (stage.isDefined(other)) {
+          assertThat(valueString(copy.getOrDefault(o))).as("set%s leaves %s", cap, other.name())
+              .isEqualTo(valueString(stage.getOrDefault(other)));
+        }
+      }
+    }
+  }
+
+  private static Object invoke(Method m, Object target, Object... args) {
+    try {
+      return m.invoke(target, args);
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError(m + " on " + target, e);
     }
   }
 
