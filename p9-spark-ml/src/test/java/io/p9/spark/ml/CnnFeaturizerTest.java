@@ -445,6 +445,20 @@ class CnnFeaturizerTest {
   }
 
   @Test
+  void aSavedPipelineCarriesTheModelOfItsFeaturizer() throws Exception {
+    Path own = tmp.resolve("pipeline-model/mnv2.onnx");
+    Files.createDirectories(own.getParent());
+    Files.copy(RepoData.mobilenet(), own);
+    CnnFeaturizer f = new CnnFeaturizer().setModelLocation(own.toString()).setBatchSize(4);
+    List<Row> expected = features(f, images);
+
+    CnnFeaturizer back = RoundTrip.saveAndLoadInPipeline(f, tmp.resolve("pipeline"));
+    Files.delete(own);
+    assertThat(back.getModelLocation()).contains("/model/mnv2.onnx").doesNotContain("pipeline-model");
+    assertThat(features(back, images)).isEqualTo(expected);
+  }
+
+  @Test
   void aLoadedStageCanBeSavedOverItsOwnFolderAloneAndInAPipelineModel() throws Exception {
     CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model).setBatchSize(4);
     List<Row> expected = features(f, images);

@@ -341,5 +341,9 @@ class ImageLoaderTest {
     assertThat(pmBack.stages()[0]).isInstanceOf(ImageLoader.class);
     assertThat(pmBack.transform(in).select("path", "error").orderBy("path").collectAsList())
         .isEqualTo(pm.transform(in).select("path", "error").orderBy("path").collectAsList());
+
+    ImageLoader inPipeline = RoundTrip.saveAndLoadInPipeline(loader, tmp.resolve("pipeline"));
+    assertThat(inPipeline.transform(in).drop("content").orderBy("path").collectAsList())
+        .isEqualTo(loader.transform(in).drop("content").orderBy("path").collectAsList());
   }
 }

@@ -645,5 +645,24 @@ class PcaReducerTest {
     }
     assertThat(PipelineModel.load(p).transform(data).select("id", "z").orderBy("id").collectAsList())
         .isEqualTo(pm.transform(data).select("id", "z").orderBy("id").collectAsList());
+
+    // inside an unfitted Pipeline: the loaded estimator fits the same model, up to round-off
+    PcaReducer inPipeline = RoundTrip.saveAndLoadInPipeline(est, tmp.resolve("pipeline"));
+    PcaReducerModel refit =
+        (PcaReducerModel) new Pipeline().setStages(new PipelineStage[] {inPipeline}).fit(data).stages()[0];
+    assertThat(refit.getK()).isEqualTo(m.getK());
+    assertThat(refit.pc().toArray()).containsExactly(m.pc().toArray(), within(1e-12));
+    List<Row> expected = m.transform(data).select("id", "z").orderBy("id").collectAsList();
+    List<Row> got = refit.transform(data).select("id", "z").orderBy("id").collectAsList();
+    assertThat(got).hasSameSizeAs(expected);
+    for (int i = 0; i < got.size(); i++) {
+      assertThat(got.get(i).getInt(0)).isEqualTo(expected.get(i).getInt(0));
+      if (expected.get(i).isNullAt(1)) {
+        assertThat(got.get(i).isNullAt(1)).as("row %d", i).isTrue();
+        continue;
+      }
+      assertThat(((Vector) got.get(i).get(1)).toArray()).as("row %d", i)
+          .containsExactly(((Vector) expected.get(i).get(1)).toArray(), within(1e-9));
+    }
   }
 }
