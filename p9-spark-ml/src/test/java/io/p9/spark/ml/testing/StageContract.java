@@ -40,6 +40,9 @@ public final class StageContract {
     PipelineStage copy = stage.copy(ParamMap.empty());
     assertThat(copy).isNotSameAs(stage).isExactlyInstanceOf(cls);
     assertThat(copy.uid()).isEqualTo(stage.uid());
+    if (stage instanceof org.apache.spark.ml.Model<?> model && model.hasParent()) {
+      assertThat(((org.apache.spark.ml.Model<?>) copy).parent()).as("the copy's parent").isSameAs(model.parent());
+    }
     for (Param<?> p : params) {
       assertThat(copy.isSet(p)).as("copy keeps whether %s is set", p.name()).isEqualTo(stage.isSet(p));
       if (stage.isDefined(p)) {
@@ -62,7 +65,8 @@ public final class StageContract {
   /**
    * Getters and setters use their own param: for each defined param, {@code getX()} is its value; for each
    * param with a setter, {@code setX(sample)} on a copy returns that copy, sets that param to the sample (read
-   * back by the param and by {@code getX()}) and leaves every other param as it was. {@code samples} holds a
+   * back by the param and by {@code getX()}) and leaves every other param as it was; {@code copy} with the
+   * sample in its extra {@code ParamMap} has it and leaves the original as it was. {@code samples} holds a
    * valid value, other than the stage's, for every param with a setter (a new setter without one fails here).
    */
   public static void checkAccessors(PipelineStage stage, Map<String, Object> samples) {
@@ -96,6 +100,12 @@ public final class StageContract {
           .isEqualTo(valueString(sample));
       assertThat(valueString(invoke(method(cls, "get" + cap), copy))).as("get%s() after set%s", cap, cap)
           .isEqualTo(valueString(sample));
+      String before = valueString(stage.isDefined(p) ? stage.getOrDefault(p) : null);
+      PipelineStage extra = stage.copy(ParamMap.empty().put(own, sample));
+      assertThat(valueString(invoke(method(cls, "get" + cap), extra)))
+          .as("get%s() of copy(%s -> sample)", cap, p.name()).isEqualTo(valueString(sample));
+      assertThat(valueString(stage.isDefined(p) ? stage.getOrDefault(p) : null))
+          .as("copy(%s -> sample) leaves the original", p.name()).isEqualTo(before);
       for (Param<?> other : stage.params()) {
         if (other.name().equals(p.name())) {
           continue;
