@@ -469,25 +469,34 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
 
   @Override
   public StructType transformSchema(StructType schema) {
-    requireModelLocation();
-    SchemaChecks.require(this, schema, getInputCol(), ImageSchema.columnSchema());
-    boolean errors = !getErrorCol().isEmpty();
-    SchemaChecks.requireNewColumns(this, schema,
-        errors ? List.of(getOutputCol(), getErrorCol()) : List.of(getOutputCol()));
+    checkColumns(schema);
     // the feature size in the column's ML attribute group, as transform gives it: the model is resolved here
     // (once: transform finds it resolved)
-    int dim = resolve(SparkSession.active().sparkContext()).info().featureDim();
+    return outputSchema(schema, resolve(SparkSession.active().sparkContext()));
+  }
+
+  /** The schema checks of {@link #transformSchema}, which need no model. */
+  private void checkColumns(StructType schema) {
+    requireModelLocation();
+    SchemaChecks.require(this, schema, getInputCol(), ImageSchema.columnSchema());
+    SchemaChecks.requireNewColumns(this, schema,
+        getErrorCol().isEmpty() ? List.of(getOutputCol()) : List.of(getOutputCol(), getErrorCol()));
+  }
+
+  /** {@code schema} with the output column (its vector size from {@code r}) and the error column, if any. */
+  private StructType outputSchema(StructType schema, Resolved r) {
     StructType out = schema.add(new StructField(getOutputCol(), SQLDataTypes.VectorType(), true,
-        new AttributeGroup(getOutputCol(), dim).toMetadata()));
-    return errors ? out.add(getErrorCol(), DataTypes.StringType, true) : out;
+        new AttributeGroup(getOutputCol(), r.info().featureDim()).toMetadata()));
+    return getErrorCol().isEmpty() ? out : out.add(getErrorCol(), DataTypes.StringType, true);
   }
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
-    StructType out = transformSchema(dataset.schema());
-    SparkSession spark = dataset.sparkSession();
-    SparkContext sc = spark.sparkContext();
+    // transformSchema's checks and schema with one resolve (its stamp reads the model file's status)
+    checkColumns(dataset.schema());
+    SparkContext sc = dataset.sparkSession().sparkContext();
     Resolved r = resolve(sc);
+    StructType out = outputSchema(dataset.schema(), r);
 
     CountsAccumulator acc = new CountsAccumulator();
     sc.register(acc, SchemaChecks.name(this) + " counts");
