@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The full benchmark run behind the README's Performance table (40–45 minutes on 2 cores).
+# The full benchmark run behind the README's Performance table (about 50 minutes on 2 cores: 40–45 before the
+# interleaved int8 runs were added, about 4 minutes per pair at stop 15). Not here: the DL4J/ONNX
+# backend comparison, whose model is generated with Python first (benchmarks/BACKEND-PARITY.md).
 # Results: benchmarks/target/benchmarks/<time>.json (header with CPU, cores, JVM, commit) per JMH run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +22,11 @@ jmh "BatchFeaturizerBenchmark -p model=int8,fp32 -p batch=8,32,64 -p intraOpThre
 jmh "OrtLimitBenchmark.twoCallers -p model=int8 -p batch=8 -p intraOpThreads=1 -wi 1 -w 3 -i 3 -r 5"
 jmh "SparkPipelineBenchmark.p9 -p model=int8 -p batch=8 -p images=1920 -p replicate=4,8 -wi 3 -i 3"
 jmh "OrtLimitBenchmark.twoCallers -p model=int8,fp32 -p batch=8 -p intraOpThreads=1 -wi 1 -w 3 -i 3 -r 5"
+# ... the int8 ratio, interleaved (the README's "P L P L" runs): pipeline and limit alternated, eight warm-up passes
+for _ in 1 2; do
+  jmh "SparkPipelineBenchmark.p9 -p model=int8 -p batch=8 -p images=1920 -p replicate=4 -wi 8 -i 3"
+  jmh "OrtLimitBenchmark.twoCallers -p model=int8 -p batch=8 -p intraOpThreads=1 -wi 1 -w 3 -i 3 -r 5"
+done
 # ... and int8 on a standalone cluster (master, 2-core worker and executor JVMs on 127.0.0.1)
 jmh "SparkPipelineBenchmark.p9 -p master=standalone -p model=int8 -p batch=8 -p images=1920 -p replicate=4,8 -wi 3 -i 3"
 jmh "SparkPipelineBenchmark.p9 -p model=fp32 -p batch=8 -p images=1920 -p replicate=2,4 -wi 3 -i 3"
