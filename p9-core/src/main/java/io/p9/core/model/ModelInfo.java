@@ -10,7 +10,8 @@ import java.util.Arrays;
  *
  * @param backend backend name ({@code onnx}, {@code dl4j})
  * @param inputName the image input
- * @param inputShape its shape, -1 for dynamic dimensions (batch)
+ * @param inputShape its shape, -1 for dynamic dimensions (batch); an ONNX model whose file leaves the height
+ *     and width dynamic has here the size it was opened at ({@link ModelOptions#inputHeight()}, else 224)
  * @param layout NCHW or NHWC, read from where the 3-channel axis is
  * @param featureTensor the tensor or layer whose value is returned (after any edit: its source name)
  * @param featureDim the length of one flattened feature vector

@@ -13,8 +13,9 @@ import java.util.Objects;
  * @param intraOpThreads threads one inference call may use (>= 1)
  * @param spinning whether idle intra-op threads spin (lower latency, burns CPU others could use)
  * @param inputHeight the image height to run a model at whose file does not record its input size (a DL4J
- *     zip): the model learns its feature size at this size. 0 (the default) for the backend's default (224);
- *     ignored for a model whose file records its size
+ *     zip, an ONNX model whose input height and width are dynamic): the model learns its feature size at this
+ *     size (an ONNX model also runs at it only, and reports it in {@link ModelInfo#inputShape()}). 0 (the
+ *     default) for the backend's default (224); ignored for a model whose file records its size
  * @param inputWidth the same for the width
  */
 public record ModelOptions(String backend, String featureTensor, int intraOpThreads, boolean spinning,

@@ -33,10 +33,25 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * of B images whose other slots are zeros, and only its first features kept. The features are those of the
  * same graph with a dynamic batch; a batch size that is a multiple of B avoids the padding.
  *
+ * <p><b>Input size.</b> A model whose input height and width are dynamic ({@code [n,3,h,w]} or
+ * {@code [n,h,w,3]}: a PyTorch export with {@code dynamic_axes} on them, tf2onnx of a Keras model built with
+ * {@code input_shape=(None, None, 3)}) runs at {@link ModelOptions#inputHeight()} x
+ * {@link ModelOptions#inputWidth()}, else at {@value #DEFAULT_SIZE} x {@value #DEFAULT_SIZE} as a DL4J zip
+ * does. {@link #info()} reports that size in the input shape (e.g. {@code [-1, 3, 160, 160]}) with the feature
+ * size measured at it when the model opens, and {@link #run} takes images of that size, as for a model whose
+ * file fixes it; another size is another model (its own {@code ModelOptions}). An axis the file fixes keeps
+ * its size. The channel axis must be 3 in the file: it tells NCHW from NHWC.
+ *
  * <p><b>Closing.</b> {@link #close} waits for the runs in flight (ONNX Runtime frees the session under a run
  * that is still using it, and the JVM dies); a run after it throws a {@link ModelException}.
  */
 public final class OnnxFeatureModel implements FeatureModel {
+  /**
+   * Height and width a model runs at whose file leaves them dynamic when {@link ModelOptions#inputHeight()}
+   * and {@link ModelOptions#inputWidth()} are 0 (the DL4J backend's default too).
+   */
+  static final int DEFAULT_SIZE = 224;
+
   private final OrtEnvironment env;
   private final OrtSession session;
   private final ModelInfo info;
@@ -85,9 +100,22 @@ public final class OnnxFeatureModel implements FeatureModel {
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
       session = env.createSession(edit.model(), so);
-      ModelInfo info = describe(session, model, edit);
+      ModelInfo described = describe(session, model, edit);
+      ModelInfo info = atInputSize(described, options);
       String out = edit.outputName();
-      int dim = new OnnxFeatureModel(env, session, info, model.sha256(), out).probeFeatureDim();
+      int dim;
+      try {
+        dim = new OnnxFeatureModel(env, session, info, model.sha256(), out).probeFeatureDim();
+      } catch (OrtException e) {
+        if (info == described) {
+          throw e;
+        }
+        throw new ModelException(model + " input '" + info.inputName() + "' has a dynamic size "
+            + Arrays.toString(described.inputShape()) + " and fails at " + info.inputHeight() + "x"
+            + info.inputWidth() + (options.inputHeight() > 0 ? "" : " (the default; give the size the model"
+            + " takes: ModelOptions.withInputSize, CnnFeaturizer's inputSize or the model's sidecar)") + ": "
+            + e.getMessage(), e);
+      }
       return new OnnxFeatureModel(env, session, withDim(info, dim), model.sha256(), out);
     } catch (OrtException e) {
       if (session != null) {
@@ -100,6 +128,27 @@ public final class OnnxFeatureModel implements FeatureModel {
       }
       throw e;
     }
+  }
+
+  /**
+   * {@code i} with a dynamic height or width (-1: symbolic or unset in the file) replaced by the size in
+   * {@code options}, else {@value #DEFAULT_SIZE}, as the DL4J backend does for a file without a size; {@code i}
+   * itself if the file fixes both. A session runs at one size, which its info reports.
+   */
+  private static ModelInfo atInputSize(ModelInfo i, ModelOptions options) {
+    long[] shape = i.inputShape().clone();
+    int hAxis = i.layout() == TensorLayout.NCHW ? 2 : 1;
+    if (shape[hAxis] > 0 && shape[hAxis + 1] > 0) {
+      return i;
+    }
+    if (shape[hAxis] <= 0) {
+      shape[hAxis] = options.inputHeight() > 0 ? options.inputHeight() : DEFAULT_SIZE;
+    }
+    if (shape[hAxis + 1] <= 0) {
+      shape[hAxis + 1] = options.inputWidth() > 0 ? options.inputWidth() : DEFAULT_SIZE;
+    }
+    return new ModelInfo(i.backend(), i.inputName(), shape, i.layout(), i.featureTensor(), i.featureDim(),
+        i.quantized());
   }
 
   private static ModelInfo withDim(ModelInfo i, int dim) {
@@ -131,13 +180,8 @@ public final class OnnxFeatureModel implements FeatureModel {
       layout = TensorLayout.NHWC;
     } else {
       throw new ModelException(model + " input '" + in.getName() + "' has shape " + Arrays.toString(shape)
-          + "; neither axis 1 (NCHW) nor axis 3 (NHWC) has 3 channels");
-    }
-    for (int i = 1; i < 4; i++) {
-      if (shape[i] <= 0) {
-        throw new ModelException(model + " input '" + in.getName() + "' has dynamic spatial shape "
-            + Arrays.toString(shape) + "; export the model with a fixed input size");
-      }
+          + "; neither axis 1 (NCHW) nor axis 3 (NHWC) has 3 channels" + (shape[1] <= 0 || shape[3] <= 0
+          ? " (a dynamic channel axis does not tell the layout: export the model with 3 channels fixed)" : ""));
     }
     // ONNX Runtime reports a symbolic or unset dimension as -1; anything above 0 is fixed by the file
     if (shape[0] > Integer.MAX_VALUE) {
