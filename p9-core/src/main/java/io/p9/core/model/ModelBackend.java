@@ -12,6 +12,16 @@ public interface ModelBackend {
   /** Whether this backend recognises the file from its name and first bytes. */
   boolean recognizes(String fileName, byte[] head);
 
+  /**
+   * Whether {@code model}'s file fixes its image input's height and width, so that
+   * {@link ModelOptions#inputHeight()} and {@link ModelOptions#inputWidth()} do not change what {@link #load}
+   * gives. Callers then leave the size out of the {@link ModelKey}, so that one file is one cached model
+   * whatever size they ask for. The default, false, is always safe: the size stays in the key.
+   */
+  default boolean recordsInputSize(ModelBytes model) {
+    return false;
+  }
+
   /** Loads and validates the model; the result is owned by the caller (normally the cache). */
   FeatureModel load(ModelBytes model, ModelOptions options);
 }

@@ -6,6 +6,7 @@ import io.p9.core.image.Normalization;
 import io.p9.core.image.PreprocessSpec;
 import io.p9.core.image.ResizeMode;
 import io.p9.core.model.FeatureModel;
+import io.p9.core.model.ModelBackend;
 import io.p9.core.model.ModelBackends;
 import io.p9.core.model.ModelBytes;
 import io.p9.core.model.ModelCache;
@@ -73,10 +74,13 @@ import org.apache.spark.sql.types.StructType;
  * {@code .onnx}, Deeplearning4j for DL4J model zips and Keras {@code .h5} (Sequential or Functional; DL4J is
  * an optional dependency the application adds, see p9's docs/dl4j.md). A Keras model reads NHWC input, which
  * the layout follows; its scaling is the preprocessing preset's ({@code mobilenet} for Keras MobileNet and
- * MobileNetV2). A DL4J zip does not record its input size: the size comes from {@code inputSize}, else the
+ * MobileNetV2). A DL4J zip does not record its input size, and an ONNX model may leave its height and width
+ * dynamic ([n,3,h,w] or [n,h,w,3], as PyTorch exports with {@code dynamic_axes} on them or tf2onnx of a Keras
+ * model built with {@code input_shape=(None, None, 3)} give): the size comes from {@code inputSize}, else the
  * sidecar (also when {@code preprocessing} is set), else 224; the model is loaded for that size (it learns
  * its feature size there, so a network with a dense layer after a flatten runs at its own size) and run
- * once at it on the driver.
+ * once at it on the driver. An ONNX model then reports that size in {@link #modelInfo} (e.g.
+ * {@code [-1, 3, 160, 160]}) and the images are resized to it; the size is saved with the stage.
  *
  * <p><b>Preprocessing</b> ({@code preprocessing}, {@code inputSize}, {@code channelOrder}, {@code layout},
  * {@code resizeMode}, {@code cropFraction}, {@code interpolation}, {@code mean}/{@code std} for
@@ -173,7 +177,8 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
             + " (mean/std on [0,1])",
         ParamValidators.inArray(new String[] {"imagenet", "mobilenet", "caffe", "unit", "raw", "custom"}));
     inputSize = new IntParam(this, "inputSize",
-        "model input height and width in pixels; 0 takes it from the model (>= 0)", ParamValidators.gtEq(0));
+        "model input height and width in pixels; 0 takes it from the model, else the sidecar, else 224 (>= 0)",
+        ParamValidators.gtEq(0));
     channelOrder = new Param<>(this, "channelOrder", "channel order the model expects: auto, RGB or BGR",
         ParamValidators.inArray(new String[] {"auto", "RGB", "BGR"}));
     layout = new Param<>(this, "layout", "tensor layout: auto (from the model input), NCHW or NHWC",
@@ -571,9 +576,11 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     int threads = getIntraOpThreads() > 0 ? getIntraOpThreads() : defaultThreads(sc.getConf());
     // the key holds only what changes the loaded model, so that one model file is one model per JVM whether a
     // sidecar names its backend or size or not: the backend the file selects ('auto' and its name are one
-    // model), and a size only for a backend whose files may not record it (an ONNX file always does)
-    String chosen = ModelBackends.select(be, mb).name();
-    int[] size = "onnx".equals(chosen) ? new int[] {0, 0} : requestedSize(sidecar);
+    // model), and a size only for a file that may not fix it (a DL4J zip, an ONNX model with dynamic height and
+    // width: it runs at that size)
+    ModelBackend selected = ModelBackends.select(be, mb);
+    String chosen = selected.name();
+    int[] size = selected.recordsInputSize(mb) ? new int[] {0, 0} : requestedSize(sidecar);
     ModelKey key = new ModelKey(mb.sha256(), new ModelOptions(chosen, tensor, threads, false, size[0], size[1]));
     FeatureModel model = ModelCache.shared().acquire(key, () -> mb);
     ModelInfo info = model.info();
@@ -618,9 +625,10 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
   }
 
   /**
-   * The size a model runs at if its file does not record its input size (a DL4J zip): {@code inputSize} if
-   * set, else the sidecar's, else {@code [0, 0]} (the backend's default, 224). The model learns its feature
-   * size there when it loads, so it is part of the load options.
+   * The size a model runs at if its file does not record its input size (a DL4J zip, an ONNX model with
+   * dynamic height and width): {@code inputSize} if set, else the sidecar's, else {@code [0, 0]} (the backend's
+   * default, 224). The model learns its feature size there when it loads (an ONNX model also runs at it only),
+   * so it is part of the load options.
    */
   private int[] requestedSize(ModelSpec sidecar) {
     if (isSet(inputSize) && getInputSize() > 0) {

@@ -169,6 +169,22 @@ class OnnxDynamicSizeTest {
   }
 
   @Test
+  void theBackendTellsAFileThatFixesItsSizeFromOneThatDoesNot() throws Exception {
+    OnnxBackend backend = new OnnxBackend();
+    byte[] mobilenet = Files.readAllBytes(RepoData.mobilenet());
+    assertThat(backend.recordsInputSize(ModelBytes.of("m.onnx", mobilenet))).isTrue();
+    assertThat(backend.recordsInputSize(ModelBytes.of("m.onnx",
+        DynamicSizeOnnx.withInputDims(NCHW, SYMBOLIC, 3, 40, 40)))).isTrue();
+    assertThat(backend.recordsInputSize(ModelBytes.of("m.onnx",
+        DynamicSizeOnnx.withInputDims(mobilenet, SYMBOLIC, 3, SYMBOLIC, SYMBOLIC)))).isFalse();
+    assertThat(backend.recordsInputSize(ModelBytes.of("m.onnx", NCHW))).isFalse();
+    assertThat(backend.recordsInputSize(ModelBytes.of("m.onnx", NHWC))).isFalse();
+    assertThat(backend.recordsInputSize(ModelBytes.of("m.onnx",
+        DynamicSizeOnnx.withInputDims(NCHW, SYMBOLIC, 3, 40, UNSET)))).isFalse();
+    assertThat(backend.recordsInputSize(ModelBytes.of("m.onnx", "not a model".getBytes()))).isFalse();
+  }
+
+  @Test
   void theInt8MobileNetV2WithADynamicSizeGivesTheOriginalsFeaturesAt224() throws Exception {
     byte[] original = Files.readAllBytes(RepoData.mobilenet());
     byte[] dynamic = DynamicSizeOnnx.withInputDims(original, SYMBOLIC, 3, SYMBOLIC, SYMBOLIC);
@@ -179,6 +195,7 @@ class OnnxDynamicSizeTest {
     }
     try (OnnxFeatureModel small = open(dynamic, ModelOptions.defaults().withInputSize(160, 160))) {
       assertThat(small.info().inputShape()).containsExactly(-1, 3, 160, 160);
+      assertThat(small.info().toString()).contains("input 'input' [-1, 3, 160, 160] NCHW");
       assertThat(small.info().featureDim()).isEqualTo(1280);
       assertThat(features(small, 160, 160)).hasSize(images.size() * 1280);
     }
