@@ -62,6 +62,28 @@ public record Normalization(@JsonProperty(required = true) String name, @JsonPro
     };
   }
 
+  /**
+   * Why this normalization cannot feed a uint8 model input, or null if it can. Such an input takes the
+   * samples themselves, so every 8-bit sample 0..255 must come out as an integer in 0..255, computed as the
+   * {@link Preprocessor} computes it ({@code x * (scale / std) + (-mean / std)} in float); of the affine maps
+   * only the identity does that, e.g. {@link #RAW}. The reason names the first sample that does not, e.g.
+   * {@code imagenet maps red 0 to -2.117904}.
+   */
+  public String uint8Mismatch() {
+    String[] colours = {"red", "green", "blue"};
+    for (int c = 0; c < 3; c++) {
+      float a = (float) ((double) scale / std[c]);
+      float b = (float) (-(double) mean[c] / std[c]);
+      for (int x = 0; x < 256; x++) {
+        float v = x * a + b;
+        if (!(v >= 0f && v <= 255f) || v != (float) Math.rint(v)) {
+          return name + " maps " + colours[c] + " " + x + " to " + v + ", not an integer in 0..255";
+        }
+      }
+    }
+    return null;
+  }
+
   @Override
   public float[] mean() {
     return mean.clone();

@@ -1,9 +1,11 @@
 package io.p9.core.model;
 
 import io.p9.core.image.PreprocessSpec;
+import io.p9.core.tensor.ElementType;
 import io.p9.core.tensor.TensorLayout;
 import java.io.Serializable;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * What a loaded model takes and gives.
@@ -16,9 +18,20 @@ import java.util.Arrays;
  * @param featureTensor the tensor or layer whose value is returned (after any edit: its source name)
  * @param featureDim the length of one flattened feature vector
  * @param quantized whether the feature tensor is quantized and p9 dequantizes it
+ * @param inputType the element type of the image input; the backend converts the packed floats to it
  */
 public record ModelInfo(String backend, String inputName, long[] inputShape, TensorLayout layout,
-    String featureTensor, int featureDim, boolean quantized) implements Serializable {
+    String featureTensor, int featureDim, boolean quantized, ElementType inputType) implements Serializable {
+
+  public ModelInfo {
+    Objects.requireNonNull(inputType, "inputType");
+  }
+
+  /** A model with a float32 image input. */
+  public ModelInfo(String backend, String inputName, long[] inputShape, TensorLayout layout,
+      String featureTensor, int featureDim, boolean quantized) {
+    this(backend, inputName, inputShape, layout, featureTensor, featureDim, quantized, ElementType.FLOAT32);
+  }
 
   /**
    * The number of images the model takes per call if its file fixes the batch dimension (e.g. 1 for a
@@ -48,8 +61,10 @@ public record ModelInfo(String backend, String inputName, long[] inputShape, Ten
 
   /**
    * Why images preprocessed with {@code spec} cannot be this model's input, or null if they can: another
-   * layout, another channel count, or another size than a fixed input size (a dynamic one takes any).
-   * Callers prefix their own name and throw, e.g. {@code IllegalArgumentException}.
+   * layout, another channel count, another size than a fixed input size (a dynamic one takes any), or, for
+   * a uint8 input, a normalization that does not keep the samples 0..255 as they are
+   * ({@link io.p9.core.image.Normalization#uint8Mismatch}). Callers prefix their own name and throw, e.g.
+   * {@code IllegalArgumentException}.
    */
   public String inputMismatch(PreprocessSpec spec) {
     String input = "the model input " + Arrays.toString(inputShape) + " (" + layout + ")";
@@ -65,12 +80,20 @@ public record ModelInfo(String backend, String inputName, long[] inputShape, Ten
     if (otherHeight || otherWidth) {
       return "preprocessing size " + spec.height() + "x" + spec.width() + " does not match " + input;
     }
+    if (inputType == ElementType.UINT8) {
+      String normalization = spec.normalization().uint8Mismatch();
+      if (normalization != null) {
+        return "preprocessing normalization " + normalization + ", but " + input + " is uint8 and takes the"
+            + " pixels 0..255 as they are (use raw)";
+      }
+    }
     return null;
   }
 
   @Override
   public String toString() {
-    return backend + " model: input '" + inputName + "' " + Arrays.toString(inputShape) + " " + layout
+    return backend + " model: input '" + inputName + "' "
+        + (inputType == ElementType.FLOAT32 ? "" : inputType + " ") + Arrays.toString(inputShape) + " " + layout
         + (fixedBatch() > 0 ? ", fixed batch " + fixedBatch() : "") + ", features '" + featureTensor + "' ("
         + featureDim + (quantized ? ", dequantized)" : ")");
   }
@@ -79,12 +102,13 @@ public record ModelInfo(String backend, String inputName, long[] inputShape, Ten
   public boolean equals(Object o) {
     return o instanceof ModelInfo m && m.backend.equals(backend) && m.inputName.equals(inputName)
         && Arrays.equals(m.inputShape, inputShape) && m.layout == layout
-        && m.featureTensor.equals(featureTensor) && m.featureDim == featureDim && m.quantized == quantized;
+        && m.featureTensor.equals(featureTensor) && m.featureDim == featureDim && m.quantized == quantized
+        && m.inputType == inputType;
   }
 
   @Override
   public int hashCode() {
     return inputName.hashCode() * 31 + Arrays.hashCode(inputShape) + featureTensor.hashCode() * 17
-        + featureDim;
+        + featureDim + inputType.hashCode() * 7;
   }
 }

@@ -12,6 +12,7 @@ import io.p9.core.model.ModelBytes;
 import io.p9.core.model.ModelException;
 import io.p9.core.model.ModelInfo;
 import io.p9.core.model.ModelOptions;
+import io.p9.core.tensor.ElementType;
 import io.p9.core.tensor.FloatBufferPool;
 import io.p9.core.tensor.TensorLayout;
 import java.nio.ByteBuffer;
@@ -41,6 +42,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * size measured at it when the model opens, and {@link #run} takes images of that size, as for a model whose
  * file fixes it; another size is another model (its own {@code ModelOptions}). An axis the file fixes keeps
  * its size. The channel axis must be 3 in the file: it tells NCHW from NHWC.
+ *
+ * <p><b>Input types.</b> The image input may be float32 (the packed floats are the tensor), float16 (a model
+ * converted with onnxconverter-common's {@code convert_float_to_float16} without {@code keep_io_types}),
+ * float64 or uint8 (a model that takes the pixels 0..255 and normalizes inside, e.g. a converted TFLite
+ * model); {@link ModelInfo#inputType()} says which. Callers pack floats either way; {@link InputTensor}
+ * converts them for each run (uint8: rounded, and only raw preprocessing gives values it takes).
  *
  * <p><b>Closing.</b> {@link #close} waits for the runs in flight (ONNX Runtime frees the session under a run
  * that is still using it, and the JVM dies); a run after it throws a {@link ModelException}.
@@ -148,12 +155,12 @@ public final class OnnxFeatureModel implements FeatureModel {
       shape[hAxis + 1] = options.inputWidth() > 0 ? options.inputWidth() : DEFAULT_SIZE;
     }
     return new ModelInfo(i.backend(), i.inputName(), shape, i.layout(), i.featureTensor(), i.featureDim(),
-        i.quantized());
+        i.quantized(), i.inputType());
   }
 
   private static ModelInfo withDim(ModelInfo i, int dim) {
     return new ModelInfo(i.backend(), i.inputName(), i.inputShape(), i.layout(), i.featureTensor(), dim,
-        i.quantized());
+        i.quantized(), i.inputType());
   }
 
   private static ModelInfo describe(OrtSession session, ModelBytes model, FeatureTensorEdit.Result edit)
@@ -164,10 +171,12 @@ public final class OnnxFeatureModel implements FeatureModel {
           + "; p9 needs a model with one image input");
     }
     NodeInfo in = inputs.values().iterator().next();
-    if (!(in.getInfo() instanceof TensorInfo ti) || ti.type != ai.onnxruntime.OnnxJavaType.FLOAT) {
+    ElementType type = in.getInfo() instanceof TensorInfo t ? elementType(t) : null;
+    if (type == null) {
       throw new ModelException(model + " input '" + in.getName() + "' is " + in.getInfo()
-          + "; p9 needs a float32 image tensor");
+          + "; p9 needs an image tensor of float32, float16, float64 or uint8");
     }
+    TensorInfo ti = (TensorInfo) in.getInfo();
     long[] shape = ti.getShape();
     if (shape.length != 4) {
       throw new ModelException(model + " input '" + in.getName() + "' has shape " + Arrays.toString(shape)
@@ -188,7 +197,18 @@ public final class OnnxFeatureModel implements FeatureModel {
       throw new ModelException(model + " input '" + in.getName() + "' has shape " + Arrays.toString(shape)
           + "; its batch dimension is too large");
     }
-    return new ModelInfo("onnx", in.getName(), shape, layout, edit.sourceTensor(), -1, edit.quantized());
+    return new ModelInfo("onnx", in.getName(), shape, layout, edit.sourceTensor(), -1, edit.quantized(), type);
+  }
+
+  /** The image input types p9 converts its floats to; null for any other (int8, bfloat16, strings...). */
+  private static ElementType elementType(TensorInfo t) {
+    return switch (t.type) {
+      case FLOAT -> ElementType.FLOAT32;
+      case FLOAT16 -> ElementType.FLOAT16;
+      case DOUBLE -> ElementType.FLOAT64;
+      case UINT8 -> ElementType.UINT8;
+      default -> null;
+    };
   }
 
   /**
@@ -202,8 +222,8 @@ public final class OnnxFeatureModel implements FeatureModel {
     FloatBuffer zeros = ByteBuffer.allocateDirect(Math.multiplyExact(n, floatsPerItem) * Float.BYTES)
         .order(ByteOrder.nativeOrder()).asFloatBuffer();
     long[] shape = batchShape(n);
-    try (OnnxTensor t = OnnxTensor.createTensor(env, zeros, shape);
-        OrtSession.Result r = session.run(Map.of(info.inputName(), t), outputs)) {
+    try (InputTensor t = InputTensor.of(env, info.inputType(), zeros, shape, info.inputName());
+        OrtSession.Result r = session.run(Map.of(info.inputName(), t.tensor()), outputs)) {
       OnnxValue v = r.get(0);
       if (!(v instanceof OnnxTensor ot) || ot.getInfo().type != ai.onnxruntime.OnnxJavaType.FLOAT) {
         throw new ModelException("feature output of " + sha.substring(0, 12) + " is " + v.getInfo()
@@ -297,8 +317,8 @@ public final class OnnxFeatureModel implements FeatureModel {
    */
   private void runChunk(FloatBuffer view, int batch, int keep, float[] out, int outOffset) {
     long[] shape = batchShape(batch);
-    try (OnnxTensor t = OnnxTensor.createTensor(env, view, shape);
-        OrtSession.Result r = session.run(Map.of(info.inputName(), t), outputs)) {
+    try (InputTensor t = InputTensor.of(env, info.inputType(), view, shape, info.inputName());
+        OrtSession.Result r = session.run(Map.of(info.inputName(), t.tensor()), outputs)) {
       FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
       fb.get(out, outOffset, keep * info.featureDim());
     } catch (OrtException e) {
