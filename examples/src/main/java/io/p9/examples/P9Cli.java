@@ -105,8 +105,8 @@ public final class P9Cli implements Runnable {
     String backend;
 
     @Option(names = "--preprocessing", description = "normalization preset: imagenet, mobilenet (Keras"
-        + " MobileNet/MobileNetV2, [-1,1]), caffe, unit, raw (default: the model's .p9.json sidecar, else"
-        + " imagenet)")
+        + " MobileNet/MobileNetV2, [-1,1]), caffe, unit, raw (default: the model's .p9.json sidecar, else raw"
+        + " for an ONNX model with a uint8 input, else imagenet)")
     String preprocessing;
 
     @Option(names = "--feature-tensor", description = "tensor or layer whose value is the feature vector"

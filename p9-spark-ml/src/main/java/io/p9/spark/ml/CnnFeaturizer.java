@@ -16,6 +16,7 @@ import io.p9.core.model.ModelKey;
 import io.p9.core.model.ModelOptions;
 import io.p9.core.model.ModelSpec;
 import io.p9.core.model.ThreadBudget;
+import io.p9.core.tensor.ElementType;
 import io.p9.core.tensor.TensorLayout;
 import io.p9.spark.ml.internal.CountsAccumulator;
 import io.p9.spark.ml.internal.FeaturizePartition;
@@ -85,6 +86,14 @@ import org.apache.spark.sql.types.StructType;
  * <p><b>Preprocessing</b> ({@code preprocessing}, {@code inputSize}, {@code channelOrder}, {@code layout},
  * {@code resizeMode}, {@code cropFraction}, {@code interpolation}, {@code mean}/{@code std} for
  * {@code custom}) is resolved against the model and saved with the stage.
+ *
+ * <p><b>Input types.</b> An ONNX model's image input may be float32, float16 (e.g. converted with
+ * onnxconverter-common's {@code convert_float_to_float16} without {@code keep_io_types}), float64 or uint8
+ * ({@link ModelInfo#inputType()}); the preprocessed floats are converted for it (float16: nearest, ties to
+ * even). A uint8 input takes the pixels 0..255 themselves (a model that normalizes inside): its
+ * {@code preprocessing} defaults to {@code raw} when neither the param nor a sidecar gives one (the resized
+ * samples are rounded to integers, as a uint8 resize gives them), and a {@code preprocessing} (or sidecar
+ * normalization) that maps the pixels elsewhere is refused on the driver, naming it, rather than clamped.
  *
  * <p><b>Execution.</b> Partitions are processed in batches of {@code batchSize}, decoded pixels going
  * straight into one reusable direct buffer. An ONNX model exported with a fixed batch dimension B (e.g.
@@ -174,7 +183,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
         Validators.nonBlank());
     preprocessing = new Param<>(this, "preprocessing",
         "normalization preset: imagenet, mobilenet ([-1,1]), caffe, unit ([0,1]), raw ([0,255]) or custom"
-            + " (mean/std on [0,1])",
+            + " (mean/std on [0,1]); unset: the model sidecar's, else raw for a uint8 model input, else imagenet",
         ParamValidators.inArray(new String[] {"imagenet", "mobilenet", "caffe", "unit", "raw", "custom"}));
     inputSize = new IntParam(this, "inputSize",
         "model input height and width in pixels; 0 takes it from the model, else the sidecar, else 224 (>= 0)",
@@ -659,8 +668,11 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     int modelH = (int) info.inputHeight();
     int modelW = (int) info.inputWidth();
     boolean dynamicSize = modelH <= 0 || modelW <= 0;
+    boolean uint8 = info.inputType() == ElementType.UINT8;
+    // a uint8 input takes the pixels themselves: raw is the only preset it runs, so it is the default there
+    String presetName = uint8 && !isSet(preprocessing) ? "raw" : getPreprocessing();
     PreprocessSpec spec = sidecar != null && !isSet(preprocessing) ? sidecar.preprocess()
-        : preset(getPreprocessing(), modelH > 0 ? modelH : 224);
+        : preset(presetName, modelH > 0 ? modelH : 224);
     if ("custom".equals(getPreprocessing()) && (isSet(preprocessing) || sidecar == null)) {
       if (!isDefined(mean) || !isDefined(std)) {
         throw new IllegalArgumentException(SchemaChecks.name(this)
@@ -698,6 +710,21 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
       }
     }
     spec = spec.withLayout(info.layout());
+    String notPixels = uint8 ? spec.normalization().uint8Mismatch() : null;
+    if (notPixels != null) {
+      String source;
+      if (!isSet(preprocessing)) {
+        source = "the normalization of the model sidecar " + getModelLocation() + ModelSpec.SIDECAR_SUFFIX;
+      } else if ("custom".equals(getPreprocessing())) {
+        source = "preprocessing=custom (mean " + java.util.Arrays.toString(getMean()) + ", std "
+            + java.util.Arrays.toString(getStd()) + ")";
+      } else {
+        source = "preprocessing=" + getPreprocessing();
+      }
+      throw new IllegalArgumentException(SchemaChecks.name(this) + ": the model input '" + info.inputName() + "' "
+          + java.util.Arrays.toString(info.inputShape()) + " is uint8 and takes the pixels 0..255 as they are,"
+          + " but " + source + " does not give them (" + notPixels + "): set preprocessing=raw");
+    }
     if (!dynamicSize && (spec.height() != modelH || spec.width() != modelW)) {
       if (isSet(inputSize) && getInputSize() > 0) {
         throw new IllegalArgumentException(SchemaChecks.name(this) + ": inputSize " + getInputSize()
