@@ -15,6 +15,7 @@ import io.p9.core.model.ModelBytes;
 import io.p9.core.model.ModelException;
 import io.p9.core.model.ModelOptions;
 import io.p9.core.tensor.TensorLayout;
+import io.p9.core.testing.DynamicSizeOnnx;
 import io.p9.core.testing.FixedBatchOnnx;
 import io.p9.core.testing.Half;
 import io.p9.core.testing.RepoData;
@@ -103,6 +104,29 @@ class OnnxInputTypesTest {
     PreprocessSpec spec = PreprocessSpec.imagenet(SIZE);
     try (OnnxFeatureModel m = open("half-in.onnx", net.castInput(DataType.FLOAT16_VALUE, null, null))) {
       assertThat(m.info().toString()).contains("input 'input' float16 [-1, 3, 32, 32] NCHW");
+      float[][] got = featurize(m, spec);
+      for (int i = 0; i < images.size(); i++) {
+        float[] rounded = packed(spec, i);
+        for (int k = 0; k < rounded.length; k++) {
+          rounded[k] = Half.round(rounded[k]);
+        }
+        assertClose(got[i], net.expectedFeatures(rounded), 1e-5, "image " + i);
+      }
+    }
+  }
+
+  /** A float16 input whose height and width are dynamic keeps its type at the size it is opened at. */
+  @Test
+  void aFloat16InputWithDynamicHeightAndWidthRunsAsFloat16AtTheRequestedSize() {
+    int size = 48;
+    TypedInputOnnx net = new TypedInputOnnx(DIM, 5, size, false, 23);
+    byte[] dynamic = DynamicSizeOnnx.withInputDims(
+        net.castInput(DataType.FLOAT16_VALUE, null, null), DynamicSizeOnnx.SYMBOLIC, 3,
+        DynamicSizeOnnx.SYMBOLIC, DynamicSizeOnnx.SYMBOLIC);
+    PreprocessSpec spec = PreprocessSpec.imagenet(size);
+    try (OnnxFeatureModel m = OnnxFeatureModel.open(ModelBytes.of("half-in-dynamic.onnx", dynamic),
+        ModelOptions.defaults().withInputSize(size, size))) {
+      assertThat(m.info().toString()).contains("input 'input' float16 [-1, 3, 48, 48] NCHW");
       float[][] got = featurize(m, spec);
       for (int i = 0; i < images.size(); i++) {
         float[] rounded = packed(spec, i);
