@@ -150,7 +150,7 @@ public final class Pca {
   }
 
   /**
-   * {@code out[j] = sum_i (x[i] - mean[i]) * components[j * d + i]} for j < k: the centred projection
+   * {@code out[j] = sum_i (x[i] - mean[i]) * components[j * d + i]} for {@code j < k}: the centred projection
    * onto the first k components ({@code components} d x k column-major as {@link PcaResult#components}).
    *
    * <p>No allocation; d = {@code x.length}. Four components per pass over x, so each centred value is
