@@ -1,0 +1,236 @@
+package io.p9.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.zip.ZipEntry;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The job jar carries the licence and notices of every third-party artifact it bundles.
+ *
+ * <p>Which artifacts it bundles is not listed here: of the module's runtime dependencies (the build's
+ * {@code dependency:list}, {@code p9.runtime.dependencies}), an artifact is bundled when most of its files (outside
+ * {@code META-INF/}) are in the job jar, at their own path or under a relocation prefix. For each one the jar must
+ * have a line in {@code META-INF/THIRD-PARTY.txt} naming a licence, a licence text under
+ * {@code META-INF/licenses/}, and a copy of each licence or notice file that the artifact's own jar holds; and the
+ * jar must list or carry nothing for artifacts it does not bundle.
+ */
+class JobJarLicencesIT {
+  /** A licence or notice file in a jar: at its root or in META-INF, named like LICENSE, NOTICE, COPYING. */
+  private static final Pattern LICENCE_FILE =
+      Pattern.compile("(META-INF/)?[^/]*(LICEN[CS]E|NOTICE|COPYING)[^/]*", Pattern.CASE_INSENSITIVE);
+  private static final String LICENSES = "META-INF/licenses/";
+
+  record Artifact(String groupId, String artifactId, String version, Path file) {
+    String gav() {
+      return groupId + ":" + artifactId + ":" + version;
+    }
+
+    /** Where the build copies the licence files of this artifact's jar. */
+    String ownDir() {
+      return groupDir() + artifactId + "/" + version + "/";
+    }
+
+    /** Where the committed texts of this artifact's group go. */
+    String groupDir() {
+      return LICENSES + groupId.replace('.', '/') + "/";
+    }
+  }
+
+  private static JarFile job;
+  private static Set<String> names;
+  private static List<Artifact> bundled;
+  private static List<Artifact> notBundled;
+
+  @BeforeAll
+  static void readJarAndDependencies() throws IOException {
+    Path jar = Paths.get(System.getProperty("p9.job.jar", "missing"));
+    assertThat(jar).isRegularFile();
+    job = new JarFile(jar.toFile());
+    names = Collections.list(job.entries()).stream().filter(e -> !e.isDirectory()).map(ZipEntry::getName)
+        .collect(Collectors.toCollection(HashSet::new));
+    // Each entry also under the names it had before a relocation prefix was put in front of it.
+    Set<String> suffixes = new HashSet<>();
+    for (String n : names) {
+      for (int i = 0; i >= 0; i = n.indexOf('/', i + 1)) {
+        suffixes.add(i == 0 ? n : n.substring(i + 1));
+      }
+    }
+    bundled = new ArrayList<>();
+    notBundled = new ArrayList<>();
+    for (Artifact a : runtimeDependencies()) {
+      if (a.groupId().equals("io.p9")) {
+        continue; // p9's own modules
+      }
+      List<String> content = content(a.file());
+      long inJob = content.stream().filter(suffixes::contains).count();
+      (!content.isEmpty() && inJob * 2 > content.size() ? bundled : notBundled).add(a);
+    }
+  }
+
+  /** The artifacts of the build's {@code dependency:list} output, e.g. {@code g:a:jar:1.0:compile:/path/a.jar}. */
+  private static List<Artifact> runtimeDependencies() throws IOException {
+    Path list = Paths.get(System.getProperty("p9.runtime.dependencies", "missing"));
+    assertThat(list).isRegularFile();
+    Pattern line = Pattern.compile("\\s*([^:\\s]+):([^:]+):([^:]+):(?:([^:]+):)?([^:]+):([^:]+):(/.+?\\.jar)"
+        + "(?: -- .*)?");
+    List<Artifact> out = new ArrayList<>();
+    for (String l : Files.readAllLines(list)) {
+      Matcher m = line.matcher(l);
+      if (m.matches()) {
+        out.add(new Artifact(m.group(1), m.group(2), m.group(5), Paths.get(m.group(7))));
+      }
+    }
+    assertThat(out).as("artifacts in %s", list).hasSizeGreaterThan(10);
+    return out;
+  }
+
+  /** The files of a jar outside META-INF (what shading copies), less module descriptors. */
+  private static List<String> content(Path jar) throws IOException {
+    try (JarFile j = new JarFile(jar.toFile())) {
+      return Collections.list(j.entries()).stream().filter(e -> !e.isDirectory()).map(ZipEntry::getName)
+          .filter(n -> !n.startsWith("META-INF/") && !n.endsWith("module-info.class")).toList();
+    }
+  }
+
+  private static Map<String, byte[]> licenceFiles(Path jar) throws IOException {
+    Map<String, byte[]> out = new TreeMap<>();
+    try (JarFile j = new JarFile(jar.toFile())) {
+      for (ZipEntry e : Collections.list(j.entries())) {
+        if (!e.isDirectory() && (LICENCE_FILE.matcher(e.getName()).matches()
+            || e.getName().startsWith("ThirdPartyNotices"))) {
+          try (InputStream in = j.getInputStream(e)) {
+            out.put(e.getName(), in.readAllBytes());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String text(String entry) throws IOException {
+    ZipEntry e = job.getEntry(entry);
+    assertThat(e).as("%s in the job jar", entry).isNotNull();
+    try (InputStream in = job.getInputStream(e)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  /** META-INF/THIRD-PARTY.txt as groupId:artifactId:version to its licences. */
+  private static Map<String, String> thirdPartyList() throws IOException {
+    Pattern line = Pattern.compile("([^:\\s|]+:[^:\\s|]+:[^:\\s|]+) \\| ([^|]*) \\|.*");
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String l : text("META-INF/THIRD-PARTY.txt").split("\n")) {
+      Matcher m = line.matcher(l);
+      if (m.matches()) {
+        out.put(m.group(1), m.group(2).trim());
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void findsTheBundledArtifacts() {
+    // The detection itself: the ONNX Runtime and the relocated protobuf are in, Spark (on the module's class
+    // path, provided by the cluster) is not.
+    assertThat(bundled).extracting(Artifact::artifactId).contains("onnxruntime", "protobuf-java");
+    assertThat(notBundled).extracting(Artifact::artifactId).contains("spark-core_2.12");
+  }
+
+  @Test
+  void listsEveryBundledArtifactWithItsLicencesAndNothingElse() throws IOException {
+    Map<String, String> listed = thirdPartyList();
+    List<String> missing = new ArrayList<>();
+    for (Artifact a : bundled) {
+      String licences = listed.get(a.gav());
+      if (licences == null || licences.isBlank() || licences.toLowerCase().contains("unknown")) {
+        missing.add(a.gav() + " -> " + licences);
+      }
+    }
+    assertThat(missing).as("bundled artifacts without a licence in META-INF/THIRD-PARTY.txt").isEmpty();
+    Set<String> bundledGavs = bundled.stream().map(Artifact::gav).collect(Collectors.toSet());
+    assertThat(new TreeSet<>(listed.keySet())).as("listed in META-INF/THIRD-PARTY.txt but not in the jar")
+        .isSubsetOf(bundledGavs);
+  }
+
+  @Test
+  void carriesALicenceTextForEveryBundledArtifact() {
+    List<String> without = new ArrayList<>();
+    for (Artifact a : bundled) {
+      boolean own = names.stream().anyMatch(n -> n.startsWith(a.ownDir()));
+      boolean group = names.stream().anyMatch(n -> n.startsWith(a.groupDir())
+          && n.indexOf('/', a.groupDir().length()) < 0);
+      if (!own && !group) {
+        without.add(a.gav());
+      }
+    }
+    assertThat(without).as("bundled artifacts with no file in %s<groupId path>/[<artifactId>/<version>/]",
+        LICENSES).isEmpty();
+  }
+
+  @Test
+  void carriesTheLicenceAndNoticeFilesOfEachBundledJar() throws IOException {
+    List<String> problems = new ArrayList<>();
+    for (Artifact a : bundled) {
+      for (Map.Entry<String, byte[]> f : licenceFiles(a.file()).entrySet()) {
+        String copy = a.ownDir() + f.getKey();
+        if (!names.contains(copy)) {
+          problems.add(a.gav() + ": " + f.getKey() + " missing (" + copy + ")");
+        } else {
+          try (InputStream in = job.getInputStream(job.getEntry(copy))) {
+            if (!Arrays.equals(in.readAllBytes(), f.getValue())) {
+              problems.add(a.gav() + ": " + copy + " differs from the artifact's " + f.getKey());
+            }
+          }
+        }
+      }
+    }
+    assertThat(problems).isEmpty();
+  }
+
+  /** The root META-INF/NOTICE has every line of every bundled artifact's root NOTICE file. */
+  @Test
+  void mergesTheNoticesOfTheBundledJars() throws IOException {
+    Set<String> merged = text("META-INF/NOTICE").lines().map(String::strip).collect(Collectors.toSet());
+    List<String> lost = new ArrayList<>();
+    for (Artifact a : bundled) {
+      for (Map.Entry<String, byte[]> f : licenceFiles(a.file()).entrySet()) {
+        if (f.getKey().matches("(?i)META-INF/NOTICE(\\.txt|\\.md)?")) {
+          new String(f.getValue(), StandardCharsets.UTF_8).lines().map(String::strip).filter(l -> !l.isEmpty())
+              .filter(l -> !merged.contains(l)).forEach(l -> lost.add(a.gav() + " " + f.getKey() + ": " + l));
+        }
+      }
+    }
+    assertThat(lost).isEmpty();
+  }
+
+  @Test
+  void carriesNoLicenceFilesForArtifactsItDoesNotBundle() {
+    List<String> stray = names.stream().filter(n -> n.startsWith(LICENSES) && !n.equals(LICENSES + "README.md"))
+        .filter(n -> bundled.stream().noneMatch(a -> n.startsWith(a.ownDir())
+            || n.startsWith(a.groupDir()) && n.indexOf('/', a.groupDir().length()) < 0))
+        .sorted().toList();
+    assertThat(stray).as("files in %s of no bundled artifact", LICENSES).isEmpty();
+  }
+}
