@@ -233,4 +233,31 @@ class JobJarLicencesIT {
         .sorted().toList();
     assertThat(stray).as("files in %s of no bundled artifact", LICENSES).isEmpty();
   }
+
+  /**
+   * The data files the jar carries (the model and its label list, under {@code p9/}) keep their attribution:
+   * their folder has a licence text and a README.md that names each of them.
+   */
+  @Test
+  void carriesTheAttributionOfItsDataFiles() throws IOException {
+    Map<String, List<String>> byFolder = new TreeMap<>();
+    names.stream().filter(n -> n.startsWith("p9/")).sorted()
+        .forEach(n -> byFolder.computeIfAbsent(n.substring(0, n.lastIndexOf('/') + 1), k -> new ArrayList<>())
+            .add(n.substring(n.lastIndexOf('/') + 1)));
+    assertThat(byFolder).containsKey("p9/models/");
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<String, List<String>> f : byFolder.entrySet()) {
+      if (f.getValue().stream().noneMatch(n -> LICENCE_FILE.matcher(n).matches())) {
+        problems.add(f.getKey() + " has no licence text");
+      }
+      if (!f.getValue().contains("README.md")) {
+        problems.add(f.getKey() + " has no README.md");
+        continue;
+      }
+      String readme = text(f.getKey() + "README.md");
+      f.getValue().stream().filter(n -> !n.equals("README.md") && !readme.contains("`" + n + "`"))
+          .forEach(n -> problems.add(f.getKey() + "README.md does not name " + n));
+    }
+    assertThat(problems).isEmpty();
+  }
 }
