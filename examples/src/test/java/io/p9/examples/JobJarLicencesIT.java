@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * The job jar carries the licence and notices of every third-party artifact it bundles.
  *
  * <p>Which artifacts it bundles is not listed here: of the module's runtime dependencies (the build's
- * {@code dependency:list}, {@code p9.runtime.dependencies}), an artifact is bundled when most of its files (outside
+ * {@code dependency:build-classpath}, {@code p9.runtime.classpath}), an artifact is bundled when most of its files (outside
  * {@code META-INF/}) are in the job jar, at their own path or under a relocation prefix. For each one the jar must
  * have a line in {@code META-INF/THIRD-PARTY.txt} naming a licence, a licence text under
  * {@code META-INF/licenses/}, and a copy of each licence or notice file that the artifact's own jar holds; and the
@@ -89,20 +89,29 @@ class JobJarLicencesIT {
     }
   }
 
-  /** The artifacts of the build's {@code dependency:list} output, e.g. {@code g:a:jar:1.0:compile:/path/a.jar}. */
+  /**
+   * The third-party artifacts of the build's runtime class path ({@code dependency:build-classpath}), named from
+   * their place in the local repository ({@code <groupId path>/<artifactId>/<version>/<file>.jar}); p9's own
+   * modules, outside it, are left out.
+   */
   private static List<Artifact> runtimeDependencies() throws IOException {
-    Path list = Paths.get(System.getProperty("p9.runtime.dependencies", "missing"));
-    assertThat(list).isRegularFile();
-    Pattern line = Pattern.compile("\\s*([^:\\s]+):([^:]+):([^:]+):(?:([^:]+):)?([^:]+):([^:]+):(/.+?\\.jar)"
-        + "(?: -- .*)?");
+    Path classpath = Paths.get(System.getProperty("p9.runtime.classpath", "missing"));
+    Path repo = Paths.get(System.getProperty("p9.local.repository", "missing")).toAbsolutePath().normalize();
+    assertThat(classpath).isRegularFile();
+    assertThat(repo).isDirectory();
     List<Artifact> out = new ArrayList<>();
-    for (String l : Files.readAllLines(list)) {
-      Matcher m = line.matcher(l);
-      if (m.matches()) {
-        out.add(new Artifact(m.group(1), m.group(2), m.group(5), Paths.get(m.group(7))));
+    for (String entry : Files.readString(classpath).strip().split(java.io.File.pathSeparator)) {
+      Path file = Paths.get(entry).toAbsolutePath().normalize();
+      if (!file.startsWith(repo) || !file.toString().endsWith(".jar")) {
+        continue;
       }
+      Path rel = repo.relativize(file);
+      int n = rel.getNameCount();
+      assertThat(n).as("%s in the local repository", rel).isGreaterThanOrEqualTo(4);
+      String group = rel.subpath(0, n - 3).toString().replace(java.io.File.separatorChar, '.');
+      out.add(new Artifact(group, rel.getName(n - 3).toString(), rel.getName(n - 2).toString(), file));
     }
-    assertThat(out).as("artifacts in %s", list).hasSizeGreaterThan(10);
+    assertThat(out).as("artifacts in %s", classpath).hasSizeGreaterThan(10);
     return out;
   }
 
