@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.p9.core.testing.RepoData;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 import java.util.stream.Collectors;
+import java.util.zip.ZipEntry;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Element;
@@ -49,6 +52,32 @@ class PackagedJarIT {
     assertThat(publishedDependencies()).as("the dependencies of the POM published with the jar")
         .contains("com.microsoft.onnxruntime:onnxruntime")
         .doesNotContain("com.google.protobuf:protobuf-java", "org.tribuo:tribuo-util-onnx");
+  }
+
+  /**
+   * What the jar copies in, it carries the licence of: protobuf-java (BSD-3-Clause, whose terms ask that binary
+   * copies reproduce the notice) and Tribuo's ONNX protos (Apache-2.0).
+   */
+  @Test
+  void carriesTheLicencesOfWhatItBundles() throws Exception {
+    try (JarFile jar = new JarFile(packagedJar().toFile())) {
+      assertThat(jar.getEntry("io/p9/shaded/com/google/protobuf/Message.class")).as("relocated protobuf")
+          .isNotNull();
+      assertThat(jar.getEntry("io/p9/shaded/ai/onnx/proto/OnnxMl.class")).as("relocated ONNX protos")
+          .isNotNull();
+      assertThat(text(jar, "META-INF/licenses/com/google/protobuf/LICENSE"))
+          .contains("Copyright 2008 Google Inc.", "Redistributions in binary form must reproduce");
+      assertThat(text(jar, "META-INF/licenses/org/tribuo/LICENSE-Apache-2.0.txt"))
+          .contains("Apache License", "Version 2.0, January 2004");
+    }
+  }
+
+  private static String text(JarFile jar, String entry) throws IOException {
+    ZipEntry e = jar.getEntry(entry);
+    assertThat(e).as(entry + " in " + jar.getName()).isNotNull();
+    try (InputStream in = jar.getInputStream(e)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   /** groupId:artifactId of each dependency the published (dependency-reduced) POM declares. */
