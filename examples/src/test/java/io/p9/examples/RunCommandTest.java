@@ -141,16 +141,25 @@ class RunCommandTest {
   }
 
   /**
-   * A {@code --model} p9 cannot use (not a model file, or no such {@code --feature-tensor} in it) is a bad
-   * option value, as a missing one is: exit code 2 and one line, found on the driver before any image.
+   * A {@code --model} p9 cannot use (not a model file, a model file cut short or damaged, a folder, or no such
+   * {@code --feature-tensor} in it) is a bad option value, as a missing one is: exit code 2 and one line naming
+   * the file and the reason, found on the driver before any image.
    */
   @Test
   void aModelThatCannotBeUsedIsAConfigurationError() throws Exception {
     Path notAModel = java.nio.file.Files.writeString(tmp.resolve("garbage.onnx"), "not an ONNX model");
     String mobilenet = io.p9.core.testing.RepoData.mobilenet().toString();
+    byte[] onnx = java.nio.file.Files.readAllBytes(io.p9.core.testing.RepoData.mobilenet());
+    Path cutOnnx = java.nio.file.Files.write(tmp.resolve("cut.onnx"), java.util.Arrays.copyOf(onnx, 100_000));
+    byte[] h5 = io.p9.core.testing.Fixtures.bytes("tiny_seq.h5");
+    Path cutH5 = java.nio.file.Files.write(tmp.resolve("cut.h5"), java.util.Arrays.copyOf(h5, 3000));
+    Path folder = java.nio.file.Files.createDirectories(tmp.resolve("folder.onnx"));
     String[][] cases = {
         {notAModel.toString(), "auto", "p9: cannot use " + notAModel + ": ", "not an ONNX model"},
-        {mobilenet, "bogus", "p9: cannot use " + mobilenet + ": ", "ONNX graph has no tensor 'bogus'"}};
+        {mobilenet, "bogus", "p9: cannot use " + mobilenet + ": ", "ONNX graph has no tensor 'bogus'"},
+        {cutOnnx.toString(), "auto", "p9: cannot use " + cutOnnx + ": ", "not an ONNX model"},
+        {cutH5.toString(), "auto", "p9: cannot use " + cutH5 + ": ", "is not a readable HDF5 file"},
+        {folder.toString(), "auto", "p9: cannot read " + folder + ": ", "Is a directory"}};
     java.nio.file.Files.createDirectories(tmp.resolve("in"));
     for (String[] c : cases) {
       String[] err = new String[1];

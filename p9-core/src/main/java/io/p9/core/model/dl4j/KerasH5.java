@@ -70,14 +70,23 @@ final class KerasH5 {
     String kerasVersion;
     String backend;
     synchronized (Hdf5Archive.LOCK_OBJECT) { // the HDF5 library is not thread-safe; DL4J locks on this
-      H5File h5 = new H5File(file.toString(), H5F_ACC_RDONLY());
       try {
-        modelConfig = stringAttribute(h5, "model_config");
-        kerasVersion = stringAttribute(h5, "keras_version");
-        backend = stringAttribute(h5, "backend");
-      } finally {
-        h5._close();
-        h5.deallocate();
+        H5File h5 = new H5File(file.toString(), H5F_ACC_RDONLY());
+        try {
+          modelConfig = stringAttribute(h5, "model_config");
+          kerasVersion = stringAttribute(h5, "keras_version");
+          backend = stringAttribute(h5, "backend");
+        } finally {
+          h5._close();
+          h5.deallocate();
+        }
+      } catch (ModelException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // the HDF5 library throws a bare RuntimeException ("H5Fopen failed", "H5Aread failed") for a file it
+        // cannot read; its own diagnostic, on stderr, says where
+        throw new ModelException(model + " is not a readable HDF5 file (" + e.getMessage() + "): is it cut"
+            + " short or damaged?", e);
       }
     }
     if (modelConfig == null) {

@@ -135,6 +135,26 @@ class Dl4jBackendTest {
         ModelOptions.defaults())).isInstanceOf(ModelException.class).hasMessageContaining("first bytes are 6e6f7420");
   }
 
+  /**
+   * An HDF5 file the HDF5 library cannot read (cut short, or damaged after its header) is a model p9 cannot
+   * use, refused as such (a ModelException naming the file), not the library's bare RuntimeException.
+   */
+  @Test
+  void aTruncatedOrDamagedH5IsRefusedNamingTheFile() throws Exception {
+    byte[] whole = Fixtures.bytes("tiny_seq.h5");
+    byte[] damaged = whole.clone();
+    for (int i = 2000; i < damaged.length; i += 7) {
+      damaged[i] = (byte) 0xAB;
+    }
+    List<ModelBytes> unreadable = List.of(ModelBytes.of("cut.h5", Arrays.copyOf(whole, 3000)),
+        ModelBytes.of("damaged.h5", damaged));
+    for (ModelBytes h5 : unreadable) {
+      assertThatThrownBy(() -> backend.load(h5, ModelOptions.defaults())).as(h5.name())
+          .isInstanceOf(ModelException.class).hasMessageStartingWith(h5.toString())
+          .hasMessageContaining("is not a readable HDF5 file");
+    }
+  }
+
   @Test
   void aMultiInputModelIsRefused() throws Exception {
     var conf = new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().graphBuilder()
