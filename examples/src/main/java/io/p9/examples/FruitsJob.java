@@ -12,6 +12,7 @@ import io.p9.spark.ml.PcaReducer;
 import io.p9.spark.ml.PcaReducerModel;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -210,6 +211,12 @@ public final class FruitsJob {
     } catch (ModelException e) {
       // not a model file, or options it does not fit (no such feature tensor, another backend's file)
       throw new InvalidOptionException("cannot use " + o.model() + ": " + e.getMessage(), e);
+    } catch (UncheckedIOException e) {
+      if (unreadable(e.getCause())) {
+        // the model (or its sidecar) is not there or cannot be read: the message names the file and why
+        throw new InvalidOptionException(e.getMessage(), e);
+      }
+      throw e;
     }
     LOG.info("Model: {}", model);
     if (o.k() > model.featureDim() && model.featureDim() > 0) {
@@ -301,6 +308,17 @@ public final class FruitsJob {
     write(spark, out + "report.json",
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
     return report;
+  }
+
+  /**
+   * Whether {@code e}, met reading the model, says it cannot be read whatever is tried again: not there, a
+   * folder or no read permission (FileNotFoundException), access denied on S3 (S3A's AccessDeniedException),
+   * or a bucket that does not exist (S3A's UnknownStoreException). Other I/O failures (a dropped connection)
+   * are not the user's option value.
+   */
+  static boolean unreadable(Throwable e) {
+    return e instanceof FileNotFoundException || e instanceof java.nio.file.AccessDeniedException
+        || e instanceof org.apache.hadoop.fs.s3a.UnknownStoreException;
   }
 
   /**
