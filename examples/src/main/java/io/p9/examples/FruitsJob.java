@@ -234,6 +234,7 @@ public final class FruitsJob {
     try (Progress progress = new Progress(listing.size(), () -> filesDone(loader.metrics(), featurizer.metrics()),
         10_000)) {
       total = featurized.count();
+      progress.finish();
     }
     double featurizeSeconds = (System.nanoTime() - t1) / 1e9;
     Dataset<Row> good = featurized.filter(functions.col("features").isNotNull());

@@ -281,6 +281,42 @@ class FruitsJobTest {
   }
 
   /**
+   * The featurize pass ends with one last progress line (all files done, the rate over the whole pass), in
+   * ASCII digits with a decimal point whatever the JVM's default locale (here German, which writes 100,0).
+   */
+  @Test
+  void theFeaturizePassEndsWithOneLastProgressLine() throws Exception {
+    org.apache.logging.log4j.core.Logger logger = (org.apache.logging.log4j.core.Logger)
+        org.apache.logging.log4j.LogManager.getLogger(Progress.class);
+    List<String> logged = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    org.apache.logging.log4j.core.appender.AbstractAppender capture =
+        new org.apache.logging.log4j.core.appender.AbstractAppender("p9-progress-capture", null, null, true,
+            org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+          @Override
+          public void append(org.apache.logging.log4j.core.LogEvent event) {
+            logged.add(event.getMessage().getFormattedMessage());
+          }
+        };
+    capture.start();
+    logger.addAppender(capture);
+    java.util.Locale saved = java.util.Locale.getDefault();
+    java.util.Locale savedFormat = java.util.Locale.getDefault(java.util.Locale.Category.FORMAT);
+    try {
+      java.util.Locale.setDefault(java.util.Locale.GERMANY);
+      FruitsJob.run(spark, new FruitsJob.Options(input.toString(), tmp.resolve("out-progress").toString(),
+          RepoData.mobilenet().toString(), 2, 0.9, 8, "keep", 3, "pca"));
+    } finally {
+      java.util.Locale.setDefault(saved);
+      java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, savedFormat);
+      logger.removeAppender(capture);
+      capture.stop();
+    }
+    assertThat(logged).as("Progress's log lines").isNotEmpty();
+    assertThat(logged.get(logged.size() - 1))
+        .matches("featurized 26 / 26 images \\(100\\.0 %\\) in \\d+\\.\\d s, \\d+\\.\\d images/s");
+  }
+
+  /**
    * The job lists its input once: the rows it reads and the progress total come from one listing (on S3, a
    * second listing is a second paginated LIST of the whole prefix, and may see other objects).
    */

@@ -2,6 +2,9 @@ package io.p9.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 class ProgressTest {
@@ -23,5 +26,42 @@ class ProgressTest {
     try (Progress p = new Progress(1000, () -> 0, 60_000)) {
       assertThat(p.line(1200, 10)).isEqualTo("featurized 1000 / 1000 images (100.0 %), 120.0 images/s, ETA 0 s");
     }
+  }
+
+  /**
+   * Log lines are read by people and by log tools: the same digits and decimal point whatever the default
+   * locale of the JVM (German writes 25,0; Thai with its own numbering system ๒๕๐).
+   */
+  @Test
+  void linesAreTheSameInEveryDefaultLocale() {
+    Locale saved = Locale.getDefault();
+    Locale savedFormat = Locale.getDefault(Locale.Category.FORMAT);
+    try {
+      for (String tag : List.of("de-DE", "fr-FR", "ar-EG", "th-TH-u-nu-thai", "hi-IN-u-nu-deva")) {
+        Locale.setDefault(Locale.forLanguageTag(tag));
+        try (Progress p = new Progress(1000, () -> 0, 60_000)) {
+          assertThat(p.line(250, 10)).as(tag)
+              .isEqualTo("featurized 250 / 1000 images (25.0 %), 25.0 images/s, ETA 30 s");
+          assertThat(p.lastLine(1000, 8)).as(tag)
+              .isEqualTo("featurized 1000 / 1000 images (100.0 %) in 8.0 s, 125.0 images/s");
+        }
+      }
+    } finally {
+      Locale.setDefault(saved);
+      Locale.setDefault(Locale.Category.FORMAT, savedFormat);
+    }
+  }
+
+  /** The pass ends with one last line: all done, the rate over the whole pass; no line after it. */
+  @Test
+  void finishLogsOneLastLineAndStopsTheTimer() throws Exception {
+    List<String> logged = new ArrayList<>();
+    long[] done = {0};
+    Progress p = new Progress(40, () -> done[0], 60_000, logged::add);
+    done[0] = 40;
+    p.finish();
+    p.close();
+    assertThat(logged).singleElement().asString()
+        .matches("featurized 40 / 40 images \\(100\\.0 %\\) in \\d+\\.\\d s, \\d+\\.\\d images/s");
   }
 }
