@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.fs.FileStatus;
@@ -402,16 +403,18 @@ public final class FruitsJob {
     }
   }
 
-  /** A human summary of a report. */
+  /** A human summary of a report, its numbers written the same in every locale ({@link Locale#ROOT}). */
   public static String summary(Report r) {
     return String.join("\n",
         "p9 Fruits! job",
-        String.format("  files read           %d", r.files()),
-        String.format("  featurized           %d (%d-d)", r.featurized(), r.featureDim()),
-        String.format("  failed               %d %s", r.failed(), r.failuresByReason()),
-        String.format("  PCA                  k = %d, explained variance %.4f", r.k(), r.explainedVariance()),
-        String.format("  featurize pass       %.1f s, %.1f images/s", r.featurizeSeconds(), r.imagesPerSecond()),
-        String.format("  total                %.1f s", r.totalSeconds()),
+        String.format(Locale.ROOT, "  files read           %d", r.files()),
+        String.format(Locale.ROOT, "  featurized           %d (%d-d)", r.featurized(), r.featureDim()),
+        String.format(Locale.ROOT, "  failed               %d %s", r.failed(), r.failuresByReason()),
+        String.format(Locale.ROOT, "  PCA                  k = %d, explained variance %.4f", r.k(),
+            r.explainedVariance()),
+        String.format(Locale.ROOT, "  featurize pass       %.1f s, %.1f images/s", r.featurizeSeconds(),
+            r.imagesPerSecond()),
+        String.format(Locale.ROOT, "  total                %.1f s", r.totalSeconds()),
         "  pipeline model       " + r.pipelineModel(),
         "  features             " + r.parquet() + " , " + r.csv(),
         "  errors               " + r.errors(),

@@ -64,4 +64,27 @@ class ProgressTest {
     assertThat(logged).singleElement().asString()
         .matches("featurized 40 / 40 images \\(100\\.0 %\\) in \\d+\\.\\d s, \\d+\\.\\d images/s");
   }
+
+  /** The summary p9 run prints at the end (its throughput line too) is written the same in every locale. */
+  @Test
+  void theSummaryIsTheSameInEveryDefaultLocale() {
+    FruitsJob.Report r = new FruitsJob.Report(240, 238, 2, java.util.Map.of("EMPTY", 2L), 1280, 41, 0.95123,
+        3.14, 76.43, 12.25, "out/pipeline-model", "out/features.parquet", "out/features.csv", "out/errors.csv",
+        "out/explained-variance.svg", "out/pc1-pc2.svg");
+    Locale saved = Locale.getDefault();
+    Locale savedFormat = Locale.getDefault(Locale.Category.FORMAT);
+    try {
+      for (String tag : List.of("de-DE", "ar-EG", "th-TH-u-nu-thai")) {
+        Locale.setDefault(Locale.forLanguageTag(tag));
+        assertThat(FruitsJob.summary(r)).as(tag)
+            .contains("  files read           240\n")
+            .contains("  PCA                  k = 41, explained variance 0.9512\n")
+            .contains("  featurize pass       3.1 s, 76.4 images/s\n")
+            .contains("  total                12.3 s\n");
+      }
+    } finally {
+      Locale.setDefault(saved);
+      Locale.setDefault(Locale.Category.FORMAT, savedFormat);
+    }
+  }
 }
