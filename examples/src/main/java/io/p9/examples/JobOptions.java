@@ -186,27 +186,45 @@ public final class JobOptions {
     return localFile(model);
   }
 
+  /** A local model, its sidecar (null when none) and where they go on S3. */
+  private record Placement(Path model, Path sidecar, S3Location target) {}
+
+  /** The {@link #placement}, once computed; {@link #NO_PLACEMENT} for a model given as a URI. */
+  private Placement placement;
+  private static final Placement NO_PLACEMENT = new Placement(null, null, null);
+
   /**
    * Where the launcher puts a {@link #localModel}: {@code p9/jars/models/<tag>/<its file name>}, its sidecar
    * {@code <file name>.p9.json}, when there is one, beside it. The tag is the start of a sha256 over both
    * files, so a changed model or sidecar goes to a new folder, and a model without a sidecar never sits next
    * to one left by an earlier upload (the job would read it). Null when the model is not a local file.
+   * Computed once per submit (the job's arguments, the dry run's copies and the upload all use it): the files
+   * are read and hashed once, and the job reads the model where it is uploaded even if the files change on
+   * disk meanwhile.
    */
   S3Location modelTarget() {
-    Path local = localModel();
-    if (local == null) {
-      return null;
+    return placement().target();
+  }
+
+  private Placement placement() {
+    if (placement == null) {
+      Path local = localModel();
+      if (local == null) {
+        placement = NO_PLACEMENT;
+      } else {
+        Path sidecar = sidecar(local);
+        String both = S3Store.sha256(local) + (sidecar != null ? S3Store.sha256(sidecar) : "");
+        String tag;
+        try {
+          tag = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+              .digest(both.getBytes(StandardCharsets.US_ASCII))).substring(0, 12);
+        } catch (NoSuchAlgorithmException e) {
+          throw new IllegalStateException(e);
+        }
+        placement = new Placement(local, sidecar, base().resolve("jars/models/" + tag + "/" + local.getFileName()));
+      }
     }
-    Path sidecar = sidecar(local);
-    String both = S3Store.sha256(local) + (sidecar != null ? S3Store.sha256(sidecar) : "");
-    String tag;
-    try {
-      tag = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(both.getBytes(StandardCharsets.US_ASCII))).substring(0, 12);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-    return base().resolve("jars/models/" + tag + "/" + local.getFileName());
+    return placement;
   }
 
   /** The sidecar of the local model {@code model}, if there is one. */
@@ -220,30 +238,28 @@ public final class JobOptions {
    * none for a model given as a URI.
    */
   List<String> modelCopies(String region) {
-    S3Location target = modelTarget();
-    if (target == null) {
+    Placement p = placement();
+    if (p.target() == null) {
       return List.of();
     }
-    List<String> c = new ArrayList<>(List.of(DryRun.s3Copy(localModel(), target, region)));
-    Path sidecar = sidecar(localModel());
-    if (sidecar != null) {
-      c.add(DryRun.s3Copy(sidecar, S3Location.parse(target.s3Uri() + ModelSpec.SIDECAR_SUFFIX), region));
+    List<String> c = new ArrayList<>(List.of(DryRun.s3Copy(p.model(), p.target(), region)));
+    if (p.sidecar() != null) {
+      c.add(DryRun.s3Copy(p.sidecar(), S3Location.parse(p.target().s3Uri() + ModelSpec.SIDECAR_SUFFIX), region));
     }
     return c;
   }
 
   /** Uploads a local {@code --model} and its sidecar to {@link #modelTarget}; does nothing for a URI. */
   void uploadModel(S3Store s3, Consumer<String> progress) {
-    S3Location target = modelTarget();
-    if (target == null) {
+    Placement p = placement();
+    if (p.target() == null) {
       return;
     }
-    Path sidecar = sidecar(localModel());
-    if (sidecar != null) {
-      s3.uploadAs(sidecar, S3Location.parse(target.s3Uri() + ModelSpec.SIDECAR_SUFFIX));
+    if (p.sidecar() != null) {
+      s3.uploadAs(p.sidecar(), S3Location.parse(p.target().s3Uri() + ModelSpec.SIDECAR_SUFFIX));
     }
-    s3.uploadAs(localModel(), target);
-    progress.accept("model at " + target + (sidecar != null ? " with its sidecar" : ""));
+    s3.uploadAs(p.model(), p.target());
+    progress.accept("model at " + p.target() + (p.sidecar() != null ? " with its sidecar" : ""));
   }
 
   /**

@@ -755,16 +755,20 @@ class AwsCliTest {
     }
     assertThat(new java.util.HashSet<>(dryRuns)).as("one place for one model and sidecar").hasSize(1);
 
-    // a changed sidecar, or none, puts the model in another folder: the job never reads a stale sidecar
-    JobOptions job = new JobOptions();
-    new CommandLine(job).parseArgs("--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--model",
-        model.toString());
-    String withSidecar = job.modelTarget().s3Uri();
+    // a changed sidecar, or none, puts the model in another folder: the job never reads a stale sidecar (each
+    // submit, a JobOptions of its own, places the model once)
+    java.util.function.Supplier<String> submitted = () -> {
+      JobOptions job = new JobOptions();
+      new CommandLine(job).parseArgs("--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--model",
+          model.toString());
+      return job.modelTarget().s3Uri();
+    };
+    String withSidecar = submitted.get();
     assertThat(withSidecar).isEqualTo(dryRuns.get(0));
     Files.writeString(sidecar, "{\"version\": 1, \"description\": \"changed\"}");
-    String changed = job.modelTarget().s3Uri();
+    String changed = submitted.get();
     Files.delete(sidecar);
-    String without = job.modelTarget().s3Uri();
+    String without = submitted.get();
     assertThat(List.of(withSidecar, changed, without)).doesNotHaveDuplicates()
         .allMatch(u -> u.endsWith("/my-model.onnx"));
   }
