@@ -122,8 +122,8 @@ public final class P9Cli implements Runnable {
         + " variance (default: ${DEFAULT-VALUE})", defaultValue = "0.95")
     double variance;
 
-    @Option(names = "--batch-size", description = "images per inference call (default: 8, or the batch size"
-        + " of an ONNX model that fixes it)")
+    @Option(names = "--batch-size", description = "images per batch; an ONNX model with a fixed batch dimension"
+        + " B is called on B images at a time (default: 8, or B for such a model)")
     Integer batchSize;
 
     @Option(names = "--handle-invalid", description = "error | skip | keep (default: ${DEFAULT-VALUE})",

@@ -58,6 +58,20 @@ class RunCommandTest {
         + " keeps: use it with --handle-invalid skip)");
   }
 
+  /**
+   * {@code --batch-size} is the images per batch; an ONNX model with a fixed batch dimension B is called on B
+   * images at a time whatever it is (CnnFeaturizer), so the help does not call it the images per call.
+   */
+  @Test
+  void helpSaysWhatTheBatchSizeIsForAModelWithAFixedBatch() {
+    StringWriter out = new StringWriter();
+    CommandLine cli = new CommandLine(new P9Cli()).setOut(new PrintWriter(out, true));
+    assertThat(cli.execute("run", "--help")).isZero();
+    assertThat(out.toString().replaceAll("\\s+", " ")).contains("--batch-size=<batchSize> images per batch; an"
+        + " ONNX model with a fixed batch dimension B is called on B images at a time (default: 8, or B for such"
+        + " a model)").doesNotContain("images per inference call");
+  }
+
   @Test
   void badOptionValuesAreRefusedBeforeSparkStarts() {
     String out = tmp.resolve("out").toString();
