@@ -1,10 +1,14 @@
 package io.p9.core.testing;
 
+import static io.p9.core.testing.OnnxGraphs.intAttr;
+import static io.p9.core.testing.OnnxGraphs.ints;
+import static io.p9.core.testing.OnnxGraphs.model;
+import static io.p9.core.testing.OnnxGraphs.node;
+
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
@@ -144,32 +148,6 @@ public final class DynamicSizeOnnx {
   private static NodeProto.Builder conv(NodeProto.Builder n, int stride) {
     return n.addAttribute(ints("kernel_shape", 3, 3)).addAttribute(ints("strides", stride, stride))
         .addAttribute(ints("pads", 1, 1, 1, 1));
-  }
-
-  private static byte[] model(GraphProto.Builder g) {
-    return ModelProto.newBuilder().setIrVersion(7).setProducerName("p9-test")
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13))
-        .setGraph(g).build().toByteArray();
-  }
-
-  private static NodeProto.Builder node(String op, String out, String... in) {
-    NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(out + "_node").addOutput(out);
-    for (String i : in) {
-      n.addInput(i);
-    }
-    return n;
-  }
-
-  private static AttributeProto intAttr(String name, long v) {
-    return AttributeProto.newBuilder().setName(name).setI(v).setType(AttributeProto.AttributeType.INT).build();
-  }
-
-  private static AttributeProto ints(String name, long... v) {
-    AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
-    for (long x : v) {
-      a.addInts(x);
-    }
-    return a.build();
   }
 
   /** A float tensor of N(0, 0.5^2) values. */

@@ -1,14 +1,12 @@
 package io.p9.core.testing;
 
-import ai.onnx.proto.OnnxMl.AttributeProto;
+import static io.p9.core.testing.OnnxGraphs.intAttr;
+import static io.p9.core.testing.OnnxGraphs.model;
+import static io.p9.core.testing.OnnxGraphs.node;
+import static io.p9.core.testing.OnnxGraphs.valueInfo;
+
 import ai.onnx.proto.OnnxMl.GraphProto;
-import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TensorShapeProto;
-import ai.onnx.proto.OnnxMl.TypeProto;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
 
 /**
  * Real ONNX models, generated in memory, that ONNX Runtime fails to run on some data: input {@code input}
@@ -65,21 +63,7 @@ public final class FailingOnnx {
     g.addNode(node("Add", "shifted", "input", "zero"));
     g.addNode(node("GlobalAveragePool", "pooled", "shifted"));
     g.addNode(node("Flatten", "output", "pooled").addAttribute(intAttr("axis", 1)));
-    return ModelProto.newBuilder().setIrVersion(7).setProducerName("p9-test")
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13))
-        .setGraph(g).build().toByteArray();
-  }
-
-  private static NodeProto.Builder node(String op, String out, String... in) {
-    NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(out + "_node").addOutput(out);
-    for (String i : in) {
-      n.addInput(i);
-    }
-    return n;
-  }
-
-  private static AttributeProto intAttr(String name, long v) {
-    return AttributeProto.newBuilder().setName(name).setI(v).setType(AttributeProto.AttributeType.INT).build();
+    return model(g);
   }
 
   /** A scalar (no dims) float tensor. */
@@ -88,13 +72,4 @@ public final class FailingOnnx {
         .build();
   }
 
-  private static ValueInfoProto valueInfo(String name, int type, long... dims) {
-    TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
-    for (long d : dims) {
-      s.addDim(d < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam("N")
-          : TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-    }
-    return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
-        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(type).setShape(s))).build();
-  }
 }

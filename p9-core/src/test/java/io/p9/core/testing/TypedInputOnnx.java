@@ -1,14 +1,14 @@
 package io.p9.core.testing;
 
+import static io.p9.core.testing.OnnxGraphs.floats;
+import static io.p9.core.testing.OnnxGraphs.intAttr;
+import static io.p9.core.testing.OnnxGraphs.model;
+import static io.p9.core.testing.OnnxGraphs.node;
+import static io.p9.core.testing.OnnxGraphs.valueInfo;
+
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
-import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TensorShapeProto;
-import ai.onnx.proto.OnnxMl.TypeProto;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -143,35 +143,6 @@ public final class TypedInputOnnx {
     g.addNode(node("Softmax", "output", "logits"));
   }
 
-  private static byte[] model(GraphProto.Builder g) {
-    return ModelProto.newBuilder().setIrVersion(7).setProducerName("p9-test")
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13))
-        .setGraph(g).build().toByteArray();
-  }
-
-  private static NodeProto.Builder node(String op, String out, String... in) {
-    NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(out + "_node").addOutput(out);
-    for (String i : in) {
-      n.addInput(i);
-    }
-    return n;
-  }
-
-  private static AttributeProto intAttr(String name, long v) {
-    return AttributeProto.newBuilder().setName(name).setI(v).setType(AttributeProto.AttributeType.INT).build();
-  }
-
-  private static TensorProto floats(String name, float[] data, long... dims) {
-    TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
-    for (long d : dims) {
-      t.addDims(d);
-    }
-    for (float f : data) {
-      t.addFloatData(f);
-    }
-    return t.build();
-  }
-
   /** {@code data} rounded to float16 by {@link Half#bits}, as little-endian raw data. */
   private static TensorProto halves(String name, float[] data, long... dims) {
     TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT16_VALUE);
@@ -185,13 +156,4 @@ public final class TypedInputOnnx {
     return t.setRawData(ByteString.copyFrom(raw.array())).build();
   }
 
-  private static ValueInfoProto valueInfo(String name, int type, long... dims) {
-    TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
-    for (long d : dims) {
-      s.addDim(d < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam("N")
-          : TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-    }
-    return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
-        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(type).setShape(s))).build();
-  }
 }

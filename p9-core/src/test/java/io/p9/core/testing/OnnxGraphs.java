@@ -1,0 +1,67 @@
+package io.p9.core.testing;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/** Building blocks of the ONNX graphs the test fixtures generate (IR 7, default opset 13). */
+public final class OnnxGraphs {
+  private OnnxGraphs() {}
+
+  /** The serialized model of graph {@code g}. */
+  public static byte[] model(GraphProto.Builder g) {
+    return ModelProto.newBuilder().setIrVersion(7).setProducerName("p9-test")
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13))
+        .setGraph(g).build().toByteArray();
+  }
+
+  /** A node named {@code <out>_node} computing {@code out} from {@code in}. */
+  public static NodeProto.Builder node(String op, String out, String... in) {
+    NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(out + "_node").addOutput(out);
+    for (String i : in) {
+      n.addInput(i);
+    }
+    return n;
+  }
+
+  public static AttributeProto intAttr(String name, long v) {
+    return AttributeProto.newBuilder().setName(name).setI(v).setType(AttributeProto.AttributeType.INT).build();
+  }
+
+  public static AttributeProto ints(String name, long... v) {
+    AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+    for (long x : v) {
+      a.addInts(x);
+    }
+    return a.build();
+  }
+
+  /** A float tensor of {@code data} with shape {@code dims}. */
+  public static TensorProto floats(String name, float[] data, long... dims) {
+    TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
+    for (long d : dims) {
+      t.addDims(d);
+    }
+    for (float f : data) {
+      t.addFloatData(f);
+    }
+    return t.build();
+  }
+
+  /** A tensor value info of element {@code type}; a negative dim is the symbolic {@code N}. */
+  public static ValueInfoProto valueInfo(String name, int type, long... dims) {
+    TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+    for (long d : dims) {
+      s.addDim(d < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam("N")
+          : TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+    }
+    return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
+        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(type).setShape(s))).build();
+  }
+}
