@@ -25,10 +25,12 @@ import io.p9.spark.ml.internal.P9Reader;
 import io.p9.spark.ml.internal.P9Writer;
 import io.p9.spark.ml.internal.SchemaChecks;
 import io.p9.spark.ml.internal.Validators;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
@@ -69,7 +71,8 @@ import org.apache.spark.sql.types.StructType;
  * opens one model for all its task threads ({@link ModelCache}, keyed by the model's sha256 and load
  * options). A JSON sidecar {@code <model>.p9.json} ({@link ModelSpec}) next to the model supplies its
  * preprocessing and feature tensor. Precedence: a param set explicitly, then the sidecar, then the param's
- * default.
+ * default. Only a sidecar that is not there means none: one that is there but cannot be read (a directory, a
+ * file this JVM may not open, an I/O error) or parsed fails on the driver, naming the stage and the sidecar.
  *
  * <p><b>Backends.</b> {@code backend} = {@code auto} picks the backend from the file: ONNX Runtime for
  * {@code .onnx}, Deeplearning4j for DL4J model zips and Keras {@code .h5} (Sequential or Functional; DL4J is
@@ -568,7 +571,8 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     // or broadcast again
     String files = mem != null
         ? mem.bytes().sha256() + "|" + (mem.sidecar() == null ? "absent" : ModelBytes.sha256(mem.sidecar()))
-        : HadoopFiles.stamp(location, conf) + "|" + HadoopFiles.stamp(location + ModelSpec.SIDECAR_SUFFIX, conf);
+        : HadoopFiles.stamp(location, conf) + "|" + sidecarIo(location, () -> HadoopFiles.stamp(
+            location + ModelSpec.SIDECAR_SUFFIX, conf));
     String stamp = sc.applicationId() + "|" + location + "|" + files + "|" + extractParamMap() + "|"
         + defaultThreads(sc.getConf());
     if (resolved != null && resolved.stamp().equals(stamp)) {
@@ -577,7 +581,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     ModelBytes mb = mem != null ? mem.bytes()
         : ModelBytes.of(HadoopFiles.fileName(location), HadoopFiles.read(location, conf));
     byte[] sidecarBytes = mem != null ? mem.sidecar()
-        : HadoopFiles.readIfExists(location + ModelSpec.SIDECAR_SUFFIX, conf);
+        : sidecarIo(location, () -> HadoopFiles.readIfExists(location + ModelSpec.SIDECAR_SUFFIX, conf));
     ModelSpec sidecar = sidecarBytes == null ? null : sidecar(location, sidecarBytes);
 
     String be = isSet(backend) || sidecar == null ? getBackend() : sidecar.backend();
@@ -609,6 +613,20 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     try {
       return ModelSpec.fromJson(new String(json, StandardCharsets.UTF_8));
     } catch (ModelException e) {
+      throw new ModelException(SchemaChecks.name(this) + ": model sidecar " + location
+          + ModelSpec.SIDECAR_SUFFIX + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@code io} on the sidecar of the model at {@code location}; a sidecar that is there but cannot be read (a
+   * directory, no permission, an I/O error) fails naming this stage and the sidecar, as one that cannot be
+   * parsed does, rather than be taken for an absent one.
+   */
+  private <T> T sidecarIo(String location, Supplier<T> io) {
+    try {
+      return io.get();
+    } catch (UncheckedIOException e) {
       throw new ModelException(SchemaChecks.name(this) + ": model sidecar " + location
           + ModelSpec.SIDECAR_SUFFIX + ": " + e.getMessage(), e);
     }

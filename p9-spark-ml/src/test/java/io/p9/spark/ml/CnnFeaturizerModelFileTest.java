@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.p9.core.image.PreprocessSpec;
 import io.p9.core.image.ResizeMode;
 import io.p9.core.model.ModelCache;
+import io.p9.core.model.ModelException;
 import io.p9.core.model.ModelInfo;
 import io.p9.core.model.ModelSpec;
 import io.p9.core.testing.RepoData;
@@ -36,6 +37,20 @@ class CnnFeaturizerModelFileTest {
         StandardCharsets.UTF_8);
     assertThatThrownBy(() -> new CnnFeaturizer().setModelLocation(model.toString()).modelInfo(spark))
         .hasMessageContaining("mnv2.onnx.p9.json");
+  }
+
+  @Test
+  void aSidecarThatExistsButCannotBeReadFailsInsteadOfBeingIgnored() throws Exception {
+    // a folder where the sidecar should be: there is something, but not a sidecar p9 can read; running on
+    // without it would give features preprocessed the default way, silently
+    Path dir = Files.createDirectories(tmp.resolve("folder-sidecar"));
+    Path model = Files.copy(RepoData.mobilenet(), dir.resolve("mnv2.onnx"));
+    Path sidecar = Files.createDirectories(dir.resolve("mnv2.onnx.p9.json"));
+    CnnFeaturizer stage = new CnnFeaturizer().setModelLocation(model.toString());
+    assertThatThrownBy(() -> stage.modelInfo(spark))
+        .isInstanceOf(ModelException.class)
+        .hasMessageStartingWith("CnnFeaturizer[" + stage.uid() + "]: model sidecar " + sidecar + ": ")
+        .hasMessageContaining("is a directory");
   }
 
   @Test

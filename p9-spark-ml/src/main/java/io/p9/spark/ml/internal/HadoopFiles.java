@@ -48,25 +48,38 @@ public final class HadoopFiles {
     }
   }
 
-  /** The content of {@code location}, or null if it does not exist. */
+  /**
+   * The content of {@code location}, or null if there is nothing there. Only "not found" means null: a
+   * directory, a file that cannot be read or any other I/O failure throws, naming the location and the
+   * reason, so that a caller never takes a file it could not read for a missing one.
+   */
   public static byte[] readIfExists(String location, Configuration conf) {
-    try {
-      if (location.startsWith(CLASSPATH)) {
+    if (location.startsWith(CLASSPATH)) {
+      try {
         return read(location, conf);
+      } catch (UncheckedIOException e) {
+        if (e.getCause() instanceof FileNotFoundException) {
+          return null;
+        }
+        throw e;
       }
-      Path p = new Path(location);
-      if (!p.getFileSystem(conf).exists(p)) {
-        return null;
-      }
-      return read(location, conf);
-    } catch (UncheckedIOException e) {
-      if (e.getCause() instanceof FileNotFoundException) {
-        return null;
-      }
-      throw e;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot check " + location, e);
     }
+    Path p = new Path(location);
+    FileStatus st;
+    try {
+      st = p.getFileSystem(conf).getFileStatus(p);
+    } catch (FileNotFoundException e) {
+      return null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + location + ": " + e.getMessage(), e);
+    }
+    if (st.isDirectory()) {
+      throw new UncheckedIOException("cannot read " + location + ": it is a directory, not a file",
+          new IOException(location + " is a directory"));
+    }
+    // it exists: a failure from here on (Hadoop's local file system reports a file it may not open as
+    // FileNotFoundException) is an error, not an absent file
+    return read(location, conf);
   }
 
   public static void write(String location, byte[] content, Configuration conf) {
