@@ -591,11 +591,11 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     // sidecar names its backend or size or not: the backend the file selects ('auto' and its name are one
     // model), and a size only for a file that may not fix it (a DL4J zip, an ONNX model with dynamic height and
     // width: it runs at that size)
-    ModelBackend selected = ModelBackends.select(be, mb);
+    ModelBackend selected = loading(() -> ModelBackends.select(be, mb));
     String chosen = selected.name();
-    int[] size = selected.recordsInputSize(mb) ? new int[] {0, 0} : requestedSize(sidecar);
+    int[] size = loading(() -> selected.recordsInputSize(mb)) ? new int[] {0, 0} : requestedSize(sidecar);
     ModelKey key = new ModelKey(mb.sha256(), new ModelOptions(chosen, tensor, threads, false, size[0], size[1]));
-    FeatureModel model = ModelCache.shared().acquire(key, () -> mb);
+    FeatureModel model = loading(() -> ModelCache.shared().acquire(key, () -> mb));
     ModelInfo info = model.info();
     PreprocessSpec spec = resolveSpec(sidecar, info);
     if (info.inputHeight() <= 0 || info.inputWidth() <= 0) {
@@ -629,6 +629,20 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     } catch (UncheckedIOException e) {
       throw new ModelException(SchemaChecks.name(this) + ": model sidecar " + location
           + ModelSpec.SIDECAR_SUFFIX + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@code load}, a step of choosing or loading the model on the driver; its failure (not a model file, a
+   * damaged one, no such feature tensor) is rethrown naming this stage, so that the stage that failed in a
+   * Pipeline is known, with the backend's message after the stage's name and its exception as the cause.
+   */
+  private <T> T loading(Supplier<T> load) {
+    try {
+      return load.get();
+    } catch (RuntimeException e) {
+      throw new ModelException(SchemaChecks.name(this) + ": "
+          + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
     }
   }
 

@@ -2,6 +2,7 @@ package io.p9.spark.ml;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.p9.core.image.DecodeOptions;
 import io.p9.core.image.ImageDecoder;
@@ -10,6 +11,7 @@ import io.p9.core.model.BatchFeaturizer;
 import io.p9.core.model.FeatureModel;
 import io.p9.core.model.ModelBytes;
 import io.p9.core.model.ModelCache;
+import io.p9.core.model.ModelException;
 import io.p9.core.model.ModelInfo;
 import io.p9.core.model.ModelOptions;
 import io.p9.core.model.dl4j.Dl4jBackend;
@@ -208,6 +210,19 @@ class CnnFeaturizerDl4jTest {
   void theOnnxBackendRefusesAKerasFile() {
     assertThatThrownBy(() -> new CnnFeaturizer().setModelLocation(keras).setBackend("onnx").modelInfo(spark))
         .hasMessageContaining("not an ONNX model");
+  }
+
+  @Test
+  void aDl4jModelThatFailsToLoadIsNamedWithItsStage() throws Exception {
+    byte[] h5 = Fixtures.bytes("tiny_seq.h5");
+    Path cut = Files2.write(tmp.resolve("cut/cut.h5"), java.util.Arrays.copyOf(h5, 3000));
+    CnnFeaturizer stage = new CnnFeaturizer().setModelLocation(cut.toString());
+    Throwable t = catchThrowable(() -> stage.modelInfo(spark));
+    assertThat(t).isInstanceOf(ModelException.class)
+        .hasMessageStartingWith("CnnFeaturizer[" + stage.uid() + "]: ")
+        .hasMessageContaining("is not a readable HDF5 file")
+        .hasCauseInstanceOf(ModelException.class);
+    assertThat(t.getMessage()).isEqualTo("CnnFeaturizer[" + stage.uid() + "]: " + t.getCause().getMessage());
   }
 
   @Test

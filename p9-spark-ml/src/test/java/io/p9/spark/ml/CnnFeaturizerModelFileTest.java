@@ -2,6 +2,7 @@ package io.p9.spark.ml;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.p9.core.image.PreprocessSpec;
 import io.p9.core.image.ResizeMode;
@@ -14,7 +15,14 @@ import io.p9.spark.ml.testing.TestSpark;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.image.ImageSchema;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,6 +59,23 @@ class CnnFeaturizerModelFileTest {
         .isInstanceOf(ModelException.class)
         .hasMessageStartingWith("CnnFeaturizer[" + stage.uid() + "]: model sidecar " + sidecar + ": ")
         .hasMessageContaining("is a directory");
+  }
+
+  @Test
+  void aModelThatFailsToLoadIsNamedWithItsStageInAPipeline() throws Exception {
+    Path garbage = Files.writeString(tmp.resolve("garbage.onnx"), "not an ONNX model");
+    CnnFeaturizer good = new CnnFeaturizer().setModelLocation(RepoData.mobilenet().toString())
+        .setOutputCol("a");
+    CnnFeaturizer bad = new CnnFeaturizer().setModelLocation(garbage.toString()).setOutputCol("b");
+    Dataset<Row> empty = spark.createDataFrame(List.of(),
+        new StructType().add("image", ImageSchema.columnSchema()));
+    // two stages of one class: only the uid tells the user which one it is
+    Throwable t = catchThrowable(() -> new Pipeline().setStages(new PipelineStage[] {good, bad}).fit(empty));
+    assertThat(t).isInstanceOf(ModelException.class)
+        .hasMessageStartingWith("CnnFeaturizer[" + bad.uid() + "]: ")
+        .hasMessageContaining("not an ONNX model")
+        .hasCauseInstanceOf(ModelException.class);
+    assertThat(t.getMessage()).isEqualTo("CnnFeaturizer[" + bad.uid() + "]: " + t.getCause().getMessage());
   }
 
   @Test
