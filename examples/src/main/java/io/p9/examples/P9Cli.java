@@ -249,7 +249,7 @@ public final class P9Cli implements Runnable {
       if (partitions < 0) {
         return "--partitions must be >= 0, not " + partitions;
       }
-      return null;
+      return s3.invalidOption();
     }
   }
 }

@@ -40,6 +40,25 @@ public final class S3Options {
       defaultValue = "64")
   int threads;
 
+  /**
+   * What is wrong with {@code --s3-committer} or {@code --s3-credentials}, or null. Checked whatever the
+   * input and output, so that a typo made in a local trial run is found there, not in the long S3 run after it.
+   */
+  String invalidOption() {
+    try {
+      S3aSettings.Committer.parse(committer);
+    } catch (IllegalArgumentException e) {
+      return "--s3-committer must be magic, directory or file, not '" + committer + "'";
+    }
+    try {
+      S3aSettings.Credentials.parse(credentials);
+    } catch (IllegalArgumentException e) {
+      return "--s3-credentials must be default-chain, environment, profile, instance-role, web-identity or"
+          + " anonymous, not '" + credentials + "'";
+    }
+    return null;
+  }
+
   static boolean isS3a(String uri) {
     return uri != null && uri.toLowerCase(Locale.ROOT).startsWith("s3a://");
   }

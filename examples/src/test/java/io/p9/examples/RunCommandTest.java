@@ -110,6 +110,27 @@ class RunCommandTest {
     assertThat(FruitsJob.featurizer(given.options()).getBatchSize()).isEqualTo(16);
   }
 
+  /**
+   * {@code --s3-committer} and {@code --s3-credentials} are checked whatever the input and output, so that a
+   * typo in a local trial run is found there and not in the S3 run that follows (a local output ignored them).
+   */
+  @Test
+  void badS3OptionValuesAreRefusedEvenForALocalRun() throws Exception {
+    String in = java.nio.file.Files.createDirectories(tmp.resolve("in")).toString();
+    String[][] cases = {
+        {"--s3-committer", "magik", "--s3-committer must be magic, directory or file, not 'magik'"},
+        {"--s3-credentials", "instance-rol", "--s3-credentials must be default-chain, environment, profile,"
+            + " instance-role, web-identity or anonymous, not 'instance-rol'"}};
+    for (String[] c : cases) {
+      String[] err = new String[1];
+      assertThat(run(err, "--input", in, "--output", tmp.resolve("out").toString(), "--master", "local[1]", c[0],
+          c[1])).as(c[0]).isEqualTo(2);
+      assertThat(err[0]).as(c[0]).startsWith("p9: " + c[2]).doesNotContain("Exception");
+    }
+    assertThat(SparkSession.getActiveSession().isDefined()).isFalse();
+    assertThat(tmp.resolve("out")).doesNotExist();
+  }
+
   /** An {@code s3://} input (EMR's EMRFS scheme, as in {@code emr submit}) run locally has no file system. */
   @Test
   void anInputOfAFileSystemHadoopDoesNotKnowIsAConfigurationError() {
