@@ -23,7 +23,8 @@ public final class S3Options {
   @Option(names = "--s3-path-style", description = "path-style bucket addressing (S3-compatible stores)")
   boolean pathStyle;
 
-  @Option(names = "--s3-credentials", description = "default-chain (default), environment, profile,"
+  @Option(names = "--s3-credentials", description = "default-chain (default), environment (keys in"
+      + " AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN; never as options), profile,"
       + " instance-role, web-identity or anonymous", defaultValue = "default-chain")
   String credentials;
 
@@ -51,7 +52,13 @@ public final class S3Options {
       return "--s3-committer must be magic, directory or file, not '" + committer + "'";
     }
     try {
-      S3aSettings.Credentials.parse(credentials);
+      if (S3aSettings.Credentials.parse(credentials) == S3aSettings.Credentials.STATIC) {
+        // S3aSettings' source for keys a Java caller passes; keys given as option values would sit in process
+        // lists and shell history, and the environment variables the AWS CLI and SDKs read already serve
+        return "--s3-credentials static takes no keys on the command line: set AWS_ACCESS_KEY_ID and"
+            + " AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys) and use --s3-credentials"
+            + " environment (the default chain reads them too)";
+      }
     } catch (IllegalArgumentException e) {
       return "--s3-credentials must be default-chain, environment, profile, instance-role, web-identity or"
           + " anonymous, not '" + credentials + "'";

@@ -131,6 +131,29 @@ class RunCommandTest {
     assertThat(tmp.resolve("out")).doesNotExist();
   }
 
+  /**
+   * {@code --s3-credentials static} names S3aSettings' source for keys a Java caller passes; the command line
+   * takes no keys (they would sit in process lists and shell history): the refusal says to put them in the
+   * standard AWS environment variables, which {@code environment} (and the default chain) read.
+   */
+  @Test
+  void staticCredentialsAreRefusedWithWhatToUseInstead() throws Exception {
+    String in = java.nio.file.Files.createDirectories(tmp.resolve("in")).toString();
+    for (String input : List.of(in, "s3a://p9-bucket/fruits")) {
+      String[] err = new String[1];
+      assertThat(run(err, "--input", input, "--output", tmp.resolve("out").toString(), "--master", "local[1]",
+          "--s3-credentials", "static")).as(input).isEqualTo(2);
+      assertThat(err[0]).as(input).startsWith("p9: --s3-credentials static takes no keys on the command line:"
+          + " set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys) and use"
+          + " --s3-credentials environment").doesNotContain("staticCredentials(");
+    }
+    assertThat(SparkSession.getActiveSession().isDefined()).isFalse();
+    StringWriter out = new StringWriter();
+    assertThat(new CommandLine(new P9Cli()).setOut(new PrintWriter(out, true)).execute("run", "--help")).isZero();
+    assertThat(out.toString().replaceAll("\\s+", " ")).contains("environment (keys in AWS_ACCESS_KEY_ID,"
+        + " AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN; never as options)");
+  }
+
   /** An {@code s3://} input (EMR's EMRFS scheme, as in {@code emr submit}) run locally has no file system. */
   @Test
   void anInputOfAFileSystemHadoopDoesNotKnowIsAConfigurationError() {
