@@ -90,7 +90,7 @@ final class EmrCommands implements Runnable {
     Map<String, String> tags = new LinkedHashMap<>();
     @Option(names = "--keep-alive", description = "keep the cluster after the step")
     boolean keepAlive;
-    @Option(names = "--idle-timeout", description = "a kept-alive cluster ends after this long idle"
+    @Option(names = "--idle-timeout", description = "with --keep-alive: the cluster ends after this long idle"
         + " (default: ${DEFAULT-VALUE})", defaultValue = "1h")
     String idleTimeout;
     @Option(names = "--cluster-id", description = "add the step to this running cluster instead of creating one;"
@@ -112,6 +112,14 @@ final class EmrCommands implements Runnable {
       }
     }
 
+    /** Refuses {@code --idle-timeout} without {@code --keep-alive}: a cluster that ends after its step has no idle time. */
+    void checkIdleTimeout() {
+      if (!keepAlive && spec.commandLine().getParseResult().hasMatchedOption("--idle-timeout")) {
+        throw new IllegalArgumentException("--idle-timeout needs --keep-alive: without it the cluster ends after"
+            + " its step");
+      }
+    }
+
     EmrClusterSpec clusterSpec() {
       EmrClusterSpec.Builder b = EmrClusterSpec.builder().name(clusterName).releaseLabel(release)
           .logUri(logUri != null ? S3Location.parse(logUri) : jobOptions.base().resolve("logs/emr/"))
@@ -130,6 +138,7 @@ final class EmrCommands implements Runnable {
       PrintWriter err = spec.commandLine().getErr();
       return CliSupport.guarded(err, () -> {
         checkClusterOptions();
+        checkIdleTimeout();
         AwsSettings settings = aws.settings();
         String region = settings.region().id();
         EmrClusterSpec cluster = clusterSpec();

@@ -268,6 +268,28 @@ class AwsCliTest {
         assertThat(submit.getCommandSpec().findOption(name)).as(name).isNotNull());
   }
 
+  /**
+   * {@code --idle-timeout} applies to a kept-alive cluster only (the AutoTerminationPolicy is sent with
+   * {@code --keep-alive}): without it the value was dropped without a word; it is refused naming both options.
+   */
+  @Test
+  void anIdleTimeoutNeedsKeepAlive() {
+    List<String> base = List.of("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar",
+        jar.toString(), "--dry-run", "--idle-timeout", "2h");
+    assertThat(p9(aws(base.toArray(String[]::new)).toArray(String[]::new))).as(err.toString())
+        .isEqualTo(CliSupport.USAGE);
+    assertThat(err.toString()).contains("p9: --idle-timeout needs --keep-alive: without it the cluster ends"
+        + " after its step");
+    assertThat(out.toString()).as("refused before the dry run prints anything").isEmpty();
+
+    List<String> kept = new ArrayList<>(base);
+    kept.add("--keep-alive");
+    assertThat(p9(aws(kept.toArray(String[]::new)).toArray(String[]::new))).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("\"IdleTimeout\": 7200");
+
+    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+  }
+
   @Test
   void aFailedStepPrintsItsReasonAndStderr() {
     stubStsAndBucket();
