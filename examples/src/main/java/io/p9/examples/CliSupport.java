@@ -2,7 +2,9 @@ package io.p9.examples;
 
 import io.p9.aws.AwsFailure;
 import io.p9.aws.AwsSettings;
+import io.p9.aws.Durations;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -36,6 +38,24 @@ final class CliSupport {
       throw new IllegalArgumentException(String.join(", ", given) + (given.size() == 1 ? " shapes " : " shape ")
           + what);
     }
+  }
+
+  /**
+   * The value {@code text} of the duration option {@code option} (EMR's idle timeout, EMR Serverless's idle
+   * stop), which AWS takes from 1 minute to 7 days; a value outside is refused naming the option and the text
+   * as typed (not as {@code 192h00m} for {@code 8d}).
+   */
+  static Duration minuteToWeek(String option, String text) {
+    Duration d;
+    try {
+      d = Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": " + e.getMessage());
+    }
+    if (d.compareTo(Duration.ofMinutes(1)) < 0 || d.compareTo(Duration.ofDays(7)) > 0) {
+      throw new IllegalArgumentException(option + " must be 1m to 7d, not '" + text + "'");
+    }
+    return d;
   }
 
   /** Runs {@code body}, turning the failures a user can fix into one line on {@code err} and an exit code. */

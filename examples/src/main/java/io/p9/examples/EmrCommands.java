@@ -3,7 +3,6 @@ package io.p9.examples;
 import io.p9.aws.AwsSettings;
 import io.p9.aws.Backoff;
 import io.p9.aws.DryRun;
-import io.p9.aws.Durations;
 import io.p9.aws.SparkJob;
 import io.p9.aws.emr.EmrClusterSpec;
 import io.p9.aws.emr.EmrLauncher;
@@ -90,8 +89,8 @@ final class EmrCommands implements Runnable {
     Map<String, String> tags = new LinkedHashMap<>();
     @Option(names = "--keep-alive", description = "keep the cluster after the step")
     boolean keepAlive;
-    @Option(names = "--idle-timeout", description = "with --keep-alive: the cluster ends after this long idle"
-        + " (default: ${DEFAULT-VALUE})", defaultValue = "1h")
+    @Option(names = "--idle-timeout", description = "with --keep-alive: the cluster ends after this long idle,"
+        + " 1m to 7d (default: ${DEFAULT-VALUE})", defaultValue = "1h")
     String idleTimeout;
     @Option(names = "--cluster-id", description = "add the step to this running cluster instead of creating one;"
         + " a failed step leaves it running (ActionOnFailure CONTINUE); the bucket of that cluster's log URI must"
@@ -127,7 +126,7 @@ final class EmrCommands implements Runnable {
           .coreMarket(spot ? EmrClusterSpec.Market.SPOT : EmrClusterSpec.Market.ON_DEMAND).fleets(fleets)
           .subnetId(subnet).keyName(keyName).serviceRole(serviceRole).instanceProfile(instanceProfile)
           .securityConfiguration(securityConfiguration).keepAlive(keepAlive)
-          .idleTimeout(Durations.parse(idleTimeout));
+          .idleTimeout(CliSupport.minuteToWeek("--idle-timeout", idleTimeout));
       tags.forEach(b::tag);
       return b.build();
     }

@@ -3,7 +3,6 @@ package io.p9.examples;
 import io.p9.aws.AwsSettings;
 import io.p9.aws.Backoff;
 import io.p9.aws.DryRun;
-import io.p9.aws.Durations;
 import io.p9.aws.SparkJob;
 import io.p9.aws.emr.EmrClusterSpec;
 import io.p9.aws.s3.S3Location;
@@ -94,7 +93,7 @@ final class ServerlessCommands implements Runnable {
 
     ServerlessSpec serverlessSpec() {
       ServerlessSpec.Builder b = ServerlessSpec.builder().applicationName(applicationName).releaseLabel(release)
-          .architecture(architecture).idleStop(Durations.parse(idleStop)).maxCapacity(maxCpu, maxMemory)
+          .architecture(architecture).idleStop(CliSupport.minuteToWeek("--idle-stop", idleStop)).maxCapacity(maxCpu, maxMemory)
           .executionRoleArn(executionRole)
           .logUri(logUri != null ? S3Location.parse(logUri) : jobOptions.base().resolve("logs/serverless/"))
           .executionTimeout(jobOptions.timeout());

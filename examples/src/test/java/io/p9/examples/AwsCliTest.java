@@ -271,9 +271,10 @@ class AwsCliTest {
   /**
    * {@code --idle-timeout} applies to a kept-alive cluster only (the AutoTerminationPolicy is sent with
    * {@code --keep-alive}): without it the value was dropped without a word; it is refused naming both options.
+   * A value out of range is refused as the user typed it.
    */
   @Test
-  void anIdleTimeoutNeedsKeepAlive() {
+  void anIdleTimeoutNeedsKeepAliveAndIsRefusedAsTyped() {
     List<String> base = List.of("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar",
         jar.toString(), "--dry-run", "--idle-timeout", "2h");
     assertThat(p9(aws(base.toArray(String[]::new)).toArray(String[]::new))).as(err.toString())
@@ -287,6 +288,11 @@ class AwsCliTest {
     assertThat(p9(aws(kept.toArray(String[]::new)).toArray(String[]::new))).as(err.toString()).isZero();
     assertThat(out.toString()).contains("\"IdleTimeout\": 7200");
 
+    err.getBuffer().setLength(0);
+    out.getBuffer().setLength(0);
+    kept.set(kept.indexOf("2h"), "8d");
+    assertThat(p9(aws(kept.toArray(String[]::new)).toArray(String[]::new))).isEqualTo(CliSupport.USAGE);
+    assertThat(err.toString()).contains("p9: --idle-timeout must be 1m to 7d, not '8d'");
     assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
   }
 
@@ -617,14 +623,15 @@ class AwsCliTest {
     String capacity = "p9: a maximum capacity needs both cpu and memory";
     Map<List<String>, String> refused = Map.of(List.of("--max-memory", "128 GB"), capacity,
         List.of("--max-cpu", "32 vCPU"), capacity,
-        List.of("--idle-stop", "30s"), "p9: idle stop must be between 1 minute and 7 days, got 30s");
+        List.of("--idle-stop", "30s"), "p9: --idle-stop must be 1m to 7d, not '30s'",
+        List.of("--idle-stop", "8d"), "p9: --idle-stop must be 1m to 7d, not '8d'");
     refused.forEach((bad, message) -> {
       List<String> a = new ArrayList<>(base);
       a.addAll(bad);
       err.getBuffer().setLength(0);
       assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(bad.toString()).isEqualTo(2);
       assertThat(err.toString()).as(bad.toString()).contains(message)
-          .doesNotContain(message.equals(capacity) ? "idle stop" : "maximum capacity");
+          .doesNotContain(message.equals(capacity) ? "idle-stop" : "maximum capacity").doesNotContain("192h");
     });
     List<String> a = new ArrayList<>(base);
     a.addAll(List.of("--max-cpu", "32 vCPU", "--max-memory", "128 GB", "--idle-stop", "90s", "--timeout", "20s"));
