@@ -147,8 +147,10 @@ final class EmrCommands implements Runnable {
         Path jar = jobOptions.jar();
         Backoff backoff = jobOptions.backoff();
         S3Location jarFolder = jobOptions.base().resolve("jars/");
-        SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
+        // the job's arguments, checked before anything is uploaded or started
+        jobOptions.runArgs(aws);
         if (jobOptions.dryRun) {
+          SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
           out.println(jobOptions.bucketsChecked(aws.policy(), logUri) + (clusterId == null ? ""
               : ", and the bucket of " + clusterId + "'s own log URI (read with DescribeCluster)"));
           out.println("# 1. upload the job jar" + (jobOptions.localModel() != null ? " and the model" : ""));
@@ -179,8 +181,11 @@ final class EmrCommands implements Runnable {
             logUri = launcher.logUriOfRunning(clusterId).orElse(null);
           }
           jobOptions.checkBuckets(s3, logUri);
+          // the job runs the jar where this upload put it: the jar is hashed once per submit, so a jar built
+          // again meanwhile cannot make the job name another object than the one uploaded
           S3Location uploaded = s3.upload(jar, jarFolder);
           progress.accept("job jar at " + uploaded);
+          SparkJob job = jobOptions.job(uploaded, aws);
           jobOptions.uploadModel(s3, progress);
           String cid;
           String sid;

@@ -113,8 +113,10 @@ final class ServerlessCommands implements Runnable {
         Path jar = jobOptions.jar();
         Backoff backoff = jobOptions.backoff();
         S3Location jarFolder = jobOptions.base().resolve("jars/");
-        SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
+        // the job's arguments, checked before anything is uploaded or started
+        jobOptions.runArgs(aws);
         if (jobOptions.dryRun) {
+          SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
           String token = UUID.randomUUID().toString();
           out.println(jobOptions.bucketsChecked(aws.policy(), ss.logUri()));
           out.println("# 1. upload the job jar" + (jobOptions.localModel() != null ? " and the model" : ""));
@@ -143,8 +145,11 @@ final class ServerlessCommands implements Runnable {
         try (S3Client s3c = settings.s3(); EmrServerlessClient client = settings.emrServerless()) {
           S3Store s3 = new S3Store(s3c, aws.policy());
           jobOptions.checkBuckets(s3, ss.logUri());
+          // the job runs the jar where this upload put it: the jar is hashed once per submit, so a jar built
+          // again meanwhile cannot make the job name another object than the one uploaded
           S3Location uploaded = s3.upload(jar, jarFolder);
           progress.accept("job jar at " + uploaded);
+          SparkJob job = jobOptions.job(uploaded, aws);
           jobOptions.uploadModel(s3, progress);
           ServerlessLauncher launcher = new ServerlessLauncher(client, s3, progress);
           String app = applicationId != null ? applicationId : launcher.findOrCreateApplication(ss, backoff);

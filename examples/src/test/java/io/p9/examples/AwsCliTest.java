@@ -274,7 +274,7 @@ class AwsCliTest {
    * A value out of range is refused as the user typed it.
    */
   @Test
-  void anIdleTimeoutNeedsKeepAliveAndIsRefusedAsTyped() {
+  void anIdleTimeoutNeedsKeepAliveAndIsEchoedAsTyped() {
     List<String> base = List.of("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar",
         jar.toString(), "--dry-run", "--idle-timeout", "2h");
     assertThat(p9(aws(base.toArray(String[]::new)).toArray(String[]::new))).as(err.toString())
@@ -294,6 +294,57 @@ class AwsCliTest {
     assertThat(p9(aws(kept.toArray(String[]::new)).toArray(String[]::new))).isEqualTo(CliSupport.USAGE);
     assertThat(err.toString()).contains("p9: --idle-timeout must be 1m to 7d, not '8d'");
     assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+  }
+
+  /**
+   * One submit hashes the job jar once: the jar the step runs is the object the upload put, even if the jar
+   * is built again while p9 checks the credentials. (The job's jar argument came from one hash, the upload's
+   * name from another, so the step named an object that was never uploaded.)
+   */
+  @Test
+  void theStepRunsTheJarTheSubmitUploadedEvenIfItIsRebuiltMeanwhile() throws Exception {
+    Path racy = Files.write(dir.resolve("racy-job.jar"), new byte[] {'P', 'K', 3, 4, 9});
+    byte[] rebuilt = {'P', 'K', 3, 4, 9, 9};
+    stub.close();
+    stub = new AwsStub(new com.github.tomakehurst.wiremock.extension.ServeEventListener() {
+      @Override
+      public void beforeResponseSent(com.github.tomakehurst.wiremock.stubbing.ServeEvent event,
+          com.github.tomakehurst.wiremock.extension.Parameters parameters) {
+        if (event.getRequest().getBodyAsString().contains("Action=GetCallerIdentity")) {
+          try {
+            Files.write(racy, rebuilt);
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }
+      }
+
+      @Override
+      public String getName() {
+        return "rebuild-the-jar";
+      }
+    });
+    stubStsAndBucket();
+    stub.server.stubFor(put(urlMatching("/p9-bucket/p9/jars/racy-job.*")).willReturn(aResponse().withStatus(200)
+        .withHeader("ETag", "\"" + java.util.HexFormat.of().formatHex(
+            java.security.MessageDigest.getInstance("MD5").digest(rebuilt)) + "\"")));
+    stub.server.stubFor(emr("RunJobFlow").willReturn(json("{\"JobFlowId\":\"j-P9\"}")));
+    stub.server.stubFor(emr("ListSteps").willReturn(json(
+        "{\"Steps\":[{\"Id\":\"s-P9\",\"Name\":\"p9 fruits\",\"Status\":{\"State\":\"PENDING\"}}]}")));
+    stubStepStates("COMPLETED");
+
+    int rc = p9(aws("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar",
+        racy.toString()).toArray(String[]::new));
+
+    assertThat(rc).as(err.toString()).isZero();
+    var puts = stub.server.findAll(putRequestedFor(urlMatching("/p9-bucket/p9/jars/.*")));
+    assertThat(puts).hasSize(1);
+    String uploaded = "s3://p9-bucket/" + puts.get(0).getUrl().substring("/p9-bucket/".length());
+    JsonNode body = AwsStub.json(stub.server.findAll(postRequestedFor(urlEqualTo("/"))
+        .withHeader("X-Amz-Target", equalTo("ElasticMapReduce.RunJobFlow"))).get(0).getBodyAsString());
+    List<String> args = new ArrayList<>();
+    body.at("/Steps/0/HadoopJarStep/Args").forEach(a -> args.add(a.asText()));
+    assertThat(args).as("the step's jar").filteredOn(a -> a.contains("/p9/jars/")).containsExactly(uploaded);
   }
 
   @Test

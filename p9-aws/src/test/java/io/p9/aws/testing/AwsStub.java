@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.extension.Extension;
 import io.p9.aws.AwsSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -27,8 +28,13 @@ public final class AwsStub implements AutoCloseable {
   public final WireMockServer server;
 
   public AwsStub() {
+    this(new Extension[0]);
+  }
+
+  /** With WireMock {@code extensions}, e.g. a listener that acts on the files between two calls. */
+  public AwsStub(Extension... extensions) {
     server = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort()
-        .containerThreads(8));
+        .containerThreads(8).extensions(extensions));
     server.start();
   }
 
