@@ -76,11 +76,20 @@ public final class FruitsJob {
    * an ONNX model that fixes it).
    * {@code backend} is auto, onnx or dl4j; {@code preprocessing} and {@code featureTensor}, when not null,
    * override the model's sidecar and the stage defaults (a Keras MobileNetV2 .h5 needs
-   * {@code preprocessing = "mobilenet"}).
+   * {@code preprocessing = "mobilenet"}). {@code inputSize > 0} sets the featurizer's input size (for a model
+   * whose file leaves it open), else its default applies (the model's, else the sidecar's, else 224).
    */
   public record Options(String input, String output, String model, int k, double variance, int batchSize,
       String handleInvalid, int partitions, String scaler, String backend, String preprocessing,
-      String featureTensor) {
+      String featureTensor, int inputSize) {
+
+    /** The input size from the model, its sidecar or the default. */
+    public Options(String input, String output, String model, int k, double variance, int batchSize,
+        String handleInvalid, int partitions, String scaler, String backend, String preprocessing,
+        String featureTensor) {
+      this(input, output, model, k, variance, batchSize, handleInvalid, partitions, scaler, backend, preprocessing,
+          featureTensor, 0);
+    }
 
     /** Backend from the file, preprocessing and feature tensor from the sidecar or the defaults. */
     public Options(String input, String output, String model, int k, double variance, int batchSize,
@@ -152,6 +161,9 @@ public final class FruitsJob {
     }
     if (o.featureTensor() != null) {
       featurizer.setFeatureTensor(o.featureTensor());
+    }
+    if (o.inputSize() > 0) {
+      featurizer.setInputSize(o.inputSize());
     }
     return featurizer;
   }

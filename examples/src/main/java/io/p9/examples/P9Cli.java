@@ -114,6 +114,11 @@ public final class P9Cli implements Runnable {
         + " headless ONNX model ending in global pooling)")
     String featureTensor;
 
+    @Option(names = "--input-size", description = "model input height and width in pixels, for a model whose"
+        + " file leaves them open (an ONNX model with dynamic height and width, a DL4J zip); 0: the model's, else"
+        + " its .p9.json sidecar's, else 224 (default: ${DEFAULT-VALUE})", defaultValue = "0")
+    int inputSize;
+
     @Option(names = "--k", description = "number of principal components (overrides --variance)",
         defaultValue = "0")
     int k;
@@ -219,7 +224,7 @@ public final class P9Cli implements Runnable {
     /** The job's options. */
     FruitsJob.Options options() {
       return new FruitsJob.Options(input, output, model, k, variance, batchSize != null ? batchSize : 0,
-          handleInvalid, partitions, scaler, backend, preprocessing, featureTensor);
+          handleInvalid, partitions, scaler, backend, preprocessing, featureTensor, inputSize);
     }
 
     /** What is wrong with the options, checked before Spark starts, or null. */
@@ -236,6 +241,9 @@ public final class P9Cli implements Runnable {
       if (preprocessing != null && !List.of("imagenet", "mobilenet", "caffe", "unit", "raw").contains(preprocessing)) {
         // "custom" needs a mean and a std, which the command line does not take
         return "--preprocessing must be imagenet, mobilenet, caffe, unit or raw, not '" + preprocessing + "'";
+      }
+      if (inputSize < 0) {
+        return "--input-size must be >= 0 (0: the model's), not " + inputSize;
       }
       if (k < 0) {
         return "--k must be > 0 (or 0: choose by --variance), not " + k;

@@ -154,6 +154,29 @@ class RunCommandTest {
         + " AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN; never as options)");
   }
 
+  /** {@code --input-size} reaches the featurizer's {@code inputSize}; unset (or 0), the stage's default applies. */
+  @Test
+  void theInputSizeReachesTheFeaturizer() {
+    P9Cli.Run unset = new P9Cli.Run();
+    new CommandLine(unset).parseArgs("--input", tmp.toString());
+    io.p9.spark.ml.CnnFeaturizer f = FruitsJob.featurizer(unset.options());
+    assertThat(f.isSet(f.inputSize())).as("inputSize set to %s", f.getInputSize()).isFalse();
+    P9Cli.Run given = new P9Cli.Run();
+    new CommandLine(given).parseArgs("--input", tmp.toString(), "--input-size", "160");
+    assertThat(FruitsJob.featurizer(given.options()).getInputSize()).isEqualTo(160);
+
+    String[] err = new String[1];
+    assertThat(run(err, "--input", tmp.toString(), "--output", tmp.resolve("out").toString(), "--input-size",
+        "-1")).isEqualTo(2);
+    assertThat(err[0]).startsWith("p9: --input-size must be >= 0 (0: the model's), not -1");
+
+    StringWriter out = new StringWriter();
+    assertThat(new CommandLine(new P9Cli()).setOut(new PrintWriter(out, true)).execute("run", "--help")).isZero();
+    assertThat(out.toString().replaceAll("\\s+", " ")).contains("--input-size=<inputSize> model input height and"
+        + " width in pixels, for a model whose file leaves them open (an ONNX model with dynamic height and"
+        + " width, a DL4J zip); 0: the model's, else its .p9.json sidecar's, else 224 (default: 0)");
+  }
+
   /** An {@code s3://} input (EMR's EMRFS scheme, as in {@code emr submit}) run locally has no file system. */
   @Test
   void anInputOfAFileSystemHadoopDoesNotKnowIsAConfigurationError() {
