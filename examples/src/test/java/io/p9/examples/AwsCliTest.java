@@ -303,31 +303,9 @@ class AwsCliTest {
    */
   @Test
   void theStepRunsTheJarTheSubmitUploadedEvenIfItIsRebuiltMeanwhile() throws Exception {
-    Path racy = Files.write(dir.resolve("racy-job.jar"), new byte[] {'P', 'K', 3, 4, 9});
-    byte[] rebuilt = {'P', 'K', 3, 4, 9, 9};
-    stub.close();
-    stub = new AwsStub(new com.github.tomakehurst.wiremock.extension.ServeEventListener() {
-      @Override
-      public void beforeResponseSent(com.github.tomakehurst.wiremock.stubbing.ServeEvent event,
-          com.github.tomakehurst.wiremock.extension.Parameters parameters) {
-        if (event.getRequest().getBodyAsString().contains("Action=GetCallerIdentity")) {
-          try {
-            Files.write(racy, rebuilt);
-          } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-        }
-      }
-
-      @Override
-      public String getName() {
-        return "rebuild-the-jar";
-      }
-    });
+    Path racy = jarRebuiltWhileTheCredentialsAreChecked("racy-job.jar");
     stubStsAndBucket();
-    stub.server.stubFor(put(urlMatching("/p9-bucket/p9/jars/racy-job.*")).willReturn(aResponse().withStatus(200)
-        .withHeader("ETag", "\"" + java.util.HexFormat.of().formatHex(
-            java.security.MessageDigest.getInstance("MD5").digest(rebuilt)) + "\"")));
+    stubRebuiltJarPut();
     stub.server.stubFor(emr("RunJobFlow").willReturn(json("{\"JobFlowId\":\"j-P9\"}")));
     stub.server.stubFor(emr("ListSteps").willReturn(json(
         "{\"Steps\":[{\"Id\":\"s-P9\",\"Name\":\"p9 fruits\",\"Status\":{\"State\":\"PENDING\"}}]}")));
@@ -345,6 +323,62 @@ class AwsCliTest {
     List<String> args = new ArrayList<>();
     body.at("/Steps/0/HadoopJarStep/Args").forEach(a -> args.add(a.asText()));
     assertThat(args).as("the step's jar").filteredOn(a -> a.contains("/p9/jars/")).containsExactly(uploaded);
+  }
+
+  /** The same for EMR Serverless: the job run's entry point is the jar the submit uploaded. */
+  @Test
+  void theServerlessRunRunsTheJarTheSubmitUploadedEvenIfItIsRebuiltMeanwhile() throws Exception {
+    Path racy = jarRebuiltWhileTheCredentialsAreChecked("racy-serverless-job.jar");
+    stubServerlessRun("SUCCESS");
+    stubRebuiltJarPut();
+
+    int rc = p9(aws("serverless", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar",
+        racy.toString(), "--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job").toArray(String[]::new));
+
+    assertThat(rc).as(err.toString()).isZero();
+    var puts = stub.server.findAll(putRequestedFor(urlMatching("/p9-bucket/p9/jars/.*")));
+    assertThat(puts).hasSize(1);
+    String uploaded = "s3://p9-bucket/" + puts.get(0).getUrl().substring("/p9-bucket/".length());
+    JsonNode start = AwsStub.json(stub.server.findAll(postRequestedFor(urlEqualTo("/applications/00fapp/jobruns")))
+        .get(0).getBodyAsString());
+    assertThat(start.at("/jobDriver/sparkSubmit/entryPoint").asText()).as("the run's jar").isEqualTo(uploaded);
+  }
+
+  private static final byte[] REBUILT = {'P', 'K', 3, 4, 9, 9};
+
+  /**
+   * A job jar at {@code name} that is built again ({@link #REBUILT}) while STS answers GetCallerIdentity, after
+   * the submit read the options and before it uploads: the stub is replaced by one that does so.
+   */
+  private Path jarRebuiltWhileTheCredentialsAreChecked(String name) throws java.io.IOException {
+    Path racy = Files.write(dir.resolve(name), new byte[] {'P', 'K', 3, 4, 9});
+    stub.close();
+    stub = new AwsStub(new com.github.tomakehurst.wiremock.extension.ServeEventListener() {
+      @Override
+      public void beforeResponseSent(com.github.tomakehurst.wiremock.stubbing.ServeEvent event,
+          com.github.tomakehurst.wiremock.extension.Parameters parameters) {
+        if (event.getRequest().getBodyAsString().contains("Action=GetCallerIdentity")) {
+          try {
+            Files.write(racy, REBUILT);
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }
+      }
+
+      @Override
+      public String getName() {
+        return "rebuild-the-jar";
+      }
+    });
+    return racy;
+  }
+
+  /** PUTs of the racy jars, answered with the MD5 of {@link #REBUILT} as ETag (the SDK checks it). */
+  private void stubRebuiltJarPut() throws Exception {
+    stub.server.stubFor(put(urlMatching("/p9-bucket/p9/jars/racy-.*")).willReturn(aResponse().withStatus(200)
+        .withHeader("ETag", "\"" + java.util.HexFormat.of().formatHex(
+            java.security.MessageDigest.getInstance("MD5").digest(REBUILT)) + "\"")));
   }
 
   @Test
