@@ -10,13 +10,24 @@ import java.util.Locale;
  */
 public enum ElementType {
   /** 32-bit float: the packed buffer is the tensor, with no conversion. */
-  FLOAT32,
+  FLOAT32(4),
   /** IEEE 754 half precision, as models converted with onnxconverter-common's float16 tool take. */
-  FLOAT16,
+  FLOAT16(2),
   /** 64-bit float. */
-  FLOAT64,
+  FLOAT64(8),
   /** Unsigned 8-bit integers: the pixels themselves, 0..255 (only raw preprocessing gives them). */
-  UINT8;
+  UINT8(1);
+
+  private final int bytes;
+
+  ElementType(int bytes) {
+    this.bytes = bytes;
+  }
+
+  /** Bytes per element. */
+  public int bytes() {
+    return bytes;
+  }
 
   /** The ONNX name: {@code float32}, {@code float16}, {@code float64}, {@code uint8}. */
   @Override

@@ -6,19 +6,17 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.platform.Fp16Conversions;
 import io.p9.core.tensor.ElementType;
+import io.p9.core.tensor.FloatBufferPool;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The image input tensor of one run, built from the packed floats in the model's input type. A float32 input
  * wraps the floats as they are (no copy for a direct native-order buffer: the fast path, with no per-value
- * work). Other types are converted value by value into a direct buffer borrowed from a small per-JVM pool
- * and handed back by {@link #close}:
+ * work). Other types are converted value by value into a direct buffer borrowed from
+ * {@link FloatBufferPool#shared()} and handed back by {@link #close}:
  *
  * <ul>
  *   <li>float16: rounded to the nearest half-precision value, ties to even (ONNX Runtime's
@@ -33,10 +31,6 @@ import java.util.List;
  * </ul>
  */
 final class InputTensor implements AutoCloseable {
-  /** Idle conversion buffers kept at most; a larger one replaces the smallest. */
-  private static final int MAX_IDLE = 8;
-  private static final List<ByteBuffer> IDLE = new ArrayList<>();
-
   private final OnnxTensor tensor;
   private final ByteBuffer borrowed;
 
@@ -61,16 +55,8 @@ final class InputTensor implements AutoCloseable {
     if (type == ElementType.FLOAT32) {
       return new InputTensor(OnnxTensor.createTensor(env, floats, shape), null);
     }
-    int n = floats.remaining();
-    int bytes = Math.multiplyExact(n, switch (type) {
-      case FLOAT16 -> 2;
-      case UINT8 -> 1;
-      case FLOAT64 -> 8;
-      case FLOAT32 -> 4;
-    });
-    ByteBuffer buffer = borrow(bytes);
+    ByteBuffer view = FloatBufferPool.shared().borrowBytes(Math.multiplyExact(floats.remaining(), type.bytes()));
     try {
-      ByteBuffer view = buffer.slice(0, bytes).order(ByteOrder.nativeOrder());
       OnnxTensor t = switch (type) {
         case FLOAT16 -> {
           ShortBuffer half = view.asShortBuffer();
@@ -88,9 +74,9 @@ final class InputTensor implements AutoCloseable {
         }
         case FLOAT32 -> throw new AssertionError("float32 is not converted");
       };
-      return new InputTensor(t, buffer);
+      return new InputTensor(t, view);
     } catch (OrtException | RuntimeException e) {
-      release(buffer);
+      FloatBufferPool.shared().releaseBytes(view);
       throw e;
     }
   }
@@ -135,37 +121,8 @@ final class InputTensor implements AutoCloseable {
       tensor.close();
     } finally {
       if (borrowed != null) {
-        release(borrowed);
+        FloatBufferPool.shared().releaseBytes(borrowed);
       }
-    }
-  }
-
-  /** A direct buffer of at least {@code bytes} (contents unspecified): the smallest idle one that fits. */
-  private static synchronized ByteBuffer borrow(int bytes) {
-    int best = -1;
-    for (int i = 0; i < IDLE.size(); i++) {
-      int cap = IDLE.get(i).capacity();
-      if (cap >= bytes && (best < 0 || cap < IDLE.get(best).capacity())) {
-        best = i;
-      }
-    }
-    return best >= 0 ? IDLE.remove(best) : ByteBuffer.allocateDirect(Math.max(bytes, 1));
-  }
-
-  private static synchronized void release(ByteBuffer b) {
-    b.clear();
-    if (IDLE.size() < MAX_IDLE) {
-      IDLE.add(b);
-      return;
-    }
-    int smallest = 0;
-    for (int i = 1; i < IDLE.size(); i++) {
-      if (IDLE.get(i).capacity() < IDLE.get(smallest).capacity()) {
-        smallest = i;
-      }
-    }
-    if (IDLE.get(smallest).capacity() < b.capacity()) {
-      IDLE.set(smallest, b);
     }
   }
 }
