@@ -111,7 +111,10 @@ final class EmrCommands implements Runnable {
       }
     }
 
-    /** Refuses {@code --idle-timeout} without {@code --keep-alive}: a cluster that ends after its step has no idle time. */
+    /**
+     * Refuses {@code --idle-timeout} without {@code --keep-alive}: a cluster that ends after its step has no idle
+     * time.
+     */
     void checkIdleTimeout() {
       if (!keepAlive && spec.commandLine().getParseResult().hasMatchedOption("--idle-timeout")) {
         throw new IllegalArgumentException("--idle-timeout needs --keep-alive: without it the cluster ends after"

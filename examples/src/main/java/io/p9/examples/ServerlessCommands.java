@@ -93,7 +93,8 @@ final class ServerlessCommands implements Runnable {
 
     ServerlessSpec serverlessSpec() {
       ServerlessSpec.Builder b = ServerlessSpec.builder().applicationName(applicationName).releaseLabel(release)
-          .architecture(architecture).idleStop(CliSupport.minuteToWeek("--idle-stop", idleStop)).maxCapacity(maxCpu, maxMemory)
+          .architecture(architecture).idleStop(CliSupport.minuteToWeek("--idle-stop", idleStop))
+          .maxCapacity(maxCpu, maxMemory)
           .executionRoleArn(executionRole)
           .logUri(logUri != null ? S3Location.parse(logUri) : jobOptions.base().resolve("logs/serverless/"))
           .executionTimeout(jobOptions.timeout());
