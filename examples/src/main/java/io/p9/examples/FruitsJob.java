@@ -226,8 +226,8 @@ public final class FruitsJob {
       throw new InvalidOptionException("cannot use " + o.model() + ": " + e.getMessage(), e);
     } catch (UncheckedIOException e) {
       if (unreadable(e.getCause())) {
-        // the model (or its sidecar) is not there or cannot be read: the message names the file and why
-        throw new InvalidOptionException(e.getMessage(), e);
+        // the model is not there or cannot be read: the message names the stage, the file and why
+        throw new InvalidOptionException("cannot use " + o.model() + ": " + e.getMessage(), e);
       }
       throw e;
     }

@@ -222,9 +222,9 @@ class RunCommandTest {
   }
 
   /**
-   * A {@code --model} p9 cannot use (not a model file, a model file cut short or damaged, a folder, or no such
-   * {@code --feature-tensor} in it) is a bad option value, as a missing one is: exit code 2 and one line naming
-   * the file and the reason, found on the driver before any image.
+   * A {@code --model} p9 cannot use (not a model file, a model file cut short or damaged, a folder, a missing
+   * file, or no such {@code --feature-tensor} in it) is a bad option value: exit code 2 and one line naming the
+   * file and the reason, found on the driver before any image.
    */
   @Test
   void aModelThatCannotBeUsedIsAConfigurationError() throws Exception {
@@ -235,12 +235,14 @@ class RunCommandTest {
     byte[] h5 = io.p9.core.testing.Fixtures.bytes("tiny_seq.h5");
     Path cutH5 = java.nio.file.Files.write(tmp.resolve("cut.h5"), java.util.Arrays.copyOf(h5, 3000));
     Path folder = java.nio.file.Files.createDirectories(tmp.resolve("folder.onnx"));
+    Path missing = tmp.resolve("missing.onnx");
     String[][] cases = {
         {notAModel.toString(), "auto", "p9: cannot use " + notAModel + ": ", "not an ONNX model"},
         {mobilenet, "bogus", "p9: cannot use " + mobilenet + ": ", "ONNX graph has no tensor 'bogus'"},
         {cutOnnx.toString(), "auto", "p9: cannot use " + cutOnnx + ": ", "not an ONNX model"},
         {cutH5.toString(), "auto", "p9: cannot use " + cutH5 + ": ", "is not a readable HDF5 file"},
-        {folder.toString(), "auto", "p9: cannot read " + folder + ": ", "Is a directory"}};
+        {folder.toString(), "auto", "p9: cannot use " + folder + ": ", "cannot read " + folder + ": "},
+        {missing.toString(), "auto", "p9: cannot use " + missing + ": ", "does not exist"}};
     java.nio.file.Files.createDirectories(tmp.resolve("in"));
     for (String[] c : cases) {
       String[] err = new String[1];

@@ -71,11 +71,11 @@ class RunModelOnS3IT {
       setProperty("aws.accessKeyId", S3ProxyServer.ACCESS_KEY);
       String[][] cases = {
           // model URI, secret key, how the one line starts, the reason in it
-          {"s3a://p9-models/no-such.onnx", S3ProxyServer.SECRET_KEY, "p9: cannot read s3a://p9-models/no-such.onnx: ",
+          {"s3a://p9-models/no-such.onnx", S3ProxyServer.SECRET_KEY, "p9: cannot use s3a://p9-models/no-such.onnx: ",
               "No such file or directory"},
           {"s3a://p9-no-such-bucket/m.onnx", S3ProxyServer.SECRET_KEY,
-              "p9: cannot stat s3a://p9-no-such-bucket/m.onnx: ", "The specified bucket does not exist"},
-          {"s3a://p9-models/m.onnx", "not-the-secret", "p9: cannot stat s3a://p9-models/m.onnx: ", "403 Forbidden"}};
+              "p9: cannot use s3a://p9-no-such-bucket/m.onnx: ", "The specified bucket does not exist"},
+          {"s3a://p9-models/m.onnx", "not-the-secret", "p9: cannot use s3a://p9-models/m.onnx: ", "403 Forbidden"}};
       for (String[] c : cases) {
         setProperty("aws.secretKey", c[1]);
         String[] err = new String[1];

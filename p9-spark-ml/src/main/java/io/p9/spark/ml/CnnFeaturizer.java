@@ -571,7 +571,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     // or broadcast again
     String files = mem != null
         ? mem.bytes().sha256() + "|" + (mem.sidecar() == null ? "absent" : ModelBytes.sha256(mem.sidecar()))
-        : HadoopFiles.stamp(location, conf) + "|" + sidecarIo(location, () -> HadoopFiles.stamp(
+        : modelIo(() -> HadoopFiles.stamp(location, conf)) + "|" + sidecarIo(location, () -> HadoopFiles.stamp(
             location + ModelSpec.SIDECAR_SUFFIX, conf));
     String stamp = sc.applicationId() + "|" + location + "|" + files + "|" + extractParamMap() + "|"
         + defaultThreads(sc.getConf());
@@ -579,7 +579,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
       return resolved;
     }
     ModelBytes mb = mem != null ? mem.bytes()
-        : ModelBytes.of(HadoopFiles.fileName(location), HadoopFiles.read(location, conf));
+        : ModelBytes.of(HadoopFiles.fileName(location), modelIo(() -> HadoopFiles.read(location, conf)));
     byte[] sidecarBytes = mem != null ? mem.sidecar()
         : sidecarIo(location, () -> HadoopFiles.readIfExists(location + ModelSpec.SIDECAR_SUFFIX, conf));
     ModelSpec sidecar = sidecarBytes == null ? null : sidecar(location, sidecarBytes);
@@ -629,6 +629,19 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     } catch (UncheckedIOException e) {
       throw new ModelException(SchemaChecks.name(this) + ": model sidecar " + location
           + ModelSpec.SIDECAR_SUFFIX + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@code io} on the model file; a file that is not there or cannot be read fails naming this stage, as a
+   * model that fails to load does, and stays an I/O error with the same cause, so that callers can still tell
+   * a missing or forbidden file from a transient failure.
+   */
+  private <T> T modelIo(Supplier<T> io) {
+    try {
+      return io.get();
+    } catch (UncheckedIOException e) {
+      throw new UncheckedIOException(SchemaChecks.name(this) + ": " + e.getMessage(), e.getCause());
     }
   }
 

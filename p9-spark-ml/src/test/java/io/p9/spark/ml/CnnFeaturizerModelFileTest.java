@@ -12,6 +12,8 @@ import io.p9.core.model.ModelInfo;
 import io.p9.core.model.ModelSpec;
 import io.p9.core.testing.RepoData;
 import io.p9.spark.ml.testing.TestSpark;
+import java.io.FileNotFoundException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,6 +61,24 @@ class CnnFeaturizerModelFileTest {
         .isInstanceOf(ModelException.class)
         .hasMessageStartingWith("CnnFeaturizer[" + stage.uid() + "]: model sidecar " + sidecar + ": ")
         .hasMessageContaining("is a directory");
+  }
+
+  /**
+   * A model file p9 cannot read (a folder, a path or class path resource that is not there) fails naming the
+   * stage, as a model that fails to load does, and stays an I/O error with its cause, which callers (p9 run)
+   * tell from a transient one.
+   */
+  @Test
+  void aModelThatCannotBeReadIsNamedWithItsStage() throws Exception {
+    Path folder = Files.createDirectories(tmp.resolve("folder.onnx"));
+    for (String location : List.of(folder.toString(), tmp.resolve("missing.onnx").toString(),
+        "classpath:p9/models/no-such.onnx")) {
+      CnnFeaturizer stage = new CnnFeaturizer().setModelLocation(location);
+      assertThatThrownBy(() -> stage.modelInfo(spark)).as(location)
+          .isInstanceOf(UncheckedIOException.class)
+          .hasMessageStartingWith("CnnFeaturizer[" + stage.uid() + "]: cannot read " + location + ": ")
+          .hasCauseInstanceOf(FileNotFoundException.class);
+    }
   }
 
   @Test

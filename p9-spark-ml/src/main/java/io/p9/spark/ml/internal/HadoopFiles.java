@@ -24,7 +24,8 @@ public final class HadoopFiles {
       ClassLoader cl = Thread.currentThread().getContextClassLoader();
       try (InputStream in = (cl != null ? cl : HadoopFiles.class.getClassLoader()).getResourceAsStream(res)) {
         if (in == null) {
-          throw new UncheckedIOException(new FileNotFoundException("no class path resource " + res));
+          throw new UncheckedIOException("cannot read " + location + ": no class path resource " + res,
+              new FileNotFoundException("no class path resource " + res));
         }
         return in.readAllBytes();
       } catch (IOException e) {
