@@ -1,5 +1,8 @@
 package io.p9.core.model.dl4j;
 
+import static org.bytedeco.hdf5.global.hdf5.H5E_DEFAULT;
+import static org.bytedeco.hdf5.global.hdf5.H5Eget_auto2;
+import static org.bytedeco.hdf5.global.hdf5.H5Eset_auto2;
 import static org.bytedeco.hdf5.global.hdf5.H5F_ACC_RDONLY;
 import static org.bytedeco.hdf5.global.hdf5.H5T_STRING;
 import static org.bytedeco.hdf5.global.hdf5.H5free_memory;
@@ -15,11 +18,14 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import org.bytedeco.hdf5.Attribute;
 import org.bytedeco.hdf5.DataSpace;
 import org.bytedeco.hdf5.DataType;
+import org.bytedeco.hdf5.H5E_auto2_t;
 import org.bytedeco.hdf5.H5File;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.modelimport.keras.Hdf5Archive;
@@ -43,6 +49,9 @@ import org.deeplearning4j.nn.modelimport.keras.utils.KerasModelBuilder;
  */
 final class KerasH5 {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The HDF5 error printer and its argument while {@link #quietly} runs; guarded by DL4J's HDF5 lock. */
+  private static H5E_auto2_t savedPrinter;
+  private static PointerPointer<Pointer> savedPrinterData;
 
   private KerasH5() {}
 
@@ -66,29 +75,29 @@ final class KerasH5 {
   }
 
   private static Dl4jLoader.Loaded load(ModelBytes model, Path file) {
-    String modelConfig;
-    String kerasVersion;
-    String backend;
-    synchronized (Hdf5Archive.LOCK_OBJECT) { // the HDF5 library is not thread-safe; DL4J locks on this
-      try {
+    String[] attributes;
+    try {
+      attributes = quietly(() -> {
         H5File h5 = new H5File(file.toString(), H5F_ACC_RDONLY());
         try {
-          modelConfig = stringAttribute(h5, "model_config");
-          kerasVersion = stringAttribute(h5, "keras_version");
-          backend = stringAttribute(h5, "backend");
+          return new String[] {stringAttribute(h5, "model_config"), stringAttribute(h5, "keras_version"),
+              stringAttribute(h5, "backend")};
         } finally {
           h5._close();
           h5.deallocate();
         }
-      } catch (ModelException e) {
-        throw e;
-      } catch (RuntimeException e) {
-        // the HDF5 library throws a bare RuntimeException ("H5Fopen failed", "H5Aread failed") for a file it
-        // cannot read; its own diagnostic, on stderr, says where
-        throw new ModelException(model + " is not a readable HDF5 file (" + e.getMessage() + "): is it cut"
-            + " short or damaged?", e);
-      }
+      });
+    } catch (ModelException e) {
+      throw e;
+    } catch (Exception e) {
+      // the HDF5 library throws a bare RuntimeException ("H5Fopen failed", "H5Aread failed") for a file it
+      // cannot read; the operation it names is all it says, its diagnostic dump being off
+      throw new ModelException(model + " is not a readable HDF5 file (" + e.getMessage() + "): is it cut"
+          + " short or damaged?", e);
     }
+    String modelConfig = attributes[0];
+    String kerasVersion = attributes[1];
+    String backend = attributes[2];
     if (modelConfig == null) {
       throw new ModelException(model + " is an HDF5 file without the Keras 'model_config' attribute: p9 needs the"
           + " whole model (model.save('model.h5')), not weights alone (save_weights)");
@@ -123,7 +132,8 @@ final class KerasH5 {
     KerasModelBuilder builder = new KerasModel().modelBuilder();
     try {
       builder.modelJson(config.toString()).weightsHdf5Filename(file.toString()).enforceTrainingConfig(false);
-      ComputationGraph graph = builder.buildModel().getComputationGraph();
+      // DL4J reads the weights with the HDF5 library
+      ComputationGraph graph = quietly(() -> builder.buildModel().getComputationGraph());
       return new Dl4jLoader.Loaded(graph, kind, inputShape);
     } catch (ModelException e) {
       throw e;
@@ -131,6 +141,34 @@ final class KerasH5 {
       throw new ModelException("DL4J's Keras import failed on " + kind + " " + model + ": " + e, e);
     } finally {
       builder.close();
+    }
+  }
+
+  /**
+   * {@code hdf5}, calls into the HDF5 library, run holding DL4J's lock on it (the library is not thread-safe)
+   * with the library's automatic error printing off: for a file it cannot read it would write its own dump of
+   * its error stack to the process's stderr ({@code HDF5-DIAG: Error detected in HDF5 ...}), where p9 reports
+   * the failure as an exception. The printing is saved first and put back after, as it was.
+   */
+  private static <T> T quietly(Callable<T> hdf5) throws Exception {
+    synchronized (Hdf5Archive.LOCK_OBJECT) {
+      if (savedPrinter == null) {
+        // never called: it only holds the printer H5Eget_auto2 writes into it, for H5Eset_auto2 to put back
+        savedPrinter = new H5E_auto2_t() {
+          @Override
+          public int call(long stack, Pointer clientData) {
+            return 0;
+          }
+        };
+        savedPrinterData = new PointerPointer<>(1);
+      }
+      H5Eget_auto2(H5E_DEFAULT(), savedPrinter, savedPrinterData);
+      H5Eset_auto2(H5E_DEFAULT(), null, null);
+      try {
+        return hdf5.call();
+      } finally {
+        H5Eset_auto2(H5E_DEFAULT(), savedPrinter, savedPrinterData.get(0));
+      }
     }
   }
 
