@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.p9.core.image.PreprocessSpec;
@@ -52,14 +53,13 @@ public record ModelSpec(int version, @JsonProperty(required = true) String backe
     }
   }
 
-  /** Parses a spec; refuses one without a format version, or with a newer one than this reader knows. */
+  /**
+   * Parses a spec; refuses one without a format version, or with a newer one than this reader knows. A value
+   * that cannot be read is named by its key, e.g. {@code invalid p9 model spec JSON at
+   * 'preprocess.resizeMode': ...}.
+   */
   public static ModelSpec fromJson(String json) {
-    ModelSpec s;
-    try {
-      s = JSON.readValue(json, ModelSpec.class);
-    } catch (JsonProcessingException e) {
-      throw new ModelException("invalid p9 model spec JSON: " + e.getOriginalMessage(), e);
-    }
+    ModelSpec s = parse(json, ModelSpec.class, "p9 model spec");
     if (s.version() == 0) {
       // an int field absent from the JSON reads as 0
       throw new ModelException("p9 model spec has no \"version\" (this p9 reads version " + VERSION + ": add"
@@ -81,11 +81,38 @@ public record ModelSpec(int version, @JsonProperty(required = true) String backe
     }
   }
 
+  /** Parses a preprocessing spec alone; a value that cannot be read is named by its key, as in {@link #fromJson}. */
   public static PreprocessSpec preprocessFromJson(String json) {
+    return parse(json, PreprocessSpec.class, "preprocessing");
+  }
+
+  /** {@code json} as a {@code type}, not null; a failure names {@code what} and the key where it is. */
+  private static <T> T parse(String json, Class<T> type, String what) {
+    T value;
     try {
-      return JSON.readValue(json, PreprocessSpec.class);
+      value = JSON.readValue(json, type);
     } catch (JsonProcessingException e) {
-      throw new ModelException("invalid preprocessing JSON: " + e.getOriginalMessage(), e);
+      throw new ModelException("invalid " + what + " JSON" + at(e) + ": " + e.getOriginalMessage(), e);
     }
+    if (value == null) {
+      throw new ModelException("invalid " + what + " JSON: null, not an object");
+    }
+    return value;
+  }
+
+  /** {@code " at 'preprocess.normalization.mean[0]'"}: where in the JSON Jackson met {@code e}, or "". */
+  private static String at(JsonProcessingException e) {
+    if (!(e instanceof JsonMappingException m)) {
+      return "";
+    }
+    StringBuilder key = new StringBuilder();
+    for (JsonMappingException.Reference r : m.getPath()) {
+      if (r.getFieldName() != null) {
+        key.append(key.length() > 0 ? "." : "").append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        key.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return key.length() == 0 ? "" : " at '" + key + "'";
   }
 }

@@ -63,6 +63,34 @@ class ModelSpecTest {
     assertThat(ModelSpec.fromJson(full).description()).isNull();
   }
 
+  /** A value of the wrong type or out of range is named by its key, which Jackson's message alone leaves out. */
+  @Test
+  void aBadValueIsNamedWithItsKey() {
+    String full = ModelSpec.of("onnx", "auto", PreprocessSpec.imagenet(224)).toJson();
+    String[][] cases = {
+        {"\"resizeMode\" : \"STRETCH\"", "\"resizeMode\" : \"crop\"", "'preprocess.resizeMode'"},
+        {"\"height\" : 224", "\"height\" : \"big\"", "'preprocess.height'"},
+        {"\"mean\" : [ 0.485,", "\"mean\" : [ \"a\",", "'preprocess.normalization.mean[0]'"},
+        {"\"version\" : 1", "\"version\" : [ 1 ]", "'version'"}};
+    for (String[] c : cases) {
+      String json = full.replace(c[0], c[1]);
+      assertThat(json).as(c[1]).isNotEqualTo(full);
+      assertThatThrownBy(() -> ModelSpec.fromJson(json)).as(c[1]).isInstanceOf(ModelException.class)
+          .hasMessageStartingWith("invalid p9 model spec JSON at " + c[2] + ": ");
+    }
+    String layout = ModelSpec.preprocessToJson(PreprocessSpec.imagenet(224)).replace("\"NCHW\"", "\"CHW\"");
+    assertThatThrownBy(() -> ModelSpec.preprocessFromJson(layout)).isInstanceOf(ModelException.class)
+        .hasMessageStartingWith("invalid preprocessing JSON at 'layout': ");
+  }
+
+  @Test
+  void aJsonNullIsNotASpec() {
+    assertThatThrownBy(() -> ModelSpec.fromJson("null")).isInstanceOf(ModelException.class)
+        .hasMessage("invalid p9 model spec JSON: null, not an object");
+    assertThatThrownBy(() -> ModelSpec.preprocessFromJson("null")).isInstanceOf(ModelException.class)
+        .hasMessage("invalid preprocessing JSON: null, not an object");
+  }
+
   @Test
   void theShippedSidecarDescribesTheShippedModel() throws Exception {
     String json = Files.readString(RepoData.root().resolve(
