@@ -654,8 +654,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     try {
       return load.get();
     } catch (RuntimeException e) {
-      throw new ModelException(SchemaChecks.name(this) + ": "
-          + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+      throw FeaturizePartition.loadFailed(SchemaChecks.name(this), e);
     }
   }
 

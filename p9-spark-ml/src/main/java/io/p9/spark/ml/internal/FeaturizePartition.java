@@ -76,14 +76,29 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
 
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
-    // ModelBytes.of hashes again, so the cache still checks the bytes against the key
-    FeatureModel m = ModelCache.shared().acquire(key, () -> ModelBytes.of(modelName, model.value()));
+    FeatureModel m;
+    try {
+      // ModelBytes.of hashes again, so the cache still checks the bytes against the key
+      m = ModelCache.shared().acquire(key, () -> ModelBytes.of(modelName, model.value()));
+    } catch (RuntimeException e) {
+      // a load that passed on the driver can still fail here: another class path, natives or memory
+      throw loadFailed(stage, e);
+    }
     BatchFeaturizer batch = new BatchFeaturizer(m, spec, batchSize);
     TaskContext tc = TaskContext.get();
     if (tc != null) {
       tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> batch.close());
     }
     return new Batches(rows, batch);
+  }
+
+  /**
+   * {@code e}, met choosing or loading the model of {@code stage} ({@code CnnFeaturizer[uid]}), as a
+   * ModelException naming the stage, so that the stage that failed in a Pipeline is known: the stage's name,
+   * then {@code e}'s message; {@code e} is its cause.
+   */
+  public static ModelException loadFailed(String stage, RuntimeException e) {
+    return new ModelException(stage + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
   }
 
   /**

@@ -1,0 +1,39 @@
+package io.p9.spark.ml.internal;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.p9.core.image.PreprocessSpec;
+import io.p9.core.model.ModelBytes;
+import io.p9.core.model.ModelException;
+import io.p9.core.model.ModelKey;
+import io.p9.core.model.ModelOptions;
+import io.p9.core.testing.RepoData;
+import io.p9.spark.ml.testing.TestSpark;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Collections;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.junit.jupiter.api.Test;
+
+/** The executor side of CnnFeaturizer on its own, with a real broadcast. */
+class FeaturizePartitionTest {
+
+  /**
+   * A model that fails to load on an executor (here the broadcast bytes are not those of the key's sha256, as
+   * for a damaged broadcast) fails the task naming the stage, as the driver's load and the inference do.
+   */
+  @Test
+  void aModelThatFailsToLoadOnAnExecutorIsNamedWithItsStage() throws Exception {
+    String sha = ModelBytes.sha256(Files.readAllBytes(RepoData.mobilenet()));
+    Broadcast<byte[]> other = new JavaSparkContext(TestSpark.get().sparkContext())
+        .broadcast("not the model".getBytes(StandardCharsets.UTF_8));
+    FeaturizePartition fn = new FeaturizePartition("CnnFeaturizer[cnnFeaturizer_test]", other, "m.onnx",
+        new ModelKey(sha, ModelOptions.defaults()), PreprocessSpec.imagenet(224), 8, 0, "error", false,
+        new CountsAccumulator());
+    assertThatThrownBy(() -> fn.call(Collections.emptyIterator())).isInstanceOf(ModelException.class)
+        .hasMessageStartingWith("CnnFeaturizer[cnnFeaturizer_test]: model bytes for m.onnx have sha256 ")
+        .hasMessageContaining("but the key expects " + sha)
+        .hasCauseInstanceOf(ModelException.class);
+  }
+}
