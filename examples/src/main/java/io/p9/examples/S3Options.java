@@ -42,10 +42,16 @@ public final class S3Options {
   int threads;
 
   /**
-   * What is wrong with {@code --s3-committer} or {@code --s3-credentials}, or null. Checked whatever the
-   * input and output, so that a typo made in a local trial run is found there, not in the long S3 run after it.
+   * What is wrong with {@code --region}, {@code --s3-committer} or {@code --s3-credentials}, or null. Checked
+   * whatever the input and output, so that a typo made in a local trial run is found there, not in the long S3
+   * run after it.
    */
   String invalidOption() {
+    try {
+      regions.checked();
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
     try {
       S3aSettings.Committer.parse(committer);
     } catch (IllegalArgumentException e) {

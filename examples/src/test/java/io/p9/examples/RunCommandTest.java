@@ -111,8 +111,9 @@ class RunCommandTest {
   }
 
   /**
-   * {@code --s3-committer} and {@code --s3-credentials} are checked whatever the input and output, so that a
-   * typo in a local trial run is found there and not in the S3 run that follows (a local output ignored them).
+   * {@code --s3-committer}, {@code --s3-credentials} and {@code --region} are checked whatever the input and
+   * output, so that a typo in a local trial run is found there and not in the S3 run that follows (a local
+   * output ignored them), and a region outside the EU is refused as the README says, not silently taken.
    */
   @Test
   void badS3OptionValuesAreRefusedEvenForALocalRun() throws Exception {
@@ -120,7 +121,9 @@ class RunCommandTest {
     String[][] cases = {
         {"--s3-committer", "magik", "--s3-committer must be magic, directory or file, not 'magik'"},
         {"--s3-credentials", "instance-rol", "--s3-credentials must be default-chain, environment, profile,"
-            + " instance-role, web-identity or anonymous, not 'instance-rol'"}};
+            + " instance-role, web-identity or anonymous, not 'instance-rol'"},
+        {"--region", "us-east-1", "region us-east-1 is outside the allowed regions"},
+        {"--region", "eu-west1", "'eu-west1' is not an AWS region name"}};
     for (String[] c : cases) {
       String[] err = new String[1];
       assertThat(run(err, "--input", in, "--output", tmp.resolve("out").toString(), "--master", "local[1]", c[0],
