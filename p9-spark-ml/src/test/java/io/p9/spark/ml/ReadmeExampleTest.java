@@ -1,6 +1,7 @@
 package io.p9.spark.ml;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p9.core.testing.RepoData;
 import io.p9.spark.ml.testing.Files2;
@@ -22,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The README's "In your Spark job" example as it is written there, with local folders for its
  * {@code s3a://} ones, checked for what the README says of it: every file (a zero-byte and a broken one
- * too) gives a row, k is chosen by variance, and the saved pipeline carries the model bytes and can be
- * saved back over its own folder once loaded.
+ * too) gives a row, k is chosen by variance, the featurizer needs keep too, and the saved pipeline carries the
+ * model bytes and can be saved back over its own folder once loaded.
  */
 class ReadmeExampleTest {
   @TempDir Path tmp;
@@ -68,6 +69,12 @@ class ReadmeExampleTest {
       }
       assertThat(r.getString(0)).as("label = parent folder").endsWith("/" + r.getString(1) + "/" + name);
     }
+
+    // "keep too, or one bad file fails the fit"
+    assertThatThrownBy(() -> new Pipeline().setStages(new PipelineStage[] {
+        new ImageLoader().setHandleInvalid("keep"), new CnnFeaturizer().setModelLocation(modelUri),
+        new PcaReducer().setScale(true).setMinExplainedVariance(0.95)}).fit(files))
+        .hasStackTraceContaining("cannot featurize").hasStackTraceContaining("NO_IMAGE");
 
     Files.delete(modelFile);
     PipelineModel.load(savedUri).write().overwrite().save(savedUri);
