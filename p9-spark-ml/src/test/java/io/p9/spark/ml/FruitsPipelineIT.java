@@ -31,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Fruits! pipeline end to end on the real Fruits-360 sample (49 varieties x 60 JPEGs in
- * ../shared/data; where that folder is absent, the repository's 16 varieties x 15), plus one broken file
- * and an empty partition: ImageLoader → CnnFeaturizer (int8
+ * ../shared/data; where that folder is absent, its copy in the repository's data/fruits360-49x60), plus one
+ * broken file and an empty partition: ImageLoader → CnnFeaturizer (int8
  * MobileNetV2) → scaling + PcaReducer(0.95), saved and reloaded, and the features judged by a classifier.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
