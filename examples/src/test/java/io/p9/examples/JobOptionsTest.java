@@ -31,7 +31,7 @@ class JobOptionsTest {
     String jobReads = args.get(args.indexOf("--model") + 1);
     assertThat(jobReads).matches("s3://p9-bucket/p9/jars/models/[0-9a-f]{12}/mine\\.onnx");
 
-    // saved again while the 37 MB job jar uploads
+    // saved again while the 38 MB job jar uploads
     Files.write(model, new byte[] {4, 5, 6});
     Files.delete(sidecar);
 
