@@ -141,9 +141,14 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
     return this;
   }
 
+  /**
+   * Checks the params and the input column; the schema with the output column added, its vector size recorded
+   * (as Spark's {@code PCA} records it) when {@code k} is set, unknown before the fit with
+   * {@code minExplainedVariance}.
+   */
   @Override
   public StructType transformSchema(StructType schema) {
-    return p.validateAndTransform(this, schema, true, -1);
+    return p.validateAndTransform(this, schema, true, isSet(p.k) ? getK() : -1);
   }
 
   @Override

@@ -605,6 +605,25 @@ class PcaReducerTest {
     assertThat(pm.transformSchema(data.schema())).isEqualTo(pm.transform(data).schema());
   }
 
+  /**
+   * With k set, the estimator's transformSchema records the output size, as Spark's PCA does: an unfitted
+   * Pipeline's transformSchema then gives the schema its fitted model's transform gives. With
+   * minExplainedVariance the size is not known before the fit.
+   */
+  @Test
+  void theEstimatorsTransformSchemaRecordsAFixedK() {
+    PcaReducer fixed = new PcaReducer().setK(3);
+    StructType out = fixed.transformSchema(data.schema());
+    PCA sparks = new PCA().setK(3).setInputCol("features").setOutputCol("pcaFeatures");
+    assertThat(out.apply("pcaFeatures").metadata())
+        .isEqualTo(sparks.transformSchema(data.schema()).apply("pcaFeatures").metadata());
+    assertThat(AttributeGroup.fromStructField(out.apply("pcaFeatures")).size()).isEqualTo(3);
+    Pipeline pipe = new Pipeline().setStages(new PipelineStage[] {fixed});
+    assertThat(pipe.transformSchema(data.schema())).isEqualTo(pipe.fit(data).transform(data).schema());
+    StructType byVariance = new PcaReducer().setMinExplainedVariance(0.9).transformSchema(data.schema());
+    assertThat(AttributeGroup.fromStructField(byVariance.apply("pcaFeatures")).size()).isEqualTo(-1);
+  }
+
   @Test
   void theModelHasSetTheParamsTheEstimatorHadSetAndDefaultsTheOthers() {
     PcaReducer est = new PcaReducer().setOutputCol("z").setMinExplainedVariance(0.9);
