@@ -52,11 +52,13 @@ final class PcaParams implements Serializable {
   }
 
   /**
-   * Checks the params and the input column; the schema with the output column added. {@code size}: the size of
-   * the output vectors, recorded in the column's ML attribute group as transform records it, or -1 if unknown
-   * before the fit.
+   * Checks the params and the input column; the schema with the output column added. {@code dim}: the size the
+   * input vectors must have (a fitted model's), or -1 before the fit. {@code size}: the size of the output
+   * vectors, recorded in the column's ML attribute group as transform records it, or -1 if unknown before the
+   * fit. Where the input column records its size (its ML attribute group, as CnnFeaturizer and VectorAssembler
+   * record it), a fixed k above it or a size other than {@code dim} fails here, before any row is computed.
    */
-  StructType validateAndTransform(Params owner, StructType schema, boolean fitting, int size) {
+  StructType validateAndTransform(Params owner, StructType schema, boolean fitting, int dim, int size) {
     Identifiable id = (Identifiable) owner;
     if (fitting) {
       boolean hasK = owner.isSet(k);
@@ -67,7 +69,17 @@ final class PcaParams implements Serializable {
             + (hasVar ? "is" : "is not") + " set)");
       }
     }
-    SchemaChecks.require(id, schema, owner.$(inputCol), SQLDataTypes.VectorType());
+    String in = owner.$(inputCol);
+    SchemaChecks.require(id, schema, in, SQLDataTypes.VectorType());
+    int recorded = AttributeGroup.fromStructField(SchemaChecks.field(id, schema, in)).size();
+    if (recorded >= 0 && dim >= 0 && recorded != dim) {
+      throw new IllegalArgumentException(SchemaChecks.name(id) + ": column '" + in + "' records vectors of size "
+          + recorded + ", expected " + dim);
+    }
+    if (recorded >= 0 && fitting && owner.isSet(k) && (Integer) owner.$(k) > recorded) {
+      throw new IllegalArgumentException(SchemaChecks.name(id) + ": k = " + owner.$(k) + " is larger than the"
+          + " input dimension " + recorded + " (the size column '" + in + "' records)");
+    }
     SchemaChecks.requireAbsent(id, schema, owner.$(outputCol));
     String out = owner.$(outputCol);
     Metadata meta = size < 0 ? Metadata.empty() : new AttributeGroup(out, size).toMetadata();

@@ -148,15 +148,16 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
    */
   @Override
   public StructType transformSchema(StructType schema) {
-    return p.validateAndTransform(this, schema, true, isSet(p.k) ? getK() : -1);
+    return p.validateAndTransform(this, schema, true, -1, isSet(p.k) ? getK() : -1);
   }
 
   @Override
   public PcaReducerModel fit(Dataset<?> dataset) {
     transformSchema(dataset.schema());
     String where = SchemaChecks.name(this) + ", column '" + getInputCol() + "'";
-    // checked against the first vector of each partition, as Spark's PCA checks it against first(): a k too
-    // large fails the first task, not the driver after a pass over the whole input (often a CNN's output)
+    // checked by transformSchema where the column records its size, else against the first vector of each
+    // partition, as Spark's PCA checks it against first(): a k too large fails the first task, not the driver
+    // after a pass over the whole input (often a CNN's output)
     int fixedK = isSet(p.k) ? getK() : 0;
     String name = SchemaChecks.name(this);
     // one job: partitions fold their rows into an accumulator (null while a partition has none) and the tree

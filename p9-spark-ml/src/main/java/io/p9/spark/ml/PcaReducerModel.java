@@ -234,7 +234,7 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
   @Override
   public StructType transformSchema(StructType schema) {
     checkScale();
-    return p.validateAndTransform(this, schema, false, keptK());
+    return p.validateAndTransform(this, schema, false, dim(), keptK());
   }
 
   @Override

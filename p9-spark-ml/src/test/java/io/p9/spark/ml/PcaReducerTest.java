@@ -295,6 +295,30 @@ class PcaReducerTest {
   }
 
   /**
+   * Where the input column records its vector size (an ML attribute group, as CnnFeaturizer's output and
+   * VectorAssembler's do), a k above it, or a model's input of another size, fails in transformSchema on the
+   * driver, before any row is computed: in a Pipeline, before the CNN runs at all.
+   */
+  @Test
+  void aRecordedInputSizeIsCheckedBeforeAnyRowIsComputed() {
+    org.apache.spark.util.LongAccumulator calls = spark.sparkContext().longAccumulator("pca fit input rows");
+    Dataset<Row> sized = counted(calls, 200, 2, 0).withColumn("features", functions.col("features")
+        .as("features", new AttributeGroup("features", 3).toMetadata()));
+    PcaReducer pca = new PcaReducer().setK(4);
+    Pipeline pipe = new Pipeline().setStages(new PipelineStage[] {pca});
+    assertThatThrownBy(() -> pipe.fit(sized)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("PcaReducer[" + pca.uid() + "]: k = 4 is larger than the input dimension 3 (the size column"
+            + " 'features' records)");
+    assertThat(calls.value()).as("input rows computed").isZero();
+
+    PcaReducerModel m = new PcaReducer().setK(2).fit(data);
+    assertThatThrownBy(() -> m.transform(sized)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("PcaReducerModel[" + m.uid() + "]: column 'features' records vectors of size 3, expected " + D);
+    assertThat(calls.value()).as("input rows computed").isZero();
+    assertThat(new PcaReducer().setK(3).fit(sized).getK()).isEqualTo(3);
+  }
+
+  /**
    * Each partition's partial result is a d x d triangle (6.6 MB at d = 1280); a depth-2 tree sent about
    * sqrt(partitions) of them to the driver, past {@code spark.driver.maxResultSize} (1g) from about 24,000
    * partitions at d = 1280. The last merge runs on an executor, so one result reaches the driver. Scaled down
