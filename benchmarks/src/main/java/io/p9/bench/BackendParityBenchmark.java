@@ -67,6 +67,7 @@ public class BackendParityBenchmark {
   @Param({"1"})
   public int intraOpThreads;
 
+  ModelCache.Lease lease;
   FeatureModel model;
   int size;
   FloatBuffer input;
@@ -106,7 +107,8 @@ public class BackendParityBenchmark {
     size = inputSize(network);
     ModelOptions options = ModelOptions.defaults().withBackend(backend).withIntraOpThreads(intraOpThreads);
     ModelBytes mb = file(network, backend);
-    model = ModelCache.shared().acquire(new ModelKey(mb.sha256(), options), () -> mb);
+    lease = ModelCache.shared().acquire(new ModelKey(mb.sha256(), options), () -> mb);
+    model = lease.model();
     int floats = batch * size * size * 3;
     input = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
     Random rnd = new Random(20261204L);
@@ -117,7 +119,8 @@ public class BackendParityBenchmark {
     ModelBytes twin = file(network, other);
     ModelCache isolated = ModelCache.newIsolated();
     try {
-      FeatureModel m2 = isolated.acquire(new ModelKey(twin.sha256(), options.withBackend(other)), () -> twin);
+      FeatureModel m2 = isolated.acquire(new ModelKey(twin.sha256(), options.withBackend(other)), () -> twin)
+          .model();
       float[] a = new float[batch * model.info().featureDim()];
       float[] b = new float[batch * m2.info().featureDim()];
       model.run(input, batch, size, size, a);
@@ -137,6 +140,7 @@ public class BackendParityBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() {
+    lease.close();
     System.out.println("models created: " + ModelCache.shared().modelsCreated() + ", peak RSS MiB: "
         + BenchData.peakRssMiB());
   }

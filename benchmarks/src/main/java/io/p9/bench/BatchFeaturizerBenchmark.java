@@ -47,19 +47,22 @@ public class BatchFeaturizerBenchmark {
   @Param({"1"})
   public int intraOpThreads;
 
+  ModelCache.Lease lease;
   FeatureModel featureModel;
   List<byte[]> jpegs;
 
   @Setup(Level.Trial)
   public void setUp() {
     ModelBytes mb = BenchData.model(model);
-    featureModel = ModelCache.shared().acquire(new ModelKey(mb.sha256(),
+    lease = ModelCache.shared().acquire(new ModelKey(mb.sha256(),
         ModelOptions.defaults().withIntraOpThreads(intraOpThreads)), () -> mb);
+    featureModel = lease.model();
     jpegs = BenchData.read(BenchData.fruitJpegs(256));
   }
 
   @TearDown(Level.Trial)
   public void report() {
+    lease.close();
     System.out.println("models created: " + ModelCache.shared().modelsCreated() + ", peak RSS MiB: "
         + BenchData.peakRssMiB());
   }

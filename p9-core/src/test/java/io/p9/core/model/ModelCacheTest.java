@@ -11,7 +11,10 @@ import java.lang.management.ThreadMXBean;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -38,7 +41,7 @@ class ModelCacheTest {
     FeatureModel first;
     FeatureModel other;
     try {
-      List<Future<FeatureModel>> got = new ArrayList<>();
+      List<Future<ModelCache.Lease>> got = new ArrayList<>();
       for (int i = 0; i < threads; i++) {
         got.add(pool.submit(() -> {
           start.await();
@@ -49,16 +52,16 @@ class ModelCacheTest {
         }));
       }
       start.countDown();
-      first = got.get(0).get();
-      for (Future<FeatureModel> f : got) {
-        assertThat(f.get()).isSameAs(first);
+      first = got.get(0).get().model();
+      for (Future<ModelCache.Lease> f : got) {
+        assertThat(f.get().model()).isSameAs(first);
       }
       assertThat(supplierCalls).hasValue(1);
       assertThat(cache.modelsCreated()).isEqualTo(1);
       assertRuns(first);
 
       other = cache.acquire(new ModelKey(mb.sha256(), ModelOptions.defaults().withIntraOpThreads(2)),
-          () -> mb);
+          () -> mb).model();
       assertThat(other).isNotSameAs(first);
       assertThat(cache.modelsCreated()).isEqualTo(2);
       assertThat(cache.size()).isEqualTo(2);
@@ -111,7 +114,7 @@ class ModelCacheTest {
     a.start();
     loading.await();
     CompletableFuture<FeatureModel> fromB = new CompletableFuture<>();
-    Thread b = new Thread(() -> complete(fromB, () -> cache.acquire(key, () -> mb)), "waiter-b");
+    Thread b = new Thread(() -> complete(fromB, () -> cache.acquire(key, () -> mb).model()), "waiter-b");
     b.start();
     awaitBlockedBy(b, a);
     fail.countDown();
@@ -123,7 +126,7 @@ class ModelCacheTest {
     assertRuns(bModel);
     assertThat(cache.acquire(key, () -> {
       throw new AssertionError("the model is cached: the bytes must not be read again");
-    })).isSameAs(bModel);
+    }).model()).isSameAs(bModel);
     assertThat(cache.modelsCreated()).isEqualTo(1);
     assertThat(cache.size()).isEqualTo(1);
     cache.clear();
@@ -151,7 +154,7 @@ class ModelCacheTest {
         await(proceed);
       }
       return mb;
-    })), "loader-a");
+    }).model()), "loader-a");
     a.start();
     loading.await();
     Thread clearing = new Thread(cache::clear, "clear");
@@ -168,14 +171,154 @@ class ModelCacheTest {
     assertThat(cache.size()).isEqualTo(1);
     assertThat(cache.acquire(key, () -> {
       throw new AssertionError("the model is cached: the bytes must not be read again");
-    })).isSameAs(aModel);
+    }).model()).isSameAs(aModel);
     cache.clear();
     assertClosed(aModel);
+  }
+
+  /**
+   * With maxIdle 2, a third idle model closes the least recently used one (k2: k1 was used again after it);
+   * the two kept are handed out again as they are, the evicted one is loaded again.
+   */
+  @Test
+  void beyondMaxIdleTheLeastRecentlyUsedIdleModelIsClosed() {
+    ModelCache cache = new ModelCacheProbe().cache;
+    cache.setMaxIdle(2);
+    ModelBytes mb = tinyModel();
+    ModelKey k1 = tinyKey(mb, 1);
+    ModelKey k2 = tinyKey(mb, 2);
+    ModelKey k3 = tinyKey(mb, 3);
+    try {
+      FeatureModel m1 = leaseAndRelease(cache, k1, () -> mb);
+      FeatureModel m2 = leaseAndRelease(cache, k2, () -> mb);
+      assertThat(leaseAndRelease(cache, k1, ModelCacheTest::notAgain)).isSameAs(m1);
+      FeatureModel m3 = leaseAndRelease(cache, k3, () -> mb);
+
+      assertThat(cache.modelsCreated()).isEqualTo(3);
+      assertThat(cache.size()).isEqualTo(2);
+      assertClosed(m2);
+      assertRuns(m1);
+      assertRuns(m3);
+      assertThat(leaseAndRelease(cache, k1, ModelCacheTest::notAgain)).isSameAs(m1);
+      assertThat(leaseAndRelease(cache, k3, ModelCacheTest::notAgain)).isSameAs(m3);
+      FeatureModel again = leaseAndRelease(cache, k2, () -> mb);
+      assertThat(again).isNotSameAs(m2);
+      assertRuns(again);
+      assertThat(cache.modelsCreated()).isEqualTo(4);
+      assertThat(cache.size()).isEqualTo(2);
+    } finally {
+      cache.clear();
+    }
+  }
+
+  /**
+   * A leased model stays open whatever maxIdle says: with maxIdle 0 an idle model is closed as soon as its
+   * last lease is, the leased one only when its own lease is closed.
+   */
+  @Test
+  void aLeasedModelIsNotClosedUntilItsLastLeaseIs() {
+    ModelCache cache = new ModelCacheProbe().cache;
+    ModelBytes mb = tinyModel();
+    try (ModelCache.Lease held = cache.acquire(tinyKey(mb, 1), () -> mb)) {
+      ModelCache.Lease second = cache.acquire(tinyKey(mb, 1), ModelCacheTest::notAgain);
+      cache.setMaxIdle(0);
+      FeatureModel other = leaseAndRelease(cache, tinyKey(mb, 2), () -> mb);
+      assertClosed(other);
+      second.close();
+      second.close();
+      assertThatThrownBy(second::model).isInstanceOf(IllegalStateException.class);
+      assertRuns(held.model());
+      assertThat(cache.size()).isEqualTo(1);
+      FeatureModel m = held.model();
+      held.close();
+      assertClosed(m);
+      assertThat(cache.size()).isZero();
+    } finally {
+      cache.clear();
+    }
+  }
+
+  /**
+   * Threads lease models of 5 keys at random, run them while leased and release them, with maxIdle 1: many
+   * evictions, none of a model in use (a run on a closed model throws); the same key leased at the same time
+   * is one model. Seeded: the seed is in the failure message.
+   */
+  @Test
+  @Timeout(120)
+  void concurrentLeasesOfOtherKeysNeverCloseALeasedModel() throws Exception {
+    long seed = 20261205L;
+    ModelCache cache = new ModelCacheProbe().cache;
+    cache.setMaxIdle(1);
+    ModelBytes mb = tinyModel();
+    int keys = 5;
+    int threads = 4;
+    FeatureModel reference = leaseAndRelease(cache, tinyKey(mb, 1), () -> mb);
+    float[] expected = runOnZeros(reference);
+    List<Map<FeatureModel, Integer>> holders = new ArrayList<>();
+    for (int k = 0; k < keys; k++) {
+      holders.add(new HashMap<>());
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<Integer>> runs = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        Random rnd = new Random(seed + t);
+        runs.add(pool.submit(() -> {
+          int done = 0;
+          for (int i = 0; i < 60; i++) {
+            int k = rnd.nextInt(keys);
+            try (ModelCache.Lease lease = cache.acquire(tinyKey(mb, k + 1), () -> mb)) {
+              FeatureModel m = lease.model();
+              Map<FeatureModel, Integer> held = holders.get(k);
+              synchronized (held) {
+                assertThat(held.keySet()).as("seed %d: key %d leased twice at once", seed, k).isSubsetOf(m);
+                held.merge(m, 1, Integer::sum);
+              }
+              for (int r = rnd.nextInt(3); r >= 0; r--) {
+                assertThat(runOnZeros(m)).as("seed %d: key %d", seed, k).containsExactly(expected);
+                done++;
+              }
+              synchronized (held) {
+                held.computeIfPresent(m, (x, n) -> n == 1 ? null : n - 1);
+              }
+            }
+          }
+          return done;
+        }));
+      }
+      for (Future<Integer> f : runs) {
+        assertThat(f.get()).isPositive();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(cache.size()).as("seed %d", seed).isEqualTo(1);
+    assertThat(cache.modelsCreated()).as("seed %d", seed).isGreaterThan(keys);
+    cache.clear();
+    assertThat(cache.size()).isZero();
   }
 
   /** A model that loads in milliseconds: the tiny MobileNetV2-style fixture. */
   private static ModelBytes tinyModel() {
     return ModelBytes.of("tiny_mnv2.onnx", Fixtures.bytes("tiny_mnv2.onnx"));
+  }
+
+  /** The tiny model's key with {@code threads} intra-op threads: one file, distinct cache keys. */
+  private static ModelKey tinyKey(ModelBytes mb, int threads) {
+    return new ModelKey(mb.sha256(), ModelOptions.defaults().withIntraOpThreads(threads));
+  }
+
+  /** Leases {@code key}'s model, checks that it runs and releases it; returns the model. */
+  private static FeatureModel leaseAndRelease(ModelCache cache, ModelKey key, Supplier<ModelBytes> bytes) {
+    try (ModelCache.Lease lease = cache.acquire(key, bytes)) {
+      assertRuns(lease.model());
+      return lease.model();
+    }
+  }
+
+  /** A bytes supplier for a model that must be cached. */
+  private static ModelBytes notAgain() {
+    throw new AssertionError("the model is cached: the bytes must not be read again");
   }
 
   private static float[] runOnZeros(FeatureModel m) {

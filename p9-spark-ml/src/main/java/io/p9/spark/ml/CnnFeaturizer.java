@@ -595,11 +595,15 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     String chosen = selected.name();
     int[] size = loading(() -> selected.recordsInputSize(mb)) ? new int[] {0, 0} : requestedSize(sidecar);
     ModelKey key = new ModelKey(mb.sha256(), new ModelOptions(chosen, tensor, threads, false, size[0], size[1]));
-    FeatureModel model = loading(() -> ModelCache.shared().acquire(key, () -> mb));
-    ModelInfo info = model.info();
-    PreprocessSpec spec = resolveSpec(sidecar, info);
-    if (info.inputHeight() <= 0 || info.inputWidth() <= 0) {
-      checkDynamicSize(model, spec);
+    ModelInfo info;
+    PreprocessSpec spec;
+    // released at once: the executors lease the model themselves, and here it may stay cached as an idle model
+    try (ModelCache.Lease lease = loading(() -> ModelCache.shared().acquire(key, () -> mb))) {
+      info = lease.model().info();
+      spec = resolveSpec(sidecar, info);
+      if (info.inputHeight() <= 0 || info.inputWidth() <= 0) {
+        checkDynamicSize(lease.model(), spec);
+      }
     }
     // the bare bytes: a record (ModelBytes) cannot go through Kryo's FieldSerializer, and spark.serializer
     // (often Kryo) is what broadcasts use

@@ -3,7 +3,6 @@ package io.p9.spark.ml.internal;
 import io.p9.core.image.PixelImage;
 import io.p9.core.image.PreprocessSpec;
 import io.p9.core.model.BatchFeaturizer;
-import io.p9.core.model.FeatureModel;
 import io.p9.core.model.ModelBytes;
 import io.p9.core.model.ModelCache;
 import io.p9.core.model.ModelException;
@@ -27,10 +26,10 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The executor side of {@code CnnFeaturizer}: one partition, in batches. The model comes from the per-JVM
- * {@link ModelCache} (the broadcast is read only when this JVM has not loaded it yet); the batch buffer is
- * returned to its pool by a task-completion listener. The broadcast holds the bare model bytes: broadcasts go
- * through {@code spark.serializer}, and Kryo's default serializer cannot build a record such as
- * {@link ModelBytes}.
+ * {@link ModelCache} (the broadcast is read only when this JVM has not loaded it yet); a task-completion
+ * listener returns the batch buffer to its pool and closes the task's lease on the model. The broadcast holds
+ * the bare model bytes: broadcasts go through {@code spark.serializer}, and Kryo's default serializer cannot
+ * build a record such as {@link ModelBytes}.
  *
  * <p>When the model throws for a batch, {@code handleInvalid=error} fails naming the batch's images; skip and
  * keep run its images again one by one ({@link BatchFeaturizer#runEach}): an image that fails alone is an
@@ -76,18 +75,31 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
 
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
-    FeatureModel m;
+    ModelCache.Lease lease;
     try {
       // ModelBytes.of hashes again, so the cache still checks the bytes against the key
-      m = ModelCache.shared().acquire(key, () -> ModelBytes.of(modelName, model.value()));
+      lease = ModelCache.shared().acquire(key, () -> ModelBytes.of(modelName, model.value()));
     } catch (RuntimeException e) {
       // a load that passed on the driver can still fail here: another class path, natives or memory
       throw loadFailed(stage, e);
     }
-    BatchFeaturizer batch = new BatchFeaturizer(m, spec, batchSize);
+    BatchFeaturizer batch;
+    try {
+      batch = new BatchFeaturizer(lease.model(), spec, batchSize);
+    } catch (RuntimeException | Error e) {
+      lease.close();
+      throw e;
+    }
     TaskContext tc = TaskContext.get();
     if (tc != null) {
-      tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> batch.close());
+      // the model stays leased until the task ends, whether its rows were all read or not
+      tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> {
+        try {
+          batch.close();
+        } finally {
+          lease.close();
+        }
+      });
     }
     return new Batches(rows, batch);
   }
