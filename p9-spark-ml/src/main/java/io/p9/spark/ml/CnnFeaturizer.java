@@ -69,7 +69,9 @@ import org.apache.spark.sql.types.StructType;
  * feature tensor, its size), first by {@code transformSchema}, which records the feature size in the output
  * column's ML attribute group as {@code transform} does; its bytes are broadcast once, and each executor JVM
  * opens one model for all its task threads ({@link ModelCache}, keyed by the model's sha256 and load
- * options). A JSON sidecar {@code <model>.p9.json} ({@link ModelSpec}) next to the model supplies its
+ * options). A task holds the model until it ends; of the models no task holds, each JVM keeps as many as the
+ * Spark conf {@value #MODEL_CACHE_MAX_IDLE} says (default {@value ModelCache#DEFAULT_MAX_IDLE}) and closes the
+ * least recently used others. A JSON sidecar {@code <model>.p9.json} ({@link ModelSpec}) next to the model supplies its
  * preprocessing and feature tensor. Precedence: a param set explicitly, then the sidecar, then the param's
  * default. Only a sidecar that is not there means none: one that is there but cannot be read (a directory, a
  * file this JVM may not open, an I/O error) or parsed fails on the driver, naming the stage and the sidecar.
@@ -143,6 +145,13 @@ import org.apache.spark.sql.types.StructType;
 public final class CnnFeaturizer extends Transformer implements MLWritable {
   private static final long serialVersionUID = 1L;
   static final String MODEL_DIR = "model";
+  /**
+   * The Spark conf key of how many models that no task holds each JVM of the application keeps (an integer
+   * &ge; 0, default {@value ModelCache#DEFAULT_MAX_IDLE}; {@link ModelCache#setMaxIdle}). Read from the
+   * session's conf when the stage transforms, so {@code spark.conf.set} at run time works too; the driver
+   * applies it to its own JVM and each task to its executor's.
+   */
+  public static final String MODEL_CACHE_MAX_IDLE = "spark.p9.modelCache.maxIdle";
 
   private final String uid;
   private final Param<String> inputCol;
@@ -512,6 +521,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     // transformSchema's checks and schema with one resolve (its stamp reads the model file's status)
     checkColumns(dataset.schema());
     SparkContext sc = dataset.sparkSession().sparkContext();
+    int maxIdle = modelCacheMaxIdle(dataset.sparkSession());
     Resolved r = resolve(sc);
     StructType out = outputSchema(dataset.schema(), r);
 
@@ -521,7 +531,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
 
     FeaturizePartition fn = new FeaturizePartition(SchemaChecks.name(this), r.broadcast(), r.bytes().name(),
         r.key(), r.spec(), batchSizeFor(r.info()), dataset.schema().fieldIndex(getInputCol()), getHandleInvalid(),
-        !getErrorCol().isEmpty(), acc);
+        !getErrorCol().isEmpty(), maxIdle, acc);
     // the row encoder drops field metadata: the vector size (ML attribute group) is attached after
     Dataset<Row> df = dataset.toDF().mapPartitions(fn, Encoders.row(out));
     return df.withColumn(getOutputCol(), SchemaChecks.column(getOutputCol()).as(getOutputCol(),
@@ -660,6 +670,27 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     } catch (RuntimeException e) {
       throw FeaturizePartition.loadFailed(SchemaChecks.name(this), e);
     }
+  }
+
+  /**
+   * {@link #MODEL_CACHE_MAX_IDLE} in {@code spark}'s conf, applied to this JVM's model cache.
+   *
+   * @throws IllegalArgumentException naming the stage and the key if it is not an integer &ge; 0
+   */
+  private int modelCacheMaxIdle(SparkSession spark) {
+    String value = spark.conf().get(MODEL_CACHE_MAX_IDLE, String.valueOf(ModelCache.DEFAULT_MAX_IDLE));
+    int n;
+    try {
+      n = Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      n = -1;
+    }
+    if (n < 0) {
+      throw new IllegalArgumentException(SchemaChecks.name(this) + ": " + MODEL_CACHE_MAX_IDLE
+          + " must be an integer >= 0 but was '" + value + "'");
+    }
+    ModelCache.shared().setMaxIdle(n);
+    return n;
   }
 
   /** Threads per inference from the executor's cores and concurrent tasks ({@link ThreadBudget}). */

@@ -8,6 +8,7 @@ import io.p9.core.image.Normalization;
 import io.p9.core.image.PreprocessSpec;
 import io.p9.core.model.ModelCache;
 import io.p9.core.tensor.TensorLayout;
+import io.p9.core.testing.Fixtures;
 import io.p9.core.testing.RepoData;
 import io.p9.spark.ml.testing.Files2;
 import io.p9.spark.ml.testing.RoundTrip;
@@ -128,6 +129,50 @@ class CnnFeaturizerTest {
     f.transform(images.repartition(5)).count();
     assertThat(rows).isEqualTo(12);
     assertThat(ModelCache.shared().modelsCreated() - before).isEqualTo(1);
+  }
+
+  /**
+   * spark.p9.modelCache.maxIdle=1, set at run time: two featurizers with different models run in turn in one
+   * session; each job loads its model again and closes the other's, so one idle model stays cached, and the
+   * features are those the default bound gives.
+   */
+  @Test
+  void withMaxIdleOneFeaturizersRunInTurnKeepOneIdleModel() {
+    String tiny = Files2.write(tmp.resolve("models/tiny_mnv2.onnx"), Fixtures.bytes("tiny_mnv2.onnx")).toString();
+    // intraOpThreads 5: keys no other test uses
+    CnnFeaturizer a = new CnnFeaturizer().setModelLocation(model).setIntraOpThreads(5);
+    CnnFeaturizer b = new CnnFeaturizer().setModelLocation(tiny).setPreprocessing("mobilenet")
+        .setIntraOpThreads(5);
+    List<Row> expectedA = features(a, images);
+    List<Row> expectedB = features(b, images);
+    assertThat(((Vector) expectedB.get(0).get(1)).size()).isNotEqualTo(((Vector) expectedA.get(0).get(1)).size());
+    ModelCache cache = ModelCache.shared();
+    spark.conf().set("spark.p9.modelCache.maxIdle", "1");
+    try {
+      long before = cache.modelsCreated();
+      for (int round = 0; round < 2; round++) {
+        assertThat(features(a, images)).isEqualTo(expectedA);
+        assertThat(cache.size()).as("round %d, after a", round).isEqualTo(1);
+        assertThat(features(b, images)).isEqualTo(expectedB);
+        assertThat(cache.size()).as("round %d, after b", round).isEqualTo(1);
+      }
+      assertThat(cache.modelsCreated() - before).as("each job loads its model again").isEqualTo(4);
+    } finally {
+      spark.conf().unset("spark.p9.modelCache.maxIdle");
+      cache.setMaxIdle(ModelCache.DEFAULT_MAX_IDLE);
+    }
+  }
+
+  @Test
+  void aModelCacheBoundThatIsNotACountFailsOnTheDriver() {
+    spark.conf().set("spark.p9.modelCache.maxIdle", "-1");
+    try {
+      assertThatThrownBy(() -> new CnnFeaturizer().setModelLocation(model).transform(images))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("spark.p9.modelCache.maxIdle must be an integer >= 0 but was '-1'");
+    } finally {
+      spark.conf().unset("spark.p9.modelCache.maxIdle");
+    }
   }
 
   @Test

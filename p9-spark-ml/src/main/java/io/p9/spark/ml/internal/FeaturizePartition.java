@@ -51,16 +51,18 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
   private final int imageIndex;
   private final String handleInvalid;
   private final boolean errorColumn;
+  private final int modelCacheMaxIdle;
   private final CountsAccumulator acc;
 
   /**
    * @param stage the stage's name for messages, {@code CnnFeaturizer[uid]}
    * @param errorColumn whether each output row also gets a reason column after the features: the
    *     {@link #invalidReason} (or {@value #INFERENCE_FAILED}) of a row kept without features, else null
+   * @param modelCacheMaxIdle the idle models the executor's {@link ModelCache} keeps, set by each task
    */
   public FeaturizePartition(String stage, Broadcast<byte[]> model, String modelName, ModelKey key,
       PreprocessSpec spec, int batchSize, int imageIndex, String handleInvalid, boolean errorColumn,
-      CountsAccumulator acc) {
+      int modelCacheMaxIdle, CountsAccumulator acc) {
     this.stage = stage;
     this.model = model;
     this.modelName = modelName;
@@ -70,11 +72,13 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
     this.imageIndex = imageIndex;
     this.handleInvalid = handleInvalid;
     this.errorColumn = errorColumn;
+    this.modelCacheMaxIdle = modelCacheMaxIdle;
     this.acc = acc;
   }
 
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
+    ModelCache.shared().setMaxIdle(modelCacheMaxIdle);
     ModelCache.Lease lease;
     try {
       // ModelBytes.of hashes again, so the cache still checks the bytes against the key

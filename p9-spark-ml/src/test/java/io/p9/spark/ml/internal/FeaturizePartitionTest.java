@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p9.core.image.PreprocessSpec;
 import io.p9.core.model.ModelBytes;
+import io.p9.core.model.ModelCache;
 import io.p9.core.model.ModelException;
 import io.p9.core.model.ModelKey;
 import io.p9.core.model.ModelOptions;
@@ -30,7 +31,7 @@ class FeaturizePartitionTest {
         .broadcast("not the model".getBytes(StandardCharsets.UTF_8));
     FeaturizePartition fn = new FeaturizePartition("CnnFeaturizer[cnnFeaturizer_test]", other, "m.onnx",
         new ModelKey(sha, ModelOptions.defaults()), PreprocessSpec.imagenet(224), 8, 0, "error", false,
-        new CountsAccumulator());
+        ModelCache.DEFAULT_MAX_IDLE, new CountsAccumulator());
     assertThatThrownBy(() -> fn.call(Collections.emptyIterator())).isInstanceOf(ModelException.class)
         .hasMessageStartingWith("CnnFeaturizer[cnnFeaturizer_test]: model bytes for m.onnx have sha256 ")
         .hasMessageContaining("but the key expects " + sha)
