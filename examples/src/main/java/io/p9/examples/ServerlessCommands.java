@@ -55,7 +55,8 @@ final class ServerlessCommands implements Runnable {
     @Option(names = "--execution-role-arn", required = true, description = "the role the job runs as (S3 access;"
         + " see examples/iam/p9-serverless-job-role-policy.json)")
     String executionRole;
-    @Option(names = "--application-name", description = "default: ${DEFAULT-VALUE}", defaultValue = "p9")
+    @Option(names = "--application-name", description = "1 to 64 of A-Z a-z 0-9 . _ / # - (default:"
+        + " ${DEFAULT-VALUE})", defaultValue = "p9")
     String applicationName;
     @Option(names = "--application-id", description = "use this application (skips the look-up); the options"
         + " that shape a new application (--release, --architecture, --max-cpu, ...) are refused with it")

@@ -1,6 +1,7 @@
 package io.p9.aws.serverless;
 
 import io.p9.aws.Durations;
+import io.p9.aws.internal.ApiConstraints;
 import io.p9.aws.internal.ProjectTag;
 import io.p9.aws.s3.S3Location;
 import java.time.Duration;
@@ -8,11 +9,13 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * An EMR Serverless application and job run for p9. The application (name, release 7.x, architecture,
  * auto-stop after {@code idleStop}, optional maximum capacity) is reused when one with the same name,
- * type and release exists. The run needs an execution role (S3 access for the job, see
+ * type and release exists; its name has 1 to 64 characters among {@code A-Z a-z 0-9 . _ / # -}, as
+ * CreateApplication takes. The run needs an execution role (S3 access for the job, see
  * {@code examples/iam/}), writes its logs under {@code logUri} and is cancelled after
  * {@code executionTimeout}. EMR Serverless counts both durations in whole minutes: they are rounded up
  * ({@code idleStop} from 1 minute to 7 days, {@code executionTimeout} above zero). A maximum capacity has
@@ -22,9 +25,13 @@ import java.util.Objects;
 public record ServerlessSpec(String applicationName, String releaseLabel, String architecture, Duration idleStop,
     String maxCpu, String maxMemory, String executionRoleArn, S3Location logUri, Duration executionTimeout,
     Map<String, String> tags) {
+  /** The characters of an application name (CreateApplication). */
+  private static final Pattern APPLICATION_NAME = Pattern.compile("[A-Za-z0-9._/#-]+");
 
   public ServerlessSpec {
     Objects.requireNonNull(applicationName, "applicationName");
+    ApiConstraints.check("EMR Serverless application name", applicationName, 1, 64, APPLICATION_NAME,
+        "A-Z a-z 0-9 . _ / # -");
     if (!releaseLabel.matches("emr-7\\.\\d+\\.\\d+")) {
       throw new IllegalArgumentException("release '" + releaseLabel + "' is not an EMR 7.x release (emr-7.N.N):"
           + " p9 needs Spark 3.5 on Java 17");

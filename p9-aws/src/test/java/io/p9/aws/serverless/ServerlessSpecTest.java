@@ -81,6 +81,20 @@ class ServerlessSpecTest {
         .containsExactly(Map.entry("project", "p9"), Map.entry("team", "ml"));
   }
 
+  @Test
+  void theApplicationNameIsOneEmrServerlessTakes() {
+    // CreateApplication: name 1 to 64 characters, [A-Za-z0-9._/#-]+
+    for (String bad : new String[] {"", "my app", "p9:fruits", "caf\u00e9", "a".repeat(65)}) {
+      assertThatThrownBy(() -> spec().applicationName(bad).build()).as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("EMR Serverless application name '" + bad + "' (" + bad.length()
+              + " characters) is refused by AWS: it takes 1 to 64 characters among A-Z a-z 0-9 . _ / # -");
+    }
+    for (String good : new String[] {"p9", "p9-fruits_2.0/team#1", "a".repeat(64)}) {
+      assertThat(create(spec().applicationName(good).build()).name()).isEqualTo(good);
+    }
+  }
+
   private static long timeoutMinutes(Duration d) {
     return ServerlessRequests.startJobRun("app", spec().executionTimeout(d).build(), ServerlessLauncherTest.job(),
         "tok").executionTimeoutMinutes();
