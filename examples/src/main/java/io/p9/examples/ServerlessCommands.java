@@ -66,9 +66,11 @@ final class ServerlessCommands implements Runnable {
     String release;
     @Option(names = "--architecture", description = "X86_64 (default) or ARM64", defaultValue = "X86_64")
     String architecture;
-    @Option(names = "--max-cpu", description = "application capacity limit, e.g. '32 vCPU'; with --max-memory")
+    @Option(names = "--max-cpu", description = "application capacity limit, whole vCPUs, e.g. '32 vCPU'; with"
+        + " --max-memory")
     String maxCpu;
-    @Option(names = "--max-memory", description = "application capacity limit, e.g. '128 GB'; with --max-cpu")
+    @Option(names = "--max-memory", description = "application capacity limit, whole GB, e.g. '128 GB'; with"
+        + " --max-cpu")
     String maxMemory;
     @Option(names = "--idle-stop", description = "the application stops after this long idle: 1m to 7d, whole"
         + " minutes, rounded up (default: ${DEFAULT-VALUE})", defaultValue = "15m")

@@ -12,13 +12,13 @@ public final class ApiConstraints {
 
   /**
    * Checks that {@code value} (called {@code what}) has {@code min} to {@code max} characters, counted as Unicode
-   * code points, all matching {@code allowed}, which {@code allowedInWords} describes.
+   * code points, and matches {@code allowed}, which {@code rule} says in words ("among A-Z a-z").
    */
-  public static void check(String what, String value, int min, int max, Pattern allowed, String allowedInWords) {
+  public static void check(String what, String value, int min, int max, Pattern allowed, String rule) {
     int n = value.codePointCount(0, value.length());
     if (n < min || n > max || !allowed.matcher(value).matches()) {
       throw new IllegalArgumentException(what + " '" + value + "' (" + n + " characters) is refused by AWS: it takes "
-          + (min == max ? "" : min + " to ") + max + " characters among " + allowedInWords);
+          + min + " to " + max + " characters, " + rule);
     }
   }
 }

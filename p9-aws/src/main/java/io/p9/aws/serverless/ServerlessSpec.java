@@ -19,19 +19,23 @@ import java.util.regex.Pattern;
  * {@code examples/iam/}), writes its logs under {@code logUri} and is cancelled after
  * {@code executionTimeout}. EMR Serverless counts both durations in whole minutes: they are rounded up
  * ({@code idleStop} from 1 minute to 7 days, {@code executionTimeout} above zero). A maximum capacity has
- * both cpu and memory, or neither. Tagged {@code project=p9}, which other tags may join but not replace.
- * Immutable; {@link #builder()}.
+ * both cpu and memory, or neither, written as MaximumAllowedResources takes them: a whole number of vCPUs
+ * ({@code 32}, {@code 32 vCPU}) and of GB ({@code 128}, {@code 128 GB}). Tagged {@code project=p9}, which
+ * other tags may join but not replace. Immutable; {@link #builder()}.
  */
 public record ServerlessSpec(String applicationName, String releaseLabel, String architecture, Duration idleStop,
     String maxCpu, String maxMemory, String executionRoleArn, S3Location logUri, Duration executionTimeout,
     Map<String, String> tags) {
   /** The characters of an application name (CreateApplication). */
   private static final Pattern APPLICATION_NAME = Pattern.compile("[A-Za-z0-9._/#-]+");
+  /** A maximum cpu and memory as MaximumAllowedResources takes them. */
+  private static final Pattern MAX_CPU = Pattern.compile("[1-9][0-9]*(\\s)?(vCPU|vcpu|VCPU)?");
+  private static final Pattern MAX_MEMORY = Pattern.compile("[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)?");
 
   public ServerlessSpec {
     Objects.requireNonNull(applicationName, "applicationName");
     ApiConstraints.check("EMR Serverless application name", applicationName, 1, 64, APPLICATION_NAME,
-        "A-Z a-z 0-9 . _ / # -");
+        "among A-Z a-z 0-9 . _ / # -");
     if (!releaseLabel.matches("emr-7\\.\\d+\\.\\d+")) {
       throw new IllegalArgumentException("release '" + releaseLabel + "' is not an EMR 7.x release (emr-7.N.N):"
           + " p9 needs Spark 3.5 on Java 17");
@@ -48,6 +52,10 @@ public record ServerlessSpec(String applicationName, String releaseLabel, String
     if ((maxCpu == null) != (maxMemory == null)) {
       throw new IllegalArgumentException("a maximum capacity needs both cpu and memory (--max-cpu and --max-memory,"
           + " e.g. '32 vCPU' and '128 GB'): EMR Serverless takes neither alone");
+    }
+    if (maxCpu != null) {
+      ApiConstraints.check("maximum cpu", maxCpu, 1, 15, MAX_CPU, "a whole number of vCPUs, e.g. '32 vCPU'");
+      ApiConstraints.check("maximum memory", maxMemory, 1, 15, MAX_MEMORY, "a whole number of GB, e.g. '128 GB'");
     }
     Objects.requireNonNull(idleStop, "idleStop");
     if (idleStop.compareTo(Duration.ofMinutes(1)) < 0 || idleStop.compareTo(Duration.ofDays(7)) > 0) {

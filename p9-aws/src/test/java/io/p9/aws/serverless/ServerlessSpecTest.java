@@ -38,6 +38,26 @@ class ServerlessSpecTest {
   }
 
   @Test
+  void theMaximumCapacityIsWrittenAsEmrServerlessTakesIt() {
+    // MaximumAllowedResources: cpu [1-9][0-9]*(\s)?(vCPU|vcpu|VCPU)?, memory [1-9][0-9]*(\s)?(GB|gb|gB|Gb)?,
+    // each 1 to 15 characters
+    for (String cpu : new String[] {"32 vCPUs", "4 cpu", "0", "1.5 vCPU", "32  vCPU", "1234567890123 vCPU"}) {
+      assertThatThrownBy(() -> spec().maxCapacity(cpu, "128 GB").build()).as(cpu)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("maximum cpu '" + cpu + "'").hasMessageContaining("e.g. '32 vCPU'");
+    }
+    for (String memory : new String[] {"128 GiB", "128GB ", "128 MB", "0 GB", "1.5 GB"}) {
+      assertThatThrownBy(() -> spec().maxCapacity("32 vCPU", memory).build()).as(memory)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("maximum memory '" + memory + "'").hasMessageContaining("e.g. '128 GB'");
+    }
+    for (String[] ok : new String[][] {{"32", "128"}, {"32vCPU", "128GB"}, {"4 vcpu", "16 gb"}, {"4 VCPU", "16 Gb"}}) {
+      CreateApplicationRequest r = create(spec().maxCapacity(ok[0], ok[1]).build());
+      assertThat(r.maximumCapacity().cpu() + "/" + r.maximumCapacity().memory()).isEqualTo(ok[0] + "/" + ok[1]);
+    }
+  }
+
+  @Test
   void idleStopIsAtLeastOneMinuteInWholeMinutesRoundedUp() {
     for (Duration d : new Duration[] {Duration.ofSeconds(30), Duration.ZERO, Duration.ofSeconds(59),
         Duration.ofDays(7).plusMinutes(1)}) {
@@ -88,7 +108,7 @@ class ServerlessSpecTest {
       assertThatThrownBy(() -> spec().applicationName(bad).build()).as(bad)
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("EMR Serverless application name '" + bad + "' (" + bad.length()
-              + " characters) is refused by AWS: it takes 1 to 64 characters among A-Z a-z 0-9 . _ / # -");
+              + " characters) is refused by AWS: it takes 1 to 64 characters, among A-Z a-z 0-9 . _ / # -");
     }
     for (String good : new String[] {"p9", "p9-fruits_2.0/team#1", "a".repeat(64)}) {
       assertThat(create(spec().applicationName(good).build()).name()).isEqualTo(good);
