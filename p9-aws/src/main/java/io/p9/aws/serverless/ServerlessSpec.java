@@ -18,10 +18,10 @@ import java.util.regex.Pattern;
  * CreateApplication takes. The run needs an execution role (S3 access for the job, see
  * {@code examples/iam/}), writes its logs under {@code logUri} and is cancelled after
  * {@code executionTimeout}. EMR Serverless counts both durations in whole minutes: they are rounded up
- * ({@code idleStop} from 1 minute to 7 days, {@code executionTimeout} above zero). A maximum capacity has
- * both cpu and memory, or neither, written as MaximumAllowedResources takes them: a whole number of vCPUs
- * ({@code 32}, {@code 32 vCPU}) and of GB ({@code 128}, {@code 128 GB}). Tagged {@code project=p9}, which
- * other tags may join but not replace. Immutable; {@link #builder()}.
+ * ({@code idleStop} from 1 minute to 7 days, {@code executionTimeout} above zero and at most 1,000,000
+ * minutes). A maximum capacity has both cpu and memory, or neither, written as MaximumAllowedResources
+ * takes them: a whole number of vCPUs ({@code 32}, {@code 32 vCPU}) and of GB ({@code 128}, {@code 128 GB}).
+ * Tagged {@code project=p9}, which other tags may join but not replace. Immutable; {@link #builder()}.
  */
 public record ServerlessSpec(String applicationName, String releaseLabel, String architecture, Duration idleStop,
     String maxCpu, String maxMemory, String executionRoleArn, S3Location logUri, Duration executionTimeout,
@@ -31,6 +31,8 @@ public record ServerlessSpec(String applicationName, String releaseLabel, String
   /** A maximum cpu and memory as MaximumAllowedResources takes them. */
   private static final Pattern MAX_CPU = Pattern.compile("[1-9][0-9]*(\\s)?(vCPU|vcpu|VCPU)?");
   private static final Pattern MAX_MEMORY = Pattern.compile("[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)?");
+  /** The longest execution timeout StartJobRun takes. */
+  private static final long MAX_EXECUTION_TIMEOUT_MINUTES = 1_000_000;
 
   public ServerlessSpec {
     Objects.requireNonNull(applicationName, "applicationName");
@@ -65,6 +67,11 @@ public record ServerlessSpec(String applicationName, String releaseLabel, String
     Objects.requireNonNull(executionTimeout, "executionTimeout");
     if (executionTimeout.isZero() || executionTimeout.isNegative()) {
       throw new IllegalArgumentException("execution timeout must be positive, got " + executionTimeout);
+    }
+    if (ServerlessRequests.minutesRoundedUp(executionTimeout) > MAX_EXECUTION_TIMEOUT_MINUTES) {
+      throw new IllegalArgumentException("execution timeout must be at most " + MAX_EXECUTION_TIMEOUT_MINUTES
+          + " minutes (EMR Serverless's limit), got " + ServerlessRequests.minutesRoundedUp(executionTimeout)
+          + " minutes");
     }
     Objects.requireNonNull(logUri, "logUri (s3://bucket/prefix/) is required: driver logs are read from it");
     logUri = logUri.asFolder();

@@ -89,6 +89,19 @@ class ServerlessSpecTest {
   }
 
   @Test
+  void theExecutionTimeoutIsAtMostTheMillionMinutesEmrServerlessTakes() {
+    // StartJobRun: executionTimeoutMinutes 0 to 1000000
+    assertThat(timeoutMinutes(Duration.ofMinutes(1_000_000))).isEqualTo(1_000_000);
+    assertThat(timeoutMinutes(Duration.ofMinutes(999_999).plusSeconds(1))).isEqualTo(1_000_000);
+    for (Duration d : new Duration[] {Duration.ofMinutes(1_000_000).plusSeconds(1), Duration.ofDays(1000)}) {
+      assertThatThrownBy(() -> spec().executionTimeout(d).build()).as(d.toString())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("execution timeout must be at most 1000000 minutes (EMR Serverless's limit), got "
+              + ServerlessRequests.minutesRoundedUp(d) + " minutes");
+    }
+  }
+
+  @Test
   void theProjectTagStaysP9() {
     assertThatThrownBy(() -> spec().tag("project", "other").build()).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("tag 'project=other' is not allowed: p9 tags what it creates project=p9, which the IAM"
