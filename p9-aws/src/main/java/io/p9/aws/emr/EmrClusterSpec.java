@@ -1,5 +1,6 @@
 package io.p9.aws.emr;
 
+import io.p9.aws.internal.ApiConstraints;
 import io.p9.aws.internal.ProjectTag;
 import io.p9.aws.s3.S3Location;
 import java.time.Duration;
@@ -8,18 +9,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * The EMR cluster a p9 job runs on. Defaults: release {@value #DEFAULT_RELEASE} (Spark 3.5, Java 17),
  * one {@code m5.xlarge} primary node on demand and two {@code m5.xlarge} core nodes on demand, as instance
  * groups; roles {@code EMR_DefaultRole} / {@code EMR_EC2_DefaultRole}; the cluster ends when its steps are
  * done ({@code keepAlive=false}); a kept-alive cluster ends after {@code idleTimeout} (1 h) idle; tag
- * {@code project=p9}, which other tags may join but not replace. Immutable; build with {@link #builder()}.
+ * {@code project=p9}, which other tags may join but not replace: at most 50 tags, keys of 1 to 128 and values of up
+ * to 256 letters, digits, white space and {@code _ . : / = + - @}, no {@code aws:} prefix. Immutable; build with
+ * {@link #builder()}.
  */
 public final class EmrClusterSpec {
   public static final String DEFAULT_RELEASE = "emr-7.9.0";
   /** Where Amazon Corretto 17 lives on EMR 7 nodes. */
   public static final String JAVA17_HOME = "/usr/lib/jvm/jre-17";
+
+  /** The characters of tag keys and values: letters, digits, white space and {@code _ . : / = + - @}. */
+  private static final Pattern TAG_CHARS = Pattern.compile("[\\p{L}\\p{M}\\p{N}\\p{Z}\\s_.:/=+\\-@]*");
 
   /** How core nodes are bought. */
   public enum Market {
@@ -67,6 +74,7 @@ public final class EmrClusterSpec {
       throw new IllegalArgumentException("idle timeout must be between 1 minute and 7 days");
     }
     ProjectTag.check(b.tags);
+    ApiConstraints.tags("EMR", b.tags, TAG_CHARS, "among letters, digits, white space and _ . : / = + - @");
     this.name = b.name;
     this.releaseLabel = b.releaseLabel;
     this.logUri = b.logUri.asFolder();

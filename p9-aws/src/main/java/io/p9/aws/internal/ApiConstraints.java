@@ -1,5 +1,7 @@
 package io.p9.aws.internal;
 
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -8,6 +10,9 @@ import java.util.regex.Pattern;
  * (after the job jar was uploaded, or a cluster was paid for).
  */
 public final class ApiConstraints {
+  /** The most tags EMR and EMR Serverless keep on a resource. */
+  static final int MAX_TAGS = 50;
+
   private ApiConstraints() {}
 
   /**
@@ -20,5 +25,27 @@ public final class ApiConstraints {
       throw new IllegalArgumentException(what + " '" + value + "' (" + n + " characters) is refused by AWS: it takes "
           + min + " to " + max + " characters, " + rule);
     }
+  }
+
+  /**
+   * Checks the tags of a resource that {@code service} creates against the restrictions it states for them: at
+   * most 50; keys of 1 to 128 and values of 0 to 256 characters, each matching {@code chars} ({@code rule} in
+   * words); neither starting with {@code aws:} in any case, which AWS reserves for its own.
+   */
+  public static void tags(String service, Map<String, String> tags, Pattern chars, String rule) {
+    if (tags.size() > MAX_TAGS) {
+      throw new IllegalArgumentException(service + " takes at most " + MAX_TAGS + " tags on a resource, got "
+          + tags.size());
+    }
+    tags.forEach((k, v) -> {
+      check(service + " tag key", k, 1, 128, chars, rule);
+      check(service + " tag value", v, 0, 256, chars, rule);
+      for (String s : List.of(k, v)) {
+        if (s.regionMatches(true, 0, "aws:", 0, "aws:".length())) {
+          throw new IllegalArgumentException("tag '" + k + "=" + v + "' is refused by AWS: the prefix aws: is"
+              + " reserved for AWS's own tags");
+        }
+      }
+    });
   }
 }

@@ -21,7 +21,9 @@ import java.util.regex.Pattern;
  * ({@code idleStop} from 1 minute to 7 days, {@code executionTimeout} above zero and at most 1,000,000
  * minutes). A maximum capacity has both cpu and memory, or neither, written as MaximumAllowedResources
  * takes them: a whole number of vCPUs ({@code 32}, {@code 32 vCPU}) and of GB ({@code 128}, {@code 128 GB}).
- * Tagged {@code project=p9}, which other tags may join but not replace. Immutable; {@link #builder()}.
+ * Tagged {@code project=p9}, which other tags may join but not replace: at most 50 tags, keys of 1 to 128 and
+ * values of up to 256 characters among {@code A-Z a-z 0-9 space / _ . : = + @ -}, no {@code aws:} prefix.
+ * Immutable; {@link #builder()}.
  */
 public record ServerlessSpec(String applicationName, String releaseLabel, String architecture, Duration idleStop,
     String maxCpu, String maxMemory, String executionRoleArn, S3Location logUri, Duration executionTimeout,
@@ -31,6 +33,8 @@ public record ServerlessSpec(String applicationName, String releaseLabel, String
   /** A maximum cpu and memory as MaximumAllowedResources takes them. */
   private static final Pattern MAX_CPU = Pattern.compile("[1-9][0-9]*(\\s)?(vCPU|vcpu|VCPU)?");
   private static final Pattern MAX_MEMORY = Pattern.compile("[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)?");
+  /** The characters of tag keys and values (CreateApplication, StartJobRun). */
+  private static final Pattern TAG_CHARS = Pattern.compile("[A-Za-z0-9 /_.:=+@-]*");
   /** The longest execution timeout StartJobRun takes. */
   private static final long MAX_EXECUTION_TIMEOUT_MINUTES = 1_000_000;
 
@@ -76,6 +80,7 @@ public record ServerlessSpec(String applicationName, String releaseLabel, String
     Objects.requireNonNull(logUri, "logUri (s3://bucket/prefix/) is required: driver logs are read from it");
     logUri = logUri.asFolder();
     ProjectTag.check(tags);
+    ApiConstraints.tags("EMR Serverless", tags, TAG_CHARS, "among A-Z a-z 0-9 space / _ . : = + @ -");
     tags = Collections.unmodifiableMap(new LinkedHashMap<>(tags));
   }
 

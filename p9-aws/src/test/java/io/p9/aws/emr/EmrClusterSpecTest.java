@@ -27,4 +27,23 @@ class EmrClusterSpecTest {
         "C", java.util.List.of(), Map.of())).tags()).extracting(x -> x.key() + "=" + x.value())
         .containsExactly("project=p9", "team=ml");
   }
+
+  @Test
+  void tagsAreOnesEmrTakes() {
+    // EMR: EC2's tag restrictions (50 tags, keys 1 to 128, values 0 to 256 characters), letters of any language,
+    // digits, white space and _ . : / = + - @, no aws: prefix
+    Map<String, String> refused = Map.of("k".repeat(129), "v", "team", "v".repeat(257), "cost#center", "x",
+        "group", "ml!", "", "x", "aws:owner", "me", "owner", "AWS:me");
+    refused.forEach((k, v) -> assertThatThrownBy(() -> spec().tag(k, v).build()).as(k + "=" + v)
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("refused by AWS"));
+    EmrClusterSpec.Builder many = spec();
+    for (int i = 0; i < 50; i++) {
+      many.tag("t" + i, "v");
+    }
+    assertThatThrownBy(many::build).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("EMR takes at most 50 tags on a resource, got 51");
+    EmrClusterSpec ok = spec().tag("k".repeat(128), "v".repeat(256)).tag("\u00e9quipe", "donn\u00e9es 2")
+        .tag("cost-center", "").tag("a_b.c:d/e=f+g-h@i", "x y").build();
+    assertThat(ok.tags()).hasSize(5);
+  }
 }

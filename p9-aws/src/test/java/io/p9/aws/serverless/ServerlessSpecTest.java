@@ -128,6 +128,25 @@ class ServerlessSpecTest {
     }
   }
 
+  @Test
+  void tagsAreOnesEmrServerlessTakes() {
+    // CreateApplication / StartJobRun tags: keys [A-Za-z0-9 /_.:=+@-]+ of 1 to 128, values [A-Za-z0-9 /_.:=+@-]* of
+    // 0 to 256 characters; at most 50 user tags on a resource; no aws: prefix
+    Map<String, String> refused = Map.of("k".repeat(129), "v", "team", "v".repeat(257), "cost#center", "x",
+        "group", "ml!", "", "x", "\u00e9quipe", "ml", "aws:owner", "me", "owner", "aws:me");
+    refused.forEach((k, v) -> assertThatThrownBy(() -> spec().tag(k, v).build()).as(k + "=" + v)
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("refused by AWS"));
+    ServerlessSpec.Builder many = spec();
+    for (int i = 0; i < 50; i++) {
+      many.tag("t" + i, "v");
+    }
+    assertThatThrownBy(many::build).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("EMR Serverless takes at most 50 tags on a resource, got 51");
+    ServerlessSpec ok = spec().tag("k".repeat(128), "v".repeat(256)).tag("cost-center", "")
+        .tag("a_b.c:d/e=f+g-h@i", "x y").build();
+    assertThat(create(ok).tags()).hasSize(4);
+  }
+
   private static long timeoutMinutes(Duration d) {
     return ServerlessRequests.startJobRun("app", spec().executionTimeout(d).build(), ServerlessLauncherTest.job(),
         "tok").executionTimeoutMinutes();
