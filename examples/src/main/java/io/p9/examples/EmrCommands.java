@@ -55,7 +55,8 @@ final class EmrCommands implements Runnable {
     @Option(names = "--release", description = "EMR release (default: ${DEFAULT-VALUE})",
         defaultValue = EmrClusterSpec.DEFAULT_RELEASE)
     String release;
-    @Option(names = "--cluster-name", description = "default: ${DEFAULT-VALUE}", defaultValue = "p9-fruits")
+    @Option(names = "--cluster-name", description = "up to 256 characters (default: ${DEFAULT-VALUE})",
+        defaultValue = "p9-fruits")
     String clusterName;
     @Option(names = "--primary-type", description = "primary node type (default: ${DEFAULT-VALUE})",
         defaultValue = "m5.xlarge")
@@ -150,8 +151,8 @@ final class EmrCommands implements Runnable {
         Path jar = jobOptions.jar();
         Backoff backoff = jobOptions.backoff();
         S3Location jarFolder = jobOptions.base().resolve("jars/");
-        // the job's arguments, checked before anything is uploaded or started
-        jobOptions.runArgs(aws);
+        // the job's name and arguments, checked before anything is uploaded or started
+        jobOptions.check(aws);
         if (jobOptions.dryRun) {
           SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
           out.println(jobOptions.bucketsChecked(aws.policy(), logUri) + (clusterId == null ? ""

@@ -65,7 +65,8 @@ public final class JobOptions {
   @Option(names = "--spark-conf", description = "extra Spark setting KEY=VALUE; repeatable")
   Map<String, String> sparkConf = new LinkedHashMap<>();
 
-  @Option(names = "--name", description = "name of the step / job run (default: ${DEFAULT-VALUE})",
+  @Option(names = "--name", description = "name of the step / job run, 1 to 256 characters (default:"
+      + " ${DEFAULT-VALUE})",
       defaultValue = "p9 fruits")
   String name;
 
@@ -260,6 +261,15 @@ public final class JobOptions {
     }
     s3.uploadAs(p.model(), p.target());
     progress.accept("model at " + p.target() + (p.sidecar() != null ? " with its sidecar" : ""));
+  }
+
+  /**
+   * Checks, before anything is sent, what the job's requests carry: its {@code --name}
+   * ({@link SparkJob#checkName}) and the arguments of {@code p9 run} ({@link #runArgs}).
+   */
+  void check(AwsOptions aws) {
+    SparkJob.checkName(name);
+    runArgs(aws);
   }
 
   /**

@@ -117,8 +117,8 @@ final class ServerlessCommands implements Runnable {
         Path jar = jobOptions.jar();
         Backoff backoff = jobOptions.backoff();
         S3Location jarFolder = jobOptions.base().resolve("jars/");
-        // the job's arguments, checked before anything is uploaded or started
-        jobOptions.runArgs(aws);
+        // the job's name and arguments, checked before anything is uploaded or started
+        jobOptions.check(aws);
         if (jobOptions.dryRun) {
           SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
           String token = UUID.randomUUID().toString();

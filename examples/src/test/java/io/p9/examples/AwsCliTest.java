@@ -185,6 +185,22 @@ class AwsCliTest {
     assertThat(body.at("/Instances/InstanceGroups/1/Market").asText()).isEqualTo("SPOT");
   }
 
+  @Test
+  void aNameAwsWouldRejectIsRefusedBeforeTheJarIsUploaded() {
+    stubStsAndBucket();
+    for (String command : List.of("emr", "serverless")) {
+      err.getBuffer().setLength(0);
+      List<String> a = new ArrayList<>(List.of(command, "submit", "--bucket", "p9-bucket", "--input",
+          "s3://p9-bucket/in", "--jar", jar.toString(), "--name", "n".repeat(257)));
+      if (command.equals("serverless")) {
+        a.addAll(List.of("--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job"));
+      }
+      assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(command + " " + err).isEqualTo(2);
+      assertThat(err.toString()).as(command).contains("p9: job name 'nnn", "(257 characters) is refused by AWS");
+    }
+    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+  }
+
   /** DescribeCluster of the running cluster j-EXISTING: {@code state}, logs under {@code logUri} (or none). */
   private void stubExistingCluster(String state, String logUri) {
     stub.server.stubFor(emr("DescribeCluster").withRequestBody(containing("j-EXISTING")).willReturn(json(

@@ -1,5 +1,6 @@
 package io.p9.aws;
 
+import io.p9.aws.internal.ApiConstraints;
 import io.p9.aws.s3.S3Location;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -7,19 +8,33 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * A Spark application to run: the jar on S3, its main class, its arguments and extra Spark configuration
  * ({@code --conf k=v}). The same job runs as an EMR step ({@code spark-submit} through
- * {@code command-runner.jar}) or as an EMR Serverless job run. Immutable.
+ * {@code command-runner.jar}) or as an EMR Serverless job run. Its name is one both take ({@link #checkName}).
+ * Immutable.
  */
 public record SparkJob(String name, S3Location jar, String mainClass, List<String> args, Map<String, String> sparkConf) {
+  /** A name that is not all white space, made of the characters XML allows. */
+  private static final Pattern NAME = Pattern.compile("(?s)(?=.*\\S)[" + ApiConstraints.XML_CHARS + "]*");
+
   public SparkJob {
-    Objects.requireNonNull(name, "name");
+    checkName(name);
     Objects.requireNonNull(jar, "jar");
     Objects.requireNonNull(mainClass, "mainClass");
     args = List.copyOf(args);
     sparkConf = Collections.unmodifiableMap(new LinkedHashMap<>(sparkConf));
+  }
+
+  /**
+   * Checks that {@code name} is one both an EMR step (StepConfig Name: up to 256 characters that XML allows) and an
+   * EMR Serverless job run (StartJobRun name: 1 to 256 characters, not all white space) take.
+   */
+  public static void checkName(String name) {
+    Objects.requireNonNull(name, "name");
+    ApiConstraints.check("job name", name, 1, 256, NAME, "not all white space, " + ApiConstraints.XML_RULE);
   }
 
   /** {@code spark-submit} arguments after the command: options, the jar, then the app's arguments. */

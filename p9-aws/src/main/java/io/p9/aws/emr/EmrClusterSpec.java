@@ -12,7 +12,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * The EMR cluster a p9 job runs on. Defaults: release {@value #DEFAULT_RELEASE} (Spark 3.5, Java 17),
+ * The EMR cluster a p9 job runs on: its name has up to 256 characters, with no control characters but tabs and
+ * line breaks, as RunJobFlow takes. Defaults: release {@value #DEFAULT_RELEASE} (Spark 3.5, Java 17),
  * one {@code m5.xlarge} primary node on demand and two {@code m5.xlarge} core nodes on demand, as instance
  * groups; roles {@code EMR_DefaultRole} / {@code EMR_EC2_DefaultRole}; the cluster ends when its steps are
  * done ({@code keepAlive=false}); a kept-alive cluster ends after {@code idleTimeout} (1 h) idle; tag
@@ -26,6 +27,7 @@ public final class EmrClusterSpec {
   public static final String JAVA17_HOME = "/usr/lib/jvm/jre-17";
 
   /** The characters of tag keys and values: letters, digits, white space and {@code _ . : / = + - @}. */
+  private static final Pattern NAME = Pattern.compile("[" + ApiConstraints.XML_CHARS + "]*");
   private static final Pattern TAG_CHARS = Pattern.compile("[\\p{L}\\p{M}\\p{N}\\p{Z}\\s_.:/=+\\-@]*");
 
   /** How core nodes are bought. */
@@ -73,6 +75,7 @@ public final class EmrClusterSpec {
     if (b.idleTimeout.compareTo(Duration.ofMinutes(1)) < 0 || b.idleTimeout.compareTo(Duration.ofDays(7)) > 0) {
       throw new IllegalArgumentException("idle timeout must be between 1 minute and 7 days");
     }
+    ApiConstraints.check("EMR cluster name", b.name, 0, 256, NAME, ApiConstraints.XML_RULE);
     ProjectTag.check(b.tags);
     ApiConstraints.tags("EMR", b.tags, TAG_CHARS, "among letters, digits, white space and _ . : / = + - @");
     this.name = b.name;

@@ -10,6 +10,11 @@ import java.util.regex.Pattern;
  * (after the job jar was uploaded, or a cluster was paid for).
  */
 public final class ApiConstraints {
+  /** The characters XML 1.0 allows, EMR's {@code XmlString}: no control characters but tab and line breaks. */
+  public static final String XML_CHARS = "\\x{20}-\\x{D7FF}\\x{E000}-\\x{FFFD}\\x{10000}-\\x{10FFFF}\\t\\r\\n";
+  /** What {@link #XML_CHARS} allows, in words. */
+  public static final String XML_RULE = "with no control characters but tabs and line breaks";
+
   /** The most tags EMR and EMR Serverless keep on a resource. */
   static final int MAX_TAGS = 50;
 

@@ -46,4 +46,16 @@ class EmrClusterSpecTest {
         .tag("cost-center", "").tag("a_b.c:d/e=f+g-h@i", "x y").build();
     assertThat(ok.tags()).hasSize(5);
   }
+
+  @Test
+  void theClusterNameIsOneRunJobFlowTakes() {
+    // RunJobFlow Name: up to 256 characters that XML allows
+    for (String bad : new String[] {"c".repeat(257), "p9\u0000fruits"}) {
+      assertThatThrownBy(() -> spec().name(bad).build()).as(bad).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("EMR cluster name '" + bad + "' (" + bad.length() + " characters) is refused by"
+              + " AWS: it takes 0 to 256 characters, with no control characters but tabs and line breaks");
+    }
+    assertThat(spec().name("c".repeat(256)).build().name()).hasSize(256);
+    assertThat(spec().name("p9 fruits \u00e9t\u00e9").build().name()).isEqualTo("p9 fruits \u00e9t\u00e9");
+  }
 }
