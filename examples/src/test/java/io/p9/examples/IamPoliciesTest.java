@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.p9.aws.RegionPolicy;
+import io.p9.aws.SparkJob;
+import io.p9.aws.emr.EmrRequests;
 import io.p9.aws.s3.S3Location;
 import io.p9.aws.serverless.ServerlessSpec;
 import java.nio.file.Files;
@@ -12,11 +14,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+import software.amazon.awssdk.services.emr.model.RunJobFlowRequest;
 
 /**
  * The least-privilege IAM policies in {@code examples/iam/} are valid policy documents and allow exactly the
@@ -202,12 +206,65 @@ class IamPoliciesTest {
     JsonNode p = policy("p9-launcher-emr-policy.json");
     assertThat(nonS3Actions(p)).containsExactlyInAnyOrder("elasticmapreduce:RunJobFlow", "elasticmapreduce:AddTags",
         "elasticmapreduce:DescribeCluster", "elasticmapreduce:DescribeStep", "elasticmapreduce:ListSteps",
-        "elasticmapreduce:AddJobFlowSteps", "elasticmapreduce:TerminateJobFlows", "iam:PassRole");
+        "elasticmapreduce:AddJobFlowSteps", "elasticmapreduce:TerminateJobFlows",
+        "elasticmapreduce:PutAutoTerminationPolicy", "iam:PassRole");
     JsonNode create = p.get("Statement").get(3);
     assertThat(create.at("/Condition/StringEquals/aws:RequestTag~1project").asText()).isEqualTo("p9");
     Set<String> regions = new HashSet<>();
     create.at("/Condition/StringEqualsIfExists/aws:RequestedRegion").forEach(r -> regions.add(r.asText()));
     assertThat(regions).isEqualTo(RegionPolicy.EU_REGIONS);
+  }
+
+  /**
+   * What a RunJobFlow request of {@code emr submit} needs besides {@code RunJobFlow} itself: tags on create need
+   * {@code AddTags}, an auto-termination policy (--keep-alive) {@code PutAutoTerminationPolicy}, each role
+   * {@code iam:PassRole}; each allowed without a condition key the action does not have.
+   */
+  @Test
+  void theEmrLauncherPolicyAllowsWhatEachRunJobFlowCarries() throws Exception {
+    JsonNode p = installed("p9-launcher-emr-policy.json");
+    for (String[] options : new String[][] {{}, {"--keep-alive"}, {"--keep-alive", "--idle-timeout", "2h"}}) {
+      RunJobFlowRequest r = EmrRequests.runJobFlow(parse(new EmrCommands.Submit(), options).clusterSpec(),
+          new SparkJob("p9 fruits", S3Location.parse("s3://my-p9/p9/jars/j.jar"), "C", List.of(), Map.of()));
+      List<String> needed = new ArrayList<>(List.of("elasticmapreduce:RunJobFlow", "iam:PassRole"));
+      if (r.hasTags()) {
+        needed.add("elasticmapreduce:AddTags");
+      }
+      if (r.autoTerminationPolicy() != null) {
+        needed.add("elasticmapreduce:PutAutoTerminationPolicy");
+      }
+      for (String action : needed) {
+        List<JsonNode> granting = new ArrayList<>();
+        p.get("Statement").forEach(st -> {
+          if (strings(st.get("Action")).contains(action)) {
+            granting.add(st);
+          }
+        });
+        assertThat(granting).as(List.of(options) + ": " + action).isNotEmpty();
+        for (JsonNode st : granting) {
+          assertThat(conditionKeys(st)).as(action + " in " + st.get("Sid"))
+              .allMatch(k -> CONDITION_KEYS.getOrDefault(action, Set.of()).contains(k) || k.startsWith("aws:Requested")
+                  || k.startsWith("iam:"));
+        }
+      }
+    }
+  }
+
+  /** The condition keys each of these actions takes (the service authorization reference), global ones aside. */
+  private static final Map<String, Set<String>> CONDITION_KEYS = Map.of(
+      "elasticmapreduce:RunJobFlow", Set.of("aws:RequestTag/project", "elasticmapreduce:RequestTag/project",
+          "aws:TagKeys"),
+      "elasticmapreduce:AddTags", Set.of("aws:RequestTag/project", "elasticmapreduce:RequestTag/project",
+          "aws:TagKeys", "aws:ResourceTag/project", "elasticmapreduce:ResourceTag/project"),
+      "elasticmapreduce:PutAutoTerminationPolicy", Set.of("aws:ResourceTag/project",
+          "elasticmapreduce:ResourceTag/project"));
+
+  private static Set<String> conditionKeys(JsonNode statement) {
+    Set<String> keys = new HashSet<>();
+    if (statement.has("Condition")) {
+      statement.get("Condition").forEach(operator -> operator.fieldNames().forEachRemaining(keys::add));
+    }
+    return keys;
   }
 
   @Test
