@@ -61,8 +61,8 @@ final class EmrCommands implements Runnable {
     @Option(names = "--primary-type", description = "primary node type (default: ${DEFAULT-VALUE})",
         defaultValue = "m5.xlarge")
     String primaryType;
-    @Option(names = "--core-type", split = ",", description = "core node type(s); several need --fleets"
-        + " (default: ${DEFAULT-VALUE})", defaultValue = "m5.xlarge")
+    @Option(names = "--core-type", split = ",", description = "core node type(s); several need --fleets (up to 5,"
+        + " 30 with --spot; default: ${DEFAULT-VALUE})", defaultValue = "m5.xlarge")
     List<String> coreTypes;
     @Option(names = "--core-count", description = "core nodes (default: ${DEFAULT-VALUE})", defaultValue = "2")
     int coreCount;

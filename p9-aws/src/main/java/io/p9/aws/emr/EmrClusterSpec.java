@@ -69,6 +69,15 @@ public final class EmrClusterSpec {
     if (!b.fleets && b.coreTypes.size() > 1) {
       throw new IllegalArgumentException("several core instance types need instance fleets (--fleets)");
     }
+    // without an allocation strategy a fleet takes 5 instance types, with one 30; p9 sets one for spot only
+    if (b.fleets && b.coreMarket == Market.ON_DEMAND && b.coreTypes.size() > 5) {
+      throw new IllegalArgumentException("an on-demand core fleet takes at most 5 instance types, got "
+          + b.coreTypes.size() + ": EMR takes up to 30 only with an allocation strategy, which p9 sets for spot"
+          + " (--spot)");
+    }
+    if (b.fleets && b.coreTypes.size() > 30) {
+      throw new IllegalArgumentException("a spot core fleet takes at most 30 instance types, got " + b.coreTypes.size());
+    }
     if (b.coreCount < 1) {
       throw new IllegalArgumentException("core node count must be >= 1");
     }
@@ -238,7 +247,10 @@ public final class EmrClusterSpec {
       return this;
     }
 
-    /** Instance fleets (several instance types, spot falling back to on-demand) instead of groups. */
+    /**
+     * Instance fleets (several instance types, spot falling back to on-demand) instead of groups: up to 5 core
+     * instance types on demand, 30 on spot (where p9 sets an allocation strategy).
+     */
     public Builder fleets(boolean v) {
       this.fleets = v;
       return this;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p9.aws.s3.S3Location;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -57,5 +59,25 @@ class EmrClusterSpecTest {
     }
     assertThat(spec().name("c".repeat(256)).build().name()).hasSize(256);
     assertThat(spec().name("p9 fruits \u00e9t\u00e9").build().name()).isEqualTo("p9 fruits \u00e9t\u00e9");
+  }
+
+  @Test
+  void aCoreFleetHasAsManyInstanceTypesAsEmrTakes() {
+    // InstanceTypeConfig: at most 5 per fleet without an allocation strategy, 30 with one (p9 sets one for spot)
+    List<String> six = List.of("m5.xlarge", "m5a.xlarge", "m5d.xlarge", "m6i.xlarge", "m6a.xlarge", "m7i.xlarge");
+    assertThatThrownBy(() -> spec().fleets(true).coreTypes(six).build()).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("an on-demand core fleet takes at most 5 instance types, got 6: EMR takes up to 30 only with an"
+            + " allocation strategy, which p9 sets for spot (--spot)");
+    EmrClusterSpec spot = spec().fleets(true).coreMarket(EmrClusterSpec.Market.SPOT).coreTypes(six).build();
+    assertThat(EmrRequests.instances(spot).instanceFleets().get(1).instanceTypeConfigs()).hasSize(6);
+    List<String> many = new ArrayList<>();
+    for (int i = 0; i < 31; i++) {
+      many.add("m5.xlarge" + i);
+    }
+    assertThatThrownBy(() -> spec().fleets(true).coreMarket(EmrClusterSpec.Market.SPOT).coreTypes(many).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("a spot core fleet takes at most 30 instance types, got 31");
+    assertThat(EmrRequests.instances(spec().fleets(true).coreTypes(six.subList(0, 5)).build()).instanceFleets()
+        .get(1).instanceTypeConfigs()).hasSize(5);
   }
 }
