@@ -35,6 +35,9 @@ public record ServerlessSpec(String applicationName, String releaseLabel, String
   private static final Pattern MAX_MEMORY = Pattern.compile("[1-9][0-9]*(\\s)?(GB|gb|gB|Gb)?");
   /** The characters of tag keys and values (CreateApplication, StartJobRun). */
   private static final Pattern TAG_CHARS = Pattern.compile("[A-Za-z0-9 /_.:=+@-]*");
+  /** A role ARN as StartJobRun takes it: an optional path, a name of letters, digits and {@code _+=,.@-}. */
+  private static final Pattern EXECUTION_ROLE_ARN =
+      Pattern.compile("arn:(aws[a-zA-Z0-9-]*):iam::([0-9]{12}):(role((/)|(/[\\x21-\\x7F]+/))[\\w+=,.@-]+)");
   /** The longest execution timeout StartJobRun takes. */
   private static final long MAX_EXECUTION_TIMEOUT_MINUTES = 1_000_000;
 
@@ -49,7 +52,8 @@ public record ServerlessSpec(String applicationName, String releaseLabel, String
     if (!architecture.equals("X86_64") && !architecture.equals("ARM64")) {
       throw new IllegalArgumentException("architecture must be X86_64 or ARM64");
     }
-    if (executionRoleArn == null || !executionRoleArn.matches("arn:aws[a-z\\-]*:iam::\\d{12}:role/.+")) {
+    if (executionRoleArn == null || executionRoleArn.length() > 2048
+        || !EXECUTION_ROLE_ARN.matcher(executionRoleArn).matches()) {
       throw new IllegalArgumentException("an execution role ARN (arn:aws:iam::<account>:role/<name>) is required,"
           + " got '" + executionRoleArn + "'");
     }

@@ -147,6 +147,22 @@ class ServerlessSpecTest {
     assertThat(create(ok).tags()).hasSize(4);
   }
 
+  @Test
+  void theExecutionRoleArnIsOneStartJobRunTakes() {
+    // StartJobRun executionRoleArn: arn:(aws[a-zA-Z0-9-]*):iam::([0-9]{12}):(role((/)|(/[!-DEL]+/))[\w+=,.@-]+)
+    for (String bad : new String[] {"arn:aws:iam::123456789012:role/p9 job", "arn:aws:iam::123456789012:role/p9*",
+        "arn:aws:iam::123456789012:role/", "arn:aws:iam::12345:role/p9", "p9-serverless-job"}) {
+      assertThatThrownBy(() -> spec().executionRoleArn(bad).build()).as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("an execution role ARN (arn:aws:iam::<account>:role/<name>) is required, got '" + bad);
+    }
+    for (String good : new String[] {"arn:aws:iam::123456789012:role/p9-serverless-job",
+        "arn:aws:iam::123456789012:role/service-role/p9_job+1=a,b.c@d", "arn:aws-cn:iam::123456789012:role/p9"}) {
+      assertThat(ServerlessRequests.startJobRun("app", spec().executionRoleArn(good).build(),
+          ServerlessLauncherTest.job(), "tok").executionRoleArn()).isEqualTo(good);
+    }
+  }
+
   private static long timeoutMinutes(Duration d) {
     return ServerlessRequests.startJobRun("app", spec().executionTimeout(d).build(), ServerlessLauncherTest.job(),
         "tok").executionTimeoutMinutes();
