@@ -201,6 +201,31 @@ class AwsCliTest {
     assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
   }
 
+  @Test
+  void whatStartJobRunCannotTakeIsRefusedBeforeTheJarIsUploaded() {
+    stubStsAndBucket();
+    Map<List<String>, String> refused = Map.of(
+        List.of("--spark-conf", "spark.driver.extraJavaOptions=-Da=1 -Db=2"),
+        "p9: EMR Serverless cannot pass a --conf value with spaces: spark.driver.extraJavaOptions",
+        List.of("--", "--master", " "), "p9: EMR Serverless cannot pass a blank job argument: argument 13 of 13");
+    refused.forEach((bad, message) -> {
+      err.getBuffer().setLength(0);
+      List<String> a = new ArrayList<>(List.of("serverless", "submit", "--bucket", "p9-bucket", "--input",
+          "s3://p9-bucket/in", "--jar", jar.toString(), "--execution-role-arn",
+          "arn:aws:iam::123456789012:role/p9-job"));
+      a.addAll(bad);
+      List<String> args = aws(a.toArray(String[]::new));
+      if (bad.contains("--")) {
+        // the job's arguments stay last
+        args.removeAll(bad);
+        args.addAll(bad);
+      }
+      assertThat(p9(args.toArray(String[]::new))).as(bad + " " + err).isEqualTo(2);
+      assertThat(err.toString()).as(bad.toString()).contains(message);
+    });
+    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+  }
+
   /** DescribeCluster of the running cluster j-EXISTING: {@code state}, logs under {@code logUri} (or none). */
   private void stubExistingCluster(String state, String logUri) {
     stub.server.stubFor(emr("DescribeCluster").withRequestBody(containing("j-EXISTING")).willReturn(json(

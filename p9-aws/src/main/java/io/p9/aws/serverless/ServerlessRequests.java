@@ -2,6 +2,7 @@ package io.p9.aws.serverless;
 
 import io.p9.aws.SparkJob;
 import java.time.Duration;
+import java.util.List;
 import software.amazon.awssdk.services.emrserverless.model.AutoStartConfig;
 import software.amazon.awssdk.services.emrserverless.model.AutoStopConfig;
 import software.amazon.awssdk.services.emrserverless.model.ConfigurationOverrides;
@@ -20,6 +21,11 @@ import software.amazon.awssdk.services.emrserverless.model.StartJobRunRequest;
  * that the printed request is the one sent.
  */
 public final class ServerlessRequests {
+  /** The most entry point arguments StartJobRun takes. */
+  private static final int MAX_ARGUMENTS = 1024;
+  /** The longest sparkSubmitParameters StartJobRun takes. */
+  private static final int MAX_SPARK_SUBMIT_PARAMETERS = 102_400;
+
   private ServerlessRequests() {}
 
   /**
@@ -49,11 +55,36 @@ public final class ServerlessRequests {
   }
 
   /**
-   * {@code StartJobRun}: the jar as entry point, the job's arguments, {@code --class} and {@code --conf}s
+   * Checks that {@code job} is one StartJobRun takes: at most 1024 job arguments (entry point arguments), none
+   * blank, and spark-submit parameters ({@link SparkJob#sparkSubmitParameters}: no {@code --conf} value with
+   * spaces) of at most 102400 characters.
+   */
+  public static void checkJob(SparkJob job) {
+    List<String> args = job.args();
+    if (args.size() > MAX_ARGUMENTS) {
+      throw new IllegalArgumentException("EMR Serverless takes at most " + MAX_ARGUMENTS + " job arguments, got "
+          + args.size());
+    }
+    for (int i = 0; i < args.size(); i++) {
+      if (args.get(i).isBlank()) {
+        throw new IllegalArgumentException("EMR Serverless cannot pass a blank job argument: argument " + (i + 1)
+            + " of " + args.size());
+      }
+    }
+    int length = job.sparkSubmitParameters().length();
+    if (length > MAX_SPARK_SUBMIT_PARAMETERS) {
+      throw new IllegalArgumentException("EMR Serverless takes spark-submit parameters (--class and the --conf's)"
+          + " of at most " + MAX_SPARK_SUBMIT_PARAMETERS + " characters, got " + length);
+    }
+  }
+
+  /**
+   * {@code StartJobRun} ({@link #checkJob checked}): the jar as entry point, the job's arguments, {@code --class} and {@code --conf}s
    * as spark-submit parameters, logs to {@code <logUri>} (S3 monitoring configuration).
    */
   public static StartJobRunRequest startJobRun(String applicationId, ServerlessSpec spec, SparkJob job,
       String clientToken) {
+    checkJob(job);
     return StartJobRunRequest.builder()
         .applicationId(applicationId)
         .name(job.name())

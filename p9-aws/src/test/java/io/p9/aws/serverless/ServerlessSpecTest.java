@@ -3,8 +3,11 @@ package io.p9.aws.serverless;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.p9.aws.SparkJob;
 import io.p9.aws.s3.S3Location;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.emrserverless.model.CreateApplicationRequest;
@@ -161,6 +164,31 @@ class ServerlessSpecTest {
       assertThat(ServerlessRequests.startJobRun("app", spec().executionRoleArn(good).build(),
           ServerlessLauncherTest.job(), "tok").executionRoleArn()).isEqualTo(good);
     }
+  }
+
+  @Test
+  void theJobIsOneStartJobRunTakes() {
+    // SparkSubmit: at most 1024 entryPointArguments, each .*\S.*; sparkSubmitParameters up to 102400 characters
+    S3Location jar = S3Location.parse("s3://p9-bucket/j.jar");
+    Map<SparkJob, String> refused = Map.of(
+        new SparkJob("p9", jar, "C", List.of("run", "--master", " "), Map.of()),
+        "EMR Serverless cannot pass a blank job argument: argument 3 of 3",
+        new SparkJob("p9", jar, "C", List.of("run", ""), Map.of()),
+        "EMR Serverless cannot pass a blank job argument: argument 2 of 2",
+        new SparkJob("p9", jar, "C", Collections.nCopies(1025, "run"), Map.of()),
+        "EMR Serverless takes at most 1024 job arguments, got 1025",
+        new SparkJob("p9", jar, "C", List.of("run"), Map.of("spark.x", "v".repeat(102_400))),
+        "EMR Serverless takes spark-submit parameters (--class and the --conf's) of at most 102400 characters, got"
+            + " 102425",
+        new SparkJob("p9", jar, "C", List.of("run"), Map.of("spark.x", "a b")),
+        "EMR Serverless cannot pass a --conf value with spaces: spark.x");
+    refused.forEach((job, message) -> {
+      assertThatThrownBy(() -> ServerlessRequests.startJobRun("app", spec().build(), job, "tok")).as(message)
+          .isInstanceOf(IllegalArgumentException.class).hasMessage(message);
+    });
+    SparkJob most = new SparkJob("p9", jar, "C", Collections.nCopies(1024, "a"), Map.of("k", "v".repeat(102_381)));
+    assertThat(ServerlessRequests.startJobRun("app", spec().build(), most, "tok").jobDriver().sparkSubmit()
+        .sparkSubmitParameters()).hasSize(102_400);
   }
 
   private static long timeoutMinutes(Duration d) {
