@@ -750,20 +750,45 @@ class AwsCliTest {
     Map<List<String>, String> refused = Map.of(List.of("--max-memory", "128 GB"), capacity,
         List.of("--max-cpu", "32 vCPU"), capacity,
         List.of("--idle-stop", "30s"), "p9: --idle-stop must be 1m to 7d, not '30s'",
-        List.of("--idle-stop", "8d"), "p9: --idle-stop must be 1m to 7d, not '8d'");
+        List.of("--idle-stop", "8d"), "p9: --idle-stop must be 1m to 7d, not '8d'",
+        List.of("--application-name", "my app"), "p9: EMR Serverless application name 'my app' (6 characters)"
+            + " is refused by AWS",
+        List.of("--max-cpu", "32 vCPUs", "--max-memory", "128 GB"), "p9: maximum cpu '32 vCPUs'",
+        List.of("--tag", "cost#center=x"), "p9: EMR Serverless tag key 'cost#center'",
+        List.of("--timeout", "1000d"), "p9: execution timeout must be at most 1000000 minutes");
     refused.forEach((bad, message) -> {
       List<String> a = new ArrayList<>(base);
       a.addAll(bad);
       err.getBuffer().setLength(0);
       assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(bad.toString()).isEqualTo(2);
       assertThat(err.toString()).as(bad.toString()).contains(message)
-          .doesNotContain(message.equals(capacity) ? "idle-stop" : "maximum capacity").doesNotContain("192h");
+          .doesNotContain(message.equals(capacity) ? "idle-stop" : "maximum capacity needs").doesNotContain("192h");
     });
     List<String> a = new ArrayList<>(base);
     a.addAll(List.of("--max-cpu", "32 vCPU", "--max-memory", "128 GB", "--idle-stop", "90s", "--timeout", "20s"));
     assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(err.toString()).isZero();
     assertThat(out.toString()).contains("\"maximumCapacity\": {", "\"memory\": \"128 GB\"",
         "\"idleTimeoutMinutes\": 2", "\"executionTimeoutMinutes\": 1", "--execution-timeout-minutes 1");
+    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+  }
+
+  @Test
+  void emrLimitsAreCheckedBeforeAnythingIsSent() {
+    Map<List<String>, String> refused = Map.of(
+        List.of("--cluster-name", "c".repeat(257)), "(257 characters) is refused by AWS: it takes 0 to 256",
+        List.of("--tag", "team=ml!"), "p9: EMR tag value 'ml!' (3 characters) is refused by AWS",
+        List.of("--tag", "aws:team=ml"), "p9: tag 'aws:team=ml' is refused by AWS: the prefix aws: is reserved",
+        List.of("--fleets", "--core-type", "m5.xlarge,m5a.xlarge,m5d.xlarge,m6i.xlarge,m6a.xlarge,m7i.xlarge"),
+        "p9: an on-demand core fleet takes at most 5 instance types, got 6");
+    refused.forEach((bad, message) -> {
+      List<String> a = new ArrayList<>(List.of("emr", "submit", "--bucket", "p9-bucket", "--input",
+          "s3://p9-bucket/in", "--jar", jar.toString(), "--dry-run"));
+      a.addAll(bad);
+      err.getBuffer().setLength(0);
+      assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(bad.toString()).isEqualTo(2);
+      assertThat(err.toString()).as(bad.toString()).contains(message);
+    });
+    assertThat(out.toString()).isEmpty();
     assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
   }
 

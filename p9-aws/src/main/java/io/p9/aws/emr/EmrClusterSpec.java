@@ -76,7 +76,8 @@ public final class EmrClusterSpec {
           + " (--spot)");
     }
     if (b.fleets && b.coreTypes.size() > 30) {
-      throw new IllegalArgumentException("a spot core fleet takes at most 30 instance types, got " + b.coreTypes.size());
+      throw new IllegalArgumentException("a spot core fleet takes at most 30 instance types, got "
+          + b.coreTypes.size());
     }
     if (b.coreCount < 1) {
       throw new IllegalArgumentException("core node count must be >= 1");

@@ -79,8 +79,9 @@ public final class ServerlessRequests {
   }
 
   /**
-   * {@code StartJobRun} ({@link #checkJob checked}): the jar as entry point, the job's arguments, {@code --class} and {@code --conf}s
-   * as spark-submit parameters, logs to {@code <logUri>} (S3 monitoring configuration).
+   * {@code StartJobRun} ({@link #checkJob checked}): the jar as entry point, the job's arguments,
+   * {@code --class} and {@code --conf}s as spark-submit parameters, logs to {@code <logUri>} (S3 monitoring
+   * configuration).
    */
   public static StartJobRunRequest startJobRun(String applicationId, ServerlessSpec spec, SparkJob job,
       String clientToken) {
