@@ -66,8 +66,7 @@ public final class JobOptions {
   Map<String, String> sparkConf = new LinkedHashMap<>();
 
   @Option(names = "--name", description = "name of the step / job run, 1 to 256 characters (default:"
-      + " ${DEFAULT-VALUE})",
-      defaultValue = "p9 fruits")
+      + " ${DEFAULT-VALUE})", defaultValue = "p9 fruits")
   String name;
 
   @Option(names = "--dry-run", description = "print the exact requests (JSON) and the equivalent aws CLI"

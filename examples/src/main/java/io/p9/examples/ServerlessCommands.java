@@ -117,9 +117,8 @@ final class ServerlessCommands implements Runnable {
         Path jar = jobOptions.jar();
         Backoff backoff = jobOptions.backoff();
         S3Location jarFolder = jobOptions.base().resolve("jars/");
-        // the job's name and arguments, checked before anything is uploaded or started, and what StartJobRun takes
-        // of them (the jar's folder stands for the jar, whose name the upload gives)
-        jobOptions.check(aws);
+        // the job's name and arguments, checked before anything is uploaded or started, also for what StartJobRun
+        // takes of them (the jar's folder stands for the jar, whose name the upload gives)
         ServerlessRequests.checkJob(jobOptions.job(jarFolder, aws));
         if (jobOptions.dryRun) {
           SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);

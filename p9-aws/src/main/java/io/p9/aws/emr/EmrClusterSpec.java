@@ -26,8 +26,9 @@ public final class EmrClusterSpec {
   /** Where Amazon Corretto 17 lives on EMR 7 nodes. */
   public static final String JAVA17_HOME = "/usr/lib/jvm/jre-17";
 
-  /** The characters of tag keys and values: letters, digits, white space and {@code _ . : / = + - @}. */
+  /** A cluster name: the characters XML allows. */
   private static final Pattern NAME = Pattern.compile("[" + ApiConstraints.XML_CHARS + "]*");
+  /** The characters of tag keys and values: letters, digits, white space and {@code _ . : / = + - @}. */
   private static final Pattern TAG_CHARS = Pattern.compile("[\\p{L}\\p{M}\\p{N}\\p{Z}\\s_.:/=+\\-@]*");
 
   /** How core nodes are bought. */
