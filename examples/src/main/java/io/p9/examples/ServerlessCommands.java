@@ -86,9 +86,13 @@ final class ServerlessCommands implements Runnable {
     static final List<String> APPLICATION_OPTIONS = List.of("--application-name", "--release", "--architecture",
         "--max-cpu", "--max-memory", "--idle-stop");
 
-    /** Refuses options given explicitly next to {@code --application-id}, which that application would ignore. */
+    /**
+     * Refuses an {@code --application-id} StartJobRun would reject, and options given explicitly next to it, which
+     * that application would ignore.
+     */
     void checkApplicationOptions() {
       if (applicationId != null) {
+        ServerlessRequests.checkApplicationId(applicationId);
         CliSupport.refuseGiven(spec, APPLICATION_OPTIONS, "an application p9 finds or creates; with"
             + " --application-id the run goes to " + applicationId + " as it is");
       }

@@ -226,6 +226,19 @@ class AwsCliTest {
     assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
   }
 
+  @Test
+  void anApplicationIdAwsWouldRejectIsRefusedBeforeTheJarIsUploaded() {
+    stubStsAndBucket();
+    int rc = p9(aws("serverless", "submit", "--application-id", "00F-existing", "--bucket", "p9-bucket", "--input",
+        "s3://p9-bucket/in", "--jar", jar.toString(), "--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job")
+        .toArray(String[]::new));
+
+    assertThat(rc).as(err.toString()).isEqualTo(2);
+    assertThat(err.toString()).contains("p9: EMR Serverless application id '00F-existing' (12 characters) is refused"
+        + " by AWS: it takes 1 to 64 characters, among 0-9 a-z");
+    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+  }
+
   /** DescribeCluster of the running cluster j-EXISTING: {@code state}, logs under {@code logUri} (or none). */
   private void stubExistingCluster(String state, String logUri) {
     stub.server.stubFor(emr("DescribeCluster").withRequestBody(containing("j-EXISTING")).willReturn(json(

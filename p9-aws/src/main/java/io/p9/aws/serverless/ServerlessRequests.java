@@ -1,8 +1,10 @@
 package io.p9.aws.serverless;
 
 import io.p9.aws.SparkJob;
+import io.p9.aws.internal.ApiConstraints;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 import software.amazon.awssdk.services.emrserverless.model.AutoStartConfig;
 import software.amazon.awssdk.services.emrserverless.model.AutoStopConfig;
 import software.amazon.awssdk.services.emrserverless.model.ConfigurationOverrides;
@@ -25,6 +27,8 @@ public final class ServerlessRequests {
   private static final int MAX_ARGUMENTS = 1024;
   /** The longest sparkSubmitParameters StartJobRun takes. */
   private static final int MAX_SPARK_SUBMIT_PARAMETERS = 102_400;
+  /** An application id as StartJobRun and GetApplication take it. */
+  private static final Pattern APPLICATION_ID = Pattern.compile("[0-9a-z]+");
 
   private ServerlessRequests() {}
 
@@ -52,6 +56,11 @@ public final class ServerlessRequests {
     }
     b.clientToken(clientToken);
     return b.build();
+  }
+
+  /** Checks that {@code id} is an application id as StartJobRun takes it: 1 to 64 of {@code 0-9 a-z}. */
+  public static void checkApplicationId(String id) {
+    ApiConstraints.check("EMR Serverless application id", id, 1, 64, APPLICATION_ID, "among 0-9 a-z");
   }
 
   /**
