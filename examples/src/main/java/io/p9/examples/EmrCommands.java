@@ -151,8 +151,9 @@ final class EmrCommands implements Runnable {
         Path jar = jobOptions.jar();
         Backoff backoff = jobOptions.backoff();
         S3Location jarFolder = jobOptions.base().resolve("jars/");
-        // the job's name and arguments, checked before anything is uploaded or started
-        jobOptions.check(aws);
+        // the job's name and arguments, checked before anything is uploaded or started, also for what a step takes
+        // of them (the jar's folder stands for the jar, whose name the upload gives)
+        EmrRequests.checkJob(jobOptions.job(jarFolder, aws));
         if (jobOptions.dryRun) {
           SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
           out.println(jobOptions.bucketsChecked(aws.policy(), logUri) + (clusterId == null ? ""

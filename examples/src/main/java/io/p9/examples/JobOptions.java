@@ -263,15 +263,6 @@ public final class JobOptions {
   }
 
   /**
-   * Checks, before anything is sent, what the job's requests carry: its {@code --name}
-   * ({@link SparkJob#checkName}) and the arguments of {@code p9 run} ({@link #runArgs}).
-   */
-  void check(AwsOptions aws) {
-    SparkJob.checkName(name);
-    runArgs(aws);
-  }
-
-  /**
    * The arguments of {@code p9 run} on the cluster. {@code --input} and {@code --output} must be on S3; a
    * {@code --model} on this machine is given as the S3 URI {@link #uploadModel} puts it at.
    */

@@ -239,6 +239,17 @@ class AwsCliTest {
     assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
   }
 
+  @Test
+  void aStepArgumentEmrWouldRejectIsRefusedBeforeTheJarIsUploaded() {
+    stubStsAndBucket();
+    int rc = p9(aws("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar", jar.toString(),
+        "--spark-conf", "spark.x=" + "v".repeat(10_273)).toArray(String[]::new));
+
+    assertThat(rc).as(err.toString()).isEqualTo(2);
+    assertThat(err.toString()).contains("p9: an EMR step argument has at most 10280 characters", ") has 10281");
+    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+  }
+
   /** DescribeCluster of the running cluster j-EXISTING: {@code state}, logs under {@code logUri} (or none). */
   private void stubExistingCluster(String state, String logUri) {
     stub.server.stubFor(emr("DescribeCluster").withRequestBody(containing("j-EXISTING")).willReturn(json(

@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
 /**
  * A Spark application to run: the jar on S3, its main class, its arguments and extra Spark configuration
  * ({@code --conf k=v}). The same job runs as an EMR step ({@code spark-submit} through
- * {@code command-runner.jar}) or as an EMR Serverless job run. Its name is one both take ({@link #checkName}).
- * Immutable.
+ * {@code command-runner.jar}) or as an EMR Serverless job run. Its name is one both take: 1 to 256 characters,
+ * not all white space, with no control characters but tabs and line breaks. Immutable.
  */
 public record SparkJob(String name, S3Location jar, String mainClass, List<String> args, Map<String, String> sparkConf) {
   /** A name that is not all white space, made of the characters XML allows. */
@@ -32,7 +32,7 @@ public record SparkJob(String name, S3Location jar, String mainClass, List<Strin
    * Checks that {@code name} is one both an EMR step (StepConfig Name: up to 256 characters that XML allows) and an
    * EMR Serverless job run (StartJobRun name: 1 to 256 characters, not all white space) take.
    */
-  public static void checkName(String name) {
+  private static void checkName(String name) {
     Objects.requireNonNull(name, "name");
     ApiConstraints.check("job name", name, 1, 256, NAME, "not all white space, " + ApiConstraints.XML_RULE);
   }

@@ -1,10 +1,12 @@
 package io.p9.aws.emr;
 
 import io.p9.aws.SparkJob;
+import io.p9.aws.internal.ApiConstraints;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import software.amazon.awssdk.services.emr.model.ActionOnFailure;
 import software.amazon.awssdk.services.emr.model.AddJobFlowStepsRequest;
 import software.amazon.awssdk.services.emr.model.Application;
@@ -40,19 +42,42 @@ import software.amazon.awssdk.services.emr.model.Tag;
 public final class EmrRequests {
   /** The jar that runs commands such as spark-submit on EMR's primary node. */
   public static final String COMMAND_RUNNER = "command-runner.jar";
+  /** The longest step argument HadoopJarStepConfig takes. */
+  private static final int MAX_ARGUMENT = 10_280;
+  private static final Pattern STEP_ARGUMENT = Pattern.compile("[" + ApiConstraints.XML_CHARS + "]*");
 
   private EmrRequests() {}
 
-  /** The step: {@code command-runner.jar spark-submit --deploy-mode cluster --class ... jar args...}. */
+  /**
+   * The step: {@code command-runner.jar spark-submit --deploy-mode cluster --class ... jar args...}; each argument
+   * is one HadoopJarStepConfig takes ({@link #checkJob}).
+   */
   public static StepConfig sparkStep(SparkJob job, ActionOnFailure onFailure) {
-    List<String> args = new ArrayList<>();
-    args.add("spark-submit");
-    args.addAll(job.sparkSubmitArgs(List.of("--deploy-mode", "cluster")));
     return StepConfig.builder()
         .name(job.name())
         .actionOnFailure(onFailure)
-        .hadoopJarStep(HadoopJarStepConfig.builder().jar(COMMAND_RUNNER).args(args).build())
+        .hadoopJarStep(HadoopJarStepConfig.builder().jar(COMMAND_RUNNER).args(checkJob(job)).build())
         .build();
+  }
+
+  /**
+   * The arguments of {@code job}'s step, checked: each has at most 10280 characters that XML allows, as
+   * HadoopJarStepConfig takes them.
+   */
+  public static List<String> checkJob(SparkJob job) {
+    List<String> args = new ArrayList<>();
+    args.add("spark-submit");
+    args.addAll(job.sparkSubmitArgs(List.of("--deploy-mode", "cluster")));
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      int n = a.codePointCount(0, a.length());
+      if (n > MAX_ARGUMENT || !STEP_ARGUMENT.matcher(a).matches()) {
+        throw new IllegalArgumentException("an EMR step argument has at most " + MAX_ARGUMENT + " characters, "
+            + ApiConstraints.XML_RULE + ": argument " + (i + 1) + " of " + args.size() + " ("
+            + (n > 50 ? a.substring(0, a.offsetByCodePoints(0, 50)) + "..." : a) + ") has " + n);
+      }
+    }
+    return args;
   }
 
   /** What to do when the step of a cluster p9 creates fails: end the cluster, unless it is kept alive. */

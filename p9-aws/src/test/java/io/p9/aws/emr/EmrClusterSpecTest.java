@@ -3,6 +3,7 @@ package io.p9.aws.emr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.p9.aws.SparkJob;
 import io.p9.aws.s3.S3Location;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,5 +80,28 @@ class EmrClusterSpecTest {
         .hasMessage("a spot core fleet takes at most 30 instance types, got 31");
     assertThat(EmrRequests.instances(spec().fleets(true).coreTypes(six.subList(0, 5)).build()).instanceFleets()
         .get(1).instanceTypeConfigs()).hasSize(5);
+  }
+
+  @Test
+  void theStepsArgumentsAreOnesEmrTakes() {
+    // HadoopJarStepConfig Args: each up to 10280 characters that XML allows
+    S3Location jar = S3Location.parse("s3://p9-bucket/j.jar");
+    Map<SparkJob, String> refused = Map.of(
+        new SparkJob("p9", jar, "C", List.of("run"), Map.of("spark.x", "v".repeat(10_273))),
+        "an EMR step argument has at most 10280 characters, with no control characters but tabs and line breaks:"
+            + " argument 7 of 9 (spark.x=" + "v".repeat(42) + "...) has 10281",
+        new SparkJob("p9", jar, "C", List.of("run", "--master", "a\u0000b"), Map.of()),
+        "an EMR step argument has at most 10280 characters, with no control characters but tabs and line breaks:"
+            + " argument 9 of 9 (a\u0000b) has 3");
+    refused.forEach((job, message) -> {
+      assertThatThrownBy(() -> EmrRequests.runJobFlow(spec().build(), job)).as(message)
+          .isInstanceOf(IllegalArgumentException.class).hasMessage(message);
+      assertThatThrownBy(() -> EmrRequests.addStep("j-1", job)).as(message)
+          .isInstanceOf(IllegalArgumentException.class).hasMessage(message);
+    });
+    SparkJob most = new SparkJob("p9", jar, "C", List.of("run"), Map.of("spark.x", "v".repeat(10_272)));
+    assertThat(EmrRequests.runJobFlow(spec().build(), most).steps()).hasSize(1);
+    assertThat(EmrRequests.addStep("j-1", most).steps().get(0).hadoopJarStep().args()).contains(
+        "spark.x=" + "v".repeat(10_272));
   }
 }
