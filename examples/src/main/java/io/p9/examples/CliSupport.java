@@ -32,12 +32,17 @@ final class CliSupport {
    * they shape {@code what} (one line, exit {@link #USAGE} through {@link #guarded}).
    */
   static void refuseGiven(CommandSpec spec, List<String> options, String what) {
+    String refused = refusal(spec, options, what);
+    if (refused != null) {
+      throw new IllegalArgumentException(refused);
+    }
+  }
+
+  /** The sentence {@link #refuseGiven} refuses with, or null when none of {@code options} was given. */
+  static String refusal(CommandSpec spec, List<String> options, String what) {
     List<String> given = options.stream().filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o))
         .toList();
-    if (!given.isEmpty()) {
-      throw new IllegalArgumentException(String.join(", ", given) + (given.size() == 1 ? " shapes " : " shape ")
-          + what);
-    }
+    return given.isEmpty() ? null : String.join(", ", given) + (given.size() == 1 ? " shapes " : " shape ") + what;
   }
 
   /**

@@ -78,10 +78,29 @@ public final class FruitsJob {
    * override the model's sidecar and the stage defaults (a Keras MobileNetV2 .h5 needs
    * {@code preprocessing = "mobilenet"}). {@code inputSize > 0} sets the featurizer's input size (for a model
    * whose file leaves it open), else its default applies (the model's, else the sidecar's, else 224).
+   * {@code pipeline}, when not null, is a PipelineModel an earlier run saved: it is loaded and applied, nothing
+   * is fitted or saved, and only {@code input}, {@code output}, {@code batchSize}, {@code handleInvalid} and
+   * {@code partitions} apply (the loaded loader and featurizer take {@code handleInvalid}, the featurizer
+   * {@code batchSize} when it is above 0).
    */
   public record Options(String input, String output, String model, int k, double variance, int batchSize,
       String handleInvalid, int partitions, String scaler, String backend, String preprocessing,
-      String featureTensor, int inputSize) {
+      String featureTensor, int inputSize, String pipeline) {
+
+    /** Fits the pipeline (no saved one given). */
+    public Options(String input, String output, String model, int k, double variance, int batchSize,
+        String handleInvalid, int partitions, String scaler, String backend, String preprocessing,
+        String featureTensor, int inputSize) {
+      this(input, output, model, k, variance, batchSize, handleInvalid, partitions, scaler, backend, preprocessing,
+          featureTensor, inputSize, null);
+    }
+
+    /** Applies the PipelineModel saved at {@code pipeline}: the options of a fit are left at their defaults. */
+    public static Options applying(String pipeline, String input, String output, int batchSize,
+        String handleInvalid, int partitions) {
+      return new Options(input, output, null, 0, 0, batchSize, handleInvalid, partitions, null, null, null, null, 0,
+          pipeline);
+    }
 
     /** The input size from the model, its sidecar or the default. */
     public Options(String input, String output, String model, int k, double variance, int batchSize,
@@ -98,11 +117,16 @@ public final class FruitsJob {
     }
   }
 
-  /** What happened, also written as {@code report.json}. */
+  /**
+   * What happened, also written as {@code report.json}. {@code fitted}: whether this run fitted the pipeline and
+   * saved it at {@code pipelineModel}; false when it loaded the one saved at {@code pipelineModel}
+   * ({@link Options#pipeline}), fitted nothing and saved no pipeline: {@code k} and {@code explainedVariance}
+   * are then those of that earlier fit, as saved.
+   */
   public record Report(long files, long featurized, long failed, Map<String, Long> failuresByReason,
       int featureDim, int k, double explainedVariance, double featurizeSeconds, double imagesPerSecond,
-      double totalSeconds, String pipelineModel, String parquet, String csv, String errors, String variancePlot,
-      String scatterPlot) {}
+      double totalSeconds, boolean fitted, String pipelineModel, String parquet, String csv, String errors,
+      String variancePlot, String scatterPlot) {}
 
   /**
    * An option value the job cannot run with, found while or once the model is read and before any image is (a
@@ -207,6 +231,10 @@ public final class FruitsJob {
     return featurizer.succeeded() + featurizer.skipped() + featurizer.kept() + loader.skipped();
   }
 
+  /**
+   * Runs the job: fits the pipeline on {@code o.input()} and saves it, or, with {@link Options#pipeline}, applies
+   * the saved one to {@code o.input()}; writes the features, errors, plots and report under {@code o.output()}.
+   */
   public static Report run(SparkSession spark, Options o) throws IOException {
     long t0 = System.nanoTime();
     // one listing: the files read and the progress total (counting the rows would read every file)
@@ -216,26 +244,21 @@ public final class FruitsJob {
     if (o.partitions() > 0) {
       files = files.repartition(o.partitions());
     }
-    ImageLoader loader = new ImageLoader().setHandleInvalid(o.handleInvalid());
-    CnnFeaturizer featurizer = featurizer(o);
-    ModelInfo model;
-    try {
-      model = featurizer.modelInfo(spark);
-    } catch (ModelException e) {
-      // not a model file, or options it does not fit (no such feature tensor, another backend's file)
-      throw new InvalidOptionException("cannot use " + o.model() + ": " + e.getMessage(), e);
-    } catch (UncheckedIOException e) {
-      if (unreadable(e.getCause())) {
-        // the model is not there or cannot be read: the message names the stage, the file and why
-        throw new InvalidOptionException("cannot use " + o.model() + ": " + e.getMessage(), e);
+    PipelineModel saved = o.pipeline() != null ? loadPipeline(o.pipeline()) : null;
+    ImageLoader loader;
+    CnnFeaturizer featurizer;
+    int featureDim;
+    if (saved != null) {
+      loader = ((ImageLoader) saved.stages()[0]).setHandleInvalid(o.handleInvalid());
+      featurizer = ((CnnFeaturizer) saved.stages()[1]).setHandleInvalid(o.handleInvalid());
+      if (o.batchSize() > 0) {
+        featurizer.setBatchSize(o.batchSize());
       }
-      throw e;
-    }
-    LOG.info("Model: {}", model);
-    if (o.k() > model.featureDim() && model.featureDim() > 0) {
-      // known now, before the CNN pass; PcaReducer would only say so after it
-      throw new InvalidOptionException("k = " + o.k() + " is larger than the model's feature dimension "
-          + model.featureDim() + " (" + o.model() + "): PCA gives at most that many components");
+      featureDim = pcaOf((PipelineModel) saved.stages()[2]).pc().numRows();
+    } else {
+      loader = new ImageLoader().setHandleInvalid(o.handleInvalid());
+      featurizer = featurizer(o);
+      featureDim = checkedModel(spark, featurizer, o).featureDim();
     }
     checkOutputFolder(spark, o.output());
     checkOutputOutsideInput(spark, o.input(), o.output());
@@ -257,11 +280,93 @@ public final class FruitsJob {
         featurizer.metrics());
     // skipped rows are gone from the output but counted: files = rows out + rows skipped
     long inputFiles = total + loader.metrics().skipped() + featurizer.metrics().skipped();
-    if (ok < 2) {
+    if (saved == null && ok < 2) {
       throw new TooFewImagesException("only " + ok + " of " + inputFiles + " files could be featurized under "
           + o.input() + "; PCA needs at least 2; failures by reason: " + reasons);
     }
 
+    PipelineModel reducer = saved != null ? (PipelineModel) saved.stages()[2] : fitReducer(o, good);
+    PcaReducerModel pcaModel = pcaOf(reducer);
+    String out = o.output().endsWith("/") ? o.output() : o.output() + "/";
+    // report.json, written last, describes the files beside it: an earlier run's goes before any of them is
+    // replaced, so that a run failing from here on does not leave it beside files it does not describe
+    Path earlierReport = new Path(out + "report.json");
+    earlierReport.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(earlierReport, false);
+    String modelPath;
+    if (saved != null) {
+      modelPath = o.pipeline();
+    } else {
+      modelPath = out + "pipeline-model";
+      // All transformers: fitting this pipeline computes nothing; it just assembles the PipelineModel.
+      new Pipeline().setStages(new PipelineStage[] {loader, featurizer, reducer}).fit(files).write().overwrite()
+          .save(modelPath);
+    }
+
+    Dataset<Row> result = reducer.transform(good).select(functions.col("path"), functions.col("label"),
+        functions.col("pca").as("features"));
+    result.write().mode(SaveMode.Overwrite).parquet(out + "features.parquet");
+    List<Column> cols = new ArrayList<>(List.of(functions.col("path"), functions.col("label")));
+    Column arr = org.apache.spark.ml.functions.vector_to_array(functions.col("features"), "float64");
+    for (int i = 0; i < pcaModel.getK(); i++) {
+      cols.add(arr.getItem(i).as("pc_" + (i + 1)));
+    }
+    writeCsv(result.select(cols.toArray(Column[]::new)), out + "features.csv");
+    writeCsv(errors, out + "errors.csv");
+    String variancePlot = out + "explained-variance.svg";
+    // the fit's: the target it was given (none for a fixed k) and the images it was fitted on
+    write(spark, variancePlot, RunPlots.variance(pcaModel.cumulativeExplainedVariance().toArray(), pcaModel.getK(),
+        pcaModel.isSet(pcaModel.minExplainedVariance()) ? pcaModel.getMinExplainedVariance() : Double.NaN,
+        pcaModel.numRows()));
+    String scatterPlot = null;
+    if (pcaModel.getK() >= 2 && ok > 0) {
+      scatterPlot = out + "pc1-pc2.svg";
+      write(spark, scatterPlot, RunPlots.scatter(firstTwoComponents(result, ok), ok));
+    } else {
+      // no PC 2, or no image on it: a plot an earlier run left in this folder is not this run's
+      Path stale = new Path(out + "pc1-pc2.svg");
+      stale.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(stale, false);
+    }
+
+    featurized.unpersist();
+    Report report = new Report(inputFiles, ok, inputFiles - ok, reasons,
+        featureDim, pcaModel.getK(), pcaModel.totalExplainedVariance(),
+        featurizeSeconds, inputFiles / Math.max(featurizeSeconds, 1e-9), (System.nanoTime() - t0) / 1e9,
+        saved == null, modelPath, out + "features.parquet", out + "features.csv", out + "errors.csv", variancePlot,
+        scatterPlot);
+    write(spark, out + "report.json",
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+    return report;
+  }
+
+  /**
+   * The model of {@code featurizer}, read on the driver; refuses (as {@link InvalidOptionException}) a model that
+   * cannot be read or used with these options, and a {@code k} above its feature dimension, before the CNN pass.
+   */
+  private static ModelInfo checkedModel(SparkSession spark, CnnFeaturizer featurizer, Options o) {
+    ModelInfo model;
+    try {
+      model = featurizer.modelInfo(spark);
+    } catch (ModelException e) {
+      // not a model file, or options it does not fit (no such feature tensor, another backend's file)
+      throw new InvalidOptionException("cannot use " + o.model() + ": " + e.getMessage(), e);
+    } catch (UncheckedIOException e) {
+      if (unreadable(e.getCause())) {
+        // the model is not there or cannot be read: the message names the stage, the file and why
+        throw new InvalidOptionException("cannot use " + o.model() + ": " + e.getMessage(), e);
+      }
+      throw e;
+    }
+    LOG.info("Model: {}", model);
+    if (o.k() > model.featureDim() && model.featureDim() > 0) {
+      // known now, before the CNN pass; PcaReducer would only say so after it
+      throw new InvalidOptionException("k = " + o.k() + " is larger than the model's feature dimension "
+          + model.featureDim() + " (" + o.model() + "): PCA gives at most that many components");
+    }
+    return model;
+  }
+
+  /** The scaler (if any) and PCA of {@code o}, fitted on the featurized rows {@code good}. */
+  private static PipelineModel fitReducer(Options o, Dataset<Row> good) {
     PcaReducer pca = new PcaReducer().setOutputCol("pca");
     if (o.k() > 0) {
       pca.setK(o.k());
@@ -277,51 +382,64 @@ public final class FruitsJob {
       // the same standardization inside the PCA pass; null-safe, so the saved pipeline keeps failures
       scaleAndReduce = new PipelineStage[] {pca.setScale("pca".equals(o.scaler()))};
     }
-    PipelineModel reducer = new Pipeline().setStages(scaleAndReduce).fit(good);
-    PcaReducerModel pcaModel = (PcaReducerModel) reducer.stages()[reducer.stages().length - 1];
+    return new Pipeline().setStages(scaleAndReduce).fit(good);
+  }
 
-    // All transformers: fitting this pipeline computes nothing; it just assembles the PipelineModel.
-    PipelineModel full = new Pipeline().setStages(new PipelineStage[] {loader, featurizer, reducer})
-        .fit(files);
-    String out = o.output().endsWith("/") ? o.output() : o.output() + "/";
-    // report.json, written last, describes the files beside it: an earlier run's goes before any of them is
-    // replaced, so that a run failing from here on does not leave it beside files it does not describe
-    Path earlierReport = new Path(out + "report.json");
-    earlierReport.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(earlierReport, false);
-    String modelPath = out + "pipeline-model";
-    full.write().overwrite().save(modelPath);
+  /** The PCA stage of a reducer: its last stage. */
+  private static PcaReducerModel pcaOf(PipelineModel reducer) {
+    return (PcaReducerModel) reducer.stages()[reducer.stages().length - 1];
+  }
 
-    Dataset<Row> result = reducer.transform(good).select(functions.col("path"), functions.col("label"),
-        functions.col("pca").as("features"));
-    result.write().mode(SaveMode.Overwrite).parquet(out + "features.parquet");
-    List<Column> cols = new ArrayList<>(List.of(functions.col("path"), functions.col("label")));
-    Column arr = org.apache.spark.ml.functions.vector_to_array(functions.col("features"), "float64");
-    for (int i = 0; i < pcaModel.getK(); i++) {
-      cols.add(arr.getItem(i).as("pc_" + (i + 1)));
+  /**
+   * The PipelineModel an earlier run saved at {@code uri}: an {@link ImageLoader}, a {@link CnnFeaturizer} and the
+   * reducer, a PipelineModel of the scaler (if any) and a {@link PcaReducerModel}, with the columns this job
+   * uses. A location with no saved pipeline, or with another one, is refused as {@link InvalidOptionException}.
+   */
+  static PipelineModel loadPipeline(String uri) {
+    PipelineModel m;
+    try {
+      m = PipelineModel.load(uri);
+    } catch (IllegalArgumentException e) {
+      // Spark's metadata check: another stage saved there ("Expected class name ... but found class name ...")
+      throw new InvalidOptionException("--pipeline " + uri + " is not a saved PipelineModel: " + e.getMessage(), e);
+    } catch (Exception e) {
+      // Hadoop's InvalidInputException (no metadata there) is a checked IOException Scala throws undeclared
+      if (e instanceof org.apache.hadoop.mapred.InvalidInputException || unreadable(e)) {
+        throw new InvalidOptionException("--pipeline " + uri + ": no saved PipelineModel can be read there ("
+            + e.getMessage() + ")", e);
+      }
+      throw e;
     }
-    writeCsv(result.select(cols.toArray(Column[]::new)), out + "features.csv");
-    writeCsv(errors, out + "errors.csv");
-    String variancePlot = out + "explained-variance.svg";
-    write(spark, variancePlot, RunPlots.variance(pcaModel.cumulativeExplainedVariance().toArray(), pcaModel.getK(),
-        o.k() > 0 ? Double.NaN : o.variance(), ok));
-    String scatterPlot = null;
-    if (pcaModel.getK() >= 2) {
-      scatterPlot = out + "pc1-pc2.svg";
-      write(spark, scatterPlot, RunPlots.scatter(firstTwoComponents(result, ok), ok));
-    } else {
-      // no PC 2: a plot an earlier run left in this folder is not this run's
-      Path stale = new Path(out + "pc1-pc2.svg");
-      stale.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(stale, false);
+    String shape = pipelineShape(m);
+    if (shape != null) {
+      throw new InvalidOptionException("--pipeline " + uri + " is not a pipeline saved by p9 run: " + shape);
     }
+    return m;
+  }
 
-    featurized.unpersist();
-    Report report = new Report(inputFiles, ok, inputFiles - ok, reasons,
-        model.featureDim(), pcaModel.getK(), pcaModel.totalExplainedVariance(),
-        featurizeSeconds, inputFiles / Math.max(featurizeSeconds, 1e-9), (System.nanoTime() - t0) / 1e9,
-        modelPath, out + "features.parquet", out + "features.csv", out + "errors.csv", variancePlot, scatterPlot);
-    write(spark, out + "report.json",
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
-    return report;
+  /**
+   * What makes {@code m} other than a pipeline {@link #run} saved (loader, featurizer with its reason column, a
+   * reducer ending in PCA, the columns this job reads and writes), or null.
+   */
+  private static String pipelineShape(PipelineModel m) {
+    List<String> stages = new ArrayList<>();
+    for (var s : m.stages()) {
+      stages.add(s.getClass().getSimpleName());
+    }
+    String expected = "ImageLoader, CnnFeaturizer and a PipelineModel ending in PcaReducerModel, but its stages are "
+        + String.join(", ", stages);
+    if (m.stages().length != 3 || !(m.stages()[0] instanceof ImageLoader loader)
+        || !(m.stages()[1] instanceof CnnFeaturizer featurizer) || !(m.stages()[2] instanceof PipelineModel reducer)
+        || reducer.stages().length == 0
+        || !(reducer.stages()[reducer.stages().length - 1] instanceof PcaReducerModel pca)) {
+      return "it must hold " + expected;
+    }
+    if (!"label".equals(loader.getLabelCol()) || !"error".equals(loader.getErrorCol())
+        || !"features".equals(featurizer.getOutputCol()) || !FEATURIZER_ERROR.equals(featurizer.getErrorCol())
+        || !"pca".equals(pca.getOutputCol())) {
+      return "its stages' columns are not p9 run's (label, error, features, " + FEATURIZER_ERROR + ", pca)";
+    }
+    return null;
   }
 
   /**
@@ -422,12 +540,13 @@ public final class FruitsJob {
         String.format(Locale.ROOT, "  files read           %d", r.files()),
         String.format(Locale.ROOT, "  featurized           %d (%d-d)", r.featurized(), r.featureDim()),
         String.format(Locale.ROOT, "  failed               %d %s", r.failed(), r.failuresByReason()),
-        String.format(Locale.ROOT, "  PCA                  k = %d, explained variance %.4f", r.k(),
-            r.explainedVariance()),
+        String.format(Locale.ROOT, "  PCA                  k = %d, explained variance %.4f%s", r.k(),
+            r.explainedVariance(), r.fitted() ? "" : " (as saved)"),
         String.format(Locale.ROOT, "  featurize pass       %.1f s, %.1f images/s", r.featurizeSeconds(),
             r.imagesPerSecond()),
         String.format(Locale.ROOT, "  total                %.1f s", r.totalSeconds()),
-        "  pipeline model       " + r.pipelineModel(),
+        "  pipeline model       " + (r.fitted() ? r.pipelineModel()
+            : "loaded from " + r.pipelineModel() + " (no fit; nothing saved)"),
         "  features             " + r.parquet() + " , " + r.csv(),
         "  errors               " + r.errors(),
         "  plots                " + r.variancePlot() + (r.scatterPlot() == null ? "" : " , " + r.scatterPlot()));

@@ -13,7 +13,9 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The p9 command line: {@code run} the Fruits! job locally, on S3 ({@code s3a://}) or under spark-submit;
@@ -84,9 +86,13 @@ public final class P9Cli implements Runnable {
   static final int BUNDLED_FEATURE_DIM = 1280;
 
   @Command(name = "run", mixinStandardHelpOptions = true,
-      description = "Run the Fruits! pipeline: images -> MobileNetV2 features -> scaling -> PCA -> Parquet/CSV"
-          + " + saved PipelineModel + report.json.")
+      description = {"Run the Fruits! pipeline: images -> MobileNetV2 features -> scaling -> PCA -> Parquet/CSV"
+          + " + saved PipelineModel + report.json.", "With --pipeline: apply the PipelineModel an earlier run saved"
+          + " to the --input images, fitting and saving nothing (Parquet/CSV + report.json)."})
   static final class Run implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--input", description = "image folder or URI (file:, s3a:, hdfs:), searched recursively;"
         + " default: the sample shipped in the repository (${DEFAULT-VALUE})", defaultValue = SAMPLE)
     String input;
@@ -94,6 +100,17 @@ public final class P9Cli implements Runnable {
     @Option(names = "--output", description = "output folder or URI (default: ${DEFAULT-VALUE})",
         defaultValue = "target/p9-fruits")
     String output;
+
+    @Option(names = "--pipeline", description = "apply this PipelineModel, saved by an earlier p9 run (its"
+        + " pipeline-model folder: a path or a file:, s3a: or hdfs: URI), instead of fitting one: the features come"
+        + " from its model, preprocessing, scaler and PCA as saved, and no pipeline is saved; the options that shape"
+        + " a fit (--model, --backend, --preprocessing, --feature-tensor, --input-size, --k, --variance, --scaler)"
+        + " are refused with it")
+    String pipeline;
+
+    /** The options that shape a fit, which a saved {@code --pipeline} fixed. */
+    static final List<String> FIT_OPTIONS = List.of("--model", "--backend", "--preprocessing", "--feature-tensor",
+        "--input-size", "--k", "--variance", "--scaler");
 
     @Option(names = "--model", description = "model file or URI: ONNX, Keras .h5 or DL4J zip (default: the"
         + " bundled int8 MobileNetV2, ${DEFAULT-VALUE})", defaultValue = BUNDLED_MODEL)
@@ -179,7 +196,7 @@ public final class P9Cli implements Runnable {
             .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "8");
       }
       try {
-        s3.apply(input, output, model, b::config);
+        s3.apply(input, output, pipeline != null ? pipeline : model, b::config);
       } catch (IllegalArgumentException e) {
         System.err.println("p9: " + e.getMessage());
         return 2;
@@ -223,12 +240,21 @@ public final class P9Cli implements Runnable {
 
     /** The job's options. */
     FruitsJob.Options options() {
-      return new FruitsJob.Options(input, output, model, k, variance, batchSize != null ? batchSize : 0,
-          handleInvalid, partitions, scaler, backend, preprocessing, featureTensor, inputSize);
+      int batch = batchSize != null ? batchSize : 0;
+      return pipeline != null ? FruitsJob.Options.applying(pipeline, input, output, batch, handleInvalid, partitions)
+          : new FruitsJob.Options(input, output, model, k, variance, batch, handleInvalid, partitions, scaler,
+              backend, preprocessing, featureTensor, inputSize);
     }
 
     /** What is wrong with the options, checked before Spark starts, or null. */
     String invalidOption() {
+      if (pipeline != null && spec != null) {
+        String refused = CliSupport.refusal(spec, FIT_OPTIONS, "the fit; with --pipeline " + pipeline + " the"
+            + " saved pipeline is applied as it is, nothing is fitted");
+        if (refused != null) {
+          return refused;
+        }
+      }
       if (!List.of("pca", "spark", "none").contains(scaler)) {
         return "--scaler must be pca, spark or none, not '" + scaler + "'";
       }

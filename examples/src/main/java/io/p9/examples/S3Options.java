@@ -8,9 +8,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The S3A options of {@code p9 run}: applied to the SparkSession when the input, output or model is an
- * {@code s3a://} URI. Credentials are never options: they come from the AWS default chain (environment,
- * profile, web identity, instance role) or the source named by {@code --s3-credentials}.
+ * The S3A options of {@code p9 run}: applied to the SparkSession when the input, output or model (or saved
+ * pipeline) is an {@code s3a://} URI. Credentials are never options: they come from the AWS default chain
+ * (environment, profile, web identity, instance role) or the source named by {@code --s3-credentials}.
  */
 public final class S3Options {
   @Mixin
@@ -77,9 +77,9 @@ public final class S3Options {
   }
 
   /**
-   * The settings for a job reading {@code input}/{@code model} and writing {@code output}, or null when
-   * none of them is on S3A. The committer applies only when the output is on S3A. Buckets named with dots are
-   * addressed by path. Checks the region.
+   * The settings for a job reading {@code input}/{@code model} (the model, or the saved pipeline it applies)
+   * and writing {@code output}, or null when none of them is on S3A. The committer applies only when the output
+   * is on S3A. Buckets named with dots are addressed by path. Checks the region.
    */
   S3aSettings settings(String input, String output, String model) {
     if (!isS3a(input) && !isS3a(output) && !isS3a(model)) {

@@ -1,0 +1,192 @@
+package io.p9.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.p9.spark.ml.ImageFiles;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code p9 run --pipeline}: the PipelineModel an earlier {@code p9 run} saved, applied to other images without
+ * fitting; the options of a fit refused next to it; a location without a p9 pipeline is a configuration error.
+ */
+class RunPipelineTest {
+  @TempDir static Path tmp;
+  static Path fitted;
+
+  /** {@code p9 run} fits on 3 varieties x 4 images of the sample and saves its pipeline under {@code fit/}. */
+  @BeforeAll
+  static void fitOnSomeImages() throws Exception {
+    copy(tmp.resolve("reference"), 0, 3, 4);
+    fitted = tmp.resolve("fit");
+    String[] err = new String[1];
+    assertThat(run(err, "--input", tmp.resolve("reference").toString(), "--output", fitted.toString(), "--model",
+        Fixtures.model().toString(), "--k", "3", "--master", "local[2]")).as(err[0]).isZero();
+  }
+
+  @AfterEach
+  void forgetTheStoppedSession() {
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
+  }
+
+  /** Copies {@code perVariety} images of each of the sample's varieties {@code from .. from + varieties - 1}. */
+  private static void copy(Path dest, int from, int varieties, int perVariety) throws Exception {
+    try (Stream<Path> vs = Files.list(Fixtures.repoRoot().resolve("data/fruits360-sample/Training"))) {
+      for (Path v : vs.filter(Files::isDirectory).sorted().skip(from).limit(varieties).toList()) {
+        Path to = Files.createDirectories(dest.resolve(v.getFileName().toString()));
+        try (Stream<Path> fs = Files.list(v)) {
+          for (Path f : fs.sorted().limit(perVariety).toList()) {
+            Files.copy(f, to.resolve(f.getFileName().toString()));
+          }
+        }
+      }
+    }
+  }
+
+  /** Runs {@code p9 run args...}; returns the exit code, and stderr in {@code err[0]}. */
+  private static int run(String[] err, String... args) {
+    PrintStream saved = System.err;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    try {
+      System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+      String[] all = new String[args.length + 1];
+      all[0] = "run";
+      System.arraycopy(args, 0, all, 1, args.length);
+      return new CommandLine(new P9Cli()).execute(all);
+    } finally {
+      System.setErr(saved);
+      err[0] = buf.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  /** path → vector of column {@code col}. */
+  private static Map<String, double[]> byPath(Dataset<Row> df, String col) {
+    Map<String, double[]> m = new HashMap<>();
+    for (Row r : df.select("path", col).collectAsList()) {
+      m.put(r.getString(0), ((Vector) r.get(1)).toArray());
+    }
+    return m;
+  }
+
+  @Test
+  void appliesTheSavedPipelineToOtherImagesWithoutFittingOrSaving() throws Exception {
+    Path photos = tmp.resolve("new-photos");
+    copy(photos, 3, 2, 3);
+    Path variety = Files.list(photos).sorted().findFirst().orElseThrow();
+    Files.write(variety.resolve("empty.jpg"), new byte[0]);
+    Path applied = tmp.resolve("applied");
+    String pipeline = fitted.resolve("pipeline-model").toString();
+    String[] err = new String[1];
+    assertThat(run(err, "--pipeline", pipeline, "--input", photos.toString(), "--output", applied.toString(),
+        "--batch-size", "2", "--master", "local[2]")).as(err[0]).isZero();
+
+    assertThat(applied.resolve("pipeline-model")).as("no pipeline saved").doesNotExist();
+    String report = Files.readString(applied.resolve("report.json"));
+    String reference = Files.readString(fitted.resolve("report.json"));
+    assertThat(reference).contains("\"fitted\" : true");
+    assertThat(report).contains("\"fitted\" : false", "\"pipelineModel\" : \"" + pipeline + "\"", "\"k\" : 3",
+        "\"files\" : 7", "\"featurized\" : 6", "\"EMPTY\" : 1",
+        explainedVariance(reference));
+
+    SparkSession spark = SparkSession.builder().master("local[1]").appName("p9-apply-test")
+        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+    try {
+      Map<String, double[]> written = byPath(spark.read().parquet(applied.resolve("features.parquet").toString()),
+          "features");
+      Map<String, double[]> java = byPath(PipelineModel.load(pipeline).transform(ImageFiles.read(spark,
+          photos.toString())).filter("pca is not null"), "pca");
+      assertThat(written).hasSize(6);
+      assertThat(written.keySet()).isEqualTo(java.keySet());
+      written.forEach((p, v) -> assertThat(v).as(p).hasSize(3).containsExactly(java.get(p), Offset.offset(1e-6)));
+      assertThat(spark.read().parquet(applied.resolve("features.parquet").toString()).columns())
+          .containsExactly("path", "label", "features");
+      assertThat(spark.read().option("header", "true").csv(applied.resolve("features.csv").toString()).columns())
+          .containsExactly("path", "label", "pc_1", "pc_2", "pc_3");
+      List<Row> errors = spark.read().option("header", "true").csv(applied.resolve("errors.csv").toString())
+          .collectAsList();
+      assertThat(errors).singleElement().satisfies(e -> assertThat(e.getString(1)).startsWith("EMPTY: "));
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** The {@code "explainedVariance" : ...} line of a report. */
+  private static String explainedVariance(String report) {
+    return report.lines().filter(l -> l.contains("\"explainedVariance\"")).findFirst().orElseThrow().trim();
+  }
+
+  @Test
+  void theOptionsOfAFitAreRefusedWithAPipelineBeforeSparkStarts() {
+    String pipeline = fitted.resolve("pipeline-model").toString();
+    String[][] cases = {{"--k", "2"}, {"--variance", "0.9"}, {"--scaler", "spark"}, {"--model",
+        Fixtures.model().toString()}, {"--backend", "onnx"}, {"--preprocessing", "imagenet"}, {"--feature-tensor",
+        "x"}, {"--input-size", "160"}};
+    for (String[] c : cases) {
+      String[] err = new String[1];
+      assertThat(run(err, "--pipeline", pipeline, "--input", tmp.resolve("reference").toString(), "--output",
+          tmp.resolve("refused").toString(), c[0], c[1])).as(c[0]).isEqualTo(2);
+      assertThat(err[0]).as(c[0]).isEqualTo("p9: " + c[0] + " shapes the fit; with --pipeline " + pipeline
+          + " the saved pipeline is applied as it is, nothing is fitted" + System.lineSeparator());
+    }
+    String[] err = new String[1];
+    assertThat(run(err, "--pipeline", pipeline, "--input", tmp.resolve("reference").toString(), "--k", "2",
+        "--scaler", "none")).isEqualTo(2);
+    assertThat(err[0]).startsWith("p9: --k, --scaler shape the fit; with --pipeline ");
+    assertThat(SparkSession.getActiveSession().isDefined()).isFalse();
+    assertThat(tmp.resolve("refused")).doesNotExist();
+  }
+
+  @Test
+  void aLocationWithoutAPipelineOfP9RunIsAConfigurationError() throws Exception {
+    Path saved = fitted.resolve("pipeline-model");
+    Path reducer;
+    try (Stream<Path> s = Files.list(saved.resolve("stages"))) {
+      reducer = s.filter(p -> p.getFileName().toString().startsWith("2_")).findFirst().orElseThrow();
+    }
+    Path pca;
+    try (Stream<Path> s = Files.list(reducer.resolve("stages"))) {
+      pca = s.findFirst().orElseThrow();
+    }
+    Path missing = tmp.resolve("no-such-pipeline");
+    Object[][] cases = {
+        {missing, "p9: --pipeline " + missing + ": no saved PipelineModel can be read there (Input path does not"
+            + " exist: file:" + missing + "/metadata)"},
+        {fitted.resolve("features.parquet"), "p9: --pipeline " + fitted.resolve("features.parquet")
+            + ": no saved PipelineModel can be read there (Input path does not exist"},
+        {pca, "p9: --pipeline " + pca + " is not a saved PipelineModel: requirement failed: Error loading metadata:"
+            + " Expected class name org.apache.spark.ml.PipelineModel but found class name"
+            + " io.p9.spark.ml.PcaReducerModel"},
+        {reducer, "p9: --pipeline " + reducer + " is not a pipeline saved by p9 run: it must hold ImageLoader,"
+            + " CnnFeaturizer and a PipelineModel ending in PcaReducerModel, but its stages are PcaReducerModel"}};
+    for (Object[] c : cases) {
+      String[] err = new String[1];
+      int code = run(err, "--pipeline", c[0].toString(), "--input", tmp.resolve("reference").toString(), "--output",
+          tmp.resolve("not-written").toString(), "--master", "local[1]");
+      assertThat(code).as(err[0]).isEqualTo(2);
+      assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).as(c[0].toString()).singleElement().asString()
+          .startsWith((String) c[1]);
+      assertThat(err[0]).doesNotContain("\tat ");
+    }
+    assertThat(tmp.resolve("not-written")).doesNotExist();
+  }
+}
