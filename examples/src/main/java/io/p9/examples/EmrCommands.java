@@ -212,7 +212,7 @@ final class EmrCommands implements Runnable {
           }
           EmrLauncher.StepResult r = launcher.waitForStep(cid, sid, backoff);
           if (r.succeeded()) {
-            out.println("done: features, pipeline model and report.json under " + jobOptions.output());
+            out.println(jobOptions.done());
             out.flush();
             return CliSupport.OK;
           }

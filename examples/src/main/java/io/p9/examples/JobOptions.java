@@ -28,18 +28,24 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** What {@code emr submit} and {@code serverless submit} run: the job jar, the Fruits! job's arguments. */
 public final class JobOptions {
+  /** The submit command these options belong to: which of them were given. */
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec command;
+
   @Option(names = "--bucket", required = true, description = "S3 bucket for the job jar (p9/jars/), the logs"
       + " (p9/logs/) and, by default, the output; it must exist, in an allowed region")
   String bucket;
 
   @Option(names = "--input", required = true, description = "images on S3 (s3://bucket/prefix; s3a:// works too);"
-      + " its bucket must lie in an allowed region, as must those of --output, --model, --log-uri and of S3 URIs"
-      + " in --spark-conf values")
+      + " its bucket must lie in an allowed region, as must those of --output, --model, --pipeline, --log-uri and"
+      + " of S3 URIs in --spark-conf values")
   String input;
 
   @Option(names = "--output", description = "output on S3 (default: s3://BUCKET/p9/output/<time>/)")
@@ -50,6 +56,14 @@ public final class JobOptions {
       + " MobileNetV2 inside the job jar)",
       defaultValue = P9Cli.BUNDLED_MODEL)
   String model;
+
+  @Option(names = "--pipeline", description = "a PipelineModel on S3 that an earlier run saved, e.g."
+      + " s3://BUCKET/p9/output/<time>/pipeline-model: the job applies it to --input (p9 run --pipeline), fitting"
+      + " and saving nothing; --model, --k and --variance are refused with it")
+  String pipeline;
+
+  /** The options of {@code p9 run} that shape a fit, which a saved {@code --pipeline} fixed. */
+  static final List<String> FIT_OPTIONS = List.of("--model", "--k", "--variance");
 
   @Option(names = "--k", description = "number of principal components (overrides --variance)", defaultValue = "0")
   int k;
@@ -104,9 +118,10 @@ public final class JobOptions {
    * Checks, before anything is uploaded or started, that {@code --bucket} exists, can be reached and lies in
    * an allowed region ({@link S3Store#checkBucket}), and that every other bucket the job reads or writes lies
    * in an allowed region too ({@link S3Store#checkDataBucket}), each bucket once: those of {@code --input},
-   * {@code --output} and {@code --model} on S3, of {@code logUri} (where EMR or EMR Serverless writes the logs;
-   * null when p9 does not choose it), and of the S3 URIs among the {@code --spark-conf} values (e.g.
-   * {@code spark.eventLog.dir}, or {@code spark.jars} with several, comma-separated).
+   * {@code --output}, {@code --model} and {@code --pipeline} on S3, of {@code logUri} (where EMR or EMR
+   * Serverless writes the logs; null when p9 does not choose it), and of the S3 URIs among the
+   * {@code --spark-conf} values (e.g. {@code spark.eventLog.dir}, or {@code spark.jars} with several,
+   * comma-separated).
    */
   void checkBuckets(S3Store s3, S3Location logUri) {
     s3.checkBucket(bucket);
@@ -124,6 +139,9 @@ public final class JobOptions {
   /** The buckets {@link #checkBuckets} checks for their region only: all but {@code --bucket}, each once. */
   private Set<String> dataBuckets(S3Location logUri) {
     List<String> uris = new ArrayList<>(List.of(input, output(), model));
+    if (pipeline != null) {
+      uris.add(pipeline);
+    }
     if (logUri != null) {
       uris.add(logUri.s3Uri());
     }
@@ -264,7 +282,9 @@ public final class JobOptions {
 
   /**
    * The arguments of {@code p9 run} on the cluster. {@code --input} and {@code --output} must be on S3; a
-   * {@code --model} on this machine is given as the S3 URI {@link #uploadModel} puts it at.
+   * {@code --model} on this machine is given as the S3 URI {@link #uploadModel} puts it at. With
+   * {@code --pipeline}, which must be on S3 too, the job applies it: no {@code --model}, {@code --k} or
+   * {@code --variance} (refused when given).
    */
   List<String> runArgs(AwsOptions aws) {
     if (!io.p9.aws.s3.S3Location.isS3(input)) {
@@ -282,13 +302,23 @@ public final class JobOptions {
       throw new IllegalArgumentException("--output " + output() + " is inside --input " + input + ": a later run"
           + " over that input would read this run's outputs as images");
     }
-    S3Location uploaded = modelTarget();
-    List<String> a = new ArrayList<>(List.of("run", "--input", input, "--output", output(), "--model",
-        uploaded != null ? uploaded.s3Uri() : model));
-    if (k != 0) {
-      a.addAll(List.of("--k", Integer.toString(k)));
+    List<String> a = new ArrayList<>(List.of("run", "--input", input, "--output", output()));
+    if (pipeline != null) {
+      if (!S3Location.isS3(pipeline)) {
+        throw new IllegalArgumentException("--pipeline must be on S3 (s3://bucket/prefix/pipeline-model), got "
+            + pipeline + ": the cluster cannot read this machine's files");
+      }
+      CliSupport.refuseGiven(command, FIT_OPTIONS, "the fit; with --pipeline " + pipeline + " the saved pipeline is"
+          + " applied as it is, nothing is fitted");
+      a.addAll(List.of("--pipeline", pipeline));
     } else {
-      a.addAll(List.of("--variance", Double.toString(variance)));
+      S3Location uploaded = modelTarget();
+      a.addAll(List.of("--model", uploaded != null ? uploaded.s3Uri() : model));
+      if (k != 0) {
+        a.addAll(List.of("--k", Integer.toString(k)));
+      } else {
+        a.addAll(List.of("--variance", Double.toString(variance)));
+      }
     }
     a.addAll(List.of("--region", aws.regions.checked()));
     for (String r : aws.regions.allowRegions) {
@@ -340,6 +370,12 @@ public final class JobOptions {
       throw new IllegalArgumentException("k = " + run.k + " is larger than the model's feature dimension "
           + P9Cli.BUNDLED_FEATURE_DIM + " (" + run.model + "): PCA gives at most that many components");
     }
+  }
+
+  /** What a successful job leaves, and where: the line a submit that waited ends with. */
+  String done() {
+    return "done: features" + (pipeline != null ? " and report.json under " + output() + " (pipeline applied: "
+        + pipeline + ")" : ", pipeline model and report.json under " + output());
   }
 
   SparkJob job(S3Location jarLocation, AwsOptions aws) {

@@ -171,7 +171,7 @@ final class ServerlessCommands implements Runnable {
           }
           ServerlessLauncher.RunResult r = launcher.waitForJobRun(app, run, backoff);
           if (r.succeeded()) {
-            out.println("done: features, pipeline model and report.json under " + jobOptions.output());
+            out.println(jobOptions.done());
             out.flush();
             return CliSupport.OK;
           }

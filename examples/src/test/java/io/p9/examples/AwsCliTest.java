@@ -634,6 +634,75 @@ class AwsCliTest {
     }
   }
 
+  /**
+   * {@code --pipeline} on S3 goes to the cluster's {@code p9 run} in place of the fit's {@code --model}, {@code --k}
+   * and {@code --variance}; its bucket is region-checked with the others (the dry run lists it), one outside the
+   * EU refused before anything runs; the options of a fit, and a pipeline not on S3, are refused with it.
+   */
+  @Test
+  void aPipelineOnS3IsPassedToTheJobAndItsBucketRegionChecked() {
+    String role = "arn:aws:iam::123456789012:role/p9-job";
+    String pipeline = "s3://p9-pipelines/p9/output/20261201-120000/pipeline-model";
+    for (String command : List.of("emr", "serverless")) {
+      List<String> a = new ArrayList<>(List.of(command, "submit", "--bucket", "p9-bucket", "--input",
+          "s3://p9-bucket/in", "--output", "s3://p9-bucket/out/new", "--pipeline", pipeline, "--jar", jar.toString(),
+          "--dry-run"));
+      if (command.equals("serverless")) {
+        a.addAll(List.of("--execution-role-arn", role));
+      }
+      out.getBuffer().setLength(0);
+      assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(command + " " + err).isZero();
+      assertThat(out.toString()).as(command).contains("the allowed regions [eu-central-1, eu-north-1, eu-south-1,"
+          + " eu-south-2, eu-west-1, eu-west-3]: p9-bucket, p9-pipelines" + System.lineSeparator());
+      assertThat(out.toString().replaceAll("\\s+", "")).as(command).contains("\"run\",\"--input\","
+          + "\"s3://p9-bucket/in\",\"--output\",\"s3://p9-bucket/out/new\",\"--pipeline\",\"" + pipeline
+          + "\",\"--region\",\"eu-west-1\"")
+          .doesNotContain("\"--model\"", "\"--variance\"");
+    }
+
+    stubStsAndBucket();
+    stub.server.stubFor(head(urlEqualTo("/p9-us-pipelines")).willReturn(aResponse().withStatus(403)
+        .withHeader("x-amz-bucket-region", "us-west-2")));
+    for (String command : List.of("emr", "serverless")) {
+      List<String> a = new ArrayList<>(List.of(command, "submit", "--bucket", "p9-bucket", "--input",
+          "s3://p9-bucket/in", "--pipeline", "s3://p9-us-pipelines/pipeline-model", "--jar", jar.toString()));
+      if (command.equals("serverless")) {
+        a.addAll(List.of("--execution-role-arn", role));
+      }
+      err.getBuffer().setLength(0);
+      assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(command + " " + err).isEqualTo(2);
+      assertThat(err.toString()).as(command).contains("p9: bucket 'p9-us-pipelines' is in us-west-2, outside the"
+          + " allowed regions");
+    }
+    assertThat(stub.server.findAll(postRequestedFor(urlEqualTo("/"))
+        .withHeader("X-Amz-Target", matching("ElasticMapReduce.*")))).as("no EMR call").isEmpty();
+    assertThat(stub.server.findAll(anyRequestedFor(urlMatching("/applications.*")))).as("no EMR Serverless call")
+        .isEmpty();
+    assertThat(stub.server.findAll(putRequestedFor(anyUrl()))).as("no upload").isEmpty();
+
+    Map<List<String>, String> refused = new java.util.LinkedHashMap<>();
+    refused.put(List.of("--pipeline", pipeline, "--k", "5"), "p9: --k shapes the fit; with --pipeline " + pipeline
+        + " the saved pipeline is applied as it is, nothing is fitted");
+    refused.put(List.of("--pipeline", pipeline, "--model", "s3://p9-bucket/models/m.onnx", "--variance", "0.9"),
+        "p9: --model, --variance shape the fit; with --pipeline ");
+    refused.put(List.of("--pipeline", dir.toString()), "p9: --pipeline must be on S3"
+        + " (s3://bucket/prefix/pipeline-model), got " + dir + ": the cluster cannot read this machine's files");
+    // the job's own arguments after --, as p9 run on the cluster would parse them
+    refused.put(List.of("--pipeline", pipeline, "--", "--scaler", "spark"), "p9: --scaler shapes the fit; with"
+        + " --pipeline ");
+    refused.forEach((options, message) -> {
+      List<String> a = new ArrayList<>(List.of("emr", "submit", "--bucket", "p9-bucket", "--input",
+          "s3://p9-bucket/in", "--jar", jar.toString(), "--dry-run"));
+      int extra = options.contains("--") ? options.indexOf("--") : options.size();
+      a.addAll(options.subList(0, extra));
+      a = aws(a.toArray(String[]::new));
+      a.addAll(options.subList(extra, options.size()));
+      err.getBuffer().setLength(0);
+      assertThat(p9(a.toArray(String[]::new))).as(options + " " + err).isEqualTo(2);
+      assertThat(err.toString()).as(options.toString()).startsWith(message);
+    });
+  }
+
   @Test
   void aRegionOutsideTheEuIsRefusedUnlessAllowed() {
     int rc = p9(aws("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar",

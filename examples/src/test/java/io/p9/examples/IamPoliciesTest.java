@@ -162,19 +162,36 @@ class IamPoliciesTest {
     return a;
   }
 
-  /** The job's S3 requests (p9 run through S3A or EMRFS), and the cluster's or run's log uploads. */
+  /**
+   * The job's S3 requests (p9 run through S3A or EMRFS), and the cluster's or run's log uploads; with
+   * {@code --pipeline}, reading the saved pipeline instead of the model.
+   */
   private static List<Access> job(JobOptions job, S3Location log) {
     S3Location jar = job.base().resolve("jars/p9-job-0123456789ab.jar");
     S3Location input = S3Location.parse(job.input).asFolder();
-    S3Location model = job.modelTarget() != null ? job.modelTarget() : S3Location.parse(job.model);
     S3Location out = S3Location.parse(job.output()).asFolder().resolve("features.parquet/part-00000.parquet");
-    return List.of(
+    List<Access> reads;
+    if (job.pipeline != null) {
+      S3Location pipeline = S3Location.parse(job.pipeline).asFolder();
+      reads = List.of(
+          Access.bucket("s3:ListBucket", pipeline.bucket(), "PipelineModel.load lists its metadata and stages"),
+          Access.object("s3:GetObject", pipeline.resolve("metadata/part-00000"), "PipelineModel.load: metadata"),
+          Access.object("s3:GetObject", pipeline.resolve(
+              "stages/1_CnnFeaturizer_0a1b2c3d4e5f/model/mobilenetv2-12-int8.onnx"),
+              "CnnFeaturizer.load: the model bytes saved with it"));
+    } else {
+      S3Location model = job.modelTarget() != null ? job.modelTarget() : S3Location.parse(job.model);
+      reads = List.of(
+          Access.bucket("s3:ListBucket", model.bucket(), "CnnFeaturizer: a missing <model>.p9.json is a 404"),
+          Access.object("s3:GetObject", model, "CnnFeaturizer reads --model"),
+          Access.object("s3:GetObject", S3Location.parse(model.s3Uri() + ".p9.json"), "CnnFeaturizer: the sidecar"));
+    }
+    List<Access> a = new ArrayList<>(List.of(
         Access.object("s3:GetObject", jar, "spark-submit (EMR) or EMR Serverless fetch the job jar"),
         Access.bucket("s3:ListBucket", input.bucket(), "ImageFiles lists --input"),
-        Access.object("s3:GetObject", input.resolve("Apple Red 1/r_1_100.jpg"), "ImageFiles reads each image"),
-        Access.bucket("s3:ListBucket", model.bucket(), "CnnFeaturizer: a missing <model>.p9.json is a 404"),
-        Access.object("s3:GetObject", model, "CnnFeaturizer reads --model"),
-        Access.object("s3:GetObject", S3Location.parse(model.s3Uri() + ".p9.json"), "CnnFeaturizer: the sidecar"),
+        Access.object("s3:GetObject", input.resolve("Apple Red 1/r_1_100.jpg"), "ImageFiles reads each image")));
+    a.addAll(reads);
+    a.addAll(List.of(
         Access.bucket("s3:ListBucket", out.bucket(), "the committers list the output; overwrite deletes it"),
         Access.bucket("s3:ListBucketMultipartUploads", out.bucket(), "magic committer: pending uploads"),
         Access.object("s3:PutObject", out, "writing the output (multipart uploads too)"),
@@ -182,7 +199,8 @@ class IamPoliciesTest {
         Access.object("s3:DeleteObject", out, "overwrite, __magic and _temporary clean-up"),
         Access.object("s3:AbortMultipartUpload", out, "a failed job aborts its uploads"),
         Access.object("s3:ListMultipartUploadParts", out, "EMRFS's S3-optimized committer"),
-        Access.object("s3:PutObject", log, "EMR's log pusher / EMR Serverless write the logs"));
+        Access.object("s3:PutObject", log, "EMR's log pusher / EMR Serverless write the logs")));
+    return a;
   }
 
   @Test
@@ -305,6 +323,30 @@ class IamPoliciesTest {
     grantsAll("p9-emr-instance-role-policy.json", job(emr.jobOptions, emrLog));
     grantsAll("p9-launcher-serverless-policy.json", launcher(serverless.jobOptions, serverlessLog));
     grantsAll("p9-serverless-job-role-policy.json", job(serverless.jobOptions, serverlessLog));
+  }
+
+  /**
+   * A {@code --pipeline} that an earlier run saved under the default output ({@code p9/output/<time>/}) is read
+   * by the job with the grants its role already has there; the launcher only region-checks its bucket.
+   */
+  @Test
+  void aPipelineSavedByAnEarlierRunIsReadWithTheGrantsTheJobAlreadyHas() throws Exception {
+    String pipeline = "s3://" + BUCKET + "/p9/output/20261201-120000/pipeline-model";
+    String[] noModel = README.subList(0, README.indexOf("--model")).toArray(String[]::new);
+    List<String> more = new ArrayList<>(List.of(noModel));
+    more.addAll(List.of("--jar", "p9-job.jar", "--pipeline", pipeline));
+    EmrCommands.Submit emr = new EmrCommands.Submit();
+    new CommandLine(emr).parseArgs(more.toArray(String[]::new));
+    ServerlessCommands.Submit serverless = new ServerlessCommands.Submit();
+    more.addAll(List.of("--execution-role-arn", "arn:aws:iam::123456789012:role/p9-serverless-job"));
+    new CommandLine(serverless).parseArgs(more.toArray(String[]::new));
+    S3Location emrLog = emr.clusterSpec().logUri().resolve("j-P9/steps/s-P9/stderr.gz");
+    S3Location serverlessLog = serverless.serverlessSpec().logUri().resolve("applications/a/jobs/r/stderr.gz");
+
+    grantsAll("p9-emr-instance-role-policy.json", job(emr.jobOptions, emrLog));
+    grantsAll("p9-serverless-job-role-policy.json", job(serverless.jobOptions, serverlessLog));
+    grantsAll("p9-launcher-emr-policy.json", launcher(emr.jobOptions, emrLog));
+    grantsAll("p9-launcher-serverless-policy.json", launcher(serverless.jobOptions, serverlessLog));
   }
 
   /** Each S3 request in {@code needed} is allowed by {@code policy} (which may grant more, for other layouts). */
