@@ -37,11 +37,12 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * The Fruits! job through the real S3A code path against a real S3-protocol server (S3Proxy in its own JVM
  * on 127.0.0.1): images, model and outputs on {@code s3a://}, compared with the same job on the local file
- * system; the saved PipelineModel loads from S3 and transforms; the magic committer leaves nothing behind
- * when a job fails; no secret reaches any output.
+ * system; the saved PipelineModel loads from S3 and transforms, in Java and with {@code p9 run --pipeline}; the
+ * magic committer leaves nothing behind when a job fails; no secret reaches any output.
  */
 class S3PipelineIT {
   private static final String BUCKET = "p9-fruits";
+  private static final String PIPELINES = "p9-pipelines";
   private static final int VARIETIES = 8;
   private static final int PER_VARIETY = 5;
 
@@ -50,6 +51,7 @@ class S3PipelineIT {
   private static S3ProxyServer server;
   private static S3Client s3;
   private static Path localOut;
+  private static Path applied;
   private static SparkSession spark;
   private static final Map<String, String> saved = new HashMap<>();
 
@@ -80,6 +82,18 @@ class S3PipelineIT {
         images.resolve("Training").toString(), "--output", localOut.toString(), "--model",
         Fixtures.model().toString(), "--k", "8", "--partitions", "3");
     assertThat(rc).as("p9 run local -> local").isZero();
+    // the pipeline saved on S3, copied to a bucket no run has read yet (Hadoop caches an S3A instance per
+    // bucket in the JVM), applied to the local copy of the images: S3A is set up for --pipeline alone
+    server.createBucket(PIPELINES);
+    for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix("out/pipeline-model/")).contents()) {
+      s3.copyObject(b -> b.sourceBucket(BUCKET).sourceKey(o.key()).destinationBucket(PIPELINES)
+          .destinationKey(o.key()));
+    }
+    applied = dir.resolve("applied");
+    rc = new CommandLine(new P9Cli()).execute("run", "--master", "local[2]", "--pipeline",
+        "s3a://" + PIPELINES + "/out/pipeline-model", "--input", images.resolve("Training").toString(), "--output",
+        applied.toString(), "--s3-endpoint", server.endpoint().toString(), "--s3-path-style");
+    assertThat(rc).as("p9 run --pipeline s3a -> local").isZero();
 
     SparkSession.Builder b = SparkSession.builder().master("local[2]").appName("p9-s3-it")
         .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
@@ -168,6 +182,23 @@ class S3PipelineIT {
     assertThat(again).hasSize(PER_VARIETY);
     again.forEach((k, v) -> assertThat(v).as(k).containsExactly(written.get(k),
         org.assertj.core.data.Offset.offset(1e-9)));
+  }
+
+  /** {@code p9 run --pipeline} with the pipeline the S3 run saved gives that run's features, fitting nothing. */
+  @Test
+  void thePipelineSavedOnS3IsAppliedByP9RunWithoutAFit() throws Exception {
+    Map<String, double[]> again = features(spark.read().parquet(applied.resolve("features.parquet").toString()),
+        "features");
+    Map<String, double[]> written = features(spark.read().parquet("s3a://" + BUCKET + "/out/features.parquet"),
+        "features");
+
+    assertThat(again).hasSize(VARIETIES * PER_VARIETY);
+    assertThat(again.keySet()).isEqualTo(written.keySet());
+    again.forEach((k, v) -> assertThat(v).as(k).containsExactly(written.get(k),
+        org.assertj.core.data.Offset.offset(1e-6)));
+    assertThat(Files.readString(applied.resolve("report.json"))).contains("\"fitted\" : false",
+        "\"pipelineModel\" : \"s3a://" + PIPELINES + "/out/pipeline-model\"", "\"k\" : 8");
+    assertThat(applied.resolve("pipeline-model")).doesNotExist();
   }
 
   @Test
