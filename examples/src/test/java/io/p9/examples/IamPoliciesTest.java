@@ -316,6 +316,12 @@ class IamPoliciesTest {
     ServerlessCommands.Submit serverless = parseWithModel(new ServerlessCommands.Submit(), model.toString(),
         "--execution-role-arn", "arn:aws:iam::123456789012:role/p9-serverless-job");
     assertThat(emr.jobOptions.modelTarget().s3Uri()).startsWith("s3://my-p9/p9/jars/models/");
+    grantsAllTheyNeed(emr, serverless);
+  }
+
+  /** The four policies allow each S3 request of the launchers and the jobs of these two submits. */
+  private static void grantsAllTheyNeed(EmrCommands.Submit emr, ServerlessCommands.Submit serverless)
+      throws Exception {
     S3Location emrLog = emr.clusterSpec().logUri().resolve("j-P9/steps/s-P9/stderr.gz");
     S3Location serverlessLog = serverless.serverlessSpec().logUri().resolve("applications/a/jobs/r/stderr.gz");
 
@@ -340,13 +346,7 @@ class IamPoliciesTest {
     ServerlessCommands.Submit serverless = new ServerlessCommands.Submit();
     more.addAll(List.of("--execution-role-arn", "arn:aws:iam::123456789012:role/p9-serverless-job"));
     new CommandLine(serverless).parseArgs(more.toArray(String[]::new));
-    S3Location emrLog = emr.clusterSpec().logUri().resolve("j-P9/steps/s-P9/stderr.gz");
-    S3Location serverlessLog = serverless.serverlessSpec().logUri().resolve("applications/a/jobs/r/stderr.gz");
-
-    grantsAll("p9-emr-instance-role-policy.json", job(emr.jobOptions, emrLog));
-    grantsAll("p9-serverless-job-role-policy.json", job(serverless.jobOptions, serverlessLog));
-    grantsAll("p9-launcher-emr-policy.json", launcher(emr.jobOptions, emrLog));
-    grantsAll("p9-launcher-serverless-policy.json", launcher(serverless.jobOptions, serverlessLog));
+    grantsAllTheyNeed(emr, serverless);
   }
 
   /** Each S3 request in {@code needed} is allowed by {@code policy} (which may grant more, for other layouts). */

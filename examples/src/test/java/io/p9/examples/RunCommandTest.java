@@ -29,7 +29,7 @@ class RunCommandTest {
   }
 
   /** Runs {@code p9 run args...}; returns the exit code, and stderr in {@code err[0]}. */
-  private static int run(String[] err, String... args) {
+  static int run(String[] err, String... args) {
     PrintStream saved = System.err;
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     try {

@@ -1,11 +1,9 @@
 package io.p9.examples;
 
+import static io.p9.examples.RunCommandTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p9.spark.ml.ImageFiles;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -22,7 +20,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code p9 run --pipeline}: the PipelineModel an earlier {@code p9 run} saved, applied to other images without
@@ -59,22 +56,6 @@ class RunPipelineTest {
           }
         }
       }
-    }
-  }
-
-  /** Runs {@code p9 run args...}; returns the exit code, and stderr in {@code err[0]}. */
-  private static int run(String[] err, String... args) {
-    PrintStream saved = System.err;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    try {
-      System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
-      String[] all = new String[args.length + 1];
-      all[0] = "run";
-      System.arraycopy(args, 0, all, 1, args.length);
-      return new CommandLine(new P9Cli()).execute(all);
-    } finally {
-      System.setErr(saved);
-      err[0] = buf.toString(StandardCharsets.UTF_8);
     }
   }
 
