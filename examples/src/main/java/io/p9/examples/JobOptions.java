@@ -308,8 +308,7 @@ public final class JobOptions {
         throw new IllegalArgumentException("--pipeline must be on S3 (s3://bucket/prefix/pipeline-model), got "
             + pipeline + ": the cluster cannot read this machine's files");
       }
-      CliSupport.refuseGiven(command, FIT_OPTIONS, "the fit; with --pipeline " + pipeline + " the saved pipeline is"
-          + " applied as it is, nothing is fitted");
+      CliSupport.refuseGiven(command, FIT_OPTIONS, P9Cli.Run.theFitNot(pipeline));
       a.addAll(List.of("--pipeline", pipeline));
     } else {
       S3Location uploaded = modelTarget();

@@ -112,6 +112,11 @@ public final class P9Cli implements Runnable {
     static final List<String> FIT_OPTIONS = List.of("--model", "--backend", "--preprocessing", "--feature-tensor",
         "--input-size", "--k", "--variance", "--scaler");
 
+    /** What options of a fit given with {@code --pipeline pipeline} shape, in {@link CliSupport#refusal}'s words. */
+    static String theFitNot(String pipeline) {
+      return "the fit; with --pipeline " + pipeline + " the saved pipeline is applied as it is, nothing is fitted";
+    }
+
     @Option(names = "--model", description = "model file or URI: ONNX, Keras .h5 or DL4J zip (default: the"
         + " bundled int8 MobileNetV2, ${DEFAULT-VALUE})", defaultValue = BUNDLED_MODEL)
     String model;
@@ -249,8 +254,7 @@ public final class P9Cli implements Runnable {
     /** What is wrong with the options, checked before Spark starts, or null. */
     String invalidOption() {
       if (pipeline != null && spec != null) {
-        String refused = CliSupport.refusal(spec, FIT_OPTIONS, "the fit; with --pipeline " + pipeline + " the"
-            + " saved pipeline is applied as it is, nothing is fitted");
+        String refused = CliSupport.refusal(spec, FIT_OPTIONS, theFitNot(pipeline));
         if (refused != null) {
           return refused;
         }
