@@ -111,6 +111,21 @@ class RunPipelineTest {
     }
   }
 
+  /** Applying a fitted pipeline needs no 2 images as a fit does: one photo is featurized, a bad one accounted for. */
+  @Test
+  void oneNewPhotoIsEnough() throws Exception {
+    Path photos = tmp.resolve("one-photo");
+    copy(photos, 5, 1, 1);
+    Files.write(Files.list(photos).findFirst().orElseThrow().resolve("empty.jpg"), new byte[0]);
+    Path applied = tmp.resolve("applied-one");
+    String[] err = new String[1];
+    assertThat(run(err, "--pipeline", fitted.resolve("pipeline-model").toString(), "--input", photos.toString(),
+        "--output", applied.toString(), "--master", "local[1]")).as(err[0]).isZero();
+    assertThat(Files.readString(applied.resolve("report.json"))).contains("\"files\" : 2", "\"featurized\" : 1",
+        "\"failed\" : 1", "\"fitted\" : false");
+    assertThat(FruitsJobTest.rfc4180(applied.resolve("features.csv").toString())).hasSize(2);
+  }
+
   /** The {@code "explainedVariance" : ...} line of a report. */
   private static String explainedVariance(String report) {
     return report.lines().filter(l -> l.contains("\"explainedVariance\"")).findFirst().orElseThrow().trim();
