@@ -59,6 +59,13 @@ class RunPipelineTest {
     }
   }
 
+  /** The test's own Spark, started after the CLI's runs stopped theirs. */
+  private static SparkSession spark() {
+    return SparkSession.builder().master("local[1]").appName("p9-apply-test")
+        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+  }
+
   /** path → vector of column {@code col}. */
   private static Map<String, double[]> byPath(Dataset<Row> df, String col) {
     Map<String, double[]> m = new HashMap<>();
@@ -88,9 +95,7 @@ class RunPipelineTest {
         "\"files\" : 7", "\"featurized\" : 6", "\"EMPTY\" : 1",
         explainedVariance(reference));
 
-    SparkSession spark = SparkSession.builder().master("local[1]").appName("p9-apply-test")
-        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+    SparkSession spark = spark();
     try {
       Map<String, double[]> written = byPath(spark.read().parquet(applied.resolve("features.parquet").toString()),
           "features");
@@ -163,8 +168,20 @@ class RunPipelineTest {
     try (Stream<Path> s = Files.list(reducer.resolve("stages"))) {
       pca = s.findFirst().orElseThrow();
     }
+    // p9 run's pipeline with the featurizer's reason column renamed: the job would not find the column it reads
+    Path renamed = tmp.resolve("renamed-column");
+    SparkSession spark = spark();
+    try {
+      PipelineModel m = PipelineModel.load(saved.toString());
+      ((io.p9.spark.ml.CnnFeaturizer) m.stages()[1]).setErrorCol("reason");
+      m.write().save(renamed.toString());
+    } finally {
+      spark.stop();
+    }
     Path missing = tmp.resolve("no-such-pipeline");
     Object[][] cases = {
+        {renamed, "p9: --pipeline " + renamed + " is not a pipeline saved by p9 run: its stages' columns are not p9"
+            + " run's (label, error, features, featurizerError, pca)"},
         {missing, "p9: --pipeline " + missing + ": no saved PipelineModel can be read there (Input path does not"
             + " exist: file:" + missing + "/metadata)"},
         {fitted.resolve("features.parquet"), "p9: --pipeline " + fitted.resolve("features.parquet")
