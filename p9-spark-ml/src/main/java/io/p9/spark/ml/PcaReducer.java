@@ -211,6 +211,11 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
     } catch (IllegalArgumentException e) {
       // a NaN or an infinity in the rows
       throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+    } catch (ArithmeticException e) {
+      // the eigensolver did not converge (e.g. variances so small that the covariance is subnormal)
+      ArithmeticException named = new ArithmeticException(where + ": " + e.getMessage());
+      named.initCause(e);
+      throw named;
     }
     int k = fixedK > 0 ? fixedK : result.kForVariance(getMinExplainedVariance());
     PcaReducerModel model = new PcaReducerModel(uid, result, scale, getScale(), k, total.count());

@@ -399,6 +399,27 @@ class PcaReducerTest {
   }
 
   /**
+   * An eigen-decomposition that fails (here: variances so small that the covariance is subnormal, about 1e-312)
+   * names the stage and the column, as the other data errors do.
+   */
+  @Test
+  void aFailedEigenDecompositionNamesStageAndColumn() {
+    java.util.Random rnd = new java.util.Random(20261205);
+    Vector[] tiny = new Vector[20];
+    for (int i = 0; i < tiny.length; i++) {
+      double[] x = new double[6];
+      for (int j = 0; j < x.length; j++) {
+        x[j] = rnd.nextGaussian() * 1e-156;
+      }
+      tiny[i] = Vectors.dense(x);
+    }
+    PcaReducer pca = new PcaReducer().setK(1);
+    assertThatThrownBy(() -> pca.fit(vectors(tiny))).isInstanceOf(ArithmeticException.class)
+        .hasMessageStartingWith("PcaReducer[" + pca.uid() + "], column 'features': ")
+        .hasMessageContaining("did not converge");
+  }
+
+  /**
    * Column names are taken as they are, as the schema checks take them: a dot in a name is part of it, not a
    * path into a struct.
    */
