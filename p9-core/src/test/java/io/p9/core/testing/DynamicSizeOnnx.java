@@ -5,18 +5,13 @@ import static io.p9.core.testing.OnnxGraphs.ints;
 import static io.p9.core.testing.OnnxGraphs.model;
 import static io.p9.core.testing.OnnxGraphs.node;
 
-import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
-import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
-import com.google.protobuf.InvalidProtocolBufferException;
-import java.util.HashSet;
 import java.util.Random;
-import java.util.Set;
 
 /**
  * Small float CNNs generated in memory whose input height and width are dynamic, as a PyTorch export with
@@ -87,34 +82,14 @@ public final class DynamicSizeOnnx {
    * value or name. Nothing else changes (ONNX Runtime infers the other shapes from the input).
    */
   public static byte[] withInputDims(byte[] model, long... dims) {
-    ModelProto m;
-    try {
-      m = ModelProto.parseFrom(model);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalArgumentException("not an ONNX model", e);
-    }
-    GraphProto.Builder g = m.getGraph().toBuilder();
-    Set<String> initializers = new HashSet<>();
-    g.getInitializerList().forEach(t -> initializers.add(t.getName()));
-    int changed = 0;
-    for (int i = 0; i < g.getInputCount(); i++) {
-      if (initializers.contains(g.getInput(i).getName())) {
-        continue;
-      }
-      ValueInfoProto.Builder b = g.getInput(i).toBuilder();
-      TensorShapeProto.Builder s = b.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().clearDim();
+    return OnnxGraphs.withImageInput(model, s -> {
+      s.clearDim();
       for (int d = 0; d < dims.length; d++) {
         s.addDim(dims[d] > 0 ? TensorShapeProto.Dimension.newBuilder().setDimValue(dims[d])
             : dims[d] == SYMBOLIC ? TensorShapeProto.Dimension.newBuilder().setDimParam("d" + d)
             : TensorShapeProto.Dimension.newBuilder());
       }
-      g.setInput(i, b);
-      changed++;
-    }
-    if (changed != 1) {
-      throw new IllegalArgumentException("expected one image input, found " + changed);
-    }
-    return m.toBuilder().setGraph(g).build().toByteArray();
+    });
   }
 
   private static byte[] build(long seed, boolean nhwc) {
@@ -130,8 +105,7 @@ public final class DynamicSizeOnnx {
     g.addInitializer(floats("fc_b", r, CLASSES));
     String x = "input";
     if (nhwc) {
-      g.addNode(node("Transpose", "nchw", "input").addAttribute(AttributeProto.newBuilder().setName("perm")
-          .setType(AttributeProto.AttributeType.INTS).addInts(0).addInts(3).addInts(1).addInts(2)));
+      g.addNode(node("Transpose", "nchw", "input").addAttribute(ints("perm", 0, 3, 1, 2)));
       x = "nchw";
     }
     g.addNode(conv(node("Conv", "conv1", x, "conv1_w", "conv1_b"), 2));

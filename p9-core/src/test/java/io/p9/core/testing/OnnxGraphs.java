@@ -9,6 +9,10 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Consumer;
 
 /** Building blocks of the ONNX graphs the test fixtures generate (IR 7, default opset 13). */
 public final class OnnxGraphs {
@@ -63,5 +67,36 @@ public final class OnnxGraphs {
     }
     return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
         .setTensorType(TypeProto.Tensor.newBuilder().setElemType(type).setShape(s))).build();
+  }
+
+  /**
+   * {@code model} with the shape of its single image input (the one graph input that is no initializer; older
+   * exports list the weights as inputs too) edited by {@code shape}. Nothing else changes: ONNX Runtime infers
+   * the other shapes from the input.
+   */
+  public static byte[] withImageInput(byte[] model, Consumer<TensorShapeProto.Builder> shape) {
+    ModelProto m;
+    try {
+      m = ModelProto.parseFrom(model);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException("not an ONNX model", e);
+    }
+    GraphProto.Builder g = m.getGraph().toBuilder();
+    Set<String> initializers = new HashSet<>();
+    g.getInitializerList().forEach(t -> initializers.add(t.getName()));
+    int changed = 0;
+    for (int i = 0; i < g.getInputCount(); i++) {
+      if (initializers.contains(g.getInput(i).getName())) {
+        continue;
+      }
+      ValueInfoProto.Builder b = g.getInput(i).toBuilder();
+      shape.accept(b.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder());
+      g.setInput(i, b);
+      changed++;
+    }
+    if (changed != 1) {
+      throw new IllegalArgumentException("expected one image input, found " + changed);
+    }
+    return m.toBuilder().setGraph(g).build().toByteArray();
   }
 }

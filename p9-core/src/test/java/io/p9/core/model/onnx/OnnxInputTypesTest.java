@@ -98,20 +98,26 @@ class OnnxInputTypesTest {
     }
   }
 
+  /** {@code m} gives {@code net}'s features, by hand, of each image packed with {@code spec}, rounded to float16. */
+  private static void assertGivesTheFeaturesOfImagesRoundedToFloat16(OnnxFeatureModel m, TypedInputOnnx net,
+      PreprocessSpec spec) {
+    float[][] got = featurize(m, spec);
+    for (int i = 0; i < images.size(); i++) {
+      float[] rounded = packed(spec, i);
+      for (int k = 0; k < rounded.length; k++) {
+        rounded[k] = Half.round(rounded[k]);
+      }
+      assertClose(got[i], net.expectedFeatures(rounded), 1e-5, "image " + i);
+    }
+  }
+
   @Test
   void aFloat16InputRunsOnTheImagesRoundedToFloat16() {
     TypedInputOnnx net = new TypedInputOnnx(DIM, 5, SIZE, false, 11);
     PreprocessSpec spec = PreprocessSpec.imagenet(SIZE);
     try (OnnxFeatureModel m = open("half-in.onnx", net.castInput(DataType.FLOAT16_VALUE, null, null))) {
       assertThat(m.info().toString()).contains("input 'input' float16 [-1, 3, 32, 32] NCHW");
-      float[][] got = featurize(m, spec);
-      for (int i = 0; i < images.size(); i++) {
-        float[] rounded = packed(spec, i);
-        for (int k = 0; k < rounded.length; k++) {
-          rounded[k] = Half.round(rounded[k]);
-        }
-        assertClose(got[i], net.expectedFeatures(rounded), 1e-5, "image " + i);
-      }
+      assertGivesTheFeaturesOfImagesRoundedToFloat16(m, net, spec);
     }
   }
 
@@ -127,14 +133,7 @@ class OnnxInputTypesTest {
     try (OnnxFeatureModel m = OnnxFeatureModel.open(ModelBytes.of("half-in-dynamic.onnx", dynamic),
         ModelOptions.defaults().withInputSize(size, size))) {
       assertThat(m.info().toString()).contains("input 'input' float16 [-1, 3, 48, 48] NCHW");
-      float[][] got = featurize(m, spec);
-      for (int i = 0; i < images.size(); i++) {
-        float[] rounded = packed(spec, i);
-        for (int k = 0; k < rounded.length; k++) {
-          rounded[k] = Half.round(rounded[k]);
-        }
-        assertClose(got[i], net.expectedFeatures(rounded), 1e-5, "image " + i);
-      }
+      assertGivesTheFeaturesOfImagesRoundedToFloat16(m, net, spec);
     }
   }
 

@@ -1,14 +1,13 @@
 package io.p9.core.model.onnx;
 
-import ai.onnx.proto.OnnxMl.AttributeProto;
+import static io.p9.core.testing.OnnxGraphs.floats;
+import static io.p9.core.testing.OnnxGraphs.intAttr;
+import static io.p9.core.testing.OnnxGraphs.model;
+import static io.p9.core.testing.OnnxGraphs.node;
+import static io.p9.core.testing.OnnxGraphs.valueInfo;
+
 import ai.onnx.proto.OnnxMl.GraphProto;
-import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TensorShapeProto;
-import ai.onnx.proto.OnnxMl.TypeProto;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
 
 /**
  * Generates a tiny float CNN in memory, the test fixture for the graph edit: input [N,3,H,W] (or NHWC) →
@@ -62,53 +61,20 @@ final class TinyOnnx {
   }
 
   byte[] bytes() {
+    int f = TensorProto.DataType.FLOAT_VALUE;
     GraphProto.Builder g = GraphProto.newBuilder().setName("tiny");
-    g.addInput(valueInfo("input", -1, 3, size, size));
-    g.addOutput(valueInfo("output", -1, classes));
-    g.addInitializer(tensor("conv_w", convW, channels, 3, 1, 1));
-    g.addInitializer(tensor("conv_b", convB, channels));
-    g.addInitializer(tensor("fc_w", gemmW, classes, channels));
-    g.addInitializer(tensor("fc_b", gemmB, classes));
-    g.addNode(node("Conv", new String[] {"input", "conv_w", "conv_b"}, "conv"));
-    g.addNode(node("Relu", new String[] {"conv"}, "relu"));
-    g.addNode(node("GlobalAveragePool", new String[] {"relu"}, "pooled"));
-    g.addNode(node("Flatten", new String[] {"pooled"}, "flat")
-        .addAttribute(AttributeProto.newBuilder().setName("axis").setI(1).setType(AttributeProto.AttributeType.INT)));
-    g.addNode(node("Gemm", new String[] {"flat", "fc_w", "fc_b"}, "logits")
-        .addAttribute(AttributeProto.newBuilder().setName("transB").setI(1).setType(AttributeProto.AttributeType.INT)));
-    g.addNode(node("Softmax", new String[] {"logits"}, "output"));
-    return ModelProto.newBuilder().setIrVersion(7).setProducerName("p9-test")
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13))
-        .setGraph(g).build().toByteArray();
-  }
-
-  private static NodeProto.Builder node(String op, String[] in, String out) {
-    NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(out + "_node").addOutput(out);
-    for (String i : in) {
-      n.addInput(i);
-    }
-    return n;
-  }
-
-  private static TensorProto tensor(String name, float[] data, long... dims) {
-    TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
-    for (long d : dims) {
-      t.addDims(d);
-    }
-    for (float f : data) {
-      t.addFloatData(f);
-    }
-    return t.build();
-  }
-
-  private static ValueInfoProto valueInfo(String name, long... dims) {
-    TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
-    for (long d : dims) {
-      s.addDim(d < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam("N")
-          : TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-    }
-    return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
-        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE)
-            .setShape(s))).build();
+    g.addInput(valueInfo("input", f, -1, 3, size, size));
+    g.addOutput(valueInfo("output", f, -1, classes));
+    g.addInitializer(floats("conv_w", convW, channels, 3, 1, 1));
+    g.addInitializer(floats("conv_b", convB, channels));
+    g.addInitializer(floats("fc_w", gemmW, classes, channels));
+    g.addInitializer(floats("fc_b", gemmB, classes));
+    g.addNode(node("Conv", "conv", "input", "conv_w", "conv_b"));
+    g.addNode(node("Relu", "relu", "conv"));
+    g.addNode(node("GlobalAveragePool", "pooled", "relu"));
+    g.addNode(node("Flatten", "flat", "pooled").addAttribute(intAttr("axis", 1)));
+    g.addNode(node("Gemm", "logits", "flat", "fc_w", "fc_b").addAttribute(intAttr("transB", 1)));
+    g.addNode(node("Softmax", "output", "logits"));
+    return model(g);
   }
 }
