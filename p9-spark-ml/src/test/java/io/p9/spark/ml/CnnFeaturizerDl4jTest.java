@@ -17,7 +17,6 @@ import io.p9.core.model.ModelOptions;
 import io.p9.core.model.dl4j.Dl4jBackend;
 import io.p9.core.tensor.TensorLayout;
 import io.p9.core.testing.Fixtures;
-import io.p9.core.testing.RepoData;
 import io.p9.spark.ml.testing.Files2;
 import io.p9.spark.ml.testing.RoundTrip;
 import io.p9.spark.ml.testing.TestSpark;
@@ -49,9 +48,7 @@ class CnnFeaturizerDl4jTest {
   @BeforeAll
   static void setUp() {
     spark = TestSpark.get();
-    Path sample = Files2.copySample(RepoData.quickSample().resolve("Training"), tmp.resolve("sample"), 3, 8);
-    images = new ImageLoader().transform(spark.read().format("binaryFile")
-        .option("recursiveFileLookup", "true").load(sample.toUri().toString())).repartition(5).cache();
+    images = TestSpark.sampleImages(tmp.resolve("sample"), 3, 8, 5);
     assertThat(images.count()).isEqualTo(24);
     keras = Files2.write(tmp.resolve("models/tiny_mnv2.h5"), Fixtures.bytes("tiny_mnv2.h5")).toString();
     kerasOnnxTwin = Files2.write(tmp.resolve("models/tiny_mnv2.onnx"), Fixtures.bytes("tiny_mnv2.onnx")).toString();

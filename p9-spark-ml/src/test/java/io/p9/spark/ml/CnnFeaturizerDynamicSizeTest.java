@@ -11,7 +11,6 @@ import io.p9.core.model.ModelInfo;
 import io.p9.core.model.ModelSpec;
 import io.p9.core.tensor.TensorLayout;
 import io.p9.core.testing.DynamicSizeOnnx;
-import io.p9.core.testing.RepoData;
 import io.p9.spark.ml.testing.Files2;
 import io.p9.spark.ml.testing.TestSpark;
 import java.nio.charset.StandardCharsets;
@@ -50,9 +49,7 @@ class CnnFeaturizerDynamicSizeTest {
   @BeforeAll
   static void setUp() {
     spark = TestSpark.get();
-    Path sample = Files2.copySample(RepoData.quickSample().resolve("Training"), tmp.resolve("sample"), 3, 8);
-    images = new ImageLoader().transform(spark.read().format("binaryFile")
-        .option("recursiveFileLookup", "true").load(sample.toUri().toString())).repartition(5).cache();
+    images = TestSpark.sampleImages(tmp.resolve("sample"), 3, 8, 5);
     assertThat(images.count()).isEqualTo(24);
     byte[] dn = DynamicSizeOnnx.nchw(21);
     byte[] dh = DynamicSizeOnnx.nhwc(21);

@@ -9,7 +9,6 @@ import io.p9.core.image.Normalization;
 import io.p9.core.image.PreprocessSpec;
 import io.p9.core.model.ModelSpec;
 import io.p9.core.tensor.ElementType;
-import io.p9.core.testing.RepoData;
 import io.p9.core.testing.TypedInputOnnx;
 import io.p9.spark.ml.testing.Files2;
 import io.p9.spark.ml.testing.TestSpark;
@@ -45,8 +44,7 @@ class CnnFeaturizerInputTypesTest {
   @BeforeAll
   static void setUp() {
     spark = TestSpark.get();
-    Path sample = Files2.copySample(RepoData.quickSample().resolve("Training"), tmp.resolve("sample"), 2, 6);
-    images = new ImageLoader().transform(ImageFiles.read(spark, sample.toString())).repartition(4).cache();
+    images = TestSpark.sampleImages(tmp.resolve("sample"), 2, 6, 4);
     assertThat(images.count()).isEqualTo(12);
     float[] a = new float[3];
     float[] b = new float[3];

@@ -49,8 +49,7 @@ class CnnFeaturizerTest {
   static void setUp() {
     spark = TestSpark.get();
     model = RepoData.mobilenet().toString();
-    Path sample = Files2.copySample(RepoData.quickSample().resolve("Training"), tmp.resolve("sample"), 2, 6);
-    images = new ImageLoader().transform(ImageFiles.read(spark, sample.toString())).repartition(4).cache();
+    images = TestSpark.sampleImages(tmp.resolve("sample"), 2, 6, 4);
     assertThat(images.count()).isEqualTo(12);
   }
 

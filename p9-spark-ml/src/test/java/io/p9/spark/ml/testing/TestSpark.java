@@ -1,5 +1,11 @@
 package io.p9.spark.ml.testing;
 
+import io.p9.core.testing.RepoData;
+import io.p9.spark.ml.ImageFiles;
+import io.p9.spark.ml.ImageLoader;
+import java.nio.file.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -25,5 +31,15 @@ public final class TestSpark {
           .getOrCreate();
     }
     return spark;
+  }
+
+  /**
+   * {@code perClass} photos of each of the first {@code classes} varieties of the repository's sample, copied
+   * under {@code dst} and decoded by {@link ImageLoader} in the shared session, in {@code partitions} partitions,
+   * cached.
+   */
+  public static Dataset<Row> sampleImages(Path dst, int perClass, int classes, int partitions) {
+    Path sample = Files2.copySample(RepoData.quickSample().resolve("Training"), dst, perClass, classes);
+    return new ImageLoader().transform(ImageFiles.read(get(), sample.toString())).repartition(partitions).cache();
   }
 }
