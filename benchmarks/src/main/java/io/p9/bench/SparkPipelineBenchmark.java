@@ -81,6 +81,8 @@ public class SparkPipelineBenchmark {
 
   StandaloneCluster cluster;
   SparkSession spark;
+  /** Holds the replicated images and the model files; removed on tear-down. */
+  Path tmp;
   Path input;
   Path modelFile;
   Path editedModel;
@@ -101,7 +103,7 @@ public class SparkPipelineBenchmark {
     }
     spark = builder.getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
-    Path tmp = Files.createTempDirectory("p9-bench");
+    tmp = Files.createTempDirectory("p9-bench");
     input = BenchData.replicate(BenchData.fruitJpegs(images), replicate, tmp.resolve("images"));
     ModelBytes mb = BenchData.model(model);
     modelFile = Files.write(tmp.resolve(mb.name()), mb.bytes());
@@ -135,6 +137,7 @@ public class SparkPipelineBenchmark {
     if (cluster != null) {
       cluster.close();
     }
+    BenchData.deleteTree(tmp);
   }
 
   @Benchmark

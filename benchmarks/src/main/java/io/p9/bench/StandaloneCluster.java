@@ -65,6 +65,11 @@ final class StandaloneCluster implements AutoCloseable {
     }
   }
 
+  /** The temporary Spark home (jars, logs, work dir), removed by {@link #close()}. */
+  Path home() {
+    return home;
+  }
+
   String masterUrl() {
     return masterUrl;
   }
@@ -126,5 +131,6 @@ final class StandaloneCluster implements AutoCloseable {
       Processes.stop(processes.get(i));
     }
     processes.clear();
+    BenchData.deleteTree(home);
   }
 }

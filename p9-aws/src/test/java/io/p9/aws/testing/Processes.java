@@ -68,16 +68,23 @@ public final class Processes {
     if (p == null) {
       return;
     }
-    p.descendants().forEach(ProcessHandle::destroy);
+    List<ProcessHandle> descendants = p.descendants().toList();
+    descendants.forEach(ProcessHandle::destroy);
     p.destroy();
     try {
       if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
       }
+      // a child (e.g. a Spark worker's executor) may still be writing into a folder the caller removes next
+      for (ProcessHandle d : descendants) {
+        d.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       p.destroyForcibly();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      descendants.forEach(ProcessHandle::destroyForcibly);
     }
   }
 
