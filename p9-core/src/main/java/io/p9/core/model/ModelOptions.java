@@ -9,7 +9,10 @@ import java.util.Objects;
  *
  * @param backend {@code auto} (from the file), {@code onnx} or {@code dl4j}
  * @param featureTensor the tensor (ONNX) or layer (DL4J) whose value is the feature vector, or {@code auto}:
- *     the tensor feeding the final classifier (for MobileNetV2, the 1280-d pooled vector)
+ *     the tensor feeding the final classifier (for MobileNetV2, the 1280-d pooled vector). A feature map
+ *     (before the pooling) is flattened in the layout of the model's image input: h, w, c for a
+ *     channels-last model (Keras, as its {@code Flatten} does, whether run from its {@code .h5} or converted
+ *     to ONNX), c, h, w for a channels-first one (PyTorch, a DL4J zip in DL4J's default NCHW)
  * @param intraOpThreads threads one inference call may use (>= 1)
  * @param spinning whether idle intra-op threads spin (lower latency, burns CPU others could use)
  * @param inputHeight the image height to run a model at whose file does not record its input size (a DL4J

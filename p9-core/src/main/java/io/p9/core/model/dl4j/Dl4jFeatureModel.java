@@ -26,7 +26,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A DL4J network (from a DL4J zip or a Keras {@code .h5}, see {@link Dl4jLoader}) that returns the
- * activations of one layer, flattened per image ({@code [N, H, W, C]} activations flatten in that order).
+ * activations of one layer, flattened per image in the order DL4J holds them: a Keras import holds
+ * convolutional activations channels-last ({@code [N, H, W, C]}: h, w, c, Keras's own order, which the ONNX
+ * backend gives for the model converted to ONNX too), a DL4J zip in its layers' {@code CNN2DFormat} (NCHW,
+ * DL4J's default: c, h, w). Both are the layout of the model's input, the order
+ * {@link ModelOptions#featureTensor()} names.
  *
  * <p><b>Threads.</b> A DL4J network is not safe for concurrent {@code output} calls: it keeps the current
  * input, masks and layer state in fields. This model is still the one shared object the {@code ModelCache}

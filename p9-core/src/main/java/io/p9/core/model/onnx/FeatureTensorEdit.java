@@ -5,11 +5,13 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.p9.core.model.ModelException;
 import io.p9.core.model.ModelOptions;
+import io.p9.core.tensor.TensorLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -40,6 +42,14 @@ import java.util.Set;
  *       {@code DequantizeLinear} with the producer's output scale and zero point;
  *   <li>if the tensor is of another floating or integer type (as in a model converted to float16 inside
  *       with float32 input and output), appends a {@code Cast} to float;
+ *   <li>if the model takes channels-last images ([N, H, W, 3], a Keras or TensorFlow model converted by
+ *       tf2onnx) and the tensor is a channels-first map (ONNX's convolutions and poolings make [N, C, H, W]:
+ *       tf2onnx transposes the input for them), appends a {@code Transpose} to [N, H, W, C], so the map is
+ *       flattened in h, w, c order, as the original model's {@code Flatten} and the DL4J backend on its
+ *       {@code .h5} do. The map's layout is traced back to the input through the graph's convolutions,
+ *       poolings, transposes and element-wise ops; a pooled tensor ([N, C, 1, 1] or [N, C]), a tensor whose
+ *       layout the trace cannot tell, and any tensor of a channels-first model (PyTorch) are flattened as
+ *       they are;
  *   <li>appends {@code Flatten(axis=1)}, so the output is {@code [N, features]} float;
  *   <li>replaces the graph outputs by that one, so ONNX Runtime prunes the classifier.
  * </ol>
@@ -64,6 +74,15 @@ public final class FeatureTensorEdit {
       "QLinearGlobalAveragePool");
   /** Reductions that are a global pooling when their axes are the spatial ones ({2,3} NCHW, {1,2} NHWC). */
   private static final Set<String> SPATIAL_REDUCES = Set.of("ReduceMean", "ReduceMax");
+  /** Ops that make a channels-first map ([N, C, H, W]) whatever the layout of the model's input. */
+  private static final Set<String> CHANNELS_FIRST_OPS = Set.of("Conv", "ConvInteger", "QLinearConv",
+      "ConvTranspose", "MaxPool", "AveragePool", "QLinearAveragePool", "LpPool", "BatchNormalization",
+      "InstanceNormalization", "LRN", "DepthToSpace", "SpaceToDepth");
+  /** Ops whose output has the layout of their first input that is not a constant. */
+  private static final Set<String> LAYOUT_PRESERVING = Set.of("Identity", "Dropout", "Cast", "Relu", "Clip",
+      "LeakyRelu", "PRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Elu", "Selu", "Softplus", "Mish", "Gelu",
+      "Add", "Sub", "Mul", "Div", "Max", "Min", "Sum", "Pad", "Resize", "Upsample", "Concat", "QuantizeLinear",
+      "DequantizeLinear", "QLinearAdd", "QLinearMul", "QLinearSigmoid", "QLinearLeakyRelu", "QLinearConcat");
   /** Ops whose output keeps the quantization of input 0. */
   private static final Set<String> QUANT_PRESERVING = Set.of("Reshape", "Flatten", "Squeeze", "Unsqueeze",
       "Transpose", "MaxPool", "Identity");
@@ -101,6 +120,9 @@ public final class FeatureTensorEdit {
   private final Map<String, List<NodeProto>> consumers = new HashMap<>();
   private final Map<String, TensorProto> initializers = new HashMap<>();
   private final Set<String> graphInputs = new HashSet<>();
+  /** The image input (the first graph input that is no initializer) and its layout, null if not 4-d with 3 channels. */
+  private String imageInput;
+  private TensorLayout imageLayout;
   /** Element types the file declares: graph inputs, outputs, value_info, initializers. */
   private final Map<String, Integer> declaredTypes = new HashMap<>();
 
@@ -119,6 +141,10 @@ public final class FeatureTensorEdit {
     }
     for (ValueInfoProto v : graph.getInputList()) {
       graphInputs.add(v.getName());
+      if (imageInput == null && !initializers.containsKey(v.getName())) {
+        imageInput = v.getName();
+        imageLayout = layoutOfImage(v);
+      }
     }
     List<ValueInfoProto> typed = new ArrayList<>(graph.getInputList());
     typed.addAll(graph.getOutputList());
@@ -132,6 +158,75 @@ public final class FeatureTensorEdit {
     for (TensorProto t : graph.getInitializerList()) {
       declaredTypes.put(t.getName(), t.getDataType());
     }
+  }
+
+  /** NCHW if axis 1 of the 4-d input {@code v} is 3, else NHWC if axis 3 is (as {@code OnnxFeatureModel}), or null. */
+  private static TensorLayout layoutOfImage(ValueInfoProto v) {
+    List<TensorShapeProto.Dimension> dims = v.getType().getTensorType().getShape().getDimList();
+    if (dims.size() != 4) {
+      return null;
+    }
+    if (dims.get(1).hasDimValue() && dims.get(1).getDimValue() == 3) {
+      return TensorLayout.NCHW;
+    }
+    return dims.get(3).hasDimValue() && dims.get(3).getDimValue() == 3 ? TensorLayout.NHWC : null;
+  }
+
+  /**
+   * The layout of the 4-d map {@code tensor}, traced back towards the image input: a convolution, pooling or
+   * normalization ({@link #CHANNELS_FIRST_OPS}) makes NCHW, a {@code Transpose} permutes the layout of its
+   * input, the image input has its own, activations and arithmetic ({@link #LAYOUT_PRESERVING}) keep that of
+   * their first input that is not a constant. Null where the trace ends anywhere else: a global pooling, a
+   * reshape, an op not listed, a permutation that gives neither layout. Then the tensor is flattened as stored.
+   */
+  private TensorLayout mapLayout(String tensor) {
+    // axis i of the tensor is axis perm[i] of the tensor the trace has reached
+    int[] perm = {0, 1, 2, 3};
+    String t = tensor;
+    for (int guard = 0; guard < 100_000; guard++) {
+      String source = null;
+      NodeProto p = producers.get(t);
+      if (t.equals(imageInput) && imageLayout != null) {
+        source = imageLayout.name();
+      } else if (p != null && CHANNELS_FIRST_OPS.contains(p.getOpType())) {
+        source = TensorLayout.NCHW.name();
+      }
+      if (source != null) {
+        StringBuilder layout = new StringBuilder();
+        for (int axis : perm) {
+          layout.append(source.charAt(axis));
+        }
+        return layout.toString().equals("NCHW") ? TensorLayout.NCHW
+            : layout.toString().equals("NHWC") ? TensorLayout.NHWC : null;
+      }
+      if (p == null) {
+        return null;
+      }
+      if (p.getOpType().equals("Transpose")) {
+        List<Long> order = p.getAttributeList().stream().filter(a -> a.getName().equals("perm"))
+            .map(AttributeProto::getIntsList).findFirst().orElse(List.of());
+        if (order.size() != 4) {
+          return null;
+        }
+        for (int i = 0; i < 4; i++) {
+          perm[i] = order.get(perm[i]).intValue();
+        }
+        t = p.getInput(0);
+      } else if (LAYOUT_PRESERVING.contains(p.getOpType())) {
+        t = p.getInputList().stream().filter(in -> !in.isEmpty() && !isConstant(in)).findFirst().orElse(null);
+        if (t == null) {
+          return null;
+        }
+      } else {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  private boolean isConstant(String tensor) {
+    NodeProto p = producers.get(tensor);
+    return initializers.containsKey(tensor) || (p != null && p.getOpType().equals("Constant"));
   }
 
   /**
@@ -391,7 +486,8 @@ public final class FeatureTensorEdit {
     boolean isGraphOutput = graph.getOutputList().stream().anyMatch(o -> o.getName().equals(tensor));
     int type = qp != null ? TensorProto.DataType.FLOAT_VALUE : elemType(tensor);
     boolean toFloat = type != TensorProto.DataType.FLOAT_VALUE && type != TensorProto.DataType.UNDEFINED_VALUE;
-    if (isGraphOutput && qp == null && !toFloat) {
+    boolean toChannelsLast = imageLayout == TensorLayout.NHWC && mapLayout(tensor) == TensorLayout.NCHW;
+    if (isGraphOutput && qp == null && !toFloat && !toChannelsLast) {
       return new Result(proto.toByteArray(), tensor, tensor, false, Float.NaN, 0, false);
     }
     GraphProto.Builder g = graph.toBuilder().clearOutput();
@@ -420,6 +516,13 @@ public final class FeatureTensorEdit {
       g.addNode(NodeProto.newBuilder().setOpType("Cast").setName(fresh("p9_cast", taken)).addInput(tensor)
           .addOutput(flatInput).addAttribute(AttributeProto.newBuilder().setName("to")
               .setI(TensorProto.DataType.FLOAT_VALUE).setType(AttributeProto.AttributeType.INT)));
+    }
+    if (toChannelsLast) {
+      String nhwc = fresh(tensor + "__p9_nhwc", taken);
+      g.addNode(NodeProto.newBuilder().setOpType("Transpose").setName(fresh("p9_nhwc", taken)).addInput(flatInput)
+          .addOutput(nhwc).addAttribute(AttributeProto.newBuilder().setName("perm").addAllInts(List.of(0L, 2L, 3L, 1L))
+              .setType(AttributeProto.AttributeType.INTS)));
+      flatInput = nhwc;
     }
     g.addNode(NodeProto.newBuilder().setOpType("Flatten").setName(fresh("p9_flatten", taken))
         .addInput(flatInput).addOutput(output).addAttribute(AttributeProto.newBuilder().setName("axis").setI(1)

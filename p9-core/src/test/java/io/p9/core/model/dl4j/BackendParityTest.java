@@ -1,7 +1,9 @@
 package io.p9.core.model.dl4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.p9.core.image.DecodeOptions;
 import io.p9.core.image.ImageDecoder;
 import io.p9.core.image.Normalization;
@@ -25,6 +27,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -50,11 +53,21 @@ class BackendParityTest {
   }
 
   static FeatureModel onnx(String name) {
-    return OnnxFeatureModel.open(ModelBytes.of(name + ".onnx", Fixtures.bytes(name + ".onnx")), ModelOptions.defaults());
+    return onnx(name, ModelOptions.AUTO);
+  }
+
+  static FeatureModel onnx(String name, String featureTensor) {
+    return OnnxFeatureModel.open(ModelBytes.of(name + ".onnx", Fixtures.bytes(name + ".onnx")),
+        ModelOptions.defaults().withFeatureTensor(featureTensor));
   }
 
   static FeatureModel dl4j(String name) {
-    return new Dl4jBackend().load(ModelBytes.of(name + ".h5", Fixtures.bytes(name + ".h5")), ModelOptions.defaults());
+    return dl4j(name, ModelOptions.AUTO);
+  }
+
+  static FeatureModel dl4j(String name, String featureLayer) {
+    return new Dl4jBackend().load(ModelBytes.of(name + ".h5", Fixtures.bytes(name + ".h5")),
+        ModelOptions.defaults().withFeatureTensor(featureLayer));
   }
 
   static float maxAbsDiff(float[] a, float[] b, int n) {
@@ -99,6 +112,40 @@ class BackendParityTest {
             .isLessThanOrEqualTo(TOLERANCE);
       }
     }
+  }
+
+  /**
+   * A feature map before the pooling (tiny_mnv2's 8x8x32 {@code out_relu}, tiny_seq's 16x16x16 {@code re_lu}):
+   * the ONNX twin holds it as [N, C, H, W] (tf2onnx's Transpose after the NHWC input), DL4J's Keras import as
+   * [N, H, W, C]. Both backends flatten it in Keras's order (h, w, c, as a Keras {@code Flatten} does): read
+   * that way, its average over the positions is the pooled vector the numpy reference holds.
+   */
+  @ParameterizedTest
+  @CsvSource({"tiny_mnv2, out_relu, 8, 32", "tiny_seq, re_lu, 16, 16"})
+  void aSpatialFeatureMapIsFlattenedInKerasOrderByBothBackends(String name, String layer, int side, int channels) {
+    int dim = side * side * channels;
+    float[] a = new float[2 * dim];
+    float[] b = new float[2 * dim];
+    try (FeatureModel o = onnx(name, layer); FeatureModel d = dl4j(name, layer)) {
+      assertThat(o.info().featureDim()).isEqualTo(d.info().featureDim()).isEqualTo(dim);
+      o.run(Fixtures.referenceInput(2), 2, a);
+      d.run(Fixtures.referenceInput(2), 2, b);
+    }
+    float worst = maxAbsDiff(a, b, 2 * dim);
+    assertThat(worst).as("%s '%s': max |ONNX Runtime - DL4J|", name, layer).isLessThanOrEqualTo(TOLERANCE);
+    JsonNode pooled = Fixtures.reference().path("models").path(name).path("features");
+    for (int i = 0; i < 2; i++) {
+      for (int c = 0; c < channels; c++) {
+        double sum = 0;
+        for (int p = 0; p < side * side; p++) {
+          sum += a[i * dim + p * channels + c];
+        }
+        assertThat(sum / (side * side)).as("%s '%s' image %d channel %d, read as h, w, c", name, layer, i, c)
+            .isCloseTo(pooled.get(i).get(c).asDouble(), within(1e-5));
+      }
+    }
+    System.out.printf("BackendParityTest %s '%s': %d values, max |ONNX Runtime - DL4J| = %.3g%n", name, layer,
+        2 * dim, worst);
   }
 
   @ParameterizedTest

@@ -7,9 +7,12 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import io.p9.core.model.ModelException;
+import io.p9.core.testing.DynamicSizeOnnx;
+import io.p9.core.testing.OnnxGraphs;
 import io.p9.core.testing.RepoData;
 import java.nio.file.Files;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -143,6 +146,32 @@ class FeatureTensorEditTest {
       byte[] model = ModelProto.parseFrom(tiny.bytes()).toBuilder().setGraph(g).build().toByteArray();
       assertThat(FeatureTensorEdit.autoFeatureTensor(model)).as("bias first: %s", biasFirst).isEqualTo("pooled");
     }
+  }
+
+  /** The permutations of the Transposes the edit of {@code model} for {@code tensor} adds. */
+  static List<List<Long>> addedTransposes(byte[] model, String tensor) throws Exception {
+    GraphProto g = ModelProto.parseFrom(FeatureTensorEdit.expose(model, tensor).model()).getGraph();
+    return g.getNodeList().stream().filter(n -> n.getOpType().equals("Transpose") && n.getName().startsWith("p9_"))
+        .map(n -> n.getAttribute(0).getIntsList()).toList();
+  }
+
+  @Test
+  void onlyAChannelsFirstMapOfAChannelsLastModelIsTransposedBeforeTheFlatten() throws Exception {
+    // input [n,h,w,3] → Transpose(0,3,1,2) → 'nchw' → Conv → 'conv1' → Relu → ... → 'relu2' → 'pooled'
+    byte[] nhwc = DynamicSizeOnnx.nhwc(3);
+    assertThat(addedTransposes(nhwc, "relu2")).as("a convolution's map").containsExactly(List.of(0L, 2L, 3L, 1L));
+    assertThat(addedTransposes(nhwc, "nchw")).as("the input transposed for the convolutions")
+        .containsExactly(List.of(0L, 2L, 3L, 1L));
+    assertThat(addedTransposes(nhwc, "input")).as("the channels-last input").isEmpty();
+    assertThat(addedTransposes(nhwc, "pooled")).as("the pooled vector").isEmpty();
+    assertThat(addedTransposes(nhwc, "auto")).as("auto: the pooled vector").isEmpty();
+    assertThat(addedTransposes(DynamicSizeOnnx.nchw(3), "relu2")).as("a map of a channels-first model").isEmpty();
+    // a map the graph itself transposes back to channels last (as tf2onnx does before a Keras Flatten)
+    GraphProto.Builder g = ModelProto.parseFrom(nhwc).getGraph().toBuilder().addNode(NodeProto.newBuilder()
+        .setOpType("Transpose").setName("back").addInput("relu2").addOutput("relu2_nhwc")
+        .addAttribute(OnnxGraphs.ints("perm", 0, 2, 3, 1)));
+    byte[] back = ModelProto.parseFrom(nhwc).toBuilder().setGraph(g).build().toByteArray();
+    assertThat(addedTransposes(back, "relu2_nhwc")).as("a map already channels last").isEmpty();
   }
 
   @Test

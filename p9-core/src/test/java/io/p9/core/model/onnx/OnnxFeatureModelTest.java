@@ -14,6 +14,7 @@ import io.p9.core.model.ModelBytes;
 import io.p9.core.model.ModelException;
 import io.p9.core.model.ModelOptions;
 import io.p9.core.tensor.TensorLayout;
+import io.p9.core.testing.DynamicSizeOnnx;
 import io.p9.core.testing.RepoData;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -204,6 +205,37 @@ class OnnxFeatureModelTest {
         }
       }
     }
+  }
+
+  @Test
+  void aNamedFeatureMapIsFlattenedInTheLayoutOfTheModelsInput() {
+    // the same network and weights taking [n,3,h,w] and [n,h,w,3]: its 6x6x6 map 'relu2' (NCHW inside both)
+    // gives the same numbers, in c, h, w order for the first and in h, w, c order (Keras's) for the second
+    int side = 6;
+    int c = DynamicSizeOnnx.FEATURES;
+    ModelOptions options = ModelOptions.defaults().withFeatureTensor("relu2").withInputSize(2 * side, 2 * side);
+    FloatBuffer chw = randomImages(1, 31).limit(3 * 4 * side * side).slice();
+    FloatBuffer hwc = ByteBuffer.allocateDirect(chw.capacity() * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    int pixels = 4 * side * side;
+    for (int p = 0; p < pixels; p++) {
+      for (int k = 0; k < 3; k++) {
+        hwc.put(p * 3 + k, chw.get(k * pixels + p));
+      }
+    }
+    float[] first = new float[c * side * side];
+    float[] last = new float[c * side * side];
+    try (OnnxFeatureModel nchw = OnnxFeatureModel.open(ModelBytes.of("nchw.onnx", DynamicSizeOnnx.nchw(5)), options);
+        OnnxFeatureModel nhwc = OnnxFeatureModel.open(ModelBytes.of("nhwc.onnx", DynamicSizeOnnx.nhwc(5)), options)) {
+      nchw.run(chw, 1, first);
+      nhwc.run(hwc, 1, last);
+    }
+    for (int ch = 0; ch < c; ch++) {
+      for (int p = 0; p < side * side; p++) {
+        assertThat(last[p * c + ch]).as("channel %d position %d", ch, p).isCloseTo(first[ch * side * side + p],
+            within(1e-5f));
+      }
+    }
+    assertThat(first).as("not all zero").isNotEqualTo(new float[first.length]);
   }
 
   @Test
