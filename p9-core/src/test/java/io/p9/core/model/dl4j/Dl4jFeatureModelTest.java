@@ -410,8 +410,15 @@ class Dl4jFeatureModelTest {
         ModelOptions.defaults().withFeatureTensor("pool").withInputSize(20, 20))) {
       assertThat(m.info().featureDim()).as("named layer, at the given size").isEqualTo(6 * 9 * 9);
       float[] map = new float[6 * 9 * 9];
-      m.run(Fixtures.gaussian(new Random(1), 3 * 20 * 20), 1, 20, 20, map);
+      FloatBuffer in = Fixtures.gaussian(new Random(1), 3 * 20 * 20);
+      m.run(in, 1, 20, 20, map);
       assertThat(map).as("max pooling of relu activations").isNotEqualTo(new float[6 * 9 * 9]);
+      // a native DL4J network keeps its own order: the NCHW map flattens in c, h, w order
+      float[] x = new float[3 * 20 * 20];
+      in.get(0, x);
+      INDArray pool = net.feedForwardToLayer(1, Nd4j.create(x, new long[] {1, 3, 20, 20}, 'c'), false).get(2);
+      assertThat(pool.shape()).containsExactly(1, 6, 9, 9);
+      assertThat(map).containsExactly(pool.dup('c').data().asFloat());
     }
   }
 
