@@ -124,6 +124,18 @@ class CnnFeaturizerDl4jTest {
   }
 
   @Test
+  void aNamedFeatureMapComesInKerasOrderThroughBothBackends() {
+    // tiny_mnv2's 8x8x32 map before the pooling: DL4J holds it [N, H, W, C], the ONNX twin [N, C, H, W]
+    CnnFeaturizer viaDl4j = new CnnFeaturizer().setModelLocation(keras).setFeatureTensor("out_relu")
+        .setPreprocessing("mobilenet").setBatchSize(5);
+    CnnFeaturizer viaOnnx = new CnnFeaturizer().setModelLocation(kerasOnnxTwin).setFeatureTensor("out_relu")
+        .setPreprocessing("mobilenet").setBatchSize(7);
+    Map<String, double[]> maps = byPath(viaDl4j, images);
+    assertThat(maps.values()).allSatisfy(v -> assertThat(v).hasSize(8 * 8 * 32));
+    assertThat(maxAbsDiff(maps, byPath(viaOnnx, images))).as("max |DL4J - ONNX Runtime|").isLessThanOrEqualTo(1e-4);
+  }
+
+  @Test
   void aDl4jZipRunsAtItsSidecarSizeAndItsClassifierKnowsTheFruit() throws Exception {
     CnnFeaturizer f = new CnnFeaturizer().setModelLocation(zip).setBatchSize(4);
     assertThat(f.modelInfo(spark).inputShape()).containsExactly(-1, -1, -1, 3);
