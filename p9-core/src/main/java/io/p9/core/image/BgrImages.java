@@ -153,9 +153,9 @@ final class BgrImages {
     int colours = cm.getNumColorComponents();
     boolean alpha = cm.hasAlpha();
     boolean premultiplied = cm.isAlphaPremultiplied() || premultipliedData;
-    int[] max = new int[bands];
+    long[] max = new long[bands];
     for (int i = 0; i < bands; i++) {
-      max[i] = (int) ((1L << cm.getComponentSize(i)) - 1);
+      max[i] = (1L << cm.getComponentSize(i)) - 1;
     }
     int[] bg = {background & 0xFF, (background >> 8) & 0xFF, (background >> 16) & 0xFF};
     int[] row = new int[w * bands];
@@ -232,11 +232,15 @@ final class BgrImages {
     }
   }
 
-  private static int to8(int v, int max) {
+  /**
+   * An n-bit unsigned sample ({@code max = 2^n - 1}) scaled to 8 bits. As Java's colour models read them,
+   * the sample is the low n bits of {@code v}: a 32-bit sample of 2^31 or more arrives as a negative int.
+   */
+  private static int to8(int v, long max) {
     if (max == 255) {
       return v & 0xFF;
     }
-    return (int) (((long) v * 255 + max / 2) / max);
+    return (int) (((v & max) * 255 + max / 2) / max);
   }
 
   /** One 8-bit channel over the background with 8-bit alpha. */

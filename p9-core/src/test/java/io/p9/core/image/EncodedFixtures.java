@@ -56,14 +56,27 @@ final class EncodedFixtures {
     return write(writer, new IIOImage(raster, null, null), param);
   }
 
+  /**
+   * A TIFF written by the JDK's own writer, which (unlike TwelveMonkeys') takes 16- and 32-bit integer
+   * samples in a {@code ComponentColorModel}.
+   */
+  static byte[] jdkTiff(BufferedImage img) {
+    ImageWriter writer = jdkWriter("tiff");
+    return write(writer, new IIOImage(img, null, null), writer.getDefaultWriteParam());
+  }
+
   private static ImageWriter jdkJpegWriter() {
-    for (Iterator<ImageWriter> it = ImageIO.getImageWritersByFormatName("jpeg"); it.hasNext(); ) {
+    return jdkWriter("jpeg");
+  }
+
+  private static ImageWriter jdkWriter(String format) {
+    for (Iterator<ImageWriter> it = ImageIO.getImageWritersByFormatName(format); it.hasNext(); ) {
       ImageWriter w = it.next();
       if (w.getClass().getName().startsWith("com.sun.imageio.")) {
         return w;
       }
     }
-    throw new IllegalStateException("the JDK JPEG writer is not registered");
+    throw new IllegalStateException("the JDK " + format + " writer is not registered");
   }
 
   private static byte[] write(ImageWriter writer, IIOImage image, ImageWriteParam param) {

@@ -556,6 +556,37 @@ class ImageDecoderTest {
   }
 
   /**
+   * 32-bit integer TIFF samples are unsigned (TIFF 6.0 SampleFormat 1, as Java's ComponentColorModel reads
+   * TYPE_INT), so 0x80000000 is mid-gray. They used to be reduced with a maximum of -1: everything but 0 and
+   * 0xFFFFFFFF came out black or as noise.
+   */
+  @Test
+  void tiff32BitIntegerSamplesAreReducedTo8Bits() throws ImageDecodeException {
+    Random rnd = new Random(32);
+    for (int space : new int[] {ColorSpace.CS_GRAY, ColorSpace.CS_sRGB}) {
+      ComponentColorModel cm = new ComponentColorModel(ColorSpace.getInstance(space), false, false,
+          Transparency.OPAQUE, DataBuffer.TYPE_INT);
+      WritableRaster r = cm.createCompatibleWritableRaster(8, 4);
+      int bands = r.getNumBands();
+      long[] values = new long[32 * bands];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = i == 0 ? 0 : i == 1 ? 0xFFFFFFFFL : i == 2 ? 0x80000000L : rnd.nextLong() >>> 32;
+        r.setSample(i / bands % 8, i / bands / 8, i % bands, (int) values[i]);
+      }
+      PixelImage img = decoder.decode(EncodedFixtures.jdkTiff(new BufferedImage(cm, r, false, null)));
+      for (int i = 0; i < values.length; i++) {
+        int expected = (int) Math.round(values[i] * 255.0 / 0xFFFFFFFFL);
+        int x = i / bands % 8;
+        int y = i / bands / 8;
+        for (int c : bands == 1 ? new int[] {0, 1, 2} : new int[] {2 - i % bands}) {
+          assertThat(TestImages.at(img, x, y, c)).as("%d bands, sample %08x at (%d,%d)", bands, values[i], x, y)
+              .isEqualTo(expected);
+        }
+      }
+    }
+  }
+
+  /**
    * A TIFF whose ExtraSamples tag says its alpha is associated (premultiplied, as ImageMagick and Apple
    * write): the colour samples are already scaled by alpha, so on white 50%-alpha red (128, 0, 0, 128) is
    * (255, 127, 127). TwelveMonkeys' reader returns it as straight alpha, which gave (191, 127, 127).
