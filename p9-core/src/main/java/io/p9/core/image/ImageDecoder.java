@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * {@code CORRUPT} only if both fail.
  *
  * <p>RGB and gray samples are used as stored (no ICC colour management, as PIL and OpenCV: a gray or
- * colour JPEG's embedded ICC profile is dropped before decoding), palette entries through the palette,
+ * colour JPEG's or a WebP's embedded ICC profile is ignored), palette entries through the palette,
  * CMYK/YCCK JPEG through the reader's conversion (with the file's embedded profile, if any). A plain
  * colour JPEG takes a fast path: the reader's BGR raster becomes the {@code PixelImage} without a
  * per-pixel copy.
@@ -115,9 +115,14 @@ public final class ImageDecoder {
   }
 
   private PixelImage decodeKnown(ImageFormat format, byte[] bytes) throws Exception {
-    // Both JPEG readers would convert a gray or colour JPEG with an embedded ICC profile to sRGB (slowly):
-    // without the profile they return the samples as stored. Failures still name the file as given.
-    byte[] data = format == ImageFormat.JPEG ? JpegIccSegments.strip(bytes) : bytes;
+    // Both JPEG readers would convert a gray or colour JPEG with an embedded ICC profile to sRGB (slowly), and
+    // the WebP reader a WebP with one: without the profile (JPEG) or its flag (WebP) they return the samples
+    // as stored. Failures still name the file as given.
+    byte[] data = switch (format) {
+      case JPEG -> JpegIccSegments.strip(bytes);
+      case WEBP -> WebpIccFlag.clear(bytes);
+      default -> bytes;
+    };
     if (format == ImageFormat.JPEG && jdkJpeg != null) {
       // Fast path: the JDK's own (native libjpeg) reader, without TwelveMonkeys' segment parsing in Java.
       // Anything it cannot do cleanly (CMYK/YCCK, odd markers, corrupt or truncated data) is decoded again

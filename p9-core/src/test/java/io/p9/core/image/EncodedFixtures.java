@@ -378,6 +378,26 @@ final class EncodedFixtures {
     return out;
   }
 
+  /**
+   * The simple-format WebP {@code webp} (RIFF + one VP8L chunk, as {@link #webpLossless} writes) in the
+   * extended format with an embedded ICC profile: a VP8X chunk with the ICC flag and the canvas size, then
+   * an ICCP chunk, then the VP8L chunk as it was.
+   */
+  static byte[] webpWithIccProfile(byte[] webp, int w, int h, byte[] profile) {
+    int iccPadded = profile.length + (profile.length & 1);
+    byte[] out = new byte[webp.length + 18 + 8 + iccPadded];
+    System.arraycopy(webp, 0, out, 0, 12); // RIFF, size (fixed below), WEBP
+    putIntLe(out, 4, out.length - 8);
+    System.arraycopy(new byte[] {'V', 'P', '8', 'X', 10, 0, 0, 0, 0x20}, 0, out, 12, 9); // I(CC) flag
+    putIntLe(out, 24, w - 1); // 24-bit canvas width - 1, then height - 1
+    putIntLe(out, 27, h - 1);
+    System.arraycopy(new byte[] {'I', 'C', 'C', 'P'}, 0, out, 30, 4);
+    putIntLe(out, 34, profile.length);
+    System.arraycopy(profile, 0, out, 38, profile.length);
+    System.arraycopy(webp, 12, out, 38 + iccPadded, webp.length - 12);
+    return out;
+  }
+
   private static void putIntLe(byte[] b, int at, int v) {
     b[at] = (byte) v;
     b[at + 1] = (byte) (v >>> 8);

@@ -612,11 +612,36 @@ class ImageDecoderTest {
     }
     byte[] webp = EncodedFixtures.webpLossless(w, h, 0xFF10C020, 0xFFF02080, mask);
     assertThat(ImageDecoder.sniff(webp)).isEqualTo(ImageFormat.WEBP);
-    PixelImage img = decoder.decode(webp);
-    assertThat(img.width()).isEqualTo(w);
-    assertThat(img.height()).isEqualTo(h);
+    assertTwoColours(decoder.decode(webp), w, h, mask, 0x10C020, 0xF02080, "");
+  }
+
+  /** {@code img} is {@code w x h}, each pixel {@code colour1} where {@code mask} is set, else {@code colour0}. */
+  private static void assertTwoColours(PixelImage img, int w, int h, boolean[] mask, int colour0, int colour1,
+      String label) {
+    assertThat(img.width()).as(label).isEqualTo(w);
+    assertThat(img.height()).as(label).isEqualTo(h);
     for (int i = 0; i < mask.length; i++) {
-      assertThat(rgbAt(img, i % w, i / w)).as("pixel %d", i).isEqualTo(mask[i] ? 0xF02080 : 0x10C020);
+      assertThat(String.format("%06x", rgbAt(img, i % w, i / w))).as("%s pixel %d", label, i)
+          .isEqualTo(String.format("%06x", mask[i] ? colour1 : colour0));
+    }
+  }
+
+  /**
+   * As for JPEG, an embedded ICC profile does not change the samples. TwelveMonkeys' reader converted a
+   * WebP with a non-sRGB profile to sRGB: with the linear-RGB profile #C08040 came out as #E1BC89.
+   */
+  @Test
+  void webpIccProfileIsIgnoredAndTheSamplesAreUsedAsStored() throws ImageDecodeException {
+    int w = 4;
+    int h = 3;
+    boolean[] mask = new boolean[w * h];
+    for (int i = 0; i < mask.length; i++) {
+      mask[i] = i % 3 == 0;
+    }
+    byte[] plain = EncodedFixtures.webpLossless(w, h, 0xFF204060, 0xFFC08040, mask);
+    for (int cs : new int[] {ColorSpace.CS_LINEAR_RGB, ColorSpace.CS_sRGB}) {
+      byte[] webp = EncodedFixtures.webpWithIccProfile(plain, w, h, ICC_Profile.getInstance(cs).getData());
+      assertTwoColours(decoder.decode(webp), w, h, mask, 0x204060, 0xC08040, "colour space " + cs + ",");
     }
   }
 
