@@ -379,6 +379,36 @@ final class EncodedFixtures {
   }
 
   /**
+   * The GIF with its logical screen set to {@code screenW x screenH} and its first image descriptor moved to
+   * ({@code left}, {@code top}); the frame's own size and pixels are left as they are.
+   */
+  static byte[] gifWithFrameAt(byte[] gif, int screenW, int screenH, int left, int top) {
+    byte[] out = gif.clone();
+    putShortLe(out, 6, screenW);
+    putShortLe(out, 8, screenH);
+    int flags = out[10] & 0xFF;
+    int pos = 13 + ((flags & 0x80) != 0 ? 3 << ((flags & 7) + 1) : 0);
+    while (out[pos] == 0x21) { // extension: introducer, label, sub-blocks up to an empty one
+      pos += 2;
+      while (out[pos] != 0) {
+        pos += 1 + (out[pos] & 0xFF);
+      }
+      pos++;
+    }
+    if (out[pos] != 0x2C) {
+      throw new IllegalArgumentException("no image descriptor at " + pos);
+    }
+    putShortLe(out, pos + 1, left);
+    putShortLe(out, pos + 3, top);
+    return out;
+  }
+
+  private static void putShortLe(byte[] b, int at, int v) {
+    b[at] = (byte) v;
+    b[at + 1] = (byte) (v >>> 8);
+  }
+
+  /**
    * The simple-format WebP {@code webp} (RIFF + one VP8L chunk, as {@link #webpLossless} writes) in the
    * extended format with an embedded ICC profile: a VP8X chunk with the ICC flag and the canvas size, then
    * an ICCP chunk, then the VP8L chunk as it was.

@@ -56,6 +56,13 @@ class ImageDecoderTest {
     return img;
   }
 
+  /** {@code src} drawn into a new image of the same size and {@code type} (palette types: the default one). */
+  private static BufferedImage redrawn(BufferedImage src, int type) {
+    BufferedImage img = new BufferedImage(src.getWidth(), src.getHeight(), type);
+    img.getGraphics().drawImage(src, 0, 0, null);
+    return img;
+  }
+
   private static int rgbAt(PixelImage img, int x, int y) {
     return TestImages.at(img, x, y, 2) << 16 | TestImages.at(img, x, y, 1) << 8 | TestImages.at(img, x, y, 0);
   }
@@ -497,9 +504,7 @@ class ImageDecoderTest {
   @Test
   void bmpIsExact() throws ImageDecodeException {
     BufferedImage src = noise(13, 7, 2);
-    BufferedImage bgr = new BufferedImage(13, 7, BufferedImage.TYPE_3BYTE_BGR);
-    bgr.getGraphics().drawImage(src, 0, 0, null);
-    byte[] bmp = EncodedFixtures.encode(bgr, "bmp");
+    byte[] bmp = EncodedFixtures.encode(redrawn(src, BufferedImage.TYPE_3BYTE_BGR), "bmp");
     assertThat(ImageDecoder.sniff(bmp)).isEqualTo(ImageFormat.BMP);
     assertSamePixels(decoder.decode(bmp), src);
   }
@@ -545,6 +550,47 @@ class ImageDecoderTest {
         assertThat(rgbAt(img, x, y)).as("(%d,%d)", x, y).isEqualTo(expected[(x + 2 * y) % 3]);
       }
     }
+  }
+
+  /**
+   * A GIF's first frame lies at its own position on the logical screen, and a viewer (and PIL) shows the
+   * whole screen, grown to hold the frame if it sticks out; pixels the frame does not cover are transparent,
+   * so they take the background. The decoder used to return the frame alone, at its own size.
+   */
+  @Test
+  void gifFirstFrameIsPlacedOnItsLogicalScreen() throws ImageDecodeException {
+    BufferedImage pal = redrawn(noise(6, 8, 21), BufferedImage.TYPE_BYTE_INDEXED);
+    byte[] gif = EncodedFixtures.encode(pal, "gif");
+    int[][] cases = { // screen w, h, frame left, top, then the canvas expected
+        {12, 14, 3, 2, 12, 14}, {4, 4, 1, 3, 7, 11}, {6, 8, 0, 0, 6, 8}};
+    for (int[] c : cases) {
+      byte[] placed = EncodedFixtures.gifWithFrameAt(gif, c[0], c[1], c[2], c[3]);
+      for (int background : new int[] {0xFFFFFF, 0x102030}) {
+        PixelImage img = new ImageDecoder(DecodeOptions.defaults().withBackground(background)).decode(placed);
+        String label = String.format("screen %dx%d, frame at (%d,%d), background #%06x", c[0], c[1], c[2], c[3],
+            background);
+        assertThat(img.width()).as(label).isEqualTo(c[4]);
+        assertThat(img.height()).as(label).isEqualTo(c[5]);
+        for (int y = 0; y < c[5]; y++) {
+          for (int x = 0; x < c[4]; x++) {
+            boolean inFrame = x >= c[2] && x < c[2] + 6 && y >= c[3] && y < c[3] + 8;
+            int expected = inFrame ? pal.getRGB(x - c[2], y - c[3]) & 0xFFFFFF : background;
+            assertThat(rgbAt(img, x, y)).as("%s: (%d,%d)", label, x, y).isEqualTo(expected);
+          }
+        }
+      }
+    }
+  }
+
+  /** The logical screen counts for maxPixels: a tiny frame on a 65535 x 65535 screen is a bomb too. */
+  @Test
+  void gifLogicalScreenOverMaxPixelsIsTooLarge() {
+    BufferedImage pal = new BufferedImage(6, 8, BufferedImage.TYPE_BYTE_INDEXED);
+    byte[] gif = EncodedFixtures.gifWithFrameAt(EncodedFixtures.encode(pal, "gif"), 65535, 65535, 0, 0);
+    ImageDecodeException e = catchThrowableOfType(ImageDecodeException.class, () -> decoder.decode(gif));
+    assertThat(e).isNotNull();
+    assertThat(e.reason()).as(e.getMessage()).isEqualTo(DecodeFailure.TOO_LARGE);
+    assertThat(e.getMessage()).contains("65535x65535");
   }
 
   @Test
