@@ -15,10 +15,11 @@ import java.awt.image.SampleModel;
 /**
  * Turns whatever {@code BufferedImage} an ImageIO reader returns into 8-bit interleaved BGR.
  *
- * <p>Samples of RGB and gray images are taken as stored (scaled to 8 bits), with no colour-space
- * conversion, as PIL and OpenCV do; in particular Java's linear {@code CS_GRAY} is not gamma-converted.
- * Palette images go through their palette; anything else (CMYK, YCbCr, float samples) through the colour
- * model's sRGB conversion. Alpha, straight or premultiplied, is composited on the background colour.
+ * <p>Samples of RGB and gray images are taken as stored (scaled to 8 bits, floating-point ones from
+ * [0, 1]), with no colour-space conversion, as PIL and OpenCV do; in particular Java's linear
+ * {@code CS_GRAY} is not gamma-converted. Palette images go through their palette; anything else (CMYK,
+ * YCbCr) through the colour model's sRGB conversion. Alpha, straight or premultiplied, is composited on
+ * the background colour.
  */
 final class BgrImages {
   private BgrImages() {}
@@ -48,7 +49,7 @@ final class BgrImages {
     } else if (isPlainRgbOrGray(cm) && raster.getDataBuffer() instanceof DataBufferByte
         && raster.getSampleModel() instanceof PixelInterleavedSampleModel && allBits(cm, 8)) {
       fromInterleavedBytes(raster, cm, background, premultiplied, out);
-    } else if (isPlainRgbOrGray(cm) && isIntegral(raster.getTransferType())) {
+    } else if (isPlainRgbOrGray(cm)) {
       fromSamples(raster, cm, background, premultiplied, out);
     } else {
       fromArgb(image, background, out);
@@ -144,7 +145,10 @@ final class BgrImages {
     }
   }
 
-  /** Any integer RGB(A) / gray(+alpha) layout and bit depth (16-bit PNG, packed ints, ...). */
+  /**
+   * Any other RGB(A) / gray(+alpha) layout and sample type: integers of any bit depth (16-bit PNG, packed
+   * ints, ...) scaled from 0..2^n-1, floating point (TIFF) from [0, 1], clamped.
+   */
   private static void fromSamples(Raster r, ColorModel cm, int background, boolean premultipliedData,
       byte[] out) {
     int w = r.getWidth();
@@ -153,29 +157,42 @@ final class BgrImages {
     int colours = cm.getNumColorComponents();
     boolean alpha = cm.hasAlpha();
     boolean premultiplied = cm.isAlphaPremultiplied() || premultipliedData;
+    boolean integral = isIntegral(r.getTransferType());
     long[] max = new long[bands];
     for (int i = 0; i < bands; i++) {
       max[i] = (1L << cm.getComponentSize(i)) - 1;
     }
     int[] bg = {background & 0xFF, (background >> 8) & 0xFF, (background >> 16) & 0xFF};
     int[] row = new int[w * bands];
+    float[] unit = integral ? null : new float[w * bands];
     int[] bgr = new int[3];
     int d = 0;
     for (int y = 0; y < h; y++) {
-      r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);
+      // the row's samples scaled to 8 bits
+      if (integral) {
+        r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);
+        for (int i = 0; i < row.length; i++) {
+          row[i] = to8(row[i], max[i % bands]);
+        }
+      } else {
+        r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, unit);
+        for (int i = 0; i < row.length; i++) {
+          row[i] = Math.round(Math.min(1f, Math.max(0f, unit[i])) * 255f);
+        }
+      }
       for (int x = 0, s = 0; x < w; x++, s += bands) {
         if (colours == 1) {
-          int v = to8(row[s], max[0]);
+          int v = row[s];
           bgr[0] = v;
           bgr[1] = v;
           bgr[2] = v;
         } else {
-          bgr[0] = to8(row[s + 2], max[2]);
-          bgr[1] = to8(row[s + 1], max[1]);
-          bgr[2] = to8(row[s], max[0]);
+          bgr[0] = row[s + 2];
+          bgr[1] = row[s + 1];
+          bgr[2] = row[s];
         }
         if (alpha) {
-          int a = to8(row[s + colours], max[colours]);
+          int a = row[s + colours];
           for (int c = 0; c < 3; c++) {
             bgr[c] = composite(bgr[c], a, bg[c], premultiplied);
           }
@@ -215,7 +232,7 @@ final class BgrImages {
     }
   }
 
-  /** Through the colour model's own sRGB conversion: CMYK, YCbCr, float samples, anything else. */
+  /** Through the colour model's own sRGB conversion: CMYK, YCbCr, anything else. */
   private static void fromArgb(BufferedImage image, int background, byte[] out) {
     int w = image.getWidth();
     int h = image.getHeight();

@@ -18,6 +18,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
+import java.util.function.IntFunction;
+import java.util.function.ToIntFunction;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
@@ -609,24 +611,51 @@ class ImageDecoderTest {
   @Test
   void tiff32BitIntegerSamplesAreReducedTo8Bits() throws ImageDecodeException {
     Random rnd = new Random(32);
+    long[] fixed = {0, 0xFFFFFFFFL, 0x80000000L};
+    assertTiffSamples(DataBuffer.TYPE_INT, i -> i < fixed.length ? fixed[i] : rnd.nextLong() >>> 32,
+        v -> (int) Math.round(v.longValue() * 255.0 / 0xFFFFFFFFL));
+  }
+
+  /**
+   * Floating-point gray and RGB samples are used as stored too, from [0, 1] (clamped) to 0..255. Float gray
+   * went through Java's linear-gray-to-sRGB conversion instead: 0.5 came out as 188, and 0.25 as 137.
+   */
+  @Test
+  void tiffFloatSamplesAreUsedAsStored() throws ImageDecodeException {
+    Random rnd = new Random(3);
+    float[] fixed = {0.5f, 0.25f, -0.5f, 1.5f};
+    assertTiffSamples(DataBuffer.TYPE_FLOAT, i -> i < fixed.length ? fixed[i] : rnd.nextFloat(),
+        v -> Math.round(Math.min(1f, Math.max(0f, v.floatValue())) * 255f));
+  }
+
+  /**
+   * Decodes an 8x4 gray and an 8x4 RGB TIFF (written by the JDK's writer) whose samples of the given
+   * transfer type are {@code sample(0)}, {@code sample(1)}, ... in raster order, and checks that each
+   * decoded 8-bit sample is {@code expected(sample)}.
+   */
+  private void assertTiffSamples(int transferType, IntFunction<Number> sample, ToIntFunction<Number> expected)
+      throws ImageDecodeException {
     for (int space : new int[] {ColorSpace.CS_GRAY, ColorSpace.CS_sRGB}) {
       ComponentColorModel cm = new ComponentColorModel(ColorSpace.getInstance(space), false, false,
-          Transparency.OPAQUE, DataBuffer.TYPE_INT);
+          Transparency.OPAQUE, transferType);
       WritableRaster r = cm.createCompatibleWritableRaster(8, 4);
       int bands = r.getNumBands();
-      long[] values = new long[32 * bands];
+      Number[] values = new Number[32 * bands];
       for (int i = 0; i < values.length; i++) {
-        values[i] = i == 0 ? 0 : i == 1 ? 0xFFFFFFFFL : i == 2 ? 0x80000000L : rnd.nextLong() >>> 32;
-        r.setSample(i / bands % 8, i / bands / 8, i % bands, (int) values[i]);
+        values[i] = sample.apply(i);
+        if (transferType == DataBuffer.TYPE_FLOAT) {
+          r.setSample(i / bands % 8, i / bands / 8, i % bands, values[i].floatValue());
+        } else {
+          r.setSample(i / bands % 8, i / bands / 8, i % bands, values[i].intValue());
+        }
       }
       PixelImage img = decoder.decode(EncodedFixtures.jdkTiff(new BufferedImage(cm, r, false, null)));
       for (int i = 0; i < values.length; i++) {
-        int expected = (int) Math.round(values[i] * 255.0 / 0xFFFFFFFFL);
         int x = i / bands % 8;
         int y = i / bands / 8;
         for (int c : bands == 1 ? new int[] {0, 1, 2} : new int[] {2 - i % bands}) {
-          assertThat(TestImages.at(img, x, y, c)).as("%d bands, sample %08x at (%d,%d)", bands, values[i], x, y)
-              .isEqualTo(expected);
+          assertThat(TestImages.at(img, x, y, c)).as("%d bands, sample %s at (%d,%d)", bands, values[i], x, y)
+              .isEqualTo(expected.applyAsInt(values[i]));
         }
       }
     }
