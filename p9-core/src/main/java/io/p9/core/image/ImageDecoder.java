@@ -20,11 +20,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Decodes encoded image files (JPEG baseline/progressive/CMYK/YCCK, PNG gray/RGBA/palette/16-bit, BMP,
  * GIF (first frame), TIFF, WebP) into 8-bit 3-channel BGR {@link PixelImage}s: alpha composited on the
- * configured background, gray expanded to 3 channels, 16-bit reduced to 8, EXIF orientation applied, a
- * GIF's first frame placed on its logical screen as viewers and PIL show it (the background where the
- * frame does not reach). The header is read first and the image refused with
- * {@link DecodeFailure#TOO_LARGE} if it has more than {@code maxPixels} pixels (for a GIF, its canvas),
- * so a decompression bomb costs no memory.
+ * configured background, gray expanded to 3 channels, 16-bit reduced to 8, EXIF orientation applied, the
+ * first frame of a GIF or an animated WebP placed on its canvas as viewers and PIL show it (the background
+ * where the frame does not reach). The header is read first and the image refused with
+ * {@link DecodeFailure#TOO_LARGE} if it has more than {@code maxPixels} pixels (for a GIF or an animated
+ * WebP, its canvas), so a decompression bomb costs no memory.
  *
  * <p>Outcomes, in the order they are checked:
  * <ul>
@@ -226,11 +226,9 @@ public final class ImageDecoder {
         throw new ImageDecodeException(DecodeFailure.CORRUPT, format + " header gives an empty image size "
             + width + "x" + height);
       }
-      if (format == ImageFormat.GIF) {
-        GifCanvas canvas = GifCanvas.of(bytes, width, height);
-        width = canvas.width();
-        height = canvas.height();
-      }
+      FrameCanvas canvas = FrameCanvas.of(format, bytes, width, height);
+      width = canvas.width();
+      height = canvas.height();
       long pixels = (long) width * height;
       if (pixels > options.maxPixels() || pixels > MAX_BGR_PIXELS) {
         readerBroken = false;
@@ -254,9 +252,7 @@ public final class ImageDecoder {
   private PixelImage finish(ImageFormat format, byte[] bytes, BufferedImage image) {
     boolean premultiplied = format == ImageFormat.TIFF && EncodedStructure.tiffAlphaIsAssociated(bytes);
     PixelImage bgr = BgrImages.toBgr(image, options.background(), premultiplied);
-    if (format == ImageFormat.GIF) {
-      bgr = GifCanvas.of(bytes, bgr.width(), bgr.height()).place(bgr, options.background());
-    }
+    bgr = FrameCanvas.of(format, bytes, bgr.width(), bgr.height()).place(bgr, options.background());
     if (options.applyExifOrientation()) {
       int orientation = ExifOrientation.read(format, bytes);
       if (orientation != 1) {

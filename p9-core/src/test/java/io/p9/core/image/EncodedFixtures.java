@@ -428,6 +428,33 @@ final class EncodedFixtures {
     return out;
   }
 
+  /**
+   * The simple-format WebP {@code webp} (RIFF + one VP8L chunk of {@code w x h}, as {@link #webpLossless}
+   * writes) as the one frame of an animation: a VP8X chunk with the animation flag and a canvas of
+   * {@code canvasW x canvasH}, an ANIM chunk, then an ANMF chunk holding the VP8L chunk at ({@code left},
+   * {@code top}), both even (the format stores half of each).
+   */
+  static byte[] webpAnimationFrame(byte[] webp, int w, int h, int canvasW, int canvasH, int left, int top) {
+    int frame = webp.length - 12;
+    byte[] out = new byte[12 + 18 + 14 + 8 + 16 + frame];
+    System.arraycopy(webp, 0, out, 0, 12); // RIFF, size (fixed below), WEBP
+    putIntLe(out, 4, out.length - 8);
+    System.arraycopy(new byte[] {'V', 'P', '8', 'X', 10, 0, 0, 0, 0x02}, 0, out, 12, 9); // A(nimation) flag
+    putIntLe(out, 24, canvasW - 1);
+    putIntLe(out, 27, canvasH - 1);
+    System.arraycopy(new byte[] {'A', 'N', 'I', 'M', 6, 0, 0, 0}, 0, out, 30, 8); // background 0, loop 0
+    System.arraycopy(new byte[] {'A', 'N', 'M', 'F'}, 0, out, 44, 4);
+    putIntLe(out, 48, 16 + frame);
+    putIntLe(out, 52, left / 2); // 24 bits each: X / 2, Y / 2, width - 1, height - 1, duration; flags
+    putIntLe(out, 55, top / 2);
+    putIntLe(out, 58, w - 1);
+    putIntLe(out, 61, h - 1);
+    putIntLe(out, 64, 100);
+    out[67] = 0;
+    System.arraycopy(webp, 12, out, 68, frame);
+    return out;
+  }
+
   private static void putIntLe(byte[] b, int at, int v) {
     b[at] = (byte) v;
     b[at + 1] = (byte) (v >>> 8);

@@ -720,6 +720,26 @@ class ImageDecoderTest {
     }
   }
 
+  /** As for GIF, an animated WebP's first frame lies at its position on the canvas its header gives. */
+  @Test
+  void animatedWebpFirstFrameIsPlacedOnItsCanvas() throws ImageDecodeException {
+    int w = 3;
+    int h = 2;
+    boolean[] mask = {true, false, false, false, false, true};
+    byte[] webp = EncodedFixtures.webpAnimationFrame(
+        EncodedFixtures.webpLossless(w, h, 0xFF204060, 0xFFC08040, mask), w, h, 8, 6, 2, 4);
+    PixelImage img = decoder.decode(webp);
+    assertThat(img.width()).isEqualTo(8);
+    assertThat(img.height()).isEqualTo(6);
+    for (int y = 0; y < 6; y++) {
+      for (int x = 0; x < 8; x++) {
+        boolean inFrame = x >= 2 && x < 2 + w && y >= 4 && y < 4 + h;
+        String expected = !inFrame ? "ffffff" : mask[(y - 4) * w + x - 2] ? "c08040" : "204060";
+        assertThat(String.format("%06x", rgbAt(img, x, y))).as("(%d,%d)", x, y).isEqualTo(expected);
+      }
+    }
+  }
+
   // ---- failures ----
 
   @Test
