@@ -53,12 +53,12 @@ record FrameCanvas(int width, int height, int left, int top) {
    * halved), or null.
    */
   private static FrameCanvas animatedWebp(byte[] webp) {
-    if (webp.length < 30 || !chunkIs(webp, 12, "VP8X") || (webp[20] & 0x02) == 0) {
+    if (webp.length < 30 || !ImageFormat.ascii(webp, 12, "VP8X") || (webp[20] & 0x02) == 0) {
       return null;
     }
     for (long pos = 30; pos + 14 <= webp.length; pos += 8 + ((le(webp, (int) pos + 4, 4) + 1) & ~1L)) {
       int p = (int) pos;
-      if (chunkIs(webp, p, "ANMF")) {
+      if (ImageFormat.ascii(webp, p, "ANMF")) {
         return new FrameCanvas(1 + le(webp, 24, 3), 1 + le(webp, 27, 3), 2 * le(webp, p + 8, 3),
             2 * le(webp, p + 11, 3));
       }
@@ -83,15 +83,6 @@ record FrameCanvas(int width, int height, int left, int top) {
       System.arraycopy(frame.data(), y * row, out, ((top + y) * width + left) * 3, row);
     }
     return new PixelImage(width, height, 3, out);
-  }
-
-  private static boolean chunkIs(byte[] b, int at, String fourCc) {
-    for (int i = 0; i < 4; i++) {
-      if (b[at + i] != (byte) fourCc.charAt(i)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** The {@code bytes}-byte little-endian unsigned integer at {@code at}. */

@@ -250,6 +250,9 @@ public final class ImageDecoder {
   }
 
   private PixelImage finish(ImageFormat format, byte[] bytes, BufferedImage image) {
+    if (format == ImageFormat.PNG) {
+      image = PngGrayTransparency.apply(bytes, image);
+    }
     boolean premultiplied = format == ImageFormat.TIFF && EncodedStructure.tiffAlphaIsAssociated(bytes);
     PixelImage bgr = BgrImages.toBgr(image, options.background(), premultiplied);
     bgr = FrameCanvas.of(format, bytes, bgr.width(), bgr.height()).place(bgr, options.background());

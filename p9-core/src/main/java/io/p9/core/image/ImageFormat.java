@@ -123,7 +123,8 @@ public enum ImageFormat {
     return (b[i] & 0xFFL) | (b[i + 1] & 0xFFL) << 8 | (b[i + 2] & 0xFFL) << 16 | (b[i + 3] & 0xFFL) << 24;
   }
 
-  private static boolean ascii(byte[] b, int at, String s) {
+  /** Whether {@code b} holds the ASCII characters of {@code s} at {@code at} (which the caller checked fit). */
+  static boolean ascii(byte[] b, int at, String s) {
     for (int i = 0; i < s.length(); i++) {
       if (b[at + i] != (byte) s.charAt(i)) {
         return false;

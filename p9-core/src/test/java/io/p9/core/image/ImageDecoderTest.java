@@ -503,6 +503,43 @@ class ImageDecoderTest {
 
   // ---- BMP, GIF, TIFF, WebP ----
 
+  /**
+   * A gray PNG's tRNS chunk names one gray level as transparent, whatever its bit depth. The JDK's reader
+   * honours it at 1, 8 and 16 bits but at 2 and 4 only for level 0, so the other levels kept their gray
+   * instead of taking the background.
+   */
+  @Test
+  void grayPngWithTransparentLevelIsCompositedAtEveryBitDepth() throws ImageDecodeException {
+    for (int bits : new int[] {1, 2, 4, 8}) {
+      int levels = 1 << bits;
+      byte[] ramp = new byte[levels];
+      for (int i = 0; i < levels; i++) {
+        ramp[i] = (byte) (i * 255 / (levels - 1));
+      }
+      BufferedImage img = bits == 8 ? new BufferedImage(16, 2, BufferedImage.TYPE_BYTE_GRAY)
+          : new BufferedImage(16, 2, BufferedImage.TYPE_BYTE_BINARY,
+              new IndexColorModel(bits, levels, ramp, ramp, ramp));
+      for (int x = 0; x < 16; x++) {
+        img.getRaster().setSample(x, 0, 0, x % levels);
+        img.getRaster().setSample(x, 1, 0, (x + 1) % levels);
+      }
+      for (int transparent : new int[] {0, levels / 2, levels - 1}) {
+        byte[] png = EncodedFixtures.insert(EncodedFixtures.encode(img, "png"), 33,
+            EncodedFixtures.pngChunk("tRNS", new byte[] {0, (byte) transparent}));
+        PixelImage decoded = decoder.decode(png);
+        for (int y = 0; y < 2; y++) {
+          for (int x = 0; x < 16; x++) {
+            int level = img.getRaster().getSample(x, y, 0);
+            int gray = bits == 8 ? level : ramp[level] & 0xFF;
+            int expected = level == transparent ? 0xFFFFFF : gray * 0x010101;
+            assertThat(rgbAt(decoded, x, y)).as("%d-bit, level %d transparent: level %d at (%d,%d)", bits,
+                transparent, level, x, y).isEqualTo(expected);
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void bmpIsExact() throws ImageDecodeException {
     BufferedImage src = noise(13, 7, 2);
