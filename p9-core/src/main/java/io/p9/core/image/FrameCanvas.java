@@ -45,7 +45,8 @@ record FrameCanvas(int width, int height, int left, int top) {
     if (pos + 5 > gif.length || gif[pos] != 0x2C) {
       return null;
     }
-    return new FrameCanvas(le(gif, 6, 2), le(gif, 8, 2), le(gif, pos + 1, 2), le(gif, pos + 3, 2));
+    return new FrameCanvas((int) le(gif, 6, 2), (int) le(gif, 8, 2), (int) le(gif, pos + 1, 2),
+        (int) le(gif, pos + 3, 2));
   }
 
   /**
@@ -59,8 +60,8 @@ record FrameCanvas(int width, int height, int left, int top) {
     for (long pos = 30; pos + 14 <= webp.length; pos += 8 + ((le(webp, (int) pos + 4, 4) + 1) & ~1L)) {
       int p = (int) pos;
       if (ImageFormat.ascii(webp, p, "ANMF")) {
-        return new FrameCanvas(1 + le(webp, 24, 3), 1 + le(webp, 27, 3), 2 * le(webp, p + 8, 3),
-            2 * le(webp, p + 11, 3));
+        return new FrameCanvas(1 + (int) le(webp, 24, 3), 1 + (int) le(webp, 27, 3), 2 * (int) le(webp, p + 8, 3),
+            2 * (int) le(webp, p + 11, 3));
       }
     }
     return null;
@@ -85,12 +86,12 @@ record FrameCanvas(int width, int height, int left, int top) {
     return new PixelImage(width, height, 3, out);
   }
 
-  /** The {@code bytes}-byte little-endian unsigned integer at {@code at}. */
-  private static int le(byte[] b, int at, int bytes) {
+  /** The {@code bytes}-byte (at most 4) little-endian unsigned integer at {@code at}. */
+  private static long le(byte[] b, int at, int bytes) {
     long v = 0;
     for (int i = bytes - 1; i >= 0; i--) {
       v = v << 8 | (b[at + i] & 0xFF);
     }
-    return (int) v;
+    return v;
   }
 }

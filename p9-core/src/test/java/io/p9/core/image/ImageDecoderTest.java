@@ -777,6 +777,23 @@ class ImageDecoderTest {
     }
   }
 
+  /**
+   * An animated WebP whose chunk before the first frame claims 2^32 - 8 bytes: the walk to the frame steps
+   * past the end of the file (the size is unsigned) and finds no frame. Read as a signed int the size made
+   * the step 8 - 8 = 0, and the walk never ended.
+   */
+  @Test
+  void animatedWebpCanvasWalkReadsChunkSizesAsUnsigned() {
+    boolean[] mask = {true, false, false, false, false, true};
+    byte[] huge = EncodedFixtures.webpAnimationFrame(
+        EncodedFixtures.webpLossless(3, 2, 0xFF204060, 0xFFC08040, mask), 3, 2, 8, 6, 2, 4);
+    huge[34] = (byte) 0xF8; // the ANIM chunk's size field
+    huge[35] = (byte) 0xFF;
+    huge[36] = (byte) 0xFF;
+    huge[37] = (byte) 0xFF;
+    assertThat(FrameCanvas.of(ImageFormat.WEBP, huge, 3, 2)).isEqualTo(new FrameCanvas(3, 2, 0, 0));
+  }
+
   // ---- failures ----
 
   @Test
