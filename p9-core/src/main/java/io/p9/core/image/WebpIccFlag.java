@@ -12,19 +12,13 @@ final class WebpIccFlag {
   private static final int FLAGS = 20;
   /** The ICC flag: bits from the most significant are 2 reserved, ICC, alpha, EXIF, XMP, animation. */
   private static final int ICC = 0x20;
-  private static final byte[] VP8X = {'V', 'P', '8', 'X'};
 
   private WebpIccFlag() {}
 
   /** A copy of {@code webp} with the ICC flag cleared, or {@code webp} itself if it has no such flag set. */
   static byte[] clear(byte[] webp) {
-    if (webp.length <= FLAGS || (webp[FLAGS] & ICC) == 0) {
+    if (webp.length <= FLAGS || (webp[FLAGS] & ICC) == 0 || !ImageFormat.ascii(webp, 12, "VP8X")) {
       return webp;
-    }
-    for (int i = 0; i < VP8X.length; i++) {
-      if (webp[12 + i] != VP8X[i]) {
-        return webp;
-      }
     }
     byte[] out = webp.clone();
     out[FLAGS] &= (byte) ~ICC;
