@@ -23,8 +23,10 @@ import software.amazon.awssdk.services.sts.StsClient;
  * credentials (the SDK default chain, or a named profile), an optional endpoint override (a local stub in
  * tests, an S3-compatible store, a VPC endpoint), and retries. Throttling ({@code ThrottlingException},
  * HTTP 429/503 "SlowDown") and transient errors are retried by the SDK's standard strategy with
- * exponential back-off, {@link Builder#maxAttempts} attempts in all. The clients use the JDK's HTTP stack
- * (no Apache HttpClient or Netty), so they sit next to Spark and Hadoop without clashes.
+ * exponential back-off, {@link Builder#maxAttempts} attempts in all (EMR's RunJobFlow and AddJobFlowSteps, which
+ * take no idempotency token, only when they certainly did not take effect: {@link io.p9.aws.emr.EmrLauncher}). The
+ * clients use the JDK's HTTP stack (no Apache HttpClient or Netty), so they sit next to Spark and Hadoop without
+ * clashes.
  *
  * <p>Credentials are only ever handed to the SDK: never logged, printed or written anywhere.
  */

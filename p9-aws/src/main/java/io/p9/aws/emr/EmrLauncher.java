@@ -4,6 +4,7 @@ import io.p9.aws.AwsFailure;
 import io.p9.aws.Backoff;
 import io.p9.aws.Durations;
 import io.p9.aws.SparkJob;
+import io.p9.aws.internal.NoResend;
 import io.p9.aws.s3.S3Location;
 import io.p9.aws.s3.S3Store;
 import java.util.List;
@@ -59,14 +60,21 @@ public final class EmrLauncher {
   public record ClusterStatus(String clusterId, String name, String state, String stateReason, String logUri,
       List<StepSummary> steps) {}
 
-  /** Creates the cluster with {@code job} as its step. */
+  /**
+   * Creates the cluster with {@code job} as its step. RunJobFlow takes no idempotency token, so the request is
+   * resent only after a failure that certainly created nothing ({@link NoResend}); after any other, such as a
+   * dropped connection, the failure says that the cluster may exist all the same.
+   */
   public Launched launch(EmrClusterSpec spec, SparkJob job) {
     String clusterId;
     try {
-      RunJobFlowResponse r = emr.runJobFlow(EmrRequests.runJobFlow(spec, job));
+      RunJobFlowResponse r = emr.runJobFlow(EmrRequests.runJobFlow(spec, job).toBuilder()
+          .overrideConfiguration(o -> o.addPlugin(NoResend.PLUGIN)).build());
       clusterId = r.jobFlowId();
     } catch (SdkException e) {
-      throw AwsFailure.of("creating the EMR cluster", e);
+      throw notResent("creating the EMR cluster", e, "EMR may have created the cluster all the same: look for a"
+          + " cluster named '" + spec.name() + "' created just now (aws emr list-clusters --active) before"
+          + " submitting again");
     }
     progress.accept("cluster " + clusterId + " requested (" + spec.releaseLabel() + ", " + (spec.coreCount())
         + " core nodes " + spec.coreMarket().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + ")");
@@ -79,15 +87,30 @@ public final class EmrLauncher {
     return new Launched(clusterId, s.id());
   }
 
-  /** Adds {@code job} to a running cluster, which a failed step leaves running; returns the step id. */
+  /**
+   * Adds {@code job} to a running cluster, which a failed step leaves running; returns the step id. Like
+   * RunJobFlow, AddJobFlowSteps takes no idempotency token: it is resent only as {@link #launch} resends that.
+   */
   public String addStep(String clusterId, SparkJob job) {
     try {
-      String id = emr.addJobFlowSteps(EmrRequests.addStep(clusterId, job)).stepIds().get(0);
+      String id = emr.addJobFlowSteps(EmrRequests.addStep(clusterId, job).toBuilder()
+          .overrideConfiguration(o -> o.addPlugin(NoResend.PLUGIN)).build()).stepIds().get(0);
       progress.accept("step " + id + " '" + job.name() + "' added to " + clusterId);
       return id;
     } catch (SdkException e) {
-      throw AwsFailure.of("adding the step to " + clusterId, e);
+      throw notResent("adding the step to " + clusterId, e, "EMR may have added the step all the same: look"
+          + " for it (p9 emr status --cluster-id " + clusterId + ") before submitting again");
     }
+  }
+
+  /**
+   * The failure of a request {@link NoResend} kept from being resent: when it may have taken effect (a transient
+   * failure other than throttling), with {@code mayExist} saying what to look for.
+   */
+  private static AwsFailure notResent(String what, SdkException e, String mayExist) {
+    AwsFailure f = AwsFailure.of(what, e);
+    return AwsFailure.isTransient(e) && !NoResend.notTakenEffect(e)
+        ? new AwsFailure(f.getMessage() + "; " + mayExist, e) : f;
   }
 
   /**

@@ -1,5 +1,5 @@
 /**
  * Not API: JSON rendering of AWS SDK v2 requests for dry runs; the check of the {@code project=p9} tag; checks of
- * values against the constraints of AWS's API references.
+ * values against the constraints of AWS's API references; the retry guard of requests without an idempotency token.
  */
 package io.p9.aws.internal;

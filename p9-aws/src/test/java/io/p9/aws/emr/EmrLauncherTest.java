@@ -356,6 +356,67 @@ class EmrLauncherTest {
         .withRequestBody(matchingJsonPath("$.JobFlowIds[0]", equalTo("j-2AXXXXXXGAPLF"))));
   }
 
+  /** {@code operation} answered {@code first}, then {@code then} from its second call on. */
+  private void firstThen(String operation, ResponseDefinitionBuilder first, ResponseDefinitionBuilder then) {
+    stub.server.stubFor(op(operation).inScenario(operation).whenScenarioStateIs(Scenario.STARTED).willReturn(first)
+        .willSetStateTo("then"));
+    stub.server.stubFor(op(operation).inScenario(operation).whenScenarioStateIs("then").willReturn(then));
+  }
+
+  /**
+   * RunJobFlow takes no idempotency token: a request whose connection dropped after it was sent may have started
+   * the cluster, and sending it again could start a second one running the same job. It is not resent, and the
+   * failure says to look for the cluster before submitting again.
+   */
+  @Test
+  void aClusterRequestCutOffOnceSentIsNotSentAgain() {
+    firstThen("RunJobFlow", aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER),
+        ok("{\"JobFlowId\":\"j-SECOND\"}"));
+    stub.server.stubFor(op("ListSteps").willReturn(ok("{\"Steps\":[{\"Id\":\"s-1\",\"Name\":\"p9 fruits\"}]}")));
+
+    assertThatThrownBy(() -> launcher.launch(spec().build(), job()))
+        .isInstanceOf(AwsFailure.class)
+        .hasMessageStartingWith("creating the EMR cluster failed: ")
+        .hasMessageContaining("EMR may have created the cluster all the same")
+        .hasMessageContaining("'p9-fruits'");
+    assertThat(calls("RunJobFlow")).as("sent once").hasSize(1);
+  }
+
+  /** An EMR server error leaves it open whether the cluster was created: not resent either. */
+  @Test
+  void aClusterRequestAnsweredWithAServerErrorIsNotSentAgain() {
+    stub.server.stubFor(op("RunJobFlow").willReturn(error(500, "InternalServerError", "internal error")));
+
+    assertThatThrownBy(() -> launcher.launch(spec().build(), job()))
+        .isInstanceOf(AwsFailure.class).hasMessageContaining("InternalServerError (HTTP 500)")
+        .hasMessageContaining("EMR may have created the cluster all the same");
+    assertThat(calls("RunJobFlow")).hasSize(1);
+  }
+
+  /** Throttling refuses the request as a whole: resending it is safe, and the SDK does. */
+  @Test
+  void aThrottledClusterRequestIsSentAgain() {
+    firstThen("RunJobFlow", error(400, "ThrottlingException", "Rate exceeded"), ok("{\"JobFlowId\":\"j-1\"}"));
+    stub.server.stubFor(op("ListSteps").willReturn(ok("{\"Steps\":[{\"Id\":\"s-1\",\"Name\":\"p9 fruits\"}]}")));
+
+    assertThat(launcher.launch(spec().build(), job())).isEqualTo(new EmrLauncher.Launched("j-1", "s-1"));
+    assertThat(calls("RunJobFlow")).hasSize(2);
+  }
+
+  /** AddJobFlowSteps takes no idempotency token either: a step sent twice would run the job twice. */
+  @Test
+  void aStepRequestCutOffOnceSentIsNotSentAgain() {
+    firstThen("AddJobFlowSteps", aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER),
+        ok("{\"StepIds\":[\"s-SECOND\"]}"));
+
+    assertThatThrownBy(() -> launcher.addStep("j-1", job()))
+        .isInstanceOf(AwsFailure.class)
+        .hasMessageStartingWith("adding the step to j-1 failed: ")
+        .hasMessageContaining("EMR may have added the step all the same")
+        .hasMessageContaining("p9 emr status --cluster-id j-1");
+    assertThat(calls("AddJobFlowSteps")).as("sent once").hasSize(1);
+  }
+
   @Test
   void accessDeniedSaysWhichPermissionsAreNeeded() {
     stub.server.stubFor(op("RunJobFlow").willReturn(error(400, "AccessDeniedException",
