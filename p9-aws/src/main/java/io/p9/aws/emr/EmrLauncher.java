@@ -10,12 +10,14 @@ import io.p9.aws.s3.S3Store;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.emr.EmrClient;
 import software.amazon.awssdk.services.emr.model.Cluster;
 import software.amazon.awssdk.services.emr.model.ClusterState;
+import software.amazon.awssdk.services.emr.model.ClusterStateChangeReason;
 import software.amazon.awssdk.services.emr.model.FailureDetails;
 import software.amazon.awssdk.services.emr.model.RunJobFlowResponse;
 import software.amazon.awssdk.services.emr.model.Step;
@@ -33,6 +35,9 @@ import software.amazon.awssdk.services.emr.model.StepSummary;
 public final class EmrLauncher {
   /** The most of a log that is fetched: the end of it, where the failure is. */
   public static final int LOG_TAIL_BYTES = 64 * 1024;
+  /** The states of a cluster that is ending or has ended, and takes no more steps. */
+  private static final Set<ClusterState> ENDING = Set.of(ClusterState.TERMINATING, ClusterState.TERMINATED,
+      ClusterState.TERMINATED_WITH_ERRORS);
 
   private final EmrClient emr;
   private final S3Store s3;
@@ -48,7 +53,11 @@ public final class EmrLauncher {
   /** A cluster and the step of the p9 job on it. */
   public record Launched(String clusterId, String stepId) {}
 
-  /** How a step ended: its state and, on failure, EMR's reason, message and log file. */
+  /**
+   * How a step ended: its state and, on failure, EMR's reason, message and log file; for a step that the cluster's
+   * ending cancelled or interrupted without details of its own, the cluster's state and reason code as the reason
+   * ({@code cluster j-... TERMINATED_WITH_ERRORS, VALIDATION_ERROR}) and its message, and no log file.
+   */
   public record StepResult(String clusterId, String stepId, String state, String reason, String message,
       String logFile) {
     public boolean succeeded() {
@@ -122,8 +131,7 @@ public final class EmrLauncher {
   public Optional<S3Location> logUriOfRunning(String clusterId) {
     Cluster c = describe(clusterId);
     ClusterState state = c.status() == null ? null : c.status().state();
-    if (state == ClusterState.TERMINATING || state == ClusterState.TERMINATED
-        || state == ClusterState.TERMINATED_WITH_ERRORS) {
+    if (ENDING.contains(state)) {
       throw new AwsFailure("cluster " + clusterId + " is " + state + " and takes no more steps; start a new one"
           + " (leave out --cluster-id)");
     }
@@ -159,6 +167,13 @@ public final class EmrLauncher {
           case CANCELLED:
           case INTERRUPTED:
             FailureDetails f = s.status().failureDetails();
+            if (f == null && s.status().state() != StepState.COMPLETED && ENDING.contains(c.status().state())) {
+              // a cluster that failed or was ended cancels its steps, which then have no details of their own
+              ClusterStateChangeReason why = c.status().stateChangeReason();
+              String code = why == null ? null : why.codeAsString();
+              return new StepResult(clusterId, stepId, ss, "cluster " + clusterId + " " + cs
+                  + (code != null ? ", " + code : ""), why == null ? null : why.message(), null);
+            }
             return new StepResult(clusterId, stepId, ss, f == null ? null : f.reason(),
                 f == null ? null : f.message(), f == null ? null : f.logFile());
           default:

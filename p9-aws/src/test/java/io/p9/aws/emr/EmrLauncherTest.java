@@ -322,6 +322,42 @@ class EmrLauncherTest {
     assertThat(launcher.stepLog("j-2AXXXXXXGAPLF", "s-1K2XXXXXXXX", "stdout")).as("no such object yet").isEmpty();
   }
 
+  /**
+   * A cluster that fails before its step runs (a wrong subnet, a bootstrap failure, no capacity) cancels the step,
+   * which then has no failure details of its own: the result gives the cluster's reason instead.
+   */
+  @Test
+  void aStepCancelledByTheClusterEndingGivesTheClustersReason() throws Exception {
+    stub.server.stubFor(op("DescribeCluster").willReturn(ok("{\"Cluster\":{\"Id\":\"j-2AXXXXXXGAPLF\","
+        + "\"Name\":\"p9-fruits\",\"Status\":{\"State\":\"TERMINATED_WITH_ERRORS\",\"StateChangeReason\":"
+        + "{\"Code\":\"VALIDATION_ERROR\",\"Message\":\"The subnet ID 'subnet-0abc' does not exist\"}},"
+        + "\"LogUri\":\"s3n://p9-bucket/emr-logs/\"}}")));
+    stub.server.stubFor(op("DescribeStep").willReturn(ok(step("CANCELLED", null))));
+
+    EmrLauncher.StepResult r = launcher.waitForStep("j-2AXXXXXXGAPLF", "s-1K2XXXXXXXX",
+        clock.backoff(Duration.ofHours(1)));
+
+    assertThat(r.succeeded()).isFalse();
+    assertThat(r.state()).isEqualTo("CANCELLED");
+    assertThat(r.reason()).isEqualTo("cluster j-2AXXXXXXGAPLF TERMINATED_WITH_ERRORS, VALIDATION_ERROR");
+    assertThat(r.message()).isEqualTo("The subnet ID 'subnet-0abc' does not exist");
+    assertThat(r.logFile()).isNull();
+  }
+
+  /** A step cancelled on a cluster that goes on (CancelSteps) has no reason to borrow from it. */
+  @Test
+  void aStepCancelledOnARunningClusterHasNoReasonOfTheClusters() throws Exception {
+    stub.server.stubFor(op("DescribeCluster").willReturn(ok(cluster("WAITING", "s3n://p9-bucket/emr-logs/"))));
+    stub.server.stubFor(op("DescribeStep").willReturn(ok(step("CANCELLED", null))));
+
+    EmrLauncher.StepResult r = launcher.waitForStep("j-2AXXXXXXGAPLF", "s-1K2XXXXXXXX",
+        clock.backoff(Duration.ofHours(1)));
+
+    assertThat(r.state()).isEqualTo("CANCELLED");
+    assertThat(r.reason()).isNull();
+    assertThat(r.message()).isNull();
+  }
+
   @Test
   void waitingGivesUpAtTheDeadline() {
     stub.server.stubFor(op("DescribeCluster").willReturn(ok(cluster("STARTING", "s3n://b/l/"))));
