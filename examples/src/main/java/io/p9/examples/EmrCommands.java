@@ -155,11 +155,12 @@ final class EmrCommands implements Runnable {
         // of them (the jar's folder stands for the jar, whose name the upload gives)
         EmrRequests.checkJob(jobOptions.job(jarFolder, aws));
         if (jobOptions.dryRun) {
-          SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
+          String jarSha = S3Store.sha256(jar);
+          SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarSha, jarFolder), aws);
           out.println(jobOptions.bucketsChecked(aws.policy(), logUri) + (clusterId == null ? ""
               : ", and the bucket of " + clusterId + "'s own log URI (read with DescribeCluster)"));
           out.println("# 1. upload the job jar" + (jobOptions.localModel() != null ? " and the model" : ""));
-          out.println(DryRun.s3Copy(jar, job.jar(), region));
+          out.println(DryRun.s3Copy(jar, job.jar(), region, jarSha));
           jobOptions.modelCopies(region).forEach(out::println);
           if (clusterId == null) {
             RunJobFlowRequest r = EmrRequests.runJobFlow(cluster, job);

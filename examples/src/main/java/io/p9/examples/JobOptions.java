@@ -204,12 +204,12 @@ public final class JobOptions {
     return localFile(model);
   }
 
-  /** A local model, its sidecar (null when none) and where they go on S3. */
-  private record Placement(Path model, Path sidecar, S3Location target) {}
+  /** A local model, its sidecar (null when none), where they go on S3, and their sha256 as hashed then. */
+  private record Placement(Path model, Path sidecar, S3Location target, String modelSha, String sidecarSha) {}
 
   /** The {@link #placement}, once computed; {@link #NO_PLACEMENT} for a model given as a URI. */
   private Placement placement;
-  private static final Placement NO_PLACEMENT = new Placement(null, null, null);
+  private static final Placement NO_PLACEMENT = new Placement(null, null, null, null, null);
 
   /**
    * Where the launcher puts a {@link #localModel}: {@code p9/jars/models/<tag>/<its file name>}, its sidecar
@@ -231,7 +231,9 @@ public final class JobOptions {
         placement = NO_PLACEMENT;
       } else {
         Path sidecar = sidecar(local);
-        String both = S3Store.sha256(local) + (sidecar != null ? S3Store.sha256(sidecar) : "");
+        String modelSha = S3Store.sha256(local);
+        String sidecarSha = sidecar != null ? S3Store.sha256(sidecar) : null;
+        String both = modelSha + (sidecarSha != null ? sidecarSha : "");
         String tag;
         try {
           tag = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
@@ -239,7 +241,8 @@ public final class JobOptions {
         } catch (NoSuchAlgorithmException e) {
           throw new IllegalStateException(e);
         }
-        placement = new Placement(local, sidecar, base().resolve("jars/models/" + tag + "/" + local.getFileName()));
+        placement = new Placement(local, sidecar, base().resolve("jars/models/" + tag + "/" + local.getFileName()),
+            modelSha, sidecarSha);
       }
     }
     return placement;
@@ -260,9 +263,10 @@ public final class JobOptions {
     if (p.target() == null) {
       return List.of();
     }
-    List<String> c = new ArrayList<>(List.of(DryRun.s3Copy(p.model(), p.target(), region)));
+    List<String> c = new ArrayList<>(List.of(DryRun.s3Copy(p.model(), p.target(), region, p.modelSha())));
     if (p.sidecar() != null) {
-      c.add(DryRun.s3Copy(p.sidecar(), S3Location.parse(p.target().s3Uri() + ModelSpec.SIDECAR_SUFFIX), region));
+      c.add(DryRun.s3Copy(p.sidecar(), S3Location.parse(p.target().s3Uri() + ModelSpec.SIDECAR_SUFFIX), region,
+          p.sidecarSha()));
     }
     return c;
   }

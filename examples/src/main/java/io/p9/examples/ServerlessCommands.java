@@ -125,11 +125,12 @@ final class ServerlessCommands implements Runnable {
         // takes of them (the jar's folder stands for the jar, whose name the upload gives)
         ServerlessRequests.checkJob(jobOptions.job(jarFolder, aws));
         if (jobOptions.dryRun) {
-          SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarFolder), aws);
+          String jarSha = S3Store.sha256(jar);
+          SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarSha, jarFolder), aws);
           String token = UUID.randomUUID().toString();
           out.println(jobOptions.bucketsChecked(aws.policy(), ss.logUri()));
           out.println("# 1. upload the job jar" + (jobOptions.localModel() != null ? " and the model" : ""));
-          out.println(DryRun.s3Copy(jar, job.jar(), region));
+          out.println(DryRun.s3Copy(jar, job.jar(), region, jarSha));
           jobOptions.modelCopies(region).forEach(out::println);
           String app = applicationId;
           if (app == null) {

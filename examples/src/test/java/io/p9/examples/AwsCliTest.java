@@ -24,6 +24,7 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.p9.aws.DryRun;
 import io.p9.aws.s3.S3Location;
+import io.p9.aws.s3.S3Store;
 import io.p9.aws.testing.AwsStub;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -472,8 +473,8 @@ class AwsCliTest {
     assertThat(rc).as(err.toString()).isZero();
     assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
     String o = out.toString();
-    assertThat(o).contains("aws s3 cp " + jar, "\"operation\": \"RunJobFlow\"", "\"TargetSpotCapacity\": 2",
-        "aws emr create-cluster", "--instance-fleets", "--security-configuration p9-sec", "--no-auto-terminate",
+    assertThat(o).contains("aws s3 cp " + jar, "--metadata p9-sha256=" + S3Store.sha256(jar),
+        "\"operation\": \"RunJobFlow\"", "\"TargetSpotCapacity\": 2", "aws emr create-cluster", "--instance-fleets", "--security-configuration p9-sec", "--no-auto-terminate",
         "--tags project=p9 team=ml");
     String json = o.substring(o.indexOf("{"), o.indexOf("# the same with the AWS CLI"));
     assertThat(AwsStub.json(json).at("/request/SecurityConfiguration").asText()).isEqualTo("p9-sec");
@@ -1019,9 +1020,10 @@ class AwsCliTest {
         assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(err.toString()).isZero();
         assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
         assertThat(out.toString()).contains("# 1. upload the job jar and the model",
-            DryRun.s3Copy(model, S3Location.parse(s3Model), "eu-west-1"),
-            DryRun.s3Copy(sidecar, S3Location.parse(s3Model + ".p9.json"), "eu-west-1"));
-        assertThat(DryRun.s3Copy(model, S3Location.parse(s3Model), "eu-west-1")).as("quoted: a space")
+            DryRun.s3Copy(model, S3Location.parse(s3Model), "eu-west-1", S3Store.sha256(model)),
+            DryRun.s3Copy(sidecar, S3Location.parse(s3Model + ".p9.json"), "eu-west-1", S3Store.sha256(sidecar)));
+        assertThat(DryRun.s3Copy(model, S3Location.parse(s3Model), "eu-west-1", S3Store.sha256(model)))
+            .as("quoted: a space")
             .startsWith("aws s3 cp '" + model + "' " + s3Model);
         dryRuns.add(s3Model);
       }

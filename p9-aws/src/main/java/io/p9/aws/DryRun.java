@@ -2,6 +2,7 @@ package io.p9.aws;
 
 import io.p9.aws.internal.Json;
 import io.p9.aws.s3.S3Location;
+import io.p9.aws.s3.S3Store;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,9 +43,14 @@ public final class DryRun {
     return Json.pretty(m);
   }
 
-  /** {@code aws s3 cp FILE s3://...}. */
-  public static String s3Copy(Path file, S3Location target, String region) {
-    return cmd(List.of("aws", "s3", "cp", file.toString(), target.s3Uri(), "--region", region));
+  /**
+   * {@code aws s3 cp FILE s3://... --metadata p9-sha256=...}: the object as {@link S3Store}'s upload puts it, with
+   * the file's hex sha256 (as hashed once for the submit) in its metadata, by which a later upload of the same bytes
+   * is skipped.
+   */
+  public static String s3Copy(Path file, S3Location target, String region, String sha256) {
+    return cmd(List.of("aws", "s3", "cp", file.toString(), target.s3Uri(), "--region", region,
+        "--metadata", S3Store.SHA256_METADATA + "=" + sha256));
   }
 
   /** The {@code aws emr create-cluster ...} equivalent of a RunJobFlow request. */

@@ -6,15 +6,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.p9.aws.emr.EmrClusterSpec;
 import io.p9.aws.emr.EmrRequests;
 import io.p9.aws.s3.S3Location;
+import io.p9.aws.s3.S3Store;
 import io.p9.aws.serverless.ServerlessRequests;
 import io.p9.aws.serverless.ServerlessSpec;
 import io.p9.aws.testing.AwsStub;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.emr.model.RunJobFlowRequest;
 
 class DryRunTest {
@@ -102,7 +105,20 @@ class DryRunTest {
     JsonNode j = AwsStub.json(DryRun.requestJson("emr", "RunJobFlow", "eu-west-1", r));
     assertThat(j.get("operation").asText()).isEqualTo("RunJobFlow");
     assertThat(j.at("/request/Steps/0/HadoopJarStep/Args/10").asText()).isEqualTo("it's");
-    assertThat(DryRun.s3Copy(Path.of("/tmp/my jar.jar"), S3Location.parse("s3://b-1/j/x.jar"), "eu-west-1"))
-        .isEqualTo("aws s3 cp '/tmp/my jar.jar' s3://b-1/j/x.jar \\\n    --region eu-west-1");
+  }
+
+  /**
+   * The copy puts the object as the launcher's upload does: with the sha256 in its metadata, by which a later
+   * submit finds the same bytes there and skips its own upload.
+   */
+  @Test
+  void s3CopyCarriesTheSha256TheUploadSets(@TempDir Path dir) throws Exception {
+    Path jar = Files.writeString(dir.resolve("my jar.jar"), "p9");
+    String sha = "26148c43a19c95f0115e594c688e9f6e92d0bcdbdb6a75187b732fc593875e7e";
+    assertThat(S3Store.sha256(jar)).as("sha256 of 'p9'").isEqualTo(sha);
+
+    assertThat(DryRun.s3Copy(jar, S3Location.parse("s3://b-1/j/x.jar"), "eu-west-1", sha))
+        .isEqualTo("aws s3 cp '" + jar + "' s3://b-1/j/x.jar \\\n    --region eu-west-1 \\\n"
+            + "    --metadata p9-sha256=" + sha);
   }
 }

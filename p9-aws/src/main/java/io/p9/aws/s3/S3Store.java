@@ -116,7 +116,7 @@ public final class S3Store {
    */
   public S3Location upload(Path file, S3Location folder) {
     String sha = sha256(file);
-    return upload(file, sha, folder.asFolder().resolve(contentAddressedName(file.getFileName().toString(), sha)));
+    return upload(file, sha, uploadTarget(file, sha, folder));
   }
 
   /**
@@ -146,9 +146,12 @@ public final class S3Store {
     }
   }
 
-  /** Where {@link #upload} puts {@code file} in {@code folder}, without touching S3 (dry runs). */
-  public static S3Location uploadTarget(Path file, S3Location folder) {
-    return folder.asFolder().resolve(contentAddressedName(file.getFileName().toString(), sha256(file)));
+  /**
+   * Where {@link #upload} puts {@code file}, whose hex sha256 is {@code sha256} ({@link #sha256(Path)}), in
+   * {@code folder}, without touching S3 (dry runs).
+   */
+  public static S3Location uploadTarget(Path file, String sha256, S3Location folder) {
+    return folder.asFolder().resolve(contentAddressedName(file.getFileName().toString(), sha256));
   }
 
   static String contentAddressedName(String name, String sha) {

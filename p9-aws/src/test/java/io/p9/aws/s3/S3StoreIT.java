@@ -78,7 +78,7 @@ class S3StoreIT {
     String etag = store.head(first).orElseThrow().eTag();
     S3Location again = store.upload(jar, folder);
 
-    assertThat(first).isEqualTo(S3Store.uploadTarget(jar, folder));
+    assertThat(first).isEqualTo(S3Store.uploadTarget(jar, S3Store.sha256(jar), folder));
     assertThat(first.key()).matches("p9/jars/p9-job-[0-9a-f]{12}\\.jar");
     assertThat(again).isEqualTo(first);
     assertThat(store.head(first).orElseThrow().metadata()).containsEntry(S3Store.SHA256_METADATA, S3Store.sha256(jar));
