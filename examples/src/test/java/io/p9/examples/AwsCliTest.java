@@ -791,7 +791,7 @@ class AwsCliTest {
 
     assertThat(rc).as(err.toString()).isZero();
     assertThat(out.toString()).contains("application 00fapp job run 00frun", "done:");
-    assertThat(err.toString()).contains("application 00fapp 'p9' (emr-7.9.0, CREATED) reused",
+    assertThat(err.toString()).contains("application 00fapp 'p9' (emr-7.9.0, X86_64, CREATED) reused",
         "job run 00frun SCHEDULED", "job run 00frun RUNNING", "job run 00frun SUCCESS");
   }
 

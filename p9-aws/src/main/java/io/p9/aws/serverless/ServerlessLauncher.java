@@ -17,12 +17,13 @@ import software.amazon.awssdk.services.emrserverless.EmrServerlessClient;
 import software.amazon.awssdk.services.emrserverless.model.Application;
 import software.amazon.awssdk.services.emrserverless.model.ApplicationState;
 import software.amazon.awssdk.services.emrserverless.model.ApplicationSummary;
+import software.amazon.awssdk.services.emrserverless.model.Architecture;
 import software.amazon.awssdk.services.emrserverless.model.JobRun;
 
 /**
  * Runs a p9 job on EMR Serverless with the AWS SDK v2: {@link #findOrCreateApplication} reuses an
- * application with the same name, type and release (or creates one), waiting until it is CREATED,
- * {@link #startJobRun} starts the run, {@link #waitForJobRun} polls with back-off reporting state changes
+ * application with the same name, type, release and architecture (or creates one), waiting until it is
+ * CREATED, {@link #startJobRun} starts the run, {@link #waitForJobRun} polls with back-off reporting state changes
  * (SUBMITTED, PENDING, SCHEDULED, RUNNING, then SUCCESS, FAILED or CANCELLED), and {@link #driverLog} reads
  * the driver's {@code stderr}/{@code stdout} from the log URI. API errors come back as {@link AwsFailure};
  * throttling is retried by the SDK client, and a wait rides out polls that still fail transiently
@@ -50,15 +51,21 @@ public final class ServerlessLauncher {
     }
   }
 
-  /** The id of a usable application named as in {@code spec}: an existing one, or a new one once CREATED. */
+  /**
+   * The id of a usable application as {@code spec} describes it: an existing one with its name, release and
+   * architecture, or a new one once CREATED.
+   */
   public String findOrCreateApplication(ServerlessSpec spec, Backoff backoff)
       throws TimeoutException, InterruptedException {
     try {
       for (ApplicationSummary a : client.listApplicationsPaginator(b -> b.maxResults(50)).applications()) {
+        // an application listed without an architecture has the API's default
+        String architecture = a.architecture() == null ? Architecture.X86_64.toString() : a.architectureAsString();
         if (a.name().equals(spec.applicationName()) && "SPARK".equalsIgnoreCase(a.type())
-            && spec.releaseLabel().equals(a.releaseLabel()) && REUSABLE.contains(a.state())) {
+            && spec.releaseLabel().equals(a.releaseLabel()) && spec.architecture().equals(architecture)
+            && REUSABLE.contains(a.state())) {
           progress.accept("application " + a.id() + " '" + a.name() + "' (" + a.releaseLabel() + ", "
-              + a.stateAsString() + ") reused");
+              + architecture + ", " + a.stateAsString() + ") reused");
           // one that another submit is still creating takes no run yet
           return a.state() == ApplicationState.CREATING ? waitUntilCreated(a.id(), backoff) : a.id();
         }

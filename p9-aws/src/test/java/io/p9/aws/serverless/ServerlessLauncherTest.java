@@ -127,6 +127,32 @@ class ServerlessLauncherTest {
   }
 
   /**
+   * An application of the other architecture is not reused: {@code --architecture ARM64} gets a Graviton
+   * application, not the x86 one of an earlier submit. One listed without an architecture is X86_64, the API's
+   * default.
+   */
+  @Test
+  void anApplicationOfAnotherArchitectureIsNotReused() throws Exception {
+    stub.server.stubFor(get(urlPathEqualTo("/applications")).willReturn(ok(
+        "{\"applications\":[{\"id\":\"00fx86\",\"name\":\"p9\",\"arn\":\"arn:x\",\"releaseLabel\":\"emr-7.9.0\","
+            + "\"type\":\"Spark\",\"state\":\"STOPPED\",\"architecture\":\"X86_64\",\"createdAt\":1.7E9,"
+            + "\"updatedAt\":1.7E9},{\"id\":\"00fold\",\"name\":\"p9\",\"arn\":\"arn:y\",\"releaseLabel\":"
+            + "\"emr-7.9.0\",\"type\":\"Spark\",\"state\":\"STOPPED\",\"createdAt\":1.7E9,\"updatedAt\":1.7E9}]}")));
+    stub.server.stubFor(post(urlEqualTo("/applications")).willReturn(ok(
+        "{\"applicationId\":\"00fabc123\",\"name\":\"p9\",\"arn\":\"arn:aws:emr-serverless:eu-west-1:123456789012:"
+            + "/applications/00fabc123\"}")));
+    stub.server.stubFor(get(urlEqualTo("/applications/00fabc123")).willReturn(ok(app("CREATED"))));
+    ServerlessSpec arm = ServerlessSpec.builder().executionRoleArn("arn:aws:iam::123456789012:role/p9-serverless-job")
+        .logUri(S3Location.parse("s3://p9-bucket/serverless-logs")).architecture("ARM64").build();
+
+    assertThat(launcher.findOrCreateApplication(arm, clock.backoff(Duration.ofMinutes(10)))).isEqualTo("00fabc123");
+
+    var create = stub.server.findAll(postRequestedFor(urlEqualTo("/applications")));
+    assertThat(create).as("a new application").hasSize(1);
+    assertThat(AwsStub.json(create.get(0).getBodyAsString()).get("architecture").asText()).isEqualTo("ARM64");
+  }
+
+  /**
    * An application another submit is still creating is reused once it is CREATED, as one p9 creates is: a
    * CREATING application is not ready to take a run.
    */
@@ -144,7 +170,7 @@ class ServerlessLauncherTest {
 
     assertThat(stub.server.findAll(postRequestedFor(urlEqualTo("/applications")))).as("none created").isEmpty();
     assertThat(stub.server.findAll(getRequestedFor(urlEqualTo("/applications/00fabc123")))).hasSize(2);
-    assertThat(progress).containsExactly("application 00fabc123 'p9' (emr-7.9.0, CREATING) reused",
+    assertThat(progress).containsExactly("application 00fabc123 'p9' (emr-7.9.0, X86_64, CREATING) reused",
         "[0s] application 00fabc123 CREATING", "[10s] application 00fabc123 CREATED");
   }
 
