@@ -1,5 +1,6 @@
 package io.p9.aws;
 
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.ObjIntConsumer;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -28,6 +29,13 @@ public class AwsFailure extends RuntimeException {
    * the SDK's own retries within each poll, several minutes of throttling or outage.
    */
   public static final int TRANSIENT_POLLS_TOLERATED = 5;
+
+  /**
+   * The error codes of credentials AWS does not accept (unknown, expired, or a wrong secret key), which come with
+   * HTTP 403 like missing permissions: STS and the JSON services', and S3's.
+   */
+  private static final Set<String> CREDENTIALS_REFUSED = Set.of("InvalidClientTokenId", "UnrecognizedClientException",
+      "ExpiredToken", "ExpiredTokenException", "InvalidAccessKeyId", "SignatureDoesNotMatch");
 
   /**
    * Whether {@code e} (or the SDK exception it wraps) is worth polling again after the SDK's own retries:
@@ -81,14 +89,14 @@ public class AwsFailure extends RuntimeException {
       String code = s.awsErrorDetails().errorCode();
       String msg = s.awsErrorDetails().errorMessage();
       int status = s.statusCode();
+      // before the 403 check: AWS answers unknown and expired credentials with 403 too
+      if (CREDENTIALS_REFUSED.contains(code)) {
+        return new AwsFailure("the AWS credentials were refused while " + what + " (" + code + ": " + msg
+            + "); refresh them (aws sso login, new keys)", e);
+      }
       if (status == 403 || "AccessDenied".equals(code) || "AccessDeniedException".equals(code)) {
         return new AwsFailure("access denied while " + what + " (" + code + ": " + msg + "); the policies in"
             + " examples/iam/ list the permissions p9 needs", e);
-      }
-      if ("InvalidClientTokenId".equals(code) || "UnrecognizedClientException".equals(code)
-          || "ExpiredToken".equals(code) || "ExpiredTokenException".equals(code)) {
-        return new AwsFailure("the AWS credentials were refused while " + what + " (" + code + ": " + msg
-            + "); refresh them (aws sso login, new keys)", e);
       }
       return new AwsFailure(what + " failed: " + code + " (HTTP " + status + "): " + msg, e);
     }

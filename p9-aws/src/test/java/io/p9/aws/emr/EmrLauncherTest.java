@@ -453,6 +453,24 @@ class EmrLauncherTest {
     assertThat(calls("AddJobFlowSteps")).as("sent once").hasSize(1);
   }
 
+  /**
+   * Expired or unknown credentials come back with HTTP 403, as access denied does (AWS's common errors): they are
+   * told apart by their code, and the advice is to refresh the credentials, not to change the IAM policies.
+   */
+  @Test
+  void refusedCredentialsAreNotTakenForMissingPermissions() {
+    for (String code : List.of("ExpiredTokenException", "UnrecognizedClientException")) {
+      stub.server.stubFor(op("DescribeCluster").willReturn(error(403, code,
+          "The security token included in the request is invalid")));
+
+      assertThatThrownBy(() -> launcher.status("j-1")).as(code)
+          .isInstanceOf(AwsFailure.class)
+          .hasMessageStartingWith("the AWS credentials were refused while describing cluster j-1 (" + code + ": ")
+          .hasMessageContaining("refresh them")
+          .hasMessageNotContaining("examples/iam/");
+    }
+  }
+
   @Test
   void accessDeniedSaysWhichPermissionsAreNeeded() {
     stub.server.stubFor(op("RunJobFlow").willReturn(error(400, "AccessDeniedException",
