@@ -3,6 +3,7 @@ package io.p9.examples;
 import io.p9.aws.AwsFailure;
 import io.p9.aws.AwsSettings;
 import io.p9.aws.Durations;
+import io.p9.aws.RegionPolicy;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.LocalTime;
@@ -136,13 +137,22 @@ final class CliSupport {
     };
   }
 
-  /** Checks that credentials are there and valid (STS GetCallerIdentity); says whose they are. */
+  /**
+   * Checks that credentials are there and valid (STS GetCallerIdentity); says whose they are. Refused in a European
+   * opt-in region, they may be valid in a region the account has not enabled: the error says how to enable it.
+   */
   static void checkCredentials(AwsSettings settings, Consumer<String> progress) {
+    String region = settings.region().id();
     try (StsClient sts = settings.sts()) {
       GetCallerIdentityResponse id = sts.getCallerIdentity();
-      progress.accept("AWS account " + id.account() + " as " + id.arn() + ", region " + settings.region().id());
+      progress.accept("AWS account " + id.account() + " as " + id.arn() + ", region " + region);
     } catch (SdkException e) {
-      throw AwsFailure.of("checking the AWS credentials", e);
+      AwsFailure f = AwsFailure.of("checking the AWS credentials", e);
+      if (AwsFailure.credentialsRefused(e) && RegionPolicy.EUROPEAN_OPT_IN_REGIONS.contains(region)) {
+        throw new AwsFailure(f.getMessage() + ", or the account has not enabled " + region + ", a region AWS"
+            + " launched after March 2019: aws account enable-region --region-name " + region, e);
+      }
+      throw f;
     }
   }
 }

@@ -490,6 +490,36 @@ class AwsCliTest {
     assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
   }
 
+  /**
+   * In a region launched after March 2019 that the account has not enabled (Milan, Spain, Zurich in Europe), STS
+   * refuses valid credentials as InvalidClientTokenId: the error names that cause too, and how to enable the region.
+   */
+  @Test
+  void credentialsRefusedInAnOptInRegionSayHowToEnableIt() {
+    stub.server.stubFor(post(urlEqualTo("/")).withRequestBody(containing("Action=GetCallerIdentity"))
+        .willReturn(aResponse().withStatus(403).withHeader("Content-Type", "text/xml").withBody(
+            "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>"
+                + "<Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid."
+                + "</Message></Error><RequestId>r-1</RequestId></ErrorResponse>")));
+
+    for (String region : List.of("eu-south-1", "eu-west-1")) {
+      err.getBuffer().setLength(0);
+      int rc = p9(aws("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar",
+          jar.toString(), "--region", region).toArray(String[]::new));
+
+      assertThat(rc).as(region).isEqualTo(2);
+      assertThat(err.toString()).as(region).startsWith("p9: the AWS credentials were refused while checking the AWS"
+          + " credentials (InvalidClientTokenId: ");
+      if (region.equals("eu-south-1")) {
+        assertThat(err.toString()).contains("or the account has not enabled eu-south-1, a region AWS launched after"
+            + " March 2019: aws account enable-region --region-name eu-south-1");
+      } else {
+        assertThat(err.toString()).as("enabled in every account").doesNotContain("enable-region");
+      }
+    }
+    assertThat(stub.server.findAll(headRequestedFor(anyUrl()))).as("no bucket checked").isEmpty();
+  }
+
   @Test
   void missingCredentialsAreAClearError() {
     int rc = p9("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar", jar.toString(),

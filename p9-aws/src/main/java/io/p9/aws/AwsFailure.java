@@ -50,6 +50,12 @@ public class AwsFailure extends RuntimeException {
     return t instanceof SdkClientException && t.getCause() instanceof java.io.IOException;
   }
 
+  /** Whether AWS refused the credentials of the request that failed with {@code e} (unknown, expired, wrong). */
+  public static boolean credentialsRefused(SdkException e) {
+    return e instanceof AwsServiceException s && s.awsErrorDetails() != null
+        && CREDENTIALS_REFUSED.contains(s.awsErrorDetails().errorCode());
+  }
+
   /** {@code e} in a few words, for a progress line: the service's error code and status, or the message. */
   public static String brief(Throwable e) {
     Throwable t = e instanceof AwsFailure && e.getCause() != null ? e.getCause() : e;
@@ -90,7 +96,7 @@ public class AwsFailure extends RuntimeException {
       String msg = s.awsErrorDetails().errorMessage();
       int status = s.statusCode();
       // before the 403 check: AWS answers unknown and expired credentials with 403 too
-      if (CREDENTIALS_REFUSED.contains(code)) {
+      if (credentialsRefused(e)) {
         return new AwsFailure("the AWS credentials were refused while " + what + " (" + code + ": " + msg
             + "); refresh them (aws sso login, new keys)", e);
       }

@@ -27,6 +27,13 @@ public final class RegionPolicy {
       "eu-south-1", // Milan
       "eu-south-2"))); // Spain
 
+  /**
+   * The regions in Europe that AWS launched after 20 March 2019: an account must enable them before use, and until
+   * then their endpoints refuse its credentials (Milan, Spain, Zurich).
+   */
+  public static final Set<String> EUROPEAN_OPT_IN_REGIONS = Collections.unmodifiableSet(new TreeSet<>(Set.of(
+      "eu-south-1", "eu-south-2", "eu-central-2")));
+
   private final Set<String> allowed;
 
   private RegionPolicy(Set<String> allowed) {
