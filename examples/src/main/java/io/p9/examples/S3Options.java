@@ -4,6 +4,8 @@ import io.p9.aws.s3.S3aSettings;
 import java.net.URI;
 import java.util.Locale;
 import java.util.function.BiConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -13,6 +15,10 @@ import picocli.CommandLine.Option;
  * (environment, profile, web identity, instance role) or the source named by {@code --s3-credentials}.
  */
 public final class S3Options {
+  /** The host of an AWS S3 endpoint, its region captured. */
+  private static final Pattern AWS_ENDPOINT = Pattern.compile("(?:.*\\.)?s3(?:-fips)?(?:[.-]dualstack)?[.-]"
+      + "([a-z]{2}(?:-gov)?-[a-z]+-\\d+)(?:\\.vpce)?\\.amazonaws\\.com(?:\\.cn)?");
+
   @Mixin
   RegionOptions regions = new RegionOptions();
 
@@ -47,10 +53,16 @@ public final class S3Options {
    * run after it.
    */
   String invalidOption() {
+    String region;
     try {
-      regions.checked();
+      region = regions.checked();
     } catch (IllegalArgumentException e) {
       return e.getMessage();
+    }
+    String named = endpoint == null ? null : regionOfAwsEndpoint(endpoint.toString());
+    if (named != null && !named.equals(region)) {
+      return "--s3-endpoint " + endpoint + " is S3 in " + named + ", but --region is " + region + ": S3 refuses"
+          + " requests signed for another region; pass --region " + named;
     }
     try {
       S3aSettings.Committer.parse(committer);
@@ -70,6 +82,17 @@ public final class S3Options {
           + " anonymous, not '" + credentials + "'";
     }
     return null;
+  }
+
+  /**
+   * The region an AWS S3 endpoint names ({@code s3.<region>.amazonaws.com}, its dual-stack, FIPS, legacy
+   * {@code s3-<region>} and interface VPC endpoint forms, with or without a scheme), or null for any other.
+   */
+  static String regionOfAwsEndpoint(String endpoint) {
+    String host = endpoint.replaceFirst("^[a-zA-Z][a-zA-Z0-9+.-]*://", "").replaceFirst("[:/].*$", "")
+        .toLowerCase(Locale.ROOT);
+    Matcher m = AWS_ENDPOINT.matcher(host);
+    return m.matches() ? m.group(1) : null;
   }
 
   static boolean isS3a(String uri) {

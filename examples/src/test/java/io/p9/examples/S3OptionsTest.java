@@ -2,6 +2,7 @@ package io.p9.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -30,5 +31,32 @@ class S3OptionsTest {
         .doesNotContainKey("fs.s3a.bucket.p9-out.path.style.access");
     assertThat(hadoop("s3a://p9-in/fruits", "s3a://p9-out/run1", P9Cli.BUNDLED_MODEL))
         .noneSatisfy((k, v) -> assertThat(k).startsWith("fs.s3a.bucket."));
+  }
+
+  private static String invalid(String... options) {
+    S3Options s3 = new S3Options();
+    new CommandLine(s3).parseArgs(options);
+    return s3.invalidOption();
+  }
+
+  /**
+   * An AWS S3 endpoint names its region, and S3 refuses requests signed for another (AuthorizationHeaderMalformed):
+   * an {@code --s3-endpoint} of one region with a {@code --region} of another is refused before any Spark work, and
+   * the region check then applies to the region the data is in.
+   */
+  @Test
+  void anAwsEndpointOfAnotherRegionThanTheRegionIsRefused() {
+    for (String endpoint : List.of("https://s3.eu-central-1.amazonaws.com", "s3.eu-central-1.amazonaws.com",
+        "https://s3.dualstack.eu-central-1.amazonaws.com/", "https://s3-eu-central-1.amazonaws.com",
+        "https://bucket.vpce-0a1b2c3d-4e5f6a7b.s3.eu-central-1.vpce.amazonaws.com")) {
+      assertThat(invalid("--s3-endpoint", endpoint)).as(endpoint).isEqualTo("--s3-endpoint " + endpoint + " is S3 in"
+          + " eu-central-1, but --region is eu-west-1: S3 refuses requests signed for another region; pass --region"
+          + " eu-central-1");
+      assertThat(invalid("--s3-endpoint", endpoint, "--region", "eu-central-1")).as(endpoint).isNull();
+    }
+    assertThat(invalid("--s3-endpoint", "https://s3.us-east-1.amazonaws.com", "--region", "us-east-1"))
+        .startsWith("region us-east-1 is outside the allowed regions");
+    assertThat(invalid("--s3-endpoint", "http://127.0.0.1:9000")).as("not AWS: no region in its name").isNull();
+    assertThat(invalid("--s3-endpoint", "https://minio.example.com")).isNull();
   }
 }
