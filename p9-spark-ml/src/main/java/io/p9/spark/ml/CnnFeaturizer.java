@@ -51,10 +51,12 @@ import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -62,7 +64,7 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Turns images into CNN feature vectors: the image struct column (from {@link ImageLoader} or
  * {@code spark.read.format("image")}) → {@code features} ({@code VectorUDT}, e.g. 1280 values for
- * MobileNetV2), added to the input columns.
+ * MobileNetV2), added to the input columns, which keep their metadata (ML attributes, a stream's watermark).
  *
  * <p><b>Model.</b> {@code modelLocation} is a local path, any Hadoop URI ({@code s3a://}, {@code hdfs://})
  * or {@code classpath:...}. It is read and validated on the driver (input name, layout and size, the
@@ -532,10 +534,17 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     FeaturizePartition fn = new FeaturizePartition(SchemaChecks.name(this), r.broadcast(), r.bytes().name(),
         r.key(), r.spec(), batchSizeFor(r.info()), dataset.schema().fieldIndex(getInputCol()), getHandleInvalid(),
         !getErrorCol().isEmpty(), maxIdle, acc);
-    // the row encoder drops field metadata: the vector size (ML attribute group) is attached after
-    Dataset<Row> df = dataset.toDF().mapPartitions(fn, Encoders.row(out));
-    return df.withColumn(getOutputCol(), SchemaChecks.column(getOutputCol()).as(getOutputCol(),
-        out.apply(getOutputCol()).metadata()));
+    // the row encoder drops the metadata of every field (the input columns' ML attributes, e.g. a
+    // StringIndexer's labels, and the output's vector size): the rows are encoded under positional names, then
+    // each column gets its name and metadata back, by position since an input may repeat a name (a join)
+    StructField[] fields = out.fields();
+    StructType positional = new StructType();
+    Column[] named = new Column[fields.length];
+    for (int i = 0; i < fields.length; i++) {
+      positional = positional.add("_" + i, fields[i].dataType(), fields[i].nullable());
+      named[i] = functions.col("_" + i).as(fields[i].name(), fields[i].metadata());
+    }
+    return dataset.toDF().mapPartitions(fn, Encoders.row(positional)).select(named);
   }
 
   /**

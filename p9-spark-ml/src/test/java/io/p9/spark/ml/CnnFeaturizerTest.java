@@ -25,6 +25,8 @@ import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.attribute.AttributeGroup;
+import org.apache.spark.ml.feature.IndexToString;
+import org.apache.spark.ml.feature.StringIndexer;
 import org.apache.spark.ml.image.ImageSchema;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
@@ -439,6 +441,26 @@ class CnnFeaturizerTest {
     PipelineModel pm = new Pipeline().setStages(new PipelineStage[] {new ImageLoader(),
         new CnnFeaturizer().setModelLocation(model)}).fit(files);
     assertThat(pm.transformSchema(files.schema())).isEqualTo(pm.transform(files).schema());
+  }
+
+  /**
+   * The input columns come out with their metadata, as from Spark's own stages: a label that StringIndexer
+   * indexed before the featurizer still names its values (IndexToString, classifiers' class count read them).
+   */
+  @Test
+  void inputColumnsKeepTheirMetadata() {
+    Dataset<Row> indexed = new StringIndexer().setInputCol("label").setOutputCol("y").fit(images).transform(images);
+    CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model);
+    Dataset<Row> out = f.transform(indexed);
+    assertThat(out.schema().apply("y").metadata()).isEqualTo(indexed.schema().apply("y").metadata());
+    assertThat(out.schema()).isEqualTo(f.transformSchema(indexed.schema()));
+    List<Row> back = new IndexToString().setInputCol("y").setOutputCol("name").transform(out)
+        .select("label", "name").collectAsList();
+    assertThat(back).hasSize(12).allSatisfy(r -> assertThat(r.getString(1)).isEqualTo(r.getString(0)));
+    // by position: an input may repeat a name, as after a join
+    Dataset<Row> twice = indexed.select(indexed.col("path"), indexed.col("label").as("path"), indexed.col("image"));
+    assertThat(f.transform(twice).schema()).isEqualTo(f.transformSchema(twice.schema()));
+    assertThat(f.transform(twice).select("image.origin", "features").collectAsList()).hasSize(12);
   }
 
   @Test
