@@ -18,9 +18,11 @@ import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.stat.Summarizer;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,6 +86,32 @@ class StreamingPipelineTest {
         }
       }
       assertThat(checked).hasSize(7);
+    } finally {
+      q.stop();
+    }
+  }
+
+  /**
+   * An event-time watermark (column metadata) survives the featurizer, so a windowed aggregate of the features
+   * runs in append mode, which Spark allows only with a watermark.
+   */
+  @Test
+  void aWatermarkSurvivesTheFeaturizer() throws Exception {
+    SparkSession spark = TestSpark.get();
+    Path inbox = Files2.copySample(RepoData.quickSample().resolve("Training"), tmp.resolve("inbox"), 1, 2);
+    Dataset<Row> stream = spark.readStream().format("binaryFile").schema(ImageFiles.SCHEMA)
+        .load(inbox.toUri().toString()).withWatermark("modificationTime", "1 hour");
+    Dataset<Row> features = new CnnFeaturizer().setModelLocation(RepoData.mobilenet().toString())
+        .transform(new ImageLoader().transform(stream));
+    assertThat(features.schema().apply("modificationTime").metadata())
+        .isEqualTo(stream.schema().apply("modificationTime").metadata());
+    StreamingQuery q = features.groupBy(functions.window(functions.col("modificationTime"), "1 day"))
+        .agg(Summarizer.mean(functions.col("features")).as("meanFeatures")).writeStream()
+        .format("memory").queryName("p9_stream_windows").outputMode("append")
+        .option("checkpointLocation", tmp.resolve("checkpoint-windows").toString()).start();
+    try {
+      q.processAllAvailable();
+      assertThat(q.exception().isEmpty()).isTrue();
     } finally {
       q.stop();
     }
