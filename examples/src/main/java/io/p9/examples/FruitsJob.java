@@ -25,6 +25,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.feature.StandardScaler;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -32,6 +33,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,10 +82,10 @@ public final class FruitsJob {
    * override the model's sidecar and the stage defaults (a Keras MobileNetV2 .h5 needs
    * {@code preprocessing = "mobilenet"}). {@code inputSize > 0} sets the featurizer's input size (for a model
    * whose file leaves it open), else its default applies (the model's, else the sidecar's, else 224).
-   * {@code pipeline}, when not null, is a PipelineModel an earlier run saved: it is loaded and applied, nothing
-   * is fitted or saved, and only {@code input}, {@code output}, {@code batchSize}, {@code handleInvalid} and
-   * {@code partitions} apply (the loaded loader and featurizer take {@code handleInvalid}, the featurizer
-   * {@code batchSize} when it is above 0).
+   * {@code pipeline}, when not null, is a saved PipelineModel, by an earlier run or any Spark job
+   * ({@link #loadPipeline}): it is loaded and applied, nothing is fitted or saved, and only {@code input},
+   * {@code output}, {@code batchSize}, {@code handleInvalid} and {@code partitions} apply (the loaded loader and
+   * featurizer take {@code handleInvalid}, the featurizer {@code batchSize} when it is above 0).
    */
   public record Options(String input, String output, String model, int k, double variance, int batchSize,
       String handleInvalid, int partitions, String scaler, String backend, String preprocessing,
@@ -170,6 +174,27 @@ public final class FruitsJob {
 
   private FruitsJob() {}
 
+  /**
+   * The columns the job reads: each file's {@code path}, its {@code label} (empty: none, written as null), the
+   * loader's reason ({@code loaderError}), the CNN {@code features}, the featurizer's reason
+   * ({@code featurizerError}) and the PCA output ({@code pca}). It writes them as {@code path}, {@code label},
+   * {@code features} and {@code error}.
+   */
+  record Columns(String path, String label, String loaderError, String features, String featurizerError,
+      String pca) {
+    /** Those of the pipeline a fit builds. */
+    static final Columns FIT = new Columns("path", "label", "error", "features", FEATURIZER_ERROR, "pca");
+  }
+
+  /**
+   * A saved PipelineModel that the job can apply, its stages flattened (those of a nested PipelineModel in its
+   * place): {@code featurize}, the stages up to the CnnFeaturizer (the ImageLoader among them), run on every file;
+   * {@code reduce}, those after it up to the PcaReducerModel, run on the featurized images; and the columns the
+   * job reads from them. Stages after the PcaReducerModel are not run: the job writes the PCA output.
+   */
+  record Saved(List<Transformer> featurize, List<Transformer> reduce, ImageLoader loader, CnnFeaturizer featurizer,
+      PcaReducerModel pca, Columns columns) {}
+
   /** The featurizer of {@code o}, with its reason column {@link #FEATURIZER_ERROR}. */
   static CnnFeaturizer featurizer(Options o) {
     CnnFeaturizer featurizer = new CnnFeaturizer().setModelLocation(o.model()).setHandleInvalid(o.handleInvalid())
@@ -198,9 +223,9 @@ public final class FruitsJob {
    * featurizer's (a file the loader kept reaches the featurizer as a null image, which it reports as
    * {@code NO_IMAGE}: the loader's reason is the one that says why).
    */
-  static Dataset<Row> failures(Dataset<Row> featurized) {
-    return featurized.filter(functions.col("features").isNull()).select(functions.col("path"),
-        functions.coalesce(functions.col("error"), functions.col(FEATURIZER_ERROR)).as("error"));
+  static Dataset<Row> failures(Dataset<Row> featurized, Columns c) {
+    return featurized.filter(functions.col(c.features()).isNull()).select(functions.col(c.path()).as("path"),
+        functions.coalesce(functions.col(c.loaderError()), functions.col(c.featurizerError())).as("error"));
   }
 
   /**
@@ -244,27 +269,34 @@ public final class FruitsJob {
     if (o.partitions() > 0) {
       files = files.repartition(o.partitions());
     }
-    PipelineModel saved = o.pipeline() != null ? loadPipeline(o.pipeline()) : null;
+    Saved saved = o.pipeline() != null ? loadPipeline(o.pipeline()) : null;
     ImageLoader loader;
     CnnFeaturizer featurizer;
+    List<Transformer> featurize;
+    Columns c;
     int featureDim;
     if (saved != null) {
-      loader = ((ImageLoader) saved.stages()[0]).setHandleInvalid(o.handleInvalid());
-      featurizer = ((CnnFeaturizer) saved.stages()[1]).setHandleInvalid(o.handleInvalid());
+      loader = saved.loader().setHandleInvalid(o.handleInvalid());
+      featurizer = saved.featurizer().setHandleInvalid(o.handleInvalid());
       if (o.batchSize() > 0) {
         featurizer.setBatchSize(o.batchSize());
       }
-      featureDim = pcaOf((PipelineModel) saved.stages()[2]).pc().numRows();
+      featurize = saved.featurize();
+      c = saved.columns();
+      featureDim = saved.pca().pc().numRows();
+      checkColumns(o.pipeline(), saved, files.schema());
     } else {
       loader = new ImageLoader().setHandleInvalid(o.handleInvalid());
       featurizer = featurizer(o);
+      featurize = List.of(loader, featurizer);
+      c = Columns.FIT;
       featureDim = checkedModel(spark, featurizer, o).featureDim();
     }
     checkOutputFolder(spark, o.output());
     checkOutputOutsideInput(spark, o.input(), o.output());
 
-    Dataset<Row> featurized = featurizer.transform(loader.transform(files))
-        .drop("content", "image").persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> featurized = transform(featurize, files).drop(loader.getInputCol(), loader.getOutputCol())
+        .persist(StorageLevel.MEMORY_AND_DISK());
     long t1 = System.nanoTime();
     long total;
     try (Progress progress = new Progress(listing.size(), () -> filesDone(loader.metrics(), featurizer.metrics()),
@@ -273,9 +305,9 @@ public final class FruitsJob {
       progress.finish();
     }
     double featurizeSeconds = (System.nanoTime() - t1) / 1e9;
-    Dataset<Row> good = featurized.filter(functions.col("features").isNotNull());
+    Dataset<Row> good = featurized.filter(functions.col(c.features()).isNotNull());
     long ok = good.count();
-    Dataset<Row> errors = failures(featurized);
+    Dataset<Row> errors = failures(featurized, c);
     Map<String, Long> reasons = failuresByReason(o.handleInvalid(), errors, loader.metrics(),
         featurizer.metrics());
     // skipped rows are gone from the output but counted: files = rows out + rows skipped
@@ -285,8 +317,8 @@ public final class FruitsJob {
           + o.input() + "; PCA needs at least 2; failures by reason: " + reasons);
     }
 
-    PipelineModel reducer = saved != null ? (PipelineModel) saved.stages()[2] : fitReducer(o, good);
-    PcaReducerModel pcaModel = pcaOf(reducer);
+    PipelineModel reducer = saved != null ? null : fitReducer(o, good);
+    PcaReducerModel pcaModel = saved != null ? saved.pca() : pcaOf(reducer);
     String out = o.output().endsWith("/") ? o.output() : o.output() + "/";
     // report.json, written last, describes the files beside it: an earlier run's goes before any of them is
     // replaced, so that a run failing from here on does not leave it beside files it does not describe
@@ -302,8 +334,9 @@ public final class FruitsJob {
           .save(modelPath);
     }
 
-    Dataset<Row> result = reducer.transform(good).select(functions.col("path"), functions.col("label"),
-        functions.col("pca").as("features"));
+    Column label = c.label().isEmpty() ? functions.lit(null).cast(DataTypes.StringType) : functions.col(c.label());
+    Dataset<Row> result = transform(saved != null ? saved.reduce() : List.of(reducer), good).select(
+        functions.col(c.path()).as("path"), label.as("label"), functions.col(c.pca()).as("features"));
     result.write().mode(SaveMode.Overwrite).parquet(out + "features.parquet");
     List<Column> cols = new ArrayList<>(List.of(functions.col("path"), functions.col("label")));
     Column arr = org.apache.spark.ml.functions.vector_to_array(functions.col("features"), "float64");
@@ -390,12 +423,24 @@ public final class FruitsJob {
     return (PcaReducerModel) reducer.stages()[reducer.stages().length - 1];
   }
 
+  /** {@code df} through {@code stages}, in order. */
+  private static Dataset<Row> transform(List<Transformer> stages, Dataset<Row> df) {
+    for (Transformer t : stages) {
+      df = t.transform(df);
+    }
+    return df;
+  }
+
   /**
-   * The PipelineModel an earlier run saved at {@code uri}: an {@link ImageLoader}, a {@link CnnFeaturizer} and the
-   * reducer, a PipelineModel of the scaler (if any) and a {@link PcaReducerModel}, with the columns this job
-   * uses. A location with no saved pipeline, or with another one, is refused as {@link InvalidOptionException}.
+   * The PipelineModel saved at {@code uri}, by an earlier run or any Spark job, as the job applies it. Its stages,
+   * those of nested PipelineModels included, must hold one {@link ImageLoader}, one {@link CnnFeaturizer} after
+   * it and one {@link PcaReducerModel} after that; other stages may sit before, between and after them. The job
+   * reads its columns from their params; where the loader or the featurizer has no reason column
+   * ({@code errorCol} empty), the loaded stage is given one, so that errors.csv and report.json give each failed
+   * file's reason. A location with no saved pipeline, or with one the job cannot apply, is refused as
+   * {@link InvalidOptionException}.
    */
-  static PipelineModel loadPipeline(String uri) {
+  static Saved loadPipeline(String uri) {
     PipelineModel m;
     try {
       m = PipelineModel.load(uri);
@@ -410,36 +455,97 @@ public final class FruitsJob {
       }
       throw e;
     }
-    String shape = pipelineShape(m);
-    if (shape != null) {
-      throw new InvalidOptionException("--pipeline " + uri + " is not a pipeline saved by p9 run: " + shape);
+    List<Transformer> stages = new ArrayList<>();
+    flatten(m, stages);
+    int l = only(stages, ImageLoader.class);
+    int f = only(stages, CnnFeaturizer.class);
+    int p = only(stages, PcaReducerModel.class);
+    if (l < 0 || f <= l || p <= f) {
+      throw new InvalidOptionException("--pipeline " + uri + " cannot be applied: it must hold one ImageLoader, a"
+          + " CnnFeaturizer after it and a PcaReducerModel after that (other stages may sit between), but its"
+          + " stages are " + names(m.stages()));
     }
-    return m;
+    ImageLoader loader = (ImageLoader) stages.get(l);
+    CnnFeaturizer featurizer = (CnnFeaturizer) stages.get(f);
+    PcaReducerModel pca = (PcaReducerModel) stages.get(p);
+    if (loader.getErrorCol().isEmpty()) {
+      loader.setErrorCol("__p9_loaderError");
+    }
+    if (featurizer.getErrorCol().isEmpty()) {
+      featurizer.setErrorCol("__p9_featurizerError");
+    }
+    return new Saved(List.copyOf(stages.subList(0, f + 1)), List.copyOf(stages.subList(f + 1, p + 1)), loader,
+        featurizer, pca, new Columns(loader.getPathCol(), loader.getLabelCol(), loader.getErrorCol(),
+            featurizer.getOutputCol(), featurizer.getErrorCol(), pca.getOutputCol()));
+  }
+
+  /** Adds the stages of {@code m} to {@code into}, those of a nested PipelineModel in its place. */
+  private static void flatten(PipelineModel m, List<Transformer> into) {
+    for (Transformer t : m.stages()) {
+      if (t instanceof PipelineModel nested) {
+        flatten(nested, into);
+      } else {
+        into.add(t);
+      }
+    }
+  }
+
+  /** The index of the one stage of type {@code type} in {@code stages}; -1 for none or several. */
+  private static int only(List<Transformer> stages, Class<?> type) {
+    int at = -1;
+    for (int i = 0; i < stages.size(); i++) {
+      if (type.isInstance(stages.get(i))) {
+        if (at >= 0) {
+          return -1;
+        }
+        at = i;
+      }
+    }
+    return at;
+  }
+
+  /** The class names of {@code stages}, a nested PipelineModel's in parentheses after its own. */
+  private static String names(Transformer[] stages) {
+    List<String> names = new ArrayList<>();
+    for (Transformer t : stages) {
+      names.add(t.getClass().getSimpleName() + (t instanceof PipelineModel m ? "(" + names(m.stages()) + ")" : ""));
+    }
+    return String.join(", ", names);
   }
 
   /**
-   * What makes {@code m} other than a pipeline {@link #run} saved (loader, featurizer with its reason column, a
-   * reducer ending in PCA, the columns this job reads and writes), or null.
+   * Refuses (as {@link InvalidOptionException}) a saved pipeline whose stages cannot run on the files'
+   * {@code schema}: a column a stage needs that is not there or of another type, or one the job reads that the
+   * stages before the featurizer drop. The stages after the featurizer see its rows without the loader's input
+   * and image columns, which the job does not keep. Checked on the driver, before the CNN pass.
    */
-  private static String pipelineShape(PipelineModel m) {
-    List<String> stages = new ArrayList<>();
-    for (var s : m.stages()) {
-      stages.add(s.getClass().getSimpleName());
+  private static void checkColumns(String uri, Saved saved, StructType schema) {
+    Columns c = saved.columns();
+    try {
+      StructType s = schema;
+      for (Transformer t : saved.featurize()) {
+        s = t.transformSchema(s);
+      }
+      for (String col : List.of(c.path(), c.label(), c.loaderError(), c.features(), c.featurizerError())) {
+        if (!col.isEmpty() && !List.of(s.fieldNames()).contains(col)) {
+          throw new IllegalArgumentException("no column '" + col + "' after CnnFeaturizer["
+              + saved.featurizer().uid() + "] (columns: " + String.join(", ", s.fieldNames()) + ")");
+        }
+      }
+      List<String> dropped = List.of(saved.loader().getInputCol(), saved.loader().getOutputCol());
+      s = new StructType(java.util.Arrays.stream(s.fields()).filter(x -> !dropped.contains(x.name()))
+          .toArray(StructField[]::new));
+      for (Transformer t : saved.reduce()) {
+        s = t.transformSchema(s);
+      }
+    } catch (Exception e) {
+      // Spark's schema checks throw IllegalArgumentException; SQLTransformer's, an AnalysisException
+      if (e instanceof IllegalArgumentException || e instanceof org.apache.spark.sql.AnalysisException) {
+        throw new InvalidOptionException("--pipeline " + uri + " cannot be applied to these files: "
+            + e.getMessage(), e);
+      }
+      throw e;
     }
-    String expected = "ImageLoader, CnnFeaturizer and a PipelineModel ending in PcaReducerModel, but its stages are "
-        + String.join(", ", stages);
-    if (m.stages().length != 3 || !(m.stages()[0] instanceof ImageLoader loader)
-        || !(m.stages()[1] instanceof CnnFeaturizer featurizer) || !(m.stages()[2] instanceof PipelineModel reducer)
-        || reducer.stages().length == 0
-        || !(reducer.stages()[reducer.stages().length - 1] instanceof PcaReducerModel pca)) {
-      return "it must hold " + expected;
-    }
-    if (!"label".equals(loader.getLabelCol()) || !"error".equals(loader.getErrorCol())
-        || !"features".equals(featurizer.getOutputCol()) || !FEATURIZER_ERROR.equals(featurizer.getErrorCol())
-        || !"pca".equals(pca.getOutputCol())) {
-      return "its stages' columns are not p9 run's (label, error, features, " + FEATURIZER_ERROR + ", pca)";
-    }
-    return null;
   }
 
   /**

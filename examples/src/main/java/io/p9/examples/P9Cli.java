@@ -87,8 +87,9 @@ public final class P9Cli implements Runnable {
 
   @Command(name = "run", mixinStandardHelpOptions = true,
       description = {"Run the Fruits! pipeline: images -> MobileNetV2 features -> scaling -> PCA -> Parquet/CSV"
-          + " + saved PipelineModel + report.json.", "With --pipeline: apply the PipelineModel an earlier run saved"
-          + " to the --input images, fitting and saving nothing (Parquet/CSV + report.json)."})
+          + " + saved PipelineModel + report.json.", "With --pipeline: apply a saved PipelineModel (an earlier run's,"
+          + " or any with an ImageLoader, a CnnFeaturizer and a PcaReducerModel in that order) to the --input"
+          + " images, fitting and saving nothing (Parquet/CSV + report.json)."})
   static final class Run implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -101,9 +102,10 @@ public final class P9Cli implements Runnable {
         defaultValue = "target/p9-fruits")
     String output;
 
-    @Option(names = "--pipeline", description = "apply this PipelineModel, saved by an earlier p9 run (its"
-        + " pipeline-model folder: a path or a file:, s3a: or hdfs: URI), instead of fitting one: the features come"
-        + " from its model, preprocessing, scaler and PCA as saved, and no pipeline is saved; the options that shape"
+    @Option(names = "--pipeline", description = "apply this saved PipelineModel (an earlier p9 run's pipeline-model"
+        + " folder, or any holding an ImageLoader, a CnnFeaturizer after it and a PcaReducerModel after that: a path"
+        + " or a file:, s3a: or hdfs: URI), instead of fitting one: the features come from its model,"
+        + " preprocessing, scaler and PCA as saved, and no pipeline is saved; the options that shape"
         + " a fit (--model, --backend, --preprocessing, --feature-tensor, --input-size, --k, --variance, --scaler)"
         + " are refused with it")
     String pipeline;

@@ -243,7 +243,7 @@ class FruitsJobTest {
     io.p9.spark.ml.CnnFeaturizer featurizer = FruitsJob.featurizer(o);
     Dataset<Row> featurized = featurizer.transform(decoded).drop("content", "image").cache();
     try {
-      Dataset<Row> failures = FruitsJob.failures(featurized);
+      Dataset<Row> failures = FruitsJob.failures(featurized, FruitsJob.Columns.FIT);
       java.util.Map<String, String> errors = new java.util.TreeMap<>();
       failures.collectAsList().forEach(x -> errors.put(
           x.getString(0).substring(x.getString(0).lastIndexOf('/') + 1), x.getString(1)));
