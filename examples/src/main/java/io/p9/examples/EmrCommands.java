@@ -159,9 +159,7 @@ final class EmrCommands implements Runnable {
           SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarSha, jarFolder), aws);
           out.println(jobOptions.bucketsChecked(aws.policy(), logUri) + (clusterId == null ? ""
               : ", and the bucket of " + clusterId + "'s own log URI (read with DescribeCluster)"));
-          out.println("# 1. upload the job jar" + (jobOptions.localModel() != null ? " and the model" : ""));
-          out.println(DryRun.s3Copy(jar, job.jar(), region, jarSha));
-          jobOptions.modelCopies(region).forEach(out::println);
+          jobOptions.dryRunUploads(jar, jarSha, job.jar(), region).forEach(out::println);
           if (clusterId == null) {
             RunJobFlowRequest r = EmrRequests.runJobFlow(cluster, job);
             out.println("# 2. the RunJobFlow request");
@@ -193,6 +191,7 @@ final class EmrCommands implements Runnable {
           progress.accept("job jar at " + uploaded);
           SparkJob job = jobOptions.job(uploaded, aws);
           jobOptions.uploadModel(s3, progress);
+          jobOptions.uploadPipeline(s3, progress);
           String cid;
           String sid;
           if (clusterId == null) {

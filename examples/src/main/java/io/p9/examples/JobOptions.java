@@ -57,9 +57,10 @@ public final class JobOptions {
       defaultValue = P9Cli.BUNDLED_MODEL)
   String model;
 
-  @Option(names = "--pipeline", description = "a PipelineModel on S3 that an earlier run saved, e.g."
-      + " s3://BUCKET/p9/output/<time>/pipeline-model: the job applies it to --input (p9 run --pipeline), fitting"
-      + " and saving nothing; --model, --k and --variance are refused with it")
+  @Option(names = "--pipeline", description = "a saved PipelineModel that p9 run --pipeline can apply, on S3 (e.g."
+      + " s3://BUCKET/p9/output/<time>/pipeline-model) or a folder on this machine, uploaded next to the job jar:"
+      + " the job applies it to --input, fitting and saving nothing; --model, --k and --variance are refused with"
+      + " it")
   String pipeline;
 
   /** The options of {@code p9 run} that shape a fit, which a saved {@code --pipeline} fixed. */
@@ -233,19 +234,107 @@ public final class JobOptions {
         Path sidecar = sidecar(local);
         String modelSha = S3Store.sha256(local);
         String sidecarSha = sidecar != null ? S3Store.sha256(sidecar) : null;
-        String both = modelSha + (sidecarSha != null ? sidecarSha : "");
-        String tag;
-        try {
-          tag = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-              .digest(both.getBytes(StandardCharsets.US_ASCII))).substring(0, 12);
-        } catch (NoSuchAlgorithmException e) {
-          throw new IllegalStateException(e);
-        }
+        String tag = tag(modelSha + (sidecarSha != null ? sidecarSha : ""));
         placement = new Placement(local, sidecar, base().resolve("jars/models/" + tag + "/" + local.getFileName()),
             modelSha, sidecarSha);
       }
     }
     return placement;
+  }
+
+  /** The first 12 hex digits of the sha256 of {@code text}, ASCII. */
+  private static String tag(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(StandardCharsets.US_ASCII))).substring(0, 12);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A local pipeline folder, its files, and where they go on S3. */
+  private record PipelinePlacement(Path folder, List<Path> files, S3Location target) {}
+
+  /** The {@link #pipelinePlacement}, once computed; {@link #NO_PIPELINE_PLACEMENT} for a pipeline on S3 or none. */
+  private PipelinePlacement pipelinePlacement;
+  private static final PipelinePlacement NO_PIPELINE_PLACEMENT = new PipelinePlacement(null, List.of(), null);
+
+  /**
+   * Where the launcher puts a {@code --pipeline} that is a folder on this machine (a path or a {@code file:} URI):
+   * {@code p9/jars/pipelines/<tag>/<folder name>/}, every file under the folder at its relative path. The tag is
+   * the start of a sha256 over the files' relative paths and sha256s, so another pipeline, or the same one
+   * changed, goes to another folder, and no file an earlier upload left is read with it. Null for a pipeline on
+   * S3, or none. Computed once per submit, as {@link #modelTarget}. Refuses (IllegalArgumentException) a
+   * pipeline that is neither on S3 nor a folder here, and a folder that holds no saved PipelineModel (no
+   * {@code metadata/} inside).
+   */
+  S3Location pipelineTarget() {
+    return pipelinePlacement().target();
+  }
+
+  private PipelinePlacement pipelinePlacement() {
+    if (pipelinePlacement == null) {
+      pipelinePlacement = pipeline == null || S3Location.isS3(pipeline) ? NO_PIPELINE_PLACEMENT
+          : placePipeline(localPath(pipeline));
+    }
+    return pipelinePlacement;
+  }
+
+  private PipelinePlacement placePipeline(Path folder) {
+    if (folder == null || !Files.isDirectory(folder)) {
+      throw new IllegalArgumentException("--pipeline must be on S3 (s3://bucket/prefix/pipeline-model) or a folder"
+          + " on this machine, which is uploaded, got " + pipeline);
+    }
+    if (!Files.isDirectory(folder.resolve("metadata"))) {
+      throw new IllegalArgumentException("--pipeline " + pipeline + " is not a saved PipelineModel folder: no"
+          + " metadata/ inside");
+    }
+    List<Path> files;
+    try (Stream<Path> s = Files.walk(folder)) {
+      files = s.filter(Files::isRegularFile).sorted().toList();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot list " + folder, e);
+    }
+    StringBuilder listing = new StringBuilder();
+    for (Path f : files) {
+      listing.append(relative(folder, f)).append('\0').append(S3Store.sha256(f)).append('\n');
+    }
+    Path name = folder.toAbsolutePath().normalize().getFileName();
+    return new PipelinePlacement(folder, files, base().resolve("jars/pipelines/" + tag(listing.toString()) + "/"
+        + (name != null ? name + "/" : "")));
+  }
+
+  /** {@code file}'s path under {@code folder}, with '/' between names, as an S3 key. */
+  private static String relative(Path folder, Path file) {
+    return folder.relativize(file).toString().replace(java.io.File.separatorChar, '/');
+  }
+
+  /** Uploads the files of a local {@code --pipeline} to {@link #pipelineTarget}; does nothing for one on S3. */
+  void uploadPipeline(S3Store s3, Consumer<String> progress) {
+    PipelinePlacement p = pipelinePlacement();
+    if (p.target() == null) {
+      return;
+    }
+    for (Path f : p.files()) {
+      s3.uploadAs(f, p.target().resolve(relative(p.folder(), f)));
+    }
+    progress.accept("pipeline at " + p.target() + " (" + p.files().size() + " files)");
+  }
+
+  /**
+   * Dry run: what a real run uploads before it starts the job: the job jar {@code jar} to {@code jarTarget}, a
+   * local {@code --model} with its sidecar, a local {@code --pipeline} folder; a heading line, then the
+   * commands.
+   */
+  List<String> dryRunUploads(Path jar, String jarSha, S3Location jarTarget, String region) {
+    List<String> lines = new ArrayList<>(List.of("# 1. upload the job jar" + (localModel() != null ? " and the model"
+        : "") + (pipelineTarget() != null ? " and the pipeline" : ""), DryRun.s3Copy(jar, jarTarget, region, jarSha)));
+    lines.addAll(modelCopies(region));
+    PipelinePlacement p = pipelinePlacement();
+    if (p.target() != null) {
+      lines.add(DryRun.s3CopyFolder(p.folder(), p.target(), region));
+    }
+    return lines;
   }
 
   /** The sidecar of the local model {@code model}, if there is one. */
@@ -287,8 +376,8 @@ public final class JobOptions {
   /**
    * The arguments of {@code p9 run} on the cluster. {@code --input} and {@code --output} must be on S3; a
    * {@code --model} on this machine is given as the S3 URI {@link #uploadModel} puts it at. With
-   * {@code --pipeline}, which must be on S3 too, the job applies it: no {@code --model}, {@code --k} or
-   * {@code --variance} (refused when given).
+   * {@code --pipeline}, on S3 or a folder here (given as the S3 URI {@link #uploadPipeline} puts it at), the job
+   * applies it: no {@code --model}, {@code --k} or {@code --variance} (refused when given).
    */
   List<String> runArgs(AwsOptions aws) {
     if (!io.p9.aws.s3.S3Location.isS3(input)) {
@@ -308,12 +397,9 @@ public final class JobOptions {
     }
     List<String> a = new ArrayList<>(List.of("run", "--input", input, "--output", output()));
     if (pipeline != null) {
-      if (!S3Location.isS3(pipeline)) {
-        throw new IllegalArgumentException("--pipeline must be on S3 (s3://bucket/prefix/pipeline-model), got "
-            + pipeline + ": the cluster cannot read this machine's files");
-      }
+      S3Location uploaded = pipelineTarget();
       CliSupport.refuseGiven(command, FIT_OPTIONS, P9Cli.Run.theFitNot(pipeline));
-      a.addAll(List.of("--pipeline", pipeline));
+      a.addAll(List.of("--pipeline", uploaded != null ? uploaded.s3Uri() : pipeline));
     } else {
       S3Location uploaded = modelTarget();
       a.addAll(List.of("--model", uploaded != null ? uploaded.s3Uri() : model));
@@ -334,20 +420,20 @@ public final class JobOptions {
 
   /** The existing file on this machine that {@code uri} names (a path, or a {@code file:} URI), else null. */
   static Path localFile(String uri) {
-    String path;
+    Path p = localPath(uri);
+    return p != null && Files.isRegularFile(p) ? p : null;
+  }
+
+  /** The path on this machine that {@code uri} names (a path, or a {@code file:} URI), else null. */
+  private static Path localPath(String uri) {
     if (uri.regionMatches(true, 0, "file:", 0, "file:".length())) {
       try {
-        path = new URI(uri).getPath();
+        return Paths.get(new URI(uri).getPath());
       } catch (URISyntaxException e) {
         return null;
       }
-    } else if (uri.contains(":")) {
-      return null;
-    } else {
-      path = uri;
     }
-    Path p = Paths.get(path);
-    return Files.isRegularFile(p) ? p : null;
+    return uri.contains(":") ? null : Paths.get(uri);
   }
 
   /**

@@ -129,9 +129,7 @@ final class ServerlessCommands implements Runnable {
           SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarSha, jarFolder), aws);
           String token = UUID.randomUUID().toString();
           out.println(jobOptions.bucketsChecked(aws.policy(), ss.logUri()));
-          out.println("# 1. upload the job jar" + (jobOptions.localModel() != null ? " and the model" : ""));
-          out.println(DryRun.s3Copy(jar, job.jar(), region, jarSha));
-          jobOptions.modelCopies(region).forEach(out::println);
+          jobOptions.dryRunUploads(jar, jarSha, job.jar(), region).forEach(out::println);
           String app = applicationId;
           if (app == null) {
             var create = ServerlessRequests.createApplication(ss, token);
@@ -161,6 +159,7 @@ final class ServerlessCommands implements Runnable {
           progress.accept("job jar at " + uploaded);
           SparkJob job = jobOptions.job(uploaded, aws);
           jobOptions.uploadModel(s3, progress);
+          jobOptions.uploadPipeline(s3, progress);
           ServerlessLauncher launcher = new ServerlessLauncher(client, s3, progress);
           String app = applicationId != null ? applicationId : launcher.findOrCreateApplication(ss, backoff);
           String run = launcher.startJobRun(app, ss, job);

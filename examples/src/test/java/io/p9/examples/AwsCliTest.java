@@ -716,8 +716,11 @@ class AwsCliTest {
         + " the saved pipeline is applied as it is, nothing is fitted");
     refused.put(List.of("--pipeline", pipeline, "--model", "s3://p9-bucket/models/m.onnx", "--variance", "0.9"),
         "p9: --model, --variance shape the fit; with --pipeline ");
-    refused.put(List.of("--pipeline", dir.toString()), "p9: --pipeline must be on S3"
-        + " (s3://bucket/prefix/pipeline-model), got " + dir + ": the cluster cannot read this machine's files");
+    refused.put(List.of("--pipeline", dir.toString()), "p9: --pipeline " + dir + " is not a saved PipelineModel"
+        + " folder: no metadata/ inside");
+    refused.put(List.of("--pipeline", "hdfs://nn/pipeline-model"), "p9: --pipeline must be on S3"
+        + " (s3://bucket/prefix/pipeline-model) or a folder on this machine, which is uploaded, got"
+        + " hdfs://nn/pipeline-model");
     // the job's own arguments after --, as p9 run on the cluster would parse them
     refused.put(List.of("--pipeline", pipeline, "--", "--scaler", "spark"), "p9: --scaler shapes the fit; with"
         + " --pipeline ");
@@ -1002,28 +1005,40 @@ class AwsCliTest {
         .withHeader("ETag", "\"" + md5(file) + "\"")));
   }
 
+  /** Both submits answered: a new cluster whose step completes, and an EMR Serverless run that succeeds. */
+  private void stubSubmitsThatSucceed() {
+    stubServerlessRun("SUCCESS");
+    stub.server.stubFor(emr("RunJobFlow").willReturn(json("{\"JobFlowId\":\"j-P9\"}")));
+    stub.server.stubFor(emr("ListSteps").willReturn(json(
+        "{\"Steps\":[{\"Id\":\"s-P9\",\"Name\":\"p9 fruits\",\"Status\":{\"State\":\"PENDING\"}}]}")));
+    stubStepStates("COMPLETED");
+  }
+
+  /** {@code <command> submit} (emr or serverless) of the test jar over {@code s3://p9-bucket/in}, with {@code more}. */
+  private List<String> submitArgs(String command, String... more) {
+    List<String> a = new ArrayList<>(List.of(command, "submit", "--bucket", "p9-bucket", "--input",
+        "s3://p9-bucket/in", "--jar", jar.toString()));
+    a.addAll(List.of(more));
+    if (command.equals("serverless")) {
+      a.addAll(List.of("--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job"));
+    }
+    return a;
+  }
+
   @Test
   void aModelOnThisMachineIsUploadedWithItsSidecarAndTheJobReadsItFromS3() throws Exception {
     Path models = Files.createDirectories(dir.resolve("my models"));
     Path model = Files.write(models.resolve("my-model.onnx"), new byte[] {8, 7});
     Path sidecar = Files.writeString(models.resolve("my-model.onnx.p9.json"), "{\"version\": 1}");
-    stubServerlessRun("SUCCESS");
+    stubSubmitsThatSucceed();
     stubPut("/p9-bucket/p9/jars/models/.*/my-model\\.onnx", model);
     stubPut("/p9-bucket/p9/jars/models/.*/my-model\\.onnx\\.p9\\.json", sidecar);
-    stub.server.stubFor(emr("RunJobFlow").willReturn(json("{\"JobFlowId\":\"j-P9\"}")));
-    stub.server.stubFor(emr("ListSteps").willReturn(json(
-        "{\"Steps\":[{\"Id\":\"s-P9\",\"Name\":\"p9 fruits\",\"Status\":{\"State\":\"PENDING\"}}]}")));
-    stubStepStates("COMPLETED");
 
     List<String> dryRuns = new ArrayList<>();
     for (String command : List.of("emr", "serverless")) {
       for (String uri : List.of(model.toString(), model.toUri().toString())) {
         stub.server.resetRequests();
-        List<String> a = new ArrayList<>(List.of(command, "submit", "--bucket", "p9-bucket", "--input",
-            "s3://p9-bucket/in", "--model", uri, "--jar", jar.toString()));
-        if (command.equals("serverless")) {
-          a.addAll(List.of("--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job"));
-        }
+        List<String> a = submitArgs(command, "--model", uri);
         err.getBuffer().setLength(0);
         assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(command + " " + uri + " " + err)
             .isZero();
@@ -1076,6 +1091,76 @@ class AwsCliTest {
     String without = submitted.get();
     assertThat(List.of(withSidecar, changed, without)).doesNotHaveDuplicates()
         .allMatch(u -> u.endsWith("/my-model.onnx"));
+  }
+
+  /**
+   * A {@code --pipeline} folder on this machine (a path or a {@code file:} URI) is uploaded, every file under it,
+   * to a folder of its own under {@code p9/jars/pipelines/}, and the job reads it from there; the dry run prints
+   * the copy and sends nothing; a folder without a saved PipelineModel is refused before anything is sent.
+   */
+  @Test
+  void aPipelineFolderOnThisMachineIsUploadedAndTheJobReadsItFromS3() throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("my pipelines/pipeline-model"));
+    Map<String, String> files = Map.of("metadata/part-00000", "{\"class\":\"org.apache.spark.ml.PipelineModel\"}",
+        "metadata/_SUCCESS", "", "metadata/.part-00000.crc", "crc", "stages/0_imageLoader_1/metadata/part-00000",
+        "{\"class\":\"io.p9.spark.ml.ImageLoader\"}");
+    for (Map.Entry<String, String> e : files.entrySet()) {
+      Path f = folder.resolve(e.getKey());
+      Files.createDirectories(f.getParent());
+      Files.writeString(f, e.getValue());
+    }
+    stubSubmitsThatSucceed();
+    String prefix = "/p9-bucket/p9/jars/pipelines/[0-9a-f]{12}/pipeline-model/";
+    files.keySet().forEach(k -> stubPut(prefix + k.replace(".", "\\."), folder.resolve(k)));
+
+    List<String> placed = new ArrayList<>();
+    for (String command : List.of("emr", "serverless")) {
+      for (String uri : List.of(folder.toString(), folder.toUri().toString())) {
+        stub.server.resetRequests();
+        List<String> a = submitArgs(command, "--pipeline", uri);
+        err.getBuffer().setLength(0);
+        assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(command + " " + uri + " " + err)
+            .isZero();
+
+        List<String> urls = new ArrayList<>();
+        stub.server.findAll(putRequestedFor(urlMatching("/p9-bucket/p9/jars/pipelines/.*")))
+            .forEach(r -> urls.add(r.getUrl()));
+        assertThat(urls).as(command + " " + uri).hasSize(files.size()).allMatch(u -> u.matches(prefix + ".*"));
+        String s3Pipeline = "s3:/" + urls.get(0).substring(0, urls.get(0).indexOf("/pipeline-model/")
+            + "/pipeline-model/".length());
+        assertThat(urls).extracting(u -> u.substring(s3Pipeline.length() - "s3:/".length()))
+            .containsExactlyInAnyOrderElementsOf(files.keySet());
+        assertThat(err.toString()).contains("pipeline at " + s3Pipeline + " (4 files)");
+        String request = stub.server.findAll(command.equals("emr")
+            ? postRequestedFor(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("ElasticMapReduce.RunJobFlow"))
+            : postRequestedFor(urlEqualTo("/applications/00fapp/jobruns"))).get(0).getBodyAsString();
+        assertThat(request).as("the job reads the uploaded pipeline")
+            .contains("\"--pipeline\",\"" + s3Pipeline + "\"").doesNotContain("my pipelines");
+
+        // the dry run prints the copy and sends nothing
+        stub.server.resetRequests();
+        out.getBuffer().setLength(0);
+        a.add("--dry-run");
+        assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(err.toString()).isZero();
+        assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+        assertThat(out.toString()).contains("# 1. upload the job jar and the pipeline" + System.lineSeparator(),
+            DryRun.s3CopyFolder(folder, S3Location.parse(s3Pipeline), "eu-west-1"));
+        placed.add(s3Pipeline);
+      }
+    }
+    assertThat(new java.util.HashSet<>(placed)).as("one place for one pipeline").hasSize(1);
+
+    Path photos = Files.createDirectories(dir.resolve("not-a-pipeline/Apple"));
+    Files.write(photos.resolve("a.jpg"), new byte[] {1});
+    for (String command : List.of("emr", "serverless")) {
+      stub.server.resetRequests();
+      err.getBuffer().setLength(0);
+      assertThat(p9(aws(submitArgs(command, "--pipeline", photos.getParent().toString()).toArray(String[]::new))
+          .toArray(String[]::new))).as(command).isEqualTo(2);
+      assertThat(err.toString()).as(command).isEqualTo("p9: --pipeline " + photos.getParent() + " is not a saved"
+          + " PipelineModel folder: no metadata/ inside" + System.lineSeparator());
+      assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).as("nothing sent").isEmpty();
+    }
   }
 
   @Test

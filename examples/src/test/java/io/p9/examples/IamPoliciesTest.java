@@ -159,6 +159,12 @@ class IamPoliciesTest {
         a.add(Access.object("s3:PutObject", o, "S3Store.uploadAs: a local --model and its sidecar"));
       }
     }
+    S3Location pipeline = job.pipelineTarget();
+    if (pipeline != null) {
+      S3Location o = pipeline.resolve("stages/1_CnnFeaturizer_0a1b2c3d4e5f/model/mobilenetv2-12-int8.onnx");
+      a.add(Access.object("s3:GetObject", o, "S3Store.uploadAs: HeadObject, is the file there already?"));
+      a.add(Access.object("s3:PutObject", o, "S3Store.uploadAs: each file of a local --pipeline"));
+    }
     return a;
   }
 
@@ -172,7 +178,8 @@ class IamPoliciesTest {
     S3Location out = S3Location.parse(job.output()).asFolder().resolve("features.parquet/part-00000.parquet");
     List<Access> reads;
     if (job.pipeline != null) {
-      S3Location pipeline = S3Location.parse(job.pipeline).asFolder();
+      S3Location pipeline = (job.pipelineTarget() != null ? job.pipelineTarget() : S3Location.parse(job.pipeline))
+          .asFolder();
       reads = List.of(
           Access.bucket("s3:ListBucket", pipeline.bucket(), "PipelineModel.load lists its metadata and stages"),
           Access.object("s3:GetObject", pipeline.resolve("metadata/part-00000"), "PipelineModel.load: metadata"),
@@ -337,7 +344,19 @@ class IamPoliciesTest {
    */
   @Test
   void aPipelineSavedByAnEarlierRunIsReadWithTheGrantsTheJobAlreadyHas() throws Exception {
-    String pipeline = "s3://" + BUCKET + "/p9/output/20261201-120000/pipeline-model";
+    grantsAllTheyNeedWith("s3://" + BUCKET + "/p9/output/20261201-120000/pipeline-model");
+  }
+
+  /** A {@code --pipeline} folder on the launcher's machine is uploaded where both policies already reach. */
+  @Test
+  void aPipelineOnTheLaunchersMachineIsUploadedWhereBothPoliciesAlreadyReach(@TempDir Path dir) throws Exception {
+    Path pipeline = Files.createDirectories(dir.resolve("pipeline-model/metadata")).getParent();
+    Files.writeString(pipeline.resolve("metadata/part-00000"), "{}");
+    grantsAllTheyNeedWith(pipeline.toString());
+  }
+
+  /** {@link #grantsAllTheyNeed} for the README's submits with {@code --pipeline pipeline} in place of the model. */
+  private static void grantsAllTheyNeedWith(String pipeline) throws Exception {
     String[] noModel = README.subList(0, README.indexOf("--model")).toArray(String[]::new);
     List<String> more = new ArrayList<>(List.of(noModel));
     more.addAll(List.of("--jar", "p9-job.jar", "--pipeline", pipeline));

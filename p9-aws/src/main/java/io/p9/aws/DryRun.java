@@ -53,6 +53,11 @@ public final class DryRun {
         "--metadata", S3Store.SHA256_METADATA + "=" + sha256));
   }
 
+  /** The {@code aws s3 cp} command that copies every file under {@code folder}, recursively, to {@code target}. */
+  public static String s3CopyFolder(Path folder, S3Location target, String region) {
+    return cmd(List.of("aws", "s3", "cp", folder.toString(), target.s3Uri(), "--recursive", "--region", region));
+  }
+
   /** The {@code aws emr create-cluster ...} equivalent of a RunJobFlow request. */
   public static String emrCreateCluster(RunJobFlowRequest r, String region) {
     List<String> c = new ArrayList<>(List.of("aws", "emr", "create-cluster", "--region", region,
