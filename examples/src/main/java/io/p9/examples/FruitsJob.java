@@ -82,10 +82,11 @@ public final class FruitsJob {
    * override the model's sidecar and the stage defaults (a Keras MobileNetV2 .h5 needs
    * {@code preprocessing = "mobilenet"}). {@code inputSize > 0} sets the featurizer's input size (for a model
    * whose file leaves it open), else its default applies (the model's, else the sidecar's, else 224).
-   * {@code pipeline}, when not null, is a saved PipelineModel, by an earlier run or any Spark job
-   * ({@link #loadPipeline}): it is loaded and applied, nothing is fitted or saved, and only {@code input},
-   * {@code output}, {@code batchSize}, {@code handleInvalid} and {@code partitions} apply (the loaded loader and
-   * featurizer take {@code handleInvalid}, the featurizer {@code batchSize} when it is above 0).
+   * {@code pipeline}, when not null, is a saved PipelineModel, by an earlier run or any Spark job, that holds an
+   * ImageLoader, a CnnFeaturizer and a PcaReducerModel in that order: it is loaded and applied, nothing is fitted
+   * or saved, and only {@code input}, {@code output}, {@code batchSize}, {@code handleInvalid} and
+   * {@code partitions} apply (the loaded loader and featurizer take {@code handleInvalid}, the featurizer
+   * {@code batchSize} when it is above 0).
    */
   public record Options(String input, String output, String model, int k, double variance, int batchSize,
       String handleInvalid, int partitions, String scaler, String backend, String preprocessing,
