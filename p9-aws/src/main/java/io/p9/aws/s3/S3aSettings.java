@@ -28,7 +28,10 @@ import java.util.regex.Pattern;
  *
  * <p><b>Endpoint.</b> Without an override the regional endpoint {@code s3.<region>.amazonaws.com} is used;
  * an override (S3-compatible store, VPC endpoint) usually wants {@link Builder#pathStyle path-style}
- * access; an {@code http://} override turns TLS off.
+ * access; an {@code http://} override turns TLS off. A bucket in another region than {@link #region()}
+ * ({@link Builder#bucketRegion}) gets its own region's endpoint and signing region through S3A's per-bucket
+ * options ({@code fs.s3a.bucket.<bucket>.endpoint}, {@code fs.s3a.bucket.<bucket>.endpoint.region}): hadoop-aws
+ * 3.3 does not follow S3's redirect to another region by itself.
  *
  * <p><b>Many small files</b> (the Fruits-360 layout: 100x100 JPEGs of ~6 KB): one HTTP request per file
  * dominates, so the defaults raise the connection pool to 200 and the upload/copy threads to 64, so that
@@ -153,6 +156,7 @@ public final class S3aSettings {
   private final UploadBuffer uploadBuffer;
   private final String multipartSize;
   private final String commitProtocolClass;
+  private final Map<String, String> bucketRegions;
   private final Map<String, String> extra;
 
   private S3aSettings(Builder b) {
@@ -169,6 +173,7 @@ public final class S3aSettings {
     this.uploadBuffer = b.uploadBuffer;
     this.multipartSize = b.multipartSize;
     this.commitProtocolClass = b.commitProtocolClass;
+    this.bucketRegions = Collections.unmodifiableMap(new LinkedHashMap<>(b.bucketRegions));
     this.extra = Collections.unmodifiableMap(new LinkedHashMap<>(b.extra));
   }
 
@@ -204,9 +209,17 @@ public final class S3aSettings {
       m.put("fs.s3a.endpoint", endpoint.toString());
       m.put("fs.s3a.connection.ssl.enabled", Boolean.toString(!"http".equalsIgnoreCase(endpoint.getScheme())));
     } else {
-      m.put("fs.s3a.endpoint", "s3." + region + ".amazonaws.com");
+      m.put("fs.s3a.endpoint", regionalEndpoint(region));
     }
     m.put("fs.s3a.path.style.access", Boolean.toString(pathStyle));
+    if (endpoint == null) {
+      bucketRegions.forEach((bucket, r) -> {
+        if (!r.equals(region)) {
+          m.put("fs.s3a.bucket." + bucket + ".endpoint", regionalEndpoint(r));
+          m.put("fs.s3a.bucket." + bucket + ".endpoint.region", r);
+        }
+      });
+    }
     m.put("fs.s3a.connection.maximum", Integer.toString(maxConnections));
     m.put("fs.s3a.threads.max", Integer.toString(threads));
     m.put("fs.s3a.max.total.tasks", Integer.toString(threads * 2));
@@ -225,6 +238,10 @@ public final class S3aSettings {
     }
     m.putAll(extra);
     return m;
+  }
+
+  private static String regionalEndpoint(String region) {
+    return "s3." + region + ".amazonaws.com";
   }
 
   /**
@@ -268,6 +285,7 @@ public final class S3aSettings {
   @Override
   public String toString() {
     return "S3aSettings[region=" + region + ", endpoint=" + (endpoint == null ? "(regional)" : endpoint)
+        + (bucketRegions.isEmpty() ? "" : ", bucketRegions=" + bucketRegions)
         + ", pathStyle=" + pathStyle + ", credentials=" + providerClasses
         + (accessKey != null ? " (static keys, redacted)" : "") + ", committer=" + committer.s3aName()
         + ", connections=" + maxConnections + ", threads=" + threads + "]";
@@ -288,6 +306,7 @@ public final class S3aSettings {
     private UploadBuffer uploadBuffer = UploadBuffer.DISK;
     private String multipartSize = "64M";
     private String commitProtocolClass = DEFAULT_COMMIT_PROTOCOL;
+    private final Map<String, String> bucketRegions = new LinkedHashMap<>();
     private final Map<String, String> extra = new LinkedHashMap<>();
 
     private Builder() {}
@@ -301,6 +320,20 @@ public final class S3aSettings {
     /** An S3-compatible endpoint, e.g. {@code http://127.0.0.1:9000}; null for AWS's regional endpoint. */
     public Builder endpoint(URI endpoint) {
       this.endpoint = endpoint;
+      return this;
+    }
+
+    /**
+     * The region of {@code bucket}, for a bucket the job reads or writes in another region than {@link #region}:
+     * S3A then sends that bucket's requests to {@code s3.<region>.amazonaws.com}, signed for that region. No
+     * effect for a bucket in {@link #region} or with an {@link #endpoint} override (every bucket is on that
+     * endpoint). Not checked here: callers check the region against their {@link RegionPolicy}.
+     */
+    public Builder bucketRegion(String bucket, String region) {
+      if (bucket.isEmpty() || bucket.contains("/")) {
+        throw new IllegalArgumentException("'" + bucket + "' is not a bucket name");
+      }
+      bucketRegions.put(bucket, Objects.requireNonNull(region, "region"));
       return this;
     }
 

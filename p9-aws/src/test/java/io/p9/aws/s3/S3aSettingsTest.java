@@ -74,6 +74,44 @@ class S3aSettingsTest {
         .containsEntry("fs.s3a.path.style.access", "true");
   }
 
+  /**
+   * hadoop-aws 3.3 sends every bucket's requests to {@code fs.s3a.endpoint}, signed for
+   * {@code fs.s3a.endpoint.region}, and S3 answers a bucket of another region with a 301: such a bucket gets its
+   * own region's endpoint and signing region as per-bucket options, which override the base ones for it alone.
+   */
+  @Test
+  void aBucketInAnotherRegionGetsItsOwnEndpointAndSigningRegion() {
+    Map<String, String> h = S3aSettings.builder().region("eu-west-1").bucketRegion("p9-frankfurt", "eu-central-1")
+        .bucketRegion("p9.paris.example", "eu-west-3").bucketRegion("p9-dublin", "eu-west-1").build()
+        .hadoopProperties();
+
+    assertThat(h).containsEntry("fs.s3a.endpoint", "s3.eu-west-1.amazonaws.com")
+        .containsEntry("fs.s3a.endpoint.region", "eu-west-1")
+        .containsEntry("fs.s3a.bucket.p9-frankfurt.endpoint", "s3.eu-central-1.amazonaws.com")
+        .containsEntry("fs.s3a.bucket.p9-frankfurt.endpoint.region", "eu-central-1")
+        .containsEntry("fs.s3a.bucket.p9.paris.example.endpoint", "s3.eu-west-3.amazonaws.com")
+        .containsEntry("fs.s3a.bucket.p9.paris.example.endpoint.region", "eu-west-3");
+    assertThat(h.keySet()).as("a bucket in --region needs nothing of its own").noneMatch(k -> k.contains("p9-dublin"));
+    assertThat(S3aSettings.builder().bucketRegion("p9-frankfurt", "eu-central-1").set(
+        "fs.s3a.bucket.p9-frankfurt.endpoint", "bucket.vpce-1.s3.eu-central-1.vpce.amazonaws.com").build()
+        .hadoopProperties()).as("set(...) comes last").containsEntry("fs.s3a.bucket.p9-frankfurt.endpoint",
+            "bucket.vpce-1.s3.eu-central-1.vpce.amazonaws.com");
+    assertThat(S3aSettings.builder().bucketRegion("p9-frankfurt", "eu-central-1").build().toString())
+        .contains("bucketRegions={p9-frankfurt=eu-central-1}");
+    assertThatThrownBy(() -> S3aSettings.builder().bucketRegion("p9/in", "eu-west-1"))
+        .hasMessageContaining("'p9/in' is not a bucket name");
+  }
+
+  /** Every bucket of an S3-compatible store is on its one endpoint: no per-bucket AWS endpoints there. */
+  @Test
+  void anEndpointOverrideKeepsEveryBucketOnIt() {
+    Map<String, String> h = S3aSettings.builder().endpoint(URI.create("http://127.0.0.1:9000")).pathStyle(true)
+        .bucketRegion("p9-frankfurt", "eu-central-1").build().hadoopProperties();
+
+    assertThat(h).containsEntry("fs.s3a.endpoint", "http://127.0.0.1:9000");
+    assertThat(h.keySet()).noneMatch(k -> k.startsWith("fs.s3a.bucket."));
+  }
+
   @Test
   void staticKeysReachTheConfigurationButNeverItsPrintedForms() {
     S3aSettings s = S3aSettings.builder().staticCredentials("AKIAEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCY", null)
