@@ -2,7 +2,9 @@ package io.p9.examples;
 
 import io.p9.aws.s3.S3aSettings;
 import java.net.URI;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -13,6 +15,12 @@ import picocli.CommandLine.Option;
  * The S3A options of {@code p9 run}: applied to the SparkSession when the input, output or model (or saved
  * pipeline) is an {@code s3a://} URI. Credentials are never options: they come from the AWS default chain
  * (environment, profile, web identity, instance role) or the source named by {@code --s3-credentials}.
+ *
+ * <p>Every bucket is reached through {@code --region}'s S3 endpoint, signed for that region, except those named
+ * with {@code --s3-bucket-region BUCKET=REGION}: each of them through its own region's endpoint. S3A does not
+ * look a bucket's region up: a bucket in another region without it fails (S3 answers 301, "PermanentRedirect").
+ * The launchers ({@code p9 emr submit}, {@code p9 serverless submit}) pass it for each bucket they found in
+ * another region.
  */
 public final class S3Options {
   /** The host of an AWS S3 endpoint, its region captured. */
@@ -25,6 +33,11 @@ public final class S3Options {
   @Option(names = "--s3-endpoint", description = "S3-compatible endpoint instead of AWS's regional one, e.g."
       + " http://127.0.0.1:9000")
   URI endpoint;
+
+  @Option(names = "--s3-bucket-region", paramLabel = "BUCKET=REGION", description = "the region of an s3a://"
+      + " bucket in another region than --region (S3A then sends its requests to that region's endpoint); the"
+      + " region must be allowed as --region is; repeatable; no effect with --s3-endpoint")
+  Map<String, String> bucketRegions = new LinkedHashMap<>();
 
   @Option(names = "--s3-path-style", description = "path-style bucket addressing (S3-compatible stores)")
   boolean pathStyle;
@@ -64,6 +77,25 @@ public final class S3Options {
       return "--s3-endpoint " + endpoint + " is S3 in " + named + ", but --region is " + region + ": S3 refuses"
           + " requests signed for another region; pass --region " + named;
     }
+    for (Map.Entry<String, String> e : bucketRegions.entrySet()) {
+      String bucket = e.getKey();
+      if (bucket.isEmpty() || bucket.contains("/") || bucket.contains(":")) {
+        return "--s3-bucket-region takes BUCKET=REGION with a bucket name (no s3a://, no /), not '" + bucket + "'";
+      }
+      if (e.getValue().isBlank()) {
+        return "--s3-bucket-region " + bucket + "= names no region";
+      }
+      String bucketRegion;
+      try {
+        bucketRegion = regions.policy().check(e.getValue()).id();
+      } catch (IllegalArgumentException x) {
+        return "--s3-bucket-region " + bucket + "=" + e.getValue() + ": " + x.getMessage();
+      }
+      if (named != null && !bucketRegion.equals(named)) {
+        return "--s3-bucket-region " + bucket + "=" + bucketRegion + ": --s3-endpoint " + endpoint + " is S3 in "
+            + named + ", which refuses requests for a bucket in another region";
+      }
+    }
     try {
       S3aSettings.Committer.parse(committer);
     } catch (IllegalArgumentException e) {
@@ -102,7 +134,8 @@ public final class S3Options {
   /**
    * The settings for a job reading {@code input}/{@code model} (the model, or the saved pipeline it applies)
    * and writing {@code output}, or null when none of them is on S3A. The committer applies only when the output
-   * is on S3A. Buckets named with dots are addressed by path. Checks the region.
+   * is on S3A. Buckets named with dots are addressed by path; those of {@code --s3-bucket-region} get their
+   * region's endpoint. Checks the region.
    */
   S3aSettings settings(String input, String output, String model) {
     if (!isS3a(input) && !isS3a(output) && !isS3a(model)) {
@@ -112,6 +145,7 @@ public final class S3Options {
         .credentials(S3aSettings.Credentials.parse(credentials))
         .committer(isS3a(output) ? S3aSettings.Committer.parse(committer) : S3aSettings.Committer.FILE)
         .maxConnections(maxConnections).threads(threads);
+    bucketRegions.forEach((bucket, r) -> b.bucketRegion(bucket, regions.policy().check(r).id()));
     if (!pathStyle) {
       // a bucket named with dots is not covered by S3's TLS certificate (*.s3.<region>.amazonaws.com) as a
       // sub-domain, and hadoop-aws 3.3's SDK v1 does not fall back to path-style by itself as the SDK v2 does
