@@ -159,6 +159,7 @@ final class EmrCommands implements Runnable {
           SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarSha, jarFolder), aws);
           out.println(jobOptions.bucketsChecked(aws.policy(), logUri) + (clusterId == null ? ""
               : ", and the bucket of " + clusterId + "'s own log URI (read with DescribeCluster)"));
+          out.println(JobOptions.bucketRegionsAdded(region));
           jobOptions.dryRunUploads(jar, jarSha, job.jar(), region).forEach(out::println);
           if (clusterId == null) {
             RunJobFlowRequest r = EmrRequests.runJobFlow(cluster, job);

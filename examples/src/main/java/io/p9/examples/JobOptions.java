@@ -122,12 +122,20 @@ public final class JobOptions {
    * {@code --output}, {@code --model} and {@code --pipeline} on S3, of {@code logUri} (where EMR or EMR
    * Serverless writes the logs; null when p9 does not choose it), and of the S3 URIs among the
    * {@code --spark-conf} values (e.g. {@code spark.eventLog.dir}, or {@code spark.jars} with several,
-   * comma-separated).
+   * comma-separated). Keeps each bucket's region, which {@link #runArgs} passes to the job.
    */
   void checkBuckets(S3Store s3, S3Location logUri) {
     s3.checkBucket(bucket);
-    dataBuckets(logUri).forEach(s3::checkDataBucket);
+    for (String b : dataBuckets(logUri)) {
+      String region = s3.checkDataBucket(b);
+      if (region != null) {
+        bucketRegions.put(b, region);
+      }
+    }
   }
+
+  /** The region of each data bucket, as {@link #checkBuckets} found it; empty before (and in a dry run). */
+  private final Map<String, String> bucketRegions = new LinkedHashMap<>();
 
   /** For a dry run, which calls nothing: the line saying what {@link #checkBuckets} checks in a real run. */
   String bucketsChecked(RegionPolicy policy, S3Location logUri) {
@@ -135,6 +143,12 @@ public final class JobOptions {
     all.addAll(dataBuckets(logUri));
     return "# 0. a real run first checks that these buckets exist in the allowed regions " + policy.allowed() + ": "
         + String.join(", ", all);
+  }
+
+  /** For a dry run: the line saying what a real run adds to the job's arguments for a bucket in another region. */
+  static String bucketRegionsAdded(String region) {
+    return "# and gives the job --s3-bucket-region BUCKET=REGION for each of them in another region than " + region
+        + " (S3A reaches an s3a:// bucket through " + region + "'s endpoint otherwise)";
   }
 
   /** The buckets {@link #checkBuckets} checks for their region only: all but {@code --bucket}, each once. */
@@ -377,7 +391,10 @@ public final class JobOptions {
    * The arguments of {@code p9 run} on the cluster. {@code --input} and {@code --output} must be on S3; a
    * {@code --model} on this machine is given as the S3 URI {@link #uploadModel} puts it at. With
    * {@code --pipeline}, on S3 or a folder here (given as the S3 URI {@link #uploadPipeline} puts it at), the job
-   * applies it: no {@code --model}, {@code --k} or {@code --variance} (refused when given).
+   * applies it: no {@code --model}, {@code --k} or {@code --variance} (refused when given). Each bucket that
+   * {@link #checkBuckets} found in another region than {@code --region} is passed as
+   * {@code --s3-bucket-region BUCKET=REGION}: S3A reaches a bucket through {@code --region}'s endpoint otherwise,
+   * which fails for it (EMRFS, {@code s3://} on EMR, finds the region itself).
    */
   List<String> runArgs(AwsOptions aws) {
     if (!io.p9.aws.s3.S3Location.isS3(input)) {
@@ -409,10 +426,16 @@ public final class JobOptions {
         a.addAll(List.of("--variance", Double.toString(variance)));
       }
     }
-    a.addAll(List.of("--region", aws.regions.checked()));
+    String region = aws.regions.checked();
+    a.addAll(List.of("--region", region));
     for (String r : aws.regions.allowRegions) {
       a.addAll(List.of("--allow-region", r));
     }
+    bucketRegions.forEach((b, r) -> {
+      if (!r.equals(region)) {
+        a.addAll(List.of("--s3-bucket-region", b + "=" + r));
+      }
+    });
     a.addAll(extraArgs);
     checkRunArgs(a.subList(1, a.size()));
     return a;

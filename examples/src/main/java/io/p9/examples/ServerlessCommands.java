@@ -129,6 +129,7 @@ final class ServerlessCommands implements Runnable {
           SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarSha, jarFolder), aws);
           String token = UUID.randomUUID().toString();
           out.println(jobOptions.bucketsChecked(aws.policy(), ss.logUri()));
+          out.println(JobOptions.bucketRegionsAdded(region));
           jobOptions.dryRunUploads(jar, jarSha, job.jar(), region).forEach(out::println);
           String app = applicationId;
           if (app == null) {

@@ -616,6 +616,70 @@ class AwsCliTest {
     assertThat(stub.server.findAll(headRequestedFor(urlEqualTo("/p9-bucket")))).hasSize(1);
   }
 
+  /**
+   * The job reaches {@code s3a://} buckets with S3A, which sends every request to {@code --region}'s endpoint
+   * unless told a bucket's region (S3 answers 301 for a bucket of another region): each bucket the submit found
+   * in another allowed region goes to the job as {@code --s3-bucket-region BUCKET=REGION}, so that its S3A
+   * settings give that bucket its region's endpoint. A bucket in {@code --region} needs nothing.
+   */
+  @Test
+  void bucketsInAnotherAllowedRegionAreGivenToTheJobWithTheirRegion() {
+    stubServerlessRun("SUCCESS");
+    stub.server.stubFor(head(urlEqualTo("/p9-frankfurt")).willReturn(aResponse().withStatus(301)
+        .withHeader("x-amz-bucket-region", "eu-central-1")));
+    stub.server.stubFor(head(urlEqualTo("/p9.paris.example")).willReturn(aResponse().withStatus(403)
+        .withHeader("x-amz-bucket-region", "eu-west-3")));
+    stub.server.stubFor(head(urlEqualTo("/p9-dublin")).willReturn(aResponse().withStatus(200)
+        .withHeader("x-amz-bucket-region", "eu-west-1")));
+    stub.server.stubFor(emr("RunJobFlow").willReturn(json("{\"JobFlowId\":\"j-P9\"}")));
+    stub.server.stubFor(emr("ListSteps").willReturn(json(
+        "{\"Steps\":[{\"Id\":\"s-P9\",\"Name\":\"p9 fruits\",\"Status\":{\"State\":\"PENDING\"}}]}")));
+    List<String> submit = List.of("submit", "--bucket", "p9-bucket", "--input", "s3a://p9-frankfurt/fruits/Training",
+        "--output", "s3a://p9.paris.example/out/run1", "--model", "s3a://p9-dublin/models/m.onnx", "--jar",
+        jar.toString(), "--no-wait");
+
+    for (String command : List.of("emr", "serverless")) {
+      List<String> a = new ArrayList<>(List.of(command));
+      a.addAll(submit);
+      if (command.equals("serverless")) {
+        a.addAll(List.of("--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job"));
+      }
+      assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(command + " " + err).isZero();
+    }
+
+    JsonNode flow = AwsStub.json(stub.server.findAll(postRequestedFor(urlEqualTo("/"))
+        .withHeader("X-Amz-Target", equalTo("ElasticMapReduce.RunJobFlow"))).get(0).getBodyAsString());
+    JsonNode start = AwsStub.json(stub.server.findAll(postRequestedFor(urlEqualTo("/applications/00fapp/jobruns")))
+        .get(0).getBodyAsString());
+    for (JsonNode argsNode : List.of(flow.at("/Steps/0/HadoopJarStep/Args"),
+        start.at("/jobDriver/sparkSubmit/entryPointArguments"))) {
+      List<String> args = new ArrayList<>();
+      argsNode.forEach(x -> args.add(x.asText()));
+      List<String> run = args.subList(args.indexOf("run") + 1, args.size());
+      assertThat(run).containsSequence("--s3-bucket-region", "p9-frankfurt=eu-central-1")
+          .containsSequence("--s3-bucket-region", "p9.paris.example=eu-west-3")
+          .noneMatch(x -> x.startsWith("p9-dublin=") || x.startsWith("p9-bucket="));
+      // what the job makes of them
+      P9Cli.Run job = new P9Cli.Run();
+      new CommandLine(job).parseArgs(run.toArray(String[]::new));
+      assertThat(job.invalidOption()).isNull();
+      assertThat(job.s3.settings(job.input, job.output, job.model).hadoopProperties())
+          .containsEntry("fs.s3a.bucket.p9-frankfurt.endpoint.region", "eu-central-1")
+          .containsEntry("fs.s3a.bucket.p9.paris.example.endpoint.region", "eu-west-3")
+          .doesNotContainKey("fs.s3a.bucket.p9-dublin.endpoint");
+    }
+
+    // A dry run, which looks no region up, says so.
+    out.getBuffer().setLength(0);
+    List<String> dry = new ArrayList<>(List.of("emr"));
+    dry.addAll(submit);
+    dry.add("--dry-run");
+    assertThat(p9(aws(dry.toArray(String[]::new)).toArray(String[]::new))).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("p9-bucket, p9-frankfurt, p9.paris.example, p9-dublin" + System.lineSeparator()
+        + "# and gives the job --s3-bucket-region BUCKET=REGION for each of them in another region than eu-west-1"
+        + " (S3A reaches an s3a:// bucket through eu-west-1's endpoint otherwise)" + System.lineSeparator());
+  }
+
   @Test
   void logModelAndSparkConfBucketsOutsideTheEuAreRefusedBeforeAnythingRuns() {
     stubStsAndBucket();
