@@ -230,10 +230,22 @@ public final class P9Cli implements Runnable {
           System.err.println("p9: " + e.getMessage() + "; p9 run reads S3 as s3a://");
           return 2;
         }
-        throw e;
+        return wrongRegion(e);
+      } catch (Exception e) {
+        return wrongRegion(e);
       } finally {
         spark.stop();
       }
+    }
+
+    /** Exit code 2 and a line saying which region to pass, when {@code e} is S3's 301 for a bucket; else throws it. */
+    private int wrongRegion(Exception e) throws Exception {
+      String wrong = s3.wrongRegion(e);
+      if (wrong == null) {
+        throw e;
+      }
+      System.err.println("p9: " + wrong);
+      return 2;
     }
 
     static boolean sparkOnClassPath() {

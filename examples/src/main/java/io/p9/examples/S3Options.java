@@ -23,6 +23,9 @@ import picocli.CommandLine.Option;
  * another region.
  */
 public final class S3Options {
+  /** The bucket of the first {@code s3a://} URI in a text. */
+  private static final Pattern S3A_BUCKET = Pattern.compile("s3a://([^/\\s:]+)");
+
   /** The host of an AWS S3 endpoint, its region captured. */
   private static final Pattern AWS_ENDPOINT = Pattern.compile("(?:.*\\.)?s3(?:-fips)?(?:[.-]dualstack)?[.-]"
       + "([a-z]{2}(?:-gov)?-[a-z]+-\\d+)(?:\\.vpce)?\\.amazonaws\\.com(?:\\.cn)?");
@@ -160,6 +163,34 @@ public final class S3Options {
       }
     }
     return b.build();
+  }
+
+  /**
+   * What to tell the user when {@code failure} (or one of its causes) is S3A's {@code AWSRedirectException}: S3
+   * answered 301 because a bucket lies in another region than the one its requests went to, which hadoop-aws
+   * 3.3 does not follow. The sentence names the bucket (from the failure's {@code s3a://} URI) and its region
+   * (S3's {@code x-amz-bucket-region} header) when known: the {@code --s3-bucket-region} to pass, or, for a region
+   * the policy refuses, that it is outside the allowed regions. Null for any other failure.
+   */
+  String wrongRegion(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      // by name: hadoop-aws (and its AWS SDK v1) is on the class path only where S3A is used
+      if (t.getClass().getName().equals("org.apache.hadoop.fs.s3a.AWSRedirectException")) {
+        Matcher m = S3A_BUCKET.matcher(String.valueOf(t.getMessage()));
+        String bucket = m.find() ? m.group(1) : "BUCKET";
+        String region = t.getCause() instanceof com.amazonaws.AmazonServiceException s && s.getHttpHeaders() != null
+            ? s.getHttpHeaders().get("x-amz-bucket-region") : null;
+        String said = "bucket '" + bucket + "' is not in " + (bucketRegions.containsKey(bucket)
+            ? "--s3-bucket-region's " + bucketRegions.get(bucket) : "--region " + regions.region)
+            + " (S3 answered 301 Moved Permanently" + (region != null ? ": it is in " + region : "") + ")";
+        if (region != null && !regions.policy().allows(region)) {
+          return said + ", outside the allowed regions " + regions.policy().allowed()
+              + " (EU only by default, for GDPR)";
+        }
+        return said + "; pass --s3-bucket-region " + bucket + "=" + (region != null ? region : "<its region>");
+      }
+    }
+    return null;
   }
 
   /** Applies {@link #settings} (if any) to a SparkSession builder's {@code config}. */

@@ -1,5 +1,8 @@
 package io.p9.examples;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -8,6 +11,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import io.p9.aws.testing.AwsStub;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -314,5 +318,38 @@ class RunCommandTest {
         .startsWith("p9: cannot list " + missing).contains("Path does not exist");
     assertThat(err[0]).doesNotContain("\tat ");
     assertThat(tmp.resolve("out")).doesNotExist();
+  }
+
+  /**
+   * S3 answers a request for a bucket of another region than the endpoint's with a 301 (PermanentRedirect), naming
+   * the bucket's region in {@code x-amz-bucket-region}, and hadoop-aws 3.3 does not follow it: a configuration
+   * error, whose line says which option reaches that bucket, or, for a region outside the allowed ones, says so.
+   * (The stub on 127.0.0.1 answers as S3 does; p9 run looks no region up, so nothing else is asked.)
+   */
+  @Test
+  void aBucketInAnotherRegionWithoutItsRegionSaysWhichOptionReachesIt() {
+    try (AwsStub stub = new AwsStub()) {
+      for (String region : List.of("eu-central-1", "us-east-1")) {
+        stub.server.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(301)
+            .withHeader("x-amz-bucket-region", region).withHeader("Content-Type", "application/xml")
+            .withBody("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PermanentRedirect</Code><Message>The"
+                + " bucket you are attempting to access must be addressed using the specified endpoint. Please send"
+                + " all future requests to this endpoint.</Message><Endpoint>s3." + region + ".amazonaws.com"
+                + "</Endpoint><Bucket>p9-far</Bucket><RequestId>R1</RequestId><HostId>H1</HostId></Error>")));
+        String[] err = new String[1];
+        int code = run(err, "--input", "s3a://p9-far/fruits", "--output", tmp.resolve("out").toString(),
+            "--master", "local[1]", "--s3-endpoint", stub.endpoint().toString(), "--s3-path-style",
+            "--s3-credentials", "anonymous");
+
+        assertThat(code).as(err[0]).isEqualTo(2);
+        String said = "p9: bucket 'p9-far' is not in --region eu-west-1 (S3 answered 301 Moved Permanently: it is in "
+            + region + ")";
+        assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).singleElement().asString().isEqualTo(
+            region.equals("eu-central-1") ? said + "; pass --s3-bucket-region p9-far=eu-central-1"
+                : said + ", outside the allowed regions " + io.p9.aws.RegionPolicy.euOnly().allowed()
+                    + " (EU only by default, for GDPR)");
+        assertThat(err[0]).doesNotContain("\tat ");
+      }
+    }
   }
 }
