@@ -40,8 +40,9 @@ final class ServerlessCommands implements Runnable {
   }
 
   @Command(name = "submit", mixinStandardHelpOptions = true, sortOptions = false,
-      description = {"Upload the job jar to S3, reuse (or create) the EMR Serverless application, start a job"
-          + " run of 'p9 run', wait (reporting state changes), print the driver's stderr if it fails.",
+      description = {"Upload the job jar to S3, reuse (or create) the EMR Serverless application, updated to the"
+          + " --max-cpu/--max-memory/--idle-stop given, start a job run of 'p9 run', wait (reporting state"
+          + " changes), print the driver's stderr if it fails.",
           "Example: p9 serverless submit --bucket my-p9 --input s3://my-p9/fruits/Training"
               + " --execution-role-arn arn:aws:iam::123456789012:role/p9-serverless-job"})
   static final class Submit implements Callable<Integer> {
@@ -67,13 +68,14 @@ final class ServerlessCommands implements Runnable {
     @Option(names = "--architecture", description = "X86_64 (default) or ARM64", defaultValue = "X86_64")
     String architecture;
     @Option(names = "--max-cpu", description = "application capacity limit, whole vCPUs, e.g. '32 vCPU'; with"
-        + " --max-memory")
+        + " --max-memory; a reused application is updated to it (none given: it keeps its own)")
     String maxCpu;
     @Option(names = "--max-memory", description = "application capacity limit, whole GB, e.g. '128 GB'; with"
         + " --max-cpu")
     String maxMemory;
     @Option(names = "--idle-stop", description = "the application stops after this long idle: 1m to 7d, whole"
-        + " minutes, rounded up (default: ${DEFAULT-VALUE})", defaultValue = "15m")
+        + " minutes, rounded up (default: 15m for a new application; a reused one is updated to it if given, else"
+        + " keeps its own)")
     String idleStop;
     @Option(names = "--log-uri", description = "where EMR Serverless writes the logs (default:"
         + " s3://BUCKET/p9/logs/serverless/); its bucket must lie in an allowed region")
@@ -100,7 +102,8 @@ final class ServerlessCommands implements Runnable {
 
     ServerlessSpec serverlessSpec() {
       ServerlessSpec.Builder b = ServerlessSpec.builder().applicationName(applicationName).releaseLabel(release)
-          .architecture(architecture).idleStop(CliSupport.minuteToWeek("--idle-stop", idleStop))
+          .architecture(architecture)
+          .idleStop(idleStop == null ? null : CliSupport.minuteToWeek("--idle-stop", idleStop))
           .maxCapacity(maxCpu, maxMemory)
           .executionRoleArn(executionRole)
           .logUri(logUri != null ? S3Location.parse(logUri) : jobOptions.base().resolve("logs/serverless/"))
@@ -140,6 +143,13 @@ final class ServerlessCommands implements Runnable {
             out.println("# the same with the AWS CLI (APPLICATION_ID=its applicationId)");
             out.println(DryRun.serverlessCreateApplication(create, region));
             app = "$APPLICATION_ID";
+            var update = ServerlessRequests.updateApplication(app, ss, null, token);
+            if (update.isPresent()) {
+              out.println("# if it exists with another maximum capacity or auto-stop than --max-cpu, --max-memory,"
+                  + " --idle-stop give: the UpdateApplication request (its disk limit kept); EMR Serverless takes it"
+                  + " only while the application is CREATED or STOPPED, in another state submit stops before the run");
+              out.println(DryRun.requestJson("emr-serverless", "UpdateApplication", region, update.get()));
+            }
           }
           var start = ServerlessRequests.startJobRun(app, ss, job, token);
           out.println("# 3. the StartJobRun request");

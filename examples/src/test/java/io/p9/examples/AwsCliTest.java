@@ -9,6 +9,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.head;
 import static com.github.tomakehurst.wiremock.client.WireMock.headRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.matching;
+import static com.github.tomakehurst.wiremock.client.WireMock.patch;
+import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
@@ -19,6 +21,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
@@ -890,6 +893,49 @@ class AwsCliTest {
     assertThat(out.toString()).contains("application 00fapp job run 00frun", "done:");
     assertThat(err.toString()).contains("application 00fapp 'p9' (emr-7.9.0, X86_64, CREATED) reused",
         "job run 00frun SCHEDULED", "job run 00frun RUNNING", "job run 00frun SUCCESS");
+  }
+
+  /**
+   * --idle-stop and --max-cpu/--max-memory take effect on a reused application: a STOPPED one with other settings is
+   * updated before the run (the request --dry-run prints for it); one given no such option is left as it is.
+   */
+  @Test
+  void serverlessSubmitUpdatesAReusedApplicationToTheIdleStopAndCapacityGiven() {
+    stubServerlessRun("SUCCESS");
+    stub.server.stubFor(get(urlEqualTo("/applications/00fapp")).willReturn(aResponse().withStatus(200)
+        .withHeader("Content-Type", "application/json").withBody("{\"application\":{\"applicationId\":\"00fapp\","
+            + "\"name\":\"p9\",\"arn\":\"arn:x\",\"releaseLabel\":\"emr-7.9.0\",\"type\":\"Spark\",\"state\":"
+            + "\"CREATED\",\"autoStopConfiguration\":{\"enabled\":true,\"idleTimeoutMinutes\":15},"
+            + "\"createdAt\":1.7E9,\"updatedAt\":1.7E9}}")));
+    stub.server.stubFor(patch(urlEqualTo("/applications/00fapp")).willReturn(aResponse().withStatus(200)
+        .withHeader("Content-Type", "application/json").withBody("{\"application\":{\"applicationId\":\"00fapp\","
+            + "\"name\":\"p9\",\"arn\":\"arn:x\",\"releaseLabel\":\"emr-7.9.0\",\"type\":\"Spark\",\"state\":"
+            + "\"CREATED\",\"createdAt\":1.7E9,\"updatedAt\":1.7E9}}")));
+    List<String> args = List.of("serverless", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in",
+        "--jar", jar.toString(), "--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job", "--idle-stop", "1h",
+        "--max-cpu", "8 vCPU", "--max-memory", "32 GB");
+
+    int rc = p9(aws(args.toArray(String[]::new)).toArray(String[]::new));
+
+    assertThat(rc).as(err.toString()).isZero();
+    var update = stub.server.findAll(patchRequestedFor(urlEqualTo("/applications/00fapp")));
+    assertThat(update).hasSize(1);
+    JsonNode body = AwsStub.json(update.get(0).getBodyAsString());
+    assertThat(body.at("/autoStopConfiguration/idleTimeoutMinutes").asInt()).isEqualTo(60);
+    assertThat(body.at("/maximumCapacity/cpu").asText()).isEqualTo("8 vCPU");
+    assertThat(err.toString()).contains("application 00fapp updated: maximum capacity none -> 8 vCPU, 32 GB;"
+        + " auto-stop after 15 min idle -> after 60 min idle");
+
+    out.getBuffer().setLength(0);
+    List<String> dry = new ArrayList<>(args);
+    dry.add("--dry-run");
+    assertThat(p9(aws(dry.toArray(String[]::new)).toArray(String[]::new))).as(err.toString()).isZero();
+    String o = out.toString();
+    assertThat(o).contains("only while the application is CREATED or STOPPED");
+    String json = o.substring(o.indexOf("{", o.indexOf("the UpdateApplication request")), o.indexOf("# 3."));
+    JsonNode printed = ((ObjectNode) AwsStub.json(json).get("request")).without("clientToken");
+    JsonNode sent = ((ObjectNode) body).without("clientToken");
+    assertThat(printed).as("the request sent, but for its token").isEqualTo(sent);
   }
 
   @Test

@@ -296,7 +296,8 @@ class IamPoliciesTest {
   void theServerlessPoliciesCoverWhatTheLauncherAndTheJobCall() throws Exception {
     assertThat(nonS3Actions(policy("p9-launcher-serverless-policy.json"))).containsExactlyInAnyOrder(
         "emr-serverless:ListApplications", "emr-serverless:CreateApplication", "emr-serverless:TagResource",
-        "emr-serverless:GetApplication", "emr-serverless:StartJobRun", "emr-serverless:GetJobRun",
+        "emr-serverless:GetApplication", "emr-serverless:UpdateApplication", "emr-serverless:StartJobRun",
+        "emr-serverless:GetJobRun",
         "emr-serverless:CancelJobRun", "iam:PassRole");
     assertThat(policy("p9-serverless-job-trust-policy.json").at("/Statement/0/Principal/Service").asText())
         .isEqualTo("emr-serverless.amazonaws.com");

@@ -1,5 +1,6 @@
 package io.p9.aws;
 
+import io.p9.aws.internal.JdkHttpClient;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
@@ -26,7 +27,8 @@ import software.amazon.awssdk.services.sts.StsClient;
  * exponential back-off, {@link Builder#maxAttempts} attempts in all (EMR's RunJobFlow and AddJobFlowSteps, which
  * take no idempotency token, only when they certainly did not take effect: {@link io.p9.aws.emr.EmrLauncher}). The
  * clients use the JDK's HTTP stack (no Apache HttpClient or Netty), so they sit next to Spark and Hadoop without
- * clashes.
+ * clashes: {@code HttpURLConnection}, and for EMR Serverless, whose UpdateApplication is a {@code PATCH}, which
+ * that cannot send, {@code java.net.http}.
  *
  * <p>Credentials are only ever handed to the SDK: never logged, printed or written anywhere.
  */
@@ -76,7 +78,9 @@ public final class AwsSettings {
   }
 
   public EmrServerlessClient emrServerless() {
-    return configure(EmrServerlessClient.builder()).build();
+    // UpdateApplication is a PATCH, which UrlConnectionHttpClient cannot send
+    return configure(EmrServerlessClient.builder())
+        .httpClientBuilder(defaults -> new JdkHttpClient(Duration.ofSeconds(10), Duration.ofSeconds(60))).build();
   }
 
   public StsClient sts() {

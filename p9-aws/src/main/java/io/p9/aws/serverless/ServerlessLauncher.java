@@ -6,6 +6,8 @@ import io.p9.aws.Durations;
 import io.p9.aws.SparkJob;
 import io.p9.aws.s3.S3Location;
 import io.p9.aws.s3.S3Store;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -18,12 +20,15 @@ import software.amazon.awssdk.services.emrserverless.model.Application;
 import software.amazon.awssdk.services.emrserverless.model.ApplicationState;
 import software.amazon.awssdk.services.emrserverless.model.ApplicationSummary;
 import software.amazon.awssdk.services.emrserverless.model.Architecture;
+import software.amazon.awssdk.services.emrserverless.model.AutoStopConfig;
 import software.amazon.awssdk.services.emrserverless.model.JobRun;
+import software.amazon.awssdk.services.emrserverless.model.MaximumAllowedResources;
 
 /**
  * Runs a p9 job on EMR Serverless with the AWS SDK v2: {@link #findOrCreateApplication} reuses an
  * application with the same name, type, release and architecture (or creates one), waiting until it is
- * CREATED, {@link #startJobRun} starts the run, {@link #waitForJobRun} polls with back-off reporting state changes
+ * CREATED, and updates a reused one to the maximum capacity and idle stop asked, {@link #startJobRun} starts the
+ * run, {@link #waitForJobRun} polls with back-off reporting state changes
  * (SUBMITTED, PENDING, SCHEDULED, RUNNING, then SUCCESS, FAILED or CANCELLED), and {@link #driverLog} reads
  * the driver's {@code stderr}/{@code stdout} from the log URI. API errors come back as {@link AwsFailure};
  * throttling is retried by the SDK client, and a wait rides out polls that still fail transiently
@@ -53,7 +58,9 @@ public final class ServerlessLauncher {
 
   /**
    * The id of a usable application as {@code spec} describes it: an existing one with its name, release and
-   * architecture, or a new one once CREATED.
+   * architecture, or a new one once CREATED. A reused one whose maximum capacity or auto-stop differs from those
+   * {@code spec} gives (not null) is updated to them when CREATED or STOPPED; in another state (STARTING, STARTED,
+   * STOPPING) that fails with an {@link AwsFailure} naming both values, before any run starts.
    */
   public String findOrCreateApplication(ServerlessSpec spec, Backoff backoff)
       throws TimeoutException, InterruptedException {
@@ -67,20 +74,70 @@ public final class ServerlessLauncher {
           progress.accept("application " + a.id() + " '" + a.name() + "' (" + a.releaseLabel() + ", "
               + architecture + ", " + a.stateAsString() + ") reused");
           // one that another submit is still creating takes no run yet
-          return a.state() == ApplicationState.CREATING ? waitUntilCreated(a.id(), backoff) : a.id();
+          Application app = a.state() == ApplicationState.CREATING ? waitUntilCreated(a.id(), backoff) : null;
+          bringToSpec(a.id(), app, spec);
+          return a.id();
         }
       }
       String id = client.createApplication(ServerlessRequests.createApplication(spec, UUID.randomUUID().toString()))
           .applicationId();
       progress.accept("application " + id + " '" + spec.applicationName() + "' created (" + spec.releaseLabel() + ")");
-      return waitUntilCreated(id, backoff);
+      waitUntilCreated(id, backoff);
+      return id;
     } catch (SdkException e) {
       throw AwsFailure.of("finding or creating the EMR Serverless application", e);
     }
   }
 
-  /** Polls application {@code id} until it is no longer CREATING, reporting its state changes; returns the id. */
-  private String waitUntilCreated(String id, Backoff backoff) throws TimeoutException, InterruptedException {
+  /**
+   * Brings reused application {@code id} ({@code app} as last read, or null to read it) to the maximum capacity and
+   * idle stop {@code spec} gives, where they differ: with UpdateApplication while it is CREATED or STOPPED, the only
+   * states EMR Serverless updates an application in; in another state it fails, naming both values, rather than
+   * run the job with settings other than those asked for.
+   */
+  private void bringToSpec(String id, Application app, ServerlessSpec spec) {
+    if (spec.maxCpu() == null && spec.idleStop() == null) {
+      return;
+    }
+    Application a = app != null ? app : client.getApplication(b -> b.applicationId(id)).application();
+    List<String> differences = new ArrayList<>();
+    MaximumAllowedResources max = a.maximumCapacity();
+    if (spec.maxCpu() != null && (max == null || !sameAmount(max.cpu(), spec.maxCpu())
+        || !sameAmount(max.memory(), spec.maxMemory()))) {
+      differences.add("maximum capacity " + (max == null ? "none" : max.cpu() + ", " + max.memory()) + " -> "
+          + spec.maxCpu() + ", " + spec.maxMemory());
+    }
+    AutoStopConfig stop = a.autoStopConfiguration();
+    long minutes = spec.idleStop() == null ? 0 : ServerlessRequests.minutesRoundedUp(spec.idleStop());
+    if (spec.idleStop() != null && (stop == null || !Boolean.TRUE.equals(stop.enabled())
+        || stop.idleTimeoutMinutes() == null || stop.idleTimeoutMinutes() != minutes)) {
+      differences.add("auto-stop " + (stop == null || !Boolean.TRUE.equals(stop.enabled()) ? "off"
+          : "after " + stop.idleTimeoutMinutes() + " min idle") + " -> after " + minutes + " min idle");
+    }
+    if (differences.isEmpty()) {
+      return;
+    }
+    if (a.state() != ApplicationState.CREATED && a.state() != ApplicationState.STOPPED) {
+      throw new AwsFailure("application " + id + " is " + a.stateAsString() + ", and EMR Serverless changes an"
+          + " application only while it is CREATED or STOPPED: " + String.join("; ", differences) + " not made. Run"
+          + " again once it has stopped (aws emr-serverless stop-application --application-id " + id + "), without"
+          + " the options that differ to use its own settings, or with another application name");
+    }
+    client.updateApplication(ServerlessRequests.updateApplication(id, spec, max == null ? null : max.disk(),
+        UUID.randomUUID().toString()).orElseThrow());
+    progress.accept("application " + id + " updated: " + String.join("; ", differences));
+  }
+
+  /** Whether two capacities ({@code 32 vCPU}, {@code 32}; {@code 128 GB}, {@code 128gb}) are the same amount. */
+  private static boolean sameAmount(String a, String b) {
+    return a != null && a.replaceAll("\\D", "").equals(b.replaceAll("\\D", ""));
+  }
+
+  /**
+   * Polls application {@code id} until it is no longer CREATING, reporting its state changes; returns it as last
+   * read.
+   */
+  private Application waitUntilCreated(String id, Backoff backoff) throws TimeoutException, InterruptedException {
     long start = backoff.now();
     String[] last = {null};
     return backoff.until(() -> {
@@ -93,7 +150,7 @@ public final class ServerlessLauncher {
       if (a.state() == ApplicationState.TERMINATED) {
         throw new AwsFailure("application " + id + " was terminated while being created: " + a.stateDetails());
       }
-      return a.state() == ApplicationState.CREATING ? null : id;
+      return a.state() == ApplicationState.CREATING ? null : a;
     });
   }
 

@@ -4,6 +4,7 @@ import io.p9.aws.SparkJob;
 import io.p9.aws.internal.ApiConstraints;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.services.emrserverless.model.AutoStartConfig;
 import software.amazon.awssdk.services.emrserverless.model.AutoStopConfig;
@@ -15,6 +16,7 @@ import software.amazon.awssdk.services.emrserverless.model.MonitoringConfigurati
 import software.amazon.awssdk.services.emrserverless.model.S3MonitoringConfiguration;
 import software.amazon.awssdk.services.emrserverless.model.SparkSubmit;
 import software.amazon.awssdk.services.emrserverless.model.StartJobRunRequest;
+import software.amazon.awssdk.services.emrserverless.model.UpdateApplicationRequest;
 
 /**
  * The EMR Serverless API requests for a p9 job, built without calling AWS: what
@@ -49,13 +51,37 @@ public final class ServerlessRequests {
         .architecture(spec.architecture())
         .autoStartConfiguration(AutoStartConfig.builder().enabled(true).build())
         .autoStopConfiguration(AutoStopConfig.builder().enabled(true)
-            .idleTimeoutMinutes((int) minutesRoundedUp(spec.idleStop())).build())
+            .idleTimeoutMinutes((int) minutesRoundedUp(spec.idleStop() != null ? spec.idleStop()
+                : ServerlessSpec.DEFAULT_IDLE_STOP)).build())
         .tags(spec.tags());
     if (spec.maxCpu() != null) {
       b.maximumCapacity(MaximumAllowedResources.builder().cpu(spec.maxCpu()).memory(spec.maxMemory()).build());
     }
     b.clientToken(clientToken);
     return b.build();
+  }
+
+  /**
+   * {@code UpdateApplication} of a reused application to the settings {@code spec} gives: its maximum capacity
+   * (keeping the application's {@code disk} limit, if not null) and auto-stop after {@code idleStop}; a setting
+   * {@code spec} leaves null is not sent, so the application keeps its own. Empty when {@code spec} gives neither.
+   * EMR Serverless takes it only while the application is CREATED or STOPPED.
+   */
+  public static Optional<UpdateApplicationRequest> updateApplication(String applicationId, ServerlessSpec spec,
+      String disk, String clientToken) {
+    if (spec.maxCpu() == null && spec.idleStop() == null) {
+      return Optional.empty();
+    }
+    UpdateApplicationRequest.Builder b = UpdateApplicationRequest.builder().applicationId(applicationId);
+    if (spec.maxCpu() != null) {
+      b.maximumCapacity(MaximumAllowedResources.builder().cpu(spec.maxCpu()).memory(spec.maxMemory()).disk(disk)
+          .build());
+    }
+    if (spec.idleStop() != null) {
+      b.autoStopConfiguration(AutoStopConfig.builder().enabled(true)
+          .idleTimeoutMinutes((int) minutesRoundedUp(spec.idleStop())).build());
+    }
+    return Optional.of(b.clientToken(clientToken).build());
   }
 
   /** Checks that {@code id} is an application id as StartJobRun takes it: 1 to 64 of {@code 0-9 a-z}. */

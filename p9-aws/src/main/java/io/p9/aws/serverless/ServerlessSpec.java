@@ -14,7 +14,10 @@ import java.util.regex.Pattern;
 /**
  * An EMR Serverless application and job run for p9. The application (name, release 7.x, architecture,
  * auto-stop after {@code idleStop}, optional maximum capacity) is reused when one with the same name,
- * type and release exists; its name has 1 to 64 characters among {@code A-Z a-z 0-9 . _ / # -}, as
+ * type, release and architecture exists, and brought to the {@code idleStop} and maximum capacity given
+ * ({@link ServerlessLauncher#findOrCreateApplication}); a null {@code idleStop} is {@link #DEFAULT_IDLE_STOP} for a
+ * new application and leaves a reused one's as it is, as no maximum capacity does. Its name has 1 to 64
+ * characters among {@code A-Z a-z 0-9 . _ / # -}, as
  * CreateApplication takes. The run needs an execution role (S3 access for the job, see
  * {@code examples/iam/}), writes its logs under {@code logUri} and is cancelled after
  * {@code executionTimeout}. EMR Serverless counts both durations in whole minutes: they are rounded up
@@ -38,6 +41,8 @@ public record ServerlessSpec(String applicationName, String releaseLabel, String
   /** A role ARN as StartJobRun takes it: an optional path, a name of letters, digits and {@code _+=,.@-}. */
   private static final Pattern EXECUTION_ROLE_ARN =
       Pattern.compile("arn:(aws[a-zA-Z0-9-]*):iam::([0-9]{12}):(role((/)|(/[\\x21-\\x7F]+/))[\\w+=,.@-]+)");
+  /** How long a new application stays idle before it stops when {@code idleStop} is null. */
+  public static final Duration DEFAULT_IDLE_STOP = Duration.ofMinutes(15);
   /** The longest execution timeout StartJobRun takes. */
   private static final long MAX_EXECUTION_TIMEOUT_MINUTES = 1_000_000;
 
@@ -67,8 +72,8 @@ public record ServerlessSpec(String applicationName, String releaseLabel, String
       ApiConstraints.check("maximum cpu", maxCpu, 1, 15, MAX_CPU, "a whole number of vCPUs, e.g. '32 vCPU'");
       ApiConstraints.check("maximum memory", maxMemory, 1, 15, MAX_MEMORY, "a whole number of GB, e.g. '128 GB'");
     }
-    Objects.requireNonNull(idleStop, "idleStop");
-    if (idleStop.compareTo(Duration.ofMinutes(1)) < 0 || idleStop.compareTo(Duration.ofDays(7)) > 0) {
+    if (idleStop != null
+        && (idleStop.compareTo(Duration.ofMinutes(1)) < 0 || idleStop.compareTo(Duration.ofDays(7)) > 0)) {
       throw new IllegalArgumentException("idle stop must be between 1 minute and 7 days, got "
           + Durations.human(idleStop));
     }
@@ -92,12 +97,15 @@ public record ServerlessSpec(String applicationName, String releaseLabel, String
     return new Builder();
   }
 
-  /** Builder: application {@code p9}, {@code emr-7.9.0}, X86_64, auto-stop after 15 min, run timeout 3 h. */
+  /**
+   * Builder: application {@code p9}, {@code emr-7.9.0}, X86_64, no idle stop and no maximum capacity given (a new
+   * application stops after 15 min idle), run timeout 3 h.
+   */
   public static final class Builder {
     private String applicationName = "p9";
     private String releaseLabel = io.p9.aws.emr.EmrClusterSpec.DEFAULT_RELEASE;
     private String architecture = "X86_64";
-    private Duration idleStop = Duration.ofMinutes(15);
+    private Duration idleStop;
     private String maxCpu;
     private String maxMemory;
     private String executionRoleArn;
@@ -122,6 +130,7 @@ public record ServerlessSpec(String applicationName, String releaseLabel, String
       return this;
     }
 
+    /** How long the application stays idle before it stops; null: 15 min for a new one, as is for a reused one. */
     public Builder idleStop(Duration v) {
       this.idleStop = v;
       return this;

@@ -3,6 +3,8 @@ package io.p9.aws.serverless;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.patch;
+import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -115,15 +117,79 @@ class ServerlessLauncherTest {
         "[0s] application 00fabc123 CREATING", "[10s] application 00fabc123 CREATED");
   }
 
-  @Test
-  void reusesAnApplicationWithTheSameNameAndRelease() throws Exception {
+  /** An application as GetApplication returns it in {@code state}, with its maximum capacity and auto-stop. */
+  private static String app(String state, String maximumCapacity, int idleMinutes) {
+    return app(state).replace("\"state\"", "\"maximumCapacity\":" + maximumCapacity + ",\"autoStopConfiguration\":"
+        + "{\"enabled\":true,\"idleTimeoutMinutes\":" + idleMinutes + "},\"state\"");
+  }
+
+  private void listed(String state) {
     stub.server.stubFor(get(urlPathEqualTo("/applications")).willReturn(ok(
         "{\"applications\":[{\"id\":\"00fabc123\",\"name\":\"p9\",\"arn\":\"arn:x\",\"releaseLabel\":\"emr-7.9.0\","
-            + "\"type\":\"Spark\",\"state\":\"STOPPED\",\"createdAt\":1.7E9,\"updatedAt\":1.7E9}]}")));
+            + "\"type\":\"Spark\",\"state\":\"" + state + "\",\"createdAt\":1.7E9,\"updatedAt\":1.7E9}]}")));
+  }
+
+  @Test
+  void reusesAnApplicationWithTheSameNameAndRelease() throws Exception {
+    listed("STOPPED");
+    stub.server.stubFor(get(urlEqualTo("/applications/00fabc123")).willReturn(ok(
+        app("STOPPED", "{\"cpu\":\"32 vCPU\",\"memory\":\"128 GB\"}", 15))));
 
     assertThat(launcher.findOrCreateApplication(spec(), clock.backoff(Duration.ofMinutes(10)))).isEqualTo("00fabc123");
     assertThat(stub.server.findAll(postRequestedFor(urlEqualTo("/applications")))).isEmpty();
+    assertThat(stub.server.findAll(patchRequestedFor(urlEqualTo("/applications/00fabc123"))))
+        .as("its capacity is the one asked: no update").isEmpty();
+    assertThat(progress).hasSize(1);
     assertThat(progress.get(0)).contains("reused");
+  }
+
+  /**
+   * A reused application takes the maximum capacity asked for, not its own: a STOPPED one is updated (keeping its
+   * disk limit) before the run; an auto-stop not asked for is left as it is.
+   */
+  @Test
+  void aReusedStoppedApplicationIsUpdatedToTheCapacityAskedFor() throws Exception {
+    listed("STOPPED");
+    stub.server.stubFor(get(urlEqualTo("/applications/00fabc123")).willReturn(ok(
+        app("STOPPED", "{\"cpu\":\"16 vCPU\",\"memory\":\"64 GB\",\"disk\":\"200 GB\"}", 60))));
+    stub.server.stubFor(patch(urlEqualTo("/applications/00fabc123")).willReturn(ok(
+        app("STOPPED", "{\"cpu\":\"32 vCPU\",\"memory\":\"128 GB\",\"disk\":\"200 GB\"}", 60))));
+
+    assertThat(launcher.findOrCreateApplication(spec(), clock.backoff(Duration.ofMinutes(10)))).isEqualTo("00fabc123");
+
+    var update = stub.server.findAll(patchRequestedFor(urlEqualTo("/applications/00fabc123")));
+    assertThat(update).hasSize(1);
+    JsonNode body = AwsStub.json(update.get(0).getBodyAsString());
+    assertThat(body.at("/maximumCapacity/cpu").asText()).isEqualTo("32 vCPU");
+    assertThat(body.at("/maximumCapacity/memory").asText()).isEqualTo("128 GB");
+    assertThat(body.at("/maximumCapacity/disk").asText()).isEqualTo("200 GB");
+    assertThat(body.has("autoStopConfiguration")).as("--idle-stop not given").isFalse();
+    String dry = DryRun.requestJson("emr-serverless", "UpdateApplication", "eu-west-1", ServerlessRequests
+        .updateApplication("00fabc123", spec(), "200 GB", body.get("clientToken").asText()).orElseThrow());
+    assertThat(AwsStub.json(dry).get("request")).isEqualTo(body);
+    assertThat(progress).containsExactly("application 00fabc123 'p9' (emr-7.9.0, X86_64, STOPPED) reused",
+        "application 00fabc123 updated: maximum capacity 16 vCPU, 64 GB -> 32 vCPU, 128 GB");
+  }
+
+  /**
+   * EMR Serverless updates an application only while CREATED or STOPPED: a STARTED one whose auto-stop differs
+   * from the one asked for is refused, naming both, before any run starts, rather than used with its own.
+   */
+  @Test
+  void aReusedStartedApplicationWithOtherSettingsIsRefusedBeforeTheRun() {
+    listed("STARTED");
+    stub.server.stubFor(get(urlEqualTo("/applications/00fabc123")).willReturn(ok(
+        app("STARTED", "{\"cpu\":\"32 vCPU\",\"memory\":\"128 GB\"}", 15))));
+    ServerlessSpec longer = ServerlessSpec.builder()
+        .executionRoleArn("arn:aws:iam::123456789012:role/p9-serverless-job")
+        .logUri(S3Location.parse("s3://p9-bucket/serverless-logs")).maxCapacity("32", "128gb")
+        .idleStop(Duration.ofMinutes(30)).build();
+
+    assertThatThrownBy(() -> launcher.findOrCreateApplication(longer, clock.backoff(Duration.ofMinutes(10))))
+        .isInstanceOf(AwsFailure.class).hasMessageContaining("application 00fabc123 is STARTED")
+        .hasMessageContaining("only while it is CREATED or STOPPED: auto-stop after 15 min idle -> after 30 min idle"
+            + " not made").hasMessageNotContaining("maximum capacity");
+    assertThat(stub.server.findAll(patchRequestedFor(urlEqualTo("/applications/00fabc123")))).isEmpty();
   }
 
   /**
@@ -164,7 +230,8 @@ class ServerlessLauncherTest {
     stub.server.stubFor(get(urlEqualTo("/applications/00fabc123")).inScenario("app")
         .whenScenarioStateIs(Scenario.STARTED).willReturn(ok(app("CREATING"))).willSetStateTo("created"));
     stub.server.stubFor(get(urlEqualTo("/applications/00fabc123")).inScenario("app")
-        .whenScenarioStateIs("created").willReturn(ok(app("CREATED"))));
+        .whenScenarioStateIs("created").willReturn(ok(app("CREATED", "{\"cpu\":\"32 vCPU\",\"memory\":\"128 GB\"}",
+            15))));
 
     assertThat(launcher.findOrCreateApplication(spec(), clock.backoff(Duration.ofMinutes(10)))).isEqualTo("00fabc123");
 
