@@ -24,9 +24,9 @@ public class AwsFailure extends RuntimeException {
   }
 
   /**
-   * Polls in a row a wait ({@code EmrLauncher.waitForStep}, {@code ServerlessLauncher.waitForJobRun}) lets
-   * fail {@link #isTransient transiently} before it gives up: with the standard back-off of up to 60 s, and
-   * the SDK's own retries within each poll, several minutes of throttling or outage.
+   * Polls in a row a wait ({@code EmrLauncher.waitForStep}, {@code ServerlessLauncher.waitForJobRun} and its wait
+   * for a CREATING application) lets fail {@link #isTransient transiently} before it gives up: with the standard
+   * back-off of up to 60 s, and the SDK's own retries within each poll, several minutes of throttling or outage.
    */
   public static final int TRANSIENT_POLLS_TOLERATED = 5;
 

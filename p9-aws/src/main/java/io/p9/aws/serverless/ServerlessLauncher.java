@@ -134,8 +134,8 @@ public final class ServerlessLauncher {
   }
 
   /**
-   * Polls application {@code id} until it is no longer CREATING, reporting its state changes; returns it as last
-   * read.
+   * Polls application {@code id} until it is no longer CREATING, reporting its state changes and riding out polls
+   * that fail transiently, as {@link #waitForJobRun} does; returns it as last read.
    */
   private Application waitUntilCreated(String id, Backoff backoff) throws TimeoutException, InterruptedException {
     long start = backoff.now();
@@ -151,7 +151,8 @@ public final class ServerlessLauncher {
         throw new AwsFailure("application " + id + " was terminated while being created: " + a.stateDetails());
       }
       return a.state() == ApplicationState.CREATING ? null : a;
-    });
+    }, AwsFailure::isTransient, AwsFailure.TRANSIENT_POLLS_TOLERATED,
+        AwsFailure.reportingTo(progress, backoff, start, "application " + id));
   }
 
   /** Starts the job run; returns its id. */

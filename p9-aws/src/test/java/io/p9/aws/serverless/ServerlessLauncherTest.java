@@ -241,6 +241,40 @@ class ServerlessLauncherTest {
         "[0s] application 00fabc123 CREATING", "[10s] application 00fabc123 CREATED");
   }
 
+  /**
+   * A GetApplication poll that still fails with a 5xx after the SDK's retries does not end the wait for a new
+   * application, as it does not end the wait for a run: the application is being created regardless.
+   */
+  @Test
+  void aPollOfANewApplicationFailingBeyondTheSdksRetriesIsToleratedAndTheWaitGoesOn() throws Exception {
+    listed("STOPPED");
+    stub.server.stubFor(post(urlEqualTo("/applications")).willReturn(ok(
+        "{\"applicationId\":\"00fabc123\",\"name\":\"p9\",\"arn\":\"arn:aws:emr-serverless:eu-west-1:123456789012:"
+            + "/applications/00fabc123\"}")));
+    String url = "/applications/00fabc123";
+    String state = Scenario.STARTED;
+    for (int i = 0; i < 4; i++) {
+      stub.server.stubFor(get(urlEqualTo(url)).inScenario("app").whenScenarioStateIs(state).willReturn(
+          aResponse().withStatus(500).withHeader("Content-Type", "application/json")
+              .withHeader("x-amzn-ErrorType", "InternalServerException").withBody("{\"message\":\"try again\"}"))
+          .willSetStateTo("e" + i));
+      state = "e" + i;
+    }
+    stub.server.stubFor(get(urlEqualTo(url)).inScenario("app").whenScenarioStateIs(state)
+        .willReturn(ok(app("CREATED"))));
+    ServerlessSpec arm = ServerlessSpec.builder()
+        .executionRoleArn("arn:aws:iam::123456789012:role/p9-serverless-job")
+        .logUri(S3Location.parse("s3://p9-bucket/serverless-logs")).architecture("ARM64").build();
+
+    assertThat(launcher.findOrCreateApplication(arm, clock.backoff(Duration.ofMinutes(10)))).isEqualTo("00fabc123");
+
+    assertThat(stub.server.findAll(getRequestedFor(urlEqualTo(url)))).hasSize(5);
+    assertThat(progress).containsExactly("application 00fabc123 'p9' created (emr-7.9.0)",
+        "[0s] asking about application 00fabc123 failed: InternalServerException (HTTP 500), 1 of 5 tolerated in a"
+            + " row; asking again",
+        "[10s] application 00fabc123 CREATED");
+  }
+
   @Test
   void startsTheRunAndWaitsThroughItsStatesWithRetriedThrottling() throws Exception {
     stub.server.stubFor(post(urlEqualTo("/applications/00fabc123/jobruns")).willReturn(ok(
