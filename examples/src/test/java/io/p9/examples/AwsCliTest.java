@@ -534,6 +534,24 @@ class AwsCliTest {
     assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).as("nothing sent unsigned").isEmpty();
   }
 
+  /** A bucket name S3 would refuse is refused up front with the rule it breaks, before any AWS call. */
+  @Test
+  void aBucketNameAgainstS3sRulesIsRefusedBeforeAnyCall() {
+    for (String command : List.of("emr", "serverless")) {
+      err.getBuffer().setLength(0);
+      List<String> a = new ArrayList<>(List.of(command, "submit", "--bucket", "p9-bucket", "--input",
+          "s3://192.168.1.1/in", "--jar", jar.toString()));
+      if (command.equals("serverless")) {
+        a.addAll(List.of("--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job"));
+      }
+
+      assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(command).isEqualTo(CliSupport.USAGE);
+      assertThat(err.toString()).as(command).contains("'192.168.1.1' is not a valid S3 bucket name: not formatted"
+          + " as an IP address (S3's bucket naming rules)");
+    }
+    assertThat(stub.server.getAllServeEvents()).as("no AWS call").isEmpty();
+  }
+
   @Test
   void aMissingBucketIsAClearError() {
     stubStsAndBucket();

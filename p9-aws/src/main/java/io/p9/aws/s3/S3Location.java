@@ -1,22 +1,54 @@
 package io.p9.aws.s3;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * A bucket and key: {@code s3://bucket/key}, {@code s3a://bucket/key} or {@code s3n://bucket/key}. The
- * key has no leading slash and may be empty (the bucket root). Immutable.
+ * bucket name follows S3's naming rules ({@link #checkBucketName}), so a wrong one is refused when parsed, not by S3;
+ * the key has no leading slash and may be empty (the bucket root). Immutable.
  */
 public final class S3Location {
   private final String bucket;
   private final String key;
 
+  /** Four dot-separated numbers: a name formatted as an IPv4 address. */
+  private static final Pattern IP_ADDRESS = Pattern.compile("\\d+\\.\\d+\\.\\d+\\.\\d+");
+  private static final List<String> RESERVED_PREFIXES = List.of("xn--", "sthree-", "amzn-s3-demo-");
+  private static final List<String> RESERVED_SUFFIXES = List.of("-s3alias", "--ol-s3", ".mrap", "--x-s3",
+      "--table-s3");
+
+  /** {@code bucket} and {@code key}; the bucket name must follow {@link #checkBucketName S3's naming rules}. */
   public S3Location(String bucket, String key) {
-    if (bucket == null || !bucket.matches("[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]")) {
-      throw new IllegalArgumentException("'" + bucket + "' is not a valid S3 bucket name");
-    }
+    checkBucketName(bucket);
     this.bucket = bucket;
     this.key = key == null ? "" : key.replaceFirst("^/+", "");
+  }
+
+  /**
+   * Checks {@code bucket} against S3's naming rules for general purpose buckets, quoting the rule it breaks: 3 to
+   * 63 characters among lowercase letters, digits, dots and hyphens, beginning and ending with a letter or digit,
+   * no two adjacent dots, not formatted as an IP address, none of the reserved prefixes ({@code xn--},
+   * {@code sthree-}, {@code amzn-s3-demo-}) and suffixes ({@code -s3alias}, {@code --ol-s3}, {@code .mrap},
+   * {@code --x-s3}, {@code --table-s3}). Dots are allowed (legacy names, still valid).
+   *
+   * @throws IllegalArgumentException if it breaks one
+   */
+  public static void checkBucketName(String bucket) {
+    String rule = bucket == null || bucket.length() < 3 || bucket.length() > 63 ? "3 to 63 characters"
+        : !bucket.matches("[a-z0-9.-]+") ? "lowercase letters, digits, dots and hyphens only"
+        : !bucket.matches("[a-z0-9].*[a-z0-9]") ? "begin and end with a letter or digit"
+        : bucket.contains("..") ? "no two adjacent dots"
+        : IP_ADDRESS.matcher(bucket).matches() ? "not formatted as an IP address"
+        : RESERVED_PREFIXES.stream().anyMatch(bucket::startsWith) ? "not start with xn--, sthree- or amzn-s3-demo-"
+        : RESERVED_SUFFIXES.stream().anyMatch(bucket::endsWith)
+            ? "not end with -s3alias, --ol-s3, .mrap, --x-s3 or --table-s3" : null;
+    if (rule != null) {
+      throw new IllegalArgumentException("'" + bucket + "' is not a valid S3 bucket name: " + rule
+          + " (S3's bucket naming rules)");
+    }
   }
 
   /** True for s3://, s3a:// and s3n:// URIs. */

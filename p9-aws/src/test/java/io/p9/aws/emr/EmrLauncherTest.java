@@ -360,7 +360,7 @@ class EmrLauncherTest {
 
   @Test
   void waitingGivesUpAtTheDeadline() {
-    stub.server.stubFor(op("DescribeCluster").willReturn(ok(cluster("STARTING", "s3n://b/l/"))));
+    stub.server.stubFor(op("DescribeCluster").willReturn(ok(cluster("STARTING", "s3n://p9-bucket/l/"))));
     stub.server.stubFor(op("DescribeStep").willReturn(ok(step("PENDING", null))));
 
     assertThatThrownBy(() -> launcher.waitForStep("j-1", "s-1", clock.backoff(Duration.ofMinutes(5))))
