@@ -242,6 +242,22 @@ class ServerlessLauncherTest {
   }
 
   /**
+   * GETs of {@code url} fail with {@code status} and {@code errorType} 4 times (one poll's SDK attempts), then
+   * answer {@code body}.
+   */
+  private void failingOnePollThenAnswering(String url, int status, String errorType, String body) {
+    String state = Scenario.STARTED;
+    for (int i = 0; i < 4; i++) {
+      stub.server.stubFor(get(urlEqualTo(url)).inScenario(url).whenScenarioStateIs(state).willReturn(
+          aResponse().withStatus(status).withHeader("Content-Type", "application/json")
+              .withHeader("x-amzn-ErrorType", errorType).withBody("{\"message\":\"try again\"}"))
+          .willSetStateTo("failed" + i));
+      state = "failed" + i;
+    }
+    stub.server.stubFor(get(urlEqualTo(url)).inScenario(url).whenScenarioStateIs(state).willReturn(ok(body)));
+  }
+
+  /**
    * A GetApplication poll that still fails with a 5xx after the SDK's retries does not end the wait for a new
    * application, as it does not end the wait for a run: the application is being created regardless.
    */
@@ -252,16 +268,7 @@ class ServerlessLauncherTest {
         "{\"applicationId\":\"00fabc123\",\"name\":\"p9\",\"arn\":\"arn:aws:emr-serverless:eu-west-1:123456789012:"
             + "/applications/00fabc123\"}")));
     String url = "/applications/00fabc123";
-    String state = Scenario.STARTED;
-    for (int i = 0; i < 4; i++) {
-      stub.server.stubFor(get(urlEqualTo(url)).inScenario("app").whenScenarioStateIs(state).willReturn(
-          aResponse().withStatus(500).withHeader("Content-Type", "application/json")
-              .withHeader("x-amzn-ErrorType", "InternalServerException").withBody("{\"message\":\"try again\"}"))
-          .willSetStateTo("e" + i));
-      state = "e" + i;
-    }
-    stub.server.stubFor(get(urlEqualTo(url)).inScenario("app").whenScenarioStateIs(state)
-        .willReturn(ok(app("CREATED"))));
+    failingOnePollThenAnswering(url, 500, "InternalServerException", app("CREATED"));
     ServerlessSpec arm = ServerlessSpec.builder()
         .executionRoleArn("arn:aws:iam::123456789012:role/p9-serverless-job")
         .logUri(S3Location.parse("s3://p9-bucket/serverless-logs")).architecture("ARM64").build();
@@ -325,16 +332,7 @@ class ServerlessLauncherTest {
   @Test
   void aPollThrottledBeyondTheSdksRetriesIsToleratedAndTheWaitGoesOn() throws Exception {
     String url = "/applications/00fabc123/jobruns/00frun456";
-    String state = Scenario.STARTED;
-    for (int i = 0; i < 4; i++) {
-      stub.server.stubFor(get(urlEqualTo(url)).inScenario("run").whenScenarioStateIs(state).willReturn(
-          aResponse().withStatus(429).withHeader("Content-Type", "application/json")
-              .withHeader("x-amzn-ErrorType", "ThrottlingException").withBody("{\"message\":\"Rate exceeded\"}"))
-          .willSetStateTo("t" + i));
-      state = "t" + i;
-    }
-    stub.server.stubFor(get(urlEqualTo(url)).inScenario("run").whenScenarioStateIs(state)
-        .willReturn(ok(run("SUCCESS", ""))));
+    failingOnePollThenAnswering(url, 429, "ThrottlingException", run("SUCCESS", ""));
 
     ServerlessLauncher.RunResult r = launcher.waitForJobRun("00fabc123", "00frun456", clock.backoff(Duration.ofHours(1)));
 
