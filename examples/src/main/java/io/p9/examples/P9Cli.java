@@ -1,5 +1,6 @@
 package io.p9.examples;
 
+import io.p9.spark.ml.ImageLoader;
 import java.io.FileNotFoundException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -232,6 +233,13 @@ public final class P9Cli implements Runnable {
         }
         return wrongRegion(e);
       } catch (Exception e) {
+        ImageLoader.ImageLoadException bad = causeOf(e, ImageLoader.ImageLoadException.class);
+        if (bad != null) {
+          // --handle-invalid error: Spark wraps the loader's one-line reason in its task and job failures
+          System.err.println("p9: " + bad.getMessage() + "; with --handle-invalid keep (the default) or skip the"
+              + " job goes on and counts it in report.json");
+          return 1;
+        }
         return wrongRegion(e);
       } finally {
         spark.stop();
@@ -246,6 +254,16 @@ public final class P9Cli implements Runnable {
       }
       System.err.println("p9: " + wrong);
       return 2;
+    }
+
+    /** The first exception of type {@code type} in the cause chain of {@code e}, or null. */
+    static <T extends Throwable> T causeOf(Throwable e, Class<T> type) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (type.isInstance(t)) {
+          return type.cast(t);
+        }
+      }
+      return null;
     }
 
     static boolean sparkOnClassPath() {

@@ -229,6 +229,30 @@ class RunCommandTest {
   }
 
   /**
+   * Under {@code --handle-invalid error} a file that cannot be decoded fails the job (exit code 1) with one line
+   * naming the file and its reason, as the README says, where it used to end with Spark's stack trace, whose
+   * first line names a lambda and whose reason sits several causes down.
+   */
+  @Test
+  void aFileThatCannotBeDecodedUnderErrorFailsTheJobInOneLineNamingIt() throws Exception {
+    Path in = java.nio.file.Files.createDirectories(tmp.resolve("in/Apple"));
+    List<Path> jpegs = io.p9.core.testing.RepoData.quickSampleSpread(2);
+    for (int i = 0; i < jpegs.size(); i++) {
+      java.nio.file.Files.copy(jpegs.get(i), in.resolve(i + ".jpg"));
+    }
+    java.nio.file.Files.writeString(in.resolve("notes.txt"), "not an image");
+    String[] err = new String[1];
+    int code = run(err, "--input", tmp.resolve("in").toString(), "--output", tmp.resolve("out").toString(),
+        "--model", io.p9.core.testing.RepoData.mobilenet().toString(), "--handle-invalid", "error",
+        "--master", "local[1]");
+    assertThat(code).as(err[0]).isEqualTo(1);
+    assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).as(err[0]).singleElement().asString()
+        .startsWith("p9: cannot decode file:" + in.resolve("notes.txt") + ": NOT_AN_IMAGE: ")
+        .endsWith("; with --handle-invalid keep (the default) or skip the job goes on and counts it in report.json");
+    assertThat(tmp.resolve("out/report.json")).doesNotExist();
+  }
+
+  /**
    * A {@code --model} p9 cannot use (not a model file, a model file cut short or damaged, a folder, a missing
    * file, or no such {@code --feature-tensor} in it) is a bad option value: exit code 2 and one line naming the
    * file and the reason, found on the driver before any image.
