@@ -592,7 +592,7 @@ public final class FruitsJob {
     Path out = new Path(output);
     String o = withSlash(out.getFileSystem(conf).makeQualified(out).toString());
     Path in = new Path(input);
-    FileStatus[] roots = in.getFileSystem(conf).globStatus(in);
+    FileStatus[] roots = ImageFiles.matches(in.getFileSystem(conf), in);
     for (FileStatus root : roots == null ? new FileStatus[0] : roots) {
       if (root.isDirectory() && o.startsWith(withSlash(root.getPath().toString()))) {
         throw new InvalidOptionException("--output " + output + " is inside --input " + input + " ("

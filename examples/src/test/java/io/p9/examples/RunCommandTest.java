@@ -330,6 +330,29 @@ class RunCommandTest {
         "--model", model, "--master", "local[1]", "--k", "1")).as(err[0]).isZero();
   }
 
+  /**
+   * An {@code --input} folder whose name holds glob characters ({@code Trip [2024]}) is that folder, as the
+   * README's "image folder" says: p9 run used to take it as a glob, which read the photos of {@code Trip 2}
+   * instead, and did not see an {@code --output} inside it.
+   */
+  @Test
+  void anInputFolderWithGlobCharactersInItsNameIsThatFolder() throws Exception {
+    Path trip = tmp.resolve("Trip [2024]");
+    Fixtures.subset(trip, 1, 2);
+    Fixtures.subset(tmp.resolve("Trip 2"), 2, 2);
+    String model = io.p9.core.testing.RepoData.mobilenet().toString();
+    String[] err = new String[1];
+    assertThat(run(err, "--input", trip.toString(), "--output", trip.resolve("out").toString(), "--model", model,
+        "--master", "local[1]", "--k", "1")).as(err[0]).isEqualTo(2);
+    assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).singleElement().asString()
+        .startsWith("p9: --output " + trip.resolve("out") + " is inside --input " + trip);
+
+    assertThat(run(err, "--input", trip.toString(), "--output", tmp.resolve("out").toString(), "--model", model,
+        "--master", "local[1]", "--k", "1")).as(err[0]).isZero();
+    assertThat(FruitsJobTest.rfc4180(tmp.resolve("out/features.csv").toString()).subList(1, 3))
+        .extracting(row -> row[0]).allSatisfy(p -> assertThat(p).startsWith("file:" + trip + "/"));
+  }
+
   @Test
   void aMissingInputIsAConfigurationError() {
     String[] err = new String[1];

@@ -9,6 +9,7 @@ import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -72,6 +73,9 @@ public final class ImageFiles {
       .add("length", DataTypes.LongType, true)
       .add("content", DataTypes.BinaryType, true);
 
+  /** The characters that make a Hadoop path a glob. */
+  private static final Pattern GLOB_CHARACTERS = Pattern.compile("[*?\\[\\]{}\\\\]");
+
   private ImageFiles() {}
 
   /**
@@ -79,7 +83,10 @@ public final class ImageFiles {
    * exist, or a glob that matches nothing, fails here on the driver with an {@link UncheckedIOException}
    * whose cause is a {@link FileNotFoundException} naming it ({@code Path does not exist: ...}), as Spark's
    * {@code binaryFile} source does; an existing empty folder gives no rows; {@code s3a://bucket} is the
-   * bucket's root. Lists now, reads when the rows are computed; {@code listing(spark, paths).read()}.
+   * bucket's root. A path that exists as written is read as it is, also where its name holds glob characters
+   * (a folder {@code Trip [2024]}; Spark's sources take it as a glob, which matches {@code Trip 2}); only a path
+   * that does not exist is a glob. Lists now, reads when the rows are computed;
+   * {@code listing(spark, paths).read()}.
    */
   public static Dataset<Row> read(SparkSession spark, String... paths) {
     return listing(spark, paths).read();
@@ -170,7 +177,7 @@ public final class ImageFiles {
     /**
      * The listed files, about {@code filesPerPartition} per task, in path order; each call gives a new
      * Dataset of the same files. {@code filesPerPartition <= 0}: Spark's {@code binaryFile} source over the
-     * listed paths (its own listing and split), plus the zero-byte files of this listing.
+     * listed paths (its own listing and split, each path a glob), plus the zero-byte files of this listing.
      */
     public Dataset<Row> read(int filesPerPartition) {
       SparkContext sc = spark.sparkContext();
@@ -210,7 +217,7 @@ public final class ImageFiles {
       for (String p : paths) {
         Path path = new Path(p);
         FileSystem fs = path.getFileSystem(conf);
-        FileStatus[] matches = fs.globStatus(path);
+        FileStatus[] matches = matches(fs, path);
         if (matches == null || matches.length == 0) {
           // as Spark's file sources (PATH_NOT_FOUND): a typo fails here rather than giving no rows
           throw new FileNotFoundException("Path does not exist: " + fs.makeQualified(path));
@@ -239,6 +246,22 @@ public final class ImageFiles {
       throw new UncheckedIOException("cannot list " + String.join(", ", paths) + ": " + e.getMessage(), e);
     }
     return rows;
+  }
+
+  /**
+   * What {@code path} names: the file or folder itself where it exists as written, also when its name holds glob
+   * characters (a folder {@code Trip [2024]}, which as a glob would match {@code Trip 2} instead); else the
+   * matches of it as a glob, none (null or empty) where nothing matches.
+   */
+  public static FileStatus[] matches(FileSystem fs, Path path) throws IOException {
+    if (GLOB_CHARACTERS.matcher(path.toUri().getPath()).find()) {
+      try {
+        return new FileStatus[] {fs.getFileStatus(path)};
+      } catch (FileNotFoundException e) {
+        // not there as written: a glob
+      }
+    }
+    return fs.globStatus(path);
   }
 
   /** Whether a path element below {@code root} is {@link #hidden}, as Spark skips those. */

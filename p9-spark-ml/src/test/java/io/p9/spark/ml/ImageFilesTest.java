@@ -190,6 +190,24 @@ class ImageFilesTest {
     assertThat(grouped.filter("length = 0").count()).isEqualTo(1);
   }
 
+  /**
+   * A folder whose name holds glob characters ({@code Trip [2024]}, {@code {draft}}) is read as it is when it
+   * exists: it used to be taken as a glob only, which matched another folder ({@code Trip 2}) or nothing
+   * ({@code Path does not exist} for a folder that is there). A path that does not exist is still a glob.
+   */
+  @Test
+  void aFolderThatExistsIsReadAsItIsEvenWithGlobCharactersInItsName() {
+    Files2.write(tmp.resolve("Trip [2024]/a.jpg"), new byte[] {1});
+    Files2.write(tmp.resolve("Trip 2/b.jpg"), new byte[] {2});
+    Files2.write(tmp.resolve("{draft}/c.jpg"), new byte[] {3});
+    SparkSession spark = TestSpark.get();
+    assertThat(ImageFiles.read(spark, tmp.resolve("Trip [2024]").toString()).select("path").as(Encoders.STRING())
+        .collectAsList()).singleElement().asString().endsWith("/Trip [2024]/a.jpg");
+    assertThat(ImageFiles.count(spark, tmp.resolve("{draft}").toString())).isEqualTo(1);
+    assertThat(ImageFiles.read(spark, tmp.resolve("Trip [0-9]").toString()).select("path").as(Encoders.STRING())
+        .collectAsList()).singleElement().asString().endsWith("/Trip 2/b.jpg");
+  }
+
   @Test
   void aMissingPathOrAnEmptyGlobFailsOnTheDriverNamingItButAnEmptyFolderGivesNoRows() throws Exception {
     Files2.write(tmp.resolve("a/one.jpg"), new byte[] {1});
