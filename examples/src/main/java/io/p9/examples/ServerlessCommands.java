@@ -147,7 +147,8 @@ final class ServerlessCommands implements Runnable {
             if (update.isPresent()) {
               out.println("# if it exists with another maximum capacity or auto-stop than --max-cpu, --max-memory,"
                   + " --idle-stop give: the UpdateApplication request (its disk limit kept); EMR Serverless takes it"
-                  + " only while the application is CREATED or STOPPED, in another state submit stops before the run");
+                  + " only while the application is CREATED or STOPPED (one STOPPING is waited for), in another state"
+                  + " submit stops before the run");
               out.println(DryRun.requestJson("emr-serverless", "UpdateApplication", region, update.get()));
             }
           }

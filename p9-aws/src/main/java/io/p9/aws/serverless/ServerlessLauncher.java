@@ -59,8 +59,9 @@ public final class ServerlessLauncher {
   /**
    * The id of a usable application as {@code spec} describes it: an existing one with its name, release and
    * architecture, or a new one once CREATED. A reused one whose maximum capacity or auto-stop differs from those
-   * {@code spec} gives (not null) is updated to them when CREATED or STOPPED; in another state (STARTING, STARTED,
-   * STOPPING) that fails with an {@link AwsFailure} naming both values, before any run starts.
+   * {@code spec} gives (not null) is updated to them when CREATED or STOPPED, once STOPPED when STOPPING (waited for
+   * with {@code backoff}); in another state (STARTING, STARTED) that fails with an {@link AwsFailure} naming both
+   * values, before any run starts.
    */
   public String findOrCreateApplication(ServerlessSpec spec, Backoff backoff)
       throws TimeoutException, InterruptedException {
@@ -74,15 +75,16 @@ public final class ServerlessLauncher {
           progress.accept("application " + a.id() + " '" + a.name() + "' (" + a.releaseLabel() + ", "
               + architecture + ", " + a.stateAsString() + ") reused");
           // one that another submit is still creating takes no run yet
-          Application app = a.state() == ApplicationState.CREATING ? waitUntilCreated(a.id(), backoff) : null;
-          bringToSpec(a.id(), app, spec);
+          Application app = a.state() == ApplicationState.CREATING
+              ? waitWhile(a.id(), ApplicationState.CREATING, backoff) : null;
+          bringToSpec(a.id(), app, spec, backoff);
           return a.id();
         }
       }
       String id = client.createApplication(ServerlessRequests.createApplication(spec, UUID.randomUUID().toString()))
           .applicationId();
       progress.accept("application " + id + " '" + spec.applicationName() + "' created (" + spec.releaseLabel() + ")");
-      waitUntilCreated(id, backoff);
+      waitWhile(id, ApplicationState.CREATING, backoff);
       return id;
     } catch (SdkException e) {
       throw AwsFailure.of("finding or creating the EMR Serverless application", e);
@@ -92,14 +94,37 @@ public final class ServerlessLauncher {
   /**
    * Brings reused application {@code id} ({@code app} as last read, or null to read it) to the maximum capacity and
    * idle stop {@code spec} gives, where they differ: with UpdateApplication while it is CREATED or STOPPED, the only
-   * states EMR Serverless updates an application in; in another state it fails, naming both values, rather than
-   * run the job with settings other than those asked for.
+   * states EMR Serverless updates an application in, after waiting with {@code backoff} for one STOPPING to stop;
+   * in another state it fails, naming both values, rather than run the job with settings other than those asked for.
    */
-  private void bringToSpec(String id, Application app, ServerlessSpec spec) {
+  private void bringToSpec(String id, Application app, ServerlessSpec spec, Backoff backoff)
+      throws TimeoutException, InterruptedException {
     if (spec.maxCpu() == null && spec.idleStop() == null) {
       return;
     }
     Application a = app != null ? app : client.getApplication(b -> b.applicationId(id)).application();
+    List<String> differences = differences(a, spec);
+    if (!differences.isEmpty() && a.state() == ApplicationState.STOPPING) {
+      a = waitWhile(id, ApplicationState.STOPPING, backoff);
+      differences = differences(a, spec);
+    }
+    if (differences.isEmpty()) {
+      return;
+    }
+    if (a.state() != ApplicationState.CREATED && a.state() != ApplicationState.STOPPED) {
+      throw new AwsFailure("application " + id + " is " + a.stateAsString() + ", and EMR Serverless changes an"
+          + " application only while it is CREATED or STOPPED: " + String.join("; ", differences) + " not made. Run"
+          + " again once it has stopped (aws emr-serverless stop-application --application-id " + id + "), without"
+          + " the options that differ to use its own settings, or with another application name");
+    }
+    MaximumAllowedResources max = a.maximumCapacity();
+    client.updateApplication(ServerlessRequests.updateApplication(id, spec, max == null ? null : max.disk(),
+        UUID.randomUUID().toString()).orElseThrow());
+    progress.accept("application " + id + " updated: " + String.join("; ", differences));
+  }
+
+  /** How application {@code a}'s maximum capacity and auto-stop differ from those {@code spec} gives (not null). */
+  private static List<String> differences(Application a, ServerlessSpec spec) {
     List<String> differences = new ArrayList<>();
     MaximumAllowedResources max = a.maximumCapacity();
     if (spec.maxCpu() != null && (max == null || !sameAmount(max.cpu(), spec.maxCpu())
@@ -114,18 +139,7 @@ public final class ServerlessLauncher {
       differences.add("auto-stop " + (stop == null || !Boolean.TRUE.equals(stop.enabled()) ? "off"
           : "after " + stop.idleTimeoutMinutes() + " min idle") + " -> after " + minutes + " min idle");
     }
-    if (differences.isEmpty()) {
-      return;
-    }
-    if (a.state() != ApplicationState.CREATED && a.state() != ApplicationState.STOPPED) {
-      throw new AwsFailure("application " + id + " is " + a.stateAsString() + ", and EMR Serverless changes an"
-          + " application only while it is CREATED or STOPPED: " + String.join("; ", differences) + " not made. Run"
-          + " again once it has stopped (aws emr-serverless stop-application --application-id " + id + "), without"
-          + " the options that differ to use its own settings, or with another application name");
-    }
-    client.updateApplication(ServerlessRequests.updateApplication(id, spec, max == null ? null : max.disk(),
-        UUID.randomUUID().toString()).orElseThrow());
-    progress.accept("application " + id + " updated: " + String.join("; ", differences));
+    return differences;
   }
 
   /** Whether two capacities ({@code 32 vCPU}, {@code 32}; {@code 128 GB}, {@code 128gb}) are the same amount. */
@@ -134,25 +148,30 @@ public final class ServerlessLauncher {
   }
 
   /**
-   * Polls application {@code id} until it is no longer CREATING, reporting its state changes and riding out polls
-   * that fail transiently, as {@link #waitForJobRun} does; returns it as last read.
+   * Polls application {@code id} until it is no longer in {@code passing} (CREATING, STOPPING), reporting its state
+   * changes and riding out polls that fail transiently, as {@link #waitForJobRun} does; returns it as last read.
    */
-  private Application waitUntilCreated(String id, Backoff backoff) throws TimeoutException, InterruptedException {
+  private Application waitWhile(String id, ApplicationState passing, Backoff backoff)
+      throws TimeoutException, InterruptedException {
     long start = backoff.now();
     String[] last = {null};
-    return backoff.until(() -> {
-      Application a = client.getApplication(b -> b.applicationId(id)).application();
-      if (!a.stateAsString().equals(last[0])) {
-        progress.accept(String.format("[%s] application %s %s", Durations.human(backoff.since(start)), id,
-            a.stateAsString()));
-        last[0] = a.stateAsString();
-      }
-      if (a.state() == ApplicationState.TERMINATED) {
-        throw new AwsFailure("application " + id + " was terminated while being created: " + a.stateDetails());
-      }
-      return a.state() == ApplicationState.CREATING ? null : a;
-    }, AwsFailure::isTransient, AwsFailure.TRANSIENT_POLLS_TOLERATED,
-        AwsFailure.reportingTo(progress, backoff, start, "application " + id));
+    try {
+      return backoff.until(() -> {
+        Application a = client.getApplication(b -> b.applicationId(id)).application();
+        if (!a.stateAsString().equals(last[0])) {
+          progress.accept(String.format("[%s] application %s %s", Durations.human(backoff.since(start)), id,
+              a.stateAsString()));
+          last[0] = a.stateAsString();
+        }
+        if (a.state() == ApplicationState.TERMINATED) {
+          throw new AwsFailure("application " + id + " was terminated while " + passing + ": " + a.stateDetails());
+        }
+        return a.state() == passing ? null : a;
+      }, AwsFailure::isTransient, AwsFailure.TRANSIENT_POLLS_TOLERATED,
+          AwsFailure.reportingTo(progress, backoff, start, "application " + id));
+    } catch (TimeoutException e) {
+      throw new TimeoutException("application " + id + " still " + passing + ": " + e.getMessage());
+    }
   }
 
   /** Starts the job run; returns its id. */

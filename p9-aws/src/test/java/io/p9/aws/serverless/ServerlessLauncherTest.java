@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -189,6 +190,48 @@ class ServerlessLauncherTest {
         .isInstanceOf(AwsFailure.class).hasMessageContaining("application 00fabc123 is STARTED")
         .hasMessageContaining("only while it is CREATED or STOPPED: auto-stop after 15 min idle -> after 30 min idle"
             + " not made").hasMessageNotContaining("maximum capacity");
+    assertThat(stub.server.findAll(patchRequestedFor(urlEqualTo("/applications/00fabc123")))).isEmpty();
+  }
+
+  /**
+   * A reused application that is STOPPING takes no update until it has STOPPED: it is waited for, with the back-off
+   * and the progress lines of the wait for a CREATING one, then updated, rather than refused.
+   */
+  @Test
+  void aReusedStoppingApplicationWithOtherSettingsIsUpdatedOnceStopped() throws Exception {
+    listed("STOPPING");
+    String url = "/applications/00fabc123";
+    String[] states = {"STOPPING", "STOPPING", "STOPPED"};
+    for (int i = 0; i < states.length; i++) {
+      var m = get(urlEqualTo(url)).inScenario("app").whenScenarioStateIs(i == 0 ? Scenario.STARTED : "p" + i)
+          .willReturn(ok(app(states[i], "{\"cpu\":\"16 vCPU\",\"memory\":\"64 GB\"}", 15)));
+      stub.server.stubFor(i + 1 < states.length ? m.willSetStateTo("p" + (i + 1)) : m);
+    }
+    stub.server.stubFor(patch(urlEqualTo(url)).willReturn(ok(
+        app("STOPPED", "{\"cpu\":\"32 vCPU\",\"memory\":\"128 GB\"}", 15))));
+
+    assertThat(launcher.findOrCreateApplication(spec(), clock.backoff(Duration.ofMinutes(10)))).isEqualTo("00fabc123");
+
+    assertThat(stub.server.findAll(getRequestedFor(urlEqualTo(url)))).hasSize(3);
+    var update = stub.server.findAll(patchRequestedFor(urlEqualTo(url)));
+    assertThat(update).hasSize(1);
+    assertThat(AwsStub.json(update.get(0).getBodyAsString()).at("/maximumCapacity/cpu").asText()).isEqualTo("32 vCPU");
+    assertThat(clock.sleeps).containsExactly(Duration.ofSeconds(10));
+    assertThat(progress).containsExactly("application 00fabc123 'p9' (emr-7.9.0, X86_64, STOPPING) reused",
+        "[0s] application 00fabc123 STOPPING", "[10s] application 00fabc123 STOPPED",
+        "application 00fabc123 updated: maximum capacity 16 vCPU, 64 GB -> 32 vCPU, 128 GB");
+  }
+
+  /** The wait for a STOPPING application to stop is bounded by the back-off's time-out, which says so. */
+  @Test
+  void aReusedApplicationThatDoesNotStopEndsTheWaitAtTheTimeout() {
+    listed("STOPPING");
+    stub.server.stubFor(get(urlEqualTo("/applications/00fabc123")).willReturn(ok(
+        app("STOPPING", "{\"cpu\":\"16 vCPU\",\"memory\":\"64 GB\"}", 15))));
+
+    assertThatThrownBy(() -> launcher.findOrCreateApplication(spec(), clock.backoff(Duration.ofMinutes(1))))
+        .isInstanceOf(TimeoutException.class)
+        .hasMessageStartingWith("application 00fabc123 still STOPPING: gave up after 1m");
     assertThat(stub.server.findAll(patchRequestedFor(urlEqualTo("/applications/00fabc123")))).isEmpty();
   }
 
