@@ -186,6 +186,8 @@ final class EmrCommands implements Runnable {
             logUri = launcher.logUriOfRunning(clusterId).orElse(null);
           }
           jobOptions.checkBuckets(s3, logUri);
+          // again with the --s3-bucket-region arguments of the regions found, before the upload
+          EmrRequests.checkJob(jobOptions.job(jarFolder, aws));
           // the job runs the jar where this upload put it: the jar is hashed once per submit, so a jar built
           // again meanwhile cannot make the job name another object than the one uploaded
           S3Location uploaded = s3.upload(jar, jarFolder);

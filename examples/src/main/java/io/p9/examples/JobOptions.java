@@ -125,7 +125,10 @@ public final class JobOptions {
    * comma-separated). Keeps each bucket's region, which {@link #runArgs} passes to the job.
    */
   void checkBuckets(S3Store s3, S3Location logUri) {
-    s3.checkBucket(bucket);
+    String home = s3.checkBucket(bucket);
+    if (home != null) {
+      bucketRegions.put(bucket, home);
+    }
     for (String b : dataBuckets(logUri)) {
       String region = s3.checkDataBucket(b);
       if (region != null) {
@@ -134,7 +137,7 @@ public final class JobOptions {
     }
   }
 
-  /** The region of each data bucket, as {@link #checkBuckets} found it; empty before (and in a dry run). */
+  /** The region of each bucket, as {@link #checkBuckets} found it; empty before (and in a dry run). */
   private final Map<String, String> bucketRegions = new LinkedHashMap<>();
 
   /** For a dry run, which calls nothing: the line saying what {@link #checkBuckets} checks in a real run. */
@@ -394,7 +397,9 @@ public final class JobOptions {
    * applies it: no {@code --model}, {@code --k} or {@code --variance} (refused when given). Each bucket that
    * {@link #checkBuckets} found in another region than {@code --region} is passed as
    * {@code --s3-bucket-region BUCKET=REGION}: S3A reaches a bucket through {@code --region}'s endpoint otherwise,
-   * which fails for it (EMRFS, {@code s3://} on EMR, finds the region itself).
+   * which fails for it (EMRFS, {@code s3://} on EMR, finds the region itself). A {@code --s3-bucket-region} among
+   * the job's arguments after {@code --} for a bucket {@link #checkBuckets} found in another region is refused,
+   * as the job would use it instead of the one found; one naming the region found is passed once.
    */
   List<String> runArgs(AwsOptions aws) {
     if (!io.p9.aws.s3.S3Location.isS3(input)) {
@@ -431,8 +436,16 @@ public final class JobOptions {
     for (String r : aws.regions.allowRegions) {
       a.addAll(List.of("--allow-region", r));
     }
+    List<String> given = new ArrayList<>(a.subList(1, a.size()));
+    given.addAll(extraArgs);
+    Map<String, String> givenRegions = checkRunArgs(given).s3.bucketRegions;
     bucketRegions.forEach((b, r) -> {
-      if (!r.equals(region)) {
+      String g = givenRegions.get(b);
+      if (g != null && !g.trim().equalsIgnoreCase(r)) {
+        throw new IllegalArgumentException("the job's argument --s3-bucket-region " + b + "=" + g + " contradicts S3,"
+            + " which has bucket '" + b + "' in " + r + ": leave it out (submit passes each bucket's region)");
+      }
+      if (g == null && !r.equals(region)) {
         a.addAll(List.of("--s3-bucket-region", b + "=" + r));
       }
     });
@@ -464,9 +477,9 @@ public final class JobOptions {
    * value ({@code --k -3}, {@code --variance 1.5}, an unknown or repeated option among the extra arguments,
    * a {@code --k} above the bundled model's feature dimension) is refused here, before anything is uploaded
    * or started, and not by the step after a cluster was paid for. A {@code --k} for another model, which only
-   * the job reads, is checked by the job before its CNN pass.
+   * the job reads, is checked by the job before its CNN pass. Returns the options as parsed.
    */
-  static void checkRunArgs(List<String> args) {
+  static P9Cli.Run checkRunArgs(List<String> args) {
     P9Cli.Run run = new P9Cli.Run();
     try {
       new CommandLine(run).parseArgs(args.toArray(String[]::new));
@@ -482,6 +495,7 @@ public final class JobOptions {
       throw new IllegalArgumentException("k = " + run.k + " is larger than the model's feature dimension "
           + P9Cli.BUNDLED_FEATURE_DIM + " (" + run.model + "): PCA gives at most that many components");
     }
+    return run;
   }
 
   /** What a successful job leaves, and where: the line a submit that waited ends with. */

@@ -165,6 +165,8 @@ final class ServerlessCommands implements Runnable {
         try (S3Client s3c = settings.s3(); EmrServerlessClient client = settings.emrServerless()) {
           S3Store s3 = new S3Store(s3c, aws.policy());
           jobOptions.checkBuckets(s3, ss.logUri());
+          // again with the --s3-bucket-region arguments of the regions found, before the upload
+          ServerlessRequests.checkJob(jobOptions.job(jarFolder, aws));
           // the job runs the jar where this upload put it: the jar is hashed once per submit, so a jar built
           // again meanwhile cannot make the job name another object than the one uploaded
           S3Location uploaded = s3.upload(jar, jarFolder);

@@ -701,6 +701,77 @@ class AwsCliTest {
         + " (S3A reaches an s3a:// bucket through eu-west-1's endpoint otherwise)" + System.lineSeparator());
   }
 
+  /**
+   * A {@code --s3-bucket-region} among the job's arguments (after {@code --}) for a bucket the submit found in
+   * another region would override the region found, and the job would reach the bucket through the wrong endpoint:
+   * it is refused before anything is uploaded or started. One naming the region found is passed once.
+   */
+  @Test
+  void aJobArgumentContradictingABucketsRegionIsRefusedBeforeTheUpload() {
+    stubServerlessRun("SUCCESS");
+    stub.server.stubFor(head(urlEqualTo("/p9-frankfurt")).willReturn(aResponse().withStatus(301)
+        .withHeader("x-amz-bucket-region", "eu-central-1")));
+    for (String command : List.of("emr", "serverless")) {
+      for (String bucket : List.of("p9-frankfurt", "p9-bucket")) {
+        err.getBuffer().setLength(0);
+        List<String> a = new ArrayList<>(List.of(command, "submit", "--bucket", "p9-bucket", "--input",
+            "s3a://p9-frankfurt/fruits/Training", "--jar", jar.toString(), "--no-wait"));
+        if (command.equals("serverless")) {
+          a.addAll(List.of("--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job"));
+        }
+        List<String> args = aws(a.toArray(String[]::new));
+        args.addAll(List.of("--", "--s3-bucket-region", bucket + "=eu-west-3"));
+
+        assertThat(p9(args.toArray(String[]::new))).as(command + " " + err).isEqualTo(2);
+        assertThat(err.toString()).as(command).contains("p9: the job's argument --s3-bucket-region " + bucket
+            + "=eu-west-3 contradicts S3, which has bucket '" + bucket + "' in "
+            + (bucket.equals("p9-bucket") ? "eu-west-1" : "eu-central-1"));
+      }
+    }
+    assertThat(stub.server.findAll(putRequestedFor(anyUrl()))).as("no upload").isEmpty();
+    assertThat(stub.server.findAll(postRequestedFor(urlEqualTo("/"))
+        .withHeader("X-Amz-Target", matching("ElasticMapReduce.*")))).as("no EMR call").isEmpty();
+    assertThat(stub.server.findAll(anyRequestedFor(urlMatching("/applications.*")))).as("no EMR Serverless call")
+        .isEmpty();
+
+    // the region found, given again, goes to the job once
+    List<String> args = aws("serverless", "submit", "--bucket", "p9-bucket", "--input",
+        "s3a://p9-frankfurt/fruits/Training", "--jar", jar.toString(), "--no-wait", "--execution-role-arn",
+        "arn:aws:iam::123456789012:role/p9-job");
+    args.addAll(List.of("--", "--s3-bucket-region", "p9-frankfurt=EU-central-1"));
+    assertThat(p9(args.toArray(String[]::new))).as(err.toString()).isZero();
+    JsonNode start = AwsStub.json(stub.server.findAll(postRequestedFor(urlEqualTo("/applications/00fapp/jobruns")))
+        .get(0).getBodyAsString());
+    List<String> run = new ArrayList<>();
+    start.at("/jobDriver/sparkSubmit/entryPointArguments").forEach(x -> run.add(x.asText()));
+    assertThat(run).filteredOn(x -> x.startsWith("p9-frankfurt=")).containsExactly("p9-frankfurt=EU-central-1");
+  }
+
+  /**
+   * EMR Serverless takes at most 1,024 job arguments: the check counts the {@code --s3-bucket-region} arguments the
+   * submit adds for the regions it found, before anything is uploaded or started, not at StartJobRun.
+   */
+  @Test
+  void theJobArgumentsAddedForBucketRegionsAreCheckedBeforeTheUpload() {
+    stubServerlessRun("SUCCESS");
+    stub.server.stubFor(head(urlEqualTo("/p9-frankfurt")).willReturn(aResponse().withStatus(301)
+        .withHeader("x-amz-bucket-region", "eu-central-1")));
+    List<String> args = aws("serverless", "submit", "--bucket", "p9-bucket", "--input",
+        "s3a://p9-frankfurt/fruits/Training", "--jar", jar.toString(), "--no-wait", "--execution-role-arn",
+        "arn:aws:iam::123456789012:role/p9-job");
+    args.add("--");
+    // 11 arguments of the submit's own, and these 1,012: 1,023 before the region found is added
+    for (int i = 0; i < 506; i++) {
+      args.addAll(List.of("--s3-bucket-region", "p9-other-" + i + "=eu-west-1"));
+    }
+
+    assertThat(p9(args.toArray(String[]::new))).as(err.toString()).isEqualTo(2);
+    assertThat(err.toString()).contains("p9: EMR Serverless takes at most 1024 job arguments, got 1025");
+    assertThat(stub.server.findAll(putRequestedFor(anyUrl()))).as("no upload").isEmpty();
+    assertThat(stub.server.findAll(anyRequestedFor(urlMatching("/applications.*")))).as("no EMR Serverless call")
+        .isEmpty();
+  }
+
   @Test
   void logModelAndSparkConfBucketsOutsideTheEuAreRefusedBeforeAnythingRuns() {
     stubStsAndBucket();
