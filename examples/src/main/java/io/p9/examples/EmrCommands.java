@@ -221,6 +221,10 @@ final class EmrCommands implements Runnable {
           }
           err.println("p9: step " + sid + " " + r.state() + (r.reason() != null ? ": " + r.reason() : "")
               + (r.message() != null ? " - " + r.message() : "") + (r.logFile() != null ? " (" + r.logFile() + ")" : ""));
+          if (!r.started()) {
+            err.println("p9: step " + sid + " never started (EMR gives it no start time), so it has no stderr");
+            return CliSupport.JOB_FAILED;
+          }
           CliSupport.printFailureLog(err, () -> launcher.stepLog(cid, sid, "stderr"), "the step's stderr",
               "the step's stderr is not on S3 yet (EMR copies logs every few minutes)",
               "p9 emr logs --cluster-id " + cid + " --step-id " + sid);

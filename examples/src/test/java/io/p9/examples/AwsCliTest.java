@@ -6,6 +6,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.head;
 import static com.github.tomakehurst.wiremock.client.WireMock.headRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.matching;
@@ -465,6 +466,32 @@ class AwsCliTest {
     assertThat(rc).isEqualTo(1);
     assertThat(err.toString()).contains("p9: step s-P9 FAILED: Unknown Error. - Exception in thread main",
         "---- stderr (end) ----", "java.io.FileNotFoundException: s3://p9-bucket/nope");
+  }
+
+  /**
+   * A step that a failing cluster cancelled before it started (no start time in its timeline) never wrote a stderr:
+   * submit says so, rather than that the log is not on S3 yet, and looks for none.
+   */
+  @Test
+  void aStepThatNeverStartedSaysSoRatherThanWaitForItsLog() {
+    stubStsAndBucket();
+    stub.server.stubFor(emr("RunJobFlow").willReturn(json("{\"JobFlowId\":\"j-P9\"}")));
+    stub.server.stubFor(emr("ListSteps").willReturn(json("{\"Steps\":[{\"Id\":\"s-P9\",\"Name\":\"p9 fruits\"}]}")));
+    stub.server.stubFor(emr("DescribeCluster").willReturn(json("{\"Cluster\":{\"Id\":\"j-P9\",\"Name\":"
+        + "\"p9-fruits\",\"Status\":{\"State\":\"TERMINATED_WITH_ERRORS\",\"StateChangeReason\":{\"Code\":"
+        + "\"VALIDATION_ERROR\",\"Message\":\"The subnet ID 'subnet-0abc' does not exist\"}},"
+        + "\"LogUri\":\"s3n://p9-bucket/p9/logs/emr/\"}}")));
+    stub.server.stubFor(emr("DescribeStep").willReturn(json("{\"Step\":{\"Id\":\"s-P9\",\"Name\":\"p9 fruits\","
+        + "\"Status\":{\"State\":\"CANCELLED\",\"Timeline\":{\"CreationDateTime\":1.733328E9}}}}")));
+
+    int rc = p9(aws("emr", "submit", "--bucket", "p9-bucket", "--input", "s3://p9-bucket/in", "--jar",
+        jar.toString()).toArray(String[]::new));
+
+    assertThat(rc).isEqualTo(1);
+    assertThat(err.toString()).contains("p9: step s-P9 CANCELLED: cluster j-P9 TERMINATED_WITH_ERRORS,"
+        + " VALIDATION_ERROR - The subnet ID 'subnet-0abc' does not exist",
+        "p9: step s-P9 never started (EMR gives it no start time), so it has no stderr").doesNotContain("not on S3");
+    assertThat(stub.server.findAll(getRequestedFor(urlMatching(".*/steps/s-P9/.*")))).as("no log read").isEmpty();
   }
 
   @Test

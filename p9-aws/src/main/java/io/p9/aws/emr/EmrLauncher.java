@@ -23,6 +23,7 @@ import software.amazon.awssdk.services.emr.model.RunJobFlowResponse;
 import software.amazon.awssdk.services.emr.model.Step;
 import software.amazon.awssdk.services.emr.model.StepState;
 import software.amazon.awssdk.services.emr.model.StepSummary;
+import software.amazon.awssdk.services.emr.model.StepTimeline;
 
 /**
  * Runs a p9 job on EMR on EC2 with the AWS SDK v2: {@link #launch} creates the cluster with the Spark step
@@ -57,9 +58,10 @@ public final class EmrLauncher {
    * How a step ended: its state and, on failure, EMR's reason, message and log file; for a step that the cluster's
    * ending cancelled or interrupted without details of its own, the cluster's state and reason code as the reason
    * ({@code cluster j-... TERMINATED_WITH_ERRORS, VALIDATION_ERROR}) and its message, and no log file.
+   * {@code started} is false when the step's timeline has no start time: it never ran, and wrote no log.
    */
   public record StepResult(String clusterId, String stepId, String state, String reason, String message,
-      String logFile) {
+      String logFile, boolean started) {
     public boolean succeeded() {
       return StepState.COMPLETED.toString().equals(state);
     }
@@ -167,15 +169,17 @@ public final class EmrLauncher {
           case CANCELLED:
           case INTERRUPTED:
             FailureDetails f = s.status().failureDetails();
+            StepTimeline t = s.status().timeline();
+            boolean started = t == null || t.startDateTime() != null;
             if (f == null && s.status().state() != StepState.COMPLETED && ENDING.contains(c.status().state())) {
               // a cluster that failed or was ended cancels its steps, which then have no details of their own
               ClusterStateChangeReason why = c.status().stateChangeReason();
               String code = why == null ? null : why.codeAsString();
               return new StepResult(clusterId, stepId, ss, "cluster " + clusterId + " " + cs
-                  + (code != null ? ", " + code : ""), why == null ? null : why.message(), null);
+                  + (code != null ? ", " + code : ""), why == null ? null : why.message(), null, started);
             }
             return new StepResult(clusterId, stepId, ss, f == null ? null : f.reason(),
-                f == null ? null : f.message(), f == null ? null : f.logFile());
+                f == null ? null : f.message(), f == null ? null : f.logFile(), started);
           default:
             return null;
         }

@@ -98,11 +98,13 @@ class EmrLauncherTest {
         + "\",\"ReleaseLabel\":\"emr-7.9.0\",\"Applications\":[{\"Name\":\"Spark\",\"Version\":\"3.5.5\"}]}}";
   }
 
+  /** A step in {@code state}, with a start time in its timeline unless PENDING or CANCELLED (before it ran). */
   private static String step(String state, String failure) {
     return "{\"Step\":{\"Id\":\"s-1K2XXXXXXXX\",\"Name\":\"p9 fruits\",\"ActionOnFailure\":\"TERMINATE_CLUSTER\","
         + "\"Config\":{\"Jar\":\"command-runner.jar\",\"Args\":[\"spark-submit\"]},\"Status\":{\"State\":\""
         + state + "\"" + (failure == null ? "" : ",\"FailureDetails\":" + failure)
-        + ",\"StateChangeReason\":{},\"Timeline\":{\"CreationDateTime\":1.733328E9}}}}";
+        + ",\"StateChangeReason\":{},\"Timeline\":{\"CreationDateTime\":1.733328E9"
+        + (state.equals("PENDING") || state.equals("CANCELLED") ? "" : ",\"StartDateTime\":1.7333281E9") + "}}}}";
   }
 
   @Test
@@ -317,6 +319,7 @@ class EmrLauncherTest {
     assertThat(r.state()).isEqualTo("FAILED");
     assertThat(r.message()).isEqualTo("Exception in thread main: bucket not found");
     assertThat(r.logFile()).endsWith("/stderr.gz");
+    assertThat(r.started()).isTrue();
     assertThat(launcher.stepLog("j-2AXXXXXXGAPLF", "s-1K2XXXXXXXX", "stderr"))
         .hasValueSatisfying(t -> assertThat(t).contains("FileNotFoundException: s3://p9-bucket/fruits/Training"));
     assertThat(launcher.stepLog("j-2AXXXXXXGAPLF", "s-1K2XXXXXXXX", "stdout")).as("no such object yet").isEmpty();
@@ -342,6 +345,7 @@ class EmrLauncherTest {
     assertThat(r.reason()).isEqualTo("cluster j-2AXXXXXXGAPLF TERMINATED_WITH_ERRORS, VALIDATION_ERROR");
     assertThat(r.message()).isEqualTo("The subnet ID 'subnet-0abc' does not exist");
     assertThat(r.logFile()).isNull();
+    assertThat(r.started()).as("no start time: it never ran").isFalse();
   }
 
   /** A step cancelled on a cluster that goes on (CancelSteps) has no reason to borrow from it. */
