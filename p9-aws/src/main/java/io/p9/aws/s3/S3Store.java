@@ -175,7 +175,8 @@ public final class S3Store {
 
   /**
    * The text of {@code loc} (gunzipped if the key ends with {@code .gz}), at most {@code maxBytes} of it
-   * (the tail is kept: a failure is at the end of a log), or empty if there is no such object.
+   * (the tail is kept: a failure is at the end of a log), or empty if there is no such object. A tail cut from a
+   * longer text starts at its first full line, or, when it holds no line break, at its first full UTF-8 character.
    */
   public Optional<String> readText(S3Location loc, int maxBytes) {
     try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(loc.bucket()).key(loc.key()))) {
@@ -208,7 +209,23 @@ public final class S3Store {
       }
     }
     byte[] b = out.toByteArray();
-    return b.length <= maxBytes ? b : java.util.Arrays.copyOfRange(b, b.length - maxBytes, b.length);
+    if (b.length <= maxBytes) {
+      return b;
+    }
+    // the cut may fall inside a line, even inside a character: start after it
+    int from = b.length - maxBytes;
+    int line = from;
+    while (line < b.length && b[line - 1] != '\n') {
+      line++;
+    }
+    if (line < b.length) {
+      from = line;
+    } else {
+      while (from < b.length && (b[from] & 0xc0) == 0x80) {
+        from++;
+      }
+    }
+    return java.util.Arrays.copyOfRange(b, from, b.length);
   }
 
   /** The hex sha256 of a file. */

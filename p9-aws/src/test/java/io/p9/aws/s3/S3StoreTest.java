@@ -1,6 +1,7 @@
 package io.p9.aws.s3;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.head;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,7 +10,9 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.p9.aws.AwsFailure;
 import io.p9.aws.RegionPolicy;
+import io.p9.aws.emr.EmrLauncher;
 import io.p9.aws.testing.AwsStub;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -106,5 +109,29 @@ class S3StoreTest {
         .hasMessageContaining("access denied to bucket 'p9-secret' (s3:ListBucket needed)");
     assertThatThrownBy(() -> store.checkDataBucket("p9-gone")).isInstanceOf(AwsFailure.class)
         .hasMessageContaining("bucket 'p9-gone' does not exist");
+  }
+
+  /**
+   * The tail of a log (its last {@code maxBytes}) whose first byte falls inside a multi-byte UTF-8 character starts
+   * at the next line, or, in a line longer than the tail, at the next character: no replacement character first.
+   */
+  @Test
+  void aLogTailStartsAtALineOrCharacterBoundary() {
+    String line = "line " + "\u20ac".repeat(100) + "\n"; // 306 bytes
+    String lines = line.repeat(300) + "Exception: boom\n";
+    byte[] utf8 = lines.getBytes(StandardCharsets.UTF_8);
+    assertThat(Integer.toBinaryString(utf8[utf8.length - EmrLauncher.LOG_TAIL_BYTES] & 0xff))
+        .as("the tail starts inside a character").startsWith("10");
+    stub.server.stubFor(get(urlEqualTo("/p9-bucket/logs/stderr.gz")).willReturn(aResponse().withStatus(200)
+        .withBody(AwsStub.gzip(lines))));
+    String oneLine = "\u20ac".repeat(30_000);
+    stub.server.stubFor(get(urlEqualTo("/p9-bucket/logs/stdout.gz")).willReturn(aResponse().withStatus(200)
+        .withBody(AwsStub.gzip(oneLine))));
+
+    assertThat(store.readText(S3Location.parse("s3://p9-bucket/logs/stderr.gz"), EmrLauncher.LOG_TAIL_BYTES))
+        .as("the last 64 KB start at byte 270 of line 86 of 301: from line 87 on")
+        .hasValue(line.repeat(214) + "Exception: boom\n");
+    assertThat(store.readText(S3Location.parse("s3://p9-bucket/logs/stdout.gz"), EmrLauncher.LOG_TAIL_BYTES))
+        .hasValue("\u20ac".repeat((EmrLauncher.LOG_TAIL_BYTES - 1) / 3));
   }
 }
