@@ -110,18 +110,18 @@ import org.apache.spark.sql.types.StructType;
  * multiple of B avoids the padding. {@code intraOpThreads} = 0 (default) gives each inference
  * {@code executorCores / concurrentTasks} threads so tasks do not oversubscribe the cores.
  * {@code handleInvalid} decides what happens to rows with a null or unusable image, or an image the model
- * fails on: {@code error} (default) fails naming the origin, {@code skip} drops, {@code keep} outputs null
- * features; {@link #metrics()} counts each by reason: {@code NO_IMAGE} (a null image, e.g. a file
- * {@link ImageLoader} kept with its own error, or the invalid image row, size -1 x -1 and mode -1, that
- * {@code spark.read.format("image")} keeps for a file it cannot decode), {@code UNSUPPORTED_MODE} (an OpenCV
- * mode other than 8-bit CV_8UC1/3/4), {@code INVALID_IMAGE} (a null height, width, nChannels or mode in a
+ * fails on: {@code error} (default) fails with a {@link FeaturizeException} naming the origin, {@code skip}
+ * drops, {@code keep} outputs null features; {@link #metrics()} counts each by reason: {@code NO_IMAGE} (a null
+ * image, e.g. a file {@link ImageLoader} kept with its own error, or the invalid image row, size -1 x -1 and
+ * mode -1, that {@code spark.read.format("image")} keeps for a file it cannot decode), {@code UNSUPPORTED_MODE}
+ * (an OpenCV mode other than 8-bit CV_8UC1/3/4), {@code INVALID_IMAGE} (a null height, width, nChannels or mode in a
  * hand-built image struct, a channel count other than 1, 3 or 4, a zero size, or data that does not match the
  * size), {@code INFERENCE_FAILED} (the model throws when it runs the image alone).
  *
- * <p><b>When the model fails.</b> If the model throws for a batch, {@code error} fails the task naming the
- * stage and the origins of the batch's images, the model's exception as the cause. {@code skip} and
- * {@code keep} run the batch's images again one at a time: an image that runs alone gets the features it
- * gets in any batch, and one that fails alone is an {@code INFERENCE_FAILED} row (its reason
+ * <p><b>When the model fails.</b> If the model throws for a batch, {@code error} fails the task with a
+ * {@link FeaturizeException} naming the stage and the origins of the batch's images, the model's exception as
+ * the cause. {@code skip} and {@code keep} run the batch's images again one at a time: an image that runs
+ * alone gets the features it gets in any batch, and one that fails alone is an {@code INFERENCE_FAILED} row (its reason
  * {@code INFERENCE_FAILED: } and the model's message). But a model that fails on everything must not turn a
  * data set into nulls: when an image fails alone, the stage also runs a blank image (black, preprocessed like
  * the others), and if the model fails on that too the task fails, naming the model, whatever
@@ -879,5 +879,24 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
 
   public static CnnFeaturizer load(String path) {
     return read().load(path);
+  }
+
+  /**
+   * A row that cannot be featurized under {@code handleInvalid=error}: its message names the stage, the origin
+   * of the image (or of each image of a batch the model failed on) and the reason; the model's exception, if
+   * any, is its cause. Spark wraps it in its task and job failures.
+   */
+  public static final class FeaturizeException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Not for users: thrown by the stage's partition code.
+     *
+     * @param message the stage, the origin and the reason
+     * @param cause the model's exception, or null
+     */
+    public FeaturizeException(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 }

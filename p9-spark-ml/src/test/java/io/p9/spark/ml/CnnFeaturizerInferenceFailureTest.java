@@ -115,7 +115,8 @@ class CnnFeaturizerInferenceFailureTest {
     assertThatThrownBy(() -> f.transform(one).collect())
         .hasStackTraceContaining("CnnFeaturizer[" + f.uid() + "]")
         .hasStackTraceContaining("file:/img/00-dark.png, file:/img/01-dark.png, " + WHITE_1)
-        .hasStackTraceContaining("indices element out of data bounds");
+        .hasStackTraceContaining("indices element out of data bounds")
+        .hasCauseInstanceOf(CnnFeaturizer.FeaturizeException.class);
   }
 
   @Test

@@ -359,7 +359,8 @@ class CnnFeaturizerTest {
 
     assertThatThrownBy(() -> new CnnFeaturizer().setModelLocation(model).setErrorCol("featurizerError")
         .transform(in.filter(functions.col("path").contains("zero-height"))).collect())
-        .hasStackTraceContaining("cannot featurize file:/bad/zero-height.png: INVALID_IMAGE: 100x0x3");
+        .hasStackTraceContaining("cannot featurize file:/bad/zero-height.png: INVALID_IMAGE: 100x0x3")
+        .hasRootCauseInstanceOf(CnnFeaturizer.FeaturizeException.class);
   }
 
   @Test

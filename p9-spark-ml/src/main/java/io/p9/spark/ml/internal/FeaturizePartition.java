@@ -7,6 +7,7 @@ import io.p9.core.model.ModelBytes;
 import io.p9.core.model.ModelCache;
 import io.p9.core.model.ModelException;
 import io.p9.core.model.ModelKey;
+import io.p9.spark.ml.CnnFeaturizer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -197,7 +198,7 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
         if (why != null) {
           if ("error".equals(handleInvalid)) {
             String origin = image != null ? image.getString(0) : rowOrigin(row);
-            throw new IllegalArgumentException(stage + " cannot featurize " + origin + ": " + why);
+            throw new CnnFeaturizer.FeaturizeException(stage + " cannot featurize " + origin + ": " + why, null);
           }
           if (!countInvalid(why.substring(0, why.indexOf(':')))) {
             continue;
@@ -271,8 +272,8 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
             origins.add(origin(pending[i]));
           }
         }
-        throw new ModelException(stage + ": model " + modelName + " failed on the batch of " + origins.size()
-            + " images " + origins + ": " + message(e), e);
+        throw new CnnFeaturizer.FeaturizeException(stage + ": model " + modelName + " failed on the batch of "
+            + origins.size() + " images " + origins + ": " + message(e), e);
       }
       if (alone == null) {
         alone = new RuntimeException[batchSize];
