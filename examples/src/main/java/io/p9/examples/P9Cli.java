@@ -1,5 +1,6 @@
 package io.p9.examples;
 
+import io.p9.spark.ml.CnnFeaturizer;
 import io.p9.spark.ml.ImageLoader;
 import java.io.FileNotFoundException;
 import java.io.UncheckedIOException;
@@ -233,9 +234,12 @@ public final class P9Cli implements Runnable {
         }
         return wrongRegion(e);
       } catch (Exception e) {
-        ImageLoader.ImageLoadException bad = causeOf(e, ImageLoader.ImageLoadException.class);
+        RuntimeException bad = causeOf(e, ImageLoader.ImageLoadException.class);
+        if (bad == null) {
+          bad = causeOf(e, CnnFeaturizer.FeaturizeException.class);
+        }
         if (bad != null) {
-          // --handle-invalid error: Spark wraps the loader's one-line reason in its task and job failures
+          // --handle-invalid error: Spark wraps the stage's one-line reason in its task and job failures
           System.err.println("p9: " + bad.getMessage() + "; with --handle-invalid keep (the default) or skip the"
               + " job goes on and counts it in report.json");
           return 1;

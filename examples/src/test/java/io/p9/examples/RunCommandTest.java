@@ -253,6 +253,29 @@ class RunCommandTest {
   }
 
   /**
+   * Under {@code --handle-invalid error} an image the model fails on (a real ONNX model that ONNX Runtime cannot
+   * run on any image that is not all zeros) fails the job (exit code 1) with one line naming the file and the
+   * model's reason, as a file that cannot be decoded does, where it used to end with Spark's stack trace.
+   */
+  @Test
+  void anImageTheModelFailsOnUnderErrorFailsTheJobInOneLineNamingIt() throws Exception {
+    Path in = java.nio.file.Files.createDirectories(tmp.resolve("in/Apple"));
+    java.nio.file.Files.copy(io.p9.core.testing.RepoData.quickSampleSpread(1).get(0), in.resolve("0.jpg"));
+    Path model = java.nio.file.Files.write(tmp.resolve("fails.onnx"),
+        io.p9.core.testing.FailingOnnx.failsOnNonZero(8));
+    String[] err = new String[1];
+    int code = run(err, "--input", tmp.resolve("in").toString(), "--output", tmp.resolve("out").toString(),
+        "--model", model.toString(), "--handle-invalid", "error", "--master", "local[1]");
+    assertThat(code).as(err[0]).isEqualTo(1);
+    assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).as(err[0]).singleElement().asString()
+        .startsWith("p9: CnnFeaturizer[").contains(" failed on the batch of 1 images [file:" + in.resolve("0.jpg")
+            + "]: ").contains("out of data bounds")
+        .endsWith("; with --handle-invalid keep (the default) or skip the job goes on and counts it in report.json");
+    assertThat(err[0]).doesNotContain("\tat ");
+    assertThat(tmp.resolve("out/report.json")).doesNotExist();
+  }
+
+  /**
    * A {@code --model} p9 cannot use (not a model file, a model file cut short or damaged, a folder, a missing
    * file, or no such {@code --feature-tensor} in it) is a bad option value: exit code 2 and one line naming the
    * file and the reason, found on the driver before any image.
