@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -126,12 +127,13 @@ public final class FruitsJob {
    * What happened, also written as {@code report.json}. {@code fitted}: whether this run fitted the pipeline and
    * saved it at {@code pipelineModel}; false when it loaded the one saved at {@code pipelineModel}
    * ({@link Options#pipeline}), fitted nothing and saved no pipeline: {@code k} and {@code explainedVariance}
-   * are then those of that earlier fit, as saved.
+   * are then those of that earlier fit, as saved. {@code warnings}: what about this run's fit the numbers do
+   * not say (features with no variance), one sentence each; empty when there is none or nothing was fitted.
    */
   public record Report(long files, long featurized, long failed, Map<String, Long> failuresByReason,
       int featureDim, int k, double explainedVariance, double featurizeSeconds, double imagesPerSecond,
       double totalSeconds, boolean fitted, String pipelineModel, String parquet, String csv, String errors,
-      String variancePlot, String scatterPlot) {}
+      String variancePlot, String scatterPlot, List<String> warnings) {}
 
   /**
    * An option value the job cannot run with, found while or once the model is read and before any image is (a
@@ -366,7 +368,7 @@ public final class FruitsJob {
         featureDim, pcaModel.getK(), pcaModel.totalExplainedVariance(),
         featurizeSeconds, inputFiles / Math.max(featurizeSeconds, 1e-9), (System.nanoTime() - t0) / 1e9,
         saved == null, modelPath, out + "features.parquet", out + "features.csv", out + "errors.csv", variancePlot,
-        scatterPlot);
+        scatterPlot, saved == null ? warnings(pcaModel) : List.of());
     write(spark, out + "report.json",
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
     return report;
@@ -417,6 +419,22 @@ public final class FruitsJob {
       scaleAndReduce = new PipelineStage[] {pca.setScale("pca".equals(o.scaler()))};
     }
     return new Pipeline().setStages(scaleAndReduce).fit(good);
+  }
+
+  /** What the numbers of {@code pca}, fitted by this run, do not say: features with no variance. */
+  private static List<String> warnings(PcaReducerModel pca) {
+    List<String> warnings = new ArrayList<>();
+    double[] cumulative = pca.cumulativeExplainedVariance().toArray();
+    if (cumulative[cumulative.length - 1] == 0) {
+      // all 0 only for constant data: k is then 1 under a variance target, and no target can be reached
+      int k = pca.getK();
+      warnings.add("the features of the " + pca.numRows() + " featurized images have no variance (all the same"
+          + " vector): " + (k == 1 ? "the 1 component explains none, its features are" : "the " + k
+          + " components explain none, their features are") + " all 0"
+          + (pca.isSet(pca.minExplainedVariance()) ? ", and the variance target " + pca.getMinExplainedVariance()
+              + " cannot be reached" : ""));
+    }
+    return warnings;
   }
 
   /** The PCA stage of a reducer: its last stage. */
@@ -656,6 +674,7 @@ public final class FruitsJob {
             : "loaded from " + r.pipelineModel() + " (no fit; nothing saved)"),
         "  features             " + r.parquet() + " , " + r.csv(),
         "  errors               " + r.errors(),
-        "  plots                " + r.variancePlot() + (r.scatterPlot() == null ? "" : " , " + r.scatterPlot()));
+        "  plots                " + r.variancePlot() + (r.scatterPlot() == null ? "" : " , " + r.scatterPlot()))
+        + r.warnings().stream().map(w -> "\n  warning              " + w).collect(Collectors.joining());
   }
 }

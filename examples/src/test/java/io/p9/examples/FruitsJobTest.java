@@ -138,6 +138,30 @@ class FruitsJobTest {
    * features.csv and errors.csv are standard CSV (RFC 4180, as pandas, Python's csv module and spreadsheets read
    * it): a path or label with a comma, a quote, a backslash or a line break comes back as it is.
    */
+  /**
+   * Copies of one image give features with no variance: the run still succeeds (k = 1, explained variance 0,
+   * all-zero features), but says so in its summary and in report.json's {@code warnings}, where it used to say
+   * nothing.
+   */
+  @Test
+  void featuresWithNoVarianceAreReportedAsAWarning() throws Exception {
+    Path in = Files.createDirectories(tmp.resolve("same/Apple"));
+    Path jpeg = goodJpegs(1).get(0);
+    for (int i = 0; i < 3; i++) {
+      Files.copy(jpeg, in.resolve(i + ".jpg"));
+    }
+    String out = tmp.resolve("out-same").toString();
+    FruitsJob.Report r = FruitsJob.run(spark, new FruitsJob.Options(in.getParent().toString(), out,
+        RepoData.mobilenet().toString(), 0, 0.9, 8, "keep", 0, "pca"));
+
+    assertThat(r.k()).isEqualTo(1);
+    assertThat(r.explainedVariance()).isEqualTo(0.0);
+    String warning = "the features of the 3 featurized images have no variance (all the same vector): the 1"
+        + " component explains none, its features are all 0, and the variance target 0.9 cannot be reached";
+    assertThat(FruitsJob.summary(r)).contains("\n  warning              " + warning);
+    assertThat(Files.readString(Path.of(out, "report.json"))).contains("\"warnings\" : [ \"" + warning + "\" ]");
+  }
+
   @Test
   void theCsvFilesGiveBackPathsAndLabelsWithQuotesCommasAndBackslashes() throws Exception {
     Path in = tmp.resolve("odd-names");

@@ -70,7 +70,7 @@ class ProgressTest {
   void theSummaryIsTheSameInEveryDefaultLocale() {
     FruitsJob.Report r = new FruitsJob.Report(240, 238, 2, java.util.Map.of("EMPTY", 2L), 1280, 41, 0.95123,
         3.14, 76.43, 12.25, true, "out/pipeline-model", "out/features.parquet", "out/features.csv", "out/errors.csv",
-        "out/explained-variance.svg", "out/pc1-pc2.svg");
+        "out/explained-variance.svg", "out/pc1-pc2.svg", List.of());
     Locale saved = Locale.getDefault();
     Locale savedFormat = Locale.getDefault(Locale.Category.FORMAT);
     try {
