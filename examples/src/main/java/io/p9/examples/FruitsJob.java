@@ -128,7 +128,8 @@ public final class FruitsJob {
    * saved it at {@code pipelineModel}; false when it loaded the one saved at {@code pipelineModel}
    * ({@link Options#pipeline}), fitted nothing and saved no pipeline: {@code k} and {@code explainedVariance}
    * are then those of that earlier fit, as saved. {@code warnings}: what about this run's fit the numbers do
-   * not say (features with no variance), one sentence each; empty when there is none or nothing was fitted.
+   * not say (features with no variance, a k above the featurized images - 1), one sentence each; empty when
+   * there is none or nothing was fitted.
    */
   public record Report(long files, long featurized, long failed, Map<String, Long> failuresByReason,
       int featureDim, int k, double explainedVariance, double featurizeSeconds, double imagesPerSecond,
@@ -421,7 +422,10 @@ public final class FruitsJob {
     return new Pipeline().setStages(scaleAndReduce).fit(good);
   }
 
-  /** What the numbers of {@code pca}, fitted by this run, do not say: features with no variance. */
+  /**
+   * What the numbers of {@code pca}, fitted by this run, do not say: features with no variance, a k above the
+   * rank of the centred features.
+   */
   private static List<String> warnings(PcaReducerModel pca) {
     List<String> warnings = new ArrayList<>();
     double[] cumulative = pca.cumulativeExplainedVariance().toArray();
@@ -433,6 +437,13 @@ public final class FruitsJob {
           + " components explain none, their features are") + " all 0"
           + (pca.isSet(pca.minExplainedVariance()) ? ", and the variance target " + pca.getMinExplainedVariance()
               + " cannot be reached" : ""));
+    }
+    long rank = pca.numRows() - 1;
+    if (pca.getK() > rank) {
+      // kept as asked: the components beyond the rank are orthogonal directions with eigenvalues of ~1e-14
+      warnings.add("k = " + pca.getK() + " is above " + rank + ", the most components that the centred features of "
+          + pca.numRows() + " featurized images have: " + (pca.getK() == rank + 1 ? "component " + pca.getK()
+          + " carries" : "components " + (rank + 1) + " to " + pca.getK() + " carry") + " only rounding noise");
     }
     return warnings;
   }

@@ -162,6 +162,28 @@ class FruitsJobTest {
     assertThat(Files.readString(Path.of(out, "report.json"))).contains("\"warnings\" : [ \"" + warning + "\" ]");
   }
 
+  /**
+   * A {@code --k} above the featurized images - 1 (the most components centred data has) is kept, but the run
+   * says that the components beyond that carry only rounding noise, where it used to say nothing.
+   */
+  @Test
+  void aKAboveTheImagesMinusOneIsReportedAsAWarning() throws Exception {
+    Path in = Files.createDirectories(tmp.resolve("few/Apple"));
+    List<Path> jpegs = goodJpegs(3);
+    for (int i = 0; i < jpegs.size(); i++) {
+      Files.copy(jpegs.get(i), in.resolve(i + ".jpg"));
+    }
+    String out = tmp.resolve("out-few").toString();
+    FruitsJob.Report r = FruitsJob.run(spark, new FruitsJob.Options(in.getParent().toString(), out,
+        RepoData.mobilenet().toString(), 4, 0.9, 8, "keep", 0, "pca"));
+
+    assertThat(r.k()).isEqualTo(4);
+    String warning = "k = 4 is above 2, the most components that the centred features of 3 featurized images"
+        + " have: components 3 to 4 carry only rounding noise";
+    assertThat(FruitsJob.summary(r)).endsWith("\n  warning              " + warning);
+    assertThat(Files.readString(Path.of(out, "report.json"))).contains("\"warnings\" : [ \"" + warning + "\" ]");
+  }
+
   @Test
   void theCsvFilesGiveBackPathsAndLabelsWithQuotesCommasAndBackslashes() throws Exception {
     Path in = tmp.resolve("odd-names");
