@@ -145,21 +145,12 @@ class FruitsJobTest {
    */
   @Test
   void featuresWithNoVarianceAreReportedAsAWarning() throws Exception {
-    Path in = Files.createDirectories(tmp.resolve("same/Apple"));
     Path jpeg = goodJpegs(1).get(0);
-    for (int i = 0; i < 3; i++) {
-      Files.copy(jpeg, in.resolve(i + ".jpg"));
-    }
-    String out = tmp.resolve("out-same").toString();
-    FruitsJob.Report r = FruitsJob.run(spark, new FruitsJob.Options(in.getParent().toString(), out,
-        RepoData.mobilenet().toString(), 0, 0.9, 8, "keep", 0, "pca"));
-
+    FruitsJob.Report r = runWithOneWarning("same", List.of(jpeg, jpeg, jpeg), 0,
+        "the features of the 3 featurized images have no variance (all the same vector): the 1 component explains"
+        + " none, its features are all 0, and the variance target 0.9 cannot be reached");
     assertThat(r.k()).isEqualTo(1);
     assertThat(r.explainedVariance()).isEqualTo(0.0);
-    String warning = "the features of the 3 featurized images have no variance (all the same vector): the 1"
-        + " component explains none, its features are all 0, and the variance target 0.9 cannot be reached";
-    assertThat(FruitsJob.summary(r)).contains("\n  warning              " + warning);
-    assertThat(Files.readString(Path.of(out, "report.json"))).contains("\"warnings\" : [ \"" + warning + "\" ]");
   }
 
   /**
@@ -168,20 +159,27 @@ class FruitsJobTest {
    */
   @Test
   void aKAboveTheImagesMinusOneIsReportedAsAWarning() throws Exception {
-    Path in = Files.createDirectories(tmp.resolve("few/Apple"));
-    List<Path> jpegs = goodJpegs(3);
+    FruitsJob.Report r = runWithOneWarning("few", goodJpegs(3), 4, "k = 4 is above 2, the most components that the"
+        + " centred features of 3 featurized images have: components 3 to 4 carry only rounding noise");
+    assertThat(r.k()).isEqualTo(4);
+  }
+
+  /**
+   * Runs the job (variance target 0.9 unless {@code k} &gt; 0) on copies of {@code jpegs} in one folder under
+   * {@code name}; checks that its summary ends with, and its report.json lists, the one {@code warning}.
+   */
+  private FruitsJob.Report runWithOneWarning(String name, List<Path> jpegs, int k, String warning)
+      throws IOException {
+    Path in = Files.createDirectories(tmp.resolve(name + "/Apple"));
     for (int i = 0; i < jpegs.size(); i++) {
       Files.copy(jpegs.get(i), in.resolve(i + ".jpg"));
     }
-    String out = tmp.resolve("out-few").toString();
+    String out = tmp.resolve("out-" + name).toString();
     FruitsJob.Report r = FruitsJob.run(spark, new FruitsJob.Options(in.getParent().toString(), out,
-        RepoData.mobilenet().toString(), 4, 0.9, 8, "keep", 0, "pca"));
-
-    assertThat(r.k()).isEqualTo(4);
-    String warning = "k = 4 is above 2, the most components that the centred features of 3 featurized images"
-        + " have: components 3 to 4 carry only rounding noise";
+        RepoData.mobilenet().toString(), k, 0.9, 8, "keep", 0, "pca"));
     assertThat(FruitsJob.summary(r)).endsWith("\n  warning              " + warning);
     assertThat(Files.readString(Path.of(out, "report.json"))).contains("\"warnings\" : [ \"" + warning + "\" ]");
+    return r;
   }
 
   @Test
