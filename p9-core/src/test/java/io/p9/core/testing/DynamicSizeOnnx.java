@@ -1,5 +1,6 @@
 package io.p9.core.testing;
 
+import static io.p9.core.testing.OnnxGraphs.addClassifierHead;
 import static io.p9.core.testing.OnnxGraphs.intAttr;
 import static io.p9.core.testing.OnnxGraphs.ints;
 import static io.p9.core.testing.OnnxGraphs.model;
@@ -112,10 +113,7 @@ public final class DynamicSizeOnnx {
     g.addNode(node("Relu", "relu1", "conv1"));
     g.addNode(conv(node("Conv", "conv2", "relu1", "conv2_w", "conv2_b"), 1));
     g.addNode(node("Relu", "relu2", "conv2"));
-    g.addNode(node("GlobalAveragePool", "pooled", "relu2"));
-    g.addNode(node("Flatten", "flat", "pooled").addAttribute(intAttr("axis", 1)));
-    g.addNode(node("Gemm", "logits", "flat", "fc_w", "fc_b").addAttribute(intAttr("transB", 1)));
-    g.addNode(node("Softmax", "output", "logits"));
+    addClassifierHead(g, "relu2");
     return model(g);
   }
 

@@ -34,6 +34,18 @@ public final class OnnxGraphs {
     return n;
   }
 
+  /**
+   * Appends the classifier head the test networks share to {@code g}, on the map {@code from}:
+   * GlobalAveragePool ({@code pooled}), Flatten ({@code flat}, the pooled feature vector), Gemm with the
+   * initializers {@code fc_w} and {@code fc_b} ({@code logits}) and Softmax ({@code output}).
+   */
+  public static void addClassifierHead(GraphProto.Builder g, String from) {
+    g.addNode(node("GlobalAveragePool", "pooled", from));
+    g.addNode(node("Flatten", "flat", "pooled").addAttribute(intAttr("axis", 1)));
+    g.addNode(node("Gemm", "logits", "flat", "fc_w", "fc_b").addAttribute(intAttr("transB", 1)));
+    g.addNode(node("Softmax", "output", "logits"));
+  }
+
   public static AttributeProto intAttr(String name, long v) {
     return AttributeProto.newBuilder().setName(name).setI(v).setType(AttributeProto.AttributeType.INT).build();
   }

@@ -1,5 +1,6 @@
 package io.p9.core.testing;
 
+import static io.p9.core.testing.OnnxGraphs.addClassifierHead;
 import static io.p9.core.testing.OnnxGraphs.floats;
 import static io.p9.core.testing.OnnxGraphs.intAttr;
 import static io.p9.core.testing.OnnxGraphs.model;
@@ -137,10 +138,7 @@ public final class TypedInputOnnx {
   private static void network(GraphProto.Builder g, String x) {
     g.addNode(node("Conv", "conv", x, "conv_w", "conv_b"));
     g.addNode(node("Relu", "relu", "conv"));
-    g.addNode(node("GlobalAveragePool", "pooled", "relu"));
-    g.addNode(node("Flatten", "flat", "pooled").addAttribute(intAttr("axis", 1)));
-    g.addNode(node("Gemm", "logits", "flat", "fc_w", "fc_b").addAttribute(intAttr("transB", 1)));
-    g.addNode(node("Softmax", "output", "logits"));
+    addClassifierHead(g, "relu");
   }
 
   /** {@code data} rounded to float16 by {@link Half#bits}, as little-endian raw data. */

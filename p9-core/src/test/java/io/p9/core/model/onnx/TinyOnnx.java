@@ -1,7 +1,7 @@
 package io.p9.core.model.onnx;
 
+import static io.p9.core.testing.OnnxGraphs.addClassifierHead;
 import static io.p9.core.testing.OnnxGraphs.floats;
-import static io.p9.core.testing.OnnxGraphs.intAttr;
 import static io.p9.core.testing.OnnxGraphs.model;
 import static io.p9.core.testing.OnnxGraphs.node;
 import static io.p9.core.testing.OnnxGraphs.valueInfo;
@@ -71,10 +71,7 @@ final class TinyOnnx {
     g.addInitializer(floats("fc_b", gemmB, classes));
     g.addNode(node("Conv", "conv", "input", "conv_w", "conv_b"));
     g.addNode(node("Relu", "relu", "conv"));
-    g.addNode(node("GlobalAveragePool", "pooled", "relu"));
-    g.addNode(node("Flatten", "flat", "pooled").addAttribute(intAttr("axis", 1)));
-    g.addNode(node("Gemm", "logits", "flat", "fc_w", "fc_b").addAttribute(intAttr("transB", 1)));
-    g.addNode(node("Softmax", "output", "logits"));
+    addClassifierHead(g, "relu");
     return model(g);
   }
 }
