@@ -72,11 +72,12 @@ import org.apache.spark.sql.types.StructType;
  * column's ML attribute group as {@code transform} does; its bytes are broadcast once, and each executor JVM
  * opens one model for all its task threads ({@link ModelCache}, keyed by the model's sha256 and load
  * options). A task holds the model until it ends; of the models no task holds, each JVM keeps as many as the
- * Spark conf {@value #MODEL_CACHE_MAX_IDLE} says (default {@value ModelCache#DEFAULT_MAX_IDLE}) and closes the
- * least recently used others. A JSON sidecar {@code <model>.p9.json} ({@link ModelSpec}) next to the model supplies its
- * preprocessing and feature tensor. Precedence: a param set explicitly, then the sidecar, then the param's
- * default. Only a sidecar that is not there means none: one that is there but cannot be read (a directory, a
- * file this JVM may not open, an I/O error) or parsed fails on the driver, naming the stage and the sidecar.
+ * Spark conf {@value #MODEL_CACHE_MAX_IDLE} says, when it is set (else the cache's own bound, default
+ * {@value ModelCache#DEFAULT_MAX_IDLE}), and closes the least recently used others. A JSON sidecar
+ * {@code <model>.p9.json} ({@link ModelSpec}) next to the model supplies its preprocessing and feature tensor.
+ * Precedence: a param set explicitly, then the sidecar, then the param's default. Only a sidecar that is not
+ * there means none: one that is there but cannot be read (a directory, a file this JVM may not open, an I/O
+ * error) or parsed fails on the driver, naming the stage and the sidecar.
  *
  * <p><b>Backends.</b> {@code backend} = {@code auto} picks the backend from the file: ONNX Runtime for
  * {@code .onnx}, Deeplearning4j for DL4J model zips and Keras {@code .h5} (Sequential or Functional; DL4J is
@@ -149,9 +150,10 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
   static final String MODEL_DIR = "model";
   /**
    * The Spark conf key of how many models that no task holds each JVM of the application keeps (an integer
-   * &ge; 0, default {@value ModelCache#DEFAULT_MAX_IDLE}; {@link ModelCache#setMaxIdle}). Read from the
-   * session's conf when the stage transforms, so {@code spark.conf.set} at run time works too; the driver
-   * applies it to its own JVM and each task to its executor's.
+   * &ge; 0; {@link ModelCache#setMaxIdle}). Read from the session's conf when the stage transforms, so
+   * {@code spark.conf.set} at run time works too; the driver applies it to its own JVM and each task to its
+   * executor's. Left unset, each JVM's cache keeps its bound: {@value ModelCache#DEFAULT_MAX_IDLE}, or what
+   * {@code ModelCache.shared().setMaxIdle} set in that JVM, or the value last applied there.
    */
   public static final String MODEL_CACHE_MAX_IDLE = "spark.p9.modelCache.maxIdle";
 
@@ -682,12 +684,16 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
   }
 
   /**
-   * {@link #MODEL_CACHE_MAX_IDLE} in {@code spark}'s conf, applied to this JVM's model cache.
+   * {@link #MODEL_CACHE_MAX_IDLE} in {@code spark}'s conf, applied to this JVM's model cache; -1 if it is not
+   * set, and then the cache keeps its bound.
    *
    * @throws IllegalArgumentException naming the stage and the key if it is not an integer &ge; 0
    */
   private int modelCacheMaxIdle(SparkSession spark) {
-    String value = spark.conf().get(MODEL_CACHE_MAX_IDLE, String.valueOf(ModelCache.DEFAULT_MAX_IDLE));
+    if (!spark.conf().contains(MODEL_CACHE_MAX_IDLE)) {
+      return -1;
+    }
+    String value = spark.conf().get(MODEL_CACHE_MAX_IDLE);
     int n;
     try {
       n = Integer.parseInt(value.trim());

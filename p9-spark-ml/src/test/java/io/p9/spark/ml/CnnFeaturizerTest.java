@@ -164,6 +164,25 @@ class CnnFeaturizerTest {
     }
   }
 
+  /**
+   * spark.p9.modelCache.maxIdle left unset leaves the bound a user set from code with
+   * ModelCache.shared().setMaxIdle as it is, on the driver and in the tasks (local mode: one JVM).
+   */
+  @Test
+  void anUnsetModelCacheBoundKeepsTheOneSetFromCode() {
+    ModelCache cache = ModelCache.shared();
+    cache.setMaxIdle(5);
+    try {
+      CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model);
+      Dataset<Row> out = f.transform(images);
+      assertThat(cache.maxIdle()).as("after transform, on the driver").isEqualTo(5);
+      assertThat(out.select("features").collectAsList()).hasSize(12);
+      assertThat(cache.maxIdle()).as("after the tasks").isEqualTo(5);
+    } finally {
+      cache.setMaxIdle(ModelCache.DEFAULT_MAX_IDLE);
+    }
+  }
+
   @Test
   void aModelCacheBoundThatIsNotACountFailsOnTheDriver() {
     spark.conf().set("spark.p9.modelCache.maxIdle", "-1");

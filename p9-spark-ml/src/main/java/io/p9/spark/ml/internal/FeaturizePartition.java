@@ -59,7 +59,8 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
    * @param stage the stage's name for messages, {@code CnnFeaturizer[uid]}
    * @param errorColumn whether each output row also gets a reason column after the features: the
    *     {@link #invalidReason} (or {@value #INFERENCE_FAILED}) of a row kept without features, else null
-   * @param modelCacheMaxIdle the idle models the executor's {@link ModelCache} keeps, set by each task
+   * @param modelCacheMaxIdle the idle models the executor's {@link ModelCache} keeps, set by each task; -1
+   *     leaves the cache's bound as it is
    */
   public FeaturizePartition(String stage, Broadcast<byte[]> model, String modelName, ModelKey key,
       PreprocessSpec spec, int batchSize, int imageIndex, String handleInvalid, boolean errorColumn,
@@ -79,7 +80,9 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
 
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
-    ModelCache.shared().setMaxIdle(modelCacheMaxIdle);
+    if (modelCacheMaxIdle >= 0) {
+      ModelCache.shared().setMaxIdle(modelCacheMaxIdle);
+    }
     ModelCache.Lease lease;
     try {
       // ModelBytes.of hashes again, so the cache still checks the bytes against the key
