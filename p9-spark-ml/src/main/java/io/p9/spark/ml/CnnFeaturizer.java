@@ -21,6 +21,7 @@ import io.p9.core.tensor.TensorLayout;
 import io.p9.spark.ml.internal.CountsAccumulator;
 import io.p9.spark.ml.internal.FeaturizePartition;
 import io.p9.spark.ml.internal.HadoopFiles;
+import io.p9.spark.ml.internal.ModelBroadcasts;
 import io.p9.spark.ml.internal.P9Reader;
 import io.p9.spark.ml.internal.P9Writer;
 import io.p9.spark.ml.internal.SchemaChecks;
@@ -35,7 +36,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.attribute.AttributeGroup;
@@ -69,7 +69,9 @@ import org.apache.spark.sql.types.StructType;
  * <p><b>Model.</b> {@code modelLocation} is a local path, any Hadoop URI ({@code s3a://}, {@code hdfs://})
  * or {@code classpath:...}. It is read and validated on the driver (input name, layout and size, the
  * feature tensor, its size), first by {@code transformSchema}, which records the feature size in the output
- * column's ML attribute group as {@code transform} does; its bytes are broadcast once, and each executor JVM
+ * column's ML attribute group as {@code transform} does; its bytes are broadcast once per SparkContext (the
+ * copies of a stage in a parameter grid, {@code copy} and {@code transform(ds, paramMap)} share the read of
+ * the file, once per length and modification time, and the broadcast of its bytes), and each executor JVM
  * opens one model for all its task threads ({@link ModelCache}, keyed by the model's sha256 and load
  * options). A task holds the model until it ends; of the models no task holds, each JVM keeps as many as the
  * Spark conf {@value #MODEL_CACHE_MAX_IDLE} says, when it is set (else the cache's own bound, default
@@ -594,15 +596,19 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
         ? mem.bytes().sha256() + "|" + (mem.sidecar() == null ? "absent" : ModelBytes.sha256(mem.sidecar()))
         : modelIo(() -> HadoopFiles.stamp(location, conf)) + "|" + sidecarIo(location, () -> HadoopFiles.stamp(
             location + ModelSpec.SIDECAR_SUFFIX, conf));
-    String stamp = sc.applicationId() + "|" + location + "|" + files + "|" + extractParamMap() + "|"
+    // the model's bytes and broadcast are shared with the other stages of the SparkContext (copies of this one)
+    ModelBroadcasts models = ModelBroadcasts.of(sc);
+    String stamp = models.id() + "|" + location + "|" + files + "|" + extractParamMap() + "|"
         + defaultThreads(sc.getConf());
     if (resolved != null && resolved.stamp().equals(stamp)) {
       return resolved;
     }
-    ModelBytes mb = mem != null ? mem.bytes()
-        : ModelBytes.of(HadoopFiles.fileName(location), modelIo(() -> HadoopFiles.read(location, conf)));
-    byte[] sidecarBytes = mem != null ? mem.sidecar()
-        : sidecarIo(location, () -> HadoopFiles.readIfExists(location + ModelSpec.SIDECAR_SUFFIX, conf));
+    ModelBroadcasts.ModelFile file = mem != null ? new ModelBroadcasts.ModelFile(mem.bytes(), mem.sidecar())
+        : models.read(location, files, () -> new ModelBroadcasts.ModelFile(
+            ModelBytes.of(HadoopFiles.fileName(location), modelIo(() -> HadoopFiles.read(location, conf))),
+            sidecarIo(location, () -> HadoopFiles.readIfExists(location + ModelSpec.SIDECAR_SUFFIX, conf))));
+    ModelBytes mb = file.bytes();
+    byte[] sidecarBytes = file.sidecar();
     ModelSpec sidecar = sidecarBytes == null ? null : sidecar(location, sidecarBytes);
 
     String be = isSet(backend) || sidecar == null ? getBackend() : sidecar.backend();
@@ -626,10 +632,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
         checkDynamicSize(lease.model(), spec);
       }
     }
-    // the bare bytes: a record (ModelBytes) cannot go through Kryo's FieldSerializer, and spark.serializer
-    // (often Kryo) is what broadcasts use
-    Broadcast<byte[]> bc = new JavaSparkContext(sc).broadcast(mb.bytes());
-    resolved = new Resolved(location, mb, key, info, spec, bc, stamp);
+    resolved = new Resolved(location, mb, key, info, spec, models.broadcast(mb), stamp);
     return resolved;
   }
 

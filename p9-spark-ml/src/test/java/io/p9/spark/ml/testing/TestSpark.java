@@ -10,15 +10,16 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The one {@code local[2]} SparkSession the tests of a JVM share: UI off, few shuffle partitions, driver
- * on loopback.
+ * on loopback. A test that stops it leaves the next {@link #get()} a new one.
  */
 public final class TestSpark {
   private static SparkSession spark;
 
   private TestSpark() {}
 
+  /** The session, started again if a test stopped it. */
   public static synchronized SparkSession get() {
-    if (spark == null) {
+    if (spark == null || spark.sparkContext().isStopped()) {
       spark = SparkSession.builder()
           .master("local[2]")
           .appName("p9-tests")
