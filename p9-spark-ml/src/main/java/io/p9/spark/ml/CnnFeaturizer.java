@@ -620,7 +620,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     // width: it runs at that size)
     ModelBackend selected = loading(() -> ModelBackends.select(be, mb));
     String chosen = selected.name();
-    int[] size = loading(() -> selected.recordsInputSize(mb)) ? new int[] {0, 0} : requestedSize(sidecar);
+    int[] size = loading(() -> models.recordsInputSize(selected, mb)) ? new int[] {0, 0} : requestedSize(sidecar);
     ModelKey key = new ModelKey(mb.sha256(), new ModelOptions(chosen, tensor, threads, false, size[0], size[1]));
     ModelInfo info;
     PreprocessSpec spec;

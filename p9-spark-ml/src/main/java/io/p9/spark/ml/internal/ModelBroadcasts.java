@@ -1,5 +1,6 @@
 package io.p9.spark.ml.internal;
 
+import io.p9.core.model.ModelBackend;
 import io.p9.core.model.ModelBytes;
 import java.lang.ref.WeakReference;
 import java.util.HashMap;
@@ -14,8 +15,9 @@ import org.apache.spark.broadcast.Broadcast;
 /**
  * The driver side of {@code CnnFeaturizer}'s models in one SparkContext, shared by every stage that resolves a
  * model there (a stage, its copies in a parameter grid, {@code copy(extra)}, {@code transform(ds, paramMap)},
- * and the stage again after a param change): each model (sha256) is broadcast once, and each model file is
- * read once per version (the stamp of it and its sidecar: length and modification time). A read holds the
+ * and the stage again after a param change): each model (sha256) is broadcast once, each model file is
+ * read once per version (the stamp of it and its sidecar: length and modification time), and a backend is
+ * asked once whether a model records its input size (an ONNX backend parses the whole model). A read holds the
  * registry's lock, so that stages resolving at once (CrossValidator's parallelism) read and broadcast once.
  *
  * <p>A broadcast lives while a stage or a DataFrame it transformed holds it: this registry holds it weakly, so
@@ -37,6 +39,8 @@ public final class ModelBroadcasts {
   private final Map<String, WeakReference<Broadcast<byte[]>>> broadcasts = new HashMap<>();
   /** The last version read of each model location. Guarded by this. */
   private final Map<String, FileVersion> files = new HashMap<>();
+  /** {@link ModelBackend#recordsInputSize} by backend name and sha256. Guarded by this. */
+  private final Map<String, Boolean> recordsInputSize = new HashMap<>();
 
   private ModelBroadcasts(SparkContext sc) {
     this.sc = new WeakReference<>(sc);
@@ -92,6 +96,23 @@ public final class ModelBroadcasts {
       broadcasts.put(model.sha256(), new WeakReference<>(bc));
     }
     return bc;
+  }
+
+  /** {@code backend.recordsInputSize(model)}, asked once per backend and model in this context. */
+  public boolean recordsInputSize(ModelBackend backend, ModelBytes model) {
+    String key = backend.name() + "|" + model.sha256();
+    synchronized (this) {
+      Boolean known = recordsInputSize.get(key);
+      if (known != null) {
+        return known;
+      }
+    }
+    // outside the lock: it may parse the whole model
+    boolean records = backend.recordsInputSize(model);
+    synchronized (this) {
+      recordsInputSize.put(key, records);
+    }
+    return records;
   }
 
   /** The broadcast of {@code sha256} if it is still held somewhere; forgets those collected. Holds this. */
