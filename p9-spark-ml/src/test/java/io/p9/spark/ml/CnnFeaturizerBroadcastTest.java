@@ -15,7 +15,14 @@ import java.util.List;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.classification.LogisticRegression;
+import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
+import org.apache.spark.ml.feature.StringIndexer;
 import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.tuning.CrossValidator;
+import org.apache.spark.ml.tuning.CrossValidatorModel;
 import org.apache.spark.ml.tuning.ParamGridBuilder;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -100,6 +107,33 @@ class CnnFeaturizerBroadcastTest {
     assertThat(broadcastsHolding(spark, bytes)).isEqualTo(1);
     // used after the count, so that nothing it holds is collected before
     assertThat(held).hasSize(2 * grid.length);
+  }
+
+  /**
+   * CrossValidator over a Pipeline (CnnFeaturizer, LogisticRegression) with a grid on the
+   * featurizer and on the classifier: its folds fit and evaluate a copy of the pipeline per param map, and the
+   * model's bytes are broadcast once. The stage is resolved first (modelInfo) and kept, as an application that
+   * looks at its model does, so that the one broadcast lives through the whole search.
+   */
+  @Test
+  void crossValidatorBroadcastsTheModelOnce() throws Exception {
+    SparkSession spark = TestSpark.get();
+    byte[] bytes = writeModel("cv.onnx", "cv");
+    Dataset<Row> sample = TestSpark.sampleImages(tmp.resolve("sample"), 4, 2, 2);
+    Dataset<Row> images = new StringIndexer().setInputCol("label").setOutputCol("y").fit(sample).transform(sample);
+    CnnFeaturizer featurizer = new CnnFeaturizer().setModelLocation(tmp.resolve("cv.onnx").toString())
+        .setPreprocessing("mobilenet");
+    assertThat(featurizer.modelInfo(spark).featureDim()).isEqualTo(32);
+    LogisticRegression lr = new LogisticRegression().setLabelCol("y").setMaxIter(5);
+    Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {featurizer, lr});
+    ParamMap[] grid = new ParamGridBuilder().addGrid(featurizer.batchSize(), new int[] {1, 3})
+        .addGrid(lr.regParam(), new double[] {0.01, 0.1}).build();
+    CrossValidatorModel cv = new CrossValidator().setEstimator(pipeline).setEstimatorParamMaps(grid)
+        .setEvaluator(new MulticlassClassificationEvaluator().setLabelCol("y")).setNumFolds(2).setSeed(7)
+        .fit(images);
+    assertThat(cv.avgMetrics()).hasSize(grid.length);
+    assertThat(broadcastsHolding(spark, bytes)).isEqualTo(1);
+    assertThat(featurizer.getBatchSize()).as("used after the count").isEqualTo(8);
   }
 
   /**
