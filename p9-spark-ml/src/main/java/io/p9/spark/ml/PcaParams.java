@@ -1,5 +1,6 @@
 package io.p9.spark.ml;
 
+import io.p9.core.linalg.CovarianceAccumulator;
 import io.p9.spark.ml.internal.SchemaChecks;
 import java.io.Serializable;
 import org.apache.spark.ml.attribute.AttributeGroup;
@@ -51,12 +52,21 @@ final class PcaParams implements Serializable {
     owner.setDefault(scale, false);
   }
 
+  /** Fails unless PCA takes vectors of {@code size} values (1 to {@link CovarianceAccumulator#MAX_DIM}). */
+  static void requireFittableSize(String where, int size) {
+    if (size == 0 || size > CovarianceAccumulator.MAX_DIM) {
+      throw new IllegalArgumentException(where + ": vectors of size " + size + "; PCA takes sizes 1 to "
+          + CovarianceAccumulator.MAX_DIM);
+    }
+  }
+
   /**
    * Checks the params and the input column; the schema with the output column added. {@code dim}: the size the
    * input vectors must have (a fitted model's), or -1 before the fit. {@code size}: the size of the output
    * vectors, recorded in the column's ML attribute group as transform records it, or -1 if unknown before the
    * fit. Where the input column records its size (its ML attribute group, as CnnFeaturizer and VectorAssembler
-   * record it), a fixed k above it or a size other than {@code dim} fails here, before any row is computed.
+   * record it), a size PCA cannot take, a fixed k above it or a size other than {@code dim} fails here, before
+   * any row is computed.
    */
   StructType validateAndTransform(Params owner, StructType schema, boolean fitting, int dim, int size) {
     Identifiable id = (Identifiable) owner;
@@ -75,6 +85,9 @@ final class PcaParams implements Serializable {
     if (recorded >= 0 && dim >= 0 && recorded != dim) {
       throw new IllegalArgumentException(SchemaChecks.name(id) + ": column '" + in + "' records vectors of size "
           + recorded + ", expected " + dim);
+    }
+    if (recorded >= 0 && fitting) {
+      requireFittableSize(SchemaChecks.name(id) + ", column '" + in + "'", recorded);
     }
     if (recorded >= 0 && fitting && owner.isSet(k) && (Integer) owner.$(k) > recorded) {
       throw new IllegalArgumentException(SchemaChecks.name(id) + ": k = " + owner.$(k) + " is larger than the"

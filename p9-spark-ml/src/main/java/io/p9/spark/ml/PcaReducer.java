@@ -171,10 +171,7 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
           }
           double[] x = ((Vector) r.get(0)).toArray();
           if (acc == null) {
-            if (x.length == 0 || x.length > CovarianceAccumulator.MAX_DIM) {
-              throw new IllegalArgumentException(where + ": vectors of size " + x.length + "; PCA takes sizes 1 to "
-                  + CovarianceAccumulator.MAX_DIM);
-            }
+            PcaParams.requireFittableSize(where, x.length);
             if (fixedK > x.length) {
               throw new IllegalArgumentException(name + ": k = " + fixedK + " is larger than the input dimension "
                   + x.length);

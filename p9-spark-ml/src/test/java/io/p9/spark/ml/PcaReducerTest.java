@@ -319,6 +319,30 @@ class PcaReducerTest {
   }
 
   /**
+   * A recorded size PCA cannot take (HashingTF's default 2^18 features, above CovarianceAccumulator.MAX_DIM)
+   * fails in transformSchema too, before any row is computed, as a k above the recorded size does; it failed
+   * in the fit's first task, after the stages upstream had computed its first rows.
+   */
+  @Test
+  void aRecordedSizeAbovePcasLimitFailsBeforeAnyRowIsComputed() {
+    org.apache.spark.util.LongAccumulator calls = spark.sparkContext().longAccumulator("pca fit input rows");
+    org.apache.spark.sql.expressions.UserDefinedFunction words = functions.udf(
+        (org.apache.spark.sql.api.java.UDF1<Long, String[]>) id -> {
+          calls.add(1);
+          return new String[] {"w" + id, "w" + id % 7};
+        }, org.apache.spark.sql.types.DataTypes.createArrayType(org.apache.spark.sql.types.DataTypes.StringType));
+    Dataset<Row> text = spark.range(0, 40, 1, 2).withColumn("words", words.apply(functions.col("id")));
+    org.apache.spark.ml.feature.HashingTF tf = new org.apache.spark.ml.feature.HashingTF().setInputCol("words")
+        .setOutputCol("features");
+    PcaReducer pca = new PcaReducer().setMinExplainedVariance(0.9);
+    Pipeline pipe = new Pipeline().setStages(new PipelineStage[] {tf, pca});
+    assertThatThrownBy(() -> pipe.fit(text)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("PcaReducer[" + pca.uid() + "], column 'features': vectors of size 262144; PCA takes sizes 1"
+            + " to " + io.p9.core.linalg.CovarianceAccumulator.MAX_DIM);
+    assertThat(calls.value()).as("input rows computed").isZero();
+  }
+
+  /**
    * Each partition's partial result is a d x d triangle (6.6 MB at d = 1280); a depth-2 tree sent about
    * sqrt(partitions) of them to the driver, past {@code spark.driver.maxResultSize} (1g) from about 24,000
    * partitions at d = 1280. The last merge runs on an executor, so one result reaches the driver. Scaled down
