@@ -140,10 +140,12 @@ public final class Pca {
       double var = cov[i * d + i];
       scaleOut[i] = var > 0 ? 1.0 / Math.sqrt(var) : 0.0;
     }
+    // (c * s_i) * s_j, not c * (s_i * s_j): the product of the factors overflows where the variances are
+    // subnormal (1 / (std_i std_j) above 1.8e308), while |c_ij s_i| <= std_j keeps each step in range
     for (int i = 0; i < d; i++) {
       double si = scaleOut[i];
       for (int j = 0; j < d; j++) {
-        cov[i * d + j] *= si * scaleOut[j];
+        cov[i * d + j] = cov[i * d + j] * si * scaleOut[j];
       }
     }
     return decompose(acc.mean(), cov);

@@ -7,6 +7,39 @@ import org.junit.jupiter.api.Test;
 
 class StandardizedPcaTest {
 
+  /**
+   * The correlation matrix does not depend on each feature's unit, down to features whose variance is
+   * subnormal (values about 1e-155, variance about 1e-310): 1 / (std_i std_j) overflowed there, and the fit
+   * failed saying the values were too large to square.
+   */
+  @Test
+  void doesNotDependOnTheFeaturesUnitsDownToSubnormalVariances() {
+    Seeded.trials(10, rnd -> {
+      int d = 2 + rnd.nextInt(5);
+      int n = 20 + rnd.nextInt(100);
+      double[] units = new double[d];
+      for (int j = 0; j < d; j++) {
+        units[j] = Math.pow(10, -150 - rnd.nextInt(7));
+      }
+      CovarianceAccumulator plain = new CovarianceAccumulator(d);
+      CovarianceAccumulator tiny = new CovarianceAccumulator(d);
+      for (int i = 0; i < n; i++) {
+        double common = rnd.nextGaussian();
+        double[] x = new double[d];
+        double[] y = new double[d];
+        for (int j = 0; j < d; j++) {
+          x[j] = common * 0.7 + rnd.nextGaussian();
+          y[j] = x[j] * units[j];
+        }
+        plain.add(x);
+        tiny.add(y);
+      }
+      PcaResult expected = Pca.fitStandardized(plain, new double[d]);
+      PcaResult got = Pca.fitStandardized(tiny, new double[d]);
+      assertThat(got.eigenvalues()).containsExactly(expected.eigenvalues(), within(1e-9));
+    });
+  }
+
   /** Standardizing then fitting plain PCA equals fitStandardized, for random data with very different scales. */
   @Test
   void equalsPcaOfExplicitlyStandardizedRows() {
