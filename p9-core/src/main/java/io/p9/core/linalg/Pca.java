@@ -23,6 +23,16 @@ public final class Pca {
   private Pca() {}
 
   /**
+   * A lower bound of the heap {@link #fit} and {@link #fitStandardized} need for d features: three d x d
+   * matrices of doubles live at once (the covariance, the eigensolver's working copy and its eigenvectors). The
+   * whole fit needs more: at d = 2000 it ran out of memory under {@code -Xmx140m} and fitted under 160m, about
+   * five such matrices. A heap below this bound cannot fit, whatever the collector frees.
+   */
+  public static long fitBytes(int d) {
+    return 3L * d * d * Double.BYTES;
+  }
+
+  /**
    * Eigen-decomposes the accumulated covariance (needs at least 2 rows).
    *
    * @throws IllegalArgumentException if the accumulator has fewer than 2 rows or its covariance is not finite

@@ -1,8 +1,10 @@
 package io.p9.spark.ml;
 
 import io.p9.core.linalg.CovarianceAccumulator;
+import io.p9.core.linalg.Pca;
 import io.p9.spark.ml.internal.SchemaChecks;
 import java.io.Serializable;
+import java.util.Locale;
 import org.apache.spark.ml.attribute.AttributeGroup;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.param.BooleanParam;
@@ -22,6 +24,7 @@ import org.apache.spark.sql.types.StructType;
  */
 final class PcaParams implements Serializable {
   private static final long serialVersionUID = 1L;
+  private static final double GIB = 1 << 30;
 
   final Param<String> inputCol;
   final Param<String> outputCol;
@@ -61,12 +64,28 @@ final class PcaParams implements Serializable {
   }
 
   /**
+   * Fails if this JVM's heap (the driver's: the d x d covariance is eigen-decomposed there) is below
+   * {@link Pca#fitBytes}, which it must hold at once, so that an impossible fit fails before the stages upstream
+   * (a CNN) run over the input rather than in an OutOfMemoryError afterwards.
+   */
+  static void requireDriverMemory(String where, int size) {
+    long need = Pca.fitBytes(size);
+    long heap = Runtime.getRuntime().maxMemory();
+    if (need > heap) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: a PCA of vectors of size %d needs more"
+          + " than %.1f GiB of driver memory (three %d x %d matrices of doubles: the covariance, the eigensolver's"
+          + " copy and its eigenvectors), but the driver has %.1f GiB: reduce the vectors first (e.g. a pooled"
+          + " feature tensor) or raise spark.driver.memory", where, size, need / GIB, size, size, heap / GIB));
+    }
+  }
+
+  /**
    * Checks the params and the input column; the schema with the output column added. {@code dim}: the size the
    * input vectors must have (a fitted model's), or -1 before the fit. {@code size}: the size of the output
    * vectors, recorded in the column's ML attribute group as transform records it, or -1 if unknown before the
    * fit. Where the input column records its size (its ML attribute group, as CnnFeaturizer and VectorAssembler
-   * record it), a size PCA cannot take, a fixed k above it or a size other than {@code dim} fails here, before
-   * any row is computed.
+   * record it), a size PCA cannot take or the driver cannot decompose, a fixed k above it or a size other than
+   * {@code dim} fails here, before any row is computed.
    */
   StructType validateAndTransform(Params owner, StructType schema, boolean fitting, int dim, int size) {
     Identifiable id = (Identifiable) owner;
@@ -87,7 +106,9 @@ final class PcaParams implements Serializable {
           + recorded + ", expected " + dim);
     }
     if (recorded >= 0 && fitting) {
-      requireFittableSize(SchemaChecks.name(id) + ", column '" + in + "'", recorded);
+      String where = SchemaChecks.name(id) + ", column '" + in + "'";
+      requireFittableSize(where, recorded);
+      requireDriverMemory(where, recorded);
     }
     if (recorded >= 0 && fitting && owner.isSet(k) && (Integer) owner.$(k) > recorded) {
       throw new IllegalArgumentException(SchemaChecks.name(id) + ": k = " + owner.$(k) + " is larger than the"

@@ -343,6 +343,32 @@ class PcaReducerTest {
   }
 
   /**
+   * A recorded size whose d x d matrices the driver cannot hold (a feature map flattened before its pooling:
+   * 7 x 7 x 512 = 25,088 values for VGG16) fails in transformSchema, naming the memory, before any row is
+   * computed: the fit ran the stages upstream (a CNN) over the whole input, then ran out of memory. The size
+   * is chosen from this JVM's heap; the rows throw if computed, so that no test JVM runs out of memory.
+   */
+  @Test
+  void aRecordedSizeTheDriverCannotDecomposeFailsBeforeAnyRowIsComputed() {
+    long heap = Runtime.getRuntime().maxMemory();
+    int d = (int) Math.ceil(Math.sqrt(heap / 24.0)) + 1;
+    org.apache.spark.sql.expressions.UserDefinedFunction vec = functions.udf(
+        (org.apache.spark.sql.api.java.UDF1<Long, Vector>) id -> {
+          throw new IllegalStateException("row " + id + " computed");
+        }, SQLDataTypes.VectorType());
+    Dataset<Row> wide = spark.range(0, 10, 1, 2).withColumn("features", vec.apply(functions.col("id"))
+        .as("features", new AttributeGroup("features", d).toMetadata()));
+    PcaReducer pca = new PcaReducer().setK(2);
+    assertThatThrownBy(() -> new Pipeline().setStages(new PipelineStage[] {pca}).fit(wide))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("PcaReducer[" + pca.uid() + "], column 'features': a PCA of vectors of size " + d
+            + " needs more than " + String.format(java.util.Locale.ROOT, "%.1f", 24.0 * d * d / (1 << 30))
+            + " GiB of driver memory")
+        .hasMessageContaining("the driver has " + String.format(java.util.Locale.ROOT, "%.1f", heap
+            / (double) (1 << 30)) + " GiB");
+  }
+
+  /**
    * Each partition's partial result is a d x d triangle (6.6 MB at d = 1280); a depth-2 tree sent about
    * sqrt(partitions) of them to the driver, past {@code spark.driver.maxResultSize} (1g) from about 24,000
    * partitions at d = 1280. The last merge runs on an executor, so one result reaches the driver. Scaled down
