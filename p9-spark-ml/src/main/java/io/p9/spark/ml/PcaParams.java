@@ -64,13 +64,12 @@ final class PcaParams implements Serializable {
   }
 
   /**
-   * Fails if this JVM's heap (the driver's: the d x d covariance is eigen-decomposed there) is below
+   * Fails if the driver's heap ({@code heap}: the d x d covariance is eigen-decomposed there) is below
    * {@link Pca#fitBytes}, which it must hold at once, so that an impossible fit fails before the stages upstream
    * (a CNN) run over the input rather than in an OutOfMemoryError afterwards.
    */
-  static void requireDriverMemory(String where, int size) {
+  static void requireDriverMemory(String where, int size, long heap) {
     long need = Pca.fitBytes(size);
-    long heap = Runtime.getRuntime().maxMemory();
     if (need > heap) {
       throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: a PCA of vectors of size %d needs more"
           + " than %.1f GiB of driver memory (three %d x %d matrices of doubles: the covariance, the eigensolver's"
@@ -108,7 +107,7 @@ final class PcaParams implements Serializable {
     if (recorded >= 0 && fitting) {
       String where = SchemaChecks.name(id) + ", column '" + in + "'";
       requireFittableSize(where, recorded);
-      requireDriverMemory(where, recorded);
+      requireDriverMemory(where, recorded, Runtime.getRuntime().maxMemory());
     }
     if (recorded >= 0 && fitting && owner.isSet(k) && (Integer) owner.$(k) > recorded) {
       throw new IllegalArgumentException(SchemaChecks.name(id) + ": k = " + owner.$(k) + " is larger than the"

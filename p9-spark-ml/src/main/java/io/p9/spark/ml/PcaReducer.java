@@ -31,8 +31,8 @@ import org.apache.spark.sql.types.StructType;
  * merged by tree aggregation (the last merge on an executor, so the driver receives one partial result
  * whatever the number of partitions), and the d x d covariance is eigen-decomposed on the driver (d = 1280
  * for MobileNetV2 features; the driver holds at least three d x d matrices of doubles at once, 39 MB at
- * d = 1280, 9.6 GB at d = 20,000: where the input column records its size, one the driver's heap cannot hold is
- * refused before any row is computed). Rows with a null vector are ignored; a NaN or an infinite value fails the fit,
+ * d = 1280, 9.6 GB at d = 20,000: a size the driver's heap cannot hold is refused before any row is computed
+ * where the input column records it, else at the first vector of each task). Rows with a null vector are ignored; a NaN or an infinite value fails the fit,
  * naming the feature (the model's transform gives non-finite scores for such a row: NaN for a NaN, NaN or
  * an infinity for an infinity, as Spark's {@code PCA} does).
  * Explained and cumulative variance are exposed on the model and saved with it. With {@code scale},
@@ -161,6 +161,8 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
     // partition, as Spark's PCA checks it against first(): a k too large fails the first task, not the driver
     // after a pass over the whole input (often a CNN's output)
     int fixedK = isSet(p.k) ? getK() : 0;
+    // the same for a size whose d x d matrices the driver cannot hold, before each task builds its d x d part
+    long driverHeap = Runtime.getRuntime().maxMemory();
     String name = SchemaChecks.name(this);
     // one job: partitions fold their rows into an accumulator (null while a partition has none) and the tree
     // merges them; nothing checks for emptiness first, which would compute the leading partitions twice. The
@@ -174,6 +176,7 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
           double[] x = ((Vector) r.get(0)).toArray();
           if (acc == null) {
             PcaParams.requireFittableSize(where, x.length);
+            PcaParams.requireDriverMemory(where, x.length, driverHeap);
             if (fixedK > x.length) {
               throw new IllegalArgumentException(name + ": k = " + fixedK + " is larger than the input dimension "
                   + x.length);

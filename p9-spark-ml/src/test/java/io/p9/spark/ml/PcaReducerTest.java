@@ -369,6 +369,33 @@ class PcaReducerTest {
   }
 
   /**
+   * Where the size is not recorded, a size whose d x d matrices the driver cannot hold fails at the first vector
+   * of each task, as a k above the size does, before the task builds its d x d partial fit: the fit passed over
+   * the whole input, the tasks each built one, then the driver ran out of memory. The second row throws if
+   * computed, so that no test JVM runs out of memory.
+   */
+  @Test
+  void anUnrecordedSizeTheDriverCannotDecomposeFailsAtTheFirstVector() {
+    long heap = Runtime.getRuntime().maxMemory();
+    int d = (int) Math.ceil(Math.sqrt(heap / 24.0)) + 1;
+    org.apache.spark.sql.expressions.UserDefinedFunction vec = functions.udf(
+        (org.apache.spark.sql.api.java.UDF1<Long, Vector>) id -> {
+          if (id % 5 != 0) {
+            throw new IllegalStateException("row " + id + " computed");
+          }
+          return Vectors.sparse(d, new int[] {0}, new double[] {id});
+        }, SQLDataTypes.VectorType());
+    Dataset<Row> wide = spark.range(0, 10, 1, 2).withColumn("features", vec.apply(functions.col("id")));
+    PcaReducer pca = new PcaReducer().setK(2);
+    assertThatThrownBy(() -> pca.fit(wide))
+        .hasStackTraceContaining("PcaReducer[" + pca.uid() + "], column 'features': a PCA of vectors of size " + d
+            + " needs more than")
+        .satisfies(e -> assertThat(e).hasStackTraceContaining("but the driver has"))
+        .satisfies(e -> assertThat(org.apache.commons.lang3.exception.ExceptionUtils.getStackTrace(e))
+            .doesNotContain("computed"));
+  }
+
+  /**
    * Each partition's partial result is a d x d triangle (6.6 MB at d = 1280); a depth-2 tree sent about
    * sqrt(partitions) of them to the driver, past {@code spark.driver.maxResultSize} (1g) from about 24,000
    * partitions at d = 1280. The last merge runs on an executor, so one result reaches the driver. Scaled down
