@@ -342,22 +342,38 @@ class PcaReducerTest {
     assertThat(calls.value()).as("input rows computed").isZero();
   }
 
+  /** A size whose d x d matrices this JVM's heap cannot hold: three of them (Pca.fitBytes) above maxMemory. */
+  static int sizeTheDriverCannotDecompose() {
+    return (int) Math.ceil(Math.sqrt(Runtime.getRuntime().maxMemory() / 24.0)) + 1;
+  }
+
+  /**
+   * 10 rows in 2 partitions of vectors of size d (column metadata {@code meta}); only the first row of each
+   * partition can be computed, the others throw "row N computed", so that no fit runs out of memory.
+   */
+  static Dataset<Row> firstRowsOnly(int d, org.apache.spark.sql.types.Metadata meta) {
+    org.apache.spark.sql.expressions.UserDefinedFunction vec = functions.udf(
+        (org.apache.spark.sql.api.java.UDF1<Long, Vector>) id -> {
+          if (id % 5 != 0) {
+            throw new IllegalStateException("row " + id + " computed");
+          }
+          return Vectors.sparse(d, new int[] {0}, new double[] {id});
+        }, SQLDataTypes.VectorType());
+    return spark.range(0, 10, 1, 2).withColumn("features", vec.apply(functions.col("id")).as("features", meta));
+  }
+
   /**
    * A recorded size whose d x d matrices the driver cannot hold (a feature map flattened before its pooling:
    * 7 x 7 x 512 = 25,088 values for VGG16) fails in transformSchema, naming the memory, before any row is
    * computed: the fit ran the stages upstream (a CNN) over the whole input, then ran out of memory. The size
-   * is chosen from this JVM's heap; the rows throw if computed, so that no test JVM runs out of memory.
+   * is chosen from this JVM's heap; an IllegalArgumentException, not a failed job, shows that no row was
+   * computed.
    */
   @Test
   void aRecordedSizeTheDriverCannotDecomposeFailsBeforeAnyRowIsComputed() {
     long heap = Runtime.getRuntime().maxMemory();
-    int d = (int) Math.ceil(Math.sqrt(heap / 24.0)) + 1;
-    org.apache.spark.sql.expressions.UserDefinedFunction vec = functions.udf(
-        (org.apache.spark.sql.api.java.UDF1<Long, Vector>) id -> {
-          throw new IllegalStateException("row " + id + " computed");
-        }, SQLDataTypes.VectorType());
-    Dataset<Row> wide = spark.range(0, 10, 1, 2).withColumn("features", vec.apply(functions.col("id"))
-        .as("features", new AttributeGroup("features", d).toMetadata()));
+    int d = sizeTheDriverCannotDecompose();
+    Dataset<Row> wide = firstRowsOnly(d, new AttributeGroup("features", d).toMetadata());
     PcaReducer pca = new PcaReducer().setK(2);
     assertThatThrownBy(() -> new Pipeline().setStages(new PipelineStage[] {pca}).fit(wide))
         .isInstanceOf(IllegalArgumentException.class)
@@ -371,21 +387,12 @@ class PcaReducerTest {
   /**
    * Where the size is not recorded, a size whose d x d matrices the driver cannot hold fails at the first vector
    * of each task, as a k above the size does, before the task builds its d x d partial fit: the fit passed over
-   * the whole input, the tasks each built one, then the driver ran out of memory. The second row throws if
-   * computed, so that no test JVM runs out of memory.
+   * the whole input, the tasks each built one, then the driver ran out of memory.
    */
   @Test
   void anUnrecordedSizeTheDriverCannotDecomposeFailsAtTheFirstVector() {
-    long heap = Runtime.getRuntime().maxMemory();
-    int d = (int) Math.ceil(Math.sqrt(heap / 24.0)) + 1;
-    org.apache.spark.sql.expressions.UserDefinedFunction vec = functions.udf(
-        (org.apache.spark.sql.api.java.UDF1<Long, Vector>) id -> {
-          if (id % 5 != 0) {
-            throw new IllegalStateException("row " + id + " computed");
-          }
-          return Vectors.sparse(d, new int[] {0}, new double[] {id});
-        }, SQLDataTypes.VectorType());
-    Dataset<Row> wide = spark.range(0, 10, 1, 2).withColumn("features", vec.apply(functions.col("id")));
+    int d = sizeTheDriverCannotDecompose();
+    Dataset<Row> wide = firstRowsOnly(d, org.apache.spark.sql.types.Metadata.empty());
     PcaReducer pca = new PcaReducer().setK(2);
     assertThatThrownBy(() -> pca.fit(wide))
         .hasStackTraceContaining("PcaReducer[" + pca.uid() + "], column 'features': a PCA of vectors of size " + d
