@@ -32,9 +32,10 @@ import org.apache.spark.sql.types.StructType;
  * whatever the number of partitions), and the d x d covariance is eigen-decomposed on the driver (d = 1280
  * for MobileNetV2 features; the driver holds at least three d x d matrices of doubles at once, 39 MB at
  * d = 1280, 9.6 GB at d = 20,000: a size the driver's heap cannot hold is refused before any row is computed
- * where the input column records it, else at the first vector of each task). Rows with a null vector are ignored; a NaN or an infinite value fails the fit,
- * naming the feature (the model's transform gives non-finite scores for such a row: NaN for a NaN, NaN or
- * an infinity for an infinity, as Spark's {@code PCA} does).
+ * where the input column records it, else at the first vector of each task). Rows with a null vector are
+ * ignored; a NaN or an infinite value fails the fit, naming the feature (the model's transform gives
+ * non-finite scores for such a row: NaN for a NaN, NaN or an infinity for an infinity, as Spark's {@code PCA}
+ * does).
  * Explained and cumulative variance are exposed on the model and saved with it. With {@code scale},
  * features are standardized first (PCA of the correlation matrix), which replaces a StandardScaler stage: one
  * pass fewer, and rows with a null vector (kept failures) pass through as null where Spark's StandardScaler
