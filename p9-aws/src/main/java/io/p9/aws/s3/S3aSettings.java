@@ -2,6 +2,7 @@ package io.p9.aws.s3;
 
 import io.p9.aws.RegionPolicy;
 import java.net.URI;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,7 +13,8 @@ import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
 /**
- * Typed configuration of Hadoop's S3A connector (hadoop-aws 3.3.x, the line Spark 3.5 and EMR 7 use), as
+ * Typed configuration of Hadoop's S3A connector (hadoop-aws 3.3.x, Spark 3.5's line and EMR 7.0-7.3's, and 3.4.x,
+ * EMR 7.4 and later's), as
  * the key/value pairs a Hadoop {@code Configuration} ({@link #hadoopProperties()}) or a SparkConf /
  * {@code SparkSession.Builder} ({@link #sparkProperties()}, keys prefixed {@code spark.hadoop.} plus the
  * Spark SQL committer bindings) takes. Apply with e.g. {@code s.applyToSpark(builder::config)} or
@@ -55,31 +57,48 @@ import java.util.regex.Pattern;
  * disk by default ({@link UploadBuffer}); {@code bytebuffer} keeps blocks off-heap for small outputs.
  */
 public final class S3aSettings {
-  /** Where S3A credentials come from. */
+  /**
+   * Where S3A credentials come from. Each is named by a class that hadoop-aws 3.3 (AWS SDK v1) loads; hadoop-aws
+   * 3.4 (SDK v2) maps the SDK v1 names it knows to SDK v2 classes itself, and {@link #hadoopProperties()} maps the
+   * two it does not know ({@link #sdkV2ProviderClass()}).
+   */
   public enum Credentials {
     /** The AWS SDK default chain: env, system properties, web identity, profile, container/instance role. */
-    DEFAULT_CHAIN("com.amazonaws.auth.DefaultAWSCredentialsProviderChain"),
+    DEFAULT_CHAIN("com.amazonaws.auth.DefaultAWSCredentialsProviderChain",
+        "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider"),
     /** {@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}(/{@code AWS_SESSION_TOKEN}). */
-    ENVIRONMENT("com.amazonaws.auth.EnvironmentVariableCredentialsProvider"),
+    ENVIRONMENT("com.amazonaws.auth.EnvironmentVariableCredentialsProvider", null),
     /** The named profile of {@code AWS_PROFILE} in ~/.aws/credentials. */
-    PROFILE("com.amazonaws.auth.profile.ProfileCredentialsProvider"),
+    PROFILE("com.amazonaws.auth.profile.ProfileCredentialsProvider", null),
     /** The EC2 instance profile / container role (EMR nodes). */
-    INSTANCE_ROLE("org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider"),
+    INSTANCE_ROLE("org.apache.hadoop.fs.s3a.auth.IAMInstanceCredentialsProvider", null),
     /** EKS/IRSA web identity token ({@code AWS_WEB_IDENTITY_TOKEN_FILE}, {@code AWS_ROLE_ARN}). */
-    WEB_IDENTITY("com.amazonaws.auth.WebIdentityTokenCredentialsProvider"),
+    WEB_IDENTITY("com.amazonaws.auth.WebIdentityTokenCredentialsProvider",
+        "software.amazon.awssdk.auth.credentials.WebIdentityTokenFileCredentialsProvider"),
     /** No credentials: public buckets only. */
-    ANONYMOUS("org.apache.hadoop.fs.s3a.AnonymousAWSCredentialsProvider"),
+    ANONYMOUS("org.apache.hadoop.fs.s3a.AnonymousAWSCredentialsProvider", null),
     /** Keys set with {@link Builder#staticCredentials} (test servers). */
-    STATIC("org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+    STATIC("org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider", null);
 
     private final String providerClass;
+    private final String sdkV2ProviderClass;
 
-    Credentials(String providerClass) {
+    Credentials(String providerClass, String sdkV2ProviderClass) {
       this.providerClass = providerClass;
+      this.sdkV2ProviderClass = sdkV2ProviderClass;
     }
 
     public String providerClass() {
       return providerClass;
+    }
+
+    /**
+     * The AWS SDK v2 class that stands in for {@link #providerClass()} on hadoop-aws 3.4, where hadoop-aws does not
+     * map it itself (it fails with {@code ClassNotFoundException} without the SDK v1 on the class path); null where
+     * the class works on both lines.
+     */
+    public String sdkV2ProviderClass() {
+      return sdkV2ProviderClass;
     }
 
     /** {@code default-chain}, {@code environment}, ... as on the command line. */
@@ -197,6 +216,13 @@ public final class S3aSettings {
   public Map<String, String> hadoopProperties() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("fs.s3a.aws.credentials.provider", String.join(",", providerClasses));
+    // hadoop-aws 3.4 (SDK v2) takes each name below as its SDK v2 stand-in; 3.3 does not know the key
+    List<String> v2 = providerClasses.stream().flatMap(c -> Arrays.stream(Credentials.values())
+        .filter(k -> k.providerClass.equals(c) && k.sdkV2ProviderClass != null)
+        .map(k -> c + "=" + k.sdkV2ProviderClass)).toList();
+    if (!v2.isEmpty()) {
+      m.put("fs.s3a.aws.credentials.provider.mapping", String.join(",", v2));
+    }
     if (accessKey != null) {
       m.put("fs.s3a.access.key", accessKey);
       m.put("fs.s3a.secret.key", secretKey);
@@ -354,7 +380,11 @@ public final class S3aSettings {
       return this;
     }
 
-    /** Explicit provider classes, tried in order (each a Hadoop or AWS SDK v1 credentials provider). */
+    /**
+     * Explicit provider classes, tried in order (each a Hadoop or AWS SDK v1 credentials provider on hadoop-aws 3.3;
+     * hadoop-aws 3.4 takes Hadoop's and AWS SDK v2 ones, and SDK v1 ones only as it maps them or with the SDK v1 on
+     * the class path).
+     */
     public Builder credentialProviders(List<String> classNames) {
       if (classNames.isEmpty()) {
         throw new IllegalArgumentException("at least one credentials provider class");
