@@ -168,18 +168,22 @@ public final class S3Options {
   /**
    * What to tell the user when {@code failure} (or one of its causes) is S3A's {@code AWSRedirectException}: S3
    * answered 301 because a bucket lies in another region than the one its requests went to, which hadoop-aws
-   * 3.3 does not follow. The sentence names the bucket (from the failure's {@code s3a://} URI) and its region
-   * (S3's {@code x-amz-bucket-region} header) when known: the {@code --s3-bucket-region} to pass, or, for a region
-   * the policy refuses, that it is outside the allowed regions. Null for any other failure.
+   * does not follow (3.3; nor 3.4, with the endpoint and region set). The sentence names the bucket (from the
+   * failure's {@code s3a://} URI) and its region (S3's {@code x-amz-bucket-region} header) when known: the
+   * {@code --s3-bucket-region} to pass, or, for a region the policy refuses, that it is outside the allowed regions.
+   * Null for any other failure.
    */
   String wrongRegion(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       // by name: hadoop-aws (and its AWS SDK v1) is on the class path only where S3A is used
       if (t.getClass().getName().equals("org.apache.hadoop.fs.s3a.AWSRedirectException")) {
-        Matcher m = S3A_BUCKET.matcher(String.valueOf(t.getMessage()));
-        String bucket = m.find() ? m.group(1) : "BUCKET";
-        String region = t.getCause() instanceof com.amazonaws.AmazonServiceException s && s.getHttpHeaders() != null
-            ? s.getHttpHeaders().get("x-amz-bucket-region") : null;
+        // hadoop-aws 3.3 names the path in its message, 3.4 only the region: then the failures around it
+        String bucket = s3aBucket(t);
+        for (Throwable u = failure; bucket == null && u != null; u = u.getCause()) {
+          bucket = s3aBucket(u);
+        }
+        bucket = bucket == null ? "BUCKET" : bucket;
+        String region = bucketRegion(t.getCause());
         String said = "bucket '" + bucket + "' is not in " + (bucketRegions.containsKey(bucket)
             ? "--s3-bucket-region's " + bucketRegions.get(bucket) : "--region " + regions.region)
             + " (S3 answered 301 Moved Permanently" + (region != null ? ": it is in " + region : "") + ")";
@@ -191,6 +195,37 @@ public final class S3Options {
       }
     }
     return null;
+  }
+
+  private static String s3aBucket(Throwable t) {
+    Matcher m = S3A_BUCKET.matcher(String.valueOf(t.getMessage()));
+    return m.find() ? m.group(1) : null;
+  }
+
+  /**
+   * S3's {@code x-amz-bucket-region} header on the AWS SDK exception that S3A's {@code AWSRedirectException} wraps:
+   * the SDK v2's on hadoop-aws 3.4, the SDK v1's on 3.3; null without one. The SDK v1 one is recognized by name
+   * first: hadoop-aws 3.4 runs without the SDK v1 on the class path.
+   */
+  private static String bucketRegion(Throwable cause) {
+    if (cause instanceof software.amazon.awssdk.awscore.exception.AwsServiceException v2) {
+      return v2.awsErrorDetails() == null || v2.awsErrorDetails().sdkHttpResponse() == null ? null
+          : v2.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("x-amz-bucket-region").orElse(null);
+    }
+    for (Class<?> c = cause == null ? null : cause.getClass(); c != null; c = c.getSuperclass()) {
+      if (c.getName().equals("com.amazonaws.AmazonServiceException")) {
+        return SdkV1.bucketRegion(cause);
+      }
+    }
+    return null;
+  }
+
+  /** The SDK v1 exception's header; loaded only where the SDK v1 is on the class path (hadoop-aws 3.3). */
+  private static final class SdkV1 {
+    static String bucketRegion(Throwable t) {
+      com.amazonaws.AmazonServiceException s = (com.amazonaws.AmazonServiceException) t;
+      return s.getHttpHeaders() == null ? null : s.getHttpHeaders().get("x-amz-bucket-region");
+    }
   }
 
   /** Applies {@link #settings} (if any) to a SparkSession builder's {@code config}. */
