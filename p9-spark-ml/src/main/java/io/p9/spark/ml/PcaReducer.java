@@ -6,6 +6,7 @@ import io.p9.core.linalg.PcaResult;
 import io.p9.spark.ml.internal.P9Reader;
 import io.p9.spark.ml.internal.P9Writer;
 import io.p9.spark.ml.internal.SchemaChecks;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.BooleanParam;
@@ -30,12 +31,15 @@ import org.apache.spark.sql.types.StructType;
  * over the data: each partition accumulates its mean and centred covariance in blocks, partitions are
  * merged by tree aggregation (the last merge on an executor, so the driver receives one partial result
  * whatever the number of partitions), and the d x d covariance is eigen-decomposed on the driver (d = 1280
- * for MobileNetV2 features; the driver holds at least three d x d matrices of doubles at once, 39 MB at
- * d = 1280, 9.6 GB at d = 20,000: a size the driver's heap cannot hold is refused before any row is computed
- * where the input column records it, else at the first vector of each task). Rows with a null vector are
- * ignored; a NaN or an infinite value fails the fit, naming the feature (the model's transform gives
- * non-finite scores for such a row: NaN for a NaN, NaN or an infinity for an infinity, as Spark's {@code PCA}
- * does).
+ * for MobileNetV2 features). A partial result is a d x d triangle whatever its rows (6.6 MB at d = 1280), so
+ * the input's partitions are first merged without a shuffle, to at most 4 tasks per core
+ * ({@code defaultParallelism}) or one per 64 partitions where that is more: the fit's tasks, and those of an
+ * upstream it computes (a CNN not persisted), are that many. The driver holds at least three d x d matrices of
+ * doubles at once, 39 MB at d = 1280, 9.6 GB at d = 20,000: a size the driver's heap cannot hold is refused
+ * before any row is computed where the input column records it, else at the first vector of each task. Rows
+ * with a null vector are ignored; a NaN or an infinite value fails the fit, naming the feature (the model's
+ * transform gives non-finite scores for such a row: NaN for a NaN, NaN or an infinity for an infinity, as
+ * Spark's {@code PCA} does).
  * Explained and cumulative variance are exposed on the model and saved with it. With {@code scale},
  * features are standardized first (PCA of the correlation matrix), which replaces a StandardScaler stage: one
  * pass fewer, and rows with a null vector (kept failures) pass through as null where Spark's StandardScaler
@@ -43,6 +47,9 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWritable {
   private static final long serialVersionUID = 1L;
+
+  /** Partial fits per core (defaultParallelism) at most: the partitions of the input are merged down to them. */
+  static final int PARTIALS_PER_CORE = 4;
 
   private final String uid;
   private final PcaParams p;
@@ -169,7 +176,17 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
     // merges them; nothing checks for emptiness first, which would compute the leading partitions twice. The
     // last merge runs on an executor (finalAggregateOnExecutor), so the driver receives one d x d triangle
     // rather than ~sqrt(partitions) of them, which pass spark.driver.maxResultSize on large inputs
-    CovarianceAccumulator total = dataset.select(SchemaChecks.column(getInputCol())).toJavaRDD().treeAggregate(null,
+    JavaRDD<Row> rows = dataset.select(SchemaChecks.column(getInputCol())).toJavaRDD();
+    // a partition's partial fit is a d x d triangle whatever its rows (6.6 MB at d = 1280), and the tree shuffles
+    // one per partition: at ImageFiles' 128 images per partition, 50 times the bytes of the rows. Merged
+    // partitions (no shuffle) fold their rows into one; still at least one task per 64 partitions, so that an
+    // upstream computed here (a CNN not persisted) keeps its tasks where defaultParallelism is low at first
+    int most = Math.max(PARTIALS_PER_CORE * rows.context().defaultParallelism(),
+        (rows.getNumPartitions() + 63) / 64);
+    if (rows.getNumPartitions() > most) {
+      rows = rows.coalesce(most);
+    }
+    CovarianceAccumulator total = rows.treeAggregate(null,
         (CovarianceAccumulator acc, Row r) -> {
           if (r.isNullAt(0)) {
             return acc;

@@ -430,6 +430,53 @@ class PcaReducerTest {
     }
   }
 
+  /**
+   * Each partition's partial fit is a d(d+1)/2 triangle whatever its rows (6.6 MB at d = 1280), and the tree
+   * shuffles one per partition: at ImageFiles' 128 images per partition, 50 times the bytes of the rows (1.3 GB
+   * written for 25,600 rows of 1280 in 200 partitions, 52 GB for a million images). The fit merges partitions
+   * first, to at most 4 per core. Scaled down here: 64 partitions of 16 rows, d = 100, local[2].
+   */
+  @Test
+  void fitShufflesAFewPartialFitsPerCoreWhateverThePartitionCount() throws Exception {
+    Random r = new Random(11);
+    Vector[] vs = new Vector[1024];
+    for (int i = 0; i < vs.length; i++) {
+      double[] x = new double[100];
+      for (int j = 0; j < x.length; j++) {
+        x[j] = r.nextGaussian() * (j + 1);
+      }
+      vs[i] = Vectors.dense(x);
+    }
+    Dataset<Row> many = vectors(vs).repartition(64).cache();
+    assertThat(many.count()).isEqualTo(1024);
+    long[] written = new long[2];
+    org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+        if (end.taskMetrics() != null) {
+          written[0] += end.taskMetrics().shuffleWriteMetrics().recordsWritten();
+          written[1] += end.taskMetrics().shuffleWriteMetrics().bytesWritten();
+        }
+      }
+    };
+    spark.sparkContext().addSparkListener(listener);
+    PcaReducerModel m;
+    try {
+      m = new PcaReducer().setK(3).fit(many);
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+    } finally {
+      spark.sparkContext().removeSparkListener(listener);
+    }
+    int cores = spark.sparkContext().defaultParallelism();
+    // the first level shuffles one partial fit per task, the levels after it fewer
+    assertThat(written[0]).as("partial fits shuffled (%d bytes)", written[1]).isLessThanOrEqualTo(2 * 4 * cores);
+    assertThat(written[1]).as("bytes shuffled, against the rows' %d", 1024 * 100 * 8).isLessThan(1024 * 100 * 8);
+    PcaReducerModel two = new PcaReducer().setK(3).fit(vectors(vs));
+    assertThat(m.numRows()).isEqualTo(1024);
+    assertThat(m.explainedVariance().toArray()).containsExactly(two.explainedVariance().toArray(), within(1e-12));
+    many.unpersist();
+  }
+
   @Test
   void vectorsOfDifferentSizesFailNamingStageAndColumnWithinAndAcrossPartitions() {
     StructType schema = new StructType().add("id", "int").add("features", SQLDataTypes.VectorType(), true);
