@@ -654,11 +654,15 @@ public final class FruitsJob {
    * quote or a backslash reads back as it is in pandas, Python's csv module or a spreadsheet (Spark's default
    * escapes a quote as {@code \"} and a backslash as {@code \\}, which these readers take literally). A space
    * at the start or end of a value is kept (Spark's writer trims them by default: a file or folder name
-   * ending in a space would come back as another path or label).
+   * ending in a space would come back as another path or label). The rows are computed in their own
+   * partitions' tasks (for features.csv, each partition's PCA projection where its features are cached) and
+   * gathered, in {@code path} order, into the one task that writes the file ({@code coalesce(1)} would run that
+   * work in the writing task too: every partition read, from every executor, and projected on one core).
    */
   static void writeCsv(Dataset<Row> rows, String location) {
-    rows.coalesce(1).write().mode(SaveMode.Overwrite).option("header", "true").option("escape", "\"")
-        .option("ignoreLeadingWhiteSpace", "false").option("ignoreTrailingWhiteSpace", "false").csv(location);
+    rows.repartition(1).sortWithinPartitions("path").write().mode(SaveMode.Overwrite).option("header", "true")
+        .option("escape", "\"").option("ignoreLeadingWhiteSpace", "false").option("ignoreTrailingWhiteSpace", "false")
+        .csv(location);
   }
 
   /** Writes {@code text} as UTF-8 to {@code location}, on any Hadoop file system, replacing it. */

@@ -215,6 +215,33 @@ class FruitsJobTest {
         .containsExactlyInAnyOrder("bad,\"x\".jpg", "line\nbreak.jpg");
   }
 
+  /**
+   * A CSV file's rows are computed in their own partitions' tasks (for features.csv, the PCA projection of each
+   * cached partition) and only then gathered into the one task that writes the one part file, in path order.
+   * {@code coalesce(1)} ran all of that upstream work in the writing task: for a large input, every cached
+   * partition, from every executor, read and projected by one task on one core.
+   */
+  @Test
+  void aCsvFileIsComputedInItsRowsPartitionsAndWrittenInPathOrder() throws Exception {
+    // the partition of the task that computes each row (spark_partition_id() gives the row's input partition)
+    Column task = functions.udf(() -> org.apache.spark.TaskContext.get().partitionId(),
+        org.apache.spark.sql.types.DataTypes.IntegerType).asNondeterministic().apply();
+    Dataset<Row> rows = spark.range(0, 1000, 1, 1).repartition(8)
+        .select(functions.format_string("file:/in/%04d.jpg", functions.col("id")).as("path"), task.as("task"));
+    String location = tmp.resolve("out-csv-tasks").toString();
+    FruitsJob.writeCsv(rows, location);
+
+    List<String[]> csv = rfc4180(location);
+    assertThat(csv.get(0)).containsExactly("path", "task");
+    List<String[]> body = csv.subList(1, csv.size());
+    assertThat(body.stream().map(row -> row[1]).distinct()).as("the tasks that computed the rows")
+        .containsExactlyInAnyOrder("0", "1", "2", "3", "4", "5", "6", "7");
+    assertThat(body).extracting(row -> row[0]).hasSize(1000).isSorted().doesNotHaveDuplicates();
+    try (Stream<Path> parts = Files.list(Path.of(location))) {
+      assertThat(parts.filter(f -> f.getFileName().toString().startsWith("part-"))).hasSize(1);
+    }
+  }
+
   /** The first {@code n} decodable JPEGs of the first variety of the test input. */
   private List<Path> goodJpegs(int n) throws java.io.IOException {
     Path first;
