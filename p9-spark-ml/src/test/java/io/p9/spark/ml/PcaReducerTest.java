@@ -406,7 +406,8 @@ class PcaReducerTest {
    * Each partition's partial result is a d x d triangle (6.6 MB at d = 1280); a depth-2 tree sent about
    * sqrt(partitions) of them to the driver, past {@code spark.driver.maxResultSize} (1g) from about 24,000
    * partitions at d = 1280. The last merge runs on an executor, so one result reaches the driver. Scaled down
-   * here: d = 200 (160 KB per partial), 64 partitions (8 partials under the old tree), a 600 KB limit.
+   * here: d = 200 (160 KB per partial), 64 partitions (merged to 8 on local[2], which the old tree brought down
+   * to 2 partials for the driver), a 250 KB limit.
    */
   @Test
   void fitSendsOnePartialResultToTheDriverWhateverThePartitionCount() {
@@ -421,7 +422,7 @@ class PcaReducerTest {
     Dataset<Row> wide = vectors(vs).repartition(64);
     // the limit is read from the SparkContext's conf for each stage; restored below
     org.apache.spark.SparkConf conf = spark.sparkContext().conf();
-    conf.set("spark.driver.maxResultSize", "600k");
+    conf.set("spark.driver.maxResultSize", "250k");
     try {
       PcaReducerModel m = new PcaReducer().setK(2).fit(wide);
       assertThat(m.numRows()).isEqualTo(128);
