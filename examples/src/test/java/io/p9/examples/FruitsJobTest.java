@@ -242,6 +242,31 @@ class FruitsJobTest {
     }
   }
 
+  /**
+   * features.parquet comes in files of up to about 128 MB (a path and k doubles a row), not one per partition of
+   * the featurize pass: at about 128 images a partition that was 7,800 files of about 300 KB for a million
+   * images at k = 300, each its own S3 upload and commit, and a slow read for whoever uses them.
+   */
+  @Test
+  void featuresParquetComesInFilesOfAbout128MbNotOnePerPartition() throws Exception {
+    Dataset<Row> rows = spark.range(0, 1000, 1, 16).select(
+        functions.format_string("file:/in/%04d.jpg", functions.col("id")).as("path"),
+        functions.lit("Apple").as("label"), functions.array(functions.col("id").cast("double")).as("features"));
+    Path few = tmp.resolve("out-parquet-few");
+    FruitsJob.writeParquet(rows, 1000, 1, few.toString());
+    // as if 200,000 rows of k = 1000: 1.6 GB, 13 files
+    Path many = tmp.resolve("out-parquet-many");
+    FruitsJob.writeParquet(rows, 200_000, 1000, many.toString());
+    for (Path p : List.of(few, many)) {
+      assertThat(spark.read().parquet(p.toString()).select("path").as(org.apache.spark.sql.Encoders.STRING())
+          .collectAsList()).as(p.toString()).hasSize(1000).doesNotHaveDuplicates();
+    }
+    try (Stream<Path> a = Files.list(few); Stream<Path> b = Files.list(many)) {
+      assertThat(a.filter(f -> f.getFileName().toString().endsWith(".parquet"))).hasSize(1);
+      assertThat(b.filter(f -> f.getFileName().toString().endsWith(".parquet"))).hasSize(13);
+    }
+  }
+
   /** The first {@code n} decodable JPEGs of the first variety of the test input. */
   private List<Path> goodJpegs(int n) throws java.io.IOException {
     Path first;
