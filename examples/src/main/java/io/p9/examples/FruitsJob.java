@@ -301,78 +301,89 @@ public final class FruitsJob {
 
     Dataset<Row> featurized = transform(featurize, files).drop(loader.getInputCol(), loader.getOutputCol())
         .persist(StorageLevel.MEMORY_AND_DISK());
-    long t1 = System.nanoTime();
-    long total;
-    try (Progress progress = new Progress(listing.size(), () -> filesDone(loader.metrics(), featurizer.metrics()),
-        10_000)) {
-      total = featurized.count();
-      progress.finish();
-    }
-    double featurizeSeconds = (System.nanoTime() - t1) / 1e9;
-    Dataset<Row> good = featurized.filter(functions.col(c.features()).isNotNull());
-    long ok = good.count();
-    Dataset<Row> errors = failures(featurized, c);
-    Map<String, Long> reasons = failuresByReason(o.handleInvalid(), errors, loader.metrics(),
-        featurizer.metrics());
-    // skipped rows are gone from the output but counted: files = rows out + rows skipped
-    long inputFiles = total + loader.metrics().skipped() + featurizer.metrics().skipped();
-    if (saved == null && ok < 2) {
-      throw new TooFewImagesException("only " + ok + " of " + inputFiles + " files could be featurized under "
-          + o.input() + "; PCA needs at least 2; failures by reason: " + reasons);
-    }
+    try {
+      long t1 = System.nanoTime();
+      long total;
+      try (Progress progress = new Progress(listing.size(), () -> filesDone(loader.metrics(), featurizer.metrics()),
+          10_000)) {
+        total = featurized.count();
+        progress.finish();
+      }
+      double featurizeSeconds = (System.nanoTime() - t1) / 1e9;
+      Dataset<Row> good = featurized.filter(functions.col(c.features()).isNotNull());
+      long ok = good.count();
+      Dataset<Row> errors = failures(featurized, c);
+      Map<String, Long> reasons = failuresByReason(o.handleInvalid(), errors, loader.metrics(),
+          featurizer.metrics());
+      // skipped rows are gone from the output but counted: files = rows out + rows skipped
+      long inputFiles = total + loader.metrics().skipped() + featurizer.metrics().skipped();
+      if (saved == null && ok < 2) {
+        throw new TooFewImagesException("only " + ok + " of " + inputFiles + " files could be featurized under "
+            + o.input() + "; PCA needs at least 2; failures by reason: " + reasons);
+      }
 
-    PipelineModel reducer = saved != null ? null : fitReducer(o, good);
-    PcaReducerModel pcaModel = saved != null ? saved.pca() : pcaOf(reducer);
-    String out = o.output().endsWith("/") ? o.output() : o.output() + "/";
-    // report.json, written last, describes the files beside it: an earlier run's goes before any of them is
-    // replaced, so that a run failing from here on does not leave it beside files it does not describe
-    Path earlierReport = new Path(out + "report.json");
-    earlierReport.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(earlierReport, false);
-    String modelPath;
-    if (saved != null) {
-      modelPath = o.pipeline();
-    } else {
-      modelPath = out + "pipeline-model";
-      // All transformers: fitting this pipeline computes nothing; it just assembles the PipelineModel.
-      new Pipeline().setStages(new PipelineStage[] {loader, featurizer, reducer}).fit(files).write().overwrite()
-          .save(modelPath);
-    }
+      PipelineModel reducer = saved != null ? null : fitReducer(o, good);
+      PcaReducerModel pcaModel = saved != null ? saved.pca() : pcaOf(reducer);
+      String out = o.output().endsWith("/") ? o.output() : o.output() + "/";
+      // report.json, written last, describes the files beside it: an earlier run's goes before any of them is
+      // replaced, so that a run failing from here on does not leave it beside files it does not describe
+      Path earlierReport = new Path(out + "report.json");
+      earlierReport.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(earlierReport, false);
+      String modelPath;
+      if (saved != null) {
+        modelPath = o.pipeline();
+      } else {
+        modelPath = out + "pipeline-model";
+        // All transformers: fitting this pipeline computes nothing; it just assembles the PipelineModel.
+        new Pipeline().setStages(new PipelineStage[] {loader, featurizer, reducer}).fit(files).write().overwrite()
+            .save(modelPath);
+      }
 
-    Column label = c.label().isEmpty() ? functions.lit(null).cast(DataTypes.StringType) : functions.col(c.label());
-    Dataset<Row> result = transform(saved != null ? saved.reduce() : List.of(reducer), good).select(
-        functions.col(c.path()).as("path"), label.as("label"), functions.col(c.pca()).as("features"));
-    writeParquet(result, ok, pcaModel.getK(), out + "features.parquet");
-    List<Column> cols = new ArrayList<>(List.of(functions.col("path"), functions.col("label")));
-    Column arr = org.apache.spark.ml.functions.vector_to_array(functions.col("features"), "float64");
-    for (int i = 0; i < pcaModel.getK(); i++) {
-      cols.add(arr.getItem(i).as("pc_" + (i + 1)));
+      writeCsv(errors, out + "errors.csv");
+      Column label = c.label().isEmpty() ? functions.lit(null).cast(DataTypes.StringType)
+          : functions.col(c.label());
+      // projected once for features.parquet, features.csv and the plot, where each computed it again (3 passes over
+      // the featurized rows); features.parquet computes every partition, then the featurized rows can go
+      Dataset<Row> result = transform(saved != null ? saved.reduce() : List.of(reducer), good).select(
+          functions.col(c.path()).as("path"), label.as("label"), functions.col(c.pca()).as("features"))
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      String variancePlot = out + "explained-variance.svg";
+      String scatterPlot = null;
+      try {
+        writeParquet(result, ok, pcaModel.getK(), out + "features.parquet");
+        featurized.unpersist();
+        List<Column> cols = new ArrayList<>(List.of(functions.col("path"), functions.col("label")));
+        Column arr = org.apache.spark.ml.functions.vector_to_array(functions.col("features"), "float64");
+        for (int i = 0; i < pcaModel.getK(); i++) {
+          cols.add(arr.getItem(i).as("pc_" + (i + 1)));
+        }
+        writeCsv(result.select(cols.toArray(Column[]::new)), out + "features.csv");
+        // the fit's: the target it was given (none for a fixed k) and the images it was fitted on
+        write(spark, variancePlot, RunPlots.variance(pcaModel.cumulativeExplainedVariance().toArray(),
+            pcaModel.getK(), pcaModel.isSet(pcaModel.minExplainedVariance()) ? pcaModel.getMinExplainedVariance()
+                : Double.NaN, pcaModel.numRows()));
+        if (pcaModel.getK() >= 2 && ok > 0) {
+          scatterPlot = out + "pc1-pc2.svg";
+          write(spark, scatterPlot, RunPlots.scatter(firstTwoComponents(result, ok), ok));
+        } else {
+          // no PC 2, or no image on it: a plot an earlier run left in this folder is not this run's
+          Path stale = new Path(out + "pc1-pc2.svg");
+          stale.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(stale, false);
+        }
+      } finally {
+        result.unpersist();
+      }
+      Report report = new Report(inputFiles, ok, inputFiles - ok, reasons,
+          featureDim, pcaModel.getK(), pcaModel.totalExplainedVariance(),
+          featurizeSeconds, inputFiles / Math.max(featurizeSeconds, 1e-9), (System.nanoTime() - t0) / 1e9,
+          saved == null, modelPath, out + "features.parquet", out + "features.csv", out + "errors.csv", variancePlot,
+          scatterPlot, saved == null ? warnings(pcaModel) : List.of());
+      write(spark, out + "report.json",
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+      return report;
+    } finally {
+      featurized.unpersist();
     }
-    writeCsv(result.select(cols.toArray(Column[]::new)), out + "features.csv");
-    writeCsv(errors, out + "errors.csv");
-    String variancePlot = out + "explained-variance.svg";
-    // the fit's: the target it was given (none for a fixed k) and the images it was fitted on
-    write(spark, variancePlot, RunPlots.variance(pcaModel.cumulativeExplainedVariance().toArray(), pcaModel.getK(),
-        pcaModel.isSet(pcaModel.minExplainedVariance()) ? pcaModel.getMinExplainedVariance() : Double.NaN,
-        pcaModel.numRows()));
-    String scatterPlot = null;
-    if (pcaModel.getK() >= 2 && ok > 0) {
-      scatterPlot = out + "pc1-pc2.svg";
-      write(spark, scatterPlot, RunPlots.scatter(firstTwoComponents(result, ok), ok));
-    } else {
-      // no PC 2, or no image on it: a plot an earlier run left in this folder is not this run's
-      Path stale = new Path(out + "pc1-pc2.svg");
-      stale.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(stale, false);
-    }
-
-    featurized.unpersist();
-    Report report = new Report(inputFiles, ok, inputFiles - ok, reasons,
-        featureDim, pcaModel.getK(), pcaModel.totalExplainedVariance(),
-        featurizeSeconds, inputFiles / Math.max(featurizeSeconds, 1e-9), (System.nanoTime() - t0) / 1e9,
-        saved == null, modelPath, out + "features.parquet", out + "features.csv", out + "errors.csv", variancePlot,
-        scatterPlot, saved == null ? warnings(pcaModel) : List.of());
-    write(spark, out + "report.json",
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
-    return report;
   }
 
   /**

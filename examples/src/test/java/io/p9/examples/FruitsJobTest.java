@@ -529,6 +529,32 @@ class FruitsJobTest {
             r.explainedVariance() * 100));
   }
 
+  /**
+   * The PCA projection of the featurized images is computed once per run, for features.parquet, features.csv and
+   * the PC 1 / PC 2 plot together: it was computed once for each of them, three passes over the 1280-d rows.
+   * Counted by a stage the saved pipeline runs just before its PcaReducerModel, as part of the projection.
+   */
+  @Test
+  void theProjectionIsComputedOncePerRun() throws Exception {
+    String saved = tmp.resolve("counting-pipeline").toString();
+    new org.apache.spark.ml.Pipeline().setStages(new org.apache.spark.ml.PipelineStage[] {
+        new io.p9.spark.ml.ImageLoader().setHandleInvalid("keep"),
+        new io.p9.spark.ml.CnnFeaturizer().setModelLocation(RepoData.mobilenet().toString()).setHandleInvalid("keep"),
+        new CountingStage(), new io.p9.spark.ml.PcaReducer().setInputCol("counted").setK(3)})
+        .fit(io.p9.spark.ml.ImageFiles.read(spark, input.toString())).write().save(saved);
+    String out = tmp.resolve("out-counted").toString();
+    CountingStage.ROWS.set(0);
+    FruitsJob.Report r = FruitsJob.run(spark, FruitsJob.Options.applying(saved, input.toString(), out, 0, "keep", 0));
+
+    assertThat(r.featurized()).isEqualTo(24);
+    assertThat(CountingStage.ROWS.get()).as("rows projected").isEqualTo(24);
+    assertThat(spark.read().parquet(r.parquet()).count()).isEqualTo(24);
+    List<String[]> csv = rfc4180(r.csv());
+    assertThat(csv.subList(1, csv.size())).extracting(row -> row[0]).hasSize(24).isSorted();
+    assertThat(RunPlotsTest.parse(Files.readString(Path.of(r.scatterPlot()))).getElementsByTagName("circle")
+        .getLength()).isEqualTo(24);
+  }
+
   @Test
   void cliHelpAndBadArguments() {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
