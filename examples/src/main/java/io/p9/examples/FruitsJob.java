@@ -62,7 +62,8 @@ import org.slf4j.LoggerFactory;
  * <p>The CNN pass runs once: its output is persisted, the scaler and PCA are fitted on it, and the full
  * PipelineModel (loader, featurizer, fitted scaler + PCA) is assembled without recomputing anything. A
  * plain {@code Pipeline.fit} over all four stages would run the CNN once per estimator plus once for the
- * output.
+ * output. The PCA projection runs once too: its k-column rows are persisted for features.parquet, features.csv
+ * and the PC 1 / PC 2 plot.
  *
  * <p>Failures: {@code errors.csv} has a row ({@code path}, {@code error}) per file kept without features
  * ({@code handleInvalid=keep}), its {@code REASON: message} from the loader for a file it could not decode
@@ -342,8 +343,8 @@ public final class FruitsJob {
       writeCsv(errors, out + "errors.csv");
       Column label = c.label().isEmpty() ? functions.lit(null).cast(DataTypes.StringType)
           : functions.col(c.label());
-      // projected once for features.parquet, features.csv and the plot, where each computed it again (3 passes over
-      // the featurized rows); features.parquet computes every partition, then the featurized rows can go
+      // projected once for features.parquet, features.csv and the plot (each used to project the featurized rows
+      // again: 3 passes); writing features.parquet computes every partition, then the featurized rows can go
       Dataset<Row> result = transform(saved != null ? saved.reduce() : List.of(reducer), good).select(
           functions.col(c.path()).as("path"), label.as("label"), functions.col(c.pca()).as("features"))
           .persist(StorageLevel.MEMORY_AND_DISK());
@@ -666,7 +667,7 @@ public final class FruitsJob {
    * escapes a quote as {@code \"} and a backslash as {@code \\}, which these readers take literally). A space
    * at the start or end of a value is kept (Spark's writer trims them by default: a file or folder name
    * ending in a space would come back as another path or label). The rows are computed in their own
-   * partitions' tasks (for features.csv, each partition's PCA projection where its features are cached) and
+   * partitions' tasks (for features.csv, each partition's projected rows where they are cached) and
    * gathered, in {@code path} order, into the one task that writes the file ({@code coalesce(1)} would run that
    * work in the writing task too: every partition read, from every executor, and projected on one core).
    */

@@ -553,6 +553,18 @@ class FruitsJobTest {
     assertThat(csv.subList(1, csv.size())).extracting(row -> row[0]).hasSize(24).isSorted();
     assertThat(RunPlotsTest.parse(Files.readString(Path.of(r.scatterPlot()))).getElementsByTagName("circle")
         .getLength()).isEqualTo(24);
+    assertThat(spark.sharedState().cacheManager().isEmpty()).as("nothing left cached").isTrue();
+  }
+
+  /** A run that fails after the featurize pass (1 image: too few to fit) leaves nothing cached; it kept its rows. */
+  @Test
+  void aRunThatFailsLeavesNothingCached() throws Exception {
+    Path in = Files.createDirectories(tmp.resolve("one/Apple"));
+    Files.copy(goodJpegs(1).get(0), in.resolve("0.jpg"));
+    assertThatThrownBy(() -> FruitsJob.run(spark, new FruitsJob.Options(in.getParent().toString(),
+        tmp.resolve("out-one").toString(), RepoData.mobilenet().toString(), 0, 0.9, 8, "keep", 0, "pca")))
+        .isInstanceOf(FruitsJob.TooFewImagesException.class);
+    assertThat(spark.sharedState().cacheManager().isEmpty()).as("nothing left cached").isTrue();
   }
 
   @Test
