@@ -30,19 +30,8 @@ record FrameCanvas(int width, int height, int left, int top) {
 
   /** The logical screen and the first image descriptor's position, or null. */
   private static FrameCanvas gif(byte[] gif) {
-    if (gif.length < 13) {
-      return null;
-    }
-    int flags = gif[10] & 0xFF;
-    int pos = 13 + ((flags & 0x80) != 0 ? 3 << ((flags & 7) + 1) : 0); // after the global colour table
-    while (pos < gif.length && gif[pos] == 0x21) { // extension: introducer, label, sub-blocks, empty block
-      pos += 2;
-      while (pos < gif.length && gif[pos] != 0) {
-        pos += 1 + (gif[pos] & 0xFF);
-      }
-      pos++;
-    }
-    if (pos + 5 > gif.length || gif[pos] != 0x2C) {
+    int pos = GifDataBlocks.firstImageDescriptor(gif);
+    if (pos < 0 || pos + 5 > gif.length) {
       return null;
     }
     return new FrameCanvas((int) le(gif, 6, 2), (int) le(gif, 8, 2), (int) le(gif, pos + 1, 2),

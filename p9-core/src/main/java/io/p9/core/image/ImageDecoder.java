@@ -119,10 +119,12 @@ public final class ImageDecoder {
   private PixelImage decodeKnown(ImageFormat format, byte[] bytes) throws Exception {
     // Both JPEG readers would convert a gray or colour JPEG with an embedded ICC profile to sRGB (slowly), and
     // the WebP reader a WebP with one: without the profile (JPEG) or its flag (WebP) they return the samples
-    // as stored. Failures still name the file as given.
+    // as stored. The GIF reader would decode stale bytes after a short first data sub-block. Failures still
+    // name the file as given.
     byte[] data = switch (format) {
       case JPEG -> JpegIccSegments.strip(bytes);
       case WEBP -> WebpIccFlag.clear(bytes);
+      case GIF -> GifDataBlocks.repack(bytes);
       default -> bytes;
     };
     if (format == ImageFormat.JPEG && jdkJpeg != null) {

@@ -403,6 +403,40 @@ final class EncodedFixtures {
     return out;
   }
 
+  /**
+   * The GIF with its first image's LZW data cut into sub-blocks of {@code size} bytes (the last one
+   * shorter), as an encoder may legally write them; {@code size} 0 drops the data (only the empty
+   * sub-block that ends it is left).
+   */
+  static byte[] gifWithDataInSubBlocksOf(byte[] gif, int size) {
+    int flags = gif[10] & 0xFF;
+    int pos = 13 + ((flags & 0x80) != 0 ? 3 << ((flags & 7) + 1) : 0);
+    while (gif[pos] == 0x21) {
+      pos += 2;
+      while (gif[pos] != 0) {
+        pos += 1 + (gif[pos] & 0xFF);
+      }
+      pos++;
+    }
+    int local = gif[pos + 9] & 0xFF;
+    pos += 10 + ((local & 0x80) != 0 ? 3 << ((local & 7) + 1) : 0) + 1; // descriptor, colour table, code size
+    ByteArrayOutputStream data = new ByteArrayOutputStream();
+    int end = pos;
+    while (gif[end] != 0) {
+      data.write(gif, end + 1, gif[end] & 0xFF);
+      end += 1 + (gif[end] & 0xFF);
+    }
+    byte[] d = size == 0 ? new byte[0] : data.toByteArray();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(gif, 0, pos);
+    for (int i = 0; i < d.length; i += size) {
+      out.write(Math.min(size, d.length - i));
+      out.write(d, i, Math.min(size, d.length - i));
+    }
+    out.write(gif, end, gif.length - end);
+    return out.toByteArray();
+  }
+
   private static void putShortLe(byte[] b, int at, int v) {
     b[at] = (byte) v;
     b[at + 1] = (byte) (v >>> 8);

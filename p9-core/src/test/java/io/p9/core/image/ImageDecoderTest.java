@@ -621,6 +621,37 @@ class ImageDecoderTest {
     }
   }
 
+  /**
+   * The JDK's GIF reader starts the LZW data by taking 4 bytes from its sub-block buffer, however short the
+   * first sub-block is: with one of 1 to 3 bytes (legal) it decoded the previous file's leftover bytes (or a
+   * new reader's zeros) into the image, so a valid GIF came out wrong, and one without data differently
+   * depending on the file decoded before it. Found by fuzzing.
+   */
+  @Test
+  void gifWithShortFirstDataSubBlockDecodesItsOwnBytesOnly() throws ImageDecodeException {
+    BufferedImage pal = redrawn(noise(6, 8, 22), BufferedImage.TYPE_BYTE_INDEXED);
+    byte[] gif = EncodedFixtures.encode(pal, "gif");
+    byte[][] before = {EncodedFixtures.encode(redrawn(noise(9, 9, 23), BufferedImage.TYPE_BYTE_INDEXED), "gif"),
+        EncodedFixtures.encode(redrawn(noise(7, 5, 24), BufferedImage.TYPE_BYTE_INDEXED), "gif")};
+    for (int size = 1; size <= 4; size++) {
+      byte[] split = EncodedFixtures.gifWithDataInSubBlocksOf(gif, size);
+      assertSamePixels(new ImageDecoder().decode(split), pal);
+      for (byte[] other : before) {
+        ImageDecoder reused = new ImageDecoder();
+        reused.decode(other);
+        assertSamePixels(reused.decode(split), pal);
+      }
+    }
+    byte[] noData = EncodedFixtures.gifWithDataInSubBlocksOf(gif, 0);
+    PixelImage fresh = new ImageDecoder().decode(noData);
+    for (byte[] other : before) {
+      ImageDecoder reused = new ImageDecoder();
+      reused.decode(other);
+      assertThat(reused.decode(noData).data()).as("a GIF without data, after another file")
+          .isEqualTo(fresh.data());
+    }
+  }
+
   /** The logical screen counts for maxPixels: a tiny frame on a 65535 x 65535 screen is a bomb too. */
   @Test
   void gifLogicalScreenOverMaxPixelsIsTooLarge() {
