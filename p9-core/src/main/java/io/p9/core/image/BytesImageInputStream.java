@@ -7,9 +7,19 @@ import javax.imageio.stream.ImageInputStreamImpl;
 /**
  * An {@code ImageInputStream} over a byte array that is already in memory: no copy, no cache file and no
  * cache buffer (unlike {@code ImageIO.createImageInputStream}, which may spill to a temporary file).
+ *
+ * <p>Reads at the end return -1 (an {@code EOFException} from the {@code readXxx} methods) up to
+ * {@link #READS_PAST_END} times; after that they throw an {@code IOException} that is not an
+ * {@code EOFException}. TwelveMonkeys' lossless WebP reader catches each {@code EOFException} and carries on,
+ * making up the missing pixels one exception at a time: a 65-byte file announcing 336,000 pixels ran for
+ * minutes. A reader that stops at the end meets it a few times at most.
  */
 final class BytesImageInputStream extends ImageInputStreamImpl {
+  /** How often a read may find the end before the stream stops answering with end-of-file. */
+  static final int READS_PAST_END = 4096;
+
   private final byte[] data;
+  private int readsPastEnd;
 
   BytesImageInputStream(byte[] data) {
     this.data = Objects.requireNonNull(data, "data");
@@ -20,7 +30,7 @@ final class BytesImageInputStream extends ImageInputStreamImpl {
     checkClosed();
     bitOffset = 0;
     if (streamPos >= data.length) {
-      return -1;
+      return pastEnd();
     }
     return data[(int) streamPos++] & 0xFF;
   }
@@ -34,12 +44,21 @@ final class BytesImageInputStream extends ImageInputStreamImpl {
       return 0;
     }
     if (streamPos >= data.length) {
-      return -1;
+      return pastEnd();
     }
     int n = (int) Math.min(len, data.length - streamPos);
     System.arraycopy(data, (int) streamPos, b, off, n);
     streamPos += n;
     return n;
+  }
+
+  /** -1, or once the end has been met {@link #READS_PAST_END} times, an IOException (see the class comment). */
+  private int pastEnd() throws IOException {
+    if (++readsPastEnd > READS_PAST_END) {
+      throw new IOException("unexpected end of file: read past the end of the " + data.length + " bytes "
+          + READS_PAST_END + " times; the reader does not stop there");
+    }
+    return -1;
   }
 
   @Override

@@ -38,8 +38,10 @@ import org.slf4j.LoggerFactory;
  *       (715,827,879, whatever {@code maxPixels} says): {@link DecodeFailure#TOO_LARGE};
  *   <li>the reader fails, or warns that data ends early or is corrupt (readers otherwise fill the missing
  *       part with gray and return normally): {@link DecodeFailure#TRUNCATED} when the data ends before the
- *       image does (an end-of-file error, a "premature end" / "missing EOI" warning, a file whose
- *       format-level end marker is missing, or a TIFF whose first directory lies past its end), else
+ *       image does (an end-of-file error, a reader reading on past the end of the data thousands of times,
+ *       as the lossless WebP reader does to make up the missing pixels, a "premature end" / "missing EOI"
+ *       warning, a file whose format-level end marker is missing, or a TIFF whose first directory lies past
+ *       its end), else
  *       {@link DecodeFailure#CORRUPT}. Every other exception or error from a reader, except
  *       {@link OutOfMemoryError}, is reported as {@code CORRUPT} too;
  *   <li>a WebP shorter than its RIFF header says, even one the reader decoded (a cut lossless stream
@@ -304,6 +306,10 @@ public final class ImageDecoder {
     StringBuilder detail = new StringBuilder();
     if (warnings.message != null) {
       detail.append("reader warning: ").append(warnings.message);
+    }
+    if (format == ImageFormat.WEBP && EncodedStructure.looksTruncated(format, bytes)) {
+      detail.append(detail.length() == 0 ? "" : "; ").append("its RIFF header announces ")
+          .append(EncodedStructure.riffLength(bytes)).append(" bytes");
     }
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
       detail.append(detail.length() == 0 ? "" : "; ");

@@ -3,6 +3,7 @@ package io.p9.core.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.awt.Transparency;
 import java.awt.color.ColorSpace;
@@ -17,6 +18,7 @@ import java.awt.image.WritableRaster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Random;
 import java.util.function.IntFunction;
 import java.util.function.ToIntFunction;
@@ -756,6 +758,35 @@ class ImageDecoderTest {
     byte[] webp = EncodedFixtures.webpLossless(w, h, 0xFF10C020, 0xFFF02080, mask);
     assertThat(ImageDecoder.sniff(webp)).isEqualTo(ImageFormat.WEBP);
     assertTwoColours(decoder.decode(webp), w, h, mask, 0x10C020, 0xF02080, "");
+  }
+
+  /**
+   * TwelveMonkeys' lossless WebP reader does not stop at the end of the data: it catches the EOFException of
+   * each read past it and makes up the missing pixels. A 65-byte file (found by fuzzing: a 16031 x 21 VP8L
+   * stream, then stray bytes) ran for minutes; a stream with 19,000 pixels missing, in a file whose RIFF and
+   * chunk sizes fit it, came out as an image. Both are TRUNCATED now.
+   */
+  @Test
+  void webpLosslessStreamThatEndsEarlyIsTruncatedWithoutDecodingPastTheEnd() {
+    int w = 200;
+    int h = 100;
+    boolean[] mask = new boolean[w * h];
+    Random random = new Random(31);
+    for (int i = 0; i < mask.length; i++) {
+      mask[i] = random.nextBoolean();
+    }
+    byte[] whole = EncodedFixtures.webpLossless(w, h, 0xFF204060, 0xFF204061, mask); // 1 bit a pixel
+    byte[] cut = java.util.Arrays.copyOf(whole, 20 + 100); // RIFF and VP8L headers, the first 100 data bytes
+    cut[4] = (byte) (cut.length - 8);
+    cut[5] = 0;
+    cut[16] = (byte) (cut.length - 20);
+    cut[17] = 0;
+    byte[] fuzzed = java.util.HexFormat.of().parseHex("524946462c000000574542505650384c200000002f9e3e05"
+        + "000110b88818673bf1e1c10e1fc95d63fb23fe3fd37dc0ff021c2222e2dd211ededd1de20122dee101");
+    for (byte[] webp : new byte[][] {cut, fuzzed}) {
+      DecodeFailure reason = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> failureOf(webp));
+      assertThat(reason).as("%d bytes", webp.length).isEqualTo(DecodeFailure.TRUNCATED);
+    }
   }
 
   /** {@code img} is {@code w x h}, each pixel {@code colour1} where {@code mask} is set, else {@code colour0}. */
