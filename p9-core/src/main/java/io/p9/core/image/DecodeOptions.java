@@ -7,7 +7,8 @@ import java.io.Serializable;
  *
  * @param maxPixels largest {@code width * height} accepted, checked from the header before any pixel is
  *     decoded (default 50,000,000); images of more than 715,827,879 pixels, whose BGR bytes do not fit in
- *     one Java array, are refused whatever it says
+ *     one Java array, are refused whatever it says; so is a TIFF whose raster would take more than 16
+ *     bytes (4 samples of 32 bits) for each of maxPixels pixels
  * @param maxBytes largest encoded file accepted (default 256 MiB)
  * @param background RGB (0xRRGGBB) that transparent pixels are composited onto (default white,
  *     0xFFFFFF: Fruits-360 photos have white backgrounds)

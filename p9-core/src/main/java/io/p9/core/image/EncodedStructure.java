@@ -125,6 +125,20 @@ final class EncodedStructure {
     return header >= 56 && bitsPerPixel == 32 && le32(b, 30) == 0;
   }
 
+  /**
+   * The colour-table entries that a BMP info header (40 bytes or more) announces in its biClrUsed field when
+   * they do not fit in the bytes after the headers, else 0. TwelveMonkeys' reader allocates the table before
+   * it reads it.
+   */
+  static long bmpColourTableBeyondEnd(byte[] b) {
+    if (b.length < 50) {
+      return 0;
+    }
+    long header = le32(b, 14);
+    long entries = le32(b, 46);
+    return header >= 40 && header <= b.length - 14 && entries * 4 > b.length - 14 - header ? entries : 0;
+  }
+
   /** A TIFF offset or count: 8 bytes in BigTIFF, else 4. */
   private static long word(byte[] b, int i, boolean little, boolean big) {
     return big ? (little ? le64(b, i) : be64(b, i)) : (little ? le32(b, i) : be32(b, i));

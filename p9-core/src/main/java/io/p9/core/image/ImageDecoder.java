@@ -1,6 +1,8 @@
 package io.p9.core.image;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBuffer;
+import java.awt.image.SampleModel;
 import java.io.EOFException;
 import java.util.EnumMap;
 import java.util.Iterator;
@@ -11,6 +13,7 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.spi.IIORegistry;
 import javax.imageio.spi.ImageReaderSpi;
@@ -35,7 +38,10 @@ import org.slf4j.LoggerFactory;
  *   <li>a recognised format without an installed ImageIO reader (HEIF/HEIC and AVIF, unless a plugin for
  *       them is on the class path): {@link DecodeFailure#UNSUPPORTED_FORMAT};
  *   <li>header announcing more than {@code maxPixels} pixels, or more than fit in one Java array as BGR
- *       (715,827,879, whatever {@code maxPixels} says): {@link DecodeFailure#TOO_LARGE};
+ *       (715,827,879, whatever {@code maxPixels} says), or a TIFF raster of more than 16 bytes a pixel for
+ *       {@code maxPixels} pixels (many samples per pixel): {@link DecodeFailure#TOO_LARGE}; a BMP colour
+ *       table longer than the file: {@code CORRUPT} ({@code TRUNCATED} if the file is shorter than its
+ *       header says);
  *   <li>the reader fails, or warns that data ends early or is corrupt (readers otherwise fill the missing
  *       part with gray and return normally): {@link DecodeFailure#TRUNCATED} when the data ends before the
  *       image does (an end-of-file error, a reader reading on past the end of the data thousands of times,
@@ -241,6 +247,12 @@ public final class ImageDecoder {
                 ? "maxPixels=" + options.maxPixels()
                 : MAX_BGR_PIXELS + ", the most whose BGR bytes fit in one Java array"));
       }
+      try {
+        checkHeaderAllocations(format, reader, bytes, pixels);
+      } catch (ImageDecodeException e) {
+        readerBroken = false;
+        throw e;
+      }
       BufferedImage image = reader.read(0, null);
       readerBroken = false;
       return image;
@@ -249,6 +261,33 @@ public final class ImageDecoder {
         discard(format);
       } else if (!readerBroken) {
         reader.setInput(null);
+      }
+    }
+  }
+
+  /**
+   * Refuses what a reader would allocate from the header before it reads any pixel, beyond what maxPixels
+   * stands for: a BMP colour table longer than the file, a TIFF raster of more than 16 bytes (4 samples of
+   * 32 bits) for each of maxPixels pixels (a TIFF pixel can have 65535 samples).
+   */
+  private void checkHeaderAllocations(ImageFormat format, ImageReader reader, byte[] bytes, long pixels)
+      throws Exception {
+    long entries = format == ImageFormat.BMP ? EncodedStructure.bmpColourTableBeyondEnd(bytes) : 0;
+    if (entries > 0) {
+      throw new ImageDecodeException(EncodedStructure.looksTruncated(format, bytes) ? DecodeFailure.TRUNCATED
+          : DecodeFailure.CORRUPT, "BMP header announces a colour table of " + entries + " entries, more than the "
+          + bytes.length + "-byte file holds");
+    }
+    ImageTypeSpecifier type = format == ImageFormat.TIFF ? reader.getRawImageType(0) : null;
+    if (type != null) {
+      SampleModel model = type.getSampleModel(1, 1);
+      long bits = (long) model.getNumBands() * DataBuffer.getDataTypeSize(model.getDataType());
+      long limit = Math.min(options.maxPixels() * 16, Integer.MAX_VALUE - 8L);
+      if (pixels * bits / 8 > limit) {
+        throw new ImageDecodeException(DecodeFailure.TOO_LARGE, "TIFF header announces " + reader.getWidth(0)
+            + "x" + reader.getHeight(0) + " pixels of " + model.getNumBands() + " samples of "
+            + DataBuffer.getDataTypeSize(model.getDataType()) + " bits, " + pixels * bits / 8 + " bytes, more than "
+            + limit + " (maxPixels=" + options.maxPixels() + " pixels of 16 bytes, in one Java array)");
       }
     }
   }

@@ -551,6 +551,28 @@ class ImageDecoderTest {
   }
 
   /**
+   * TwelveMonkeys' BMP reader allocates the colour table that the header's biClrUsed announces before reading
+   * it: a 74-byte file (found by fuzzing) asking for 586 million entries threw OutOfMemoryError, which the
+   * decoder passes on. A colour table that cannot fit in the file is refused from the header: CORRUPT (or
+   * TRUNCATED if the header's file size is larger than the file).
+   */
+  @Test
+  void bmpColourTableLargerThanTheFileIsRefusedBeforeTheReaderAllocatesIt() throws ImageDecodeException {
+    BufferedImage binary = new BufferedImage(9, 3, BufferedImage.TYPE_BYTE_BINARY);
+    binary.setRGB(4, 1, 0xFFFFFF);
+    byte[] bmp = EncodedFixtures.encode(binary, "bmp");
+    assertThat(rgbAt(decoder.decode(bmp), 4, 1)).isEqualTo(0xFFFFFF);
+    byte[] huge = bmp.clone();
+    huge[46] = (byte) 0xF0; // biClrUsed = 0x7FFFFFF0
+    huge[47] = (byte) 0xFF;
+    huge[48] = (byte) 0xFF;
+    huge[49] = 0x7F;
+    assertThat(failureOf(huge)).isEqualTo(DecodeFailure.CORRUPT);
+    byte[] cut = java.util.Arrays.copyOf(huge, 60);
+    assertThat(failureOf(cut)).isEqualTo(DecodeFailure.TRUNCATED);
+  }
+
+  /**
    * 32-bit BMPs with a V3 (56), V4 (108) or V5 (124) header and BI_RGB compression, whose colour masks are
    * zero (the spec says they are used only with BI_BITFIELDS): TwelveMonkeys' reader refuses them ("No
    * mask has at least 1 bit set"), which made valid files CORRUPT; the JDK's reader decodes them.
@@ -1006,6 +1028,36 @@ class ImageDecoderTest {
       assertThat(e.getMessage()).startsWith("truncated WEBP (" + length + " bytes)")
           .contains("RIFF header announces " + webp.length + " bytes");
     }
+  }
+
+  /**
+   * maxPixels bounds pixels, but a TIFF pixel can have up to 65535 samples. A 170-byte file (found by
+   * fuzzing: 16132 x 3 pixels of 12803 samples) made TwelveMonkeys' reader allocate an 800 MB raster under
+   * maxPixels=1,000,000. A TIFF whose raster would take more than 16 bytes (4 samples of 32 bits) for each
+   * of maxPixels pixels is TOO_LARGE, found from the header.
+   */
+  @Test
+  void tiffWithMoreSampleBytesThanMaxPixelsAllowIsTooLarge() throws ImageDecodeException {
+    int w = 200;
+    int h = 100;
+    byte[] rgb = new byte[w * h * 3];
+    new Random(13).nextBytes(rgb);
+    byte[] tiff = EncodedFixtures.tiffWithIfdLast(w, h, rgb);
+    int ifd = (tiff[4] & 0xFF) | (tiff[5] & 0xFF) << 8 | (tiff[6] & 0xFF) << 16 | (tiff[7] & 0xFF) << 24;
+    int entry = ifd + 2;
+    while (((tiff[entry] & 0xFF) | (tiff[entry + 1] & 0xFF) << 8) != 277) { // SamplesPerPixel
+      entry += 12;
+    }
+    tiff[entry + 8] = (byte) 12803;
+    tiff[entry + 9] = (byte) (12803 >> 8);
+    ImageDecoder small = new ImageDecoder(DecodeOptions.defaults().withMaxPixels(w * h * 100L));
+    ImageDecodeException e = catchThrowableOfType(ImageDecodeException.class, () -> small.decode(tiff));
+    assertThat(e).isNotNull();
+    assertThat(e.reason()).as(e.getMessage()).isEqualTo(DecodeFailure.TOO_LARGE);
+    assertThat(e.getMessage()).contains("200x100").contains("12803 samples");
+    PixelImage plain = small.decode(EncodedFixtures.tiffWithIfdLast(w, h, rgb)); // 3 samples: within the bound
+    assertThat(rgbAt(plain, 5, 7)).isEqualTo((rgb[(7 * w + 5) * 3] & 0xFF) << 16
+        | (rgb[(7 * w + 5) * 3 + 1] & 0xFF) << 8 | (rgb[(7 * w + 5) * 3 + 2] & 0xFF));
   }
 
   /**
