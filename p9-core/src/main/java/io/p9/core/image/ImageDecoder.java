@@ -135,6 +135,11 @@ public final class ImageDecoder {
       case GIF -> GifDataBlocks.repack(bytes);
       default -> bytes;
     };
+    if (format == ImageFormat.JPEG && !JpegTables.defined(data)) {
+      // The JDK reader would decode it through tables left from an earlier file; new readers refuse it.
+      resetJdkJpeg();
+      discard(format);
+    }
     if (format == ImageFormat.JPEG && jdkJpeg != null) {
       // Fast path: the JDK's own (native libjpeg) reader, without TwelveMonkeys' segment parsing in Java.
       // Anything it cannot do cleanly (CMYK/YCCK, odd markers, corrupt or truncated data) is decoded again

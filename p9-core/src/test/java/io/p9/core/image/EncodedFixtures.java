@@ -127,6 +127,22 @@ final class EncodedFixtures {
     return out.toByteArray();
   }
 
+  /** The JPEG without its header segments (before the first scan) of the given marker: DQT 0xDB, DHT 0xC4. */
+  static byte[] jpegWithout(byte[] jpeg, int marker) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(jpeg, 0, 2);
+    int pos = 2;
+    while ((jpeg[pos + 1] & 0xFF) != 0xDA) {
+      int bytes = 2 + (((jpeg[pos + 2] & 0xFF) << 8) | (jpeg[pos + 3] & 0xFF));
+      if ((jpeg[pos + 1] & 0xFF) != marker) {
+        out.write(jpeg, pos, bytes);
+      }
+      pos += bytes;
+    }
+    out.write(jpeg, pos, jpeg.length - pos);
+    return out.toByteArray();
+  }
+
   /** Offset just past the JPEG's APP0 (JFIF) segment, or 2 (past SOI) if it has none there. */
   static int jpegAfterApp0(byte[] jpeg) {
     if ((jpeg[3] & 0xFF) != 0xE0) {

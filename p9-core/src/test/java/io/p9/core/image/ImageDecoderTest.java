@@ -112,6 +112,43 @@ class ImageDecoderTest {
 
   // ---- JPEG ----
 
+  /**
+   * The JDK's JPEG reader (the fast path's, and the one inside TwelveMonkeys') keeps the quantization and
+   * Huffman tables of the files it read before, for abbreviated streams. A JPEG without its own tables was
+   * decoded, by a reused decoder, through the previous file's tables (found by fuzzing: pixels, or success
+   * against CORRUPT, differed with the file decoded before). Now the outcome is a new decoder's: CORRUPT
+   * without quantization tables, the reader's standard tables without Huffman ones.
+   */
+  @Test
+  void jpegWithoutItsOwnTablesDecodesAsWithANewDecoderWhateverWasDecodedBefore() {
+    byte[] jpeg = EncodedFixtures.jpeg(noise(16, 8, 41), 0.9f, false);
+    byte[] progressive = EncodedFixtures.jpeg(noise(16, 8, 42), 0.9f, true);
+    for (int marker : new int[] {0xDB, 0xC4}) {
+      for (byte[] file : new byte[][] {jpeg, progressive}) {
+        byte[] without = EncodedFixtures.jpegWithout(file, marker);
+        String fresh = outcome(new ImageDecoder(), without);
+        if (marker == 0xDB) {
+          assertThat(fresh).startsWith("CORRUPT");
+        }
+        for (byte[] before : new byte[][] {jpeg, progressive}) {
+          ImageDecoder reused = new ImageDecoder();
+          assertThat(outcome(reused, before)).startsWith("OK");
+          assertThat(outcome(reused, without)).as("marker %x dropped", marker).isEqualTo(fresh);
+        }
+      }
+    }
+  }
+
+  /** "OK", the size and a hash of the pixels, or the failure's reason. */
+  private static String outcome(ImageDecoder d, byte[] bytes) {
+    try {
+      PixelImage img = d.decode(bytes);
+      return "OK " + img.width() + "x" + img.height() + " " + java.util.Arrays.hashCode(img.data());
+    } catch (ImageDecodeException e) {
+      return e.reason().toString();
+    }
+  }
+
   @Test
   void baselineJpegTakesTheFastPathAndMatchesTheReaderBytes() throws IOException, ImageDecodeException {
     byte[] jpeg = EncodedFixtures.jpeg(quadrants(BufferedImage.TYPE_INT_RGB), 0.95f, false);
