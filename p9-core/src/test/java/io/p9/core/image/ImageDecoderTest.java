@@ -291,6 +291,34 @@ class ImageDecoderTest {
    * An embedded ICC profile does not change the samples: without the fix the readers converted a
    * linear-RGB-tagged file to sRGB (up to 73 levels off) and took a slow path in Java.
    */
+  /**
+   * TwelveMonkeys' JPEG reader sizes an embedded ICC profile by the size in its header before reading it. A
+   * 1491-byte JPEG (found by fuzzing) whose profile announced 2 GB threw OutOfMemoryError out of decode().
+   * A profile announcing more bytes than the file has is dropped, even from a CMYK JPEG (which keeps a real
+   * one for its conversion): the file decodes as without it.
+   */
+  @Test
+  void jpegIccProfileLargerThanTheFileIsDropped() throws ImageDecodeException {
+    WritableRaster r = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, 64, 16, 4, null);
+    for (int y = 0; y < 16; y++) {
+      for (int x = 0; x < 64; x++) {
+        int[] ink = INKS[x / 16];
+        r.setPixel(x, y, new int[] {255 - ink[0], 255 - ink[1], 255 - ink[2], 255 - ink[3]});
+      }
+    }
+    byte[] cmyk = EncodedFixtures.withAdobeMarker(EncodedFixtures.jpegOfRaster(r), 0);
+    byte[] profile = ICC_Profile.getInstance(ColorSpace.CS_sRGB).getData().clone();
+    profile[0] = 0x7F; // profile size 0x7FFFFFFF
+    profile[1] = (byte) 0xFF;
+    profile[2] = (byte) 0xFF;
+    profile[3] = (byte) 0xFF;
+    byte[] rgb = EncodedFixtures.jpeg(ramps(), 0.95f, false);
+    for (byte[] jpeg : new byte[][] {cmyk, rgb}) {
+      byte[] tagged = EncodedFixtures.insert(jpeg, 2, EncodedFixtures.iccSegments(profile, 2));
+      assertThat(decoder.decode(tagged).data()).isEqualTo(decoder.decode(jpeg).data());
+    }
+  }
+
   @Test
   void jpegIccProfileIsIgnoredAndTheSamplesAreUsedAsStored() throws ImageDecodeException {
     byte[] plain = EncodedFixtures.jpeg(ramps(), 0.95f, false);
