@@ -78,38 +78,64 @@ final class EncodedStructure {
    * straight-alpha colour model. False when there is no such tag or the IFD cannot be followed.
    */
   static boolean tiffAlphaIsAssociated(byte[] b) {
-    if (b.length < 16 || tiffIfdBeyondEnd(b)) {
+    int e = tiffEntry(b, 338);
+    if (e < 0) {
       return false;
+    }
+    boolean little = b[0] == 'I';
+    boolean big = (little ? b[2] : b[3]) == 43;
+    int entryBytes = big ? 20 : 12;
+    int valueBytes = big ? 8 : 4;
+    int type = u16(b, e + 2, little);
+    long count = word(b, e + 4, little, big);
+    int valueAt = e + entryBytes - valueBytes;
+    int size = type == 1 ? 1 : 2; // BYTE or SHORT
+    if (count < 1 || (type != 1 && type != 3)) {
+      return false;
+    }
+    long first = count * size <= valueBytes ? valueAt : word(b, valueAt, little, big);
+    if (first < 0 || first + size > b.length) {
+      return false;
+    }
+    return (size == 1 ? b[(int) first] & 0xFF : u16(b, (int) first, little)) == 1;
+  }
+
+  /**
+   * The first IFD's SamplesPerPixel (tag 277) as stored, whatever its type, or -1 if there is no such tag
+   * or the IFD cannot be followed. The tag is a SHORT; a value above 65535 is damage.
+   */
+  static long tiffSamplesPerPixel(byte[] b) {
+    int e = tiffEntry(b, 277);
+    if (e < 0) {
+      return -1;
+    }
+    boolean little = b[0] == 'I';
+    boolean big = (little ? b[2] : b[3]) == 43;
+    int valueAt = e + (big ? 12 : 8);
+    return u16(b, e + 2, little) == 3 ? u16(b, valueAt, little) : word(b, valueAt, little, big);
+  }
+
+  /** Where the first IFD's entry for {@code tag} starts, or -1 if there is none or the IFD cannot be followed. */
+  private static int tiffEntry(byte[] b, int tag) {
+    if (b.length < 16 || tiffIfdBeyondEnd(b)) {
+      return -1;
     }
     boolean little = b[0] == 'I';
     boolean big = (little ? b[2] : b[3]) == 43;
     int countBytes = big ? 8 : 2;
     int entryBytes = big ? 20 : 12;
-    int valueBytes = big ? 8 : 4;
     int at = (int) word(b, big ? 8 : 4, little, big);
     long entries = big ? word(b, at, little, true) : u16(b, at, little);
     if (entries < 0 || at + countBytes + entries * entryBytes > b.length) {
-      return false;
+      return -1;
     }
     for (int i = 0; i < entries; i++) {
       int e = at + countBytes + i * entryBytes;
-      if (u16(b, e, little) != 338) {
-        continue;
+      if (u16(b, e, little) == tag) {
+        return e;
       }
-      int type = u16(b, e + 2, little);
-      long count = word(b, e + 4, little, big);
-      int valueAt = e + entryBytes - valueBytes;
-      int size = type == 1 ? 1 : 2; // BYTE or SHORT
-      if (count < 1 || (type != 1 && type != 3)) {
-        return false;
-      }
-      long first = count * size <= valueBytes ? valueAt : word(b, valueAt, little, big);
-      if (first < 0 || first + size > b.length) {
-        return false;
-      }
-      return (size == 1 ? b[(int) first] & 0xFF : u16(b, (int) first, little)) == 1;
     }
-    return false;
+    return -1;
   }
 
   /**

@@ -272,8 +272,8 @@ public final class ImageDecoder {
 
   /**
    * Refuses what a reader would allocate from the header before it reads any pixel, beyond what maxPixels
-   * stands for: a BMP colour table longer than the file, a TIFF raster of more than 16 bytes (4 samples of
-   * 32 bits) for each of maxPixels pixels (a TIFF pixel can have 65535 samples).
+   * stands for: a BMP colour table longer than the file, a TIFF SamplesPerPixel over 65535 (CORRUPT), a TIFF
+   * raster of more than 16 bytes (4 samples of 32 bits) for each of maxPixels pixels.
    */
   private void checkHeaderAllocations(ImageFormat format, ImageReader reader, byte[] bytes, long pixels)
       throws Exception {
@@ -282,6 +282,11 @@ public final class ImageDecoder {
       throw new ImageDecodeException(EncodedStructure.looksTruncated(format, bytes) ? DecodeFailure.TRUNCATED
           : DecodeFailure.CORRUPT, "BMP header announces a colour table of " + entries + " entries, more than the "
           + bytes.length + "-byte file holds");
+    }
+    long samples = format == ImageFormat.TIFF ? EncodedStructure.tiffSamplesPerPixel(bytes) : -1;
+    if (samples > 0xFFFF) {
+      throw new ImageDecodeException(DecodeFailure.CORRUPT, "TIFF header gives " + samples
+          + " samples per pixel, more than its 16-bit field holds");
     }
     ImageTypeSpecifier type = format == ImageFormat.TIFF ? reader.getRawImageType(0) : null;
     if (type != null) {

@@ -1118,6 +1118,26 @@ class ImageDecoderTest {
   }
 
   /**
+   * A SamplesPerPixel over 65535 (it is a SHORT; a fuzzed file gave it as a 32-bit value, 1392574506) made
+   * TwelveMonkeys' reader size arrays by it while still reading the header: OutOfMemoryError. CORRUPT now.
+   */
+  @Test
+  void tiffWithSamplesPerPixelBeyondAShortIsCorrupt() {
+    byte[] tiff = EncodedFixtures.tiffWithIfdLast(4, 4, new byte[4 * 4 * 3]);
+    int ifd = (tiff[4] & 0xFF) | (tiff[5] & 0xFF) << 8 | (tiff[6] & 0xFF) << 16 | (tiff[7] & 0xFF) << 24;
+    int entry = ifd + 2;
+    while (((tiff[entry] & 0xFF) | (tiff[entry + 1] & 0xFF) << 8) != 277) {
+      entry += 12;
+    }
+    tiff[entry + 2] = 4; // type LONG
+    tiff[entry + 8] = (byte) 0xF0;
+    tiff[entry + 9] = (byte) 0xFF;
+    tiff[entry + 10] = (byte) 0xFF;
+    tiff[entry + 11] = 0x7F;
+    assertThat(failureOf(tiff)).isEqualTo(DecodeFailure.CORRUPT);
+  }
+
+  /**
    * libtiff and PIL write the IFD after the pixels: a cut file then has no IFD at all, and the reader
    * says only "index >= numImages (0 >= 0)". Its header still points past the end: TRUNCATED, as for TIFFs
    * that keep their IFD first (see halfAFileIsTruncated), not CORRUPT.
