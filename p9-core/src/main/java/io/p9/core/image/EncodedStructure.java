@@ -165,6 +165,46 @@ final class EncodedStructure {
     return header >= 40 && header <= b.length - 14 && entries * 4 > b.length - 14 - header ? entries : 0;
   }
 
+  /** The most bytes deflate (RFC 1951) gives back for one it reads: a 258-byte match in a few bits. */
+  static final long DEFLATE_MAX_RATIO = 1032;
+
+  /**
+   * The bytes of samples (at least) that a PNG's IHDR announces when its IDAT chunks, the compressed image, hold
+   * too few bytes to give them back (over {@link #DEFLATE_MAX_RATIO} to 1, with 4 KB of slack), else 0. The
+   * reader allocates the whole image before it inflates a byte. 0 too when the IHDR or the chunk chain cannot be
+   * read (the reader then reports those as before).
+   */
+  static long pngSamplesBeyondData(byte[] b) {
+    if (b.length < 33 || b[12] != 'I' || b[13] != 'H' || b[14] != 'D' || b[15] != 'R') {
+      return 0;
+    }
+    int channels = switch (b[25]) {
+      case 0, 3 -> 1;
+      case 2 -> 3;
+      case 4 -> 2;
+      case 6 -> 4;
+      default -> 0;
+    };
+    // a lower bound for interlaced images too, whose passes add filter bytes and pad rows
+    long samples = be32(b, 16) * be32(b, 20) * channels * (b[24] & 0xFF) / 8;
+    long data = 0;
+    long pos = 8;
+    while (pos + 8 <= b.length) {
+      int p = (int) pos;
+      long len = be32(b, p);
+      if (len > Integer.MAX_VALUE) {
+        return 0;
+      }
+      if (b[p + 4] == 'I' && b[p + 5] == 'D' && b[p + 6] == 'A' && b[p + 7] == 'T') {
+        data += Math.min(len, b.length - p - 8L);
+      } else if (b[p + 4] == 'I' && b[p + 5] == 'E' && b[p + 6] == 'N' && b[p + 7] == 'D') {
+        break;
+      }
+      pos += 12 + len;
+    }
+    return samples > data * DEFLATE_MAX_RATIO + 4096 ? samples : 0;
+  }
+
   /** A TIFF offset or count: 8 bytes in BigTIFF, else 4. */
   private static long word(byte[] b, int i, boolean little, boolean big) {
     return big ? (little ? le64(b, i) : be64(b, i)) : (little ? le32(b, i) : be32(b, i));

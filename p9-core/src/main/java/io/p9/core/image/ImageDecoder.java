@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  *   <li>header announcing more than {@code maxPixels} pixels, or more than fit in one Java array as BGR
  *       (715,827,879, whatever {@code maxPixels} says), or a TIFF raster of more than 16 bytes a pixel for
  *       {@code maxPixels} pixels (many samples per pixel): {@link DecodeFailure#TOO_LARGE}; a BMP colour
- *       table longer than the file: {@code CORRUPT} ({@code TRUNCATED} if the file is shorter than its
- *       header says);
+ *       table longer than the file, or a PNG image whose compressed data (IDAT) could not hold it (deflate
+ *       gives back at most 1032 bytes a byte): {@code CORRUPT} ({@code TRUNCATED} if the file is shorter than
+ *       its header says);
  *   <li>the reader fails, or warns that data ends early or is corrupt (readers otherwise fill the missing
  *       part with gray and return normally): {@link DecodeFailure#TRUNCATED} when the data ends before the
  *       image does (an end-of-file error, a reader reading on past the end of the data thousands of times,
@@ -272,8 +273,9 @@ public final class ImageDecoder {
 
   /**
    * Refuses what a reader would allocate from the header before it reads any pixel, beyond what maxPixels
-   * stands for: a BMP colour table longer than the file, a TIFF SamplesPerPixel over 65535 (CORRUPT), a TIFF
-   * raster of more than 16 bytes (4 samples of 32 bits) for each of maxPixels pixels.
+   * stands for: a BMP colour table longer than the file, a PNG image more than its compressed data can hold, a
+   * TIFF SamplesPerPixel over 65535 (CORRUPT), a TIFF raster of more than 16 bytes (4 samples of 32 bits) for
+   * each of maxPixels pixels.
    */
   private void checkHeaderAllocations(ImageFormat format, ImageReader reader, byte[] bytes, long pixels)
       throws Exception {
@@ -282,6 +284,14 @@ public final class ImageDecoder {
       throw new ImageDecodeException(EncodedStructure.looksTruncated(format, bytes) ? DecodeFailure.TRUNCATED
           : DecodeFailure.CORRUPT, "BMP header announces a colour table of " + entries + " entries, more than the "
           + bytes.length + "-byte file holds");
+    }
+    long pngSamples = format == ImageFormat.PNG ? EncodedStructure.pngSamplesBeyondData(bytes) : 0;
+    if (pngSamples > 0) {
+      throw new ImageDecodeException(EncodedStructure.looksTruncated(format, bytes) ? DecodeFailure.TRUNCATED
+          : DecodeFailure.CORRUPT, "PNG header announces " + reader.getWidth(0) + "x" + reader.getHeight(0)
+          + " pixels, " + pngSamples + " bytes of samples, more than the " + bytes.length + "-byte file's"
+          + " compressed data can hold (deflate gives back at most " + EncodedStructure.DEFLATE_MAX_RATIO
+          + " bytes a byte)");
     }
     long samples = format == ImageFormat.TIFF ? EncodedStructure.tiffSamplesPerPixel(bytes) : -1;
     if (samples > 0xFFFF) {

@@ -1029,6 +1029,34 @@ class ImageDecoderTest {
   }
 
   /**
+   * A PNG whose header announces an image within maxPixels but whose compressed data could not hold it
+   * (deflate packs at most 1032 bytes into one): refused from the chunks, before the reader allocates the
+   * image. Here 4000x3000 RGB, 36 MB of pixels, from an 8x8 image's few hundred bytes of IDAT.
+   */
+  @Test
+  void pngWhoseDataCannotHoldItsImageIsRefusedBeforeTheReaderAllocatesIt() throws ImageDecodeException {
+    byte[] small = EncodedFixtures.encode(noise(8, 8, 6), "png");
+    byte[] png = EncodedFixtures.pngWithHeaderSize(small, 4000, 3000);
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long id = Thread.currentThread().getId();
+    decoder.decode(small); // warm up: classes loaded, readers created
+    long before = threads.getThreadAllocatedBytes(id);
+    ImageDecodeException e = catchThrowableOfType(ImageDecodeException.class, () -> decoder.decode(png));
+    long allocated = threads.getThreadAllocatedBytes(id) - before;
+    assertThat(e).isNotNull();
+    assertThat(allocated).as("bytes allocated refusing it").isLessThan(8L << 20);
+    assertThat(e.reason()).as(e.getMessage()).isEqualTo(DecodeFailure.CORRUPT);
+    assertThat(e.getMessage()).contains("4000x3000");
+
+    // the bound is deflate's own: a black image, as compressible as images get, still decodes
+    byte[] black = EncodedFixtures.encode(new BufferedImage(2000, 1500, BufferedImage.TYPE_INT_RGB), "png");
+    assertThat(black.length * EncodedStructure.DEFLATE_MAX_RATIO).as("close to the bound")
+        .isLessThan(2000L * 1500 * 3 * 50);
+    assertThat(decoder.decode(black).width()).isEqualTo(2000);
+  }
+
+  /**
    * With maxPixels raised (say for large scans), an image whose BGR bytes cannot fit in one Java array
    * (more than (2^31 - 9) / 3 pixels) can still never be decoded: it is TOO_LARGE from its header, not a
    * CORRUPT file ("Invalid scanline stride" from the reader trying to allocate it).
