@@ -187,22 +187,8 @@ final class EncodedStructure {
     };
     // a lower bound for interlaced images too, whose passes add filter bytes and pad rows
     long samples = be32(b, 16) * be32(b, 20) * channels * (b[24] & 0xFF) / 8;
-    long data = 0;
-    long pos = 8;
-    while (pos + 8 <= b.length) {
-      int p = (int) pos;
-      long len = be32(b, p);
-      if (len > Integer.MAX_VALUE) {
-        return 0;
-      }
-      if (b[p + 4] == 'I' && b[p + 5] == 'D' && b[p + 6] == 'A' && b[p + 7] == 'T') {
-        data += Math.min(len, b.length - p - 8L);
-      } else if (b[p + 4] == 'I' && b[p + 5] == 'E' && b[p + 6] == 'N' && b[p + 7] == 'D') {
-        break;
-      }
-      pos += 12 + len;
-    }
-    return samples > data * DEFLATE_MAX_RATIO + 4096 ? samples : 0;
+    long data = pngIdatBytes(b, new boolean[1]);
+    return data >= 0 && samples > data * DEFLATE_MAX_RATIO + 4096 ? samples : 0;
   }
 
   /** A TIFF offset or count: 8 bytes in BigTIFF, else 4. */
@@ -216,20 +202,33 @@ final class EncodedStructure {
 
   /** The chunk chain runs out of bytes before an IEND chunk. */
   private static boolean pngLacksIend(byte[] b) {
+    boolean[] iend = {false};
+    return pngIdatBytes(b, iend) >= 0 && !iend[0]; // a damaged length is not a short file
+  }
+
+  /**
+   * Walks a PNG's chunk chain from the signature: the bytes of its IDAT chunks up to IEND (those the file holds),
+   * or -1 at a damaged chunk length; {@code iend[0]} tells whether the walk reached IEND.
+   */
+  private static long pngIdatBytes(byte[] b, boolean[] iend) {
+    long data = 0;
     long pos = 8;
     while (pos + 8 <= b.length) {
       int p = (int) pos;
-      long len = ((b[p] & 0xFFL) << 24) | ((b[p + 1] & 0xFFL) << 16) | ((b[p + 2] & 0xFFL) << 8)
-          | (b[p + 3] & 0xFFL);
+      long len = be32(b, p);
       if (len > Integer.MAX_VALUE) {
-        return false; // a damaged length, not a short file
+        return -1;
       }
       if (b[p + 4] == 'I' && b[p + 5] == 'E' && b[p + 6] == 'N' && b[p + 7] == 'D') {
-        return false;
+        iend[0] = true;
+        return data;
+      }
+      if (b[p + 4] == 'I' && b[p + 5] == 'D' && b[p + 6] == 'A' && b[p + 7] == 'T') {
+        data += Math.min(len, b.length - p - 8L);
       }
       pos += 12 + len;
     }
-    return true;
+    return data;
   }
 
   private static long le32(byte[] b, int i) {
