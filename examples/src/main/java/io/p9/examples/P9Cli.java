@@ -3,16 +3,21 @@ package io.p9.examples;
 import io.p9.spark.ml.CnnFeaturizer;
 import io.p9.spark.ml.ImageLoader;
 import java.io.FileNotFoundException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.Properties;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.function.IntConsumer;
 import org.apache.hadoop.fs.UnsupportedFileSystemException;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.LoggerFactory;
+import org.slf4j.spi.SLF4JServiceProvider;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,6 +34,7 @@ import picocli.CommandLine.Spec;
 public final class P9Cli implements Runnable {
 
   public static void main(String[] args) {
+    quietLoggingWithoutProvider();
     CommandLine cmd = new CommandLine(new P9Cli());
     Throwable[] failure = {null};
     CommandLine.IExecutionExceptionHandler printing = cmd.getExecutionExceptionHandler();
@@ -37,6 +43,25 @@ public final class P9Cli implements Runnable {
       return printing.handleExecutionException(e, c, parsed);
     });
     end(cmd.execute(args), failure[0], System.getProperties(), System::exit);
+  }
+
+  /**
+   * Run by {@code java -jar} (the launcher for {@code emr} and {@code serverless}), the job jar has SLF4J's API
+   * but no logging back end (on a cluster, Spark's is used), and SLF4J would open every command with three
+   * lines on stderr saying it falls back to discarding log messages. Then it is initialized here with stderr
+   * muted; with a back end on the class path nothing changes.
+   */
+  static void quietLoggingWithoutProvider() {
+    if (ServiceLoader.load(SLF4JServiceProvider.class).findFirst().isPresent()) {
+      return;
+    }
+    PrintStream err = System.err;
+    System.setErr(new PrintStream(OutputStream.nullOutputStream()));
+    try {
+      LoggerFactory.getILoggerFactory();
+    } finally {
+      System.setErr(err);
+    }
   }
 
   /**

@@ -105,6 +105,7 @@ class JobJarIT {
     String text = Files.readString(out);
     assertThat(p.exitValue()).as(text).isZero();
     assertThat(text).contains("\"operation\": \"RunJobFlow\"", "aws emr create-cluster");
+    assertThat(text).as("SLF4J's no-provider notice").doesNotContain("SLF4J");
   }
 
   /**
