@@ -2,7 +2,8 @@ package io.p9.core.image;
 
 /**
  * The marker segments of a JPEG's header, from SOI up to the first SOS: the one walk that the header readers
- * ({@link JpegIccSegments}, {@link ExifOrientation}) share, so they agree on what they can follow.
+ * ({@link JpegIccSegments}, {@link ExifOrientation}, {@link JpegTables}) share, so they agree on what they can
+ * follow. {@link JpegTables} also walks the segments between scans ({@link #afterScan}).
  */
 final class JpegSegments {
   private JpegSegments() {}
@@ -27,7 +28,12 @@ final class JpegSegments {
 
   /** Walks the header of {@code jpeg}, past SOI, showing {@code visitor} each segment that has a length. */
   static End walk(byte[] jpeg, Visitor visitor) {
-    int pos = 2;
+    return walk(jpeg, 2, visitor);
+  }
+
+  /** As {@link #walk(byte[], Visitor)} from the marker at {@code from}, up to the next SOS. */
+  static End walk(byte[] jpeg, int from, Visitor visitor) {
+    int pos = from;
     while (true) {
       if (pos + 2 > jpeg.length) {
         return End.ENDED;
@@ -68,6 +74,26 @@ final class JpegSegments {
       }
       pos += 2 + len;
     }
+  }
+
+  /**
+   * Where the scan whose SOS segment starts at {@code sos} ends: the first marker after its entropy-coded data
+   * other than a restart marker (RSTn), or the end of the bytes.
+   */
+  static int afterScan(byte[] jpeg, int sos) {
+    int pos = sos + 4 < jpeg.length ? sos + 2 + (((jpeg[sos + 2] & 0xFF) << 8) | (jpeg[sos + 3] & 0xFF)) : sos;
+    while (pos + 1 < jpeg.length) {
+      if (jpeg[pos] != (byte) 0xFF) {
+        pos++;
+        continue;
+      }
+      int marker = jpeg[pos + 1] & 0xFF;
+      if (marker != 0x00 && marker != 0xFF && (marker < 0xD0 || marker > 0xD7)) {
+        return pos;
+      }
+      pos += marker == 0xFF ? 1 : 2; // a stuffed zero or a restart marker; 0xFF 0xFF: fill before a marker
+    }
+    return jpeg.length;
   }
 
   /** Whether the segment at {@code pos} ({@code bytes} long) has a payload that starts with {@code header}. */

@@ -1,21 +1,25 @@
 package io.p9.core.image;
 
 /**
- * Whether a JPEG defines, before its first scan, the quantization tables its frame uses and the Huffman
- * tables its first scan uses. The JDK's JPEG reader keeps the tables of the files it read before (for
- * abbreviated streams), so a file without its own would decode through another file's: {@link ImageDecoder}
- * gives such a file new readers, which refuse it.
+ * Whether a JPEG defines the quantization tables its frame uses, before its first scan, and the Huffman tables
+ * each scan uses, before that scan (a progressive JPEG defines those of its later scans between the scans). The
+ * JDK's JPEG reader keeps the tables of the files it read before (for abbreviated streams), so a file without
+ * its own would decode through another file's: {@link ImageDecoder} gives such a file new readers, which refuse
+ * it.
  */
 final class JpegTables {
   private JpegTables() {}
 
-  /** False when the header cannot be followed to the first scan or a table it uses is not defined there. */
+  /**
+   * False when the header cannot be followed to the first scan, the segments between scans cannot be followed
+   * to the end of the image, or a table a scan uses is not defined before it.
+   */
   static boolean defined(byte[] jpeg) {
     boolean[] quant = new boolean[16];
     boolean[][] huffman = new boolean[2][16];
     int[] frame = {-1}; // position of the SOF segment
     int[] end = {2}; // end of the last segment seen
-    JpegSegments.End walked = JpegSegments.walk(jpeg, (marker, pos, bytes) -> {
+    JpegSegments.Visitor tables = (marker, pos, bytes) -> {
       end[0] = pos + bytes;
       if (marker == 0xDB) {
         for (int at = pos + 4; at < pos + bytes; at += 1 + (jpeg[at] >> 4 != 0 ? 128 : 64)) {
@@ -35,7 +39,8 @@ final class JpegTables {
         frame[0] = pos;
       }
       return true;
-    });
+    };
+    JpegSegments.End walked = JpegSegments.walk(jpeg, tables);
     if (walked != JpegSegments.End.SCAN || frame[0] < 0) {
       return false;
     }
@@ -51,16 +56,33 @@ final class JpegTables {
     if (marker >= 0xC9) {
       return true; // arithmetic coding: no Huffman tables
     }
-    int sos = end[0];
-    while (sos + 1 < jpeg.length && !(jpeg[sos] == (byte) 0xFF && jpeg[sos + 1] == (byte) 0xDA)) {
-      sos++;
+    boolean progressive = marker == 0xC2;
+    while (walked == JpegSegments.End.SCAN) {
+      int sos = end[0];
+      while (sos + 1 < jpeg.length && !(jpeg[sos] == (byte) 0xFF && jpeg[sos + 1] == (byte) 0xDA)) {
+        sos++;
+      }
+      if (!huffmanDefined(jpeg, sos, huffman, progressive)) {
+        return false;
+      }
+      if (!progressive && (jpeg[sos + 4] & 0xFF) >= components) {
+        return true; // one sequential scan of every component: libjpeg refuses another scan after it
+      }
+      end[0] = JpegSegments.afterScan(jpeg, sos);
+      walked = JpegSegments.walk(jpeg, end[0], tables);
     }
+    return walked == JpegSegments.End.ENDED;
+  }
+
+  /** Whether the Huffman tables that the scan whose SOS segment starts at {@code sos} uses are defined. */
+  private static boolean huffmanDefined(byte[] jpeg, int sos, boolean[][] huffman, boolean progressive) {
     int count = sos + 4 < jpeg.length ? jpeg[sos + 4] & 0xFF : 0;
     int spectral = sos + 5 + 2 * count;
-    if (spectral + 1 >= jpeg.length) {
+    if (spectral + 2 >= jpeg.length) {
       return false;
     }
-    boolean dc = jpeg[spectral] == 0; // Ss = 0: a DC scan, or a sequential one
+    // Ss = 0: a DC scan, or a sequential one; a progressive DC refinement scan (Ah > 0) reads raw bits
+    boolean dc = jpeg[spectral] == 0 && !(progressive && (jpeg[spectral + 2] & 0xF0) != 0);
     boolean ac = (jpeg[spectral + 1] & 0xFF) > 0; // Se > 0
     for (int c = 0; c < count; c++) {
       int tables = jpeg[sos + 6 + 2 * c] & 0xFF;

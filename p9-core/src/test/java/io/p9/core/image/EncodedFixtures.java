@@ -143,6 +143,28 @@ final class EncodedFixtures {
     return out.toByteArray();
   }
 
+  /**
+   * The JPEG without the first segment of the given marker that comes after its first scan (a progressive JPEG's
+   * DHT for a later scan, say).
+   */
+  static byte[] jpegWithoutOneAfterFirstScan(byte[] jpeg, int marker) {
+    int pos = 2;
+    while ((jpeg[pos + 1] & 0xFF) != 0xDA) {
+      pos += 2 + (((jpeg[pos + 2] & 0xFF) << 8) | (jpeg[pos + 3] & 0xFF));
+    }
+    while (pos + 4 <= jpeg.length) {
+      if (jpeg[pos] == (byte) 0xFF && (jpeg[pos + 1] & 0xFF) == marker) {
+        int bytes = 2 + (((jpeg[pos + 2] & 0xFF) << 8) | (jpeg[pos + 3] & 0xFF));
+        byte[] out = new byte[jpeg.length - bytes];
+        System.arraycopy(jpeg, 0, out, 0, pos);
+        System.arraycopy(jpeg, pos + bytes, out, pos, jpeg.length - pos - bytes);
+        return out;
+      }
+      pos++;
+    }
+    throw new IllegalArgumentException(String.format("no marker %x after the first scan", marker));
+  }
+
   /** Offset just past the JPEG's APP0 (JFIF) segment, or 2 (past SOI) if it has none there. */
   static int jpegAfterApp0(byte[] jpeg) {
     if ((jpeg[3] & 0xFF) != 0xE0) {

@@ -47,6 +47,7 @@ class FruitsSampleTest {
     for (Path file : files) {
       byte[] bytes = Files.readAllBytes(file);
       assertThat(ImageDecoder.sniff(bytes)).as(file.toString()).isEqualTo(ImageFormat.JPEG);
+      assertThat(JpegTables.defined(bytes)).as("%s defines its tables (keeps the decoder's readers)", file).isTrue();
       PixelImage img = decoder.decode(bytes);
       assertThat(img.width()).as(file.toString()).isEqualTo(100);
       assertThat(img.height()).as(file.toString()).isEqualTo(100);

@@ -139,6 +139,27 @@ class ImageDecoderTest {
     }
   }
 
+  /**
+   * A progressive JPEG defines the Huffman tables of its later scans between the scans. Without one of those
+   * (its first DHT after the first scan dropped), a reused decoder decoded the later scan through the table of
+   * the same slot in the file it read before; the outcome must be a new decoder's.
+   */
+  @Test
+  void progressiveJpegWithoutALaterScansTableDecodesAsWithANewDecoder() {
+    byte[] progressive = EncodedFixtures.jpeg(noise(64, 64, 42), 0.9f, true);
+    byte[] without = EncodedFixtures.jpegWithoutOneAfterFirstScan(progressive, 0xC4);
+    assertThat(JpegTables.defined(progressive)).isTrue();
+    assertThat(JpegTables.defined(without)).isFalse();
+    String fresh = outcome(new ImageDecoder(), without);
+    for (long seed = 43; seed < 47; seed++) {
+      byte[] before = EncodedFixtures.jpeg(noise(64, 64, seed), 0.9f, seed % 2 == 0);
+      ImageDecoder reused = new ImageDecoder();
+      assertThat(outcome(reused, before)).startsWith("OK");
+      assertThat(outcome(reused, without)).as("after the %s JPEG of seed %d", seed % 2 == 0 ? "progressive"
+          : "baseline", seed).isEqualTo(fresh);
+    }
+  }
+
   /** "OK", the size and a hash of the pixels, or the failure's reason. */
   private static String outcome(ImageDecoder d, byte[] bytes) {
     try {
