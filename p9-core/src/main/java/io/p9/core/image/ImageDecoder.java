@@ -228,7 +228,10 @@ public final class ImageDecoder {
     return finish(ImageFormat.JPEG, bytes, image);
   }
 
-  /** Header check, then pixels; on a reader exception the reader is discarded (if cached) or reset. */
+  /**
+   * Header check, then pixels. A cached reader is discarded after it threw or a warning aborted it (an abort
+   * request outlives the read in TwelveMonkeys' readers, which never clear it: the next file would stop early).
+   */
   private BufferedImage read(ImageFormat format, ImageReader reader, byte[] bytes, boolean cached)
       throws Exception {
     warnings.clear();
@@ -263,7 +266,7 @@ public final class ImageDecoder {
       readerBroken = false;
       return image;
     } finally {
-      if (readerBroken && cached) {
+      if ((readerBroken || warnings.failure != null) && cached) {
         discard(format);
       } else if (!readerBroken) {
         reader.setInput(null);

@@ -61,8 +61,40 @@ final class EncodedFixtures {
    * samples in a {@code ComponentColorModel}.
    */
   static byte[] jdkTiff(BufferedImage img) {
+    return jdkTiff(img, null, 0);
+  }
+
+  /** As {@link #jdkTiff(BufferedImage)}, with a compression type (null: none) and square tiles (0: strips). */
+  static byte[] jdkTiff(BufferedImage img, String compression, int tile) {
     ImageWriter writer = jdkWriter("tiff");
-    return write(writer, new IIOImage(img, null, null), writer.getDefaultWriteParam());
+    ImageWriteParam param = writer.getDefaultWriteParam();
+    if (compression != null) {
+      param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+      param.setCompressionType(compression);
+    }
+    if (tile > 0) {
+      param.setTilingMode(ImageWriteParam.MODE_EXPLICIT);
+      param.setTiling(tile, tile, 0, 0);
+    }
+    return write(writer, new IIOImage(img, null, null), param);
+  }
+
+  /**
+   * The file (a JPEG, or a TIFF holding JPEG data) with 8 bytes of the entropy-coded data after its first SOS
+   * segment replaced by stuffed 0xFF bytes (FF 00): all-ones codes, which no Huffman table holds.
+   */
+  static byte[] withBadHuffmanCodes(byte[] file) {
+    byte[] out = file.clone();
+    int sos = 2;
+    while (!(out[sos] == (byte) 0xFF && out[sos + 1] == (byte) 0xDA)) {
+      sos++;
+    }
+    int data = sos + 2 + (((out[sos + 2] & 0xFF) << 8) | (out[sos + 3] & 0xFF));
+    for (int i = 8; i < 24; i += 2) {
+      out[data + i] = (byte) 0xFF;
+      out[data + i + 1] = 0;
+    }
+    return out;
   }
 
   private static ImageWriter jdkJpegWriter() {
