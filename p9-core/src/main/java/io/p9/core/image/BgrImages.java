@@ -147,7 +147,8 @@ final class BgrImages {
 
   /**
    * Any other RGB(A) / gray(+alpha) layout and sample type: integers of any bit depth (16-bit PNG, packed
-   * ints, ...) scaled from 0..2^n-1, floating point (TIFF) from [0, 1], clamped.
+   * ints, ...) scaled from 0..2^n-1, signed 16-bit ones (TIFF) from -32768..32767, floating point (TIFF) from
+   * [0, 1], clamped.
    */
   private static void fromSamples(Raster r, ColorModel cm, int background, boolean premultipliedData,
       byte[] out) {
@@ -158,6 +159,7 @@ final class BgrImages {
     boolean alpha = cm.hasAlpha();
     boolean premultiplied = cm.isAlphaPremultiplied() || premultipliedData;
     boolean integral = isIntegral(r.getTransferType());
+    int signedOffset = r.getTransferType() == DataBuffer.TYPE_SHORT ? 0x8000 : 0; // -32768 to 0
     long[] max = new long[bands];
     for (int i = 0; i < bands; i++) {
       max[i] = (1L << cm.getComponentSize(i)) - 1;
@@ -172,7 +174,7 @@ final class BgrImages {
       if (integral) {
         r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);
         for (int i = 0; i < row.length; i++) {
-          row[i] = to8(row[i], max[i % bands]);
+          row[i] = to8(row[i] + signedOffset, max[i % bands]);
         }
       } else {
         r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, unit);

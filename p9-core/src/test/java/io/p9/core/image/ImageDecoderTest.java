@@ -809,6 +809,19 @@ class ImageDecoderTest {
   }
 
   /**
+   * Signed 16-bit TIFF samples (SampleFormat 2; the reader returns them as Java's signed TYPE_SHORT) are scaled
+   * from their full range, -32768 to black and 32767 to white, as the reader's own colour model does. They were
+   * read as unsigned: -1 came out white, 0 black, -32768 mid-gray.
+   */
+  @Test
+  void tiffSigned16BitSamplesAreScaledFromTheirFullRange() throws ImageDecodeException {
+    Random rnd = new Random(16);
+    int[] fixed = {-32768, -1, 0, 32767};
+    assertTiffSamples(DataBuffer.TYPE_SHORT, i -> i < fixed.length ? fixed[i] : (short) rnd.nextInt(),
+        v -> (int) Math.round((v.intValue() + 32768) * 255.0 / 65535));
+  }
+
+  /**
    * Floating-point gray and RGB samples are used as stored too, from [0, 1] (clamped) to 0..255. Float gray
    * went through Java's linear-gray-to-sRGB conversion instead: 0.5 came out as 188, and 0.25 as 137.
    */
