@@ -1,6 +1,7 @@
 package io.p9.core.image;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Objects;
 import javax.imageio.stream.ImageInputStreamImpl;
 
@@ -13,26 +14,42 @@ import javax.imageio.stream.ImageInputStreamImpl;
  * {@code EOFException}. TwelveMonkeys' lossless WebP reader catches each {@code EOFException} and carries on,
  * making up the missing pixels one exception at a time: a 65-byte file announcing 336,000 pixels ran for
  * minutes. A reader that stops at the end meets it a few times at most.
+ *
+ * <p>A stream can be given zero bytes past the end of the data, which reads find before they find the end, and
+ * tells how far past the end they went ({@link #readPastEnd}): {@link ImageDecoder} uses that to see a lossless
+ * WebP reader using bits that the data does not hold.
  */
 final class BytesImageInputStream extends ImageInputStreamImpl {
   /** How often a read may find the end before the stream stops answering with end-of-file. */
   static final int READS_PAST_END = 4096;
 
   private final byte[] data;
+  /** Where reads find the end: the end of the data plus the zero bytes after it. */
+  private final long end;
   private int readsPastEnd;
+  /** The furthest position read up to. */
+  private long furthest;
 
   BytesImageInputStream(byte[] data) {
+    this(data, 0);
+  }
+
+  /** A stream of {@code data} then {@code zerosPastEnd} zero bytes; {@link #length()} is the data's. */
+  BytesImageInputStream(byte[] data, int zerosPastEnd) {
     this.data = Objects.requireNonNull(data, "data");
+    this.end = data.length + (long) zerosPastEnd;
   }
 
   @Override
   public int read() throws IOException {
     checkClosed();
     bitOffset = 0;
-    if (streamPos >= data.length) {
+    if (streamPos >= end) {
       return pastEnd();
     }
-    return data[(int) streamPos++] & 0xFF;
+    int b = streamPos < data.length ? data[(int) streamPos] & 0xFF : 0;
+    furthest = Math.max(furthest, ++streamPos);
+    return b;
   }
 
   @Override
@@ -43,13 +60,21 @@ final class BytesImageInputStream extends ImageInputStreamImpl {
     if (len == 0) {
       return 0;
     }
-    if (streamPos >= data.length) {
+    if (streamPos >= end) {
       return pastEnd();
     }
-    int n = (int) Math.min(len, data.length - streamPos);
-    System.arraycopy(data, (int) streamPos, b, off, n);
+    int n = (int) Math.min(len, end - streamPos);
+    int fromData = (int) Math.max(0, Math.min(n, data.length - streamPos));
+    System.arraycopy(data, (int) Math.min(streamPos, data.length), b, off, fromData);
+    Arrays.fill(b, off + fromData, off + n, (byte) 0);
     streamPos += n;
+    furthest = Math.max(furthest, streamPos);
     return n;
+  }
+
+  /** How many bytes past the end of the data reads went (into the zeros after it); 0 if they stayed within it. */
+  long readPastEnd() {
+    return Math.max(0, furthest - data.length);
   }
 
   /** -1, or once the end has been met {@link #READS_PAST_END} times, an IOException (see the class comment). */

@@ -22,6 +22,11 @@ final class EncodedStructure {
     };
   }
 
+  /** A WebP in the simple lossless format: RIFF header, then one VP8L chunk (which ends the file). */
+  static boolean webpSimpleLossless(byte[] b) {
+    return b.length >= 20 && b[12] == 'V' && b[13] == 'P' && b[14] == '8' && b[15] == 'L';
+  }
+
   /** The file length a RIFF header (WebP) announces: its size field plus the 8 bytes before it. */
   static long riffLength(byte[] b) {
     return le32(b, 4) + 8;

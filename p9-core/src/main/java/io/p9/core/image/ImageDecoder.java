@@ -51,8 +51,9 @@ import org.slf4j.LoggerFactory;
  *       its end), else
  *       {@link DecodeFailure#CORRUPT}. Every other exception or error from a reader, except
  *       {@link OutOfMemoryError}, is reported as {@code CORRUPT} too;
- *   <li>a WebP shorter than its RIFF header says, even one the reader decoded (a cut lossless stream
- *       decodes without complaint, the missing pixels made up): {@link DecodeFailure#TRUNCATED}.
+ *   <li>a WebP shorter than its RIFF header says, or a lossless one (simple format) whose stream the reader
+ *       used past the end of the data, even one the reader decoded (a cut lossless stream decodes without
+ *       complaint, the missing pixels made up): {@link DecodeFailure#TRUNCATED}.
  * </ul>
  * Warnings a reader recovers from (an invalid ICC profile it ignores, stray bytes between JPEG segments)
  * do not fail the file; they are logged at debug level. A 32-bit BI_RGB BMP with a V3/V4/V5 header that
@@ -71,6 +72,12 @@ public final class ImageDecoder {
   private static final Logger LOG = LoggerFactory.getLogger(ImageDecoder.class);
   private static volatile boolean pluginsRescanned;
   private static volatile boolean ownReadersRegistered;
+  /**
+   * How far past the end of a whole lossless WebP stream TwelveMonkeys' reader reads: its bit reader holds the 8
+   * bytes from the one whose bits it is using, and reads the next when it moves on. Reading further means it used
+   * bits that the file does not hold (the reader then makes up pixels instead of failing).
+   */
+  private static final int VP8L_LOOKAHEAD = 8;
   /** The most pixels a {@link PixelImage} can hold: 3 bytes each, in one array (the JDK's size limit). */
   static final long MAX_BGR_PIXELS = (Integer.MAX_VALUE - 8) / 3;
 
@@ -236,7 +243,8 @@ public final class ImageDecoder {
       throws Exception {
     warnings.clear();
     boolean readerBroken = true;
-    try (BytesImageInputStream in = new BytesImageInputStream(bytes)) {
+    boolean lossless = format == ImageFormat.WEBP && EncodedStructure.webpSimpleLossless(bytes);
+    try (BytesImageInputStream in = new BytesImageInputStream(bytes, lossless ? VP8L_LOOKAHEAD * 2 : 0)) {
       reader.setInput(in, false, true);
       int width = reader.getWidth(0);
       int height = reader.getHeight(0);
@@ -264,6 +272,12 @@ public final class ImageDecoder {
       }
       BufferedImage image = reader.read(0, null);
       readerBroken = false;
+      if (in.readPastEnd() > VP8L_LOOKAHEAD && !EncodedStructure.looksTruncated(format, bytes)) {
+        // (a file shorter than its RIFF header says is refused after the read, naming what the header says)
+        throw new ImageDecodeException(DecodeFailure.TRUNCATED, "truncated WEBP (" + bytes.length + " bytes): the "
+            + "lossless stream ends before the image does (the reader read " + in.readPastEnd() + " bytes past "
+            + "the end of the data, " + VP8L_LOOKAHEAD + " at most for a whole stream)");
+      }
       return image;
     } finally {
       if ((readerBroken || warnings.failure != null) && cached) {

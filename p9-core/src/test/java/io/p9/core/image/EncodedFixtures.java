@@ -559,7 +559,7 @@ final class EncodedFixtures {
     return out;
   }
 
-  private static void putIntLe(byte[] b, int at, int v) {
+  static void putIntLe(byte[] b, int at, int v) {
     b[at] = (byte) v;
     b[at + 1] = (byte) (v >>> 8);
     b[at + 2] = (byte) (v >>> 16);

@@ -924,6 +924,36 @@ class ImageDecoderTest {
     }
   }
 
+  /**
+   * A lossless stream that lacks its last bytes, in a file whose RIFF and chunk sizes fit what is left: the
+   * reader makes up the missing pixels, and only thousands of reads past the end made it TRUNCATED; a stream
+   * missing up to about 500 bytes decoded as an image. Whole streams of random sizes and contents still decode
+   * exactly (the reader reads up to 8 bytes past the end of one).
+   */
+  @Test
+  void webpLosslessStreamMissingItsLastBytesIsTruncated() throws ImageDecodeException {
+    Random random = new Random(77);
+    for (int n = 0; n < 40; n++) {
+      int w = 8 + random.nextInt(90);
+      int h = 8 + random.nextInt(90);
+      boolean[] mask = new boolean[w * h];
+      double p = 0.05 + 0.9 * random.nextDouble();
+      for (int i = 0; i < mask.length; i++) {
+        mask[i] = random.nextDouble() < p;
+      }
+      int colour0 = random.nextInt(1 << 24);
+      int colour1 = colour0 ^ (1 + random.nextInt((1 << 24) - 1));
+      byte[] whole = EncodedFixtures.webpLossless(w, h, 0xFF000000 | colour0, 0xFF000000 | colour1, mask);
+      assertTwoColours(decoder.decode(whole), w, h, mask, colour0, colour1, n + ":");
+      int missing = 3 + random.nextInt(Math.max(1, Math.min(500, whole.length - 30)));
+      byte[] cut = java.util.Arrays.copyOf(whole, whole.length - missing);
+      EncodedFixtures.putIntLe(cut, 4, cut.length - 8); // RIFF size
+      EncodedFixtures.putIntLe(cut, 16, cut.length - 20); // VP8L chunk size
+      assertThat(outcome(decoder, cut)).as("%dx%d, %d bytes, the last %d missing", w, h, whole.length, missing)
+          .isEqualTo("TRUNCATED");
+    }
+  }
+
   /** {@code img} is {@code w x h}, each pixel {@code colour1} where {@code mask} is set, else {@code colour0}. */
   private static void assertTwoColours(PixelImage img, int w, int h, boolean[] mask, int colour0, int colour1,
       String label) {
