@@ -233,7 +233,8 @@ public final class JobOptions {
    * Where the launcher puts a {@link #localModel}: {@code p9/jars/models/<tag>/<its file name>}, its sidecar
    * {@code <file name>.p9.json}, when there is one, beside it. The tag is the start of a sha256 over both
    * files, so a changed model or sidecar goes to a new folder, and a model without a sidecar never sits next
-   * to one left by an earlier upload (the job would read it). Null when the model is not a local file.
+   * to one left by an earlier upload (the job would read it). Null for a model given as a URI; a path with no
+   * file here is refused.
    * Computed once per submit (the job's arguments, the dry run's copies and the upload all use it): the files
    * are read and hashed once, and the job reads the model where it is uploaded even if the files change on
    * disk meanwhile.
@@ -246,6 +247,11 @@ public final class JobOptions {
     if (placement == null) {
       Path local = localModel();
       if (local == null) {
+        if (!model.matches("[A-Za-z][A-Za-z0-9+.-]*:.*")) {
+          // a path with no file here (a typo) would reach the cluster as it is and fail there, once it is up
+          throw new IllegalArgumentException("--model " + model + " is no file on this machine: give a file here,"
+              + " which is uploaded, or a URI the cluster can read (s3://bucket/key, hdfs://...)");
+        }
         placement = NO_PLACEMENT;
       } else {
         Path sidecar = sidecar(local);

@@ -1251,6 +1251,19 @@ class AwsCliTest {
     return a;
   }
 
+  /** A mistyped path would reach the cluster as it is, and the step fail there once the cluster is up. */
+  @Test
+  void aModelPathWithNoFileHereIsRefusedBeforeAnyCall() {
+    for (String missing : List.of(dir.resolve("modles/my-model.onnx").toString(), "modles/my-model.onnx")) {
+      for (String command : List.of("emr", "serverless")) {
+        List<String> a = aws(submitArgs(command, "--model", missing, "--dry-run").toArray(String[]::new));
+        err.getBuffer().setLength(0);
+        assertThat(p9(a.toArray(String[]::new))).as(command + " " + missing + " " + err).isEqualTo(2);
+        assertThat(err.toString()).as(command).startsWith("p9: --model " + missing + " is no file on this machine");
+      }
+    }
+  }
+
   @Test
   void aModelOnThisMachineIsUploadedWithItsSidecarAndTheJobReadsItFromS3() throws Exception {
     Path models = Files.createDirectories(dir.resolve("my models"));
