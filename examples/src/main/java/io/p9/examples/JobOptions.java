@@ -66,7 +66,8 @@ public final class JobOptions {
   /** The options of {@code p9 run} that shape a fit, which a saved {@code --pipeline} fixed. */
   static final List<String> FIT_OPTIONS = List.of("--model", "--k", "--variance");
 
-  @Option(names = "--k", description = "number of principal components (overrides --variance)", defaultValue = "0")
+  @Option(names = "--k", defaultValue = "0",
+      description = "number of principal components (overrides --variance; default 0: chosen by --variance)")
   int k;
 
   @Option(names = "--variance", description = "explained variance to keep (default: ${DEFAULT-VALUE})",

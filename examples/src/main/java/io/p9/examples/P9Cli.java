@@ -3,12 +3,15 @@ package io.p9.examples;
 import io.p9.spark.ml.CnnFeaturizer;
 import io.p9.spark.ml.ImageLoader;
 import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.List;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
@@ -28,10 +31,22 @@ import picocli.CommandLine.Spec;
  * The p9 command line: {@code run} the Fruits! job locally, on S3 ({@code s3a://}) or under spark-submit;
  * {@code emr ...} and {@code serverless ...} run it on AWS.
  */
-@Command(name = "p9", mixinStandardHelpOptions = true, version = "p9 0.1.0",
+@Command(name = "p9", mixinStandardHelpOptions = true, versionProvider = P9Cli.Version.class,
     description = "Image collections to compact CNN feature vectors on Apache Spark.",
     subcommands = {P9Cli.Run.class, EmrCommands.class, ServerlessCommands.class})
 public final class P9Cli implements Runnable {
+
+  /** {@code p9 --version}: the version this jar was built as. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() throws IOException {
+      Properties p = new Properties();
+      try (InputStream in = P9Cli.class.getResourceAsStream("version.properties")) {
+        p.load(Objects.requireNonNull(in, "version.properties is missing from the class path"));
+      }
+      return new String[] {"p9 " + p.getProperty("version")};
+    }
+  }
 
   public static void main(String[] args) {
     quietLoggingWithoutProvider();
@@ -170,8 +185,8 @@ public final class P9Cli implements Runnable {
         + " its .p9.json sidecar's, else 224 (default: ${DEFAULT-VALUE})", defaultValue = "0")
     int inputSize;
 
-    @Option(names = "--k", description = "number of principal components (overrides --variance)",
-        defaultValue = "0")
+    @Option(names = "--k", defaultValue = "0",
+        description = "number of principal components (overrides --variance; default 0: chosen by --variance)")
     int k;
 
     @Option(names = "--variance", description = "keep the fewest components explaining this share of the"

@@ -9,10 +9,17 @@ import io.p9.core.model.ModelBytes;
 import io.p9.core.model.ModelOptions;
 import java.io.FileNotFoundException;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /** How {@code main} ends: {@link P9Cli#end} with the system properties of each way p9 is started. */
 class P9CliTest {
@@ -45,6 +52,18 @@ class P9CliTest {
     try (FeatureModel m = ModelBackends.select(ModelOptions.AUTO, mb).load(mb, ModelOptions.defaults())) {
       assertThat(m.info().featureDim()).isEqualTo(P9Cli.BUNDLED_FEATURE_DIM);
     }
+  }
+
+  /** The version the build gives the project (the parent POM's), not one written into the code. */
+  @Test
+  void versionIsTheProjectsVersion() throws Exception {
+    Matcher m = Pattern.compile("<artifactId>p9-parent</artifactId>\\s*<version>([^<]+)</version>")
+        .matcher(Files.readString(Path.of("..", "pom.xml")));
+    assertThat(m.find()).as("the parent POM's version").isTrue();
+    StringWriter out = new StringWriter();
+    int code = new CommandLine(new P9Cli()).setOut(new PrintWriter(out)).execute("--version");
+    assertThat(code).isZero();
+    assertThat(out.toString().strip()).isEqualTo("p9 " + m.group(1));
   }
 
   @Test
