@@ -30,8 +30,8 @@ import org.apache.spark.sql.types.ByteType$;
  * {@code KryoRegistrationRequiredTest}):
  * <ul>
  *   <li>{@code ReadFiles.Entry}, the files {@link ImageFiles#read} lists on the driver: the tasks' partitions.
- *       Java-serialized inside Kryo, as it is without the registrator (its S3A {@code FileStatus} holds a
- *       Hadoop {@code Path}, whose URI keeps its state in transient fields).
+ *       With its own serializer, as without the registrator (its strings and numbers, a folder once for a run
+ *       of files in it).
  *   <li>{@code CovarianceAccumulator}, {@link PcaReducer}'s partial fits: task results and the shuffle of
  *       {@code treeAggregate}. Java-serialized inside Kryo, in its compact form (count, mean, packed upper
  *       triangle; no row buffer), which also keeps {@code double[][]} off the list.
@@ -63,7 +63,7 @@ public final class P9KryoRegistrator implements KryoRegistrator {
 
   @Override
   public void registerClasses(Kryo kryo) {
-    kryo.register(ReadFiles.Entry.class, new JavaSerializer());
+    kryo.register(ReadFiles.Entry.class, new ReadFiles.EntrySerializer());
     kryo.register(CovarianceAccumulator.class, new JavaSerializer());
     for (Class<?> c : SPARK_CLASSES) {
       kryo.register(c);

@@ -1,7 +1,10 @@
 package io.p9.spark.ml.internal;
 
 import com.esotericsoftware.kryo.DefaultSerializer;
-import com.esotericsoftware.kryo.serializers.JavaSerializer;
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.Serializable;
@@ -31,11 +34,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The executor side of {@code ImageFiles.read}: reads each listed file whole, into a row of
- * {@code binaryFile}'s schema. S3A gets the listed status through {@code openFile}, so it skips its
- * per-file HEAD request and reads at most the listed length; a file overwritten since the listing (S3A's
- * change detection, on by default, sees another ETag) is opened again without it, and read as it is now,
- * as is one listed with 0 bytes (HEAD and GET). Local files are read with {@code java.nio},
- * as they are when read (Hadoop's local file system would stat each file and probe for a {@code .crc}
+ * {@code binaryFile}'s schema. S3A gets the listed status (rebuilt from the entry's length, time, ETag and
+ * version id) through {@code openFile}, so it skips its per-file HEAD request and reads at most the listed length;
+ * a file overwritten since the listing (S3A's change detection, on by default, sees another ETag) is opened again
+ * without it, and read as it is now, as is one listed with 0 bytes (HEAD and GET). Local files are read with
+ * {@code java.nio}, as they are when read (Hadoop's local file system would stat each file and probe for a {@code .crc}
  * file on every open). The row's {@code length} is the bytes read.
  */
 public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry>, Row> {
@@ -50,15 +53,85 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
   private static final String REMOTE_FILE_CHANGED = "org.apache.hadoop.fs.s3a.RemoteFileChangedException";
 
   /**
-   * One listed file: its qualified path, length and modification time (ms), and for S3A the listed status
-   * itself (Hadoop 3.3.4's S3A skips its HEAD only for a status of its own class, which carries the ETag
-   * that its change detection checks on read). Entries travel in the tasks' partitions, which Spark writes
-   * with {@code spark.serializer}; Kryo's default serializer cannot build a record (nor a {@code Path}, whose
-   * URI keeps its state in transient fields), so Kryo is told to use Java serialization for them.
+   * One listed file, as compact as the driver can hold millions of them: its qualified path as its folder
+   * (with the trailing {@code /}; one string that a listing shares among the folder's files) and its name, its
+   * length and modification time (ms), and on S3A the listed ETag and version id (null elsewhere, and where the
+   * store gives none), from which the executor rebuilds S3A's own status ({@link S3aStatus}): Hadoop 3.3.4's
+   * S3A skips its HEAD only for a status of its own class, and its change detection checks that ETag on read.
+   * Entries order by their path. They travel in the tasks' partitions, which Spark writes with
+   * {@code spark.serializer}: Java serialization writes each of a partition's folders once (a shared string),
+   * Kryo writes them with {@link EntrySerializer}, which writes a folder once for a run of files in it.
    */
-  @DefaultSerializer(JavaSerializer.class)
-  public record Entry(String path, long length, long modificationTime, FileStatus status)
-      implements Serializable {}
+  @DefaultSerializer(EntrySerializer.class)
+  public record Entry(String folder, String name, long length, long modificationTime, String etag,
+      String versionId) implements Serializable, Comparable<Entry> {
+    /** The file's qualified path. */
+    public String path() {
+      return folder + name;
+    }
+
+    /** In the order of {@link #path()}'s strings, without building them. */
+    @Override
+    public int compareTo(Entry o) {
+      if (folder.equals(o.folder)) {
+        return name.compareTo(o.name);
+      }
+      int n = folder.length() + name.length();
+      int m = o.folder.length() + o.name.length();
+      for (int i = 0; i < Math.min(n, m); i++) {
+        char a = charAt(i);
+        char b = o.charAt(i);
+        if (a != b) {
+          return a - b;
+        }
+      }
+      return n - m;
+    }
+
+    private char charAt(int i) {
+      return i < folder.length() ? folder.charAt(i) : name.charAt(i - folder.length());
+    }
+  }
+
+  /**
+   * Kryo's form of an {@link Entry}: its strings and numbers, the folder written only where it differs from the
+   * previous entry's in the same object graph (a partition's entries come in path order, so a folder's files
+   * share one copy on the executor too). Kryo's own serializers cannot build a record.
+   */
+  public static final class EntrySerializer extends Serializer<Entry> {
+    /** The key of the last folder written or read in Kryo's per-graph context. */
+    private static final Object LAST_FOLDER = EntrySerializer.class;
+
+    public EntrySerializer() {
+      setImmutable(true);
+    }
+
+    @Override
+    public void write(Kryo kryo, Output out, Entry e) {
+      boolean same = e.folder().equals(kryo.getGraphContext().get(LAST_FOLDER));
+      out.writeString(same ? null : e.folder());
+      if (!same) {
+        kryo.getGraphContext().put(LAST_FOLDER, e.folder());
+      }
+      out.writeString(e.name());
+      out.writeVarLong(e.length(), true);
+      out.writeVarLong(e.modificationTime(), true);
+      out.writeString(e.etag());
+      out.writeString(e.versionId());
+    }
+
+    @Override
+    public Entry read(Kryo kryo, Input in, Class<Entry> type) {
+      String folder = in.readString();
+      if (folder == null) {
+        folder = (String) kryo.getGraphContext().get(LAST_FOLDER);
+      } else {
+        kryo.getGraphContext().put(LAST_FOLDER, folder);
+      }
+      return new Entry(folder, in.readString(), in.readVarLong(true), in.readVarLong(true), in.readString(),
+          in.readString());
+    }
+  }
 
   private final Broadcast<SerializableConfiguration> conf;
   private final boolean ignoreMissingFiles;
@@ -145,9 +218,11 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
       }
       // S3A sends no GET (so checks no ETag) for a listed length of 0: such a file, an image that failed to
       // upload or a placeholder uploaded again since, is opened without the listed status
-      if (e.status() != null && e.length() > 0) {
+      FileStatus listed = e.length() > 0 && "s3a".equals(fs.getScheme())
+          ? S3aStatus.of(fs, path, e.length(), e.modificationTime(), e.etag(), e.versionId()) : null;
+      if (listed != null) {
         try {
-          return read(fs.openFile(e.status().getPath()).withFileStatus(e.status()), e.length());
+          return read(fs.openFile(path).withFileStatus(listed), e.length());
         } catch (IOException changed) {
           if (!REMOTE_FILE_CHANGED.equals(changed.getClass().getName())) {
             throw changed;
