@@ -170,10 +170,23 @@ public final class PcaResult implements Serializable {
    * @throws IllegalArgumentException if target is not in (0, 1]
    */
   public int kForVariance(double target) {
+    return kForCumulative(cumulative, target);
+  }
+
+  /**
+   * {@link #kForVariance(double)} from the eigenvalues alone (decreasing, &gt;= 0), for a holder of a fitted PCA
+   * that kept them: the same k the fit chose for {@code target}.
+   */
+  public static int kForVariance(double[] eigenvalues, double target) {
+    return kForCumulative(cumulativeExplainedVariance(eigenvalues), target);
+  }
+
+  private static int kForCumulative(double[] cumulative, double target) {
     if (!(target > 0 && target <= 1)) {
       throw new IllegalArgumentException("variance target must be in (0, 1], got " + target);
     }
-    if (totalVariance == 0) {
+    // all 0 where the total variance is 0 (constant data): 1 component
+    if (cumulative.length == 0 || cumulative[cumulative.length - 1] == 0) {
       return 1;
     }
     double goal = target - VARIANCE_TARGET_SLACK;

@@ -39,7 +39,8 @@ import org.apache.spark.sql.types.StructType;
  * after subtracting the training mean ({@code center}, default true) and, if it was fitted with
  * {@code scale}, dividing by the training standard deviations. Null vectors give null. Row-wise, so it also
  * transforms streaming DataFrames. {@code k} can be lowered after the fit ({@code copy} or
- * {@code transform} with a {@code ParamMap}): the first k components are used, shown and saved; a k above
+ * {@code transform} with a {@code ParamMap}), or chosen again by a {@code minExplainedVariance} given so (from
+ * the stored eigenvalues, as the fit chooses it): the first k components are used, shown and saved; a k above
  * the fitted one is refused, as is a {@code scale} other than the fitted one. Saves {@code metadata/} and a
  * one-row Parquet {@code data/} (mean, scale factors, the k components, all eigenvalues, row count).
  */
@@ -128,14 +129,38 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
     return (Integer) $(p.k);
   }
 
-  /** {@code k}, checked against the components the fit kept. */
+  /**
+   * {@code k}, checked against the components the fit kept and against {@code minExplainedVariance} where that
+   * is set (set directly rather than through {@link #copy}, the two can disagree).
+   */
   private int keptK() {
     int k = getK();
     if (k > fittedK) {
       throw new IllegalArgumentException(SchemaChecks.name(this) + ": k = " + k + " is larger than the "
           + fittedK + " components this model was fitted with (k can be lowered, not raised; refit for more)");
     }
+    if (isSet(p.minExplainedVariance)) {
+      requireAgreement(k, kForVariance(getMinExplainedVariance()));
+    }
     return k;
+  }
+
+  /** The k the fit would have chosen for {@code target}, from the stored eigenvalues; refused above the kept k. */
+  private int kForVariance(double target) {
+    int k = PcaResult.kForVariance(eigenvalues, target);
+    if (k > fittedK) {
+      throw new IllegalArgumentException(SchemaChecks.name(this) + ": minExplainedVariance = " + target
+          + " needs k = " + k + " but this model was fitted with " + fittedK + " components (k can be lowered, not"
+          + " raised; refit for more)");
+    }
+    return k;
+  }
+
+  private void requireAgreement(int k, int kForVariance) {
+    if (k != kForVariance) {
+      throw new IllegalArgumentException(SchemaChecks.name(this) + ": k = " + k + " and minExplainedVariance = "
+          + getMinExplainedVariance() + " (k = " + kForVariance + ") disagree; give one of them");
+    }
   }
 
   public DoubleParam minExplainedVariance() {
@@ -270,6 +295,16 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
   public PcaReducerModel copy(ParamMap extra) {
     PcaReducerModel c = new PcaReducerModel(uid, mean, scale, fittedScale, eigenvalues, components, numRows);
     copyValues(c, extra);
+    // as on the estimator, the one of k and minExplainedVariance given replaces the other
+    if (extra.contains(p.minExplainedVariance)) {
+      int k = c.kForVariance(c.getMinExplainedVariance());
+      if (extra.contains(p.k)) {
+        c.requireAgreement(c.getK(), k);
+      }
+      c.set(c.p.k, k);
+    } else if (extra.contains(p.k)) {
+      c.clear(c.p.minExplainedVariance);
+    }
     c.keptK();
     c.checkScale();
     return c.setParent(parent());
@@ -319,6 +354,13 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
       boolean fittedScale = meta.paramMap().path("scale").asBoolean(meta.defaultParamMap().path("scale")
           .asBoolean(false));
       return new PcaReducerModel(meta.uid(), mean, scale, fittedScale, eigenvalues, comps, row.getLong(4));
+    }, (model, path, meta, reader) -> {
+      // saved before copy cleared minExplainedVariance where a k replaced it: the saved k is the one it used
+      if (model.isSet(model.p.minExplainedVariance)
+          && PcaResult.kForVariance(model.eigenvalues, model.getMinExplainedVariance()) != model.getK()) {
+        model.clear(model.p.minExplainedVariance);
+      }
+      return model;
     });
   }
 

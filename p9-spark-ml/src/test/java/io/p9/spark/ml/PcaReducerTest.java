@@ -613,6 +613,69 @@ class PcaReducerTest {
   }
 
   /**
+   * {@code minExplainedVariance} given to a fitted model (copy, transform with a ParamMap, as a CrossValidator
+   * grid or a PipelineModel passes it) chooses k again from the stored eigenvalues, as the fit would have, where
+   * the model kept enough components; a target that needs more is refused, and a k given instead replaces it.
+   */
+  @Test
+  void minExplainedVarianceOnAFittedModelChoosesKAgainFromTheStoredVariance() {
+    PcaReducerModel all = new PcaReducer().setK(D).fit(data);
+    int k90 = new PcaReducer().setMinExplainedVariance(0.9).fit(data).getK();
+    assertThat(k90).isGreaterThan(1).isLessThan(D);
+    PcaReducerModel m = all.copy(new ParamMap().put(all.minExplainedVariance(), 0.9));
+    assertThat(m.getK()).isEqualTo(k90);
+    assertThat(m.pc().numCols()).isEqualTo(k90);
+    assertThat(m.explainedVariance().size()).isEqualTo(k90);
+    Row first = all.transform(data.na().drop(), new ParamMap().put(all.minExplainedVariance(), 0.9))
+        .select("id", "pcaFeatures").orderBy("id").first();
+    assertThat(((Vector) first.get(1)).size()).isEqualTo(k90);
+    assertThat(all.getK()).isEqualTo(D);
+
+    PcaReducerModel few = m.copy(new ParamMap().put(m.k(), k90 - 1));
+    assertThat(few.getK()).isEqualTo(k90 - 1);
+    assertThat(few.isSet(few.minExplainedVariance())).as("k replaces minExplainedVariance").isFalse();
+    PcaReducerModel fitted = new PcaReducer().setK(k90 - 1).fit(data);
+    assertThatThrownBy(() -> fitted.copy(new ParamMap().put(fitted.minExplainedVariance(), 0.9)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PcaReducerModel[" + fitted.uid()
+            + "]: minExplainedVariance = 0.9 needs k = " + k90 + " but this model was fitted with " + (k90 - 1)
+            + " components");
+    assertThatThrownBy(() -> all.copy(new ParamMap().put(all.k(), 1).put(all.minExplainedVariance(), 0.9)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("k = 1 and minExplainedVariance = 0.9"
+            + " (k = " + k90 + ") disagree");
+    // the params a grid fitted it with, given back, change nothing
+    assertThat(m.copy(m.extractParamMap()).getK()).isEqualTo(k90);
+    // set directly (Java sees Scala's protected set): refused rather than ignored
+    PcaReducerModel raw = all.copy(ParamMap.empty());
+    raw.set(raw.minExplainedVariance(), 0.9);
+    assertThatThrownBy(() -> raw.transform(data)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("disagree");
+    PcaReducerModel back = RoundTrip.saveAndLoad(m, tmp.resolve("variance-after-fit"), PcaReducerModel::load);
+    assertThat(back.getK()).isEqualTo(k90);
+    assertThat(back.getMinExplainedVariance()).isEqualTo(0.9);
+  }
+
+  /**
+   * A model saved before a k given to a copy cleared {@code minExplainedVariance} holds both, disagreeing: it loads
+   * with the k it was saved with (the one its transform used), not refused by the check the two now pass.
+   */
+  @Test
+  void aModelSavedWithALoweredKAndTheFitsVarianceTargetLoadsWithItsK() throws Exception {
+    PcaReducerModel byVariance = new PcaReducer().setMinExplainedVariance(0.9).fit(data);
+    PcaReducerModel lowered = byVariance.copy(new ParamMap().put(byVariance.k(), 1));
+    String path = tmp.resolve("legacy-variance").toString();
+    lowered.write().save(path);
+    Path meta = Path.of(path, "metadata", "part-00000");
+    String json = Files.readString(meta);
+    assertThat(json).contains("\"paramMap\":{").doesNotContain("minExplainedVariance");
+    Files.writeString(meta, json.replace("\"paramMap\":{", "\"paramMap\":{\"minExplainedVariance\":0.9,"));
+    Files.delete(meta.resolveSibling(".part-00000.crc"));
+    PcaReducerModel back = PcaReducerModel.load(path);
+    assertThat(back.getK()).isEqualTo(1);
+    assertThat(back.isSet(back.minExplainedVariance())).isFalse();
+    assertThat(((Vector) back.transform(data.na().drop()).first().getAs("pcaFeatures")).size()).isEqualTo(1);
+  }
+
+  /**
    * {@code scale} is decided by the fit (the components are those of the correlation or of the covariance
    * matrix), so a model refuses another value rather than keep transforming as fitted while reporting it.
    */

@@ -47,6 +47,11 @@ public final class P9Reader<T extends Params> extends MLReader<T> {
     return new P9Reader<>(type, factory, (s, path, meta, reader) -> s);
   }
 
+  /** A stage built from saved data, params restored on top, then completed by {@code finisher}. */
+  public static <T extends Params> P9Reader<T> withData(Class<T> type, Factory<T> factory, Finisher<T> finisher) {
+    return new P9Reader<>(type, factory, finisher);
+  }
+
   @Override
   public T load(String path) {
     StageIO.Metadata m = StageIO.loadMetadata(path, sc(), type);
