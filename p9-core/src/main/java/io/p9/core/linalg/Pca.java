@@ -10,7 +10,9 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
  * PCA from an accumulated covariance, and the centred projection.
  *
  * <p>{@link #fit} runs on the driver: EJML's symmetric QR algorithm (Householder tridiagonalization, then
- * implicit QR), about 3 s single-threaded for d = 1280. Eigenvalues are sorted decreasing and negative
+ * implicit QR), about 3 s single-threaded for d = 1280, on the covariance scaled by a power of two to a largest
+ * variance in [1, 2) (exact, so the result does not depend on the data's scale, subnormal variances included).
+ * Variances adding up to more than the largest double are refused. Eigenvalues are sorted decreasing and negative
  * round-off is clamped to 0; each eigenvector is normalized and its sign fixed so that its entry of largest
  * magnitude is positive (among entries within a relative 1e-12 of the largest, the first one, so near-ties
  * do not flip with round-off). Eigenvectors of repeated eigenvalues are an arbitrary orthonormal basis of
@@ -35,8 +37,9 @@ public final class Pca {
   /**
    * Eigen-decomposes the accumulated covariance (needs at least 2 rows).
    *
-   * @throws IllegalArgumentException if the accumulator has fewer than 2 rows or its covariance is not finite
-   *     (a row held NaN or an infinity; the message names the first such feature)
+   * @throws IllegalArgumentException if the accumulator has fewer than 2 rows, its covariance is not finite
+   *     (a row held NaN or an infinity; the message names the first such feature) or its variances add up to
+   *     more than the largest double
    * @throws ArithmeticException if the eigensolver does not converge
    */
   public static PcaResult fit(CovarianceAccumulator acc) {
@@ -55,6 +58,15 @@ public final class Pca {
       throw new IllegalArgumentException("covariance must have d * d = " + (long) d * d + " values, got " + covariance.length);
     }
     requireFinite(covariance, d);
+    // the solver works on the covariance times 2^-e, its largest variance in [1, 2): a power of two scales every
+    // entry exactly, so the components are those of the data at any scale, and the solver's arithmetic stays in
+    // the normal range (at variances near 1e-310 it did not converge); eigenvalues are scaled back
+    int e = exponent(covariance, d);
+    if (e != 0) {
+      for (int i = 0; i < covariance.length; i++) {
+        covariance[i] = Math.scalb(covariance[i], -e);
+      }
+    }
     EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(d, true, true);
     if (!eig.decompose(DMatrixRMaj.wrap(d, d, covariance))) {
       throw new ArithmeticException("symmetric eigen-decomposition of the " + d + " x " + d + " covariance did not converge");
@@ -64,6 +76,9 @@ public final class Pca {
     for (int j = 0; j < d; j++) {
       order[j] = j;
       raw[j] = eig.getEigenvalue(j).getReal();
+      if (!Double.isFinite(raw[j])) {
+        throw new ArithmeticException("eigensolver returned the eigenvalue " + raw[j]);
+      }
     }
     // Decreasing; ties keep the solver's order (Arrays.sort on objects is stable).
     Arrays.sort(order, (a, b) -> Double.compare(raw[b], raw[a]));
@@ -71,14 +86,36 @@ public final class Pca {
     double[] vectors = new double[d * d];
     for (int j = 0; j < d; j++) {
       int src = order[j];
-      values[j] = Math.max(0.0, raw[src]);
+      values[j] = Math.scalb(Math.max(0.0, raw[src]), e);
       DMatrixRMaj v = eig.getEigenVector(src);
       if (v == null) {
         throw new ArithmeticException("eigensolver returned no eigenvector for eigenvalue " + raw[src]);
       }
       normalizeAndOrient(v.data, vectors, j * d, d);
     }
+    // the total variance, which ratios and explained variance divide by
+    double total = 0;
+    for (double value : values) {
+      total += value;
+    }
+    if (total == Double.POSITIVE_INFINITY) {
+      throw new IllegalArgumentException("the variances of the features add up to more than the largest double ("
+          + Double.MAX_VALUE + "): the values are too large");
+    }
     return new PcaResult(mean, values, vectors, false);
+  }
+
+  /** The binary exponent of the largest variance, 0 if all are 0. */
+  private static int exponent(double[] covariance, int d) {
+    double max = 0;
+    for (int i = 0; i < d; i++) {
+      max = Math.max(max, covariance[i * d + i]);
+    }
+    if (max == 0) {
+      return 0;
+    }
+    // Math.getExponent gives Double.MIN_EXPONENT - 1 for every subnormal: scale those up first
+    return max < Double.MIN_NORMAL ? Math.getExponent(Math.scalb(max, 64)) - 64 : Math.getExponent(max);
   }
 
   /**

@@ -221,6 +221,145 @@ class PcaTest {
     });
   }
 
+  /**
+   * Scaling the data by a power of two scales its covariance exactly, so the fit of rows times 2^s is the fit of
+   * the rows: the same components and ratios, eigenvalues times 4^s, projections times 2^s, bit for bit, from
+   * variances about 2^-900 to 2^900. With constant features and rank below d. The eigensolver's own arithmetic
+   * used to depend on the scale: at variances near 1e-310 it did not converge.
+   */
+  @Test
+  void aPowerOfTwoScaleOfTheDataScalesTheFitExactly() {
+    Seeded.trials(40, rnd -> {
+      int d = 1 + rnd.nextInt(8);
+      int rank = 1 + rnd.nextInt(d);
+      int n = 2 + rnd.nextInt(60);
+      double[][] rows = withConstantFeatures(rnd, Reference.correlatedRows(rnd, n, d, rank, 10));
+      int s = -450 + rnd.nextInt(901);
+      double[][] scaled = scaled(rows, s);
+      String shape = "d=" + d + " rank=" + rank + " n=" + n + " s=" + s + ": ";
+      for (boolean standardized : new boolean[] {false, true}) {
+        PcaResult unit = fit(accumulate(d, rows, 0, n), standardized);
+        PcaResult pca = fit(accumulate(d, scaled, 0, n), standardized);
+        assertThat(pca.components(d)).as(shape + "components").containsExactly(unit.components(d));
+        assertThat(pca.explainedVarianceRatio()).as(shape + "ratios").containsExactly(unit.explainedVarianceRatio());
+        double[] ev = unit.eigenvalues();
+        for (int j = 0; j < d; j++) {
+          ev[j] = standardized ? ev[j] : Math.scalb(ev[j], 2 * s);
+        }
+        assertThat(pca.eigenvalues()).as(shape + "eigenvalues").containsExactly(ev);
+      }
+    });
+  }
+
+  /**
+   * Data of any magnitude, each feature its own, from values whose variance is 0 in doubles (1e-300) through
+   * subnormal variances to values near the square root of the largest double, constant features and rank below
+   * d: the fit is finite and consistent (no NaN or infinity in eigenvalues, ratios, components or projections,
+   * kForVariance within [1, d]), or it refuses a variance too large for a double, saying so.
+   */
+  @Test
+  void dataOfAnyMagnitudeFitsFiniteOrIsRefusedAsTooLarge() {
+    Seeded.trials(90, rnd -> {
+      int d = 1 + rnd.nextInt(8);
+      int rank = 1 + rnd.nextInt(d);
+      int n = 2 + rnd.nextInt(60);
+      double[][] rows = withConstantFeatures(rnd, Reference.correlatedRows(rnd, n, d, rank, 10));
+      // a third of the trials where the variances are subnormal, a third where they near the largest double
+      int band = rnd.nextInt(3);
+      int common = band == 0 ? -540 + rnd.nextInt(36) : band == 1 ? 500 + rnd.nextInt(16) : -620 + rnd.nextInt(1140);
+      for (int i = 0; i < d; i++) {
+        int e = rnd.nextBoolean() ? common : common - rnd.nextInt(200);
+        for (double[] row : rows) {
+          row[i] = Math.scalb(row[i], e);
+        }
+      }
+      String shape = "d=" + d + " rank=" + rank + " n=" + n + " 2^" + common + ": ";
+      for (boolean standardized : new boolean[] {false, true}) {
+        PcaResult pca;
+        try {
+          pca = fit(accumulate(d, rows, 0, n), standardized);
+        } catch (IllegalArgumentException e) {
+          assertThat(common).as(shape + "refused: " + e.getMessage()).isGreaterThan(480);
+          assertThat(e.getMessage()).contains("too large");
+          continue;
+        }
+        double[] values = pca.eigenvalues();
+        double[] ratio = pca.explainedVarianceRatio();
+        double[] cum = pca.cumulativeExplainedVariance();
+        for (int j = 0; j < d; j++) {
+          assertThat(values[j]).as(shape + "eigenvalue %d", j).isFinite().isGreaterThanOrEqualTo(0);
+          assertThat(ratio[j]).as(shape + "ratio %d", j).isBetween(0.0, 1.0);
+          assertThat(cum[j]).as(shape + "cumulative %d", j).isBetween(0.0, 1.0);
+          if (j > 0) {
+            assertThat(values[j]).isLessThanOrEqualTo(values[j - 1]);
+            assertThat(cum[j]).isGreaterThanOrEqualTo(cum[j - 1]);
+          }
+        }
+        assertThat(cum[d - 1]).as(shape + "last cumulative").isIn(0.0, 1.0);
+        assertThat(Double.isFinite(pca.totalVariance())).as(shape + "total variance").isTrue();
+        for (double target : new double[] {1e-9, 0.5, 0.9, 0.99, 1.0}) {
+          assertThat(pca.kForVariance(target)).as(shape + "k for %s", target).isBetween(1, d);
+        }
+        assertThat(Arrays.stream(pca.components(d)).allMatch(Double::isFinite)).as(shape + "components").isTrue();
+        for (double[] row : rows) {
+          assertThat(Arrays.stream(pca.project(row, d)).allMatch(Double::isFinite)).as(shape + "projection").isTrue();
+        }
+      }
+    });
+  }
+
+  private static PcaResult fit(CovarianceAccumulator acc, boolean standardized) {
+    return standardized ? Pca.fitStandardized(acc, new double[acc.dim()]) : Pca.fit(acc);
+  }
+
+  /** {@code rows} with each feature made constant with probability 1/4 (in place). */
+  private static double[][] withConstantFeatures(Random rnd, double[][] rows) {
+    for (int i = 0; i < rows[0].length; i++) {
+      if (rnd.nextInt(4) == 0) {
+        double c = rows[0][i];
+        for (double[] row : rows) {
+          row[i] = c;
+        }
+      }
+    }
+    return rows;
+  }
+
+  private static double[][] scaled(double[][] rows, int s) {
+    double[][] out = new double[rows.length][];
+    for (int k = 0; k < rows.length; k++) {
+      out[k] = new double[rows[k].length];
+      for (int i = 0; i < out[k].length; i++) {
+        out[k][i] = Math.scalb(rows[k][i], s);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Variances each below the largest double but adding up above it (correlated features: the top eigenvalue is
+   * above it; independent ones: their total, which every ratio divides by) are refused, saying so, rather than
+   * giving an infinite eigenvalue or NaN ratios.
+   */
+  @Test
+  void variancesAddingUpAboveTheLargestDoubleAreRefused() {
+    double v = 0.8e154;
+    // variances 1.28e308, the top eigenvalue 2.56e308
+    CovarianceAccumulator correlated = new CovarianceAccumulator(2).add(new double[] {v, v}).add(new double[] {-v, -v});
+    // an equilateral triangle: features 0, 1 its x, features 2, 3 its y; two eigenvalues of 1.5e308
+    double w = 1e154;
+    double h = w * Math.sqrt(3) / 2;
+    CovarianceAccumulator independent = new CovarianceAccumulator(4).add(new double[] {w, w, 0, 0})
+        .add(new double[] {-w / 2, -w / 2, h, h}).add(new double[] {-w / 2, -w / 2, -h, -h});
+    for (CovarianceAccumulator acc : new CovarianceAccumulator[] {correlated, independent}) {
+      assertThat(Arrays.stream(acc.covariance()).allMatch(Double::isFinite)).as("covariance finite").isTrue();
+      assertThatThrownBy(() -> Pca.fit(acc)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("the variances of the features add up to more than the largest double (1.7976931348623157E308):"
+              + " the values are too large");
+      assertThat(Pca.fitStandardized(acc, new double[acc.dim()]).totalVariance()).isCloseTo(acc.dim(), within(1e-12));
+    }
+  }
+
   @Test
   void constantDataHasNoVarianceToExplain() {
     CovarianceAccumulator acc = new CovarianceAccumulator(3);

@@ -229,10 +229,10 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
         result = Pca.fit(total);
       }
     } catch (IllegalArgumentException e) {
-      // a NaN or an infinity in the rows
+      // a NaN or an infinity in the rows, or variances adding up to more than the largest double
       throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
     } catch (ArithmeticException e) {
-      // the eigensolver did not converge (e.g. variances so small that the covariance is subnormal)
+      // the eigensolver did not converge
       ArithmeticException named = new ArithmeticException(where + ": " + e.getMessage());
       named.initCause(e);
       throw named;
