@@ -52,6 +52,14 @@ public final class CovarianceAccumulator implements Serializable {
   /** Rows in {@link #block} not yet folded. */
   private int pending;
 
+  /**
+   * A lower bound of the heap an accumulator of {@code dim} values takes once it holds a row: the comoment's upper
+   * triangle of doubles, 4 d (d + 1) bytes (its row buffer and mean come on top).
+   */
+  public static long triangleBytes(int dim) {
+    return 4L * dim * (dim + 1);
+  }
+
   /** The largest dim: the d x d {@link #covariance()} must fit one Java array. */
   public static final int MAX_DIM = 46340;
 

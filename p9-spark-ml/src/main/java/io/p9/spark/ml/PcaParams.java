@@ -64,6 +64,22 @@ final class PcaParams implements Serializable {
   }
 
   /**
+   * Fails if the heap of the executor running a fit task ({@code heap}) is below the partial fit the task builds at
+   * its first vector ({@link CovarianceAccumulator#triangleBytes}): checked there, before the allocation, so that
+   * such a fit fails in its first tasks, naming the memory, rather than in an OutOfMemoryError that loses the
+   * executor. A lower bound: tasks running at once on an executor each hold one, and a merge task two.
+   */
+  static void requireExecutorMemory(String where, int size, long heap) {
+    long need = CovarianceAccumulator.triangleBytes(size);
+    if (need > heap) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: each task of a PCA fit of vectors of size"
+          + " %d holds a partial fit of %.1f GiB (the upper triangle of a %d x %d matrix of doubles), but the"
+          + " executor running it has %.1f GiB: reduce the vectors first (e.g. a pooled feature tensor) or raise"
+          + " spark.executor.memory", where, size, need / GIB, size, size, heap / GIB));
+    }
+  }
+
+  /**
    * Fails if the driver's heap ({@code heap}: the d x d covariance is eigen-decomposed there) is below
    * {@link Pca#fitBytes}, which it must hold at once, so that an impossible fit fails before the stages upstream
    * (a CNN) run over the input rather than in an OutOfMemoryError afterwards.

@@ -194,6 +194,8 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
           double[] x = ((Vector) r.get(0)).toArray();
           if (acc == null) {
             PcaParams.requireFittableSize(where, x.length);
+            // this executor's heap: in local mode the driver's, whose bound below is tighter
+            PcaParams.requireExecutorMemory(where, x.length, Runtime.getRuntime().maxMemory());
             PcaParams.requireDriverMemory(where, x.length, driverHeap);
             if (fixedK > x.length) {
               throw new IllegalArgumentException(name + ": k = " + fixedK + " is larger than the input dimension "

@@ -403,6 +403,30 @@ class PcaReducerTest {
   }
 
   /**
+   * Each fit task builds a partial fit of 4 d (d + 1) bytes (the covariance triangle) at its first vector; where
+   * that is above the heap of the executor running the task, the task fails there, naming the executor's memory,
+   * rather than in an OutOfMemoryError that loses the executor (and its cached blocks) and is retried. Checked
+   * before the driver's bound, which in local mode (one JVM) is the tighter one. The size is chosen from this
+   * JVM's heap, below 8.6 GB, where a size PCA takes (up to 46,340) has such a triangle.
+   */
+  @Test
+  void aSizeWhosePartialFitIsAboveTheExecutorsHeapFailsAtTheFirstVector() {
+    long heap = Runtime.getRuntime().maxMemory();
+    int d = (int) Math.ceil(Math.sqrt(heap / 4.0));
+    assertThat(d).as("a size whose triangle passes this heap").isLessThanOrEqualTo(46340);
+    Dataset<Row> wide = firstRowsOnly(d, org.apache.spark.sql.types.Metadata.empty());
+    PcaReducer pca = new PcaReducer().setK(2);
+    assertThatThrownBy(() -> pca.fit(wide))
+        .hasStackTraceContaining("PcaReducer[" + pca.uid() + "], column 'features': each task of a PCA fit of "
+            + "vectors of size " + d + " holds a partial fit of " + String.format(java.util.Locale.ROOT, "%.1f",
+            4.0 * d * (d + 1) / (1 << 30)) + " GiB")
+        .satisfies(e -> assertThat(e).hasStackTraceContaining("but the executor running it has "
+            + String.format(java.util.Locale.ROOT, "%.1f", heap / (double) (1 << 30)) + " GiB"))
+        .satisfies(e -> assertThat(org.apache.commons.lang3.exception.ExceptionUtils.getStackTrace(e))
+            .doesNotContain("computed"));
+  }
+
+  /**
    * Each partition's partial result is a d x d triangle (6.6 MB at d = 1280); a depth-2 tree sent about
    * sqrt(partitions) of them to the driver, past {@code spark.driver.maxResultSize} (1g) from about 24,000
    * partitions at d = 1280. The last merge runs on an executor, so one result reaches the driver. Scaled down
