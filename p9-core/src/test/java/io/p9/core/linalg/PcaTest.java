@@ -230,13 +230,12 @@ class PcaTest {
   @Test
   void aPowerOfTwoScaleOfTheDataScalesTheFitExactly() {
     Seeded.trials(40, rnd -> {
-      int d = 1 + rnd.nextInt(8);
-      int rank = 1 + rnd.nextInt(d);
-      int n = 2 + rnd.nextInt(60);
-      double[][] rows = withConstantFeatures(rnd, Reference.correlatedRows(rnd, n, d, rank, 10));
+      double[][] rows = smallRows(rnd);
+      int d = rows[0].length;
+      int n = rows.length;
       int s = -450 + rnd.nextInt(901);
       double[][] scaled = scaled(rows, s);
-      String shape = "d=" + d + " rank=" + rank + " n=" + n + " s=" + s + ": ";
+      String shape = "d=" + d + " n=" + n + " s=" + s + ": ";
       for (boolean standardized : new boolean[] {false, true}) {
         PcaResult unit = fit(accumulate(d, rows, 0, n), standardized);
         PcaResult pca = fit(accumulate(d, scaled, 0, n), standardized);
@@ -260,10 +259,9 @@ class PcaTest {
   @Test
   void dataOfAnyMagnitudeFitsFiniteOrIsRefusedAsTooLarge() {
     Seeded.trials(90, rnd -> {
-      int d = 1 + rnd.nextInt(8);
-      int rank = 1 + rnd.nextInt(d);
-      int n = 2 + rnd.nextInt(60);
-      double[][] rows = withConstantFeatures(rnd, Reference.correlatedRows(rnd, n, d, rank, 10));
+      double[][] rows = smallRows(rnd);
+      int d = rows[0].length;
+      int n = rows.length;
       // a third of the trials where the variances are subnormal, a third where they near the largest double
       int band = rnd.nextInt(3);
       int common = band == 0 ? -540 + rnd.nextInt(36) : band == 1 ? 500 + rnd.nextInt(16) : -620 + rnd.nextInt(1140);
@@ -273,7 +271,7 @@ class PcaTest {
           row[i] = Math.scalb(row[i], e);
         }
       }
-      String shape = "d=" + d + " rank=" + rank + " n=" + n + " 2^" + common + ": ";
+      String shape = "d=" + d + " n=" + n + " 2^" + common + ": ";
       for (boolean standardized : new boolean[] {false, true}) {
         PcaResult pca;
         try {
@@ -312,9 +310,14 @@ class PcaTest {
     return standardized ? Pca.fitStandardized(acc, new double[acc.dim()]) : Pca.fit(acc);
   }
 
-  /** {@code rows} with each feature made constant with probability 1/4 (in place). */
-  private static double[][] withConstantFeatures(Random rnd, double[][] rows) {
-    for (int i = 0; i < rows[0].length; i++) {
+  /**
+   * 2 to 61 rows of 1 to 8 features of a random rank (Reference.correlatedRows), each feature made constant with
+   * probability 1/4.
+   */
+  private static double[][] smallRows(Random rnd) {
+    int d = 1 + rnd.nextInt(8);
+    double[][] rows = Reference.correlatedRows(rnd, 2 + rnd.nextInt(60), d, 1 + rnd.nextInt(d), 10);
+    for (int i = 0; i < d; i++) {
       if (rnd.nextInt(4) == 0) {
         double c = rows[0][i];
         for (double[] row : rows) {

@@ -70,13 +70,10 @@ final class PcaParams implements Serializable {
    * executor. A lower bound: tasks running at once on an executor each hold one, and a merge task two.
    */
   static void requireExecutorMemory(String where, int size, long heap) {
-    long need = CovarianceAccumulator.triangleBytes(size);
-    if (need > heap) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: each task of a PCA fit of vectors of size"
-          + " %d holds a partial fit of %.1f GiB (the upper triangle of a %d x %d matrix of doubles), but the"
-          + " executor running it has %.1f GiB: reduce the vectors first (e.g. a pooled feature tensor) or raise"
-          + " spark.executor.memory", where, size, need / GIB, size, size, heap / GIB));
-    }
+    requireHeap(CovarianceAccumulator.triangleBytes(size), heap, "%s: each task of a PCA fit of vectors of size %d"
+        + " holds a partial fit of %.1f GiB (the upper triangle of a %d x %d matrix of doubles), but the executor"
+        + " running it has %.1f GiB: reduce the vectors first (e.g. a pooled feature tensor) or raise"
+        + " spark.executor.memory", where, size);
   }
 
   /**
@@ -85,12 +82,20 @@ final class PcaParams implements Serializable {
    * (a CNN) run over the input rather than in an OutOfMemoryError afterwards.
    */
   static void requireDriverMemory(String where, int size, long heap) {
-    long need = Pca.fitBytes(size);
+    requireHeap(Pca.fitBytes(size), heap, "%s: a PCA of vectors of size %d needs more than %.1f GiB of driver"
+        + " memory (three %d x %d matrices of doubles: the covariance, the eigensolver's copy and its eigenvectors),"
+        + " but the driver has %.1f GiB: reduce the vectors first (e.g. a pooled feature tensor) or raise"
+        + " spark.driver.memory", where, size);
+  }
+
+  /**
+   * Fails if {@code need} bytes are above {@code heap}, with {@code format} given where, size, need in GiB, size,
+   * size and heap in GiB.
+   */
+  private static void requireHeap(long need, long heap, String format, String where, int size) {
     if (need > heap) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: a PCA of vectors of size %d needs more"
-          + " than %.1f GiB of driver memory (three %d x %d matrices of doubles: the covariance, the eigensolver's"
-          + " copy and its eigenvectors), but the driver has %.1f GiB: reduce the vectors first (e.g. a pooled"
-          + " feature tensor) or raise spark.driver.memory", where, size, need / GIB, size, size, heap / GIB));
+      throw new IllegalArgumentException(String.format(Locale.ROOT, format, where, size, need / GIB, size, size,
+          heap / GIB));
     }
   }
 
