@@ -30,8 +30,8 @@ public final class PcaResult implements Serializable {
    * @param mean the d-dimensional mean
    * @param eigenvalues the d eigenvalues, decreasing, negative round-off clamped to 0
    * @param components d x d, column j is eigenvector j, column-major ({@code components[j * d + i]})
-   * @throws IllegalArgumentException if the lengths do not match or the eigenvalues are not finite, &gt;= 0 and
-   *     decreasing
+   * @throws IllegalArgumentException if the lengths do not match or the eigenvalues are not finite, &gt;= 0,
+   *     decreasing and of a finite total
    */
   public PcaResult(double[] mean, double[] eigenvalues, double[] components) {
     this(mean.clone(), eigenvalues.clone(), components.clone(), true);
@@ -68,6 +68,13 @@ public final class PcaResult implements Serializable {
         throw new IllegalArgumentException("eigenvalues must be decreasing, but eigenvalue " + j + " = " + v
             + " > eigenvalue " + (j - 1) + " = " + eigenvalues[j - 1]);
       }
+    }
+    double total = 0;
+    for (double v : eigenvalues) {
+      total += v;
+    }
+    if (Double.isInfinite(total)) {
+      throw new IllegalArgumentException("eigenvalues must add up to a finite total, got " + total);
     }
   }
 

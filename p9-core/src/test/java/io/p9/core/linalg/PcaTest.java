@@ -483,6 +483,10 @@ class PcaTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(">= 0");
     assertThatThrownBy(() -> new PcaResult(new double[2], new double[] {Double.NaN, 1}, id))
         .isInstanceOf(IllegalArgumentException.class);
+    // each finite, but their total (which every ratio divides by) is not: NaN ratios
+    assertThatThrownBy(() -> new PcaResult(new double[2], new double[] {1e308, 1e308}, id))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("eigenvalues must add up to a finite total, got Infinity");
   }
 
   @Test
