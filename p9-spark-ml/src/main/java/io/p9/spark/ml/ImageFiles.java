@@ -125,7 +125,11 @@ public final class ImageFiles {
   public static Listing listing(SparkSession spark, String... paths) {
     String[] roots = new String[paths.length];
     for (int i = 0; i < paths.length; i++) {
-      roots[i] = rooted(paths[i]);
+      try {
+        roots[i] = rooted(paths[i]);
+      } catch (IllegalArgumentException e) {
+        throw notAPath(paths[i], e);
+      }
     }
     ArrayList<ReadFiles.Entry> files = list(spark.sparkContext().hadoopConfiguration(), roots);
     files.sort(null);
@@ -254,24 +258,37 @@ public final class ImageFiles {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + String.join(", ", paths) + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw notAPath(String.join(", ", paths), e);
     }
     return rows;
   }
 
   /**
+   * Hadoop's failure to make a {@code Path} of a name, as a listing failure naming {@code paths}: a name with a
+   * ':' is read as a URI scheme where it stands alone (a relative path's first name, a name a glob looks at).
+   */
+  private static UncheckedIOException notAPath(String paths, IllegalArgumentException e) {
+    String why = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+    String msg = "cannot list " + paths + ": Hadoop cannot take a name in it as a path (" + why + "): a name"
+        + " holding ':' is read as a URI scheme; give the folder as an absolute path, not a glob, or rename it";
+    return new UncheckedIOException(msg, new IOException(msg, e));
+  }
+
+  /**
    * What {@code path} names: the file or folder itself where it exists as written, also when its name holds glob
    * characters (a folder {@code Trip [2024]}, which as a glob would match {@code Trip 2} instead); else the
-   * matches of it as a glob, none (null or empty) where nothing matches.
+   * matches of it as a glob, none (null or empty) where nothing matches. A path that exists is not globbed:
+   * Hadoop's glob makes a {@code Path} of each name on the way, which fails for a name with a ':'
+   * ({@code /in/col:on}).
    */
   public static FileStatus[] matches(FileSystem fs, Path path) throws IOException {
-    if (GLOB_CHARACTERS.matcher(path.toUri().getPath()).find()) {
-      try {
-        return new FileStatus[] {fs.getFileStatus(path)};
-      } catch (FileNotFoundException e) {
-        // not there as written: a glob
-      }
+    try {
+      return new FileStatus[] {fs.getFileStatus(path)};
+    } catch (FileNotFoundException e) {
+      // not there as written: a glob, if it is one
     }
-    return fs.globStatus(path);
+    return GLOB_CHARACTERS.matcher(path.toUri().getPath()).find() ? fs.globStatus(path) : null;
   }
 
   /** Whether a path element below {@code root} is {@link #hidden}, as Spark skips those. */

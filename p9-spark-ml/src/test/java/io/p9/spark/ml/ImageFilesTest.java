@@ -328,4 +328,33 @@ class ImageFilesTest {
       }
     }
   }
+
+  /**
+   * Hadoop cannot take a name with a ':' as a path on its own (it reads {@code col:on} as a URI scheme): a
+   * folder named so, given as the input, used to fail the listing with Hadoop's bare
+   * {@code URISyntaxException: Relative path in absolute URI: col:on}, naming neither the input nor the folder.
+   * It is read as it is now; a glob that has to look inside such a folder, or a relative path whose first name
+   * holds the ':' (as a URI, a scheme and a relative path), fails on the driver naming the input and what to do.
+   */
+  @Test
+  void aNameWithAColonIsReadWhereHadoopCanNameItAndElseRefusedNamingIt() {
+    Files2.write(tmp.resolve("col:on/a:b.jpg"), new byte[] {1});
+    Files2.write(tmp.resolve("plain/c.jpg"), new byte[] {2});
+    SparkSession spark = TestSpark.get();
+    for (String in : List.of(tmp.resolve("col:on").toString(), tmp.resolve("col:on") + "/", "file:" + tmp + "/col:on",
+        tmp.resolve("col:on/a:b.jpg").toString())) {
+      assertThat(ImageFiles.read(spark, in).select("path").as(Encoders.STRING()).collectAsList()).as(in)
+          .containsExactly("file:" + tmp + "/col:on/a:b.jpg");
+    }
+    assertThat(ImageFiles.count(spark, tmp.toString())).isEqualTo(2);
+    String glob = tmp + "/*/*.jpg";
+    assertThatThrownBy(() -> ImageFiles.read(spark, glob)).isInstanceOf(java.io.UncheckedIOException.class)
+        .hasMessageStartingWith("cannot list " + glob + ": ")
+        .hasMessageContaining("col:on")
+        .hasMessageContaining("':'");
+    assertThatThrownBy(() -> ImageFiles.read(spark, "col:on/a:b.jpg"))
+        .isInstanceOf(java.io.UncheckedIOException.class)
+        .hasMessageStartingWith("cannot list col:on/a:b.jpg: ")
+        .hasMessageContaining("':'");
+  }
 }
