@@ -267,6 +267,11 @@ public final class P9Cli implements Runnable {
           System.err.println("p9: " + e.getMessage());
           return 2;
         }
+        if (e.getCause() != null && e.getCause().getCause() instanceof IllegalArgumentException) {
+          // a name in --input that Hadoop cannot make a path of (a ':' where a glob looks): ImageFiles says which
+          System.err.println("p9: " + e.getMessage());
+          return 2;
+        }
         if (e.getCause() instanceof UnsupportedFileSystemException) {
           // a URI scheme Hadoop has no file system for: s3:// is EMR's own (EMRFS), gs:// needs a connector
           System.err.println("p9: " + e.getMessage() + "; p9 run reads S3 as s3a://");
