@@ -10,8 +10,10 @@ import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -29,6 +31,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.SerializableConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads image files for {@link ImageLoader}: every file under the input paths, searched recursively, as
@@ -77,6 +81,8 @@ public final class ImageFiles {
       .add("modificationTime", DataTypes.TimestampType, true)
       .add("length", DataTypes.LongType, true)
       .add("content", DataTypes.BinaryType, true);
+
+  private static final Logger LOG = LoggerFactory.getLogger(ImageFiles.class);
 
   /** The characters that make a Hadoop path a glob. */
   private static final Pattern GLOB_CHARACTERS = Pattern.compile("[*?\\[\\]{}\\\\]");
@@ -252,7 +258,7 @@ public final class ImageFiles {
               }
             }
           } else {
-            collect(fs, m, rows, folders);
+            collect(fs, m, rows, folders, new HashSet<>());
           }
         }
       }
@@ -312,19 +318,28 @@ public final class ImageFiles {
 
   /**
    * Local file systems: walk with listStatus. listFiles builds LocatedFileStatus objects, which read each
-   * file's permissions, and the local file system forks a shell per file to do that.
+   * file's permissions, and the local file system forks a shell per file to do that. The walk follows
+   * symbolic links, as Spark's does, but not into a folder it is already in (a link to a folder above it):
+   * {@code above} holds the real paths of the folders on the way down.
    */
-  private static void collect(FileSystem fs, FileStatus f, List<ReadFiles.Entry> rows, Map<String, String> folders)
-      throws IOException {
+  private static void collect(FileSystem fs, FileStatus f, List<ReadFiles.Entry> rows, Map<String, String> folders,
+      Set<java.nio.file.Path> above) throws IOException {
     if (!f.isDirectory()) {
       add(rows, folders, fs, f);
       return;
     }
+    // the decoded path: Path.of(URI) refuses the raw non-ASCII characters that Hadoop's URIs keep ("Bad escape")
+    java.nio.file.Path real = java.nio.file.Path.of(fs.makeQualified(f.getPath()).toUri().getPath()).toRealPath();
+    if (!above.add(real)) {
+      LOG.warn("Skipped {}: it is a link to {}, a folder it is in, whose files are read once", f.getPath(), real);
+      return;
+    }
     for (FileStatus child : fs.listStatus(f.getPath())) {
       if (!hidden(child.getPath().getName())) {
-        collect(fs, child, rows, folders);
+        collect(fs, child, rows, folders, above);
       }
     }
+    above.remove(real);
   }
 
   /**

@@ -357,4 +357,31 @@ class ImageFilesTest {
         .hasMessageStartingWith("cannot list col:on/a:b.jpg: ")
         .hasMessageContaining("':'");
   }
+
+  /**
+   * A symbolic link to a folder above it (a {@code latest -> ..} in a photo tree) made the local walk go round
+   * until the OS gave up resolving ({@code ELOOP}, 40 links): the one image came back 41 times, as
+   * {@code a/x.jpg}, {@code a/up/a/x.jpg}, {@code a/up/a/up/a/x.jpg}, ... A link into a folder outside the walk
+   * is still read through the link, as Spark's file sources do. (Two such links in one folder made the walk
+   * take 2^40 paths: it did not end.)
+   */
+  @Test
+  void aLinkToAFolderAboveItIsNotWalkedAgainButALinkElsewhereIs() throws Exception {
+    Files2.write(tmp.resolve("in/a/x.jpg"), new byte[] {1});
+    Files2.write(tmp.resolve("other/y.jpg"), new byte[] {2});
+    Files2.write(tmp.resolve("in/caf\u00e9 50%/p.jpg"), new byte[] {3});
+    Files2.write(tmp.resolve("in/a%20b/q.jpg"), new byte[] {4});
+    java.nio.file.Files.createSymbolicLink(tmp.resolve("in/a/up"), tmp.resolve("in"));
+    java.nio.file.Files.createSymbolicLink(tmp.resolve("in/a/self"), java.nio.file.Path.of("."));
+    java.nio.file.Files.createSymbolicLink(tmp.resolve("in/more"), tmp.resolve("other"));
+    SparkSession spark = TestSpark.get();
+    String in = tmp.resolve("in").toString();
+    assertThat(ImageFiles.read(spark, in).select("path").as(Encoders.STRING()).collectAsList())
+        .containsExactly("file:" + in + "/a%20b/q.jpg", "file:" + in + "/a/x.jpg",
+            "file:" + in + "/caf\u00e9 50%/p.jpg", "file:" + in + "/more/y.jpg");
+    // from in/a, the link up leads to in/more, outside the walk, but not back into in/a
+    assertThat(ImageFiles.read(spark, in + "/a").select("path").as(Encoders.STRING()).collectAsList())
+        .containsExactly("file:" + in + "/a/up/a%20b/q.jpg", "file:" + in + "/a/up/caf\u00e9 50%/p.jpg",
+            "file:" + in + "/a/up/more/y.jpg", "file:" + in + "/a/x.jpg");
+  }
 }
