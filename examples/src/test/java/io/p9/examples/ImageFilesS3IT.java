@@ -174,6 +174,23 @@ class ImageFilesS3IT {
     assertThat(p9.getTimestamp(1)).isEqualTo(sparks.getTimestamp(1));
   }
 
+  /**
+   * Keys with a ':' (a camera's or a script's time of day, {@code 12:30:05.jpg}) are read where their folder is
+   * listed or they are named; a glob over them fails on the driver naming the glob (Hadoop's glob makes a
+   * {@code Path} of each name alone, and takes {@code 12:30:05.jpg} as a URI with a scheme).
+   */
+  @Test
+  void keysWithAColonAreReadThroughTheirFolderAndAGlobOverThemFailsNamingIt() {
+    put("colon/12:30:05.jpg", "t");
+    put("colon/a:b/c.jpg", "c");
+    String c = "s3a://" + BUCKET + "/colon";
+    List<String> expected = List.of(c + "/12:30:05.jpg|1|t", c + "/a:b/c.jpg|1|c");
+    assertThat(rows(ImageFiles.read(spark, c))).containsExactlyElementsOf(expected);
+    assertThat(rows(ImageFiles.read(spark, c + "/12:30:05.jpg", c + "/a:b/"))).containsExactlyElementsOf(expected);
+    assertThatThrownBy(() -> ImageFiles.read(spark, c + "/*")).isInstanceOf(java.io.UncheckedIOException.class)
+        .hasMessageStartingWith("cannot list " + c + "/*: ").hasMessageContaining("':'");
+  }
+
   /** {@code s3a://bucket}, without a slash, is the bucket, as {@code s3a://bucket/} is. */
   @Test
   void aBucketWithoutATrailingSlashIsItsRoot() {
