@@ -10,6 +10,7 @@ import io.p9.spark.ml.internal.P9Writer;
 import io.p9.spark.ml.internal.SchemaChecks;
 import io.p9.spark.ml.internal.Validators;
 import java.io.Serializable;
+import java.text.Normalizer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -51,6 +52,7 @@ import org.apache.spark.sql.types.StructType;
  *       {@code s3a://bucket/x.jpg} included), or the first group of
  *       {@code labelPattern} found in the path; null if the pattern does not match. The path is taken as
  *       it is, not URL-decoded ({@code binaryFile} and {@link ImageFiles} give {@code /in/Apple Red/100%.jpg});
+ *       the label is in Unicode NFC, so that a folder name written in NFD (macOS) is the same label;
  *   <li>{@code error}: null, or {@code REASON: message} for a file that could not be decoded ({@code errorCol}
  *       empty: no such column; the reasons are still counted in {@link #metrics()}).
  * </ul>
@@ -396,7 +398,7 @@ public final class ImageLoader extends Transformer implements MLWritable {
     }
   }
 
-  /** The label of a path: the first group of a regex, or the parent folder. */
+  /** The label of a path: the first group of a regex, or the parent folder; in Unicode NFC. */
   static final class LabelFunction implements UDF1<String, String>, Serializable {
     private static final long serialVersionUID = 1L;
     private final String pattern;
@@ -408,9 +410,13 @@ public final class ImageLoader extends Transformer implements MLWritable {
 
     @Override
     public String call(String path) {
-      if (path == null) {
-        return null;
-      }
+      String label = path == null ? null : label(path);
+      // one name in NFD (as macOS writes it) and in NFC (as Linux and Windows tools do) is one label
+      return label == null || Normalizer.isNormalized(label, Normalizer.Form.NFC) ? label
+          : Normalizer.normalize(label, Normalizer.Form.NFC);
+    }
+
+    private String label(String path) {
       // binaryFile and ImageFiles give the path unencoded ('/in/Apple Red/100%.jpg'): used as it is
       if (pattern.isEmpty()) {
         int end = path.lastIndexOf('/');

@@ -196,6 +196,29 @@ class ImageLoaderTest {
   }
 
   /**
+   * One folder name in two Unicode forms: {@code café} as Linux and Windows tools write it (NFC, é one code
+   * point) and as macOS writes it (NFD, e plus a combining accent), as a collection merged from both has them. They
+   * print the same, but were two labels, two classes in every plot and downstream classifier. The label is NFC
+   * now, by folder and by pattern; the path keeps the name's own bytes, so that the file can be opened again.
+   */
+  @Test
+  void aFolderNameInNfdAndInNfcIsOneLabelButThePathsKeepTheirForms() {
+    byte[] jpeg = Files2.read(RepoData.quickSample().resolve("Training/Cherry 1/0_100.jpg"));
+    String nfc = "caf\u00e9";
+    String nfd = "cafe\u0301";
+    Path forms = tmp.resolve("forms");
+    Files2.write(forms.resolve(nfc + "/a.jpg"), jpeg);
+    Files2.write(forms.resolve(nfd + "/b.jpg"), jpeg);
+    Dataset<Row> in = files(forms);
+    Map<String, String> labels = new ImageLoader().transform(in).select("path", "label").collectAsList().stream()
+        .collect(Collectors.toMap(r -> r.getString(0), r -> r.getString(1)));
+    assertThat(labels).containsOnly(Map.entry("file:" + forms + "/" + nfc + "/a.jpg", nfc),
+        Map.entry("file:" + forms + "/" + nfd + "/b.jpg", nfc));
+    assertThat(new ImageLoader().setLabelPattern("/(ca[^/]*)/").transform(in).select("label")
+        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList()).containsExactly(nfc, nfc);
+  }
+
+  /**
    * A file right under a bucket (or an HDFS root) has no parent folder: its label is null, as for
    * {@code file:/x.jpg}, not the bucket's name (or {@code namenode:8020}), which would give every such file
    * one made-up class.
