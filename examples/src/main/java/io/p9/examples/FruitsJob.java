@@ -299,6 +299,9 @@ public final class FruitsJob {
     }
     checkOutputFolder(spark, o.output());
     checkOutputOutsideInput(spark, o.input(), o.output());
+    if (saved == null) {
+      checkPipelineFolder(o.output());
+    }
 
     Dataset<Row> featurized = transform(featurize, files).drop(loader.getInputCol(), loader.getOutputCol())
         .persist(StorageLevel.MEMORY_AND_DISK());
@@ -599,6 +602,19 @@ public final class FruitsJob {
   static boolean unreadable(Throwable e) {
     return e instanceof FileNotFoundException || e instanceof java.nio.file.AccessDeniedException
         || e instanceof org.apache.hadoop.fs.s3a.UnknownStoreException;
+  }
+
+  /**
+   * Refuses an {@code output} with glob characters for a fit, which saves its pipeline there: Spark's
+   * {@code PipelineModel.load} reads the folder's metadata as a glob, so a pipeline saved under {@code out [1]}
+   * could not be loaded again ({@code Input Pattern .../metadata matches 0 files}), nor by {@code --pipeline}.
+   */
+  static void checkPipelineFolder(String output) {
+    if (output.matches("(?s).*[*?\\[\\]{}\\\\].*")) {
+      throw new InvalidOptionException("--output " + output + ": the fitted pipeline is saved there, and Spark reads"
+          + " a saved pipeline's folder as a glob, so one under a name with * ? [ ] { } or \\ could not be loaded"
+          + " again: choose a folder without them");
+    }
   }
 
   /**

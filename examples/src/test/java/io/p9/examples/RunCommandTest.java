@@ -377,6 +377,27 @@ class RunCommandTest {
   }
 
   /**
+   * Spark's {@code PipelineModel.load} reads a saved folder's metadata as a glob: a pipeline saved under
+   * {@code out [1]} was written, but {@code --pipeline out [1]/pipeline-model} then failed ({@code Input Pattern
+   * .../metadata matches 0 files}). A fit refuses such an --output before any work; applying a saved pipeline,
+   * which saves none, writes there.
+   */
+  @Test
+  void aFitRefusesAnOutputWithGlobCharactersWhereItsPipelineCouldNotBeLoaded() throws Exception {
+    Path in = java.nio.file.Files.createDirectories(tmp.resolve("in/a"));
+    java.nio.file.Files.copy(io.p9.core.testing.RepoData.quickSampleSpread(1).get(0), in.resolve("0.jpg"));
+    for (String name : List.of("out [1]", "out {a}", "out*", "out?")) {
+      String[] err = new String[1];
+      String out = tmp.resolve(name).toString();
+      int code = run(err, "--input", tmp.resolve("in").toString(), "--output", out, "--master", "local[1]");
+      assertThat(code).as(err[0]).isEqualTo(2);
+      assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).singleElement().asString()
+          .startsWith("p9: --output " + out + ": ").contains("glob");
+      assertThat(tmp.resolve(name)).doesNotExist();
+    }
+  }
+
+  /**
    * A glob whose matches Hadoop cannot name (a folder with a ':' in it) is the user's to fix, as a missing input
    * is: exit 2 and one line naming the input, not exit 1 with Hadoop's {@code Relative path in absolute URI}.
    */
