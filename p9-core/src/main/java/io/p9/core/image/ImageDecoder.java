@@ -64,7 +64,9 @@ import org.slf4j.LoggerFactory;
  * colour JPEG's or a WebP's embedded ICC profile is ignored), palette entries through the palette,
  * CMYK/YCCK JPEG through the reader's conversion (with the file's embedded profile, if any). A plain
  * colour JPEG takes a fast path: the reader's BGR raster becomes the {@code PixelImage} without a
- * per-pixel copy.
+ * per-pixel copy. A progressive JPEG is first rewritten as a baseline one with the same coefficients
+ * ({@link ProgressiveJpeg}: the same pixels; the JDK's reader would otherwise decode the whole image once per
+ * scan); one that cannot be rewritten exactly is read as it is.
  *
  * <p>Not thread-safe: it keeps ImageIO readers for reuse. Use one per thread.
  */
@@ -86,9 +88,17 @@ public final class ImageDecoder {
   private final Warnings warnings = new Warnings();
   /** The JDK's JPEG reader, tried first for JPEGs (fast path). */
   private ImageReader jdkJpeg;
+  /** Whether a progressive JPEG is read as its baseline transcode ({@link ProgressiveJpeg}); off in some tests. */
+  private final boolean transcodeProgressive;
 
   public ImageDecoder(DecodeOptions options) {
+    this(options, true);
+  }
+
+  /** A decoder that reads progressive JPEGs as they are if {@code transcodeProgressive} is false (for tests). */
+  ImageDecoder(DecodeOptions options, boolean transcodeProgressive) {
     this.options = Objects.requireNonNull(options, "options");
+    this.transcodeProgressive = transcodeProgressive;
     this.jdkJpeg = createJdkJpegReader();
     if (jdkJpeg != null) {
       jdkJpeg.addIIOReadWarningListener(warnings);
@@ -143,7 +153,8 @@ public final class ImageDecoder {
       case GIF -> GifDataBlocks.repack(bytes);
       default -> bytes;
     };
-    if (format == ImageFormat.JPEG && !JpegTables.defined(data)) {
+    boolean tablesDefined = format != ImageFormat.JPEG || JpegTables.defined(data);
+    if (!tablesDefined) {
       // The JDK reader would decode it through tables left from an earlier file; new readers refuse it.
       resetJdkJpeg();
       discard(format);
@@ -151,8 +162,16 @@ public final class ImageDecoder {
     if (format == ImageFormat.JPEG && jdkJpeg != null) {
       // Fast path: the JDK's own (native libjpeg) reader, without TwelveMonkeys' segment parsing in Java.
       // Anything it cannot do cleanly (CMYK/YCCK, odd markers, corrupt or truncated data) is decoded again
-      // by the full reader below, so outcomes and messages for such files are the full reader's.
-      PixelImage fast = tryJdkJpeg(data);
+      // by the full reader below, so outcomes and messages for such files are the full reader's. A progressive
+      // JPEG is read as the baseline one with the same coefficients, where it can be made (the same pixels, in
+      // one pass instead of one per scan); where not, or where the JDK's reader does not take that cleanly, the
+      // original is read as it is.
+      byte[] baseline = transcodeProgressive && tablesDefined && ProgressiveJpeg.progressive(data)
+          ? ProgressiveJpeg.toBaseline(data, options.maxPixels()) : null;
+      PixelImage fast = baseline == null ? null : tryJdkJpeg(baseline);
+      if (fast == null) {
+        fast = tryJdkJpeg(data);
+      }
       if (fast != null) {
         return fast;
       }

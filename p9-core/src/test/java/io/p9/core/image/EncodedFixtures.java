@@ -11,9 +11,15 @@ import java.util.Iterator;
 import java.util.zip.CRC32;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
+import javax.imageio.metadata.IIOInvalidTreeException;
+import javax.imageio.metadata.IIOMetadata;
+import javax.imageio.metadata.IIOMetadataNode;
 import javax.imageio.stream.ImageOutputStream;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
 
 /**
  * Encoded test files, generated at test time with ImageIO writers and byte-level edits (nothing binary is
@@ -45,6 +51,38 @@ final class EncodedFixtures {
     param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
     param.setCompressionQuality(quality);
     return write(writer, new IIOImage(img, null, null), param);
+  }
+
+  /**
+   * A progressive JPEG (the JDK writer's scan script) at quality 0.9 whose first component is sampled
+   * {@code h}x{@code v} and the others 1x1, with a restart marker every {@code restartInterval} MCUs (0: none).
+   */
+  static byte[] progressiveJpeg(BufferedImage img, int h, int v, int restartInterval) {
+    ImageWriter writer = jdkJpegWriter();
+    ImageWriteParam param = writer.getDefaultWriteParam();
+    param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
+    param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+    param.setCompressionQuality(0.9f);
+    IIOMetadata metadata = writer.getDefaultImageMetadata(new ImageTypeSpecifier(img), param);
+    String format = "javax_imageio_jpeg_image_1.0";
+    IIOMetadataNode tree = (IIOMetadataNode) metadata.getAsTree(format);
+    NodeList components = tree.getElementsByTagName("componentSpec");
+    for (int i = 0; i < components.getLength(); i++) {
+      ((IIOMetadataNode) components.item(i)).setAttribute("HsamplingFactor", String.valueOf(i == 0 ? h : 1));
+      ((IIOMetadataNode) components.item(i)).setAttribute("VsamplingFactor", String.valueOf(i == 0 ? v : 1));
+    }
+    if (restartInterval > 0) {
+      IIOMetadataNode dri = new IIOMetadataNode("dri");
+      dri.setAttribute("interval", String.valueOf(restartInterval));
+      Node sof = tree.getElementsByTagName("sof").item(0);
+      sof.getParentNode().insertBefore(dri, sof);
+    }
+    try {
+      metadata.setFromTree(format, tree);
+    } catch (IIOInvalidTreeException e) {
+      throw new IllegalStateException(e);
+    }
+    return write(writer, new IIOImage(img, null, metadata), param);
   }
 
   /** A JPEG of a 4-band raster as it is (no colour conversion, no Adobe marker). */
