@@ -409,36 +409,25 @@ final class ProgressiveJpeg {
       pos = at + bytes;
       resetBits();
       eobrun = 0;
-      int mcus;
-      int mcusWide;
-      if (n == 1) {
-        mcusWide = cs[0].blocksWide;
-        mcus = cs[0].blocksWide * cs[0].blocksHigh;
-      } else {
-        mcusWide = frame.mcusWide;
-        mcus = frame.mcusWide * frame.mcusHigh;
-      }
+      int mcusWide = n == 1 ? cs[0].blocksWide : frame.mcusWide;
+      int mcusHigh = n == 1 ? cs[0].blocksHigh : frame.mcusHigh;
       int rst = 0;
-      for (int m = 0; m < mcus; m++) {
-        if (restartInterval > 0 && m > 0 && m % restartInterval == 0) {
-          endOfData();
-          if ((jpeg[pos + 1] & 0xFF) != 0xD0 + rst) {
-            throw new NotTranscoded("restart marker out of sequence");
+      int togo = restartInterval; // MCUs before the next restart marker
+      for (int my = 0; my < mcusHigh; my++) {
+        for (int mx = 0; mx < mcusWide; mx++) {
+          if (restartInterval > 0) {
+            if (togo == 0) {
+              restart(rst, cs);
+              rst = (rst + 1) & 7;
+              togo = restartInterval;
+            }
+            togo--;
           }
-          rst = (rst + 1) & 7;
-          pos += 2;
-          resetBits();
-          eobrun = 0;
-          for (Component c : cs) {
-            c.dcPred = 0;
+          if (n == 1) {
+            Component c = cs[0];
+            block(c, (my * c.stride + mx) * DCT, dc[0], ac[0], ss, se, ah, al);
+            continue;
           }
-        }
-        int mx = m % mcusWide;
-        int my = m / mcusWide;
-        if (n == 1) {
-          Component c = cs[0];
-          block(c, (my * c.stride + mx) * DCT, dc[0], ac[0], ss, se, ah, al);
-        } else {
           for (int i = 0; i < n; i++) {
             Component c = cs[i];
             for (int y = 0; y < c.v; y++) {
@@ -455,6 +444,20 @@ final class ProgressiveJpeg {
         throw new NotTranscoded("restart marker after the last MCU");
       }
       return pos;
+    }
+
+    /** At the end of a restart interval: marker RSTn expected, the predictions and the EOB run start over. */
+    private void restart(int rst, Component[] cs) throws NotTranscoded {
+      endOfData();
+      if ((jpeg[pos + 1] & 0xFF) != 0xD0 + rst) {
+        throw new NotTranscoded("restart marker out of sequence");
+      }
+      pos += 2;
+      resetBits();
+      eobrun = 0;
+      for (Component c : cs) {
+        c.dcPred = 0;
+      }
     }
 
     private void block(Component c, int at, Huffman dc, Huffman ac, int ss, int se, int ah, int al)
@@ -706,8 +709,9 @@ final class ProgressiveJpeg {
       }
     }
 
-    private void put(int code, int n) {
-      acc = (acc << n) | (code & ((1L << n) - 1));
+    /** Appends the low {@code n} bits of {@code code} ({@code n} at most 32; nothing above them is set). */
+    private void put(long code, int n) {
+      acc = (acc << n) | code;
       accBits += n;
       if (accBits >= 32) {
         drain();
@@ -722,9 +726,9 @@ final class ProgressiveJpeg {
       drain();
     }
 
-    /** Moves the whole bytes of the bit buffer (under 48 bits: at most 6 bytes, 12 stuffed) to the output. */
+    /** Moves the whole bytes of the bit buffer (under 64 bits: at most 7 bytes, 14 stuffed) to the output. */
     private void drain() {
-      ensure(12);
+      ensure(14);
       while (accBits >= 8) {
         accBits -= 8;
         int b = (int) (acc >>> accBits) & 0xFF;
@@ -745,8 +749,7 @@ final class ProgressiveJpeg {
       if (size > 11) {
         throw new NotTranscoded("DC difference " + diff);
       }
-      put(DC_CODES[size] >>> 8, DC_CODES[size] & 0xFF);
-      put(diff < 0 ? diff - 1 : diff, size);
+      put(symbol(DC_CODES[size], diff, size), (DC_CODES[size] & 0xFF) + size);
       int run = 0;
       for (int k = 1; k < DCT; k++) {
         int v = coef[at + k];
@@ -762,14 +765,18 @@ final class ProgressiveJpeg {
         if (size > 10) {
           throw new NotTranscoded("AC coefficient " + v);
         }
-        int symbol = AC_CODES[run << 4 | size];
-        put(symbol >>> 8, symbol & 0xFF);
-        put(v < 0 ? v - 1 : v, size);
+        int code = AC_CODES[run << 4 | size];
+        put(symbol(code, v, size), (code & 0xFF) + size);
         run = 0;
       }
       if (run > 0) {
         put(AC_CODES[0] >>> 8, AC_CODES[0] & 0xFF);
       }
+    }
+
+    /** A Huffman code (code << 8 | length) followed by the {@code size} low bits of {@code v} (one's complement). */
+    private static long symbol(int code, int v, int size) {
+      return (long) (code >>> 8) << size | ((v < 0 ? v - 1 : v) & ((1L << size) - 1));
     }
 
     private static int size(int v) {
