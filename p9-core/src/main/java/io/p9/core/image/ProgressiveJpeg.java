@@ -119,7 +119,7 @@ final class ProgressiveJpeg {
       for (Component c : components) {
         c.dcPred = 0;
       }
-      Writer out = new Writer(jpeg.length + jpeg.length / 4 + 1024); // grows if need be
+      Writer out = new Writer((int) Math.min(jpeg.length * 5L / 4 + 1024, Integer.MAX_VALUE - 8)); // grows
       out.bytes(new byte[] {(byte) 0xFF, (byte) 0xD8}, 0, 2);
       byte[] h = header.toByteArray();
       out.bytes(h, 0, h.length);
@@ -288,7 +288,7 @@ final class ProgressiveJpeg {
 
     private void readFrame(int at, int bytes) throws NotTranscoded {
       int n = bytes >= 10 ? jpeg[at + 9] & 0xFF : 0;
-      if ((jpeg[at + 4] & 0xFF) != 8 || (n != 1 && n != 3) || bytes != 10 + 3 * n) {
+      if ((n != 1 && n != 3) || bytes != 10 + 3 * n || (jpeg[at + 4] & 0xFF) != 8) {
         throw new NotTranscoded("frame: not 8-bit, 1 or 3 components");
       }
       int height = ((jpeg[at + 5] & 0xFF) << 8) | (jpeg[at + 6] & 0xFF);
@@ -335,7 +335,7 @@ final class ProgressiveJpeg {
         coefficients += (long) c.stride * mcusHigh * c.v * DCT;
       }
       // The coefficients of an image are a few times its pixels; the padding of a very thin one can be much more.
-      if (n > 1 && blocksInMcu > MAX_BLOCKS_IN_MCU
+      if (n > 1 && blocksInMcu > MAX_BLOCKS_IN_MCU || coefficients > Integer.MAX_VALUE - 8
           || coefficients > 4 * Math.max((long) width * height, 64 * 64)) {
         throw new NotTranscoded("MCU of " + blocksInMcu + " blocks, or " + coefficients + " coefficients");
       }
@@ -351,7 +351,7 @@ final class ProgressiveJpeg {
 
     /** Decodes the scan whose SOS segment is at {@code at}; returns where the marker after its data starts. */
     private int scan(int at, int bytes) throws NotTranscoded {
-      int n = jpeg[at + 4] & 0xFF;
+      int n = bytes > 4 ? jpeg[at + 4] & 0xFF : 0;
       if (n < 1 || n > 4 || bytes != 8 + 2 * n) {
         throw new NotTranscoded("SOS");
       }
@@ -495,7 +495,7 @@ final class ProgressiveJpeg {
           } else if (r == 15) {
             k += 15;
             if (k >= se) {
-              throw new NotTranscoded("ZRL past the band"); // libjpeg would go on reading past Se
+              throw new NotTranscoded("ZRL to the band's end"); // libjpeg ends the block; no encoder writes it
             }
           } else {
             eobrun = (1 << r) - 1 + (r == 0 ? 0 : bits(r));

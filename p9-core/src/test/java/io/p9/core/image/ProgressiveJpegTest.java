@@ -1,6 +1,7 @@
 package io.p9.core.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.awt.color.ColorSpace;
@@ -149,6 +150,23 @@ class ProgressiveJpegTest {
       }
     }
     assertThat(scans).isGreaterThan(5);
+  }
+
+  /** Each header segment given the least length (2) and the file cut right after it: refused, nothing thrown. */
+  @Test
+  void headerSegmentsOfNoPayloadAtTheEndAreRefused() {
+    byte[] jpeg = EncodedFixtures.progressiveJpeg(picture(16, 16, BufferedImage.TYPE_3BYTE_BGR, 10), 2, 2, 1);
+    int segments = 0;
+    for (int pos = 2, marker = 0; marker != 0xDA; segments++) { // up to the first SOS, itself included
+      marker = jpeg[pos + 1] & 0xFF;
+      byte[] cut = Arrays.copyOf(jpeg, pos + 4);
+      cut[pos + 2] = 0;
+      cut[pos + 3] = 2;
+      assertThatThrownBy(() -> ProgressiveJpeg.transcode(cut, MAX_PIXELS)).as("marker %x", cut[cut.length - 3])
+          .isInstanceOf(ProgressiveJpeg.NotTranscoded.class);
+      pos += 2 + (((jpeg[pos + 2] & 0xFF) << 8) | (jpeg[pos + 3] & 0xFF));
+    }
+    assertThat(segments).isGreaterThan(4);
   }
 
   @Test
