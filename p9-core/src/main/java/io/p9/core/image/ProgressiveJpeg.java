@@ -13,12 +13,16 @@ import java.util.Arrays;
  *
  * <p>Strict, as it reads untrusted bytes: anything it does not fully understand, or that libjpeg would warn about
  * or refuse (a bad or missing Huffman table or code, data that ends early or has bytes left over, a restart marker
- * out of sequence, an inconsistent progression, a coefficient a baseline file cannot hold, arithmetic coding, 12-bit
- * samples, a DNL marker, a table redefined between scans, bytes after EOI, an image of more than {@code maxPixels}
- * pixels) gives null, and the caller decodes the original bytes, so errors and their classification stay the
- * reader's. It copies the header's APPn, COM and DQT segments and the frame header (component ids, sampling
- * factors, quantization table numbers) unchanged, and codes every scan with the Huffman tables of the JPEG standard's
- * Annex K (they code every symbol a baseline scan can hold).
+ * out of sequence, an inconsistent progression, a coefficient a baseline scan cannot hold, coefficients not all
+ * complete at the end (libjpeg smooths those blocks), arithmetic coding, 12-bit samples, 2 or 4 components, a DNL
+ * marker, a quantization table or an APPn segment after the first scan, bytes after EOI, an image of more than
+ * {@code maxPixels} pixels) gives null, and the caller decodes the original bytes, so errors and their
+ * classification stay the reader's. It copies the header's APPn, COM and DQT segments and the frame header
+ * (component ids, sampling factors, quantization table numbers) unchanged, and codes the one scan with the
+ * luminance Huffman tables of the JPEG standard's Annex K (they code every symbol a baseline scan can hold).
+ *
+ * <p>Memory: the coefficients, 2 bytes each and at most 4 a pixel (else it refuses), in the Java heap; the JDK's
+ * reader allocates the same buffer natively for a progressive file, and none for a baseline one.
  */
 final class ProgressiveJpeg {
   private ProgressiveJpeg() {}
