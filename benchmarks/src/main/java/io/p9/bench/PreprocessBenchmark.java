@@ -20,7 +20,11 @@ import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -38,7 +42,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * (2) Decode + resize + normalize into the float buffer, per image: 100x100 Fruits-360 JPEGs ({@code fruit})
  * and a 1600x1200 JPEG made by upscaling one ({@code photo}); on request ({@code -p image=fruitIcc}) the same
  * Fruits-360 JPEGs with the JDK's sRGB ICC profile embedded, as cameras and editors write one (p9 drops it
- * before decoding). {@code p9} is ImageDecoder + Preprocessor;
+ * before decoding); {@code -p image=fruitProgressive,photoProgressive}: the same two re-encoded as progressive
+ * JPEGs (the JDK writer's default scans). {@code p9} is ImageDecoder + Preprocessor;
  * {@code imageIoAwt} is what a user would write (ImageIO.read, Graphics2D bilinear resize, getRGB loop).
  */
 @State(Scope.Thread)
@@ -66,7 +71,10 @@ public class PreprocessBenchmark {
       case "fruit" -> fruits;
       case "fruitIcc" -> fruits.stream().map(PreprocessBenchmark::withSrgbProfile).toList();
       case "photo" -> List.of(upscale(fruits.get(0), 1600, 1200));
-      default -> throw new IllegalArgumentException("image: fruit, photo or fruitIcc, not " + image);
+      case "fruitProgressive" -> fruits.stream().map(PreprocessBenchmark::progressive).toList();
+      case "photoProgressive" -> List.of(progressive(upscale(fruits.get(0), 1600, 1200)));
+      default -> throw new IllegalArgumentException(
+          "image: fruit, photo, fruitIcc, fruitProgressive or photoProgressive, not " + image);
     };
     decoder = new ImageDecoder(DecodeOptions.defaults());
     pre = new Preprocessor(PreprocessSpec.imagenet(224));
@@ -85,6 +93,25 @@ public class PreprocessBenchmark {
     ByteArrayOutputStream bos = new ByteArrayOutputStream();
     ImageIO.write(big, "jpg", bos);
     return bos.toByteArray();
+  }
+
+  /** {@code jpeg} decoded and written again as a progressive JPEG (the JDK writer's default quality and scans). */
+  static byte[] progressive(byte[] jpeg) {
+    try {
+      ImageWriter w = ImageIO.getImageWritersByFormatName("jpeg").next();
+      ImageWriteParam p = w.getDefaultWriteParam();
+      p.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
+      ByteArrayOutputStream bos = new ByteArrayOutputStream();
+      try (ImageOutputStream out = ImageIO.createImageOutputStream(bos)) {
+        w.setOutput(out);
+        w.write(null, new IIOImage(ImageIO.read(new ByteArrayInputStream(jpeg)), null, null), p);
+      } finally {
+        w.dispose();
+      }
+      return bos.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** {@code jpeg} with an APP2 ICC_PROFILE segment holding the JDK's sRGB profile, right after SOI. */

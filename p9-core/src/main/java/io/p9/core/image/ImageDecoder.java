@@ -167,7 +167,8 @@ public final class ImageDecoder {
       // one pass instead of one per scan); where not, or where the JDK's reader does not take that cleanly, the
       // original is read as it is.
       byte[] baseline = transcodeProgressive && tablesDefined && ProgressiveJpeg.progressive(data)
-          ? ProgressiveJpeg.toBaseline(data, options.maxPixels()) : null;
+          ? ProgressiveJpeg.toBaseline(data, Math.min(options.maxPixels(), ProgressiveJpeg.MAX_TRANSCODED_PIXELS))
+          : null;
       PixelImage fast = baseline == null ? null : tryJdkJpeg(baseline);
       if (fast == null) {
         fast = tryJdkJpeg(data);

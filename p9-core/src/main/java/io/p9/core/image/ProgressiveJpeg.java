@@ -25,6 +25,13 @@ import java.util.Arrays;
  * reader allocates the same buffer natively for a progressive file, and none for a baseline one.
  */
 final class ProgressiveJpeg {
+  /**
+   * The most pixels {@link ImageDecoder} transcodes (16.8 M: at most 134 MB of coefficients in the heap); a larger
+   * progressive JPEG is decoded as it is, slowly, its coefficients in the JDK reader's native memory as before. Two
+   * tasks decoding at once then hold well under the default executor heap of 1 GB.
+   */
+  static final long MAX_TRANSCODED_PIXELS = 1L << 24;
+
   private ProgressiveJpeg() {}
 
   /** Coefficients in a block; kept in zigzag order, the order both scans code them in. */
