@@ -428,7 +428,10 @@ public final class ImageLoader extends Transformer implements MLWritable {
           return null; // s3a://bucket/x.jpg: the bucket (or host) is not a folder
         }
         String parent = path.substring(start + 1, end);
-        return parent.isEmpty() || parent.endsWith(":") ? null : parent;
+        // 'file:' in file:/x.jpg, 'C:' in file:/C:/x.jpg: a scheme or a drive, first in the path; a folder
+        // 'Note:' further down is a name like any other
+        boolean first = start < 0 || path.lastIndexOf('/', start - 1) < 0;
+        return parent.isEmpty() || (first && parent.endsWith(":")) ? null : parent;
       }
       if (compiled == null) {
         compiled = Pattern.compile(pattern);

@@ -221,14 +221,15 @@ class ImageLoaderTest {
   /**
    * A file right under a bucket (or an HDFS root) has no parent folder: its label is null, as for
    * {@code file:/x.jpg}, not the bucket's name (or {@code namenode:8020}), which would give every such file
-   * one made-up class.
+   * one made-up class. A folder whose name ends in ':' below the root is a label like any other.
    */
   @Test
   void aFileAtTheRootOfABucketHasNoLabelNotTheBucketName() {
     byte[] jpeg = Files2.read(RepoData.quickSample().resolve("Training/Cherry 1/0_100.jpg"));
     List<String> paths = List.of("s3a://fruits/0_100.jpg", "s3a://fruits/Cherry 1/0_100.jpg",
         "hdfs://namenode:8020/0_100.jpg", "hdfs://namenode:8020/in/Apple/0_100.jpg", "file:/0_100.jpg",
-        "file:/C:/data/Kiwi/0_100.jpg");
+        "file:/C:/data/Kiwi/0_100.jpg", "file:/C:/0_100.jpg", "file:/in/Note:/0_100.jpg",
+        "s3a://fruits/12:30:/0_100.jpg");
     Dataset<Row> in = spark.createDataFrame(
         paths.stream().map(p -> RowFactory.create(p, jpeg)).collect(Collectors.toList()),
         new StructType().add("path", DataTypes.StringType).add("content", DataTypes.BinaryType));
@@ -241,7 +242,10 @@ class ImageLoaderTest {
         "hdfs://namenode:8020/0_100.jpg", "<null>",
         "hdfs://namenode:8020/in/Apple/0_100.jpg", "Apple",
         "file:/0_100.jpg", "<null>",
-        "file:/C:/data/Kiwi/0_100.jpg", "Kiwi"));
+        "file:/C:/data/Kiwi/0_100.jpg", "Kiwi",
+        "file:/C:/0_100.jpg", "<null>",
+        "file:/in/Note:/0_100.jpg", "Note:",
+        "s3a://fruits/12:30:/0_100.jpg", "12:30:"));
   }
 
   /**
