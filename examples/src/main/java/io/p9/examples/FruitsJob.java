@@ -495,8 +495,8 @@ public final class FruitsJob {
     } catch (Exception e) {
       // Hadoop's InvalidInputException (no metadata there) is a checked IOException Scala throws undeclared
       if (e instanceof org.apache.hadoop.mapred.InvalidInputException || unreadable(e)) {
-        throw new InvalidOptionException("--pipeline " + uri + ": no saved PipelineModel can be read there ("
-            + e.getMessage() + ")", e);
+        throw new InvalidOptionException("--pipeline " + uri + (globCharacters(uri) ? ": " + GLOB_FOLDER
+            + ": rename or move it (" : ": no saved PipelineModel can be read there (") + e.getMessage() + ")", e);
       }
       throw e;
     }
@@ -610,11 +610,19 @@ public final class FruitsJob {
    * could not be loaded again ({@code Input Pattern .../metadata matches 0 files}), nor by {@code --pipeline}.
    */
   static void checkPipelineFolder(String output) {
-    if (output.matches("(?s).*[*?\\[\\]{}\\\\].*")) {
-      throw new InvalidOptionException("--output " + output + ": the fitted pipeline is saved there, and Spark reads"
-          + " a saved pipeline's folder as a glob, so one under a name with * ? [ ] { } or \\ could not be loaded"
-          + " again: choose a folder without them");
+    if (globCharacters(output)) {
+      throw new InvalidOptionException("--output " + output + ": the fitted pipeline is saved there; " + GLOB_FOLDER
+          + ", so it could not be loaded again: choose a folder without them");
     }
+  }
+
+  /** Why a saved pipeline cannot be loaded from a folder whose path {@link #globCharacters} finds. */
+  private static final String GLOB_FOLDER = "Spark reads a saved pipeline's folder as a glob, and this one's name holds"
+      + " * ? [ ] { } or \\";
+
+  /** Whether {@code path} holds characters that make it a glob to Hadoop. */
+  private static boolean globCharacters(String path) {
+    return path.matches("(?s).*[*?\\[\\]{}\\\\].*");
   }
 
   /**

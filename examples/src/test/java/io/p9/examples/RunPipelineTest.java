@@ -292,6 +292,13 @@ class RunPipelineTest {
       spark.stop();
     }
     Path missing = tmp.resolve("no-such-pipeline");
+    // the fitted pipeline, whole, in a folder whose name Spark's load takes as a glob
+    Path globbed = tmp.resolve("saved [1]");
+    try (Stream<Path> s = Files.walk(saved)) {
+      for (Path f : (Iterable<Path>) s::iterator) {
+        Files.copy(f, globbed.resolve(saved.relativize(f).toString()));
+      }
+    }
     Object[][] cases = {
         {reordered, "p9: --pipeline " + reordered + " cannot be applied: it must hold one ImageLoader, a"
             + " CnnFeaturizer after it and a PcaReducerModel after that (other stages may sit between), but its"
@@ -301,6 +308,8 @@ class RunPipelineTest {
             + " CnnFeaturizer["},
         {missing, "p9: --pipeline " + missing + ": no saved PipelineModel can be read there (Input path does not"
             + " exist: file:" + missing + "/metadata)"},
+        {globbed, "p9: --pipeline " + globbed + ": Spark reads a saved pipeline's folder as a glob, and this one's name"
+            + " holds * ? [ ] { } or \\: rename or move it ("},
         {fitted.resolve("features.parquet"), "p9: --pipeline " + fitted.resolve("features.parquet")
             + ": no saved PipelineModel can be read there (Input path does not exist"},
         {pca, "p9: --pipeline " + pca + " is not a saved PipelineModel: requirement failed: Error loading metadata:"
