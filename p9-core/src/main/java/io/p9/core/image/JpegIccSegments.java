@@ -24,7 +24,7 @@ final class JpegIccSegments {
     int[] components = {-1};
     boolean[] oversized = {false};
     JpegSegments.End end = JpegSegments.walk(jpeg, (marker, pos, bytes) -> {
-      if (isStartOfFrame(marker) && bytes >= 2 + 8) {
+      if (JpegSegments.isStartOfFrame(marker) && bytes >= 2 + 8) {
         components[0] = jpeg[pos + 9] & 0xFF;
       } else if (isIccSegment(jpeg, marker, pos, bytes)) {
         iccBytes[0] += bytes;
@@ -51,11 +51,6 @@ final class JpegIccSegments {
     });
     System.arraycopy(jpeg, copied[0], out, copied[1], jpeg.length - copied[0]);
     return out;
-  }
-
-  /** SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC), which share the range. */
-  private static boolean isStartOfFrame(int marker) {
-    return marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
   }
 
   private static boolean isIccSegment(byte[] jpeg, int marker, int pos, int bytes) {

@@ -96,6 +96,11 @@ final class JpegSegments {
     return jpeg.length;
   }
 
+  /** SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC), which share the range. */
+  static boolean isStartOfFrame(int marker) {
+    return marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+  }
+
   /** Whether the segment at {@code pos} ({@code bytes} long) has a payload that starts with {@code header}. */
   static boolean payloadStartsWith(byte[] jpeg, int pos, int bytes, byte[] header) {
     if (bytes < 4 + header.length) {

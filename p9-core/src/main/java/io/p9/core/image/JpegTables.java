@@ -34,8 +34,7 @@ final class JpegTables {
           huffman[(jpeg[at] >> 4) & 1][jpeg[at] & 0x0F] = true;
           at += 17 + codes;
         }
-      } else if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC
-          && frame[0] < 0) {
+      } else if (JpegSegments.isStartOfFrame(marker) && frame[0] < 0) {
         frame[0] = pos;
       }
       return true;

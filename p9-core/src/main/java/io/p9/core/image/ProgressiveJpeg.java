@@ -75,7 +75,7 @@ final class ProgressiveJpeg {
   static boolean progressive(byte[] jpeg) {
     int[] sof = {0};
     JpegSegments.walk(jpeg, (marker, pos, bytes) -> {
-      if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
+      if (JpegSegments.isStartOfFrame(marker)) {
         sof[0] = marker;
         return false;
       }
