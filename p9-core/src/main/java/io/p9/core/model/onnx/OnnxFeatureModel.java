@@ -22,6 +22,8 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One ONNX Runtime session over the edited model. {@link #run} is thread-safe: ONNX Runtime sessions allow
@@ -53,6 +55,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * that is still using it, and the JVM dies); a run after it throws a {@link ModelException}.
  */
 public final class OnnxFeatureModel implements FeatureModel {
+  private static final Logger LOG = LoggerFactory.getLogger(OnnxFeatureModel.class);
+
   /**
    * Height and width a model runs at whose file leaves them dynamic when {@link ModelOptions#inputHeight()}
    * and {@link ModelOptions#inputWidth()} are 0 (the DL4J backend's default too).
@@ -106,7 +110,7 @@ public final class OnnxFeatureModel implements FeatureModel {
       so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       so.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
-      session = env.createSession(edit.model(), so);
+      session = createSession(env, model, edit.model(), so);
       ModelInfo described = describe(session, model, edit);
       ModelInfo info = atInputSize(described, options);
       String out = edit.outputName();
@@ -135,6 +139,27 @@ public final class OnnxFeatureModel implements FeatureModel {
       }
       throw e;
     }
+  }
+
+  /**
+   * A session over {@code edited}, its int8 weights rewritten as uint8 where this CPU's int8 dot product
+   * saturates ({@link UnsignedWeights}); over {@code edited} as it is if ONNX Runtime refuses the rewrite.
+   */
+  private static OrtSession createSession(OrtEnvironment env, ModelBytes model, byte[] edited,
+      OrtSession.SessionOptions so) throws OrtException {
+    byte[] unsigned = UnsignedWeights.wanted() ? UnsignedWeights.rewrite(edited) : null;
+    if (unsigned != null) {
+      try {
+        OrtSession s = env.createSession(unsigned, so);
+        LOG.info("{}: int8 weights run as uint8 (exact), as this CPU's int8 dot product saturates (no VNNI;"
+            + " system property {})", model, UnsignedWeights.PROPERTY);
+        return s;
+      } catch (OrtException e) {
+        LOG.warn("{}: ONNX Runtime refused its int8 weights as uint8 ({}); running them as they are, which this"
+            + " CPU computes with a saturating int8 dot product", model, e.getMessage());
+      }
+    }
+    return env.createSession(edited, so);
   }
 
   /**
