@@ -6,6 +6,8 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -40,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * {@code content}). Hidden files are skipped as Spark skips them (names starting with {@code .}, or with
  * {@code _} unless they hold {@code =}, and {@code hadoop fs -put}'s in-flight {@code ._COPYING_} files):
  * those in the folders read, at any depth, and those a glob matches; a hidden folder that a path or glob
- * names is read.
+ * names is read. So are dangling symbolic links. A {@link Listing} counts what it skipped, with the first paths
+ * ({@link Listing#skippedHidden()}, {@link Listing#skippedBookkeeping()}, {@link Listing#skippedDangling()}).
  *
  * <p><b>Every file yields a row, zero-byte ones too.</b> Spark's file sources skip those silently
  * (SPARK-26161); here a zero-byte upload shows up as an {@code EMPTY} error in {@link ImageLoader}.
@@ -86,6 +90,11 @@ public final class ImageFiles {
 
   /** The characters that make a Hadoop path a glob. */
   private static final Pattern GLOB_CHARACTERS = Pattern.compile("[*?\\[\\]{}\\\\]");
+
+  /** The names of {@link #bookkeeping(String)}. */
+  private static final Pattern BOOKKEEPING = Pattern.compile(
+      "_SUCCESS|_temporary|_spark_metadata|_metadata|_common_metadata|_started_.*|_committed_.*|__magic.*"
+      + "|\\..*\\.crc|.*\\._COPYING_");
 
   private ImageFiles() {}
 
@@ -137,7 +146,8 @@ public final class ImageFiles {
         throw notAPath(paths[i], e);
       }
     }
-    ArrayList<ReadFiles.Entry> files = list(spark.sparkContext().hadoopConfiguration(), roots);
+    Skips skips = new Skips();
+    ArrayList<ReadFiles.Entry> files = list(spark.sparkContext().hadoopConfiguration(), skips, roots);
     files.sort(null);
     // paths or globs that overlap list a file more than once; Spark's file sources give it one row too. In
     // place: at millions of files, a copy of the list is tens of MB more of the driver's heap
@@ -149,7 +159,7 @@ public final class ImageFiles {
     }
     files.subList(kept, files.size()).clear();
     files.trimToSize();
-    return new Listing(spark, roots, Collections.unmodifiableList(files));
+    return new Listing(spark, roots, Collections.unmodifiableList(files), skips);
   }
 
   /**
@@ -175,11 +185,17 @@ public final class ImageFiles {
     private final SparkSession spark;
     private final String[] paths;
     private final List<ReadFiles.Entry> files;
+    private final Skipped hidden;
+    private final Skipped bookkeeping;
+    private final Skipped dangling;
 
-    private Listing(SparkSession spark, String[] paths, List<ReadFiles.Entry> files) {
+    private Listing(SparkSession spark, String[] paths, List<ReadFiles.Entry> files, Skips skips) {
       this.spark = spark;
       this.paths = paths;
       this.files = files;
+      this.hidden = skips.hidden.skipped();
+      this.bookkeeping = skips.bookkeeping.skipped();
+      this.dangling = skips.dangling.skipped();
     }
 
     /** The number of files listed: the rows {@link #read()} gives, unless files vanish before the read. */
@@ -215,9 +231,80 @@ public final class ImageFiles {
           .mapPartitions(new ReadFiles(conf, ignoreMissing)), SCHEMA);
     }
 
+    /**
+     * The hidden files and folders the listing skipped, as Spark's file sources skip them, but for Spark's and
+     * Hadoop's bookkeeping ({@link #skippedBookkeeping()}): names starting with {@code .} or with {@code _}
+     * without {@code =}, such as a camera's {@code _DSC0001.JPG} or a {@code .DS_Store}. A hidden folder below a
+     * listed path counts as one (its files are not looked at), and so does a hidden file or folder a glob names.
+     * Rename them to read them.
+     */
+    public Skipped skippedHidden() {
+      return hidden;
+    }
+
+    /**
+     * The hidden names that are Spark's and Hadoop's bookkeeping, skipped as the others and counted apart
+     * ({@link #bookkeeping(String)}): {@code _SUCCESS}, {@code _temporary}, a checksum file {@code .x.crc}.
+     */
+    public Skipped skippedBookkeeping() {
+      return bookkeeping;
+    }
+
+    /**
+     * The entries a folder lists that are neither file nor folder when looked at: dangling symbolic links (and
+     * files deleted while their folder was listed, which look the same). Spark's file sources skip them too.
+     * Only the local file system's walk sees them.
+     */
+    public Skipped skippedDangling() {
+      return dangling;
+    }
+
     @Override
     public String toString() {
       return "ImageFiles.Listing[" + files.size() + " files under " + String.join(", ", paths) + "]";
+    }
+  }
+
+  /**
+   * What a {@link Listing} skipped, of one kind: how many files or folders, and the qualified paths of the first
+   * {@value #MAX_EXAMPLES} in path order (a listing of millions keeps no more). Paths or globs that overlap
+   * count what they both skip once each.
+   */
+  public record Skipped(long count, List<String> examples) {
+    /** The most paths a {@code Skipped} keeps. */
+    public static final int MAX_EXAMPLES = 5;
+
+    /** None. */
+    public static final Skipped NONE = new Skipped(0, List.of());
+  }
+
+  /** A {@link Skipped} being counted: the count and the first {@link Skipped#MAX_EXAMPLES} paths. */
+  private static final class Counter {
+    private final TreeSet<String> first = new TreeSet<>();
+    private long count;
+
+    void add(String path) {
+      count++;
+      first.add(path);
+      if (first.size() > Skipped.MAX_EXAMPLES) {
+        first.pollLast();
+      }
+    }
+
+    Skipped skipped() {
+      return count == 0 ? Skipped.NONE : new Skipped(count, List.copyOf(first));
+    }
+  }
+
+  /** What one listing skips, by kind. */
+  static final class Skips {
+    private final Counter hidden = new Counter();
+    private final Counter bookkeeping = new Counter();
+    private final Counter dangling = new Counter();
+
+    /** A {@link #hidden} file or folder, qualified, skipped. */
+    void hidden(String path, String name) {
+      (bookkeeping(name) ? bookkeeping : hidden).add(path);
     }
   }
 
@@ -230,6 +317,11 @@ public final class ImageFiles {
 
   /** Every visible file under {@code paths}; a path or glob that matches nothing fails. */
   static ArrayList<ReadFiles.Entry> list(Configuration conf, String... paths) {
+    return list(conf, new Skips(), paths);
+  }
+
+  /** As {@link #list(Configuration, String...)}, counting in {@code skips} what it skips. */
+  static ArrayList<ReadFiles.Entry> list(Configuration conf, Skips skips, String... paths) {
     ArrayList<ReadFiles.Entry> rows = new ArrayList<>();
     // each folder's path string once, shared by its files' entries
     Map<String, String> folders = new HashMap<>();
@@ -246,19 +338,13 @@ public final class ImageFiles {
           if (!m.isDirectory() && hidden(m.getPath().getName())) {
             // a hidden file a glob (or the path itself) names: Spark's file sources skip it too; a hidden
             // folder named so is read, as there
+            skips.hidden(fs.makeQualified(m.getPath()).toString(), m.getPath().getName());
             continue;
           }
           if (m.isDirectory() && !"file".equals(fs.getScheme())) {
-            // object stores: one flat, paginated listing
-            RemoteIterator<LocatedFileStatus> it = fs.listFiles(m.getPath(), true);
-            while (it.hasNext()) {
-              LocatedFileStatus f = it.next();
-              if (!hiddenBelow(m.getPath(), f.getPath())) {
-                add(rows, folders, fs, f);
-              }
-            }
+            listFlat(fs, m.getPath(), rows, folders, skips);
           } else {
-            collect(fs, m, rows, folders, new HashSet<>());
+            collect(fs, m, rows, folders, skips, new HashSet<>());
           }
         }
       }
@@ -297,14 +383,38 @@ public final class ImageFiles {
     return GLOB_CHARACTERS.matcher(path.toUri().getPath()).find() ? fs.globStatus(path) : null;
   }
 
-  /** Whether a path element below {@code root} is {@link #hidden}, as Spark skips those. */
-  static boolean hiddenBelow(Path root, Path file) {
-    for (Path p = file; p != null && !p.equals(root) && p.depth() > root.depth(); p = p.getParent()) {
-      if (hidden(p.getName())) {
-        return true;
+  /**
+   * Object stores: one flat, paginated listing of the folder {@code root}, skipping the files with a
+   * {@link #hidden} name below it, each hidden name counted once: a folder's files come one after another.
+   */
+  private static void listFlat(FileSystem fs, Path root, List<ReadFiles.Entry> rows, Map<String, String> folders,
+      Skips skips) throws IOException {
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+    Path last = null;
+    while (it.hasNext()) {
+      LocatedFileStatus f = it.next();
+      Path hidden = hiddenPart(root, f.getPath());
+      if (hidden == null) {
+        add(rows, folders, fs, f);
+      } else if (!hidden.equals(last)) {
+        skips.hidden(fs.makeQualified(hidden).toString(), hidden.getName());
+        last = hidden;
       }
     }
-    return false;
+  }
+
+  /**
+   * The topmost path element below {@code root} that is {@link #hidden} ({@code file} itself or a folder it is
+   * in), as Spark skips those; null if none is.
+   */
+  static Path hiddenPart(Path root, Path file) {
+    Path hidden = null;
+    for (Path p = file; p != null && !p.equals(root) && p.depth() > root.depth(); p = p.getParent()) {
+      if (hidden(p.getName())) {
+        hidden = p;
+      }
+    }
+    return hidden;
   }
 
   /**
@@ -317,29 +427,65 @@ public final class ImageFiles {
   }
 
   /**
-   * Local file systems: walk with listStatus. listFiles builds LocatedFileStatus objects, which read each
+   * Whether a {@link #hidden} name is Spark's or Hadoop's bookkeeping, not a file someone meant to read: a job's
+   * {@code _SUCCESS} marker, {@code _temporary} folder, {@code _started_*} and {@code _committed_*} files
+   * (Databricks' commit protocol), streaming {@code _spark_metadata}, Parquet's {@code _metadata} and
+   * {@code _common_metadata}, S3A's {@code __magic*} folders, checksum files {@code .x.crc}, and files still being
+   * copied ({@code x._COPYING_}).
+   */
+  static boolean bookkeeping(String name) {
+    return BOOKKEEPING.matcher(name).matches();
+  }
+
+  /**
+   * Local file systems: walk folder by folder. listFiles builds LocatedFileStatus objects, which read each
    * file's permissions, and the local file system forks a shell per file to do that. The walk follows
    * symbolic links, as Spark's does, but not into a folder it is already in (a link to a folder above it):
-   * {@code above} holds the real paths of the folders on the way down.
+   * {@code above} holds the real paths of the folders on the way down. It takes a folder's names from
+   * {@code java.nio} and asks each visible one's status, as the local file system's {@code listStatus} does, which
+   * leaves out, without a word, a name it cannot find then (a dangling link): those are counted here.
    */
   private static void collect(FileSystem fs, FileStatus f, List<ReadFiles.Entry> rows, Map<String, String> folders,
-      Set<java.nio.file.Path> above) throws IOException {
+      Skips skips, Set<java.nio.file.Path> above) throws IOException {
     if (!f.isDirectory()) {
       add(rows, folders, fs, f);
       return;
     }
     // the decoded path: Path.of(URI) refuses the raw non-ASCII characters that Hadoop's URIs keep ("Bad escape")
-    java.nio.file.Path real = java.nio.file.Path.of(fs.makeQualified(f.getPath()).toUri().getPath()).toRealPath();
+    java.nio.file.Path local = java.nio.file.Path.of(fs.makeQualified(f.getPath()).toUri().getPath());
+    java.nio.file.Path real = local.toRealPath();
     if (!above.add(real)) {
       LOG.warn("Skipped {}: it is a link to {}, a folder it is in, whose files are read once", f.getPath(), real);
       return;
     }
-    for (FileStatus child : fs.listStatus(f.getPath())) {
-      if (!hidden(child.getPath().getName())) {
-        collect(fs, child, rows, folders, above);
+    for (String name : names(local)) {
+      // as the local file system's listStatus builds its children's paths: a name with a ':' is no URI scheme
+      Path child = new Path(f.getPath(), new Path(null, null, name));
+      if (hidden(name)) {
+        skips.hidden(fs.makeQualified(child).toString(), name);
+        continue;
       }
+      FileStatus status;
+      try {
+        status = fs.getFileStatus(child);
+      } catch (FileNotFoundException e) {
+        skips.dangling.add(fs.makeQualified(child).toString());
+        continue;
+      }
+      collect(fs, status, rows, folders, skips, above);
     }
     above.remove(real);
+  }
+
+  /** The names in a local folder. */
+  private static List<String> names(java.nio.file.Path folder) throws IOException {
+    List<String> names = new ArrayList<>();
+    try (DirectoryStream<java.nio.file.Path> children = Files.newDirectoryStream(folder)) {
+      for (java.nio.file.Path child : children) {
+        names.add(child.getFileName().toString());
+      }
+    }
+    return names;
   }
 
   /**

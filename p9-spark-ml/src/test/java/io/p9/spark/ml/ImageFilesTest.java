@@ -55,9 +55,9 @@ class ImageFilesTest {
     assertThat(ImageFiles.read(spark, tmp.toString()).select("path").as(Encoders.STRING()).collectAsList())
         .containsExactlyElementsOf(sparks);
     org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path("s3a://b/in");
-    assertThat(ImageFiles.hiddenBelow(root, new org.apache.hadoop.fs.Path("s3a://b/in/_k=v/z.jpg"))).isFalse();
-    assertThat(ImageFiles.hiddenBelow(root, new org.apache.hadoop.fs.Path("s3a://b/in/a/y.jpg._COPYING_")))
-        .isTrue();
+    assertThat(ImageFiles.hiddenPart(root, new org.apache.hadoop.fs.Path("s3a://b/in/_k=v/z.jpg"))).isNull();
+    assertThat(ImageFiles.hiddenPart(root, new org.apache.hadoop.fs.Path("s3a://b/in/a/y.jpg._COPYING_")))
+        .hasToString("s3a://b/in/a/y.jpg._COPYING_");
   }
 
   /**
@@ -281,6 +281,58 @@ class ImageFilesTest {
     assertThat(empty.read(0).count()).isZero();
   }
 
+  /**
+   * What a listing leaves out, as Spark's file sources do, is counted, with the first paths: hidden names (a
+   * camera's {@code _DSC0001.JPG}, a {@code .DS_Store}, a hidden folder as one), apart from Spark's and Hadoop's
+   * bookkeeping ({@code _SUCCESS}, {@code _temporary}, checksum files), and dangling symbolic links. They used
+   * to go without a count; the rows stay those of Spark's source.
+   */
+  @Test
+  void aListingCountsWhatItSkipsWithTheFirstPaths() throws Exception {
+    Files2.write(tmp.resolve("a/x.jpg"), new byte[] {1});
+    Files2.write(tmp.resolve("a/_DSC0001.JPG"), new byte[] {2});
+    Files2.write(tmp.resolve("a/.DS_Store"), new byte[] {3});
+    Files2.write(tmp.resolve(".thumbs/1.jpg"), new byte[] {4});
+    Files2.write(tmp.resolve(".thumbs/2.jpg"), new byte[] {5});
+    Files2.write(tmp.resolve("_SUCCESS"), new byte[0]);
+    Files2.write(tmp.resolve("_temporary/0/part-0"), new byte[] {6});
+    Files2.write(tmp.resolve("b/.part-0.crc"), new byte[] {7});
+    Files2.write(tmp.resolve("b/y.jpg"), new byte[] {8});
+    java.nio.file.Files.createSymbolicLink(tmp.resolve("b/gone.jpg"), tmp.resolve("b/missing.jpg"));
+    SparkSession spark = TestSpark.get();
+    ImageFiles.Listing listing = ImageFiles.listing(spark, tmp.toString());
+
+    String root = "file:" + tmp;
+    assertThat(listing.read().select("path").as(Encoders.STRING()).collectAsList())
+        .containsExactly(root + "/a/x.jpg", root + "/b/y.jpg");
+    assertThat(listing.skippedHidden()).isEqualTo(new ImageFiles.Skipped(3,
+        List.of(root + "/.thumbs", root + "/a/.DS_Store", root + "/a/_DSC0001.JPG")));
+    assertThat(listing.skippedBookkeeping()).isEqualTo(new ImageFiles.Skipped(3,
+        List.of(root + "/_SUCCESS", root + "/_temporary", root + "/b/.part-0.crc")));
+    assertThat(listing.skippedDangling()).isEqualTo(new ImageFiles.Skipped(1, List.of(root + "/b/gone.jpg")));
+    // a hidden file a glob names is skipped and counted too
+    assertThat(ImageFiles.listing(spark, tmp + "/a/*").skippedHidden())
+        .isEqualTo(new ImageFiles.Skipped(2, List.of(root + "/a/.DS_Store", root + "/a/_DSC0001.JPG")));
+  }
+
+  /** A listing keeps the count of all it skipped but only the first few paths, in path order. */
+  @Test
+  void aListingKeepsTheFirstFewSkippedPathsInPathOrder() {
+    Random r = new Random(7);
+    List<String> names = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      names.add("_" + (1000 + r.nextInt(9000)) + "-" + i + ".jpg");
+      Files2.write(tmp.resolve("d" + (i % 3) + "/" + names.get(i)), new byte[] {1});
+    }
+    ImageFiles.Skipped hidden = ImageFiles.listing(TestSpark.get(), tmp.toString()).skippedHidden();
+    List<String> all = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      all.add("file:" + tmp + "/d" + (i % 3) + "/" + names.get(i));
+    }
+    assertThat(hidden.count()).isEqualTo(40);
+    assertThat(hidden.examples()).isEqualTo(all.stream().sorted().limit(ImageFiles.Skipped.MAX_EXAMPLES).toList());
+  }
+
   @Test
   void partitionCountIsAMultipleOfTheCoresAndNeverZero() {
     assertThat(ImageFiles.partitions(0, 128, 2)).isEqualTo(2);
@@ -293,11 +345,25 @@ class ImageFilesTest {
   }
 
   @Test
-  void hiddenBelowLooksOnlyUnderTheRoot() {
+  void hiddenPartLooksOnlyUnderTheRootAndIsTheTopmost() {
     org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path("s3a://b/_data/in");
-    assertThat(ImageFiles.hiddenBelow(root, new org.apache.hadoop.fs.Path("s3a://b/_data/in/x/y.jpg"))).isFalse();
-    assertThat(ImageFiles.hiddenBelow(root, new org.apache.hadoop.fs.Path("s3a://b/_data/in/.x/y.jpg"))).isTrue();
-    assertThat(ImageFiles.hiddenBelow(root, new org.apache.hadoop.fs.Path("s3a://b/_data/in/x/_y.jpg"))).isTrue();
+    assertThat(ImageFiles.hiddenPart(root, new org.apache.hadoop.fs.Path("s3a://b/_data/in/x/y.jpg"))).isNull();
+    assertThat(ImageFiles.hiddenPart(root, new org.apache.hadoop.fs.Path("s3a://b/_data/in/.x/_y/z.jpg")))
+        .hasToString("s3a://b/_data/in/.x");
+    assertThat(ImageFiles.hiddenPart(root, new org.apache.hadoop.fs.Path("s3a://b/_data/in/x/_y.jpg")))
+        .hasToString("s3a://b/_data/in/x/_y.jpg");
+  }
+
+  @Test
+  void bookkeepingIsSparksAndHadoopsHiddenNamesOnly() {
+    for (String name : List.of("_SUCCESS", "_temporary", "_spark_metadata", "_metadata", "_common_metadata",
+        "_started_123", "_committed_123", "__magic", "__magic_job-1", ".part-0.crc", "x.jpg._COPYING_")) {
+      assertThat(ImageFiles.bookkeeping(name)).as(name).isTrue();
+      assertThat(ImageFiles.hidden(name)).as(name).isTrue();
+    }
+    for (String name : List.of("_DSC0001.JPG", ".DS_Store", "_success", "_temporary.jpg", ".crc", "x.crc")) {
+      assertThat(ImageFiles.bookkeeping(name)).as(name).isFalse();
+    }
   }
 
   @Test
