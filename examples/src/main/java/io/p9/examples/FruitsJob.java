@@ -128,9 +128,11 @@ public final class FruitsJob {
    * What happened, also written as {@code report.json}. {@code fitted}: whether this run fitted the pipeline and
    * saved it at {@code pipelineModel}; false when it loaded the one saved at {@code pipelineModel}
    * ({@link Options#pipeline}), fitted nothing and saved no pipeline: {@code k} and {@code explainedVariance}
-   * are then those of that earlier fit, as saved. {@code warnings}: what about this run's fit the numbers do
-   * not say (features with no variance, a k above the featurized images - 1), one sentence each; empty when
-   * there is none or nothing was fitted.
+   * are then those of that earlier fit, as saved. {@code warnings}: what about this run's input and fit the
+   * numbers do not say, one sentence each: files the listing skipped as Spark's file sources do (hidden names
+   * such as a camera's {@code _DSC0001.JPG}, dangling symbolic links; not Spark's own {@code _SUCCESS} and the
+   * like), features with no variance, a k above the featurized images - 1 (these two only when this run
+   * fitted); empty when there is none.
    */
   public record Report(long files, long featurized, long failed, Map<String, Long> failuresByReason,
       int featureDim, int k, double explainedVariance, double featurizeSeconds, double imagesPerSecond,
@@ -381,7 +383,7 @@ public final class FruitsJob {
           featureDim, pcaModel.getK(), pcaModel.totalExplainedVariance(),
           featurizeSeconds, inputFiles / Math.max(featurizeSeconds, 1e-9), (System.nanoTime() - t0) / 1e9,
           saved == null, modelPath, out + "features.parquet", out + "features.csv", out + "errors.csv", variancePlot,
-          scatterPlot, saved == null ? warnings(pcaModel) : List.of());
+          scatterPlot, warnings(listing, saved == null ? pcaModel : null));
       write(spark, out + "report.json",
           new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
       return report;
@@ -435,6 +437,35 @@ public final class FruitsJob {
       scaleAndReduce = new PipelineStage[] {pca.setScale("pca".equals(o.scaler()))};
     }
     return new Pipeline().setStages(scaleAndReduce).fit(good);
+  }
+
+  /**
+   * What the numbers do not say: the files {@code listing} skipped, then, where this run fitted {@code pca}
+   * (else null), features with no variance and a k above the rank of the centred features.
+   */
+  private static List<String> warnings(ImageFiles.Listing listing, PcaReducerModel pca) {
+    List<String> warnings = new ArrayList<>();
+    ImageFiles.Skipped hidden = listing.skippedHidden();
+    if (hidden.count() > 0) {
+      warnings.add(hidden.count() + (hidden.count() == 1 ? " file or folder" : " files or folders")
+          + " skipped as hidden (names starting with '.', or with '_' and holding no '='): " + examples(hidden)
+          + "; Spark's file sources skip them too: rename them to read them");
+    }
+    ImageFiles.Skipped dangling = listing.skippedDangling();
+    if (dangling.count() > 0) {
+      warnings.add(dangling.count() + (dangling.count() == 1 ? " dangling symbolic link" : " dangling symbolic links")
+          + " skipped (" + (dangling.count() == 1 ? "its target does" : "their targets do") + " not exist): "
+          + examples(dangling));
+    }
+    if (pca != null) {
+      warnings.addAll(warnings(pca));
+    }
+    return warnings;
+  }
+
+  /** The paths {@code skipped} keeps, then "..." where it skipped more. */
+  private static String examples(ImageFiles.Skipped skipped) {
+    return String.join(", ", skipped.examples()) + (skipped.count() > skipped.examples().size() ? ", ..." : "");
   }
 
   /**

@@ -165,6 +165,45 @@ class FruitsJobTest {
   }
 
   /**
+   * The files the listing skips as Spark's sources do (a camera's {@code _DSC0001.JPG}, a {@code .DS_Store}, a
+   * dangling link; not {@code _SUCCESS}, Spark's own) are warned about, with their paths, by a fit and by a run
+   * applying a saved pipeline: they used to go without a word.
+   */
+  @Test
+  void filesSkippedAsHiddenOrAsDanglingLinksAreReportedAsWarnings() throws Exception {
+    Path in = Files.createDirectories(tmp.resolve("skipping/Apple"));
+    List<Path> jpegs = goodJpegs(4);
+    for (int i = 0; i < 3; i++) {
+      Files.copy(jpegs.get(i), in.resolve(i + ".jpg"));
+    }
+    Files.copy(jpegs.get(3), in.resolve("_DSC0001.JPG"));
+    Files.write(in.resolve(".DS_Store"), new byte[] {0});
+    Files.write(in.getParent().resolve("_SUCCESS"), new byte[0]);
+    Files.createSymbolicLink(in.resolve("gone.jpg"), in.resolve("missing.jpg"));
+    String root = "file:" + in;
+    List<String> warnings = List.of("2 files or folders skipped as hidden (names starting with '.', or with '_'"
+        + " and holding no '='): " + root + "/.DS_Store, " + root + "/_DSC0001.JPG; Spark's file sources skip"
+        + " them too: rename them to read them",
+        "1 dangling symbolic link skipped (its target does not exist): " + root + "/gone.jpg");
+
+    String out = tmp.resolve("out-skipping").toString();
+    FruitsJob.Report fit = FruitsJob.run(spark, new FruitsJob.Options(in.getParent().toString(), out,
+        RepoData.mobilenet().toString(), 2, 0.9, 8, "keep", 0, "pca"));
+    assertThat(fit.files()).isEqualTo(3);
+    assertThat(fit.warnings()).isEqualTo(warnings);
+    assertThat(FruitsJob.summary(fit)).endsWith("\n  warning              " + warnings.get(0)
+        + "\n  warning              " + warnings.get(1));
+    assertThat(Files.readString(Path.of(out, "report.json"))).contains(warnings.get(1));
+
+    String applied = tmp.resolve("out-skipping-applied").toString();
+    FruitsJob.Report apply = FruitsJob.run(spark, FruitsJob.Options.applying(fit.pipelineModel(),
+        in.getParent().toString(), applied, 0, "keep", 0));
+    assertThat(apply.fitted()).isFalse();
+    assertThat(apply.warnings()).isEqualTo(warnings);
+    assertThat(Files.readString(Path.of(applied, "report.json"))).contains(warnings.get(1));
+  }
+
+  /**
    * Runs the job (variance target 0.9 unless {@code k} &gt; 0) on copies of {@code jpegs} in one folder under
    * {@code name}; checks that its summary ends with, and its report.json lists, the one {@code warning}.
    */
