@@ -109,6 +109,26 @@ class ImageFilesS3IT {
   }
 
   /**
+   * S3A's flat listing skips hidden names below the path as the local walk does, and counts them the same: a
+   * hidden folder once, however many files it holds, Spark's own bookkeeping apart.
+   */
+  @Test
+  void aFlatListingCountsTheHiddenNamesItSkipsEachOnce() {
+    for (String key : List.of("hid/a/x.jpg", "hid/a/_DSC0001.JPG", "hid/.thumbs/1.jpg", "hid/.thumbs/2.jpg",
+        "hid/_temporary/0/part-0", "hid/_temporary/0/part-1", "hid/_SUCCESS", "hid/b/.x.jpg", "hid/_k=v/y.jpg")) {
+      put(key, "x");
+    }
+    String root = "s3a://" + BUCKET + "/hid";
+    ImageFiles.Listing listing = ImageFiles.listing(spark, root);
+    assertThat(rows(listing.read())).containsExactly(root + "/_k=v/y.jpg|1|x", root + "/a/x.jpg|1|x");
+    assertThat(listing.skippedHidden()).isEqualTo(new ImageFiles.Skipped(3,
+        List.of(root + "/.thumbs", root + "/a/_DSC0001.JPG", root + "/b/.x.jpg")));
+    assertThat(listing.skippedBookkeeping())
+        .isEqualTo(new ImageFiles.Skipped(2, List.of(root + "/_SUCCESS", root + "/_temporary")));
+    assertThat(listing.skippedDangling()).isEqualTo(ImageFiles.Skipped.NONE);
+  }
+
+  /**
    * What the listing of 1005 S3A files costs: the driver's heap for the listed entries (Spark's
    * {@code SizeEstimator}) and a task's partition of 128 of them under Spark's Java and Kryo serializers. With
    * S3A's whole listed status kept per file: 841 bytes of heap, 339 and 341 serialized; with its ETag and
