@@ -17,7 +17,11 @@ public final class RoundTrip {
   private RoundTrip() {}
 
   public static <T extends PipelineStage> T saveAndLoad(T stage, Path dir, Function<String, T> load) {
-    String path = dir.resolve(stage.uid()).toUri().toString();
+    return saveAndLoad(stage, dir.resolve(stage.uid()).toUri().toString(), load);
+  }
+
+  /** The same at {@code path} as it is given: a URI or a plain local path (spaces and all). */
+  public static <T extends PipelineStage> T saveAndLoad(T stage, String path, Function<String, T> load) {
     saveTwiceThenOverwrite((MLWritable) stage, path);
     T loaded = load.apply(path);
     sameStage(stage, loaded);
