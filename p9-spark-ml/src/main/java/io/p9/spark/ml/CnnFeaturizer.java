@@ -539,16 +539,25 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
         r.key(), r.spec(), batchSizeFor(r.info()), dataset.schema().fieldIndex(getInputCol()), getHandleInvalid(),
         !getErrorCol().isEmpty(), maxIdle, acc);
     // the row encoder drops the metadata of every field (the input columns' ML attributes, e.g. a
-    // StringIndexer's labels, and the output's vector size): the rows are encoded under positional names, then
-    // each column gets its name and metadata back, by position since an input may repeat a name (a join)
+    // StringIndexer's labels, and the output's vector size), nested ones too: the rows are encoded under
+    // positional names, then each column gets its name and metadata back, by position since an input may repeat
+    // a name (a join), and a column whose type lost the metadata of its nested fields is cast back to its type
     StructField[] fields = out.fields();
     StructType positional = new StructType();
-    Column[] named = new Column[fields.length];
     for (int i = 0; i < fields.length; i++) {
       positional = positional.add("_" + i, fields[i].dataType(), fields[i].nullable());
-      named[i] = functions.col("_" + i).as(fields[i].name(), fields[i].metadata());
     }
-    return dataset.toDF().mapPartitions(fn, Encoders.row(positional)).select(named);
+    Dataset<Row> encoded = dataset.toDF().mapPartitions(fn, Encoders.row(positional));
+    StructField[] got = encoded.schema().fields();
+    Column[] named = new Column[fields.length];
+    for (int i = 0; i < fields.length; i++) {
+      Column c = functions.col("_" + i);
+      if (!got[i].dataType().equals(fields[i].dataType())) {
+        c = c.cast(fields[i].dataType());
+      }
+      named[i] = c.as(fields[i].name(), fields[i].metadata());
+    }
+    return encoded.select(named);
   }
 
   /**

@@ -481,6 +481,14 @@ class CnnFeaturizerTest {
     Dataset<Row> twice = indexed.select(indexed.col("path"), indexed.col("label").as("path"), indexed.col("image"));
     assertThat(f.transform(twice).schema()).isEqualTo(f.transformSchema(twice.schema()));
     assertThat(f.transform(twice).select("image.origin", "features").collectAsList()).hasSize(12);
+    // and the fields of a struct column theirs, as withColumn keeps them (an indexed label in a struct)
+    Dataset<Row> nested = indexed.withColumn("labels", functions.struct(functions.col("y")));
+    StructType nestedOut = f.transform(nested).schema();
+    assertThat(((StructType) nestedOut.apply("labels").dataType()).apply("y").metadata())
+        .isEqualTo(indexed.schema().apply("y").metadata());
+    assertThat(nestedOut).isEqualTo(f.transformSchema(nested.schema()));
+    assertThat(f.transform(nested).select("labels.y", "y").limit(4).collectAsList())
+        .hasSize(4).allSatisfy(r -> assertThat(r.getDouble(0)).isEqualTo(r.getDouble(1)));
   }
 
   @Test
