@@ -59,6 +59,17 @@ public final class PcaResult implements Serializable {
     if ((long) components.length != (long) d * d) {
       throw new IllegalArgumentException("components must have d * d = " + (long) d * d + " values, got " + components.length);
     }
+    requireValidEigenvalues(eigenvalues);
+  }
+
+  /**
+   * Fails unless {@code eigenvalues} are as a fit gives them: each finite and &gt;= 0, decreasing, of a finite
+   * total. For a holder of a fitted PCA that kept them, to check them where they were read back.
+   *
+   * @throws IllegalArgumentException naming the first eigenvalue that is not
+   */
+  public static void requireValidEigenvalues(double[] eigenvalues) {
+    int d = eigenvalues.length;
     for (int j = 0; j < d; j++) {
       double v = eigenvalues[j];
       if (!(v >= 0) || Double.isInfinite(v)) {

@@ -42,7 +42,9 @@ import org.apache.spark.sql.types.StructType;
  * {@code transform} with a {@code ParamMap}), or chosen again by a {@code minExplainedVariance} given so (from
  * the stored eigenvalues, as the fit chooses it): the first k components are used, shown and saved; a k above
  * the fitted one is refused, as is a {@code scale} other than the fitted one. Saves {@code metadata/} and a
- * one-row Parquet {@code data/} (mean, scale factors, the k components, all eigenvalues, row count).
+ * one-row Parquet {@code data/} (mean, scale factors, the k components, all eigenvalues, row count); loading
+ * refuses a {@code data/} no fit gives (sizes that do not fit together, NaN, an infinity, eigenvalues not
+ * decreasing, components not orthonormal), naming the path and the first wrong value.
  */
 public final class PcaReducerModel extends Model<PcaReducerModel> implements MLWritable {
   private static final long serialVersionUID = 1L;
@@ -353,6 +355,11 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
       // the fitted value of scale, as saved (the params are restored on the model afterwards)
       boolean fittedScale = meta.paramMap().path("scale").asBoolean(meta.defaultParamMap().path("scale")
           .asBoolean(false));
+      try {
+        requireFittedValues(mean, scale, fittedScale, eigenvalues, comps, row.getLong(4));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("PcaReducerModel data at " + data + ": " + e.getMessage(), e);
+      }
       return new PcaReducerModel(meta.uid(), mean, scale, fittedScale, eigenvalues, comps, row.getLong(4));
     }, (model, path, meta, reader) -> {
       // saved before copy cleared minExplainedVariance where a k replaced it: the saved k is the one it used
@@ -362,6 +369,67 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
       }
       return model;
     });
+  }
+
+  /** Tolerance of {@link #requireOrthonormal} on each dot product of two components (a fit's are within 1e-12). */
+  private static final double ORTHONORMAL_TOLERANCE = 1e-6;
+
+  /**
+   * Fails unless the read-back numbers (shapes already checked) are ones a fit gives: a finite mean, scale factors
+   * finite and &gt;= 0 (all 1 without {@code scale}), eigenvalues as {@link PcaResult#requireValidEigenvalues}
+   * takes them, orthonormal components and at least 2 rows; the message names the first value that is not.
+   */
+  private static void requireFittedValues(double[] mean, double[] scale, boolean fittedScale, double[] eigenvalues,
+      double[] comps, long numRows) {
+    requireFinite("mean", mean);
+    requireFinite("scale", scale);
+    for (int i = 0; i < scale.length; i++) {
+      if (scale[i] < 0) {
+        throw new IllegalArgumentException("scale[" + i + "] is " + scale[i] + ", below 0 (a fit's factors are 1 /"
+            + " std, or 0 for a constant feature)");
+      }
+      if (!fittedScale && scale[i] != 1) {
+        throw new IllegalArgumentException("scale[" + i + "] is " + scale[i] + " but the model was fitted with"
+            + " scale = false, whose factors are all 1");
+      }
+    }
+    PcaResult.requireValidEigenvalues(eigenvalues);
+    int d = mean.length;
+    for (int i = 0; i < comps.length; i++) {
+      if (!Double.isFinite(comps[i])) {
+        throw new IllegalArgumentException("pc(" + i % d + ", " + i / d + ") is " + comps[i]);
+      }
+    }
+    requireOrthonormal(comps, d);
+    if (numRows < 2) {
+      throw new IllegalArgumentException("numRows is " + numRows + ", but a fit needs at least 2 rows");
+    }
+  }
+
+  private static void requireFinite(String name, double[] values) {
+    for (int i = 0; i < values.length; i++) {
+      if (!Double.isFinite(values[i])) {
+        throw new IllegalArgumentException(name + "[" + i + "] is " + values[i]);
+      }
+    }
+  }
+
+  /** Fails unless the columns of {@code comps} (d rows, column-major) are orthonormal. */
+  private static void requireOrthonormal(double[] comps, int d) {
+    int k = comps.length / d;
+    for (int a = 0; a < k; a++) {
+      for (int b = a; b < k; b++) {
+        double dot = 0;
+        for (int i = 0; i < d; i++) {
+          dot += comps[a * d + i] * comps[b * d + i];
+        }
+        double expected = a == b ? 1 : 0;
+        if (!(Math.abs(dot - expected) <= ORTHONORMAL_TOLERANCE)) {
+          throw new IllegalArgumentException("pc is not orthonormal: column " + a + " . column " + b + " = " + dot
+              + ", expected " + (int) expected + " (within " + ORTHONORMAL_TOLERANCE + ")");
+        }
+      }
+    }
   }
 
   public static PcaReducerModel load(String path) {

@@ -797,6 +797,54 @@ class PcaReducerTest {
     assertThatThrownBy(() -> PcaReducerModel.load(reshaped)).hasMessageContaining("pc 18 x 2");
   }
 
+  /**
+   * A {@code data/} whose numbers no fit gives (edited or corrupted: NaN, an infinity, a negative or increasing
+   * eigenvalue, a negative scale factor, factors other than 1 on a model fitted without scale, components that
+   * are not orthonormal, fewer than 2 rows) is refused on load, naming the path and the first wrong value, rather
+   * than loading a model whose scores are garbage.
+   */
+  @Test
+  void loadRefusesDataWhoseNumbersNoFitGives() throws Exception {
+    PcaReducerModel m = new PcaReducer().setK(3).fit(data);
+    PcaReducerModel scaled = new PcaReducer().setK(3).setScale(true).fit(data);
+    double[] mean = m.mean().toArray();
+    mean[4] = Double.NaN;
+    assertLoadRefused(savedWithData(m, "nan-mean", 0, Vectors.dense(mean)), "mean[4] is NaN");
+    double[] pc = m.pc().toArray();
+    pc[D + 5] = Double.POSITIVE_INFINITY;
+    assertLoadRefused(savedWithData(m, "infinite-pc", 2, new DenseMatrix(D, 3, pc)), "pc(5, 1) is Infinity");
+    double[] factors = scaled.scaleFactors().toArray();
+    factors[2] = Double.NaN;
+    assertLoadRefused(savedWithData(scaled, "nan-scale", 1, Vectors.dense(factors)), "scale[2] is NaN");
+    factors[2] = -1;
+    assertLoadRefused(savedWithData(scaled, "negative-scale", 1, Vectors.dense(factors)),
+        "scale[2] is -1.0, below 0");
+    double[] ones = m.scaleFactors().toArray();
+    ones[7] = 2;
+    assertLoadRefused(savedWithData(m, "unscaled-factor", 1, Vectors.dense(ones)),
+        "scale[7] is 2.0 but the model was fitted with scale = false");
+    double[] eigenvalues = m.eigenvalues().toArray();
+    eigenvalues[D - 1] = Double.NEGATIVE_INFINITY;
+    assertLoadRefused(savedWithData(m, "infinite-eigenvalue", 3, Vectors.dense(eigenvalues)),
+        "eigenvalue 11 must be finite and >= 0, got -Infinity");
+    eigenvalues = m.eigenvalues().toArray();
+    eigenvalues[1] = eigenvalues[0] * 2;
+    assertLoadRefused(savedWithData(m, "increasing-eigenvalues", 3, Vectors.dense(eigenvalues)),
+        "eigenvalues must be decreasing");
+    pc = m.pc().toArray();
+    pc[D + 5] += 0.5;
+    assertLoadRefused(savedWithData(m, "skewed-pc", 2, new DenseMatrix(D, 3, pc)), "pc is not orthonormal");
+    assertLoadRefused(savedWithData(m, "one-row", 4, 1L), "numRows is 1");
+    // the values as saved load
+    assertThat(PcaReducerModel.load(savedWithData(m, "as-saved", 4, m.numRows())).pc().toArray())
+        .isEqualTo(m.pc().toArray());
+  }
+
+  static void assertLoadRefused(String path, String what) {
+    assertThatThrownBy(() -> PcaReducerModel.load(path)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("PcaReducerModel data at " + path + "/data: ").hasMessageContaining(what);
+  }
+
   /** Saves {@code m} under {@code name} with column {@code column} of its {@code data/} row replaced. */
   static String savedWithData(PcaReducerModel m, String name, int column, Object value) throws Exception {
     String path = tmp.resolve(name).toString();
