@@ -19,6 +19,12 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
  * their eigenspace, as with any eigensolver.
  */
 public final class Pca {
+  /**
+   * {@link #fitStandardized} takes a feature whose std is at most this times the largest std as constant (factor
+   * 0): 2^-52, double's epsilon.
+   */
+  public static final double CONSTANT_STD_RATIO = 0x1p-52;
+
   /** Entries within this relative distance of the largest magnitude count as tied for the sign rule. */
   private static final double SIGN_TIE = 1e-12;
 
@@ -168,8 +174,13 @@ public final class Pca {
    * PCA of the standardized data: each feature divided by its sample standard deviation, i.e. the
    * eigen-decomposition of the correlation matrix, from the same single pass. Equivalent to Spark's
    * {@code StandardScaler(withMean = true, withStd = true)} followed by PCA. A constant feature (std 0) is
-   * scaled by 0, as StandardScaler does. {@code scaleOut} (length d) receives the per-feature factor
-   * {@code 1 / std} (or 0); project with {@code (x - mean) * scale} onto the components.
+   * scaled by 0, as StandardScaler does, and so is a near-constant one, whose std is at most
+   * {@link #CONSTANT_STD_RATIO} (2^-52, double's epsilon) times the largest std: its spread is below the
+   * precision of the largest feature's, and 1 / std (up to 4.5e161 for a std of 2.2e-162, the smallest a double
+   * variance gives) made any later value there far from its few training values dominate the scores or overflow
+   * them to an infinity. Relative, so the choice does not depend on the data's unit. {@code scaleOut} (length d)
+   * receives the per-feature factor {@code 1 / std} (or 0); project with {@code (x - mean) * scale} onto the
+   * components.
    */
   public static PcaResult fitStandardized(CovarianceAccumulator acc, double[] scaleOut) {
     Objects.requireNonNull(acc, "acc");
@@ -183,9 +194,15 @@ public final class Pca {
     }
     double[] cov = acc.covariance();
     requireFinite(cov, d);
+    double maxVariance = 0;
     for (int i = 0; i < d; i++) {
-      double var = cov[i * d + i];
-      scaleOut[i] = var > 0 ? 1.0 / Math.sqrt(var) : 0.0;
+      maxVariance = Math.max(maxVariance, cov[i * d + i]);
+    }
+    // on the stds, not the variances: the square of the ratio underflows where the variances are subnormal
+    double floor = Math.sqrt(maxVariance) * CONSTANT_STD_RATIO;
+    for (int i = 0; i < d; i++) {
+      double std = Math.sqrt(cov[i * d + i]);
+      scaleOut[i] = std > floor ? 1.0 / std : 0.0;
     }
     // (c * s_i) * s_j, not c * (s_i * s_j): the product of the factors overflows where the variances are
     // subnormal (1 / (std_i std_j) above 1.8e308), while |c_ij s_i| <= std_j keeps each step in range

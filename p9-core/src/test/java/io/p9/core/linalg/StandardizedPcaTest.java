@@ -40,6 +40,33 @@ class StandardizedPcaTest {
     });
   }
 
+  /**
+   * A feature whose std is at most 2^-52 of the largest std gets the factor 0, as a constant one, whatever the
+   * unit of the data (here down to values about 1e-150); one whose std is 8 times that bound keeps 1 / std.
+   */
+  @Test
+  void aStdAtMostEpsilonOfTheLargestIsTakenAsZero() {
+    Seeded.trials(10, rnd -> {
+      double unit = Math.pow(10, -rnd.nextInt(151));
+      double eps = Math.ulp(1.0);
+      CovarianceAccumulator acc = new CovarianceAccumulator(3);
+      int n = 50 + rnd.nextInt(200);
+      double[][] rows = new double[n][];
+      for (int i = 0; i < n; i++) {
+        double g = rnd.nextGaussian();
+        rows[i] = new double[] {rnd.nextGaussian() * unit, g * unit * eps / 2, g * unit * eps * 8};
+        acc.add(rows[i]);
+      }
+      double[] cov = acc.covariance();
+      double[] scale = new double[3];
+      Pca.fitStandardized(acc, scale);
+      assertThat(Math.sqrt(cov[4])).isLessThanOrEqualTo(Math.sqrt(cov[0]) * eps);
+      assertThat(scale[1]).as("std %s, largest %s", Math.sqrt(cov[4]), Math.sqrt(cov[0])).isZero();
+      assertThat(scale[2]).isEqualTo(1 / Math.sqrt(cov[8]));
+      assertThat(scale[0]).isEqualTo(1 / Math.sqrt(cov[0]));
+    });
+  }
+
   /** Standardizing then fitting plain PCA equals fitStandardized, for random data with very different scales. */
   @Test
   void equalsPcaOfExplicitlyStandardizedRows() {

@@ -194,7 +194,10 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
     }
   }
 
-  /** Per-feature factors applied after centring: 1/std with {@code scale}, else 1. */
+  /**
+   * Per-feature factors applied after centring: 1/std with {@code scale} (0 for a feature whose std is at most
+   * 2^-52 of the largest, as for a constant one), else 1.
+   */
   public DenseVector scaleFactors() {
     return new DenseVector(scale.clone());
   }

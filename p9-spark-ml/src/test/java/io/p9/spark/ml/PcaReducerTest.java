@@ -599,6 +599,31 @@ class PcaReducerTest {
   }
 
   /**
+   * With {@code scale}, a feature that is 0 but in one training row, where it is 1e-160, has a std of about
+   * 7e-162 and a factor 1 / std of 1.4e161: a later row holding 1e150 there scored Infinity. Its std is below
+   * 2^-52 of the largest std, so it is taken as constant (factor 0, as StandardScaler takes std 0): the scores do
+   * not depend on its value and are finite.
+   */
+  @Test
+  void scaleTakesAFeatureWhoseStdIsBelowEpsilonOfTheLargestAsConstant() {
+    Random rnd = new Random(20261206);
+    Vector[] train = new Vector[200];
+    for (int i = 0; i < train.length; i++) {
+      double a = rnd.nextGaussian();
+      train[i] = Vectors.dense(a, 0.5 * a + rnd.nextGaussian(), i == 0 ? 1e-160 : 0);
+    }
+    PcaReducerModel m = new PcaReducer().setScale(true).setK(2).fit(vectors(train));
+    double tinyMean = m.mean().apply(2);
+    List<Row> scored = m.transform(vectors(Vectors.dense(0.3, -0.2, 1e150), Vectors.dense(0.3, -0.2, tinyMean)))
+        .orderBy("id").select("pcaFeatures").collectAsList();
+    double[] far = ((Vector) scored.get(0).get(0)).toArray();
+    assertThat(java.util.Arrays.stream(far).allMatch(Double::isFinite)).as("finite scores: %s",
+        java.util.Arrays.toString(far)).isTrue();
+    assertThat(far).containsExactly(((Vector) scored.get(1).get(0)).toArray());
+    assertThat(m.scaleFactors().apply(2)).isZero();
+  }
+
+  /**
    * Column names are taken as they are, as the schema checks take them: a dot in a name is part of it, not a
    * path into a struct.
    */
