@@ -36,7 +36,8 @@ import org.junit.jupiter.api.Test;
  * (outside {@code META-INF/}) are in the job jar, at their own path or under a relocation prefix. For each one the
  * jar must have a line in {@code META-INF/THIRD-PARTY.txt} naming a licence, a licence text under
  * {@code META-INF/licenses/}, and a copy of each licence or notice file that the artifact's own jar holds; and the
- * jar must list or carry nothing for artifacts it does not bundle.
+ * jar must list or carry nothing for artifacts it does not bundle. p9's own LICENSE and NOTICE are in the job jar and
+ * in each jar of p9's modules.
  */
 class JobJarLicencesIT {
   /**
@@ -252,6 +253,67 @@ class JobJarLicencesIT {
             || n.startsWith(a.groupDir()) && n.indexOf('/', a.groupDir().length()) < 0))
         .sorted().toList();
     assertThat(stray).as("files in %s of no bundled artifact", LICENSES).isEmpty();
+  }
+
+  /**
+   * p9's own licence: the job jar's META-INF/LICENSE is p9's LICENSE, and its merged META-INF/NOTICE starts with
+   * the first paragraph of p9's NOTICE (name and copyright; the shade transformer puts the paragraph that starts
+   * with its projectName and holds a copyright first, and makes one up if there is none) and has all its lines.
+   */
+  @Test
+  void carriesP9sOwnLicenceAndNotice() throws IOException {
+    assertThat(text("META-INF/LICENSE")).as("the job jar's META-INF/LICENSE").isEqualTo(repoFile("LICENSE"));
+    String own = repoFile("NOTICE");
+    String merged = text("META-INF/NOTICE");
+    assertThat(own).as("p9's NOTICE: name and copyright, a blank line, the rest").contains("\n\n");
+    assertThat(merged.strip()).as("the job jar's META-INF/NOTICE").startsWith(own.substring(0, own.indexOf("\n\n")));
+    assertThat(merged.lines().toList()).as("the job jar's META-INF/NOTICE")
+        .containsAll(own.lines().filter(l -> !l.isBlank()).toList());
+  }
+
+  /** Each jar of p9's modules that the job jar is built from, and examples' own, carries p9's LICENSE and NOTICE. */
+  @Test
+  void p9sModuleJarsCarryItsLicenceAndNotice() throws IOException {
+    List<Path> jars = p9ModuleJars();
+    assertThat(jars).extracting(j -> j.getFileName().toString().replaceAll("-[0-9].*", ""))
+        .contains("p9-core", "p9-spark-ml", "p9-aws", "p9-examples");
+    List<String> problems = new ArrayList<>();
+    for (Path jar : jars) {
+      try (JarFile j = new JarFile(jar.toFile())) {
+        for (String f : List.of("LICENSE", "NOTICE")) {
+          ZipEntry e = j.getEntry("META-INF/" + f);
+          if (e == null) {
+            problems.add(jar.getFileName() + ": no META-INF/" + f);
+            continue;
+          }
+          try (InputStream in = j.getInputStream(e)) {
+            if (!new String(in.readAllBytes(), StandardCharsets.UTF_8).equals(repoFile(f))) {
+              problems.add(jar.getFileName() + ": META-INF/" + f + " is not p9's " + f);
+            }
+          }
+        }
+      }
+    }
+    assertThat(problems).isEmpty();
+  }
+
+  /** The jars of p9's modules on the runtime class path (the reactor's packaged jars), and examples' own jar. */
+  private static List<Path> p9ModuleJars() throws IOException {
+    Path classpath = Paths.get(System.getProperty("p9.runtime.classpath", "missing"));
+    List<Path> out = new ArrayList<>();
+    for (String entry : Files.readString(classpath).strip().split(File.pathSeparator)) {
+      Path file = Paths.get(entry);
+      if (file.getFileName().toString().matches("p9-.*\\.jar")) {
+        out.add(file);
+      }
+    }
+    Path jobJar = Paths.get(System.getProperty("p9.job.jar", "missing"));
+    out.add(jobJar.resolveSibling(jobJar.getFileName().toString().replaceFirst("-job\\.jar$", ".jar")));
+    return out;
+  }
+
+  private static String repoFile(String name) throws IOException {
+    return Files.readString(Paths.get(System.getProperty("p9.repo.root", "."), name), StandardCharsets.UTF_8);
   }
 
   /**
