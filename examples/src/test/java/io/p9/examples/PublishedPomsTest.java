@@ -63,4 +63,16 @@ class PublishedPomsTest {
       assertThat(text(pom, "properties", "maven.deploy.skip")).as("%s's maven.deploy.skip", module).isNull();
     }
   }
+
+  /** The example app (and its job jar), the benchmarks and the compat tests are no library: never deployed. */
+  @Test
+  void theOtherModulesAreNotDeployed() throws Exception {
+    for (String module : List.of("examples", "benchmarks", "compat")) {
+      assertThat(text(pom(module), "properties", "maven.deploy.skip")).as("%s's maven.deploy.skip", module)
+          .isEqualTo("true");
+    }
+    for (String module : List.of("compat/spark-3.5.0", "compat/hadoop-3.4")) {
+      assertThat(text(pom(module), "parent", "artifactId")).as("%s's parent", module).isEqualTo("p9-compat");
+    }
+  }
 }
