@@ -9,8 +9,11 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -19,9 +22,8 @@ import java.util.Set;
  * Rewrites the int8 weights of a quantized model as uint8, exactly, for x86-64 CPUs whose int8 dot product
  * saturates.
  *
- * <p>A {@code QLinearConv} or {@code QLinearMatMul} with uint8 activations and int8 weights (U8S8, what
- * {@code onnxruntime.quantization} and the ONNX Model Zoo's int8 models use) runs on x86-64 through
- * {@code VPMADDUBSW} unless the CPU has VNNI: that instruction adds two u8 x s8 products into a saturating
+ * <p>A {@code QLinearConv} or {@code QLinearMatMul} with uint8 activations and int8 weights (U8S8, what the
+ * ONNX Model Zoo's int8 models use) runs on x86-64 through {@code VPMADDUBSW} unless the CPU has VNNI: that instruction adds two u8 x s8 products into a saturating
  * int16, so a pair above 32,767 is cut. ONNX Runtime's quantization guide names this and suggests U8U8, which
  * does not saturate. Measured on an AVX2 CPU without VNNI (AMD EPYC), a one-node QLinearConv of 64 channels of
  * 255 x 127 gave 94 instead of 187, and the zoo's int8 MobileNetV2 ranked a fruit or vegetable class in the
@@ -29,11 +31,21 @@ import java.util.Set;
  * {@code avx512_vnni} or {@code avx_vnni} (Intel since Cascade Lake, AMD since Zen 4) compute U8S8 exactly,
  * so features from a cluster of mixed instance types would differ by instance type.
  *
- * <p>The rewrite is exact: each such node's int8 weight initializer {@code w} and its int8 zero point
- * {@code z} become uint8 {@code w + 128} and {@code z + 128}, so every {@code w - z} the kernel multiplies is
- * the same. Only nodes whose activation zero point is a uint8 initializer and whose weight and weight zero
- * point are int8 initializers used by no other node are rewritten (ONNX Runtime has no S8U8 kernel); QDQ models
- * and {@code ConvInteger}/{@code MatMulInteger} are left as they are.
+ * <p>The same holds for the other int8 forms measured here: {@code MatMulInteger} with uint8 activations
+ * (dynamic quantization) gave 786,408 instead of 1,554,480 for 48 products of 255 x 127; and QDQ models
+ * ({@code DequantizeLinear} of int8 weights into {@code Conv}, {@code MatMul} or {@code Gemm}, what
+ * {@code quantize_static} writes by default), which ONNX Runtime fuses into U8S8 kernels on x86-64, with uint8
+ * or int8 activations alike (it turns int8 activations into uint8 first), gave 65 instead of 97 for a 1x1
+ * convolution over 3 channels of 255 x 127 (output scale 1000). {@code QLinearConv} with int8 activations (S8S8) and {@code ConvInteger} came out exact, and
+ * are left as they are.
+ *
+ * <p>The rewrite is exact: each such int8 weight initializer {@code w} and its int8 zero point {@code z} become
+ * uint8 {@code w + 128} and {@code z + 128}, so every {@code w - z} the kernel multiplies, and every value a
+ * {@code DequantizeLinear} gives, is the same. A weight without a zero point (an int8 zero) gets a uint8 128 of
+ * its scale's shape; a zero point that other inputs share gets a uint8 copy of its own. Only weights that are
+ * initializers used by that one node are rewritten, and nothing in a model with subgraphs. After it, ONNX
+ * Runtime runs the QDQ and QLinear nodes as U8U8, which does not saturate (a QDQ model's int8 activations
+ * through ONNX Runtime's own conversion of them to uint8 on x86-64).
  *
  * <p>{@link #wanted()} decides per JVM, from the CPU it runs on: on an x86-64 Linux CPU without VNNI, or on
  * x86-64 where {@code /proc/cpuinfo} cannot be read; never on other architectures (ARM's dot products do not
@@ -43,6 +55,9 @@ import java.util.Set;
 final class UnsignedWeights {
   /** The system property that overrides {@link #wanted()}: {@code auto} (the default), {@code true}, {@code false}. */
   static final String PROPERTY = "p9.onnx.unsignedInt8Weights";
+
+  /** The operators whose weight ONNX Runtime fuses with its QDQ nodes into an int8 kernel. */
+  private static final Set<String> PRODUCTS = Set.of("Conv", "MatMul", "Gemm");
 
   private static volatile Boolean cpuSaturates;
 
@@ -98,8 +113,8 @@ final class UnsignedWeights {
   }
 
   /**
-   * {@code model} with the int8 weights of its U8S8 {@code QLinearConv} and {@code QLinearMatMul} nodes
-   * rewritten as uint8, or null if it has none.
+   * {@code model} with the int8 weights of its U8S8 {@code QLinearConv}, {@code QLinearMatMul} and
+   * {@code MatMulInteger} nodes and of its QDQ weights rewritten as uint8, or null if it has none.
    */
   static byte[] rewrite(byte[] model) {
     ModelProto proto;
@@ -108,45 +123,186 @@ final class UnsignedWeights {
     } catch (InvalidProtocolBufferException e) {
       return null;
     }
-    GraphProto g = proto.getGraph();
-    Map<String, Integer> initializers = new HashMap<>();
-    for (int i = 0; i < g.getInitializerCount(); i++) {
-      initializers.put(g.getInitializer(i).getName(), i);
-    }
-    Map<String, Integer> uses = new HashMap<>();
-    for (NodeProto n : g.getNodeList()) {
-      for (String in : n.getInputList()) {
-        uses.merge(in, 1, Integer::sum);
-      }
-    }
-    Set<Integer> convert = new HashSet<>();
-    for (NodeProto n : g.getNodeList()) {
-      boolean op = n.getOpType().equals("QLinearConv") || n.getOpType().equals("QLinearMatMul");
-      if (!op || !n.getDomain().isEmpty() || n.getInputCount() < 6) {
-        continue;
-      }
-      Integer xz = initializers.get(n.getInput(2));
-      Integer w = initializers.get(n.getInput(3));
-      Integer wz = initializers.get(n.getInput(5));
-      if (xz != null && w != null && wz != null && type(g, xz) == TensorProto.DataType.UINT8_VALUE
-          && type(g, w) == TensorProto.DataType.INT8_VALUE && type(g, wz) == TensorProto.DataType.INT8_VALUE
-          && uses.get(n.getInput(3)) == 1 && uses.get(n.getInput(5)) == 1) {
-        convert.add(w);
-        convert.add(wz);
-      }
-    }
-    if (convert.isEmpty()) {
+    Graph g = new Graph(proto.getGraph());
+    if (g.nested) {
       return null;
     }
-    GraphProto.Builder b = g.toBuilder();
-    for (int i : convert) {
-      b.setInitializer(i, unsigned(g.getInitializer(i)));
+    List<Weight> weights = new ArrayList<>();
+    for (int i = 0; i < g.proto.getNodeCount(); i++) {
+      NodeProto n = g.proto.getNode(i);
+      Weight w = n.getDomain().isEmpty() ? weightOf(g, i, n) : null;
+      if (w != null && g.isInt8Initializer(w.tensor()) && g.uses(w.tensor()) == 1 && !g.isOutput(w.tensor())
+          && (w.zeroPoint() == null || g.isInt8Initializer(w.zeroPoint()))) {
+        weights.add(w);
+      }
+    }
+    if (weights.isEmpty()) {
+      return null;
+    }
+    Map<String, Integer> zeroPointUses = new HashMap<>();
+    for (Weight w : weights) {
+      if (w.zeroPoint() != null) {
+        zeroPointUses.merge(w.zeroPoint(), 1, Integer::sum);
+      }
+    }
+    GraphProto.Builder b = g.proto.toBuilder();
+    Set<String> done = new HashSet<>();
+    for (Weight w : weights) {
+      b.setInitializer(g.initializers.get(w.tensor()), unsigned(g.initializer(w.tensor())));
+      String z = w.zeroPoint();
+      if (z != null && zeroPointUses.get(z) == g.uses(z) && !g.isOutput(z)) {
+        // used by rewritten weights only: in place, once
+        if (done.add(z)) {
+          b.setInitializer(g.initializers.get(z), unsigned(g.initializer(z)));
+        }
+        continue;
+      }
+      // a zero point shared with other inputs gets a uint8 copy; none given is an int8 zero, a uint8 128 of
+      // the scale's shape (per tensor or per channel)
+      String name = g.freshName(w.tensor() + "_p9_uint8_zero_point");
+      TensorProto zero = z != null ? unsigned(g.initializer(z)) : zeroPoint128(w.shapeOf() == null ? List.of()
+          : g.initializer(w.shapeOf()).getDimsList());
+      b.addInitializer(zero.toBuilder().setName(name));
+      NodeProto.Builder n = b.getNodeBuilder(w.node());
+      while (n.getInputCount() <= w.zeroPointInput()) {
+        n.addInput("");
+      }
+      n.setInput(w.zeroPointInput(), name);
     }
     return proto.toBuilder().setGraph(b).build().toByteArray();
   }
 
-  private static int type(GraphProto g, int initializer) {
-    return g.getInitializer(initializer).getDataType();
+  /**
+   * The int8 weight node {@code n} multiplies with uint8 activations, or null: the weight of a
+   * {@code QLinearConv}/{@code QLinearMatMul} with a uint8 activation zero point, or of a {@code MatMulInteger}
+   * whose activations are uint8; the quantized weight of a {@code DequantizeLinear} whose output is only the
+   * weight of {@code Conv}, {@code MatMul} or {@code Gemm} nodes (QDQ: ONNX Runtime fuses these into U8S8 kernels
+   * on x86-64, turning int8 activations into uint8 first).
+   */
+  private static Weight weightOf(Graph g, int i, NodeProto n) {
+    switch (n.getOpType()) {
+      case "QLinearConv":
+      case "QLinearMatMul":
+        return n.getInputCount() >= 6 && g.isInitializerOf(n.getInput(2), TensorProto.DataType.UINT8_VALUE)
+            ? new Weight(i, n.getInput(3), n.getInput(5), 5, null) : null;
+      case "MatMulInteger":
+        return g.isUint8(n.getInput(0)) && n.getInputCount() >= 2
+            ? new Weight(i, n.getInput(1), optional(n, 3), 3, null) : null;
+      case "DequantizeLinear":
+        return g.onlyWeightOfProducts(n.getOutput(0)) && g.initializers.containsKey(n.getInput(1))
+            ? new Weight(i, n.getInput(0), optional(n, 2), 2, n.getInput(1)) : null;
+      default:
+        return null;
+    }
+  }
+
+  private static String optional(NodeProto n, int input) {
+    return n.getInputCount() > input && !n.getInput(input).isEmpty() ? n.getInput(input) : null;
+  }
+
+  /**
+   * An int8 initializer {@code tensor} that input {@code zeroPointInput} of node {@code node} offsets by
+   * {@code zeroPoint} (null: none given, an int8 zero), whose scale {@code shapeOf} (if not null) gives a new zero
+   * point's shape.
+   */
+  private record Weight(int node, String tensor, String zeroPoint, int zeroPointInput, String shapeOf) {}
+
+  /** The initializers, producers and consumers of a graph's tensors. */
+  private static final class Graph {
+    final GraphProto proto;
+    final Map<String, Integer> initializers = new HashMap<>();
+    final Map<String, NodeProto> producers = new HashMap<>();
+    final Map<String, List<Use>> consumers = new HashMap<>();
+    final Set<String> outputs = new HashSet<>();
+    final Set<String> names = new HashSet<>();
+    /** Whether a node holds a subgraph, whose uses of this graph's initializers are not counted here. */
+    final boolean nested;
+
+    Graph(GraphProto g) {
+      proto = g;
+      for (int i = 0; i < g.getInitializerCount(); i++) {
+        initializers.put(g.getInitializer(i).getName(), i);
+      }
+      for (int i = 0; i < g.getNodeCount(); i++) {
+        NodeProto n = g.getNode(i);
+        for (int k = 0; k < n.getInputCount(); k++) {
+          consumers.computeIfAbsent(n.getInput(k), t -> new ArrayList<>()).add(new Use(n, k));
+        }
+        for (String out : n.getOutputList()) {
+          producers.put(out, n);
+        }
+      }
+      g.getOutputList().forEach(o -> outputs.add(o.getName()));
+      names.addAll(initializers.keySet());
+      names.addAll(consumers.keySet());
+      names.addAll(producers.keySet());
+      names.addAll(outputs);
+      g.getInputList().forEach(i -> names.add(i.getName()));
+      nested = g.getNodeList().stream().flatMap(n -> n.getAttributeList().stream())
+          .anyMatch(a -> a.hasG() || a.getGraphsCount() > 0);
+    }
+
+    /** {@code base}, or {@code base} with a number, whichever names no tensor of the graph. */
+    String freshName(String base) {
+      String name = base;
+      for (int k = 2; names.contains(name); k++) {
+        name = base + "_" + k;
+      }
+      return name;
+    }
+
+    int uses(String tensor) {
+      return consumers.getOrDefault(tensor, List.of()).size();
+    }
+
+    boolean isOutput(String tensor) {
+      return outputs.contains(tensor);
+    }
+
+    TensorProto initializer(String name) {
+      return proto.getInitializer(initializers.get(name));
+    }
+
+    boolean isInitializerOf(String name, int type) {
+      Integer i = initializers.get(name);
+      return i != null && proto.getInitializer(i).getDataType() == type;
+    }
+
+    boolean isInt8Initializer(String name) {
+      return isInitializerOf(name, TensorProto.DataType.INT8_VALUE);
+    }
+
+    /** Whether {@code tensor} is uint8 as p9 can tell: a {@code DynamicQuantizeLinear} or uint8 {@code QuantizeLinear}. */
+    boolean isUint8(String tensor) {
+      NodeProto p = producers.get(tensor);
+      if (p == null || !p.getDomain().isEmpty()) {
+        return false;
+      }
+      return p.getOpType().equals("DynamicQuantizeLinear") || p.getOpType().equals("QuantizeLinear")
+          && p.getInputCount() >= 3 && isInitializerOf(p.getInput(2), TensorProto.DataType.UINT8_VALUE);
+    }
+
+    /** Whether {@code tensor} is used, and only as input 1 (the weight) of {@code Conv}, {@code MatMul}, {@code Gemm}. */
+    boolean onlyWeightOfProducts(String tensor) {
+      List<Use> us = consumers.getOrDefault(tensor, List.of());
+      return !us.isEmpty() && !isOutput(tensor) && us.stream().allMatch(u -> u.input() == 1
+          && u.node().getDomain().isEmpty() && PRODUCTS.contains(u.node().getOpType()));
+    }
+  }
+
+  /** Input {@code input} of node {@code node}. */
+  private record Use(NodeProto node, int input) {}
+
+  /** A uint8 tensor of {@code dims}, every element 128. */
+  private static TensorProto zeroPoint128(List<Long> dims) {
+    long n = 1;
+    for (long d : dims) {
+      n *= d;
+    }
+    byte[] v = new byte[Math.toIntExact(n)];
+    Arrays.fill(v, (byte) 128);
+    return TensorProto.newBuilder().setDataType(TensorProto.DataType.UINT8_VALUE).addAllDims(dims)
+        .setRawData(ByteString.copyFrom(v)).build();
   }
 
   /** The int8 tensor {@code t} (raw or int32 data) as uint8 {@code t + 128}. */
