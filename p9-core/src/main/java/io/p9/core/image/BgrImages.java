@@ -15,10 +15,10 @@ import java.awt.image.SampleModel;
 /**
  * Turns whatever {@code BufferedImage} an ImageIO reader returns into 8-bit interleaved BGR.
  *
- * <p>Samples of RGB and gray images are taken as stored (scaled to 8 bits, floating-point ones from
- * [0, 1]), with no colour-space conversion, as PIL and OpenCV do; in particular Java's linear
- * {@code CS_GRAY} is not gamma-converted. Palette images go through their palette; anything else (CMYK,
- * YCbCr) through the colour model's sRGB conversion. Alpha, straight or premultiplied, is composited on
+ * <p>Samples of RGB and gray images are taken as stored (scaled to 8 bits, signed integers from their full
+ * range, floating-point ones from [0, 1]), with no colour-space conversion, as PIL and OpenCV do; in particular
+ * Java's linear {@code CS_GRAY} is not gamma-converted. Palette images go through their palette; anything else
+ * (CMYK, YCbCr) through the colour model's sRGB conversion. Alpha, straight or premultiplied, is composited on
  * the background colour.
  */
 final class BgrImages {
@@ -26,18 +26,20 @@ final class BgrImages {
 
   /** {@code background} is 0xRRGGBB. */
   static PixelImage toBgr(BufferedImage image, int background) {
-    return toBgr(image, background, false);
+    return toBgr(image, background, false, false);
   }
 
   /**
    * {@code background} is 0xRRGGBB; {@code premultiplied}: the file says that its colour samples are
    * premultiplied by alpha, whatever the colour model says (TIFF associated alpha, see
-   * {@link EncodedStructure#tiffAlphaIsAssociated}).
+   * {@link EncodedStructure#tiffAlphaIsAssociated}); {@code signed}: the file says that its integer samples are
+   * signed, whatever the raster's type says (TIFF SampleFormat 2, see
+   * {@link EncodedStructure#tiffSamplesAreSigned}).
    */
-  static PixelImage toBgr(BufferedImage image, int background, boolean premultiplied) {
+  static PixelImage toBgr(BufferedImage image, int background, boolean premultiplied, boolean signed) {
     int w = image.getWidth();
     int h = image.getHeight();
-    byte[] direct = sharedBgrBuffer(image);
+    byte[] direct = signed ? null : sharedBgrBuffer(image);
     if (direct != null) {
       return new PixelImage(w, h, 3, direct);
     }
@@ -47,10 +49,10 @@ final class BgrImages {
     if (cm instanceof IndexColorModel icm) {
       fromPalette(raster, icm, background, out);
     } else if (isPlainRgbOrGray(cm) && raster.getDataBuffer() instanceof DataBufferByte
-        && raster.getSampleModel() instanceof PixelInterleavedSampleModel && allBits(cm, 8)) {
+        && raster.getSampleModel() instanceof PixelInterleavedSampleModel && allBits(cm, 8) && !signed) {
       fromInterleavedBytes(raster, cm, background, premultiplied, out);
     } else if (isPlainRgbOrGray(cm)) {
-      fromSamples(raster, cm, background, premultiplied, out);
+      fromSamples(raster, cm, background, premultiplied, signed, out);
     } else {
       fromArgb(image, background, out);
     }
@@ -147,11 +149,11 @@ final class BgrImages {
 
   /**
    * Any other RGB(A) / gray(+alpha) layout and sample type: integers of any bit depth (16-bit PNG, packed
-   * ints, ...) scaled from 0..2^n-1, signed 16-bit ones (TIFF) from -32768..32767, floating point (TIFF) from
-   * [0, 1], clamped.
+   * ints, ...) scaled from 0..2^n-1, signed ones (TIFF: TYPE_SHORT, or any integers where {@code signedData})
+   * from -2^(n-1)..2^(n-1)-1, floating point (TIFF) from [0, 1], clamped.
    */
   private static void fromSamples(Raster r, ColorModel cm, int background, boolean premultipliedData,
-      byte[] out) {
+      boolean signedData, byte[] out) {
     int w = r.getWidth();
     int h = r.getHeight();
     int bands = r.getNumBands();
@@ -159,10 +161,12 @@ final class BgrImages {
     boolean alpha = cm.hasAlpha();
     boolean premultiplied = cm.isAlphaPremultiplied() || premultipliedData;
     boolean integral = isIntegral(r.getTransferType());
-    int signedOffset = r.getTransferType() == DataBuffer.TYPE_SHORT ? 0x8000 : 0; // -32768 to 0
+    boolean signed = signedData || r.getTransferType() == DataBuffer.TYPE_SHORT;
     long[] max = new long[bands];
+    int[] signBit = new int[bands]; // flipped, it maps two's complement -2^(n-1) to 0 and 2^(n-1)-1 to 2^n-1
     for (int i = 0; i < bands; i++) {
       max[i] = (1L << cm.getComponentSize(i)) - 1;
+      signBit[i] = signed ? 1 << (cm.getComponentSize(i) - 1) : 0;
     }
     int[] bg = {background & 0xFF, (background >> 8) & 0xFF, (background >> 16) & 0xFF};
     int[] row = new int[w * bands];
@@ -174,7 +178,7 @@ final class BgrImages {
       if (integral) {
         r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);
         for (int i = 0; i < row.length; i++) {
-          row[i] = to8(row[i] + signedOffset, max[i % bands]);
+          row[i] = to8(row[i] ^ signBit[i % bands], max[i % bands]);
         }
       } else {
         r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, unit);

@@ -3,8 +3,8 @@ package io.p9.core.image;
 /**
  * Format-level checks on the encoded bytes, used to tell a file that ends early from one that is damaged
  * once a reader has failed on it. A reader's own message for a cut file is often generic ("Image format
- * error", "Invalid chunk length"), but the container says plainly whether its end is missing. Also the one
- * TIFF fact a reader drops ({@link #tiffAlphaIsAssociated}).
+ * error", "Invalid chunk length"), but the container says plainly whether its end is missing. Also the TIFF
+ * facts a reader drops ({@link #tiffAlphaIsAssociated}, {@link #tiffSamplesAreSigned}).
  */
 final class EncodedStructure {
   private EncodedStructure() {}
@@ -83,9 +83,27 @@ final class EncodedStructure {
    * straight-alpha colour model. False when there is no such tag or the IFD cannot be followed.
    */
   static boolean tiffAlphaIsAssociated(byte[] b) {
-    int e = tiffEntry(b, 338);
+    return tiffFirstValue(b, 338) == 1;
+  }
+
+  /**
+   * Whether the first IFD's SampleFormat tag (339) says that its samples are signed integers (2, two's
+   * complement). TwelveMonkeys' TIFF reader returns signed 16-bit samples as Java's signed TYPE_SHORT, but signed
+   * 8- and 32-bit ones as the unsigned TYPE_BYTE and TYPE_INT (the same types as unsigned ones). False when there
+   * is no such tag (samples are unsigned then) or the IFD cannot be followed.
+   */
+  static boolean tiffSamplesAreSigned(byte[] b) {
+    return tiffFirstValue(b, 339) == 2;
+  }
+
+  /**
+   * The first value of the first IFD's entry for {@code tag} if it is of type BYTE or SHORT, else -1 (also when
+   * there is no such entry or the IFD cannot be followed).
+   */
+  private static int tiffFirstValue(byte[] b, int tag) {
+    int e = tiffEntry(b, tag);
     if (e < 0) {
-      return false;
+      return -1;
     }
     boolean little = b[0] == 'I';
     boolean big = (little ? b[2] : b[3]) == 43;
@@ -96,13 +114,13 @@ final class EncodedStructure {
     int valueAt = e + entryBytes - valueBytes;
     int size = type == 1 ? 1 : 2; // BYTE or SHORT
     if (count < 1 || (type != 1 && type != 3)) {
-      return false;
+      return -1;
     }
     long first = count * size <= valueBytes ? valueAt : word(b, valueAt, little, big);
     if (first < 0 || first + size > b.length) {
-      return false;
+      return -1;
     }
-    return (size == 1 ? b[(int) first] & 0xFF : u16(b, (int) first, little)) == 1;
+    return size == 1 ? b[(int) first] & 0xFF : u16(b, (int) first, little);
   }
 
   /**

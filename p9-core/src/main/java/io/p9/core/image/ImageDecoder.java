@@ -23,11 +23,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Decodes encoded image files (JPEG baseline/progressive/CMYK/YCCK, PNG gray/RGBA/palette/16-bit, BMP,
  * GIF (first frame), TIFF, WebP) into 8-bit 3-channel BGR {@link PixelImage}s: alpha composited on the
- * configured background, gray expanded to 3 channels, 16-bit reduced to 8, EXIF orientation applied, the
- * first frame of a GIF or an animated WebP placed on its canvas as viewers and PIL show it (the background
- * where the frame does not reach). The header is read first and the image refused with
- * {@link DecodeFailure#TOO_LARGE} if it has more than {@code maxPixels} pixels (for a GIF or an animated
- * WebP, its canvas), so a decompression bomb costs no memory.
+ * configured background, gray expanded to 3 channels, 16-bit (and 32-bit TIFF) reduced to 8 (signed TIFF
+ * samples from their full range), EXIF orientation applied, the first frame of a GIF or an animated WebP placed
+ * on its canvas as viewers and PIL show it (the background where the frame does not reach). The header is read
+ * first and the image refused with {@link DecodeFailure#TOO_LARGE} if it has more than {@code maxPixels} pixels
+ * (for a GIF or an animated WebP, its canvas), so a decompression bomb costs no memory.
  *
  * <p>Outcomes, in the order they are checked:
  * <ul>
@@ -354,7 +354,8 @@ public final class ImageDecoder {
       image = PngGrayTransparency.apply(bytes, image);
     }
     boolean premultiplied = format == ImageFormat.TIFF && EncodedStructure.tiffAlphaIsAssociated(bytes);
-    PixelImage bgr = BgrImages.toBgr(image, options.background(), premultiplied);
+    boolean signed = format == ImageFormat.TIFF && EncodedStructure.tiffSamplesAreSigned(bytes);
+    PixelImage bgr = BgrImages.toBgr(image, options.background(), premultiplied, signed);
     bgr = FrameCanvas.of(format, bytes, bgr.width(), bgr.height()).place(bgr, options.background());
     if (options.applyExifOrientation()) {
       int orientation = ExifOrientation.read(format, bytes);

@@ -5,6 +5,8 @@ import java.awt.image.Raster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -115,6 +117,27 @@ final class EncodedFixtures {
       param.setTiling(tile, tile, 0, 0);
     }
     return write(writer, new IIOImage(img, null, null), param);
+  }
+
+  /**
+   * The TIFF with every value of its first directory's SampleFormat tag (339, of type SHORT, as the JDK's writer
+   * writes it for 16- and 32-bit samples) set to {@code format} (1: unsigned integers, 2: signed).
+   */
+  static byte[] withTiffSampleFormat(byte[] tiff, int format) {
+    byte[] out = tiff.clone();
+    ByteBuffer b = ByteBuffer.wrap(out).order(out[0] == 'I' ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN);
+    int ifd = b.getInt(4);
+    for (int i = 0, e = ifd + 2; i < b.getShort(ifd); i++, e += 12) {
+      if (b.getShort(e) == 339 && b.getShort(e + 2) == 3) {
+        int count = b.getInt(e + 4);
+        int values = count <= 2 ? e + 8 : b.getInt(e + 8);
+        for (int v = 0; v < count; v++) {
+          b.putShort(values + 2 * v, (short) format);
+        }
+        return out;
+      }
+    }
+    throw new IllegalArgumentException("no SampleFormat tag of type SHORT in the first directory");
   }
 
   /**
@@ -359,15 +382,17 @@ final class EncodedFixtures {
    * then the IFD at the end of the file. {@code rgb} is {@code w * h * 3} bytes, R, G, B.
    */
   static byte[] tiffWithIfdLast(int w, int h, byte[] rgb) {
-    return tiffWithIfdLast(w, h, rgb, 3, -1);
+    return tiffWithIfdLast(w, h, rgb, 3, -1, 0);
   }
 
   /**
    * As {@link #tiffWithIfdLast(int, int, byte[])} with 3 or 4 samples per pixel ({@code w * h * samples}
    * bytes, R, G, B[, A]); for 4, an ExtraSamples tag with {@code extraSample} (1: associated, that is
-   * premultiplied, alpha; 2: unassociated alpha).
+   * premultiplied, alpha; 2: unassociated alpha); a SampleFormat tag with {@code sampleFormat} unless it is 0
+   * (1: unsigned integers, 2: signed).
    */
-  static byte[] tiffWithIfdLast(int w, int h, byte[] samples, int samplesPerPixel, int extraSample) {
+  static byte[] tiffWithIfdLast(int w, int h, byte[] samples, int samplesPerPixel, int extraSample,
+      int sampleFormat) {
     int bitsAt = 8 + samples.length;
     int ifdAt = (bitsAt + 2 * samplesPerPixel + 1) & ~1; // word aligned
     java.util.List<int[]> tags = new java.util.ArrayList<>(java.util.List.of( // tag, type (3 SHORT, 4 LONG),
@@ -377,6 +402,9 @@ final class EncodedFixtures {
         new int[] {279, 4, 1, samples.length}));
     if (samplesPerPixel == 4) {
       tags.add(new int[] {338, 3, 1, extraSample});
+    }
+    if (sampleFormat != 0) {
+      tags.add(new int[] {339, 3, 1, sampleFormat});
     }
     int entries = tags.size();
     byte[] out = new byte[ifdAt + 2 + entries * 12 + 4];

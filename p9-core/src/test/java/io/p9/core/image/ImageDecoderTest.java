@@ -796,16 +796,41 @@ class ImageDecoderTest {
   }
 
   /**
-   * 32-bit integer TIFF samples are unsigned (TIFF 6.0 SampleFormat 1, as Java's ComponentColorModel reads
-   * TYPE_INT), so 0x80000000 is mid-gray. They used to be reduced with a maximum of -1: everything but 0 and
-   * 0xFFFFFFFF came out black or as noise.
+   * Unsigned 32-bit integer TIFF samples (SampleFormat 1) are scaled from 0..2^32-1, so 0x80000000 is mid-gray.
+   * They used to be reduced with a maximum of -1: everything but 0 and 0xFFFFFFFF came out black or as noise.
    */
   @Test
   void tiff32BitIntegerSamplesAreReducedTo8Bits() throws ImageDecodeException {
     Random rnd = new Random(32);
     long[] fixed = {0, 0xFFFFFFFFL, 0x80000000L};
-    assertTiffSamples(DataBuffer.TYPE_INT, i -> i < fixed.length ? fixed[i] : rnd.nextLong() >>> 32,
+    assertTiffSamples(DataBuffer.TYPE_INT, 1, i -> i < fixed.length ? fixed[i] : rnd.nextLong() >>> 32,
         v -> (int) Math.round(v.longValue() * 255.0 / 0xFFFFFFFFL));
+  }
+
+  /**
+   * Signed 32-bit TIFF samples (SampleFormat 2, which is what the JDK's writer writes for TYPE_INT) are scaled
+   * from their full range, as signed 16-bit ones are: -2^31 to black, 2^31-1 to white. The reader returns them
+   * as TYPE_INT, as it does unsigned ones, and they were read as unsigned: -1 came out white, 0 black.
+   */
+  @Test
+  void tiffSigned32BitSamplesAreScaledFromTheirFullRange() throws ImageDecodeException {
+    Random rnd = new Random(31);
+    int[] fixed = {Integer.MIN_VALUE, -1, 0, Integer.MAX_VALUE, -1_000_000};
+    assertTiffSamples(DataBuffer.TYPE_INT, 2, i -> i < fixed.length ? fixed[i] : rnd.nextInt(),
+        v -> (int) Math.round((v.longValue() + 0x80000000L) * 255.0 / 0xFFFFFFFFL));
+  }
+
+  /**
+   * Signed 8-bit TIFF samples (SampleFormat 2) are scaled from -128..127 too: the reader returns them as the
+   * unsigned bytes of TYPE_BYTE, and -1 came out white, -128 mid-gray.
+   */
+  @Test
+  void tiffSigned8BitSamplesAreScaledFromTheirFullRange() throws ImageDecodeException {
+    byte[] samples = {-128, -1, 0, 127, 1, -2};
+    assertThat(rgbAt(decoder.decode(EncodedFixtures.tiffWithIfdLast(2, 1, samples, 3, -1, 1)), 0, 0))
+        .isEqualTo(0x80FF00);
+    PixelImage signed = decoder.decode(EncodedFixtures.tiffWithIfdLast(2, 1, samples, 3, -1, 2));
+    assertThat(new int[] {rgbAt(signed, 0, 0), rgbAt(signed, 1, 0)}).containsExactly(0x007F80, 0xFF817E);
   }
 
   /**
@@ -817,7 +842,7 @@ class ImageDecoderTest {
   void tiffSigned16BitSamplesAreScaledFromTheirFullRange() throws ImageDecodeException {
     Random rnd = new Random(16);
     int[] fixed = {-32768, -1, 0, 32767};
-    assertTiffSamples(DataBuffer.TYPE_SHORT, i -> i < fixed.length ? fixed[i] : (short) rnd.nextInt(),
+    assertTiffSamples(DataBuffer.TYPE_SHORT, 0, i -> i < fixed.length ? fixed[i] : (short) rnd.nextInt(),
         v -> (int) Math.round((v.intValue() + 32768) * 255.0 / 65535));
   }
 
@@ -829,17 +854,18 @@ class ImageDecoderTest {
   void tiffFloatSamplesAreUsedAsStored() throws ImageDecodeException {
     Random rnd = new Random(3);
     float[] fixed = {0.5f, 0.25f, -0.5f, 1.5f};
-    assertTiffSamples(DataBuffer.TYPE_FLOAT, i -> i < fixed.length ? fixed[i] : rnd.nextFloat(),
+    assertTiffSamples(DataBuffer.TYPE_FLOAT, 0, i -> i < fixed.length ? fixed[i] : rnd.nextFloat(),
         v -> Math.round(Math.min(1f, Math.max(0f, v.floatValue())) * 255f));
   }
 
   /**
    * Decodes an 8x4 gray and an 8x4 RGB TIFF (written by the JDK's writer) whose samples of the given
-   * transfer type are {@code sample(0)}, {@code sample(1)}, ... in raster order, and checks that each
-   * decoded 8-bit sample is {@code expected(sample)}.
+   * transfer type are {@code sample(0)}, {@code sample(1)}, ... in raster order, with the SampleFormat tag set
+   * to {@code sampleFormat} (0: as the writer writes it), and checks that each decoded 8-bit sample is
+   * {@code expected(sample)}.
    */
-  private void assertTiffSamples(int transferType, IntFunction<Number> sample, ToIntFunction<Number> expected)
-      throws ImageDecodeException {
+  private void assertTiffSamples(int transferType, int sampleFormat, IntFunction<Number> sample,
+      ToIntFunction<Number> expected) throws ImageDecodeException {
     for (int space : new int[] {ColorSpace.CS_GRAY, ColorSpace.CS_sRGB}) {
       ComponentColorModel cm = new ComponentColorModel(ColorSpace.getInstance(space), false, false,
           Transparency.OPAQUE, transferType);
@@ -854,7 +880,9 @@ class ImageDecoderTest {
           r.setSample(i / bands % 8, i / bands / 8, i % bands, values[i].intValue());
         }
       }
-      PixelImage img = decoder.decode(EncodedFixtures.jdkTiff(new BufferedImage(cm, r, false, null)));
+      byte[] tiff = EncodedFixtures.jdkTiff(new BufferedImage(cm, r, false, null));
+      PixelImage img = decoder.decode(sampleFormat == 0 ? tiff : EncodedFixtures.withTiffSampleFormat(tiff,
+          sampleFormat));
       for (int i = 0; i < values.length; i++) {
         int x = i / bands % 8;
         int y = i / bands / 8;
@@ -874,10 +902,10 @@ class ImageDecoderTest {
   @Test
   void tiffWithPremultipliedAlphaIsCompositedAsSuch() throws ImageDecodeException {
     byte[] samples = {(byte) 128, 0, 0, (byte) 128, 0, 0, 0, 0, 10, 20, 30, (byte) 255};
-    PixelImage associated = decoder.decode(EncodedFixtures.tiffWithIfdLast(3, 1, samples, 4, 1));
+    PixelImage associated = decoder.decode(EncodedFixtures.tiffWithIfdLast(3, 1, samples, 4, 1, 0));
     assertThat(new int[] {rgbAt(associated, 0, 0), rgbAt(associated, 1, 0), rgbAt(associated, 2, 0)})
         .containsExactly(0xFF7F7F, 0xFFFFFF, 0x0A141E);
-    PixelImage unassociated = decoder.decode(EncodedFixtures.tiffWithIfdLast(3, 1, samples, 4, 2));
+    PixelImage unassociated = decoder.decode(EncodedFixtures.tiffWithIfdLast(3, 1, samples, 4, 2, 0));
     assertThat(new int[] {rgbAt(unassociated, 0, 0), rgbAt(unassociated, 1, 0), rgbAt(unassociated, 2, 0)})
         .containsExactly(0xBF7F7F, 0xFFFFFF, 0x0A141E);
   }
