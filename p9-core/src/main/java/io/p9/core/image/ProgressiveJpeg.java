@@ -15,11 +15,14 @@ import java.util.Arrays;
  * or refuse (a bad or missing Huffman table or code, data that ends early or has bytes left over, a restart marker
  * out of sequence, an inconsistent progression, a coefficient a baseline scan cannot hold, coefficients not all
  * complete at the end (libjpeg smooths those blocks), arithmetic coding, 12-bit samples, 2 or 4 components, a DNL
- * marker, a quantization table or an APPn segment after the first scan, bytes after EOI, an image of more than
- * {@code maxPixels} pixels) gives null, and the caller decodes the original bytes, so errors and their
- * classification stay the reader's. It copies the header's APPn, COM and DQT segments and the frame header
- * (component ids, sampling factors, quantization table numbers) unchanged, and codes the one scan with the
- * luminance Huffman tables of the JPEG standard's Annex K (they code every symbol a baseline scan can hold).
+ * marker, a quantization table or an APPn segment after the first scan, an image of more than {@code maxPixels}
+ * pixels) gives null, and the caller decodes the original bytes, so errors and their classification stay the
+ * reader's. Bytes after EOI are left out, as libjpeg stops at EOI. It copies the header's APPn, COM and DQT segments
+ * (those after the frame header too: libjpeg takes a component's table at its first scan) and the frame header
+ * (component ids, sampling factors, quantization table numbers) unchanged, as SOF0, or SOF1 where a quantization
+ * table has 16-bit precision (which a baseline frame cannot have; libjpeg decodes both alike), and codes the one
+ * scan with the luminance Huffman tables of the JPEG standard's Annex K (they code every symbol a baseline scan
+ * can hold).
  *
  * <p>Memory: the coefficients, 2 bytes each and at most 4 a pixel (else it refuses), in the Java heap; the JDK's
  * reader allocates the same buffer natively for a progressive file, and none for a baseline one.
@@ -103,6 +106,7 @@ final class ProgressiveJpeg {
     int id;
     int h;
     int v;
+    int tq; // quantization table number: defined by the component's first scan at the latest
     int blocksWide; // blocks with image data (a non-interleaved scan codes these)
     int blocksHigh;
     int stride; // blocks per row of storage, a whole number of MCUs
@@ -120,12 +124,14 @@ final class ProgressiveJpeg {
     int mcusWide;
     int mcusHigh;
     Component[] components;
+    /** Whether a quantization table has 16-bit values (precision Pq = 1). */
+    boolean sixteenBitTables;
 
     Frame(byte[] jpeg) {
       this.jpeg = jpeg;
     }
 
-    /** The baseline file: SOI, the header's APPn/COM/DQT, SOF0, the Annex K tables, one scan, EOI. */
+    /** The baseline file: SOI, the header's APPn/COM/DQT, SOF0 (or SOF1), the Annex K tables, one scan, EOI. */
     byte[] write() throws NotTranscoded {
       for (Component c : components) {
         c.dcPred = 0;
@@ -135,7 +141,7 @@ final class ProgressiveJpeg {
       byte[] h = header.toByteArray();
       out.bytes(h, 0, h.length);
       out.bytes(jpeg, sofPos, sofBytes);
-      out.buf[out.len - sofBytes + 1] = (byte) 0xC0;
+      out.buf[out.len - sofBytes + 1] = (byte) (sixteenBitTables ? 0xC1 : 0xC0);
       int dht = 2 + 2 * (1 + 16) + DC_VALUES.length + AC_VALUES.length;
       out.bytes(new byte[] {(byte) 0xFF, (byte) 0xC4, (byte) (dht >> 8), (byte) dht, 0x00}, 0, 5);
       out.bytes(DC_BITS, 0, 16);
@@ -215,8 +221,8 @@ final class ProgressiveJpeg {
         }
         int marker = jpeg[at + 1] & 0xFF;
         if (marker == 0xD9) {
-          if (at + 2 != jpeg.length || !scanned) {
-            throw new NotTranscoded("bytes after EOI, or no scan");
+          if (!scanned) {
+            throw new NotTranscoded("no scan");
           }
           break;
         }
@@ -269,11 +275,13 @@ final class ProgressiveJpeg {
       while (p < at + bytes) {
         int pq = (jpeg[p] & 0xFF) >> 4;
         int tq = jpeg[p] & 0x0F;
-        if (pq != 0 || tq > 3 || p + 65 > at + bytes) {
+        int tableBytes = 1 + DCT * (pq + 1);
+        if (pq > 1 || tq > 3 || p + tableBytes > at + bytes) {
           throw new NotTranscoded("DQT");
         }
         quant[tq] = true;
-        p += 65;
+        frame.sixteenBitTables |= pq == 1;
+        p += tableBytes;
       }
     }
 
@@ -317,8 +325,8 @@ final class ProgressiveJpeg {
         c.id = jpeg[p] & 0xFF;
         c.h = (jpeg[p + 1] & 0xFF) >> 4;
         c.v = jpeg[p + 1] & 0x0F;
-        int tq = jpeg[p + 2] & 0xFF;
-        if (c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4 || tq > 3 || !quant[tq]) {
+        c.tq = jpeg[p + 2] & 0xFF;
+        if (c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4 || c.tq > 3) {
           throw new NotTranscoded("frame component");
         }
         for (int j = 0; j < i; j++) {
@@ -392,8 +400,8 @@ final class ProgressiveJpeg {
             throw new NotTranscoded("component twice in a scan");
           }
         }
-        if (cs[i] == null) {
-          throw new NotTranscoded("scan component " + id);
+        if (cs[i] == null || !quant[cs[i].tq]) {
+          throw new NotTranscoded("scan component " + id + ", or its quantization table");
         }
         blocksInMcu += cs[i].h * cs[i].v;
         int t = jpeg[at + 6 + 2 * i] & 0xFF;

@@ -8,11 +8,15 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.zip.CRC32;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
@@ -89,8 +93,16 @@ final class EncodedFixtures {
 
   /** A JPEG of a 4-band raster as it is (no colour conversion, no Adobe marker). */
   static byte[] jpegOfRaster(Raster raster) {
+    return jpegOfRaster(raster, false);
+  }
+
+  /** As {@link #jpegOfRaster(Raster)}, baseline or progressive (the JDK writer's scan script). */
+  static byte[] jpegOfRaster(Raster raster, boolean progressive) {
     ImageWriter writer = jdkJpegWriter();
     ImageWriteParam param = writer.getDefaultWriteParam();
+    if (progressive) {
+      param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
+    }
     param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
     param.setCompressionQuality(1f);
     return write(writer, new IIOImage(raster, null, null), param);
@@ -172,6 +184,17 @@ final class EncodedFixtures {
     throw new IllegalStateException("the JDK " + format + " writer is not registered");
   }
 
+  /** A new JPEG reader whose class name starts with {@code vendor}: "com.sun.imageio." or "com.twelvemonkeys.". */
+  static ImageReader jpegReader(String vendor) {
+    for (Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName("jpeg"); it.hasNext(); ) {
+      ImageReader r = it.next();
+      if (r.getClass().getName().startsWith(vendor)) {
+        return r;
+      }
+    }
+    throw new IllegalStateException("no JPEG reader of " + vendor + " is registered");
+  }
+
   private static byte[] write(ImageWriter writer, IIOImage image, ImageWriteParam param) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
@@ -232,6 +255,62 @@ final class EncodedFixtures {
       }
       pos += bytes;
     }
+    out.write(jpeg, pos, jpeg.length - pos);
+    return out.toByteArray();
+  }
+
+  /**
+   * The JPEG with its quantization tables (the DQT segments before its first scan) stored with 16-bit values
+   * (precision Pq = 1), as an encoder writes tables with values over 255, each value times {@code scale} (1: the
+   * same values, the same image).
+   */
+  static byte[] jpegWithSixteenBitQuantTables(byte[] jpeg, int scale) {
+    return jpegWithHeader(jpeg, segments -> segments.stream().map(s -> {
+      if ((s[1] & 0xFF) != 0xDB) {
+        return s;
+      }
+      ByteArrayOutputStream payload = new ByteArrayOutputStream();
+      for (int p = 4; p < s.length; p += 65) {
+        payload.write(0x10 | (s[p] & 0x0F));
+        for (int i = 1; i <= 64; i++) {
+          int value = (s[p + i] & 0xFF) * scale;
+          payload.write(value >> 8);
+          payload.write(value);
+        }
+      }
+      return jpegSegment(0xDB, payload.toByteArray());
+    }).toList());
+  }
+
+  /** The JPEG with its quantization tables (DQT) moved from before its frame header (SOFn) to right after it. */
+  static byte[] jpegWithQuantTablesAfterFrame(byte[] jpeg) {
+    return jpegWithHeader(jpeg, segments -> {
+      List<byte[]> tables = segments.stream().filter(s -> (s[1] & 0xFF) == 0xDB).toList();
+      List<byte[]> out = new ArrayList<>();
+      for (byte[] s : segments) {
+        if ((s[1] & 0xFF) != 0xDB) {
+          out.add(s);
+        }
+        if ((s[1] & 0xFF) >= 0xC0 && (s[1] & 0xFF) <= 0xC2) {
+          out.addAll(tables);
+        }
+      }
+      return out;
+    });
+  }
+
+  /** The JPEG with the segments between SOI and its first SOS (each whole, marker first) edited. */
+  private static byte[] jpegWithHeader(byte[] jpeg, UnaryOperator<List<byte[]>> edit) {
+    List<byte[]> segments = new ArrayList<>();
+    int pos = 2;
+    while ((jpeg[pos + 1] & 0xFF) != 0xDA) {
+      int bytes = 2 + (((jpeg[pos + 2] & 0xFF) << 8) | (jpeg[pos + 3] & 0xFF));
+      segments.add(Arrays.copyOfRange(jpeg, pos, pos + bytes));
+      pos += bytes;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(jpeg, 0, 2);
+    edit.apply(segments).forEach(out::writeBytes);
     out.write(jpeg, pos, jpeg.length - pos);
     return out.toByteArray();
   }

@@ -7,11 +7,13 @@ import static org.assertj.core.api.Assertions.fail;
 import java.awt.color.ColorSpace;
 import java.awt.color.ICC_Profile;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferByte;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.Random;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -43,11 +45,7 @@ class ProgressiveJpegTest {
 
   /** Type, size and raster bytes of a fresh JDK reader's image of the file. */
   private static byte[] jdkPixels(byte[] jpeg) throws IOException {
-    Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName("jpeg");
-    ImageReader reader = it.next();
-    while (!reader.getClass().getName().startsWith("com.sun.imageio.")) {
-      reader = it.next();
-    }
+    ImageReader reader = EncodedFixtures.jpegReader("com.sun.imageio.");
     try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(jpeg))) {
       reader.setInput(in, false, true);
       BufferedImage img = reader.read(0);
@@ -63,10 +61,15 @@ class ProgressiveJpegTest {
   }
 
   private static void assertTranscodesToTheSamePixels(byte[] progressive, String what) throws Exception {
+    assertTranscodesToTheSamePixels(progressive, 0xC0, what);
+  }
+
+  /** The transcode's frame header is {@code sof}: SOF0 (baseline), or SOF1 for 16-bit quantization tables. */
+  private static void assertTranscodesToTheSamePixels(byte[] progressive, int sof, String what) throws Exception {
     assertThat(ProgressiveJpeg.progressive(progressive)).as(what).isTrue();
     byte[] baseline = ProgressiveJpeg.transcode(progressive, MAX_PIXELS);
     assertThat(ProgressiveJpeg.progressive(baseline)).as(what).isFalse();
-    assertThat(baseline[EncodedFixtures.jpegSofOffset(baseline) + 1]).as(what).isEqualTo((byte) 0xC0);
+    assertThat(baseline[EncodedFixtures.jpegSofOffset(baseline) + 1]).as(what).isEqualTo((byte) sof);
     assertThat(jdkPixels(baseline)).as(what).isEqualTo(jdkPixels(progressive));
   }
 
@@ -112,12 +115,81 @@ class ProgressiveJpegTest {
     }
   }
 
+  /**
+   * What libjpeg reads as a whole image is transcoded too: bytes after EOI (padding, a second image, a video, as
+   * phones append), quantization tables of 16-bit precision (a baseline frame cannot have them, so the transcode's
+   * frame is SOF1, as {@code jpegtran} writes it), tables defined after the frame header (libjpeg takes a
+   * component's table at its first scan). The decoder gives each the pixels of the baseline file that the JDK's
+   * writer makes of the same picture (the same coefficients), as it does without the transcoder; with the tables'
+   * values made larger than 8 bits hold, other pixels, the same with and without the transcoder.
+   */
   @Test
-  void truncatedCorruptOrTrailingBytesAreNotTranscodedAndFailAsWithoutTheTranscoder() throws Exception {
+  void trailerSixteenBitTablesAndTablesAfterTheFrameAreTranscodedToTheSamePixels() throws Exception {
+    BufferedImage img = picture(40, 30, BufferedImage.TYPE_3BYTE_BGR, 12);
+    byte[] jpeg = EncodedFixtures.jpeg(img, 0.9f, true);
+    byte[] reference = new ImageDecoder().decode(EncodedFixtures.jpeg(img, 0.9f, false)).data();
+    byte[][] files = {Arrays.copyOf(jpeg, jpeg.length + 4), EncodedFixtures.insert(jpeg, jpeg.length, jpeg),
+        EncodedFixtures.insert(jpeg, jpeg.length, new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF}),
+        EncodedFixtures.jpegWithSixteenBitQuantTables(jpeg, 1), EncodedFixtures.jpegWithQuantTablesAfterFrame(jpeg)};
+    for (int i = 0; i < files.length; i++) {
+      assertTranscodesToTheSamePixels(files[i], i == 3 ? 0xC1 : 0xC0, "file " + i);
+      assertThat(new ImageDecoder().decode(files[i]).data()).as("file %d", i).isEqualTo(reference);
+      assertThat(outcome(new ImageDecoder(), files[i])).as("file %d", i)
+          .isEqualTo(outcome(new ImageDecoder(DecodeOptions.defaults(), false), files[i]));
+    }
+    byte[] coarse = EncodedFixtures.jpegWithSixteenBitQuantTables(jpeg, 40);
+    assertTranscodesToTheSamePixels(coarse, 0xC1, "values up to 40 x 255");
+    assertThat(new ImageDecoder().decode(coarse).data()).isNotEqualTo(reference)
+        .isEqualTo(new ImageDecoder(DecodeOptions.defaults(), false).decode(coarse).data());
+  }
+
+  /**
+   * A progressive CMYK or YCCK JPEG (4 components, an Adobe APP14 marker) is not transcoded: the decoder reads it
+   * as it is, through the reader's colour conversion, to the pixels that ImageIO's reader (TwelveMonkeys') gives
+   * the baseline file of the same ink samples.
+   */
+  @Test
+  void progressiveCmykAndYcckJpegsDecodeAsTheirBaselineEquivalents() throws Exception {
+    WritableRaster ink = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, 40, 30, 4, null);
+    Random rnd = new Random(13);
+    for (int y = 0; y < 30; y++) {
+      for (int x = 0; x < 40; x++) {
+        for (int c = 0; c < 4; c++) {
+          ink.setSample(x, y, c, (x * (c + 1) * 5 + y * 3 + rnd.nextInt(30)) & 0xFF);
+        }
+      }
+    }
+    for (int transform : new int[] {0, 2}) {
+      byte[] progressive = EncodedFixtures.withAdobeMarker(EncodedFixtures.jpegOfRaster(ink, true), transform);
+      byte[] baseline = EncodedFixtures.withAdobeMarker(EncodedFixtures.jpegOfRaster(ink, false), transform);
+      assertThat(ProgressiveJpeg.progressive(progressive)).isTrue();
+      BufferedImage expected = twelveMonkeysImage(baseline);
+      PixelImage decoded = new ImageDecoder().decode(progressive);
+      for (int y = 0; y < 30; y++) {
+        for (int x = 0; x < 40; x++) {
+          int rgb = TestImages.at(decoded, x, y, 2) << 16 | TestImages.at(decoded, x, y, 1) << 8
+              | TestImages.at(decoded, x, y, 0);
+          assertThat(rgb).as("transform %d, (%d,%d)", transform, x, y).isEqualTo(expected.getRGB(x, y) & 0xFFFFFF);
+        }
+      }
+    }
+  }
+
+  private static BufferedImage twelveMonkeysImage(byte[] jpeg) throws IOException {
+    ImageReader reader = EncodedFixtures.jpegReader("com.twelvemonkeys.");
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(jpeg))) {
+      reader.setInput(in, false, true);
+      return reader.read(0);
+    } finally {
+      reader.dispose();
+    }
+  }
+
+  @Test
+  void truncatedOrCorruptFilesAreNotTranscodedAndFailAsWithoutTheTranscoder() throws Exception {
     byte[] jpeg = EncodedFixtures.progressiveJpeg(picture(40, 30, BufferedImage.TYPE_3BYTE_BGR, 5), 2, 2, 2);
-    byte[] withTrailer = Arrays.copyOf(jpeg, jpeg.length + 4);
     byte[][] files = {Arrays.copyOf(jpeg, jpeg.length - 2), EncodedFixtures.firstHalf(jpeg),
-        Arrays.copyOf(jpeg, jpeg.length - 40), EncodedFixtures.withBadHuffmanCodes(jpeg), withTrailer};
+        Arrays.copyOf(jpeg, jpeg.length - 40), EncodedFixtures.withBadHuffmanCodes(jpeg)};
     for (byte[] file : files) {
       assertThat(ProgressiveJpeg.toBaseline(file, MAX_PIXELS)).as("%d bytes", file.length).isNull();
       assertThat(outcome(new ImageDecoder(), file)).as("%d bytes", file.length)
