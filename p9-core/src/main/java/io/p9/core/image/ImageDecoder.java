@@ -55,10 +55,12 @@ import org.slf4j.LoggerFactory;
  *       used past the end of the data, even one the reader decoded (a cut lossless stream decodes without
  *       complaint, the missing pixels made up): {@link DecodeFailure#TRUNCATED}.
  * </ul>
- * Warnings a reader recovers from (an invalid ICC profile it ignores, stray bytes between JPEG segments)
- * do not fail the file; they are logged at debug level. A 32-bit BI_RGB BMP with a V3/V4/V5 header that
- * TwelveMonkeys' reader refuses (it wants colour masks there) is read again by the JDK's; it is
- * {@code CORRUPT} only if both fail.
+ * Warnings a reader recovers from (an invalid ICC profile it ignores, stray bytes between JPEG segments, or
+ * between the last scan's data and EOI) do not fail the file; they are logged at debug level. libjpeg gives the
+ * last warning for bytes inserted inside the scan data too (or none, for a few bytes): such a file decodes with the
+ * blocks after them wrong, as in PIL and OpenCV, since the warning cannot tell it from padding that an encoder
+ * left before EOI. A 32-bit BI_RGB BMP with a V3/V4/V5 header that TwelveMonkeys' reader refuses (it wants colour
+ * masks there) is read again by the JDK's; it is {@code CORRUPT} only if both fail.
  *
  * <p>RGB and gray samples are used as stored (no ICC colour management, as PIL and OpenCV: a gray or
  * colour JPEG's or a WebP's embedded ICC profile is ignored), palette entries through the palette,
@@ -574,8 +576,10 @@ public final class ImageDecoder {
       }
       String w = warning.toLowerCase(Locale.ROOT);
       if (w.contains("extraneous bytes before marker")) {
-        // Stray bytes between segments, or before EOI after all scan data: nothing is lost. Before a
-        // restart marker (0xd0..0xd7) they are entropy-coded data that the decoder had to skip.
+        // Stray bytes between segments, or before EOI after all scan data (an encoder's padding): nothing is lost.
+        // Bytes inserted inside the scan data, whose later blocks then decode wrong, also end up before EOI: the
+        // warning cannot tell them apart, and fails neither. Before a restart marker (0xd0..0xd7) they are
+        // entropy-coded data that the decoder had to skip.
         return w.matches(".*marker 0xd[0-7].*") ? DecodeFailure.CORRUPT : null;
       }
       if (w.contains("ignor")) {

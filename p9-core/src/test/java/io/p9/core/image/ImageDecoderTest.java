@@ -19,10 +19,14 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.function.IntFunction;
 import java.util.function.ToIntFunction;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -1321,6 +1325,37 @@ class ImageDecoderTest {
     e = catchThrowableOfType(ImageDecodeException.class, () -> decoder.decode(scrambled));
     assertThat(e).isNotNull();
     assertThat(e.reason()).as(e.getMessage()).isEqualTo(DecodeFailure.CORRUPT);
+  }
+
+  /**
+   * Bytes between the end of the scan data and EOI (an encoder's padding, or data some tools keep there): libjpeg
+   * warns "Corrupt JPEG data: N extraneous bytes before marker 0xd9" and decodes every pixel, as viewers, PIL and
+   * OpenCV show the file, and so does p9. Bytes inserted inside the scan data give the same warning (or none, if
+   * few enough for the reader's bit buffer to take them), the blocks after them wrong; the warning cannot tell the
+   * two apart, so it does not fail the file. Before a restart marker it does: there the bytes were inside a restart
+   * interval's data.
+   */
+  @Test
+  void bytesBeforeEoiAfterTheScanDataDecodeToTheFilesPixels() throws Exception {
+    byte[] jpeg = EncodedFixtures.jpeg(noise(64, 48, 11), 0.9f, false);
+    byte[] padded = EncodedFixtures.insert(jpeg, jpeg.length - 2, new byte[64]);
+    assertThat(jdkJpegWarnings(padded)).singleElement().asString().startsWith("Corrupt JPEG data: ")
+        .endsWith(" extraneous bytes before marker 0xd9");
+    assertThat(decoder.decode(padded).data()).isEqualTo(decoder.decode(jpeg).data());
+  }
+
+  /** The warnings a fresh JDK JPEG reader gives while it decodes the file. */
+  private static List<String> jdkJpegWarnings(byte[] jpeg) throws IOException {
+    ImageReader reader = EncodedFixtures.jpegReader("com.sun.imageio.");
+    List<String> warnings = new ArrayList<>();
+    reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(jpeg))) {
+      reader.setInput(in, false, true);
+      reader.read(0);
+      return warnings;
+    } finally {
+      reader.dispose();
+    }
   }
 
   @Test
