@@ -24,11 +24,6 @@ import java.awt.image.SampleModel;
 final class BgrImages {
   private BgrImages() {}
 
-  /** {@code background} is 0xRRGGBB. */
-  static PixelImage toBgr(BufferedImage image, int background) {
-    return toBgr(image, background, false, false);
-  }
-
   /**
    * {@code background} is 0xRRGGBB; {@code premultiplied}: the file says that its colour samples are
    * premultiplied by alpha, whatever the colour model says (TIFF associated alpha, see
