@@ -1,5 +1,7 @@
 package io.p9.core.image;
 
+import io.p9.core.image.JpegBitReader.Refused;
+import io.p9.core.image.JpegBitReader.Table;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 
@@ -67,13 +69,6 @@ final class ProgressiveJpeg {
   private static final int[] DC_CODES = encoderTable(DC_BITS, DC_VALUES);
   private static final int[] AC_CODES = encoderTable(AC_BITS, AC_VALUES);
 
-  /** Thrown inside the transcoder for anything it will not transcode; never leaves {@link #toBaseline}. */
-  static final class NotTranscoded extends Exception {
-    NotTranscoded(String why) {
-      super(why, null, false, false);
-    }
-  }
-
   /** Whether the frame header (the first SOFn) is a progressive Huffman one (SOF2): one short header walk. */
   static boolean progressive(byte[] jpeg) {
     int[] sof = {0};
@@ -91,13 +86,13 @@ final class ProgressiveJpeg {
   static byte[] toBaseline(byte[] jpeg, long maxPixels) {
     try {
       return transcode(jpeg, maxPixels);
-    } catch (NotTranscoded | RuntimeException e) {
+    } catch (Refused | RuntimeException e) {
       return null; // RuntimeException: a safety net; the checks are meant to refuse everything first
     }
   }
 
   /** As {@link #toBaseline}, but says why it did not transcode. */
-  static byte[] transcode(byte[] jpeg, long maxPixels) throws NotTranscoded {
+  static byte[] transcode(byte[] jpeg, long maxPixels) throws Refused {
     return new Reader(jpeg, maxPixels).read().write();
   }
 
@@ -132,7 +127,7 @@ final class ProgressiveJpeg {
     }
 
     /** The baseline file: SOI, the header's APPn/COM/DQT, SOF0 (or SOF1), the Annex K tables, one scan, EOI. */
-    byte[] write() throws NotTranscoded {
+    byte[] write() throws Refused {
       for (Component c : components) {
         c.dcPred = 0;
       }
@@ -192,59 +187,55 @@ final class ProgressiveJpeg {
     private final byte[] jpeg;
     private final long maxPixels;
     private final Frame frame;
-    private final Huffman[][] tables = new Huffman[2][4];
+    private final Table[][] tables = new Table[2][4];
     private final boolean[] quant = new boolean[4];
     private int restartInterval;
     private boolean scanned;
-    // bit reader state
-    private int pos;
-    private long buf;
-    private int bits;
-    private int padded; // zero bits added past the end of the data (libjpeg's "insufficient data")
-    private boolean atMarker;
+    private final JpegBitReader in;
     private int eobrun;
 
     Reader(byte[] jpeg, long maxPixels) {
       this.jpeg = jpeg;
       this.maxPixels = maxPixels;
       this.frame = new Frame(jpeg);
+      this.in = new JpegBitReader(jpeg);
     }
 
-    Frame read() throws NotTranscoded {
+    Frame read() throws Refused {
       if (jpeg.length < 4 || (jpeg[0] & 0xFF) != 0xFF || (jpeg[1] & 0xFF) != 0xD8) {
-        throw new NotTranscoded("no SOI");
+        throw new Refused("no SOI");
       }
       int at = 2;
       while (true) {
         if (at + 2 > jpeg.length || (jpeg[at] & 0xFF) != 0xFF) {
-          throw new NotTranscoded("no marker at " + at);
+          throw new Refused("no marker at " + at);
         }
         int marker = jpeg[at + 1] & 0xFF;
         if (marker == 0xD9) {
           if (!scanned) {
-            throw new NotTranscoded("no scan");
+            throw new Refused("no scan");
           }
           break;
         }
         if (at + 4 > jpeg.length) {
-          throw new NotTranscoded("segment cut");
+          throw new Refused("segment cut");
         }
         int bytes = 2 + (((jpeg[at + 2] & 0xFF) << 8) | (jpeg[at + 3] & 0xFF));
         if (bytes < 4 || at + bytes > jpeg.length) {
-          throw new NotTranscoded("segment length");
+          throw new Refused("segment length");
         }
         if (marker == 0xC4) {
-          defineHuffman(at, bytes);
+          JpegBitReader.defineTables(jpeg, at, bytes, tables);
         } else if (marker == 0xDD) {
           if (bytes != 6) {
-            throw new NotTranscoded("DRI length");
+            throw new Refused("DRI length");
           }
           restartInterval = ((jpeg[at + 4] & 0xFF) << 8) | (jpeg[at + 5] & 0xFF);
         } else if (marker == 0xFE || marker >= 0xE0 && marker <= 0xEF) {
           if (!scanned) {
             frame.header.write(jpeg, at, bytes);
           } else if (marker != 0xFE) {
-            throw new NotTranscoded("APPn between scans");
+            throw new Refused("APPn between scans");
           }
         } else if (marker == 0xDB && !scanned) {
           defineQuant(at, bytes);
@@ -256,28 +247,28 @@ final class ProgressiveJpeg {
           scanned = true;
           continue;
         } else {
-          throw new NotTranscoded("marker " + Integer.toHexString(marker));
+          throw new Refused("marker " + Integer.toHexString(marker));
         }
         at += bytes;
       }
       for (Component c : frame.components) {
         for (int k = 0; k < DCT; k++) {
           if (c.bits[k] != 0) {
-            throw new NotTranscoded("coefficient " + k + " of component " + c.id + " incomplete");
+            throw new Refused("coefficient " + k + " of component " + c.id + " incomplete");
           }
         }
       }
       return frame;
     }
 
-    private void defineQuant(int at, int bytes) throws NotTranscoded {
+    private void defineQuant(int at, int bytes) throws Refused {
       int p = at + 4;
       while (p < at + bytes) {
         int pq = (jpeg[p] & 0xFF) >> 4;
         int tq = jpeg[p] & 0x0F;
         int tableBytes = 1 + DCT * (pq + 1);
         if (pq > 1 || tq > 3 || p + tableBytes > at + bytes) {
-          throw new NotTranscoded("DQT");
+          throw new Refused("DQT");
         }
         quant[tq] = true;
         frame.sixteenBitTables |= pq == 1;
@@ -285,36 +276,16 @@ final class ProgressiveJpeg {
       }
     }
 
-    private void defineHuffman(int at, int bytes) throws NotTranscoded {
-      int p = at + 4;
-      while (p < at + bytes) {
-        if (p + 17 > at + bytes) {
-          throw new NotTranscoded("DHT cut");
-        }
-        int tc = (jpeg[p] & 0xFF) >> 4;
-        int th = jpeg[p] & 0x0F;
-        int count = 0;
-        for (int i = 1; i <= 16; i++) {
-          count += jpeg[p + i] & 0xFF;
-        }
-        if (tc > 1 || th > 3 || count > 256 || p + 17 + count > at + bytes) {
-          throw new NotTranscoded("DHT");
-        }
-        tables[tc][th] = new Huffman(jpeg, p + 1, p + 17, tc == 0);
-        p += 17 + count;
-      }
-    }
-
-    private void readFrame(int at, int bytes) throws NotTranscoded {
+    private void readFrame(int at, int bytes) throws Refused {
       int n = bytes >= 10 ? jpeg[at + 9] & 0xFF : 0;
       if ((n != 1 && n != 3) || bytes != 10 + 3 * n || (jpeg[at + 4] & 0xFF) != 8) {
-        throw new NotTranscoded("frame: not 8-bit, 1 or 3 components");
+        throw new Refused("frame: not 8-bit, 1 or 3 components");
       }
       int height = ((jpeg[at + 5] & 0xFF) << 8) | (jpeg[at + 6] & 0xFF);
       int width = ((jpeg[at + 7] & 0xFF) << 8) | (jpeg[at + 8] & 0xFF);
       if (width == 0 || height == 0 || width > MAX_DIMENSION || height > MAX_DIMENSION
           || (long) width * height > Math.min(maxPixels, ImageDecoder.MAX_BGR_PIXELS)) {
-        throw new NotTranscoded("frame size " + width + "x" + height);
+        throw new Refused("frame size " + width + "x" + height);
       }
       Component[] cs = new Component[n];
       int hmax = 1;
@@ -327,11 +298,11 @@ final class ProgressiveJpeg {
         c.v = jpeg[p + 1] & 0x0F;
         c.tq = jpeg[p + 2] & 0xFF;
         if (c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4 || c.tq > 3) {
-          throw new NotTranscoded("frame component");
+          throw new Refused("frame component");
         }
         for (int j = 0; j < i; j++) {
           if (cs[j].id == c.id) {
-            throw new NotTranscoded("duplicate component id");
+            throw new Refused("duplicate component id");
           }
         }
         Arrays.fill(c.bits, -1);
@@ -345,7 +316,7 @@ final class ProgressiveJpeg {
       int mcusHigh = (height + 8 * vmax - 1) / (8 * vmax);
       for (Component c : cs) {
         if (hmax % c.h != 0 || vmax % c.v != 0) {
-          throw new NotTranscoded("fractional sampling");
+          throw new Refused("fractional sampling");
         }
         blocksInMcu += c.h * c.v;
         c.blocksWide = (int) (((long) width * c.h + 8L * hmax - 1) / (8L * hmax));
@@ -356,7 +327,7 @@ final class ProgressiveJpeg {
       // The coefficients of an image are a few times its pixels; the padding of a very thin one can be much more.
       if (n > 1 && blocksInMcu > MAX_BLOCKS_IN_MCU || coefficients > Integer.MAX_VALUE - 8
           || coefficients > 4 * Math.max((long) width * height, 64 * 64)) {
-        throw new NotTranscoded("MCU of " + blocksInMcu + " blocks, or " + coefficients + " coefficients");
+        throw new Refused("MCU of " + blocksInMcu + " blocks, or " + coefficients + " coefficients");
       }
       for (Component c : cs) {
         c.coef = new short[c.stride * mcusHigh * c.v * DCT];
@@ -369,14 +340,14 @@ final class ProgressiveJpeg {
     }
 
     /** Decodes the scan whose SOS segment is at {@code at}; returns where the marker after its data starts. */
-    private int scan(int at, int bytes) throws NotTranscoded {
+    private int scan(int at, int bytes) throws Refused {
       int n = bytes > 4 ? jpeg[at + 4] & 0xFF : 0;
       if (n < 1 || n > 4 || bytes != 8 + 2 * n) {
-        throw new NotTranscoded("SOS");
+        throw new Refused("SOS");
       }
       Component[] cs = new Component[n];
-      Huffman[] dc = new Huffman[n];
-      Huffman[] ac = new Huffman[n];
+      Table[] dc = new Table[n];
+      Table[] ac = new Table[n];
       int p = at + 5 + 2 * n;
       int ss = jpeg[p] & 0xFF;
       int se = jpeg[p + 1] & 0xFF;
@@ -385,7 +356,7 @@ final class ProgressiveJpeg {
       // libjpeg's checks (jdphuff.c start_pass_phuff_decoder): errors, and "inconsistent progression" warnings
       boolean badBand = ss == 0 ? se != 0 : se < ss || se > 63 || n != 1;
       if (badBand || ah != 0 && al != ah - 1 || al > 13) {
-        throw new NotTranscoded("progression parameters");
+        throw new Refused("progression parameters");
       }
       int blocksInMcu = 0;
       for (int i = 0; i < n; i++) {
@@ -397,36 +368,35 @@ final class ProgressiveJpeg {
         }
         for (int j = 0; j < i; j++) {
           if (cs[j] == cs[i]) {
-            throw new NotTranscoded("component twice in a scan");
+            throw new Refused("component twice in a scan");
           }
         }
         if (cs[i] == null || !quant[cs[i].tq]) {
-          throw new NotTranscoded("scan component " + id + ", or its quantization table");
+          throw new Refused("scan component " + id + ", or its quantization table");
         }
         blocksInMcu += cs[i].h * cs[i].v;
         int t = jpeg[at + 6 + 2 * i] & 0xFF;
         dc[i] = tables[0][(t >> 4) & 3];
         ac[i] = tables[1][t & 3];
         if ((t >> 4) > 3 || (t & 0x0F) > 3 || ss == 0 && ah == 0 && dc[i] == null || ss > 0 && ac[i] == null) {
-          throw new NotTranscoded("scan tables");
+          throw new Refused("scan tables");
         }
         int[] b = cs[i].bits;
         if (ss > 0 && b[0] < 0) {
-          throw new NotTranscoded("AC before DC");
+          throw new Refused("AC before DC");
         }
         for (int k = ss; k <= se; k++) {
           if (b[k] != (ah == 0 ? -1 : ah)) {
-            throw new NotTranscoded("inconsistent progression");
+            throw new Refused("inconsistent progression");
           }
           b[k] = al;
         }
         cs[i].dcPred = 0;
       }
       if (n > 1 && blocksInMcu > MAX_BLOCKS_IN_MCU) {
-        throw new NotTranscoded("MCU too large");
+        throw new Refused("MCU too large");
       }
-      pos = at + bytes;
-      resetBits();
+      in.start(at + bytes);
       eobrun = 0;
       int mcusWide = n == 1 ? cs[0].blocksWide : frame.mcusWide;
       int mcusHigh = n == 1 ? cs[0].blocksHigh : frame.mcusHigh;
@@ -457,42 +427,40 @@ final class ProgressiveJpeg {
           }
         }
       }
-      endOfData();
-      int marker = jpeg[pos + 1] & 0xFF;
+      in.endOfData();
+      int marker = jpeg[in.pos() + 1] & 0xFF;
       if (marker >= 0xD0 && marker <= 0xD7) {
-        throw new NotTranscoded("restart marker after the last MCU");
+        throw new Refused("restart marker after the last MCU");
       }
-      return pos;
+      return in.pos();
     }
 
     /** At the end of a restart interval: marker RSTn expected, the predictions and the EOB run start over. */
-    private void restart(int rst, Component[] cs) throws NotTranscoded {
-      endOfData();
-      if ((jpeg[pos + 1] & 0xFF) != 0xD0 + rst) {
-        throw new NotTranscoded("restart marker out of sequence");
+    private void restart(int rst, Component[] cs) throws Refused {
+      in.endOfData();
+      if ((jpeg[in.pos() + 1] & 0xFF) != 0xD0 + rst) {
+        throw new Refused("restart marker out of sequence");
       }
-      pos += 2;
-      resetBits();
+      in.start(in.pos() + 2);
       eobrun = 0;
       for (Component c : cs) {
         c.dcPred = 0;
       }
     }
 
-    private void block(Component c, int at, Huffman dc, Huffman ac, int ss, int se, int ah, int al)
-        throws NotTranscoded {
+    private void block(Component c, int at, Table dc, Table ac, int ss, int se, int ah, int al) throws Refused {
       short[] coef = c.coef;
       if (ss == 0) {
         if (ah == 0) {
-          int s = decode(dc);
-          int diff = s == 0 ? 0 : extend(bits(s), s);
+          int s = in.decode(dc);
+          int diff = s == 0 ? 0 : JpegBitReader.extend(in.bits(s), s);
           c.dcPred += diff;
           int value = c.dcPred << al;
           if (value < -2047 || value > 2047) {
-            throw new NotTranscoded("DC out of range");
+            throw new Refused("DC out of range");
           }
           coef[at] = (short) value;
-        } else if (bits(1) != 0) {
+        } else if (in.bits(1) != 0) {
           coef[at] |= (short) (1 << al);
         }
       } else if (ah == 0) {
@@ -501,23 +469,23 @@ final class ProgressiveJpeg {
           return;
         }
         for (int k = ss; k <= se; k++) {
-          int rs = decode(ac);
+          int rs = in.decode(ac);
           int r = rs >> 4;
           int s = rs & 15;
           if (s != 0) {
             k += r;
-            int value = extend(bits(s), s) << al;
+            int value = JpegBitReader.extend(in.bits(s), s) << al;
             if (k > se || value < -1023 || value > 1023) {
-              throw new NotTranscoded("AC run past the band, or out of range");
+              throw new Refused("AC run past the band, or out of range");
             }
             coef[at + k] = (short) value;
           } else if (r == 15) {
             k += 15;
             if (k >= se) {
-              throw new NotTranscoded("ZRL to the band's end"); // libjpeg ends the block; no encoder writes it
+              throw new Refused("ZRL to the band's end"); // libjpeg ends the block; no encoder writes it
             }
           } else {
-            eobrun = (1 << r) - 1 + (r == 0 ? 0 : bits(r));
+            eobrun = (1 << r) - 1 + (r == 0 ? 0 : in.bits(r));
             return;
           }
         }
@@ -527,28 +495,28 @@ final class ProgressiveJpeg {
     }
 
     /** libjpeg's decode_mcu_AC_refine, step for step, refusing where it would warn or write past the band. */
-    private void refineAc(short[] coef, int at, Huffman ac, int ss, int se, int al) throws NotTranscoded {
+    private void refineAc(short[] coef, int at, Table ac, int ss, int se, int al) throws Refused {
       int p1 = 1 << al;
       int m1 = -1 << al;
       int k = ss;
       if (eobrun == 0) {
         for (; k <= se; k++) {
-          int rs = decode(ac);
+          int rs = in.decode(ac);
           int r = rs >> 4;
           int s = rs & 15;
           if (s != 0) {
             if (s != 1) {
-              throw new NotTranscoded("refinement size " + s);
+              throw new Refused("refinement size " + s);
             }
-            s = bits(1) != 0 ? p1 : m1;
+            s = in.bits(1) != 0 ? p1 : m1;
           } else if (r != 15) {
-            eobrun = (1 << r) + (r == 0 ? 0 : bits(r));
+            eobrun = (1 << r) + (r == 0 ? 0 : in.bits(r));
             break;
           }
           do {
             int i = at + k;
             if (coef[i] != 0) {
-              if (bits(1) != 0 && (coef[i] & p1) == 0) {
+              if (in.bits(1) != 0 && (coef[i] & p1) == 0) {
                 coef[i] = (short) (coef[i] >= 0 ? coef[i] + p1 : coef[i] + m1);
               }
             } else if (--r < 0) {
@@ -558,7 +526,7 @@ final class ProgressiveJpeg {
           } while (k <= se);
           if (s != 0) {
             if (k > se || s < -1023 || s > 1023) {
-              throw new NotTranscoded("refinement past the band, or out of range");
+              throw new Refused("refinement past the band, or out of range");
             }
             coef[at + k] = (short) s;
           }
@@ -567,7 +535,7 @@ final class ProgressiveJpeg {
       if (eobrun > 0) {
         for (; k <= se; k++) {
           int i = at + k;
-          if (coef[i] != 0 && bits(1) != 0 && (coef[i] & p1) == 0) {
+          if (coef[i] != 0 && in.bits(1) != 0 && (coef[i] & p1) == 0) {
             coef[i] = (short) (coef[i] >= 0 ? coef[i] + p1 : coef[i] + m1);
           }
         }
@@ -575,134 +543,6 @@ final class ProgressiveJpeg {
       }
     }
 
-    private static int extend(int v, int s) {
-      return v < (1 << (s - 1)) ? v - (1 << s) + 1 : v;
-    }
-
-    private void resetBits() {
-      buf = 0;
-      bits = 0;
-      padded = 0;
-      atMarker = false;
-    }
-
-    /** Adds bytes to the bit buffer up to 57 or more bits; zeros past a marker, counted in {@link #padded}. */
-    private void fill() {
-      while (bits <= 56) {
-        int b = 0;
-        if (atMarker || pos >= jpeg.length) {
-          padded += 8;
-        } else {
-          b = jpeg[pos] & 0xFF;
-          if (b != 0xFF) {
-            pos++;
-          } else if (pos + 1 < jpeg.length && jpeg[pos + 1] == 0) {
-            pos += 2;
-          } else {
-            atMarker = true;
-            b = 0;
-            padded += 8;
-          }
-        }
-        buf = (buf << 8) | b;
-        bits += 8;
-      }
-    }
-
-    private int bits(int n) throws NotTranscoded {
-      if (bits < n) {
-        fill();
-      }
-      bits -= n;
-      if (bits < padded) {
-        throw new NotTranscoded("data ends early");
-      }
-      return (int) (buf >>> bits) & ((1 << n) - 1);
-    }
-
-    private int decode(Huffman h) throws NotTranscoded {
-      if (bits < 16) {
-        fill();
-      }
-      int peek = (int) (buf >>> (bits - 16)) & 0xFFFF;
-      int e = h.lookup[peek >>> 8];
-      int len;
-      int symbol;
-      if (e != 0) {
-        len = e >> 8;
-        symbol = e & 0xFF;
-      } else {
-        len = 9;
-        while (len <= 16 && (peek >>> (16 - len)) > h.maxCode[len]) {
-          len++;
-        }
-        if (len > 16) {
-          throw new NotTranscoded("bad Huffman code");
-        }
-        symbol = h.values[h.valueIndex[len] + (peek >>> (16 - len))] & 0xFF;
-      }
-      bits -= len;
-      if (bits < padded) {
-        throw new NotTranscoded("data ends early");
-      }
-      return symbol;
-    }
-
-    /** The entropy-coded data must end exactly here (bar the last byte's padding), at a marker. */
-    private void endOfData() throws NotTranscoded {
-      if (bits - padded >= 8 || pos + 1 >= jpeg.length || (jpeg[pos] & 0xFF) != 0xFF) {
-        throw new NotTranscoded("bytes left over in the scan data");
-      }
-      int marker = jpeg[pos + 1] & 0xFF;
-      if (marker == 0x00 || marker == 0xFF) {
-        throw new NotTranscoded("bytes left over in the scan data");
-      }
-    }
-  }
-
-  /** A decoding table: an 8-bit lookup for short codes, canonical limits for longer ones (libjpeg's checks). */
-  private static final class Huffman {
-    final int[] lookup = new int[256];
-    final int[] maxCode = new int[18];
-    final int[] valueIndex = new int[17];
-    final byte[] values;
-
-    Huffman(byte[] jpeg, int counts, int symbols, boolean dc) throws NotTranscoded {
-      int total = 0;
-      for (int i = 0; i < 16; i++) {
-        total += jpeg[counts + i] & 0xFF;
-      }
-      values = Arrays.copyOfRange(jpeg, symbols, symbols + total);
-      if (dc) {
-        for (byte b : values) {
-          if ((b & 0xFF) > 15) {
-            throw new NotTranscoded("DC symbol over 15");
-          }
-        }
-      }
-      int code = 0;
-      int p = 0;
-      for (int len = 1; len <= 16; len++) {
-        int count = jpeg[counts + len - 1] & 0xFF;
-        valueIndex[len] = p - code;
-        for (int i = 0; i < count; i++, p++, code++) {
-          if (code >= 1 << len) {
-            throw new NotTranscoded("Huffman table over-subscribed");
-          }
-          if (len <= 8) {
-            int shift = 8 - len;
-            for (int j = code << shift; j < (code + 1) << shift; j++) {
-              lookup[j] = len << 8 | (values[p] & 0xFF);
-            }
-          }
-        }
-        maxCode[len] = count == 0 ? -1 : code - 1;
-        if (code >= 1 << len) {
-          throw new NotTranscoded("Huffman table over-subscribed");
-        }
-        code <<= 1;
-      }
-    }
   }
 
   /** Baseline entropy coder into a growing byte array. */
@@ -759,14 +599,14 @@ final class ProgressiveJpeg {
     }
 
     /** One block: the DC difference, then the AC run/size symbols, Annex K tables. */
-    void block(Component c, int at) throws NotTranscoded {
+    void block(Component c, int at) throws Refused {
       short[] coef = c.coef;
       int dc = coef[at];
       int diff = dc - c.dcPred;
       c.dcPred = dc;
       int size = size(diff);
       if (size > 11) {
-        throw new NotTranscoded("DC difference " + diff);
+        throw new Refused("DC difference " + diff);
       }
       put(symbol(DC_CODES[size], diff, size), (DC_CODES[size] & 0xFF) + size);
       int run = 0;
@@ -782,7 +622,7 @@ final class ProgressiveJpeg {
         }
         size = size(v);
         if (size > 10) {
-          throw new NotTranscoded("AC coefficient " + v);
+          throw new Refused("AC coefficient " + v);
         }
         int code = AC_CODES[run << 4 | size];
         put(symbol(code, v, size), (code & 0xFF) + size);

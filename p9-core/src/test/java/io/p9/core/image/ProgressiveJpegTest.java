@@ -235,7 +235,7 @@ class ProgressiveJpegTest {
       cut[pos + 2] = 0;
       cut[pos + 3] = 2;
       assertThatThrownBy(() -> ProgressiveJpeg.transcode(cut, MAX_PIXELS)).as("marker %x", cut[cut.length - 3])
-          .isInstanceOf(ProgressiveJpeg.NotTranscoded.class);
+          .isInstanceOf(JpegBitReader.Refused.class);
       pos += 2 + (((jpeg[pos + 2] & 0xFF) << 8) | (jpeg[pos + 3] & 0xFF));
     }
     assertThat(segments).isGreaterThan(4);
@@ -266,7 +266,7 @@ class ProgressiveJpegTest {
       byte[] baseline = null;
       try {
         baseline = ProgressiveJpeg.transcode(JpegIccSegments.strip(mutant), MAX_PIXELS);
-      } catch (ProgressiveJpeg.NotTranscoded expected) {
+      } catch (JpegBitReader.Refused expected) {
         // refused: decoded as it is
       } catch (RuntimeException e) {
         fail("seed " + seed + ", mutant " + i + ": the transcoder threw " + e, e);
