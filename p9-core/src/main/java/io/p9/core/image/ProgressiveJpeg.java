@@ -97,13 +97,8 @@ final class ProgressiveJpeg {
   }
 
   /** One frame component: its header fields and its coefficients, MCU-padded, 64 zigzag-ordered per block. */
-  private static final class Component {
-    int id;
-    int h;
-    int v;
+  private static final class Component extends JpegComponent {
     int tq; // quantization table number: defined by the component's first scan at the latest
-    int blocksWide; // blocks with image data (a non-interleaved scan codes these)
-    int blocksHigh;
     int stride; // blocks per row of storage, a whole number of MCUs
     short[] coef;
     /** Per coefficient: the Al of the last scan that sent it, -1 before the first (libjpeg's coef_bits). */
@@ -293,11 +288,8 @@ final class ProgressiveJpeg {
       for (int i = 0; i < n; i++) {
         Component c = new Component();
         int p = at + 10 + 3 * i;
-        c.id = jpeg[p] & 0xFF;
-        c.h = (jpeg[p + 1] & 0xFF) >> 4;
-        c.v = jpeg[p + 1] & 0x0F;
         c.tq = jpeg[p + 2] & 0xFF;
-        if (c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4 || c.tq > 3) {
+        if (!c.read(jpeg, p) || c.tq > 3) {
           throw new Refused("frame component");
         }
         for (int j = 0; j < i; j++) {
@@ -319,8 +311,7 @@ final class ProgressiveJpeg {
           throw new Refused("fractional sampling");
         }
         blocksInMcu += c.h * c.v;
-        c.blocksWide = (int) (((long) width * c.h + 8L * hmax - 1) / (8L * hmax));
-        c.blocksHigh = (int) (((long) height * c.v + 8L * vmax - 1) / (8L * vmax));
+        c.size(width, height, hmax, vmax);
         c.stride = mcusWide * c.h;
         coefficients += (long) c.stride * mcusHigh * c.v * DCT;
       }
