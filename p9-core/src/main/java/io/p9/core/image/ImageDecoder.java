@@ -56,11 +56,14 @@ import org.slf4j.LoggerFactory;
  *       complaint, the missing pixels made up): {@link DecodeFailure#TRUNCATED}.
  * </ul>
  * Warnings a reader recovers from (an invalid ICC profile it ignores, stray bytes between JPEG segments, or
- * between the last scan's data and EOI) do not fail the file; they are logged at debug level. libjpeg gives the
- * last warning for bytes inserted inside the scan data too (or none, for a few bytes): such a file decodes with the
- * blocks after them wrong, as in PIL and OpenCV, since the warning cannot tell it from padding that an encoder
- * left before EOI. A 32-bit BI_RGB BMP with a V3/V4/V5 header that TwelveMonkeys' reader refuses (it wants colour
- * masks there) is read again by the JDK's; it is {@code CORRUPT} only if both fail.
+ * padding between a scan's data and EOI) do not fail the file; they are logged at debug level. libjpeg gives the
+ * same warning of extraneous bytes for bytes inserted inside the scan data, whose later blocks it then decodes
+ * wrong: after that warning, and only then, the scans of a sequential Huffman JPEG (SOF0/SOF1) are walked strictly
+ * ({@link SequentialScans}: every code valid and within its block, then only 1-bit fill and 0x00 or 0xFF padding
+ * up to the next marker), and the file is {@link DecodeFailure#CORRUPT} if they fail. Bytes inserted where libjpeg
+ * gives no warning (most insertions into a small photo) still decode wrong, as in PIL and OpenCV, and so do those
+ * in a progressive JPEG (not checked). A 32-bit BI_RGB BMP with a V3/V4/V5 header that TwelveMonkeys' reader
+ * refuses (it wants colour masks there) is read again by the JDK's; it is {@code CORRUPT} only if both fail.
  *
  * <p>RGB and gray samples are used as stored (no ICC colour management, as PIL and OpenCV: a gray or
  * colour JPEG's or a WebP's embedded ICC profile is ignored), palette entries through the palette,
@@ -294,6 +297,9 @@ public final class ImageDecoder {
       }
       BufferedImage image = reader.read(0, null);
       readerBroken = false;
+      if (format == ImageFormat.JPEG && warnings.strayBytes != null && warnings.failure == null) {
+        warnings.checkScanData(bytes);
+      }
       if (in.readPastEnd() > VP8L_LOOKAHEAD && !EncodedStructure.looksTruncated(format, bytes)) {
         // (a file shorter than its RIFF header says is refused after the read, naming what the header says)
         throw new ImageDecodeException(DecodeFailure.TRUNCATED, "truncated WEBP (" + bytes.length + " bytes): the "
@@ -547,12 +553,17 @@ public final class ImageDecoder {
    * kept and the read aborted (the reader would otherwise fill the rest of the image with gray).
    */
   static final class Warnings implements IIOReadWarningListener {
+    /** libjpeg's warning of bytes it skipped before a marker, lower case. */
+    private static final String EXTRANEOUS = "extraneous bytes before marker";
     DecodeFailure failure;
     String message;
+    /** The last warning of extraneous bytes that did not fail the file; the scan data are checked after the read. */
+    String strayBytes;
 
     void clear() {
       failure = null;
       message = null;
+      strayBytes = null;
     }
 
     @Override
@@ -560,6 +571,9 @@ public final class ImageDecoder {
       DecodeFailure f = classify(warning);
       if (f == null) {
         LOG.debug("ImageIO reader recovered: {}", warning);
+        if (warning != null && warning.toLowerCase(Locale.ROOT).contains(EXTRANEOUS)) {
+          strayBytes = warning;
+        }
         return;
       }
       if (failure == null || failure == DecodeFailure.CORRUPT && f == DecodeFailure.TRUNCATED) {
@@ -569,17 +583,33 @@ public final class ImageDecoder {
       source.abort();
     }
 
-    /** TRUNCATED, CORRUPT, or null for a warning the reader recovers from without losing pixels. */
+    /**
+     * After libjpeg warned of extraneous bytes, and decoded the JPEG: {@link DecodeFailure#CORRUPT} if they were
+     * inside a sequential Huffman scan's data rather than padding after it or stray bytes between segments
+     * ({@link SequentialScans}).
+     */
+    void checkScanData(byte[] jpeg) {
+      String damage = SequentialScans.damage(jpeg);
+      if (damage != null) {
+        failure = DecodeFailure.CORRUPT;
+        message = strayBytes + "; " + damage;
+      }
+    }
+
+    /**
+     * TRUNCATED, CORRUPT, or null for a warning the reader recovers from without losing pixels, or that the scan
+     * data are checked for ({@link #checkScanData}).
+     */
     static DecodeFailure classify(String warning) {
       if (warning == null) {
         return null;
       }
       String w = warning.toLowerCase(Locale.ROOT);
-      if (w.contains("extraneous bytes before marker")) {
-        // Stray bytes between segments, or before EOI after all scan data (an encoder's padding): nothing is lost.
-        // Bytes inserted inside the scan data, whose later blocks then decode wrong, also end up before EOI: the
-        // warning cannot tell them apart, and fails neither. Before a restart marker (0xd0..0xd7) they are
-        // entropy-coded data that the decoder had to skip.
+      if (w.contains(EXTRANEOUS)) {
+        // Stray bytes between segments, or after a scan's data (an encoder's padding before EOI): nothing is lost.
+        // Bytes inserted inside the scan data, whose later blocks then decode wrong, give the same warning: the
+        // scan data are checked after the read. Before a restart marker (0xd0..0xd7) the bytes are entropy-coded
+        // data that the decoder had to skip.
         return w.matches(".*marker 0xd[0-7].*") ? DecodeFailure.CORRUPT : null;
       }
       if (w.contains("ignor")) {

@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * Reads the entropy-coded data of a Huffman-coded JPEG scan as libjpeg does (stuffed zero bytes dropped, zero bits
  * made up past a marker), but strictly: a bad code, or a code or bits read past the data, is refused rather than
- * decoded. Used by {@link ProgressiveJpeg}, which decodes progressive scans.
+ * decoded. Shared by {@link ProgressiveJpeg}, which decodes progressive scans, and {@link SequentialScans}, which
+ * checks sequential ones.
  */
 final class JpegBitReader {
   /** Why the data, or a table for it, was refused; without a stack trace, as it is expected on bad files. */
@@ -131,6 +132,25 @@ final class JpegBitReader {
       throw new Refused("data ends early");
     }
     return symbol;
+  }
+
+  /** Whether the bits from here to the next byte boundary are all 1s, the fill that the standard asks for. */
+  boolean onesToByteBoundary() {
+    int rest = (bits - padded) & 7;
+    return ((int) (buf >>> (bits - rest)) & ((1 << rest) - 1)) == (1 << rest) - 1;
+  }
+
+  /** Skips to the next byte boundary and reads the byte there (a stuffed 0xFF as 0xFF), or -1 at a marker. */
+  int nextByte() {
+    bits -= (bits - padded) & 7;
+    if (bits - padded < 8) {
+      fill();
+      if (bits - padded < 8) {
+        return -1;
+      }
+    }
+    bits -= 8;
+    return (int) (buf >>> bits) & 0xFF;
   }
 
   /** The entropy-coded data must end exactly here (bar the last byte's padding), at a marker. */

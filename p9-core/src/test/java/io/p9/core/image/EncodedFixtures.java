@@ -64,9 +64,16 @@ final class EncodedFixtures {
    * {@code h}x{@code v} and the others 1x1, with a restart marker every {@code restartInterval} MCUs (0: none).
    */
   static byte[] progressiveJpeg(BufferedImage img, int h, int v, int restartInterval) {
+    return jpeg(img, h, v, restartInterval, true);
+  }
+
+  /** As {@link #progressiveJpeg}, or baseline if {@code progressive} is false. */
+  static byte[] jpeg(BufferedImage img, int h, int v, int restartInterval, boolean progressive) {
     ImageWriter writer = jdkJpegWriter();
     ImageWriteParam param = writer.getDefaultWriteParam();
-    param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
+    if (progressive) {
+      param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
+    }
     param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
     param.setCompressionQuality(0.9f);
     IIOMetadata metadata = writer.getDefaultImageMetadata(new ImageTypeSpecifier(img), param);
@@ -158,16 +165,21 @@ final class EncodedFixtures {
    */
   static byte[] withBadHuffmanCodes(byte[] file) {
     byte[] out = file.clone();
-    int sos = 2;
-    while (!(out[sos] == (byte) 0xFF && out[sos + 1] == (byte) 0xDA)) {
-      sos++;
-    }
-    int data = sos + 2 + (((out[sos + 2] & 0xFF) << 8) | (out[sos + 3] & 0xFF));
+    int data = scanData(out);
     for (int i = 8; i < 24; i += 2) {
       out[data + i] = (byte) 0xFF;
       out[data + i + 1] = 0;
     }
     return out;
+  }
+
+  /** Where the entropy-coded data after the first SOS segment of the file (a JPEG, or a TIFF holding one) start. */
+  static int scanData(byte[] file) {
+    int sos = 2;
+    while (!(file[sos] == (byte) 0xFF && file[sos + 1] == (byte) 0xDA)) {
+      sos++;
+    }
+    return sos + 2 + (((file[sos + 2] & 0xFF) << 8) | (file[sos + 3] & 0xFF));
   }
 
   private static ImageWriter jdkJpegWriter() {
