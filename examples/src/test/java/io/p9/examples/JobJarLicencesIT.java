@@ -271,14 +271,22 @@ class JobJarLicencesIT {
         .containsAll(own.lines().filter(l -> !l.isBlank()).toList());
   }
 
-  /** Each jar of p9's modules that the job jar is built from, and examples' own, carries p9's LICENSE and NOTICE. */
+  /**
+   * Each jar of p9's modules that the job jar is built from, and examples' own, carries p9's LICENSE and NOTICE;
+   * so do the classified jars the build makes beside them ({@code p9.classified.jars}: the release profile's
+   * -sources and -javadoc jars), which must be there.
+   */
   @Test
   void p9sModuleJarsCarryItsLicenceAndNotice() throws IOException {
     List<Path> jars = p9ModuleJars();
     assertThat(jars).extracting(j -> j.getFileName().toString().replaceAll("-[0-9].*", ""))
         .contains("p9-core", "p9-spark-ml", "p9-aws", "p9-examples");
+    List<Path> classified = classifiedJars(jars);
+    assertThat(classified).allSatisfy(j -> assertThat(j).isRegularFile());
+    List<Path> all = new ArrayList<>(jars);
+    all.addAll(classified);
     List<String> problems = new ArrayList<>();
-    for (Path jar : jars) {
+    for (Path jar : all) {
       try (JarFile j = new JarFile(jar.toFile())) {
         for (String f : List.of("LICENSE", "NOTICE")) {
           ZipEntry e = j.getEntry("META-INF/" + f);
@@ -309,6 +317,18 @@ class JobJarLicencesIT {
     }
     Path jobJar = Paths.get(System.getProperty("p9.job.jar", "missing"));
     out.add(jobJar.resolveSibling(jobJar.getFileName().toString().replaceFirst("-job\\.jar$", ".jar")));
+    return out;
+  }
+
+  /** For each of {@code jars}, its siblings of each classifier in {@code p9.classified.jars} (comma-separated). */
+  private static List<Path> classifiedJars(List<Path> jars) {
+    List<Path> out = new ArrayList<>();
+    for (String classifier : System.getProperty("p9.classified.jars", "").split(",")) {
+      if (!classifier.isBlank()) {
+        jars.forEach(j -> out.add(j.resolveSibling(
+            j.getFileName().toString().replaceFirst("\\.jar$", "-" + classifier.strip() + ".jar"))));
+      }
+    }
     return out;
   }
 
