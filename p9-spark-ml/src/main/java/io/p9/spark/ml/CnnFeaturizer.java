@@ -24,6 +24,7 @@ import io.p9.spark.ml.internal.HadoopFiles;
 import io.p9.spark.ml.internal.ModelBroadcasts;
 import io.p9.spark.ml.internal.P9Reader;
 import io.p9.spark.ml.internal.P9Writer;
+import io.p9.spark.ml.internal.ParamExplanations;
 import io.p9.spark.ml.internal.SchemaChecks;
 import io.p9.spark.ml.internal.Validators;
 import java.io.UncheckedIOException;
@@ -490,6 +491,18 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
   public CnnFeaturizer setErrorCol(String v) {
     set(errorCol, v);
     return this;
+  }
+
+  /**
+   * As Spark's, but the values of {@code mean} and {@code std} show as their elements ({@code [0.5,0.5,0.5]}),
+   * not as the arrays' identity ({@code [D@1a2b3c}).
+   *
+   * @param param a param of this stage
+   * @return {@code name: doc (default: ..., current: ...)}, or {@code (undefined)} in place of the values
+   */
+  @Override
+  public String explainParam(Param<?> param) {
+    return ParamExplanations.explain(this, param);
   }
 
   /** Counters of the most recent {@link #transform} (null before the first one). */

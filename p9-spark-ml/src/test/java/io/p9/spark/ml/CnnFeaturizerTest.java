@@ -65,6 +65,20 @@ class CnnFeaturizerTest {
         .setMean(new double[] {0.5, 0.5, 0.5}).setErrorCol("featurizerError"));
   }
 
+  /** The array params mean and std show their values, not the arrays' identity ({@code [D@1a2b3c}). */
+  @Test
+  void explainParamsShowsTheValuesOfMeanAndStd() {
+    CnnFeaturizer f = new CnnFeaturizer().setPreprocessing("custom").setMean(new double[] {0.485, 0.456, 0.406})
+        .setStd(new double[] {0.229, 0.224, 0.225});
+    assertThat(f.explainParams()).doesNotContain("[D@");
+    assertThat(f.explainParams().split("\n")).contains(
+        "mean: " + f.mean().doc() + " (current: [0.485,0.456,0.406])",
+        "std: " + f.std().doc() + " (current: [0.229,0.224,0.225])",
+        "preprocessing: " + f.preprocessing().doc() + " (default: imagenet, current: custom)");
+    CnnFeaturizer unset = new CnnFeaturizer();
+    assertThat(unset.explainParam(unset.mean())).isEqualTo("mean: " + unset.mean().doc() + " (undefined)");
+  }
+
   @Test
   void gettersAndSettersUseTheirOwnParam() {
     Map<String, Object> samples = new HashMap<>();
