@@ -32,6 +32,7 @@ public final class CovarianceAccumulator implements Serializable {
   /** Rows buffered before a fold; each fold costs {@code BLOCK_ROWS·d²/2} multiply-adds. */
   static final int BLOCK_ROWS = 128;
 
+  /** The number of values in a row. */
   private final int dim;
   /** Rows folded into {@link #mean} and {@link #comoment}. */
   private long count;
@@ -41,6 +42,7 @@ public final class CovarianceAccumulator implements Serializable {
    * enters the comoment linearly through {@code δ} at every fold. Null while {@code count == 0}.
    */
   private double[] mean;
+  /** The low parts of the double-double mean (see {@link #mean}). Null while {@code count == 0}. */
   private double[] meanLo;
   /**
    * Sum over folded rows of {@code (x - mean)(x - mean)ᵀ}, upper triangle: row {@code i} holds columns
@@ -55,6 +57,9 @@ public final class CovarianceAccumulator implements Serializable {
   /**
    * A lower bound of the heap an accumulator of {@code dim} values takes once it holds a row: the comoment's upper
    * triangle of doubles, 4 d (d + 1) bytes (its row buffer and mean come on top).
+   *
+   * @param dim the number of values in a row
+   * @return the bytes
    */
   public static long triangleBytes(int dim) {
     return 4L * dim * (dim + 1);
@@ -63,7 +68,12 @@ public final class CovarianceAccumulator implements Serializable {
   /** The largest dim: the d x d {@link #covariance()} must fit one Java array. */
   public static final int MAX_DIM = 46340;
 
-  /** An empty accumulator for rows of {@code dim} values, {@code 0 < dim <= MAX_DIM}. */
+  /**
+   * An empty accumulator.
+   *
+   * @param dim the number of values in a row, {@code 0 < dim <= MAX_DIM}
+   * @throws IllegalArgumentException if {@code dim} is out of that range
+   */
   public CovarianceAccumulator(int dim) {
     if (dim <= 0 || dim > MAX_DIM) {
       throw new IllegalArgumentException("dim must be in [1, " + MAX_DIM + "], got " + dim);
@@ -81,11 +91,18 @@ public final class CovarianceAccumulator implements Serializable {
     this.comoment = copy(other.comoment);
   }
 
+  /** {@return the number of values in a row} */
   public int dim() {
     return dim;
   }
 
-  /** Adds one row; {@code row.length == dim()}. Returns this. */
+  /**
+   * Adds one row (copied into the buffer).
+   *
+   * @param row {@link #dim()} values
+   * @return this
+   * @throws IllegalArgumentException if {@code row} has another length
+   */
   public CovarianceAccumulator add(double[] row) {
     Objects.requireNonNull(row, "row");
     if (row.length != dim) {
@@ -104,6 +121,10 @@ public final class CovarianceAccumulator implements Serializable {
   /**
    * Adds another accumulator's rows into this one (same dim). Returns this. {@code other} keeps its rows
    * (its buffered rows may be folded); merging an accumulator into itself doubles every row.
+   *
+   * @param other an accumulator of the same dim
+   * @return this
+   * @throws IllegalArgumentException if {@code other} has another dim
    */
   public CovarianceAccumulator merge(CovarianceAccumulator other) {
     Objects.requireNonNull(other, "other");
@@ -149,12 +170,16 @@ public final class CovarianceAccumulator implements Serializable {
     return this;
   }
 
-  /** The number of rows added (directly or by merge). */
+  /** {@return the number of rows added (directly or by merge)} */
   public long count() {
     return count + pending;
   }
 
-  /** The mean of the rows added so far (a copy); needs {@code count() >= 1}. */
+  /**
+   * {@return the mean of the rows added so far (a copy)}
+   *
+   * @throws IllegalStateException if no row was added
+   */
   public double[] mean() {
     fold();
     if (count == 0) {
@@ -167,7 +192,11 @@ public final class CovarianceAccumulator implements Serializable {
     return out;
   }
 
-  /** The unbiased sample covariance (divided by n - 1), d x d row-major (a copy); needs count() >= 2. */
+  /**
+   * {@return the unbiased sample covariance (divided by n - 1), d x d row-major (a copy)}
+   *
+   * @throws IllegalStateException if fewer than 2 rows were added
+   */
   public double[] covariance() {
     fold();
     if (count < 2) {
@@ -280,6 +309,12 @@ public final class CovarianceAccumulator implements Serializable {
 
   // ---- Java serialization: a compact proxy (Effective Java, item 90) ----
 
+  /**
+   * Folds the buffered rows and serializes a {@code SerializedForm} instead: dim, count, mean and the packed
+   * upper triangle of the comoment.
+   *
+   * @return the serialized form
+   */
   private Object writeReplace() {
     fold();
     double[] packed = null;
@@ -294,6 +329,12 @@ public final class CovarianceAccumulator implements Serializable {
     return new SerializedForm(dim, count, mean, meanLo, packed);
   }
 
+  /**
+   * Refuses a stream that holds this class itself rather than its serialized form (a forged one).
+   *
+   * @param in the stream
+   * @throws InvalidObjectException always
+   */
   private void readObject(ObjectInputStream in) throws InvalidObjectException {
     throw new InvalidObjectException("CovarianceAccumulator is deserialized through its SerializedForm");
   }

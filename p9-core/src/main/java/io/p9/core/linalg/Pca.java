@@ -35,6 +35,9 @@ public final class Pca {
    * matrices of doubles live at once (the covariance, the eigensolver's working copy and its eigenvectors). The
    * whole fit needs more: at d = 2000 it ran out of memory under {@code -Xmx140m} and fitted under 160m, about
    * five such matrices. A heap below this bound cannot fit, whatever the collector frees.
+   *
+   * @param d the number of features
+   * @return the bytes
    */
   public static long fitBytes(int d) {
     return 3L * d * d * Double.BYTES;
@@ -43,6 +46,8 @@ public final class Pca {
   /**
    * Eigen-decomposes the accumulated covariance (needs at least 2 rows).
    *
+   * @param acc the accumulated rows
+   * @return the mean and all d eigenpairs
    * @throws IllegalArgumentException if the accumulator has fewer than 2 rows, its covariance is not finite
    *     (a row held NaN or an infinity; the message names the first such feature) or its variances add up to
    *     more than the largest double
@@ -181,6 +186,12 @@ public final class Pca {
    * them to an infinity. Relative, so the choice does not depend on the data's unit. {@code scaleOut} (length d)
    * receives the per-feature factor {@code 1 / std} (or 0); project with {@code (x - mean) * scale} onto the
    * components.
+   *
+   * @param acc the accumulated rows (at least 2)
+   * @param scaleOut receives the d scale factors
+   * @return the mean (unscaled) and all d eigenpairs of the correlation matrix
+   * @throws IllegalArgumentException as {@link #fit} does, or if {@code scaleOut} does not have d values
+   * @throws ArithmeticException if the eigensolver does not converge
    */
   public static PcaResult fitStandardized(CovarianceAccumulator acc, double[] scaleOut) {
     Objects.requireNonNull(acc, "acc");
@@ -222,6 +233,11 @@ public final class Pca {
    * <p>No allocation; d = {@code x.length}. Four components per pass over x, so each centred value is
    * computed once per four outputs.
    *
+   * @param x a row of d values
+   * @param mean the d-dimensional mean
+   * @param components at least k eigenvectors, d x k column-major
+   * @param k the number of components to project onto
+   * @param out receives the k projected values
    * @throws IllegalArgumentException if the lengths do not fit: {@code mean.length != d},
    *     {@code components.length < k * d} or {@code out.length < k}
    */

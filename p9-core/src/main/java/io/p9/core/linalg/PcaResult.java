@@ -20,13 +20,18 @@ public final class PcaResult implements Serializable {
   /** Slack on the variance target of {@link #kForVariance}, so round-off in the running sum cannot add a component. */
   static final double VARIANCE_TARGET_SLACK = 1e-12;
 
+  /** The d-dimensional mean. */
   private final double[] mean;
+  /** The d eigenvalues, decreasing, each finite and &gt;= 0. */
   private final double[] eigenvalues;
+  /** The d eigenvectors, d x d column-major: column j is eigenvector j. */
   private final double[] components;
   private transient double totalVariance;
   private transient double[] cumulative;
 
   /**
+   * A PCA of the given mean and eigenpairs (copied, and checked as {@link #requireValidEigenvalues} does).
+   *
    * @param mean the d-dimensional mean
    * @param eigenvalues the d eigenvalues, decreasing, negative round-off clamped to 0
    * @param components d x d, column j is eigenvector j, column-major ({@code components[j * d + i]})
@@ -66,6 +71,7 @@ public final class PcaResult implements Serializable {
    * Fails unless {@code eigenvalues} are as a fit gives them: each finite and &gt;= 0, decreasing, of a finite
    * total. For a holder of a fitted PCA that kept them, to check them where they were read back.
    *
+   * @param eigenvalues the eigenvalues to check
    * @throws IllegalArgumentException naming the first eigenvalue that is not
    */
   public static void requireValidEigenvalues(double[] eigenvalues) {
@@ -102,6 +108,9 @@ public final class PcaResult implements Serializable {
   /**
    * {@link #explainedVarianceRatio()} from the eigenvalues alone (decreasing, &gt;= 0), for a holder of a
    * fitted PCA that kept them and not the components: each over their sum, 0 everywhere if it is 0.
+   *
+   * @param eigenvalues the eigenvalues of a fit
+   * @return the ratios, in the eigenvalues' order
    */
   public static double[] explainedVarianceRatio(double[] eigenvalues) {
     double total = 0;
@@ -122,6 +131,9 @@ public final class PcaResult implements Serializable {
    * the eigenvalues over their total, in the order the total is summed, so it never exceeds 1 and ends at
    * exactly 1 (adding up the ratios instead can end at 1.0000000000000002 or 0.9999999999999999); 0 everywhere
    * if the total is 0. {@link #kForVariance} reads these values.
+   *
+   * @param eigenvalues the eigenvalues of a fit
+   * @return the cumulative ratios, in the eigenvalues' order
    */
   public static double[] cumulativeExplainedVariance(double[] eigenvalues) {
     int d = eigenvalues.length;
@@ -141,20 +153,23 @@ public final class PcaResult implements Serializable {
     return cum;
   }
 
+  /** {@return d, the number of values in a row of the data} */
   public int dim() {
     return mean.length;
   }
 
+  /** {@return the mean of the data (a copy)} */
   public double[] mean() {
     return mean.clone();
   }
 
+  /** {@return the d eigenvalues of the covariance, decreasing (a copy)} */
   public double[] eigenvalues() {
     return eigenvalues.clone();
   }
 
   /**
-   * The variance along each component, decreasing: the same as {@link #eigenvalues()} (scikit-learn's
+   * {@return the variance along each component, decreasing} The same as {@link #eigenvalues()} (scikit-learn's
    * {@code explained_variance_}; Spark's {@code PCAModel.explainedVariance} is the proportion, here
    * {@link #explainedVarianceRatio()}).
    */
@@ -162,19 +177,22 @@ public final class PcaResult implements Serializable {
     return eigenvalues();
   }
 
-  /** The sum of the eigenvalues: the total variance of the data (the trace of its covariance). */
+  /** {@return the sum of the eigenvalues: the total variance of the data (the trace of its covariance)} */
   public double totalVariance() {
     return totalVariance;
   }
 
-  /** Eigenvalue / sum of all eigenvalues, decreasing; sums to 1 (0 everywhere if the data is constant). */
+  /**
+   * {@return each eigenvalue over the sum of all eigenvalues, decreasing} They sum to 1 (0 everywhere if the
+   * data is constant).
+   */
   public double[] explainedVarianceRatio() {
     return explainedVarianceRatio(eigenvalues);
   }
 
   /**
-   * Running sum of {@link #explainedVarianceRatio()} (up to round-off), non-decreasing, at most 1, last entry
-   * exactly 1.
+   * {@return the running sum of {@link #explainedVarianceRatio()} (up to round-off)} Non-decreasing, at most 1,
+   * last entry exactly 1 (0 everywhere if the data is constant).
    */
   public double[] cumulativeExplainedVariance() {
     return cumulative.clone();
@@ -185,6 +203,8 @@ public final class PcaResult implements Serializable {
    * the target absorbs round-off (so {@code kForVariance(1.0)} is the numerical rank, trailing eigenvalues
    * below 1e-12 of the total not counted). Constant data (total variance 0) gives 1.
    *
+   * @param target the fraction of the total variance to keep
+   * @return k, in [1, d]
    * @throws IllegalArgumentException if target is not in (0, 1]
    */
   public int kForVariance(double target) {
@@ -194,6 +214,11 @@ public final class PcaResult implements Serializable {
   /**
    * {@link #kForVariance(double)} from the eigenvalues alone (decreasing, &gt;= 0), for a holder of a fitted PCA
    * that kept them: the same k the fit chose for {@code target}.
+   *
+   * @param eigenvalues the eigenvalues of a fit
+   * @param target the fraction of the total variance to keep, in (0, 1]
+   * @return k, in [1, d]
+   * @throws IllegalArgumentException if target is not in (0, 1]
    */
   public static int kForVariance(double[] eigenvalues, double target) {
     return kForCumulative(cumulativeExplainedVariance(eigenvalues), target);
@@ -217,8 +242,9 @@ public final class PcaResult implements Serializable {
   }
 
   /**
-   * The first k components, d x k column-major (column j = eigenvector j).
+   * {@return the first k components, d x k column-major (column j = eigenvector j)}
    *
+   * @param k the number of components
    * @throws IllegalArgumentException if k is not in [1, d]
    */
   public double[] components(int k) {
@@ -232,6 +258,11 @@ public final class PcaResult implements Serializable {
   /**
    * The centred projection of {@code x} onto the first k components (a new array of k values); see
    * {@link Pca#project} for the allocation-free form.
+   *
+   * @param x a row of d values
+   * @param k the number of components, in [1, d]
+   * @return the k projected values
+   * @throws IllegalArgumentException if k is not in [1, d]
    */
   public double[] project(double[] x, int k) {
     int d = mean.length;
@@ -243,6 +274,14 @@ public final class PcaResult implements Serializable {
     return out;
   }
 
+  /**
+   * Reads the fields, checks them as the constructor does, and derives the ratios again.
+   *
+   * @param in the stream
+   * @throws java.io.IOException if the stream fails, or {@link InvalidObjectException} if the values are not a
+   *     PCA's
+   * @throws ClassNotFoundException if a class of the stream is not found
+   */
   private void readObject(ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
     in.defaultReadObject();
     if (mean == null || eigenvalues == null || components == null) {

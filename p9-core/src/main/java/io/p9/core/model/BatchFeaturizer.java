@@ -58,6 +58,11 @@ public final class BatchFeaturizer implements AutoCloseable {
   private float[] single;
 
   /**
+   * A featurizer with an empty batch, its buffer borrowed from the shared {@link FloatBufferPool}.
+   *
+   * @param model the model to run, shared with other featurizers
+   * @param spec the preprocessing, which must give the model's input
+   * @param batchSize the images per model call (&ge; 1)
    * @throws IllegalArgumentException if {@code batchSize} is below 1, or {@code spec} does not give the
    *     model's input ({@link ModelInfo#inputMismatch}: layout, channels, fixed size)
    */
@@ -80,19 +85,22 @@ public final class BatchFeaturizer implements AutoCloseable {
     this.buffer = FloatBufferPool.shared().borrow(batchSize * floatsPerImage);
   }
 
+  /** {@return the images per model call} */
   public int batchSize() {
     return batchSize;
   }
 
+  /** {@return the length of one image's feature vector} */
   public int featureDim() {
     return featureDim;
   }
 
-  /** Images packed and not run yet. */
+  /** {@return the images packed and not run yet} */
   public int size() {
     return size;
   }
 
+  /** {@return whether the batch holds {@link #batchSize()} images, so that {@link #add} refuses another} */
   public boolean isFull() {
     return size == batchSize;
   }
@@ -100,7 +108,9 @@ public final class BatchFeaturizer implements AutoCloseable {
   /**
    * Preprocesses {@code image} into the next slot and returns the slot index.
    *
-   * @throws IllegalStateException if the batch is full
+   * @param image the decoded image
+   * @return its slot, from 0
+   * @throws IllegalStateException if the batch is full, or it is closed
    */
   public int add(PixelImage image) {
     if (buffer == null) {
@@ -117,6 +127,8 @@ public final class BatchFeaturizer implements AutoCloseable {
    * Runs the packed images and empties the batch. Returns an array holding {@code size() * featureDim()}
    * features (image i at {@code i * featureDim()}); the array is reused by the next call. If the model
    * throws, the batch is emptied too and its images stay packed for {@link #runEach}.
+   *
+   * @return the features of the batch's images
    */
   public float[] run() {
     int n = size;
@@ -137,6 +149,7 @@ public final class BatchFeaturizer implements AutoCloseable {
    * it threw in {@code failures[i]}; the others get null. Only {@link RuntimeException}s are caught.
    *
    * @param failures receives, at each image's slot, what the model threw for it alone, or null
+   * @return the features of the last batch's images, zeros for those that failed
    * @throws IllegalArgumentException if {@code failures} is shorter than the last batch
    * @throws IllegalStateException if images were added since the last {@link #run()}, or it is closed
    */
@@ -175,6 +188,7 @@ public final class BatchFeaturizer implements AutoCloseable {
    * once while the model takes it; a failure is not kept, and the next call tries again. Only
    * {@link RuntimeException}s are caught.
    *
+   * @return what the model threw for the blank image, or null if it runs it
    * @throws IllegalStateException if it is closed
    */
   public RuntimeException blankImageFailure() {

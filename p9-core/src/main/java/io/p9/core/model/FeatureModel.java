@@ -10,12 +10,17 @@ import java.nio.FloatBuffer;
  */
 public interface FeatureModel extends AutoCloseable {
 
+  /** {@return what the model takes and gives} */
   ModelInfo info();
 
   /**
    * Runs {@code n} images. {@code input} holds {@code n * floatsPerImage} floats from index 0 in the
    * model's layout (a direct buffer in the platform's byte order avoids a copy), and is only read;
    * {@code out} receives {@code n * info().featureDim()} floats.
+   *
+   * @param input the preprocessed images
+   * @param n the number of images
+   * @param out where the features go, from index 0
    *
    * @throws ModelException with the model's sha, input name and shape when the backend fails
    */
@@ -26,6 +31,12 @@ public interface FeatureModel extends AutoCloseable {
    * ({@code -1} in {@link ModelInfo#inputShape()}, e.g. a DL4J zip, which does not record it) takes the size
    * of the preprocessed images; the default accepts only the model's own size and calls
    * {@link #run(FloatBuffer, int, float[])}.
+   *
+   * @param input the preprocessed images
+   * @param n the number of images
+   * @param height their height in pixels
+   * @param width their width in pixels
+   * @param out where the features go, from index 0
    *
    * @throws IllegalArgumentException if the size differs from a fixed input size of the model
    */

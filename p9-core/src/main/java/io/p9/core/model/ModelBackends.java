@@ -17,7 +17,10 @@ public final class ModelBackends {
 
   private ModelBackends() {}
 
-  /** All backends on the class path, ONNX Runtime first. */
+  /**
+   * {@return all backends on the class path, ONNX Runtime first} One whose optional dependencies are missing is
+   * left out. Found once per class loader.
+   */
   public static List<ModelBackend> all() {
     List<ModelBackend> b = backends;
     if (b == null) {
@@ -42,6 +45,11 @@ public final class ModelBackends {
   /**
    * The backend for {@code model}: {@code backend} names one, or {@code auto} picks the first that
    * recognises the file.
+   *
+   * @param backend a backend name or {@code auto} (case does not matter)
+   * @param model the model file
+   * @return the backend
+   * @throws ModelException if no backend has that name, or none recognises the file
    */
   public static ModelBackend select(String backend, ModelBytes model) {
     String want = backend.toLowerCase(Locale.ROOT);

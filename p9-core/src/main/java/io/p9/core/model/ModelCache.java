@@ -40,14 +40,14 @@ public final class ModelCache {
     Runtime.getRuntime().addShutdownHook(new Thread(SHARED::clear, "p9-model-cache-close"));
   }
 
-  /** A cache of its own, not the JVM-wide one (tests, benchmarks). */
+  /** {@return a new empty cache of its own, not the JVM-wide one (tests, benchmarks)} */
   public static ModelCache newIsolated() {
     return new ModelCache();
   }
 
   private ModelCache() {}
 
-  /** The JVM-wide cache. */
+  /** {@return the JVM-wide cache, which closes its models when the JVM shuts down} */
   public static ModelCache shared() {
     return SHARED;
   }
@@ -59,6 +59,11 @@ public final class ModelCache {
    * the first success is the one model, and a load that keeps failing fails for each of them. A model loaded
    * while {@link #clear()} runs is closed, and loaded again into the cache, so the caller never gets a model
    * the cache no longer holds.
+   *
+   * @param key the model's sha256 and load options
+   * @param bytes gives the model file; called only if the model must be loaded
+   * @return the lease, holding the loaded model
+   * @throws ModelException (or another exception of the backend) if the model cannot be loaded
    */
   public Lease acquire(ModelKey key, Supplier<ModelBytes> bytes) {
     while (true) {
@@ -83,19 +88,19 @@ public final class ModelCache {
     }
   }
 
-  /** Number of models this cache has created since the JVM started (observable by tests/benchmarks). */
+  /** {@return the number of models this cache has created since the JVM started (for tests and benchmarks)} */
   public long modelsCreated() {
     return created.get();
   }
 
-  /** Models currently cached, in use or idle. */
+  /** {@return the number of models currently cached, in use or idle} */
   public int size() {
     synchronized (lock) {
       return entries.size();
     }
   }
 
-  /** How many models that no lease holds this cache keeps ({@value #DEFAULT_MAX_IDLE} unless set). */
+  /** {@return how many models that no lease holds this cache keeps ({@value #DEFAULT_MAX_IDLE} unless set)} */
   public int maxIdle() {
     synchronized (lock) {
       return maxIdle;
@@ -105,6 +110,9 @@ public final class ModelCache {
   /**
    * Keeps at most {@code n} (&ge; 0) idle models from now on, closing the least recently used idle models
    * beyond it; 0 closes each model when its last lease is closed. Models in use are not affected.
+   *
+   * @param n the idle models to keep
+   * @throws IllegalArgumentException if {@code n} is negative
    */
   public void setMaxIdle(int n) {
     if (n < 0) {
@@ -203,6 +211,7 @@ public final class ModelCache {
     /**
      * The leased model, shared with the other holders: do not close it.
      *
+     * @return the model
      * @throws IllegalStateException once this lease is closed
      */
     public FeatureModel model() {

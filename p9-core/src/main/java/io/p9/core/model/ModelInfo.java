@@ -19,24 +19,47 @@ import java.util.Objects;
  * @param featureDim the length of one flattened feature vector
  * @param quantized whether the feature tensor is quantized and p9 dequantizes it
  * @param inputType the element type of the image input; the backend converts the packed floats to it
+ * @serial exclude
  */
 public record ModelInfo(String backend, String inputName, long[] inputShape, TensorLayout layout,
     String featureTensor, int featureDim, boolean quantized, ElementType inputType) implements Serializable {
 
+  /**
+   * Checks that {@code inputType} is given.
+   *
+   * @param backend backend name ({@code onnx}, {@code dl4j})
+   * @param inputName the image input
+   * @param inputShape its shape, -1 for dynamic dimensions
+   * @param layout NCHW or NHWC
+   * @param featureTensor the tensor or layer whose value is returned
+   * @param featureDim the length of one flattened feature vector
+   * @param quantized whether the feature tensor is quantized and p9 dequantizes it
+   * @param inputType the element type of the image input
+   */
   public ModelInfo {
     Objects.requireNonNull(inputType, "inputType");
   }
 
-  /** A model with a float32 image input. */
+  /**
+   * A model with a float32 image input.
+   *
+   * @param backend backend name ({@code onnx}, {@code dl4j})
+   * @param inputName the image input
+   * @param inputShape its shape, -1 for dynamic dimensions
+   * @param layout NCHW or NHWC
+   * @param featureTensor the tensor or layer whose value is returned
+   * @param featureDim the length of one flattened feature vector
+   * @param quantized whether the feature tensor is quantized and p9 dequantizes it
+   */
   public ModelInfo(String backend, String inputName, long[] inputShape, TensorLayout layout,
       String featureTensor, int featureDim, boolean quantized) {
     this(backend, inputName, inputShape, layout, featureTensor, featureDim, quantized, ElementType.FLOAT32);
   }
 
   /**
-   * The number of images the model takes per call if its file fixes the batch dimension (e.g. 1 for a
-   * PyTorch export without {@code dynamic_axes}), 0 if the batch is dynamic: {@code inputShape[0]} of an ONNX
-   * model (ONNX Runtime reports a dynamic dimension as -1). A DL4J network takes any batch, whatever a Keras
+   * {@return the number of images the model takes per call if its file fixes the batch dimension (e.g. 1 for a
+   * PyTorch export without {@code dynamic_axes}), 0 if the batch is dynamic} That is {@code inputShape[0]} of an
+   * ONNX model (ONNX Runtime reports a dynamic dimension as -1). A DL4J network takes any batch, whatever a Keras
    * file records. Backends run any number of images either way: the ONNX backend runs a fixed-batch model in
    * chunks of this many, padding the last one.
    */
@@ -44,17 +67,17 @@ public record ModelInfo(String backend, String inputName, long[] inputShape, Ten
     return "onnx".equals(backend) && inputShape[0] > 0 ? (int) inputShape[0] : 0;
   }
 
-  /** Input height, read from the shape according to the layout (-1 if dynamic). */
+  /** {@return the input height, read from the shape according to the layout (-1 if dynamic)} */
   public long inputHeight() {
     return layout == TensorLayout.NCHW ? inputShape[2] : inputShape[1];
   }
 
-  /** Input width, read from the shape according to the layout (-1 if dynamic). */
+  /** {@return the input width, read from the shape according to the layout (-1 if dynamic)} */
   public long inputWidth() {
     return layout == TensorLayout.NCHW ? inputShape[3] : inputShape[2];
   }
 
-  /** Input channels, read from the shape according to the layout. */
+  /** {@return the input channels, read from the shape according to the layout} */
   public long inputChannels() {
     return layout == TensorLayout.NCHW ? inputShape[1] : inputShape[3];
   }
@@ -65,6 +88,9 @@ public record ModelInfo(String backend, String inputName, long[] inputShape, Ten
    * a uint8 input, a normalization that does not keep the samples 0..255 as they are
    * ({@link io.p9.core.image.Normalization#uint8Mismatch}). Callers prefix their own name and throw, e.g.
    * {@code IllegalArgumentException}.
+   *
+   * @param spec the preprocessing
+   * @return the reason, or null
    */
   public String inputMismatch(PreprocessSpec spec) {
     String input = "the model input " + Arrays.toString(inputShape) + " (" + layout + ")";

@@ -20,12 +20,25 @@ import java.util.Objects;
  *     size (an ONNX model also runs at it only, and reports it in {@link ModelInfo#inputShape()}). 0 (the
  *     default) for the backend's default (224); ignored for a model whose file records its size
  * @param inputWidth the same for the width
+ * @serial exclude
  */
 public record ModelOptions(String backend, String featureTensor, int intraOpThreads, boolean spinning,
     int inputHeight, int inputWidth) implements Serializable {
 
+  /** The {@code backend} and {@code featureTensor} value that lets p9 choose: from the file, from the graph. */
   public static final String AUTO = "auto";
 
+  /**
+   * Checks the options.
+   *
+   * @param backend {@code auto}, {@code onnx} or {@code dl4j}
+   * @param featureTensor the tensor or layer whose value is the feature vector, or {@code auto}; not empty
+   * @param intraOpThreads threads one inference call may use (&ge; 1)
+   * @param spinning whether idle intra-op threads spin
+   * @param inputHeight the image height to run a model at whose file does not record it; 0 for the default
+   * @param inputWidth the image width, 0 exactly when {@code inputHeight} is
+   * @throws IllegalArgumentException if a value is out of range
+   */
   public ModelOptions {
     Objects.requireNonNull(backend, "backend");
     Objects.requireNonNull(featureTensor, "featureTensor");
@@ -41,32 +54,66 @@ public record ModelOptions(String backend, String featureTensor, int intraOpThre
     }
   }
 
-  /** Options with no input size (the backend's default for a model that does not record its own). */
+  /**
+   * Options with no input size (the backend's default for a model that does not record its own).
+   *
+   * @param backend {@code auto}, {@code onnx} or {@code dl4j}
+   * @param featureTensor the tensor or layer whose value is the feature vector, or {@code auto}
+   * @param intraOpThreads threads one inference call may use (&ge; 1)
+   * @param spinning whether idle intra-op threads spin
+   */
   public ModelOptions(String backend, String featureTensor, int intraOpThreads, boolean spinning) {
     this(backend, featureTensor, intraOpThreads, spinning, 0, 0);
   }
 
+  /** {@return the backend and feature tensor chosen from the model, one thread, no spinning, no input size} */
   public static ModelOptions defaults() {
     return new ModelOptions(AUTO, AUTO, 1, false);
   }
 
+  /**
+   * {@return these options with another backend}
+   *
+   * @param b {@code auto}, {@code onnx} or {@code dl4j}
+   */
   public ModelOptions withBackend(String b) {
     return new ModelOptions(b, featureTensor, intraOpThreads, spinning, inputHeight, inputWidth);
   }
 
+  /**
+   * {@return these options with another feature tensor}
+   *
+   * @param t the tensor or layer name, or {@code auto}
+   */
   public ModelOptions withFeatureTensor(String t) {
     return new ModelOptions(backend, t, intraOpThreads, spinning, inputHeight, inputWidth);
   }
 
+  /**
+   * {@return these options with another number of threads per inference call}
+   *
+   * @param n the threads (&ge; 1)
+   */
   public ModelOptions withIntraOpThreads(int n) {
     return new ModelOptions(backend, featureTensor, n, spinning, inputHeight, inputWidth);
   }
 
+  /**
+   * {@return these options with idle intra-op threads spinning or not}
+   *
+   * @param s whether they spin
+   */
   public ModelOptions withSpinning(boolean s) {
     return new ModelOptions(backend, featureTensor, intraOpThreads, s, inputHeight, inputWidth);
   }
 
-  /** The size to run a model at whose file does not record it (see {@link #inputHeight()}); 0, 0 to unset. */
+  /**
+   * {@return these options with the size to run a model at whose file does not record it} See
+   * {@link #inputHeight()}.
+   *
+   * @param height the height in pixels, 0 to unset
+   * @param width the width in pixels, 0 to unset
+   */
   public ModelOptions withInputSize(int height, int width) {
     return new ModelOptions(backend, featureTensor, intraOpThreads, spinning, height, width);
   }

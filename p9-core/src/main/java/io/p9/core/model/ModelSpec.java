@@ -21,12 +21,14 @@ import java.util.Objects;
  * @param featureTensor tensor/layer name or {@code auto}
  * @param preprocess the input preprocessing
  * @param description free text (where the model comes from), may be null
+ * @serial exclude
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelSpec(int version, @JsonProperty(required = true) String backend,
     @JsonProperty(required = true) String featureTensor, @JsonProperty(required = true) PreprocessSpec preprocess,
     String description) implements Serializable {
 
+  /** The format version this p9 writes and the newest it reads. */
   public static final int VERSION = 1;
   /** Suffix of the sidecar file next to a model. */
   public static final String SIDECAR_SUFFIX = ".p9.json";
@@ -35,16 +37,33 @@ public record ModelSpec(int version, @JsonProperty(required = true) String backe
       .enable(SerializationFeature.INDENT_OUTPUT)
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+  /**
+   * Checks that the backend, feature tensor and preprocessing are given.
+   *
+   * @param version format version, {@link #VERSION}
+   * @param backend {@code auto}, {@code onnx} or {@code dl4j}
+   * @param featureTensor tensor/layer name or {@code auto}
+   * @param preprocess the input preprocessing
+   * @param description free text (where the model comes from), may be null
+   */
   public ModelSpec {
     Objects.requireNonNull(backend, "backend");
     Objects.requireNonNull(featureTensor, "featureTensor");
     Objects.requireNonNull(preprocess, "preprocess");
   }
 
+  /**
+   * {@return a spec of the current {@link #VERSION} without description}
+   *
+   * @param backend {@code auto}, {@code onnx} or {@code dl4j}
+   * @param featureTensor tensor/layer name or {@code auto}
+   * @param preprocess the input preprocessing
+   */
   public static ModelSpec of(String backend, String featureTensor, PreprocessSpec preprocess) {
     return new ModelSpec(VERSION, backend, featureTensor, preprocess, null);
   }
 
+  /** {@return this spec as the JSON of a sidecar file (indented; no description key when it has none)} */
   public String toJson() {
     try {
       return JSON.writeValueAsString(this);
@@ -57,6 +76,10 @@ public record ModelSpec(int version, @JsonProperty(required = true) String backe
    * Parses a spec; refuses one without a format version, or with a newer one than this reader knows. A value
    * that cannot be read is named by its key, e.g. {@code invalid p9 model spec JSON at
    * 'preprocess.resizeMode': ...}.
+   *
+   * @param json the JSON of a sidecar
+   * @return the spec
+   * @throws ModelException if it cannot be read, or its version is missing or unknown
    */
   public static ModelSpec fromJson(String json) {
     ModelSpec s = parse(json, ModelSpec.class, "p9 model spec");
@@ -72,7 +95,11 @@ public record ModelSpec(int version, @JsonProperty(required = true) String backe
     return s;
   }
 
-  /** JSON of a preprocessing spec alone (used as a stage param). */
+  /**
+   * {@return the JSON of a preprocessing spec alone (used as a stage param)}
+   *
+   * @param p the preprocessing
+   */
   public static String preprocessToJson(PreprocessSpec p) {
     try {
       return JSON.writeValueAsString(p);
@@ -81,7 +108,13 @@ public record ModelSpec(int version, @JsonProperty(required = true) String backe
     }
   }
 
-  /** Parses a preprocessing spec alone; a value that cannot be read is named by its key, as in {@link #fromJson}. */
+  /**
+   * Parses a preprocessing spec alone; a value that cannot be read is named by its key, as in {@link #fromJson}.
+   *
+   * @param json the JSON of a preprocessing spec
+   * @return the preprocessing
+   * @throws ModelException if it cannot be read
+   */
   public static PreprocessSpec preprocessFromJson(String json) {
     return parse(json, PreprocessSpec.class, "preprocessing");
   }

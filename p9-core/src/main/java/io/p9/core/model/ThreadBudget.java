@@ -8,7 +8,13 @@ package io.p9.core.model;
 public final class ThreadBudget {
   private ThreadBudget() {}
 
-  /** {@code max(1, cores / max(1, cores / taskCpus))}. */
+  /**
+   * {@return the threads for one inference: {@code max(1, cores / max(1, cores / taskCpus))}}
+   *
+   * @param executorCores the executor's cores (&ge; 1)
+   * @param taskCpus the cores each task takes, {@code spark.task.cpus} (&ge; 1)
+   * @throws IllegalArgumentException if either is below 1
+   */
   public static int intraOpThreads(int executorCores, int taskCpus) {
     if (executorCores < 1) {
       throw new IllegalArgumentException("executorCores must be >= 1, was " + executorCores);

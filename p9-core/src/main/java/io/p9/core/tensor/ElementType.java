@@ -24,7 +24,7 @@ public enum ElementType {
     this.bytes = bytes;
   }
 
-  /** Bytes per element. */
+  /** {@return the bytes one element takes: 4, 2, 8 or 1} */
   public int bytes() {
     return bytes;
   }

@@ -20,15 +20,27 @@ public final class FloatBufferPool {
   private final java.util.Map<Integer, Deque<ByteBuffer>> idleBytes = new java.util.HashMap<>();
   private long allocated;
 
+  /**
+   * An empty pool.
+   *
+   * @param maxIdlePerSize how many released buffers of one capacity (and kind) it keeps for reuse; released
+   *     buffers beyond that are left to the garbage collector
+   */
   public FloatBufferPool(int maxIdlePerSize) {
     this.maxIdlePerSize = maxIdlePerSize;
   }
 
+  /** {@return the JVM's pool, which keeps up to 8 idle buffers of each capacity and kind} */
   public static FloatBufferPool shared() {
     return SHARED;
   }
 
-  /** A direct, native-order buffer of exactly {@code floats} capacity (contents unspecified). */
+  /**
+   * {@return a direct, native-order buffer of exactly {@code floats} capacity (contents unspecified)} An idle
+   * buffer of that capacity if the pool has one, else a new one; give it back with {@link #release}.
+   *
+   * @param floats the capacity, in floats
+   */
   public synchronized FloatBuffer borrow(int floats) {
     Deque<FloatBuffer> q = idle.get(floats);
     if (q != null && !q.isEmpty()) {
@@ -39,6 +51,12 @@ public final class FloatBufferPool {
         .asFloatBuffer();
   }
 
+  /**
+   * Gives back a buffer from {@link #borrow} for reuse: cleared, and kept if fewer than {@code maxIdlePerSize}
+   * buffers of its capacity are idle. The caller must not use it afterwards.
+   *
+   * @param b the buffer
+   */
   public synchronized void release(FloatBuffer b) {
     b.clear();
     Deque<FloatBuffer> q = idle.computeIfAbsent(b.capacity(), k -> new ArrayDeque<>());
@@ -47,7 +65,12 @@ public final class FloatBufferPool {
     }
   }
 
-  /** A direct, native-order byte buffer of exactly {@code bytes} capacity (contents unspecified). */
+  /**
+   * {@return a direct, native-order byte buffer of exactly {@code bytes} capacity (contents unspecified)} An
+   * idle buffer of that capacity if the pool has one, else a new one; give it back with {@link #releaseBytes}.
+   *
+   * @param bytes the capacity, in bytes
+   */
   public synchronized ByteBuffer borrowBytes(int bytes) {
     Deque<ByteBuffer> q = idleBytes.get(bytes);
     if (q != null && !q.isEmpty()) {
@@ -57,6 +80,12 @@ public final class FloatBufferPool {
     return ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
   }
 
+  /**
+   * Gives back a buffer from {@link #borrowBytes} for reuse: cleared, and kept if fewer than
+   * {@code maxIdlePerSize} byte buffers of its capacity are idle. The caller must not use it afterwards.
+   *
+   * @param b the buffer
+   */
   public synchronized void releaseBytes(ByteBuffer b) {
     b.clear();
     Deque<ByteBuffer> q = idleBytes.computeIfAbsent(b.capacity(), k -> new ArrayDeque<>());
@@ -65,7 +94,7 @@ public final class FloatBufferPool {
     }
   }
 
-  /** Buffers allocated since creation (a pool that works allocates few). */
+  /** {@return how many buffers (float and byte) it allocated since creation: a pool that works allocates few} */
   public synchronized long allocated() {
     return allocated;
   }

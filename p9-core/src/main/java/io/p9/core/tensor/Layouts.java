@@ -10,7 +10,16 @@ import java.util.Arrays;
 public final class Layouts {
   private Layouts() {}
 
-  /** {@code [n][c][h][w]} to {@code [n][h][w][c]}. */
+  /**
+   * {@return {@code src}, a batch laid out {@code [n][c][h][w]}, laid out {@code [n][h][w][c]}}
+   *
+   * @param src the batch, {@code n * c * h * w} floats
+   * @param n images in the batch (&ge; 0)
+   * @param c channels (&gt; 0)
+   * @param h height (&gt; 0)
+   * @param w width (&gt; 0)
+   * @throws IllegalArgumentException if a dimension is out of range or {@code src} has another length
+   */
   public static float[] nchwToNhwc(float[] src, int n, int c, int h, int w) {
     checkShape(src, n, c, h, w);
     float[] dst = new float[src.length];
@@ -29,7 +38,16 @@ public final class Layouts {
     return dst;
   }
 
-  /** {@code [n][h][w][c]} to {@code [n][c][h][w]}. */
+  /**
+   * {@return {@code src}, a batch laid out {@code [n][h][w][c]}, laid out {@code [n][c][h][w]}}
+   *
+   * @param src the batch, {@code n * c * h * w} floats
+   * @param n images in the batch (&ge; 0)
+   * @param c channels (&gt; 0)
+   * @param h height (&gt; 0)
+   * @param w width (&gt; 0)
+   * @throws IllegalArgumentException if a dimension is out of range or {@code src} has another length
+   */
   public static float[] nhwcToNchw(float[] src, int n, int c, int h, int w) {
     checkShape(src, n, c, h, w);
     float[] dst = new float[src.length];
@@ -48,7 +66,15 @@ public final class Layouts {
     return dst;
   }
 
-  /** Item {@code index} of a batch whose items each take {@code floatsPerItem} floats (a copy). */
+  /**
+   * {@return a copy of item {@code index} of a batch whose items each take {@code floatsPerItem} floats}
+   *
+   * @param batch the items one after the other
+   * @param index the item, from 0
+   * @param floatsPerItem the floats of one item (&gt; 0)
+   * @throws IllegalArgumentException if {@code floatsPerItem} is not positive
+   * @throws IndexOutOfBoundsException if the item lies outside {@code batch}
+   */
   public static float[] slice(float[] batch, int index, int floatsPerItem) {
     if (floatsPerItem <= 0) {
       throw new IllegalArgumentException("floatsPerItem must be > 0, was " + floatsPerItem);

@@ -133,6 +133,11 @@ public final class Dl4jFeatureModel implements FeatureModel {
    * zeros: at the input size the file records, else at {@link ModelOptions#inputHeight()} x
    * {@link ModelOptions#inputWidth()}, else at {@value #PROBE_SIZE} x {@value #PROBE_SIZE}. Returns a
    * {@link FeatureModel} (not this class) so that callers need no DL4J class to link.
+   *
+   * @param model a DL4J zip or Keras {@code .h5} file
+   * @param options the feature layer, the threads and the input size to load it with
+   * @return the loaded model
+   * @throws ModelException if it cannot be loaded, has no such feature layer, or fails on the probe image
    */
   public static FeatureModel open(ModelBytes model, ModelOptions options) {
     applyThreadBudget(options.intraOpThreads());
@@ -232,12 +237,12 @@ public final class Dl4jFeatureModel implements FeatureModel {
     }
   }
 
-  /** The backend's model kind, e.g. {@code Keras Functional .h5 (Keras 2.4.0)}. */
+  /** {@return the backend's model kind, e.g. {@code Keras Functional .h5 (Keras 2.4.0)}} */
   public String kind() {
     return kind;
   }
 
-  /** Network instances created so far (one per concurrent caller; observable by tests). */
+  /** {@return the network instances created so far (one per concurrent caller; for tests)} */
   public int replicasCreated() {
     return replicas.get();
   }
