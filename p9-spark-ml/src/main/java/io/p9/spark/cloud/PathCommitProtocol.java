@@ -27,9 +27,18 @@ import scala.Option;
 public class PathCommitProtocol extends HadoopMapReduceCommitProtocol {
   private static final long serialVersionUID = 1L;
 
+  /** The output folder of the write. */
   private final String destination;
   private transient PathOutputCommitter committer;
 
+  /**
+   * The protocol Spark instantiates for a write, by reflection.
+   *
+   * @param jobId the write job's id
+   * @param path the output folder
+   * @param dynamicPartitionOverwrite whether Spark asks for dynamic partition overwrite, which is refused
+   * @throws UnsupportedOperationException if {@code dynamicPartitionOverwrite} is true
+   */
   public PathCommitProtocol(String jobId, String path, boolean dynamicPartitionOverwrite) {
     super(jobId, path, false);
     if (dynamicPartitionOverwrite) {
@@ -45,6 +54,12 @@ public class PathCommitProtocol extends HadoopMapReduceCommitProtocol {
     this.destination = path;
   }
 
+  /**
+   * The protocol for a write without dynamic partition overwrite.
+   *
+   * @param jobId the write job's id
+   * @param path the output folder
+   */
   public PathCommitProtocol(String jobId, String path) {
     this(jobId, path, false);
   }
@@ -74,7 +89,7 @@ public class PathCommitProtocol extends HadoopMapReduceCommitProtocol {
     return new Path(parent, getFilename(taskContext, spec)).toString();
   }
 
-  /** The committer of this JVM's task or job (null before set-up): tests look at its class. */
+  /** {@return the committer of this JVM's task or job (null before set-up): tests look at its class} */
   public PathOutputCommitter committer() {
     return committer;
   }

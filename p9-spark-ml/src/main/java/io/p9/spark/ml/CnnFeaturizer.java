@@ -160,33 +160,58 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
    */
   public static final String MODEL_CACHE_MAX_IDLE = "spark.p9.modelCache.maxIdle";
 
+  /** The stage's unique id. */
   private final String uid;
+  /** The param {@link #inputCol()}. */
   private final Param<String> inputCol;
+  /** The param {@link #outputCol()}. */
   private final Param<String> outputCol;
+  /** The param {@link #modelLocation()}. */
   private final Param<String> modelLocation;
+  /** The param {@link #backend()}. */
   private final Param<String> backend;
+  /** The param {@link #featureTensor()}. */
   private final Param<String> featureTensor;
+  /** The param {@link #preprocessing()}. */
   private final Param<String> preprocessing;
+  /** The param {@link #inputSize()}. */
   private final IntParam inputSize;
+  /** The param {@link #channelOrder()}. */
   private final Param<String> channelOrder;
+  /** The param {@link #layout()}. */
   private final Param<String> layout;
+  /** The param {@link #resizeMode()}. */
   private final Param<String> resizeMode;
+  /** The param {@link #cropFraction()}. */
   private final DoubleParam cropFraction;
+  /** The param {@link #interpolation()}. */
   private final Param<String> interpolation;
+  /** The param {@link #mean()}. */
   private final DoubleArrayParam mean;
+  /** The param {@link #std()}. */
   private final DoubleArrayParam std;
+  /** The param {@link #batchSize()}. */
   private final IntParam batchSize;
+  /** The param {@link #intraOpThreads()}. */
   private final IntParam intraOpThreads;
+  /** The param {@link #handleInvalid()}. */
   private final Param<String> handleInvalid;
+  /** The param {@link #errorCol()}. */
   private final Param<String> errorCol;
   private transient ImageLoadMetrics metrics;
   private transient Resolved resolved;
   private transient Loaded loaded;
 
+  /** A stage with a random uid ({@code cnnFeaturizer_...}) and the default params; set {@code modelLocation}. */
   public CnnFeaturizer() {
     this(Identifiable.randomUID("cnnFeaturizer"));
   }
 
+  /**
+   * A stage with the default params; set {@code modelLocation}.
+   *
+   * @param uid its unique id
+   */
   public CnnFeaturizer(String uid) {
     this.uid = uid;
     inputCol = new Param<>(this, "inputCol", "input image column (Spark image struct)");
@@ -258,236 +283,460 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
 
   // ---- params (each: accessor, getter, setter) ----
 
+  /** {@return the param {@code inputCol}: the input image column (Spark image struct) (default {@code image})} */
   public Param<String> inputCol() {
     return inputCol;
   }
 
+  /** {@return the input image column (Spark image struct) (default {@code image})} */
   public String getInputCol() {
     return $(inputCol);
   }
 
+  /**
+   * Sets the input image column (Spark image struct).
+   *
+   * @param v a column of Spark image structs
+   * @return this stage
+   */
   public CnnFeaturizer setInputCol(String v) {
     set(inputCol, v);
     return this;
   }
 
+  /** {@return the param {@code outputCol}: the output feature vector column (default {@code features})} */
   public Param<String> outputCol() {
     return outputCol;
   }
 
+  /** {@return the output feature vector column (default {@code features})} */
   public String getOutputCol() {
     return $(outputCol);
   }
 
+  /**
+   * Sets the output feature vector column.
+   *
+   * @param v a column name the input does not have
+   * @return this stage
+   */
   public CnnFeaturizer setOutputCol(String v) {
     set(outputCol, v);
     return this;
   }
 
+  /**
+   * {@return the param {@code modelLocation}: the model file: a local path, a Hadoop URI ({@code s3a://},
+   * {@code hdfs://}) or {@code classpath:resource}}
+   */
   public Param<String> modelLocation() {
     return modelLocation;
   }
 
+  /**
+   * {@return the model file: a local path, a Hadoop URI ({@code s3a://}, {@code hdfs://}) or
+   * {@code classpath:resource}}
+   */
   public String getModelLocation() {
     return $(modelLocation);
   }
 
+  /**
+   * Sets the model file: a local path, a Hadoop URI ({@code s3a://}, {@code hdfs://}) or {@code classpath:resource}.
+   *
+   * @param v the model file
+   * @return this stage
+   */
   public CnnFeaturizer setModelLocation(String v) {
     set(modelLocation, v);
     resolved = null;
     return this;
   }
 
+  /**
+   * {@return the param {@code backend}: the model backend: {@code auto} (from the file), {@code onnx} or {@code dl4j}
+   * (default {@code auto})}
+   */
   public Param<String> backend() {
     return backend;
   }
 
+  /** {@return the model backend: {@code auto} (from the file), {@code onnx} or {@code dl4j} (default {@code auto})} */
   public String getBackend() {
     return $(backend);
   }
 
+  /**
+   * Sets the model backend: {@code auto} (from the file), {@code onnx} or {@code dl4j}.
+   *
+   * @param v {@code auto}, {@code onnx} or {@code dl4j}
+   * @return this stage
+   */
   public CnnFeaturizer setBackend(String v) {
     set(backend, v);
     return this;
   }
 
+  /**
+   * {@return the param {@code featureTensor}: the tensor or layer whose value is the feature vector, or {@code auto}:
+   * the input of the final classifier (for an ONNX model without one, its output if that is a global pooling) (default
+   * {@code auto})}
+   */
   public Param<String> featureTensor() {
     return featureTensor;
   }
 
+  /**
+   * {@return the tensor or layer whose value is the feature vector, or {@code auto}: the input of the final classifier
+   * (for an ONNX model without one, its output if that is a global pooling) (default {@code auto})}
+   */
   public String getFeatureTensor() {
     return $(featureTensor);
   }
 
+  /**
+   * Sets the tensor or layer whose value is the feature vector, or {@code auto}: the input of the final classifier (for
+   * an ONNX model without one, its output if that is a global pooling).
+   *
+   * @param v a tensor or layer name, or {@code auto}
+   * @return this stage
+   */
   public CnnFeaturizer setFeatureTensor(String v) {
     set(featureTensor, v);
     return this;
   }
 
+  /**
+   * {@return the param {@code preprocessing}: the normalization preset: {@code imagenet}, {@code mobilenet},
+   * {@code caffe}, {@code unit}, {@code raw} or {@code custom} ({@code mean}/{@code std}); where it is not set, the
+   * model sidecar's, else {@code raw} for a uint8 model input, else {@code imagenet}}
+   */
   public Param<String> preprocessing() {
     return preprocessing;
   }
 
+  /**
+   * {@return the normalization preset: {@code imagenet}, {@code mobilenet}, {@code caffe}, {@code unit}, {@code raw} or
+   * {@code custom} ({@code mean}/{@code std}); where it is not set, the model sidecar's, else {@code raw} for a uint8
+   * model input, else {@code imagenet}}
+   */
   public String getPreprocessing() {
     return $(preprocessing);
   }
 
+  /**
+   * Sets the normalization preset: {@code imagenet}, {@code mobilenet}, {@code caffe}, {@code unit}, {@code raw} or
+   * {@code custom} ({@code mean}/{@code std}); where it is not set, the model sidecar's, else {@code raw} for a uint8
+   * model input, else {@code imagenet}.
+   *
+   * @param v the preset
+   * @return this stage
+   */
   public CnnFeaturizer setPreprocessing(String v) {
     set(preprocessing, v);
     return this;
   }
 
+  /**
+   * {@return the param {@code inputSize}: the model input height and width in pixels; 0 takes it from the model, else
+   * the sidecar, else 224 (default 0)}
+   */
   public IntParam inputSize() {
     return inputSize;
   }
 
+  /**
+   * {@return the model input height and width in pixels; 0 takes it from the model, else the sidecar, else 224
+   * (default 0)}
+   */
   public int getInputSize() {
     return (Integer) $(inputSize);
   }
 
+  /**
+   * Sets the model input height and width in pixels; 0 takes it from the model, else the sidecar, else 224.
+   *
+   * @param v the size in pixels (&ge; 0)
+   * @return this stage
+   */
   public CnnFeaturizer setInputSize(int v) {
     set(inputSize, v);
     return this;
   }
 
+  /**
+   * {@return the param {@code channelOrder}: the channel order the model expects: {@code auto}, {@code RGB} or
+   * {@code BGR} (default {@code auto})}
+   */
   public Param<String> channelOrder() {
     return channelOrder;
   }
 
+  /** {@return the channel order the model expects: {@code auto}, {@code RGB} or {@code BGR} (default {@code auto})} */
   public String getChannelOrder() {
     return $(channelOrder);
   }
 
+  /**
+   * Sets the channel order the model expects: {@code auto}, {@code RGB} or {@code BGR}.
+   *
+   * @param v {@code auto}, {@code RGB} or {@code BGR}
+   * @return this stage
+   */
   public CnnFeaturizer setChannelOrder(String v) {
     set(channelOrder, v);
     return this;
   }
 
+  /**
+   * {@return the param {@code layout}: the tensor layout: {@code auto} (from the model input), {@code NCHW} or
+   * {@code NHWC} (default {@code auto})}
+   */
   public Param<String> layout() {
     return layout;
   }
 
+  /**
+   * {@return the tensor layout: {@code auto} (from the model input), {@code NCHW} or {@code NHWC} (default
+   * {@code auto})}
+   */
   public String getLayout() {
     return $(layout);
   }
 
+  /**
+   * Sets the tensor layout: {@code auto} (from the model input), {@code NCHW} or {@code NHWC}.
+   *
+   * @param v {@code auto}, {@code NCHW} or {@code NHWC}; one other than the model input's is refused
+   * @return this stage
+   */
   public CnnFeaturizer setLayout(String v) {
     set(layout, v);
     return this;
   }
 
+  /**
+   * {@return the param {@code resizeMode}: how images are resized: {@code stretch} to the input size, or
+   * {@code center_crop} (keep the aspect ratio, crop the centre) (default {@code stretch})}
+   */
   public Param<String> resizeMode() {
     return resizeMode;
   }
 
+  /**
+   * {@return how images are resized: {@code stretch} to the input size, or {@code center_crop} (keep the aspect ratio,
+   * crop the centre) (default {@code stretch})}
+   */
   public String getResizeMode() {
     return $(resizeMode);
   }
 
+  /**
+   * Sets how images are resized: {@code stretch} to the input size, or {@code center_crop} (keep the aspect ratio, crop
+   * the centre).
+   *
+   * @param v {@code stretch} or {@code center_crop}
+   * @return this stage
+   */
   public CnnFeaturizer setResizeMode(String v) {
     set(resizeMode, v);
     return this;
   }
 
+  /**
+   * {@return the param {@code cropFraction}: the fraction of the shorter side that the crop covers, for
+   * {@code center_crop} (default 0.875)}
+   */
   public DoubleParam cropFraction() {
     return cropFraction;
   }
 
+  /** {@return the fraction of the shorter side that the crop covers, for {@code center_crop} (default 0.875)} */
   public double getCropFraction() {
     return (Double) $(cropFraction);
   }
 
+  /**
+   * Sets the fraction of the shorter side that the crop covers, for {@code center_crop}.
+   *
+   * @param v the fraction, in (0, 1]
+   * @return this stage
+   */
   public CnnFeaturizer setCropFraction(double v) {
     set(cropFraction, v);
     return this;
   }
 
+  /**
+   * {@return the param {@code interpolation}: the resampling filter: {@code nearest}, {@code bilinear} or
+   * {@code bicubic} (default {@code bilinear})}
+   */
   public Param<String> interpolation() {
     return interpolation;
   }
 
+  /**
+   * {@return the resampling filter: {@code nearest}, {@code bilinear} or {@code bicubic} (default {@code bilinear})}
+   */
   public String getInterpolation() {
     return $(interpolation);
   }
 
+  /**
+   * Sets the resampling filter: {@code nearest}, {@code bilinear} or {@code bicubic}.
+   *
+   * @param v {@code nearest}, {@code bilinear} or {@code bicubic}
+   * @return this stage
+   */
   public CnnFeaturizer setInterpolation(String v) {
     set(interpolation, v);
     return this;
   }
 
+  /** {@return the param {@code mean}: the per-channel mean for {@code preprocessing=custom}, RGB order, on [0,1]} */
   public DoubleArrayParam mean() {
     return mean;
   }
 
+  /** {@return the per-channel mean for {@code preprocessing=custom}, RGB order, on [0,1]} */
   public double[] getMean() {
     return $(mean);
   }
 
+  /**
+   * Sets the per-channel mean for {@code preprocessing=custom}, RGB order, on [0,1].
+   *
+   * @param v three values
+   * @return this stage
+   */
   public CnnFeaturizer setMean(double[] v) {
     set(mean, v);
     return this;
   }
 
+  /**
+   * {@return the param {@code std}: the per-channel standard deviation for {@code preprocessing=custom}, RGB order, on
+   * [0,1]}
+   */
   public DoubleArrayParam std() {
     return std;
   }
 
+  /** {@return the per-channel standard deviation for {@code preprocessing=custom}, RGB order, on [0,1]} */
   public double[] getStd() {
     return $(std);
   }
 
+  /**
+   * Sets the per-channel standard deviation for {@code preprocessing=custom}, RGB order, on [0,1].
+   *
+   * @param v three values &gt; 0
+   * @return this stage
+   */
   public CnnFeaturizer setStd(double[] v) {
     set(std, v);
     return this;
   }
 
+  /**
+   * {@return the param {@code batchSize}: the images per batch; where it is not set, 8, or B for an ONNX model with a
+   * fixed batch dimension B}
+   */
   public IntParam batchSize() {
     return batchSize;
   }
 
+  /** {@return the images per batch; where it is not set, 8, or B for an ONNX model with a fixed batch dimension B} */
   public int getBatchSize() {
     return (Integer) $(batchSize);
   }
 
+  /**
+   * Sets the images per batch; where it is not set, 8, or B for an ONNX model with a fixed batch dimension B.
+   *
+   * @param v the images per batch (&gt; 0)
+   * @return this stage
+   */
   public CnnFeaturizer setBatchSize(int v) {
     set(batchSize, v);
     return this;
   }
 
+  /**
+   * {@return the param {@code intraOpThreads}: the threads per inference call; 0 for the executor's cores over its
+   * concurrent tasks (default 0)}
+   */
   public IntParam intraOpThreads() {
     return intraOpThreads;
   }
 
+  /** {@return the threads per inference call; 0 for the executor's cores over its concurrent tasks (default 0)} */
   public int getIntraOpThreads() {
     return (Integer) $(intraOpThreads);
   }
 
+  /**
+   * Sets the threads per inference call; 0 for the executor's cores over its concurrent tasks.
+   *
+   * @param v the threads (&ge; 0)
+   * @return this stage
+   */
   public CnnFeaturizer setIntraOpThreads(int v) {
     set(intraOpThreads, v);
     return this;
   }
 
+  /**
+   * {@return the param {@code handleInvalid}: what happens to rows with a null or unusable image, or an image the model
+   * fails on: {@code error} (fail), {@code skip} (drop) or {@code keep} (null features) (default {@code error})}
+   */
   public Param<String> handleInvalid() {
     return handleInvalid;
   }
 
+  /**
+   * {@return what happens to rows with a null or unusable image, or an image the model fails on: {@code error} (fail),
+   * {@code skip} (drop) or {@code keep} (null features) (default {@code error})}
+   */
   public String getHandleInvalid() {
     return $(handleInvalid);
   }
 
+  /**
+   * Sets what happens to rows with a null or unusable image, or an image the model fails on: {@code error} (fail),
+   * {@code skip} (drop) or {@code keep} (null features).
+   *
+   * @param v {@code error}, {@code skip} or {@code keep}
+   * @return this stage
+   */
   public CnnFeaturizer setHandleInvalid(String v) {
     set(handleInvalid, v);
     return this;
   }
 
+  /**
+   * {@return the param {@code errorCol}: the output string column with the reason why a row kept under
+   * {@code handleInvalid=keep} has null features ({@code REASON: message}), empty for none (default empty)}
+   */
   public Param<String> errorCol() {
     return errorCol;
   }
 
+  /**
+   * {@return the output string column with the reason why a row kept under {@code handleInvalid=keep} has null features
+   * ({@code REASON: message}), empty for none (default empty)}
+   */
   public String getErrorCol() {
     return $(errorCol);
   }
 
+  /**
+   * Sets the output string column with the reason why a row kept under {@code handleInvalid=keep} has null features
+   * ({@code REASON: message}), empty for none.
+   *
+   * @param v a column name the input does not have, or empty
+   * @return this stage
+   */
   public CnnFeaturizer setErrorCol(String v) {
     set(errorCol, v);
     return this;
@@ -505,7 +754,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     return ParamExplanations.explain(this, param);
   }
 
-  /** Counters of the most recent {@link #transform} (null before the first one). */
+  /** {@return the counters of the most recent {@link #transform} (null before the first one)} */
   public ImageLoadMetrics metrics() {
     return metrics;
   }
@@ -581,12 +830,22 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     return isSet(batchSize) || info.fixedBatch() == 0 ? getBatchSize() : info.fixedBatch();
   }
 
-  /** The model and preprocessing this stage runs, resolved and validated on the driver. */
+  /**
+   * {@return what the model this stage runs takes and gives, resolved and validated on the driver} The model is
+   * read and loaded there once per file version and params (as {@code transformSchema} does).
+   *
+   * @param spark the session whose SparkContext broadcasts the model and whose Hadoop conf reads it
+   */
   public ModelInfo modelInfo(SparkSession spark) {
     return resolve(spark.sparkContext()).info();
   }
 
-  /** The preprocessing this stage applies, resolved against the model. */
+  /**
+   * {@return the preprocessing this stage applies, resolved against the model} Params set explicitly, then the
+   * model sidecar, then the defaults.
+   *
+   * @param spark the session whose SparkContext broadcasts the model and whose Hadoop conf reads it
+   */
   public PreprocessSpec preprocessSpec(SparkSession spark) {
     return resolve(spark.sparkContext()).spec();
   }
@@ -892,6 +1151,10 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     });
   }
 
+  /**
+   * {@return a reader of stages saved with {@link #write()}} A loaded stage runs from the model copy saved with it,
+   * which must have the sha256 it was saved with.
+   */
   public static MLReader<CnnFeaturizer> read() {
     return new P9Reader<>(CnnFeaturizer.class, CnnFeaturizer::new, (stage, path, meta, reader) -> {
       String file = meta.p9().path("modelFile").asText();
@@ -908,6 +1171,11 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     });
   }
 
+  /**
+   * {@return the stage saved at {@code path}}
+   *
+   * @param path where {@link #write()} saved it (a local path or Hadoop URI)
+   */
   public static CnnFeaturizer load(String path) {
     return read().load(path);
   }

@@ -19,28 +19,29 @@ import java.util.TreeMap;
 public final class ImageLoadMetrics implements Serializable {
   private static final long serialVersionUID = 1L;
 
+  /** The Spark accumulator the stage's tasks count into. */
   private final CountsAccumulator acc;
 
   ImageLoadMetrics(CountsAccumulator acc) {
     this.acc = acc;
   }
 
-  /** Rows that produced a value (an image, a feature vector). */
+  /** {@return the rows that produced a value (an image, a feature vector)} */
   public long succeeded() {
     return acc.value().getOrDefault(CountsAccumulator.OK, 0L);
   }
 
-  /** Rows dropped under {@code handleInvalid=skip}. */
+  /** {@return the rows dropped under {@code handleInvalid=skip}} */
   public long skipped() {
     return acc.value().getOrDefault(CountsAccumulator.SKIPPED, 0L);
   }
 
-  /** Rows kept with a null value and a reason under {@code handleInvalid=keep}. */
+  /** {@return the rows kept with a null value and a reason under {@code handleInvalid=keep}} */
   public long kept() {
     return acc.value().getOrDefault(CountsAccumulator.KEPT, 0L);
   }
 
-  /** Failures (skipped or kept) by reason, e.g. {@code TRUNCATED -> 3}. */
+  /** {@return the failures (skipped or kept) by reason, e.g. {@code TRUNCATED -> 3}, sorted by reason} */
   public Map<String, Long> failuresByReason() {
     Map<String, Long> m = new TreeMap<>();
     acc.value().forEach((k, v) -> {

@@ -67,23 +67,40 @@ import org.apache.spark.sql.types.StructType;
 public final class ImageLoader extends Transformer implements MLWritable {
   private static final long serialVersionUID = 1L;
 
+  /** The stage's unique id. */
   private final String uid;
+  /** The param {@link #inputCol()}. */
   private final Param<String> inputCol;
+  /** The param {@link #pathCol()}. */
   private final Param<String> pathCol;
+  /** The param {@link #outputCol()}. */
   private final Param<String> outputCol;
+  /** The param {@link #labelCol()}. */
   private final Param<String> labelCol;
+  /** The param {@link #labelPattern()}. */
   private final Param<String> labelPattern;
+  /** The param {@link #errorCol()}. */
   private final Param<String> errorCol;
+  /** The param {@link #handleInvalid()}. */
   private final Param<String> handleInvalid;
+  /** The param {@link #maxPixels()}. */
   private final LongParam maxPixels;
+  /** The param {@link #background()}. */
   private final Param<String> background;
+  /** The param {@link #exifOrientation()}. */
   private final BooleanParam exifOrientation;
   private transient ImageLoadMetrics metrics;
 
+  /** A stage with a random uid ({@code imageLoader_...}) and the default params. */
   public ImageLoader() {
     this(Identifiable.randomUID("imageLoader"));
   }
 
+  /**
+   * A stage with the default params.
+   *
+   * @param uid its unique id
+   */
   public ImageLoader(String uid) {
     this.uid = uid;
     inputCol = new Param<>(this, "inputCol", "binary column with the encoded file");
@@ -134,137 +151,254 @@ public final class ImageLoader extends Transformer implements MLWritable {
     return uid;
   }
 
+  /** {@return the param {@code inputCol}: the binary column with the encoded file (default {@code content})} */
   public Param<String> inputCol() {
     return inputCol;
   }
 
+  /**
+   * {@return the param {@code pathCol}: the string column with the file path (the image origin, and where the label is
+   * read from) (default {@code path})}
+   */
   public Param<String> pathCol() {
     return pathCol;
   }
 
+  /** {@return the param {@code outputCol}: the output image column (Spark image struct) (default {@code image})} */
   public Param<String> outputCol() {
     return outputCol;
   }
 
+  /** {@return the param {@code labelCol}: the output label column, empty for none (default {@code label})} */
   public Param<String> labelCol() {
     return labelCol;
   }
 
+  /**
+   * {@return the param {@code labelPattern}: the regular expression whose first group (or whole match) in the path is
+   * the label; empty for the parent folder name (default empty)}
+   */
   public Param<String> labelPattern() {
     return labelPattern;
   }
 
+  /**
+   * {@return the param {@code errorCol}: the output column with the failure reason ({@code REASON: message}, null when
+   * decoded), empty for none (default {@code error})}
+   */
   public Param<String> errorCol() {
     return errorCol;
   }
 
+  /**
+   * {@return the param {@code handleInvalid}: what happens to files that cannot be decoded: {@code error} (fail),
+   * {@code skip} (drop) or {@code keep} (null image) (default {@code error})}
+   */
   public Param<String> handleInvalid() {
     return handleInvalid;
   }
 
+  /**
+   * {@return the param {@code maxPixels}: the largest width x height decoded, checked from the header before any pixel
+   * is decoded (default 50,000,000)}
+   */
   public LongParam maxPixels() {
     return maxPixels;
   }
 
+  /**
+   * {@return the param {@code background}: the RGB colour that transparent pixels are composited onto, as
+   * {@code #RRGGBB} (default {@code #FFFFFF})}
+   */
   public Param<String> background() {
     return background;
   }
 
+  /** {@return the param {@code exifOrientation}: whether the EXIF orientation tag is applied (default {@code true})} */
   public BooleanParam exifOrientation() {
     return exifOrientation;
   }
 
+  /** {@return the binary column with the encoded file (default {@code content})} */
   public String getInputCol() {
     return $(inputCol);
   }
 
+  /**
+   * Sets the binary column with the encoded file.
+   *
+   * @param v a binary column of the input
+   * @return this stage
+   */
   public ImageLoader setInputCol(String v) {
     set(inputCol, v);
     return this;
   }
 
+  /**
+   * {@return the string column with the file path (the image origin, and where the label is read from) (default
+   * {@code path})}
+   */
   public String getPathCol() {
     return $(pathCol);
   }
 
+  /**
+   * Sets the string column with the file path (the image origin, and where the label is read from).
+   *
+   * @param v a string column of the input
+   * @return this stage
+   */
   public ImageLoader setPathCol(String v) {
     set(pathCol, v);
     return this;
   }
 
+  /** {@return the output image column (Spark image struct) (default {@code image})} */
   public String getOutputCol() {
     return $(outputCol);
   }
 
+  /**
+   * Sets the output image column (Spark image struct).
+   *
+   * @param v a column name the input does not have
+   * @return this stage
+   */
   public ImageLoader setOutputCol(String v) {
     set(outputCol, v);
     return this;
   }
 
+  /** {@return the output label column, empty for none (default {@code label})} */
   public String getLabelCol() {
     return $(labelCol);
   }
 
+  /**
+   * Sets the output label column, empty for none.
+   *
+   * @param v a column name the input does not have, or empty
+   * @return this stage
+   */
   public ImageLoader setLabelCol(String v) {
     set(labelCol, v);
     return this;
   }
 
+  /**
+   * {@return the regular expression whose first group (or whole match) in the path is the label; empty for the parent
+   * folder name (default empty)}
+   */
   public String getLabelPattern() {
     return $(labelPattern);
   }
 
+  /**
+   * Sets the regular expression whose first group (or whole match) in the path is the label; empty for the parent
+   * folder name.
+   *
+   * @param v a regular expression, or empty
+   * @return this stage
+   */
   public ImageLoader setLabelPattern(String v) {
     set(labelPattern, v);
     return this;
   }
 
+  /**
+   * {@return the output column with the failure reason ({@code REASON: message}, null when decoded), empty for none
+   * (default {@code error})}
+   */
   public String getErrorCol() {
     return $(errorCol);
   }
 
+  /**
+   * Sets the output column with the failure reason ({@code REASON: message}, null when decoded), empty for none.
+   *
+   * @param v a column name the input does not have, or empty
+   * @return this stage
+   */
   public ImageLoader setErrorCol(String v) {
     set(errorCol, v);
     return this;
   }
 
+  /**
+   * {@return what happens to files that cannot be decoded: {@code error} (fail), {@code skip} (drop) or {@code keep}
+   * (null image) (default {@code error})}
+   */
   public String getHandleInvalid() {
     return $(handleInvalid);
   }
 
+  /**
+   * Sets what happens to files that cannot be decoded: {@code error} (fail), {@code skip} (drop) or {@code keep} (null
+   * image).
+   *
+   * @param v {@code error}, {@code skip} or {@code keep}
+   * @return this stage
+   */
   public ImageLoader setHandleInvalid(String v) {
     set(handleInvalid, v);
     return this;
   }
 
+  /**
+   * {@return the largest width x height decoded, checked from the header before any pixel is decoded (default
+   * 50,000,000)}
+   */
   public long getMaxPixels() {
     return (Long) $(maxPixels);
   }
 
+  /**
+   * Sets the largest width x height decoded, checked from the header before any pixel is decoded.
+   *
+   * @param v the pixels (&gt; 0)
+   * @return this stage
+   */
   public ImageLoader setMaxPixels(long v) {
     set(maxPixels, v);
     return this;
   }
 
+  /**
+   * {@return the RGB colour that transparent pixels are composited onto, as {@code #RRGGBB} (default {@code #FFFFFF})}
+   */
   public String getBackground() {
     return $(background);
   }
 
+  /**
+   * Sets the RGB colour that transparent pixels are composited onto, as {@code #RRGGBB}.
+   *
+   * @param v a colour as {@code #RRGGBB}
+   * @return this stage
+   */
   public ImageLoader setBackground(String v) {
     set(background, v);
     return this;
   }
 
+  /** {@return whether the EXIF orientation tag is applied (default {@code true})} */
   public boolean getExifOrientation() {
     return (Boolean) $(exifOrientation);
   }
 
+  /**
+   * Sets whether the EXIF orientation tag is applied.
+   *
+   * @param v whether to apply it
+   * @return this stage
+   */
   public ImageLoader setExifOrientation(boolean v) {
     set(exifOrientation, v);
     return this;
   }
 
-  /** Counters of the most recent {@link #transform} (null before the first one). */
+  /** {@return the counters of the most recent {@link #transform} (null before the first one)} */
   public ImageLoadMetrics metrics() {
     return metrics;
   }
@@ -333,10 +467,16 @@ public final class ImageLoader extends Transformer implements MLWritable {
     return new P9Writer(this);
   }
 
+  /** {@return a reader of stages saved with {@link #write()}} */
   public static MLReader<ImageLoader> read() {
     return new P9Reader<>(ImageLoader.class, ImageLoader::new);
   }
 
+  /**
+   * {@return the stage saved at {@code path}}
+   *
+   * @param path where {@link #write()} saved it (a local path or Hadoop URI)
+   */
   public static ImageLoader load(String path) {
     return read().load(path);
   }

@@ -73,7 +73,10 @@ public final class P9KryoRegistrator implements KryoRegistrator {
   /**
    * Adds this registrator to {@code conf}'s {@code spark.kryo.registrator} list (kept, without duplicates) and
    * sets {@code spark.serializer} to Spark's {@code KryoSerializer}, as {@code SparkConf.registerKryoClasses}
-   * does. Returns {@code conf}.
+   * does.
+   *
+   * @param conf the application's conf, changed in place
+   * @return {@code conf}
    */
   public static SparkConf registerKryoClasses(SparkConf conf) {
     Set<String> names = new LinkedHashSet<>();

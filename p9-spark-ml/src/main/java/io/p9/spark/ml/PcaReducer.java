@@ -51,13 +51,21 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
   /** Partial fits per core (defaultParallelism) at most: the partitions of the input are merged down to them. */
   static final int PARTIALS_PER_CORE = 4;
 
+  /** The stage's unique id. */
   private final String uid;
+  /** The params, shared in declaration with {@link PcaReducerModel}. */
   private final PcaParams p;
 
+  /** An estimator with a random uid ({@code pcaReducer_...}) and the default params. */
   public PcaReducer() {
     this(Identifiable.randomUID("pcaReducer"));
   }
 
+  /**
+   * An estimator with the default params.
+   *
+   * @param uid its unique id
+   */
   public PcaReducer(String uid) {
     this.uid = uid;
     this.p = new PcaParams(this);
@@ -69,83 +77,141 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
     return uid;
   }
 
+  /** {@return the param {@code inputCol}: the input vector column (default {@code features})} */
   public Param<String> inputCol() {
     return p.inputCol;
   }
 
+  /** {@return the input vector column (default {@code features})} */
   public String getInputCol() {
     return $(p.inputCol);
   }
 
+  /**
+   * Sets the input vector column.
+   *
+   * @param v a vector column of the input
+   * @return this stage
+   */
   public PcaReducer setInputCol(String v) {
     set(p.inputCol, v);
     return this;
   }
 
+  /**
+   * {@return the param {@code outputCol}: the output column of principal component scores (default
+   * {@code pcaFeatures})}
+   */
   public Param<String> outputCol() {
     return p.outputCol;
   }
 
+  /** {@return the output column of principal component scores (default {@code pcaFeatures})} */
   public String getOutputCol() {
     return $(p.outputCol);
   }
 
+  /**
+   * Sets the output column of principal component scores.
+   *
+   * @param v a column name the input does not have
+   * @return this stage
+   */
   public PcaReducer setOutputCol(String v) {
     set(p.outputCol, v);
     return this;
   }
 
+  /** {@return the param {@code k}: the number of principal components to keep} */
   public IntParam k() {
     return p.k;
   }
 
+  /** {@return the number of principal components to keep} */
   public int getK() {
     return (Integer) $(p.k);
   }
 
-  /** Fixes the number of components (clears {@code minExplainedVariance}). */
+  /**
+   * Fixes the number of components (clears {@code minExplainedVariance}).
+   *
+   * @param v the number of components (&gt; 0)
+   * @return this stage
+   */
   public PcaReducer setK(int v) {
     set(p.k, v);
     clear(p.minExplainedVariance);
     return this;
   }
 
+  /**
+   * {@return the param {@code minExplainedVariance}: the cumulative explained variance that chooses k, the smallest
+   * number of components that reaches it}
+   */
   public DoubleParam minExplainedVariance() {
     return p.minExplainedVariance;
   }
 
+  /** {@return the cumulative explained variance that chooses k, the smallest number of components that reaches it} */
   public double getMinExplainedVariance() {
     return (Double) $(p.minExplainedVariance);
   }
 
-  /** Chooses k by explained variance (clears {@code k}). */
+  /**
+   * Chooses k by explained variance (clears {@code k}).
+   *
+   * @param v the cumulative explained variance to reach, in (0, 1]
+   * @return this stage
+   */
   public PcaReducer setMinExplainedVariance(double v) {
     set(p.minExplainedVariance, v);
     clear(p.k);
     return this;
   }
 
+  /**
+   * {@return the param {@code scale}: whether each feature is divided by its standard deviation first, for a PCA
+   * of the correlation matrix (default {@code false})}
+   */
   public BooleanParam scale() {
     return p.scale;
   }
 
+  /**
+   * {@return whether each feature is divided by its standard deviation first, for a PCA of the correlation matrix
+   * (default {@code false})}
+   */
   public boolean getScale() {
     return (Boolean) $(p.scale);
   }
 
+  /**
+   * Sets whether each feature is divided by its standard deviation first, for a PCA of the correlation matrix.
+   *
+   * @param v whether to standardize
+   * @return this stage
+   */
   public PcaReducer setScale(boolean v) {
     set(p.scale, v);
     return this;
   }
 
+  /** {@return the param {@code center}: whether the mean is subtracted before projecting (default {@code true})} */
   public BooleanParam center() {
     return p.center;
   }
 
+  /** {@return whether the mean is subtracted before projecting (default {@code true})} */
   public boolean getCenter() {
     return (Boolean) $(p.center);
   }
 
+  /**
+   * Sets whether the mean is subtracted before projecting.
+   *
+   * @param v whether to subtract it
+   * @return this stage
+   */
   public PcaReducer setCenter(boolean v) {
     set(p.center, v);
     return this;
@@ -274,10 +340,16 @@ public final class PcaReducer extends Estimator<PcaReducerModel> implements MLWr
     return new P9Writer(this);
   }
 
+  /** {@return a reader of estimators saved with {@link #write()}} */
   public static MLReader<PcaReducer> read() {
     return new P9Reader<>(PcaReducer.class, PcaReducer::new);
   }
 
+  /**
+   * {@return the estimator saved at {@code path}}
+   *
+   * @param path where {@link #write()} saved it (a local path or Hadoop URI)
+   */
   public static PcaReducer load(String path) {
     return read().load(path);
   }

@@ -56,16 +56,23 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
       .add("eigenvalues", SQLDataTypes.VectorType(), false)
       .add("numRows", DataTypes.LongType, false);
 
+  /** The stage's unique id. */
   private final String uid;
+  /** The params, shared in declaration with {@link PcaReducer}. */
   private final PcaParams p;
+  /** The training mean, d values. */
   private final double[] mean;
+  /** All d eigenvalues of the fit, decreasing. */
   private final double[] eigenvalues;
+  /** Per-feature factors applied after centring (see {@link #scaleFactors()}). */
   private final double[] scale;
   /** Whether the fit standardized the features ({@link #scale} then holds 1/std): the value {@code scale} must keep. */
   private final boolean fittedScale;
   /** The fitted components, d x fittedK, column-major. */
   private final double[] components;
+  /** The number of components the fit kept: {@code k} may be lowered to any number up to it. */
   private final int fittedK;
+  /** Rows the model was fitted on. */
   private final long numRows;
 
   PcaReducerModel(String uid, PcaResult result, double[] scale, boolean fittedScale, int k, long numRows) {
@@ -93,40 +100,60 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
     return uid;
   }
 
+  /** {@return the param {@code inputCol}: the input vector column (default {@code features})} */
   public Param<String> inputCol() {
     return p.inputCol;
   }
 
+  /** {@return the input vector column (default {@code features})} */
   public String getInputCol() {
     return $(p.inputCol);
   }
 
+  /**
+   * Sets the input vector column.
+   *
+   * @param v a vector column of the input
+   * @return this model
+   */
   public PcaReducerModel setInputCol(String v) {
     set(p.inputCol, v);
     return this;
   }
 
+  /**
+   * {@return the param {@code outputCol}: the output column of principal component scores (default
+   * {@code pcaFeatures})}
+   */
   public Param<String> outputCol() {
     return p.outputCol;
   }
 
+  /** {@return the output column of principal component scores (default {@code pcaFeatures})} */
   public String getOutputCol() {
     return $(p.outputCol);
   }
 
+  /**
+   * Sets the output column of principal component scores.
+   *
+   * @param v a column name the input does not have
+   * @return this model
+   */
   public PcaReducerModel setOutputCol(String v) {
     set(p.outputCol, v);
     return this;
   }
 
   /**
-   * The number of components this model keeps (set by the fit, also when chosen by variance); may be lowered,
-   * not raised.
+   * {@return the param {@code k}: the number of components this model keeps} Set by the fit, also when chosen by
+   * variance; may be lowered, not raised.
    */
   public IntParam k() {
     return p.k;
   }
 
+  /** {@return the number of principal components to keep} */
   public int getK() {
     return (Integer) $(p.k);
   }
@@ -165,20 +192,29 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
     }
   }
 
+  /**
+   * {@return the param {@code minExplainedVariance}: the cumulative explained variance that chooses k, the smallest
+   * number of components that reaches it}
+   */
   public DoubleParam minExplainedVariance() {
     return p.minExplainedVariance;
   }
 
+  /** {@return the cumulative explained variance that chooses k, the smallest number of components that reaches it} */
   public double getMinExplainedVariance() {
     return (Double) $(p.minExplainedVariance);
   }
 
+  /**
+   * {@return the param {@code scale}: whether each feature is divided by its standard deviation first, for a PCA
+   * of the correlation matrix (default {@code false})}
+   */
   public BooleanParam scale() {
     return p.scale;
   }
 
   /**
-   * Whether features were standardized before the PCA. Fixed by the fit: the components are those of the
+   * {@return whether features were standardized before the PCA} Fixed by the fit: the components are those of the
    * correlation or of the covariance matrix, so setting the other value (copy, transform with a
    * {@code ParamMap}) is refused.
    */
@@ -195,21 +231,29 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
   }
 
   /**
-   * Per-feature factors applied after centring: 1/std with {@code scale} (0 for a feature whose std is at most
-   * 2^-52 of the largest, as for a constant one), else 1.
+   * {@return the per-feature factors applied after centring: 1/std with {@code scale} (0 for a feature whose std
+   * is at most 2^-52 of the largest, as for a constant one), else 1}
    */
   public DenseVector scaleFactors() {
     return new DenseVector(scale.clone());
   }
 
+  /** {@return the param {@code center}: whether the mean is subtracted before projecting (default {@code true})} */
   public BooleanParam center() {
     return p.center;
   }
 
+  /** {@return whether the mean is subtracted before projecting (default {@code true})} */
   public boolean getCenter() {
     return (Boolean) $(p.center);
   }
 
+  /**
+   * Sets whether the mean is subtracted before projecting.
+   *
+   * @param v whether to subtract it
+   * @return this model
+   */
   public PcaReducerModel setCenter(boolean v) {
     set(p.center, v);
     return this;
@@ -219,44 +263,48 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
     return mean.length;
   }
 
-  /** The training mean. */
+  /** {@return the training mean (a copy)} */
   public DenseVector mean() {
     return new DenseVector(mean.clone());
   }
 
-  /** Principal components, d x k, one component per column. */
+  /** {@return the principal components, d x k, one component per column} */
   public DenseMatrix pc() {
     int k = keptK();
     return new DenseMatrix(dim(), k, Arrays.copyOf(components, dim() * k));
   }
 
   /**
-   * All d eigenvalues of the training covariance (of the correlation matrix, the standardized data's
-   * covariance, when {@code scale} is true), decreasing.
+   * {@return all d eigenvalues of the training covariance (of the correlation matrix, the standardized data's
+   * covariance, when {@code scale} is true), decreasing}
    */
   public DenseVector eigenvalues() {
     return new DenseVector(eigenvalues.clone());
   }
 
-  /** Proportion of variance explained by each of the k kept components (Spark's {@code explainedVariance}). */
+  /**
+   * {@return the proportion of variance explained by each of the k kept components (Spark's
+   * {@code explainedVariance})}
+   */
   public DenseVector explainedVariance() {
     return new DenseVector(Arrays.copyOf(PcaResult.explainedVarianceRatio(eigenvalues), keptK()));
   }
 
   /**
-   * Cumulative explained variance over all d components (entry i: the first i+1), as the fit chose k by
-   * {@code minExplainedVariance}: non-decreasing, at most 1, the last entry exactly 1 (all 0 for constant data).
+   * {@return the cumulative explained variance over all d components (entry i: the first i+1)} The fit chose k
+   * by {@code minExplainedVariance} from it: non-decreasing, at most 1, the last entry exactly 1 (all 0 for
+   * constant data).
    */
   public DenseVector cumulativeExplainedVariance() {
     return new DenseVector(PcaResult.cumulativeExplainedVariance(eigenvalues));
   }
 
-  /** Variance explained by the k kept components together (exactly 1 for all d). */
+  /** {@return the variance explained by the k kept components together (exactly 1 for all d)} */
   public double totalExplainedVariance() {
     return cumulativeExplainedVariance().apply(keptK() - 1);
   }
 
-  /** Rows the model was fitted on. */
+  /** {@return the number of rows the model was fitted on (rows with a null vector not counted)} */
   public long numRows() {
     return numRows;
   }
@@ -326,6 +374,10 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
     });
   }
 
+  /**
+   * {@return a reader of models saved with {@link #write()}} Loading checks that the saved data is one a fit
+   * gives, naming the path and the first wrong value.
+   */
   public static MLReader<PcaReducerModel> read() {
     return P9Reader.withData(PcaReducerModel.class, (path, meta, reader) -> {
       // the schema is given, not inferred: inference is a Spark job whose result (the footers' schemas, with
@@ -435,6 +487,11 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
     }
   }
 
+  /**
+   * {@return the model saved at {@code path}}
+   *
+   * @param path where {@link #write()} saved it (a local path or Hadoop URI)
+   */
   public static PcaReducerModel load(String path) {
     return read().load(path);
   }

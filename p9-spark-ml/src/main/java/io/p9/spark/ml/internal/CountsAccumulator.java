@@ -18,6 +18,7 @@ public final class CountsAccumulator extends AccumulatorV2<String, Map<String, L
   /** Prefix of the per-reason failure counters: {@code reason:TRUNCATED}. */
   public static final String REASON = "reason:";
 
+  /** The counters by name; a name not counted yet is absent. */
   private final ConcurrentHashMap<String, LongAdder> counts = new ConcurrentHashMap<>();
 
   @Override
@@ -42,6 +43,12 @@ public final class CountsAccumulator extends AccumulatorV2<String, Map<String, L
     add(key, 1);
   }
 
+  /**
+   * Adds {@code n} to the counter {@code key}.
+   *
+   * @param key the counter's name
+   * @param n the amount
+   */
   public void add(String key, long n) {
     counts.computeIfAbsent(key, k -> new LongAdder()).add(n);
   }

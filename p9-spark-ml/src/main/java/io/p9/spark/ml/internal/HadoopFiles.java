@@ -13,11 +13,19 @@ import org.apache.hadoop.fs.Path;
 
 /** Whole-file reads and writes on any Hadoop file system (file:, hdfs:, s3a:), plus {@code classpath:}. */
 public final class HadoopFiles {
+  /** The prefix of a location that names a class path resource. */
   public static final String CLASSPATH = "classpath:";
 
   private HadoopFiles() {}
 
-  /** The content of {@code location}: a {@code classpath:} resource or any Hadoop path/URI. */
+  /**
+   * {@return the content of {@code location}: a {@code classpath:} resource or any Hadoop path/URI}
+   *
+   * @param location a local path, a Hadoop URI or {@code classpath:resource}
+   * @param conf the Hadoop conf of the file system
+   * @throws UncheckedIOException naming the location if it cannot be read (a {@link FileNotFoundException}
+   *     cause for a missing class path resource)
+   */
   public static byte[] read(String location, Configuration conf) {
     if (location.startsWith(CLASSPATH)) {
       String res = location.substring(CLASSPATH.length()).replaceFirst("^/+", "");
@@ -53,6 +61,11 @@ public final class HadoopFiles {
    * The content of {@code location}, or null if there is nothing there. Only "not found" means null: a
    * directory, a file that cannot be read or any other I/O failure throws, naming the location and the
    * reason, so that a caller never takes a file it could not read for a missing one.
+   *
+   * @param location a local path, a Hadoop URI or {@code classpath:resource}
+   * @param conf the Hadoop conf of the file system
+   * @return the content, or null
+   * @throws UncheckedIOException naming the location if it is there but cannot be read
    */
   public static byte[] readIfExists(String location, Configuration conf) {
     if (location.startsWith(CLASSPATH)) {
@@ -83,6 +96,14 @@ public final class HadoopFiles {
     return read(location, conf);
   }
 
+  /**
+   * Writes {@code content} to {@code location}, replacing a file there.
+   *
+   * @param location a local path or Hadoop URI
+   * @param content the bytes
+   * @param conf the Hadoop conf of the file system
+   * @throws UncheckedIOException naming the location if it cannot be written
+   */
   public static void write(String location, byte[] content, Configuration conf) {
     Path p = new Path(location);
     try (OutputStream out = p.getFileSystem(conf).create(p, true)) {
@@ -94,7 +115,13 @@ public final class HadoopFiles {
 
   /**
    * A cheap identity of the file's current content: length and modification time (one metadata call, no
-   * read); {@code absent} if it does not exist. Class path resources cannot change in a running JVM.
+   * read); {@code absent} if it does not exist. Class path resources cannot change in a running JVM: theirs is
+   * the location itself.
+   *
+   * @param location a local path, a Hadoop URI or {@code classpath:resource}
+   * @param conf the Hadoop conf of the file system
+   * @return {@code length@modificationTime}, {@code absent} or the location
+   * @throws UncheckedIOException naming the location if its status cannot be read
    */
   public static String stamp(String location, Configuration conf) {
     if (location.startsWith(CLASSPATH)) {
@@ -111,7 +138,13 @@ public final class HadoopFiles {
     }
   }
 
-  /** Fully qualified form of {@code location} (scheme and authority added), for messages and params. */
+  /**
+   * {@return the fully qualified form of {@code location} (scheme and authority added), for messages and params}
+   * A {@code classpath:} location is returned as it is.
+   *
+   * @param location a local path, a Hadoop URI or {@code classpath:resource}
+   * @param conf the Hadoop conf of the file system
+   */
   public static String qualify(String location, Configuration conf) {
     if (location.startsWith(CLASSPATH)) {
       return location;
@@ -124,7 +157,11 @@ public final class HadoopFiles {
     }
   }
 
-  /** The last path element of {@code location}. */
+  /**
+   * {@return the last path element of {@code location} (after its last {@code /} or {@code :})}
+   *
+   * @param location a path, URI or {@code classpath:resource}
+   */
   public static String fileName(String location) {
     String s = location.endsWith("/") ? location.substring(0, location.length() - 1) : location;
     int i = Math.max(s.lastIndexOf('/'), s.lastIndexOf(':'));

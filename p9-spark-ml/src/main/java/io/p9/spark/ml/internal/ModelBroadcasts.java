@@ -46,7 +46,11 @@ public final class ModelBroadcasts {
     this.sc = new WeakReference<>(sc);
   }
 
-  /** The registry of {@code sc}; those of stopped contexts are dropped. */
+  /**
+   * {@return the registry of {@code sc}, made on first use} Those of stopped contexts are dropped.
+   *
+   * @param sc the driver's SparkContext
+   */
   public static ModelBroadcasts of(SparkContext sc) {
     synchronized (BY_CONTEXT) {
       BY_CONTEXT.keySet().removeIf(SparkContext::isStopped);
@@ -54,14 +58,16 @@ public final class ModelBroadcasts {
     }
   }
 
-  /** A number no other SparkContext's registry in this JVM has. */
+  /** {@return a number no other SparkContext's registry in this JVM has} */
   public long id() {
     return id;
   }
 
   /**
-   * A model file as read: its bytes, under the name its stage gives them, and its sidecar's, or null if it has
-   * none.
+   * A model file as read.
+   *
+   * @param bytes its bytes, under the name its stage gives them
+   * @param sidecar its sidecar's bytes, or null if it has none
    */
   public record ModelFile(ModelBytes bytes, byte[] sidecar) {}
 
@@ -69,6 +75,11 @@ public final class ModelBroadcasts {
    * The model file at {@code location}: the bytes read before if {@code version} (the stamp of the file and its
    * sidecar) is that of the last read and its model is still broadcast in this context, else what {@code read}
    * gives.
+   *
+   * @param location the model's location
+   * @param version the stamp of the file and its sidecar ({@link HadoopFiles#stamp})
+   * @param read reads the file and its sidecar
+   * @return the model file
    */
   public synchronized ModelFile read(String location, String version, Supplier<ModelFile> read) {
     FileVersion last = files.get(location);
@@ -84,7 +95,13 @@ public final class ModelBroadcasts {
     return m;
   }
 
-  /** The broadcast of {@code model}'s bytes in this context: the one of its sha256, made now if there is none. */
+  /**
+   * {@return the broadcast of {@code model}'s bytes in this context: the one of its sha256, made now if there is
+   * none}
+   *
+   * @param model the model file
+   * @throws IllegalStateException if the SparkContext is gone
+   */
   public synchronized Broadcast<byte[]> broadcast(ModelBytes model) {
     Broadcast<byte[]> bc = live(model.sha256());
     if (bc == null) {
@@ -98,7 +115,12 @@ public final class ModelBroadcasts {
     return bc;
   }
 
-  /** {@code backend.recordsInputSize(model)}, asked once per backend and model in this context. */
+  /**
+   * {@return {@code backend.recordsInputSize(model)}, asked once per backend and model in this context}
+   *
+   * @param backend the backend that runs the model
+   * @param model the model file
+   */
   public boolean recordsInputSize(ModelBackend backend, ModelBytes model) {
     String key = backend.name() + "|" + model.sha256();
     synchronized (this) {

@@ -16,11 +16,22 @@ public final class P9Writer extends MLWriter {
   private final Params stage;
   private final BiFunction<String, SparkSession, Map<String, ?>> extra;
 
+  /**
+   * A writer of {@code stage}'s metadata and what {@code extra} writes.
+   *
+   * @param stage the stage to save
+   * @param extra writes the stage's data under the stage path and returns the fields recorded under {@code p9}
+   */
   public P9Writer(Params stage, BiFunction<String, SparkSession, Map<String, ?>> extra) {
     this.stage = stage;
     this.extra = extra;
   }
 
+  /**
+   * A writer of {@code stage}'s metadata alone (a stage whose params are all it has).
+   *
+   * @param stage the stage to save
+   */
   public P9Writer(Params stage) {
     this(stage, (path, session) -> Map.of());
   }

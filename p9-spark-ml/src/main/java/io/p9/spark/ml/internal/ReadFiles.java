@@ -61,11 +61,19 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
    * Entries order by their path. They travel in the tasks' partitions, which Spark writes with
    * {@code spark.serializer}: Java serialization writes each of a partition's folders once (a shared string),
    * Kryo writes them with {@link EntrySerializer}, which writes a folder once for a run of files in it.
+   *
+   * @param folder the qualified path of the file's folder, with the trailing {@code /}
+   * @param name the file's name
+   * @param length its listed length in bytes
+   * @param modificationTime its listed modification time (ms)
+   * @param etag its listed ETag on S3A, else null
+   * @param versionId its listed S3 version id on S3A, else null
+   * @serial exclude
    */
   @DefaultSerializer(EntrySerializer.class)
   public record Entry(String folder, String name, long length, long modificationTime, String etag,
       String versionId) implements Serializable, Comparable<Entry> {
-    /** The file's qualified path. */
+    /** {@return the file's qualified path} */
     public String path() {
       return folder + name;
     }
@@ -102,6 +110,7 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
     /** The key of the last folder written or read in Kryo's per-graph context. */
     private static final Object LAST_FOLDER = EntrySerializer.class;
 
+    /** A serializer of immutable entries (Kryo does not copy them). */
     public EntrySerializer() {
       setImmutable(true);
     }
@@ -133,9 +142,18 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
     }
   }
 
+  /** The Hadoop conf of the file systems, broadcast once per read. */
   private final Broadcast<SerializableConfiguration> conf;
+  /** Whether a listed file that is gone gives no row rather than failing the task. */
   private final boolean ignoreMissingFiles;
 
+  /**
+   * The reader of one read's partitions.
+   *
+   * @param conf the Hadoop conf of the file systems, broadcast
+   * @param ignoreMissingFiles whether a listed file that is gone gives no row
+   *     ({@code spark.sql.files.ignoreMissingFiles})
+   */
   public ReadFiles(Broadcast<SerializableConfiguration> conf, boolean ignoreMissingFiles) {
     this.conf = conf;
     this.ignoreMissingFiles = ignoreMissingFiles;

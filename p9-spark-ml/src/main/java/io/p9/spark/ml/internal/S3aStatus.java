@@ -45,12 +45,20 @@ public final class S3aStatus {
 
   private S3aStatus() {}
 
-  /** The listed status's ETag, or null where it has none. */
+  /**
+   * {@return the listed status's ETag, or null where it has none}
+   *
+   * @param listed a status from a listing
+   */
   public static String etag(FileStatus listed) {
     return listed instanceof EtagSource source ? source.getEtag() : null;
   }
 
-  /** The listed status's S3 version id (only versioned buckets have them), or null. */
+  /**
+   * {@return the listed status's S3 version id (only versioned buckets have them), or null}
+   *
+   * @param listed a status from a listing
+   */
   public static String versionId(FileStatus listed) {
     Method m = VERSION_ID.get(listed.getClass());
     if (m == null || m.getReturnType() != String.class) {
@@ -66,6 +74,14 @@ public final class S3aStatus {
   /**
    * S3A's status of the file {@code path} as listed, for {@code fs.openFile(path).withFileStatus}; null where
    * {@code fs}'s class loader has no S3A (the file is then opened without it, with a HEAD).
+   *
+   * @param fs the file system that opens the file
+   * @param path the file
+   * @param length its listed length in bytes
+   * @param modificationTime its listed modification time (ms)
+   * @param etag its listed ETag, or null
+   * @param versionId its listed version id, or null
+   * @return the status, or null
    */
   public static FileStatus of(FileSystem fs, Path path, long length, long modificationTime, String etag,
       String versionId) {

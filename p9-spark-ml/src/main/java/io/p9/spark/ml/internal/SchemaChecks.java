@@ -17,7 +17,14 @@ import org.apache.spark.sql.types.StructType;
 public final class SchemaChecks {
   private SchemaChecks() {}
 
-  /** The field {@code column} of {@code schema}; fails listing the columns that exist. */
+  /**
+   * {@return the field {@code column} of {@code schema}}
+   *
+   * @param stage the stage that checks, named in the message
+   * @param schema the input schema
+   * @param column the column's name, exactly
+   * @throws IllegalArgumentException listing the columns that exist if it is not there
+   */
   public static StructField field(Identifiable stage, StructType schema, String column) {
     for (StructField f : schema.fields()) {
       if (f.name().equals(column)) {
@@ -32,6 +39,12 @@ public final class SchemaChecks {
    * Checks that {@code column} exists with the type {@code expected} (nullability aside). Where the two types
    * print alike (Spark ML's and the old {@code mllib} vectors are both "vector") the message adds their
    * classes.
+   *
+   * @param stage the stage that checks, named in the message
+   * @param schema the input schema
+   * @param column the column's name, exactly
+   * @param expected its type
+   * @throws IllegalArgumentException if the column is missing or of another type
    */
   public static void require(Identifiable stage, StructType schema, String column, DataType expected) {
     DataType actual = field(stage, schema, column).dataType();
@@ -55,6 +68,11 @@ public final class SchemaChecks {
    * Checks that {@code column} is not in {@code schema} yet (an output column). Names are compared as Spark
    * SQL resolves them: ignoring case unless {@code spark.sql.caseSensitive} is true, since
    * {@code withColumn("label", ...)} would otherwise replace an input column {@code Label} silently.
+   *
+   * @param stage the stage that checks, named in the message
+   * @param schema the input schema
+   * @param column the output column's name
+   * @throws IllegalArgumentException if the schema has it
    */
   public static void requireAbsent(Identifiable stage, StructType schema, String column) {
     for (String existing : schema.fieldNames()) {
@@ -69,6 +87,11 @@ public final class SchemaChecks {
   /**
    * Checks that a stage's output {@code columns} differ from each other and are not in {@code schema} yet,
    * both as Spark SQL compares names ({@link #sameName}).
+   *
+   * @param stage the stage that checks, named in the message
+   * @param schema the input schema
+   * @param columns the output columns' names
+   * @throws IllegalArgumentException if two are the same or the schema has one
    */
   public static void requireNewColumns(Identifiable stage, StructType schema, List<String> columns) {
     for (int i = 0; i < columns.size(); i++) {
@@ -83,7 +106,12 @@ public final class SchemaChecks {
     }
   }
 
-  /** Whether Spark SQL takes two column names for the same column (the session's case sensitivity). */
+  /**
+   * {@return whether Spark SQL takes two column names for the same column (the session's case sensitivity)}
+   *
+   * @param a a column name
+   * @param b another
+   */
   public static boolean sameName(String a, String b) {
     return SQLConf.get().caseSensitiveAnalysis() ? a.equals(b) : a.equalsIgnoreCase(b);
   }
@@ -108,12 +136,19 @@ public final class SchemaChecks {
   /**
    * The top-level column {@code name}, taken as it is, as {@link #field} finds it: quoted, so that a dot in the
    * name is part of it rather than a path into a struct ({@code functions.col("a.b")} is field b of column a).
+   *
+   * @param name the column's name
+   * @return the column
    */
   public static Column column(String name) {
     return functions.col("`" + name.replace("`", "``") + "`");
   }
 
-  /** {@code SimpleClassName[uid]}. */
+  /**
+   * {@return the stage's name in messages: {@code SimpleClassName[uid]}}
+   *
+   * @param stage the stage
+   */
   public static String name(Identifiable stage) {
     return stage.getClass().getSimpleName() + "[" + stage.uid() + "]";
   }

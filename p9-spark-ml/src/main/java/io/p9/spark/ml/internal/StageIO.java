@@ -29,7 +29,14 @@ public final class StageIO {
 
   private StageIO() {}
 
-  /** Writes the metadata of {@code stage} to {@code <path>/metadata}; {@code p9} extra fields may be null. */
+  /**
+   * Writes the metadata of {@code stage} to {@code <path>/metadata}.
+   *
+   * @param stage the stage whose class, uid and params are written
+   * @param path the stage folder
+   * @param sc the SparkContext that writes the file
+   * @param p9 extra fields under {@code p9}, or null
+   */
   public static void saveMetadata(Params stage, String path, SparkContext sc, Map<String, ?> p9) {
     ObjectNode root = JSON.createObjectNode();
     root.put("class", stage.getClass().getName());
@@ -72,11 +79,24 @@ public final class StageIO {
     return out;
   }
 
-  /** Metadata read back by {@link #loadMetadata}. */
+  /**
+   * Metadata read back by {@link #loadMetadata}.
+   *
+   * @param className the stage class
+   * @param uid the stage's uid
+   * @param sparkVersion the Spark version that saved it
+   * @param paramMap the params set explicitly, by name, as their JSON
+   * @param defaultParamMap the params' defaults, by name, as their JSON
+   * @param p9 the {@code p9} object: the format version and the stage's own fields
+   */
   public record Metadata(String className, String uid, String sparkVersion, JsonNode paramMap,
       JsonNode defaultParamMap, JsonNode p9) {
 
-    /** Sets the saved explicit params and saved defaults on {@code stage}. */
+    /**
+     * Sets the saved explicit params and saved defaults on {@code stage}.
+     *
+     * @param stage the stage read back; a saved default of a param it does not have is left out
+     */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public void applyTo(Params stage) {
       for (Iterator<Map.Entry<String, JsonNode>> it = defaultParamMap.fields(); it.hasNext(); ) {
@@ -94,7 +114,16 @@ public final class StageIO {
     }
   }
 
-  /** Reads {@code <path>/metadata}, checking the class and the p9 format version. */
+  /**
+   * Reads {@code <path>/metadata}, checking the class and the p9 format version.
+   *
+   * @param path the stage folder
+   * @param sc the SparkContext that reads the file
+   * @param expected the stage class the metadata must name
+   * @return the metadata
+   * @throws IllegalArgumentException if it is not JSON, names another class or a format version this p9 does not
+   *     read
+   */
   public static Metadata loadMetadata(String path, SparkContext sc, Class<?> expected) {
     String line = new JavaSparkContext(sc).textFile(new Path(path, "metadata").toString(), 1).first();
     JsonNode root;

@@ -8,14 +8,25 @@ import scala.runtime.AbstractFunction1;
 public final class Validators {
   private Validators() {}
 
-  /** A serializable predicate. */
+  /**
+   * A serializable predicate.
+   *
+   * @param <T> the type of the value it checks
+   */
   public interface Check<T> extends Predicate<T>, Serializable {}
 
-  /** Adapts {@code check} to the validator type Spark params take. */
+  /**
+   * Adapts {@code check} to the validator type Spark params take.
+   *
+   * @param <T> the param's value type
+   * @param check true for a valid value
+   * @return the validator
+   */
   public static <T> scala.Function1<T, Object> of(Check<T> check) {
     return new Fn<>(check);
   }
 
+  /** {@return a validator of strings that are neither null nor blank} */
   public static scala.Function1<String, Object> nonBlank() {
     return of(s -> s != null && !s.isBlank());
   }
