@@ -15,10 +15,21 @@ import software.amazon.awssdk.core.exception.SdkException;
 public class AwsFailure extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * A failure with no SDK exception behind it.
+   *
+   * @param message what failed and what to do, for the person at the command line
+   */
   public AwsFailure(String message) {
     super(message);
   }
 
+  /**
+   * A failure caused by an SDK (or other) exception.
+   *
+   * @param message what failed and what to do, for the person at the command line
+   * @param cause the exception behind it
+   */
   public AwsFailure(String message, Throwable cause) {
     super(message, cause);
   }
@@ -41,6 +52,9 @@ public class AwsFailure extends RuntimeException {
    * Whether {@code e} (or the SDK exception it wraps) is worth polling again after the SDK's own retries:
    * throttling, a server error (HTTP 5xx), or an I/O failure on the way. Refused credentials, access denied,
    * a missing resource or a bad request are not.
+   *
+   * @param e what a poll threw
+   * @return whether to poll again
    */
   public static boolean isTransient(Throwable e) {
     Throwable t = e instanceof AwsFailure && e.getCause() != null ? e.getCause() : e;
@@ -50,13 +64,22 @@ public class AwsFailure extends RuntimeException {
     return t instanceof SdkClientException && t.getCause() instanceof java.io.IOException;
   }
 
-  /** Whether AWS refused the credentials of the request that failed with {@code e} (unknown, expired, wrong). */
+  /**
+   * {@return whether AWS refused the credentials of the request that failed with {@code e} (unknown, expired,
+   * wrong)}
+   *
+   * @param e what the request threw
+   */
   public static boolean credentialsRefused(SdkException e) {
     return e instanceof AwsServiceException s && s.awsErrorDetails() != null
         && CREDENTIALS_REFUSED.contains(s.awsErrorDetails().errorCode());
   }
 
-  /** {@code e} in a few words, for a progress line: the service's error code and status, or the message. */
+  /**
+   * {@return {@code e} in a few words, for a progress line: the service's error code and status, or the message}
+   *
+   * @param e an exception, or an {@code AwsFailure} whose cause is described
+   */
   public static String brief(Throwable e) {
     Throwable t = e instanceof AwsFailure && e.getCause() != null ? e.getCause() : e;
     if (t instanceof AwsServiceException s && s.awsErrorDetails() != null) {
@@ -68,6 +91,13 @@ public class AwsFailure extends RuntimeException {
   /**
    * Reports a tolerated failed poll of {@code what} ("step s-1") to {@code progress}, with the time since
    * {@code start} on {@code backoff}'s clock.
+   *
+   * @param progress takes the line
+   * @param backoff the back-off whose clock measures the time
+   * @param start when the wait started, in {@code backoff}'s nanoseconds
+   * @param what what is asked about, e.g. {@code step s-1}
+   * @return a consumer of the failure and the number of polls in a row that failed: the {@code onFailure} of
+   *     {@link Backoff}'s {@code until}
    */
   public static ObjIntConsumer<RuntimeException> reportingTo(Consumer<String> progress, Backoff backoff,
       long start, String what) {
@@ -79,6 +109,10 @@ public class AwsFailure extends RuntimeException {
   /**
    * Translates an SDK exception into a sentence that says what to do; {@code what} names the action
    * ("creating the EMR cluster").
+   *
+   * @param what the action that failed
+   * @param e what the SDK threw
+   * @return the failure, with {@code e} as its cause
    */
   public static AwsFailure of(String what, SdkException e) {
     if (e instanceof SdkClientException && e.getMessage() != null

@@ -51,38 +51,51 @@ public final class AwsSettings {
     this.apiCallTimeout = b.apiCallTimeout;
   }
 
+  /** {@return a builder with the defaults of {@link Builder}} */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** {@return the region the clients call, allowed by the builder's policy} */
   public Region region() {
     return region;
   }
 
-  /** The endpoint override, or null for AWS's regional endpoints. */
+  /** {@return the endpoint override, or null for AWS's regional endpoints} */
   public URI endpoint() {
     return endpoint;
   }
 
+  /** {@return the credentials of the clients: explicit ones, a named profile's or the default chain} */
   public AwsCredentialsProvider credentials() {
     return credentials;
   }
 
+  /**
+   * {@return a new S3 client with these settings; path-style addressing where an endpoint is overridden}
+   * The caller closes it.
+   */
   public S3Client s3() {
     // An endpoint override is a single host: address buckets by path, not by sub-domain.
     return configure(S3Client.builder()).forcePathStyle(endpoint != null).build();
   }
 
+  /** {@return a new EMR client with these settings; the caller closes it} */
   public EmrClient emr() {
     return configure(EmrClient.builder()).build();
   }
 
+  /**
+   * {@return a new EMR Serverless client with these settings, on the JDK's HTTP client (its UpdateApplication is
+   * a PATCH)} The caller closes it.
+   */
   public EmrServerlessClient emrServerless() {
     // UpdateApplication is a PATCH, which UrlConnectionHttpClient cannot send
     return configure(EmrServerlessClient.builder())
         .httpClientBuilder(defaults -> new JdkHttpClient(Duration.ofSeconds(10), Duration.ofSeconds(60))).build();
   }
 
+  /** {@return a new STS client with these settings; the caller closes it} */
   public StsClient sts() {
     return configure(StsClient.builder()).build();
   }
@@ -125,35 +138,69 @@ public final class AwsSettings {
 
     private Builder() {}
 
-    /** The region; null or blank for the default. Checked against the policy on {@link #build()}. */
+    /**
+     * Sets the region; null or blank for {@link RegionPolicy#DEFAULT_REGION}. Checked against the policy on
+     * {@link #build()}.
+     *
+     * @param region a region id, or null
+     * @return this builder
+     */
     public Builder region(String region) {
       this.region = region;
       return this;
     }
 
+    /**
+     * Sets the regions allowed (default {@link RegionPolicy#euOnly()}).
+     *
+     * @param policy the policy
+     * @return this builder
+     */
     public Builder policy(RegionPolicy policy) {
       this.policy = Objects.requireNonNull(policy);
       return this;
     }
 
+    /**
+     * Sets an endpoint override for every client (tests: a local stub or S3-compatible server).
+     *
+     * @param endpoint the endpoint, or null for AWS's regional endpoints
+     * @return this builder
+     */
     public Builder endpoint(URI endpoint) {
       this.endpoint = endpoint;
       return this;
     }
 
-    /** A named profile of ~/.aws/config and ~/.aws/credentials instead of the default chain. */
+    /**
+     * Uses a named profile of ~/.aws/config and ~/.aws/credentials instead of the default chain.
+     *
+     * @param profile the profile name, or null for the default chain
+     * @return this builder
+     */
     public Builder profile(String profile) {
       this.profile = profile;
       return this;
     }
 
-    /** Explicit credentials (tests: fixed fake keys). */
+    /**
+     * Sets explicit credentials (tests: fixed fake keys); they win over a profile.
+     *
+     * @param credentials the provider, or null
+     * @return this builder
+     */
     public Builder credentials(AwsCredentialsProvider credentials) {
       this.credentials = credentials;
       return this;
     }
 
-    /** Attempts per API call, first included (default 6). */
+    /**
+     * Sets the attempts per API call, first included (default 6).
+     *
+     * @param maxAttempts the attempts (&ge; 1)
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maxAttempts} is below 1
+     */
     public Builder maxAttempts(int maxAttempts) {
       if (maxAttempts < 1) {
         throw new IllegalArgumentException("maxAttempts must be >= 1");
@@ -162,17 +209,33 @@ public final class AwsSettings {
       return this;
     }
 
-    /** Base of the retry back-off (default 200 ms; throttling waits 5 times longer). */
+    /**
+     * Sets the base of the retry back-off (default 200 ms; throttling waits 5 times longer; at most 20 s).
+     *
+     * @param d the base delay
+     * @return this builder
+     */
     public Builder retryBaseDelay(Duration d) {
       this.retryBaseDelay = Objects.requireNonNull(d);
       return this;
     }
 
+    /**
+     * Sets how long one API call may take, retries included (default 10 min).
+     *
+     * @param d the timeout
+     * @return this builder
+     */
     public Builder apiCallTimeout(Duration d) {
       this.apiCallTimeout = Objects.requireNonNull(d);
       return this;
     }
 
+    /**
+     * {@return the settings}
+     *
+     * @throws RegionPolicy.RegionNotAllowedException if the region is unknown or not allowed by the policy
+     */
     public AwsSettings build() {
       return new AwsSettings(this);
     }

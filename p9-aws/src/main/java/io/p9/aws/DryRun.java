@@ -29,6 +29,12 @@ public final class DryRun {
   /**
    * One request as {@code {"service", "operation", "region", ["uri",] "request"}}: {@code request} is the
    * body on the wire; {@code uri} holds members sent in the URI (REST APIs such as EMR Serverless).
+   *
+   * @param service the service, e.g. {@code emr}
+   * @param operation the operation, e.g. {@code RunJobFlow}
+   * @param region the region it is sent to
+   * @param request the SDK request
+   * @return the JSON, indented
    */
   public static String requestJson(String service, String operation, String region, SdkPojo request) {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -47,18 +53,37 @@ public final class DryRun {
    * {@code aws s3 cp FILE s3://... --metadata p9-sha256=...}: the object as {@link S3Store}'s upload puts it, with
    * the file's hex sha256 (as hashed once for the submit) in its metadata, by which a later upload of the same bytes
    * is skipped.
+   *
+   * @param file the local file
+   * @param target the object it is uploaded to
+   * @param region the bucket's region
+   * @param sha256 the file's hex sha256
+   * @return the command line, one option per continued line
    */
   public static String s3Copy(Path file, S3Location target, String region, String sha256) {
     return cmd(List.of("aws", "s3", "cp", file.toString(), target.s3Uri(), "--region", region,
         "--metadata", S3Store.SHA256_METADATA + "=" + sha256));
   }
 
-  /** The {@code aws s3 cp} command that copies every file under {@code folder}, recursively, to {@code target}. */
+  /**
+   * {@return the {@code aws s3 cp} command that copies every file under {@code folder}, recursively, to
+   * {@code target}}
+   *
+   * @param folder the local folder
+   * @param target the S3 folder
+   * @param region the bucket's region
+   */
   public static String s3CopyFolder(Path folder, S3Location target, String region) {
     return cmd(List.of("aws", "s3", "cp", folder.toString(), target.s3Uri(), "--recursive", "--region", region));
   }
 
-  /** The {@code aws emr create-cluster ...} equivalent of a RunJobFlow request. */
+  /**
+   * The {@code aws emr create-cluster ...} equivalent of a RunJobFlow request.
+   *
+   * @param r the request p9 sends
+   * @param region the region it is sent to
+   * @return the command line, one option per continued line
+   */
   public static String emrCreateCluster(RunJobFlowRequest r, String region) {
     List<String> c = new ArrayList<>(List.of("aws", "emr", "create-cluster", "--region", region,
         "--name", r.name(), "--release-label", r.releaseLabel(), "--applications", "Name=Spark",
@@ -125,7 +150,13 @@ public final class DryRun {
     return cmd(c);
   }
 
-  /** The {@code aws emr add-steps ...} equivalent of an AddJobFlowSteps request. */
+  /**
+   * The {@code aws emr add-steps ...} equivalent of an AddJobFlowSteps request.
+   *
+   * @param r the request p9 sends
+   * @param region the region it is sent to
+   * @return the command line, one option per continued line
+   */
   public static String emrAddSteps(AddJobFlowStepsRequest r, String region) {
     return cmd(List.of("aws", "emr", "add-steps", "--region", region, "--cluster-id", r.jobFlowId(),
         "--steps", Json.write(steps(r.steps()))));
@@ -145,7 +176,13 @@ public final class DryRun {
     return out;
   }
 
-  /** {@code aws emr-serverless create-application ...}. */
+  /**
+   * The {@code aws emr-serverless create-application ...} equivalent of a CreateApplication request.
+   *
+   * @param r the request p9 sends
+   * @param region the region it is sent to
+   * @return the command line, one option per continued line
+   */
   public static String serverlessCreateApplication(CreateApplicationRequest r, String region) {
     List<String> c = new ArrayList<>(List.of("aws", "emr-serverless", "create-application", "--region", region,
         "--name", r.name(), "--type", r.type(), "--release-label", r.releaseLabel(),
@@ -159,7 +196,13 @@ public final class DryRun {
     return cmd(withTagsAndToken(c, r.hasTags() ? r.tags() : Map.of(), r.clientToken()));
   }
 
-  /** {@code aws emr-serverless start-job-run ...}. */
+  /**
+   * The {@code aws emr-serverless start-job-run ...} equivalent of a StartJobRun request.
+   *
+   * @param r the request p9 sends
+   * @param region the region it is sent to
+   * @return the command line, one option per continued line
+   */
   public static String serverlessStartJobRun(StartJobRunRequest r, String region) {
     List<String> c = new ArrayList<>(List.of("aws", "emr-serverless", "start-job-run", "--region", region,
         "--application-id", r.applicationId(), "--name", r.name(), "--execution-role-arn", r.executionRoleArn(),
@@ -196,7 +239,11 @@ public final class DryRun {
     return sb.toString();
   }
 
-  /** {@code s} as one POSIX shell word. */
+  /**
+   * {@return {@code s} as one POSIX shell word: as it is if it needs no quotes, else in single quotes}
+   *
+   * @param s any text
+   */
   public static String shellQuote(String s) {
     if (!s.isEmpty() && s.matches("[A-Za-z0-9_@%+=:,./\\-]+")) {
       return s;

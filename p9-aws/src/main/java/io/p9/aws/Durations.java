@@ -7,6 +7,11 @@ import java.util.Locale;
 public final class Durations {
   private Durations() {}
 
+  /**
+   * {@return {@code d} for people, in whole seconds: {@code 1h02m}, {@code 3m05s}, {@code 42s} (0s if negative)}
+   *
+   * @param d the duration
+   */
   public static String human(Duration d) {
     long s = Math.max(0, d.getSeconds());
     if (s >= 3600) {
@@ -18,7 +23,14 @@ public final class Durations {
     return s + "s";
   }
 
-  /** {@code 500ms}, {@code 90s}, {@code 15m}, {@code 2h}, {@code 1d} or an ISO-8601 duration ({@code PT15M}). */
+  /**
+   * Parses a duration as people write it.
+   *
+   * @param text {@code 500ms}, {@code 90s}, {@code 15m}, {@code 2h}, {@code 1d} or an ISO-8601 duration
+   *     ({@code PT15M}), in any case
+   * @return the duration
+   * @throws IllegalArgumentException if it is none of these
+   */
   public static Duration parse(String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
     try {

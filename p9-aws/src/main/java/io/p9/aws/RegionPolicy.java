@@ -40,12 +40,16 @@ public final class RegionPolicy {
     this.allowed = Collections.unmodifiableSet(new TreeSet<>(allowed));
   }
 
-  /** Only {@link #EU_REGIONS}. */
+  /** {@return the policy that allows only {@link #EU_REGIONS}} */
   public static RegionPolicy euOnly() {
     return new RegionPolicy(EU_REGIONS);
   }
 
-  /** This policy plus the named regions (explicit override, e.g. {@code --allow-region us-east-1}). */
+  /**
+   * {@return this policy plus the named regions (explicit override, e.g. {@code --allow-region us-east-1})}
+   *
+   * @param regions region ids
+   */
   public RegionPolicy allowing(Iterable<String> regions) {
     Set<String> s = new TreeSet<>(allowed);
     for (String r : regions) {
@@ -54,10 +58,16 @@ public final class RegionPolicy {
     return new RegionPolicy(s);
   }
 
+  /** {@return the allowed region ids, sorted} */
   public Set<String> allowed() {
     return allowed;
   }
 
+  /**
+   * {@return whether {@code region} is allowed (case and surrounding white space aside); false for null}
+   *
+   * @param region a region id, or null
+   */
   public boolean allows(String region) {
     return region != null && allowed.contains(normalize(region));
   }
@@ -65,6 +75,10 @@ public final class RegionPolicy {
   /**
    * The region, checked: {@code null} or blank gives {@link #DEFAULT_REGION}; an unknown name or a region
    * outside the allow-list throws {@link RegionNotAllowedException} with the allowed list and the override.
+   *
+   * @param region a region id, or null or blank for the default
+   * @return the region
+   * @throws RegionNotAllowedException if it is not a region name or not allowed
    */
   public Region check(String region) {
     if (region == null || region.isBlank()) {
@@ -96,6 +110,11 @@ public final class RegionPolicy {
   public static final class RegionNotAllowedException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A refusal.
+     *
+     * @param message the region, why it is refused and what to do
+     */
     public RegionNotAllowedException(String message) {
       super(message);
     }

@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
  * {@link #builder()}.
  */
 public final class EmrClusterSpec {
+  /** The EMR release a cluster runs unless told otherwise. */
   public static final String DEFAULT_RELEASE = "emr-7.9.0";
   /** Where Amazon Corretto 17 lives on EMR 7 nodes. */
   public static final String JAVA17_HOME = "/usr/lib/jvm/jre-17";
@@ -33,7 +34,10 @@ public final class EmrClusterSpec {
 
   /** How core nodes are bought. */
   public enum Market {
-    ON_DEMAND, SPOT
+    /** On-demand instances. */
+    ON_DEMAND,
+    /** Spot instances (a fleet falls back to on-demand). */
+    SPOT
   }
 
   private final String name;
@@ -110,82 +114,102 @@ public final class EmrClusterSpec {
     this.ebsRootVolumeGb = b.ebsRootVolumeGb;
   }
 
+  /** {@return a builder with the defaults above; a log URI must be given} */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** {@return the cluster name} */
   public String name() {
     return name;
   }
 
+  /** {@return the EMR release, an EMR 7.x one ({@code emr-7.N.N})} */
   public String releaseLabel() {
     return releaseLabel;
   }
 
+  /** {@return the S3 folder EMR writes the cluster and step logs to (required: step logs are read from it)} */
   public S3Location logUri() {
     return logUri;
   }
 
+  /** {@return the primary node's instance type} */
   public String primaryType() {
     return primaryType;
   }
 
+  /** {@return the core nodes' instance types (more than one only with instance fleets)} */
   public List<String> coreTypes() {
     return coreTypes;
   }
 
+  /** {@return the number of core nodes} */
   public int coreCount() {
     return coreCount;
   }
 
+  /** {@return how core nodes are bought} */
   public Market coreMarket() {
     return coreMarket;
   }
 
+  /** {@return whether the nodes are instance fleets rather than instance groups} */
   public boolean fleets() {
     return fleets;
   }
 
+  /** {@return the EMR service role} */
   public String serviceRole() {
     return serviceRole;
   }
 
+  /** {@return the EC2 instance profile of the nodes} */
   public String instanceProfile() {
     return instanceProfile;
   }
 
+  /** {@return the VPC subnet of the nodes, or null for the default VPC} */
   public String subnetId() {
     return subnetId;
   }
 
+  /** {@return the EC2 key pair for SSH to the nodes, or null for none} */
   public String keyName() {
     return keyName;
   }
 
+  /** {@return the EMR security configuration, or null for none} */
   public String securityConfiguration() {
     return securityConfiguration;
   }
 
+  /** {@return the cluster tags, {@code project=p9} among them} */
   public Map<String, String> tags() {
     return tags;
   }
 
+  /** {@return whether the cluster stays up when its steps are done (then it ends after {@link #idleTimeout()} idle)} */
   public boolean keepAlive() {
     return keepAlive;
   }
 
+  /** {@return how long a kept-alive cluster may be idle before it ends} */
   public Duration idleTimeout() {
     return idleTimeout;
   }
 
+  /** {@return the extra {@code spark-defaults} the cluster is configured with (besides {@code JAVA_HOME})} */
   public Map<String, String> sparkDefaults() {
     return sparkDefaults;
   }
 
+  /** {@return the {@code JAVA_HOME} of Spark, YARN and Hadoop on the nodes} */
   public String javaHome() {
     return javaHome;
   }
 
+  /** {@return the size of each node's EBS root volume in GiB, or null for EMR's default} */
   public Integer ebsRootVolumeGb() {
     return ebsRootVolumeGb;
   }
@@ -214,36 +238,78 @@ public final class EmrClusterSpec {
 
     private Builder() {}
 
+    /**
+     * Sets the cluster name (default {@code p9-fruits}).
+     *
+     * @param v up to 256 characters
+     * @return this builder
+     */
     public Builder name(String v) {
       this.name = Objects.requireNonNull(v);
       return this;
     }
 
+    /**
+     * Sets the EMR release, an EMR 7.x one ({@code emr-7.N.N}) (default {@value #DEFAULT_RELEASE}).
+     *
+     * @param v the release label
+     * @return this builder
+     */
     public Builder releaseLabel(String v) {
       this.releaseLabel = Objects.requireNonNull(v);
       return this;
     }
 
+    /**
+     * Sets the S3 folder EMR writes the cluster and step logs to (required: step logs are read from it).
+     *
+     * @param v the log folder
+     * @return this builder
+     */
     public Builder logUri(S3Location v) {
       this.logUri = v;
       return this;
     }
 
+    /**
+     * Sets the primary node's instance type (default {@code m5.xlarge}).
+     *
+     * @param v an EC2 instance type
+     * @return this builder
+     */
     public Builder primaryType(String v) {
       this.primaryType = Objects.requireNonNull(v);
       return this;
     }
 
+    /**
+     * Sets the core nodes' instance types (more than one only with instance fleets) (default {@code m5.xlarge}).
+     *
+     * @param v EC2 instance types, at least one
+     * @return this builder
+     */
     public Builder coreTypes(List<String> v) {
       this.coreTypes = List.copyOf(v);
       return this;
     }
 
+    /**
+     * Sets the number of core nodes (default 2).
+     *
+     * @param v the count (&ge; 1)
+     * @return this builder
+     */
     public Builder coreCount(int v) {
       this.coreCount = v;
       return this;
     }
 
+    /**
+     * Sets how core nodes are bought (default on demand).
+     *
+     * @param v on demand or spot
+     * @return this builder
+     */
     public Builder coreMarket(Market v) {
       this.coreMarket = Objects.requireNonNull(v);
       return this;
@@ -252,68 +318,143 @@ public final class EmrClusterSpec {
     /**
      * Instance fleets (several instance types, spot falling back to on-demand) instead of groups: up to 5 core
      * instance types on demand, 30 on spot (where p9 sets an allocation strategy).
+     *
+     * @param v whether to use instance fleets (default false)
+     * @return this builder
      */
     public Builder fleets(boolean v) {
       this.fleets = v;
       return this;
     }
 
+    /**
+     * Sets the EMR service role (default {@code EMR_DefaultRole}).
+     *
+     * @param v the role name
+     * @return this builder
+     */
     public Builder serviceRole(String v) {
       this.serviceRole = Objects.requireNonNull(v);
       return this;
     }
 
+    /**
+     * Sets the EC2 instance profile of the nodes (default {@code EMR_EC2_DefaultRole}).
+     *
+     * @param v the profile name
+     * @return this builder
+     */
     public Builder instanceProfile(String v) {
       this.instanceProfile = Objects.requireNonNull(v);
       return this;
     }
 
+    /**
+     * Sets the VPC subnet of the nodes, or null for the default VPC.
+     *
+     * @param v a subnet id, or null
+     * @return this builder
+     */
     public Builder subnetId(String v) {
       this.subnetId = v;
       return this;
     }
 
+    /**
+     * Sets the EC2 key pair for SSH to the nodes, or null for none.
+     *
+     * @param v a key pair name, or null
+     * @return this builder
+     */
     public Builder keyName(String v) {
       this.keyName = v;
       return this;
     }
 
+    /**
+     * Sets the EMR security configuration, or null for none.
+     *
+     * @param v its name, or null
+     * @return this builder
+     */
     public Builder securityConfiguration(String v) {
       this.securityConfiguration = v;
       return this;
     }
 
+    /**
+     * Adds a cluster tag; {@code project=p9} stays.
+     *
+     * @param key the tag key (1 to 128 characters, no {@code aws:} prefix)
+     * @param value its value (up to 256 characters)
+     * @return this builder
+     */
     public Builder tag(String key, String value) {
       tags.put(key, value);
       return this;
     }
 
-    /** Keep the cluster after the step (then it ends after {@link #idleTimeout} idle). */
+    /**
+     * Keeps the cluster after the step (then it ends after {@link #idleTimeout} idle).
+     *
+     * @param v whether to keep it (default false)
+     * @return this builder
+     */
     public Builder keepAlive(boolean v) {
       this.keepAlive = v;
       return this;
     }
 
+    /**
+     * Sets how long a kept-alive cluster may be idle before it ends (default 1 h).
+     *
+     * @param v between 1 minute and 7 days
+     * @return this builder
+     */
     public Builder idleTimeout(Duration v) {
       this.idleTimeout = Objects.requireNonNull(v);
       return this;
     }
 
+    /**
+     * Adds a {@code spark-defaults} property of the cluster.
+     *
+     * @param key a Spark conf key
+     * @param value its value
+     * @return this builder
+     */
     public Builder sparkDefault(String key, String value) {
       sparkDefaults.put(key, value);
       return this;
     }
 
+    /**
+     * Sets the {@code JAVA_HOME} of Spark, YARN and Hadoop on the nodes (default {@value #JAVA17_HOME}).
+     *
+     * @param v a JDK folder on the nodes
+     * @return this builder
+     */
     public Builder javaHome(String v) {
       this.javaHome = Objects.requireNonNull(v);
       return this;
     }
 
+    /**
+     * Sets the size of each node's EBS root volume in GiB, or null for EMR's default.
+     *
+     * @param v the size in GiB, or null
+     * @return this builder
+     */
     public Builder ebsRootVolumeGb(Integer v) {
       this.ebsRootVolumeGb = v;
       return this;
     }
 
+    /**
+     * {@return the spec}
+     *
+     * @throws IllegalArgumentException if a value is out of range or missing (the message names it)
+     */
     public EmrClusterSpec build() {
       return new EmrClusterSpec(this);
     }

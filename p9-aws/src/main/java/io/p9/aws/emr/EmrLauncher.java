@@ -44,7 +44,13 @@ public final class EmrLauncher {
   private final S3Store s3;
   private final Consumer<String> progress;
 
-  /** {@code progress} receives one line per event (state change, upload, ...). */
+  /**
+   * A launcher on the given clients.
+   *
+   * @param emr the EMR client
+   * @param s3 the store the step logs are read from
+   * @param progress receives one line per event (state change, upload, ...)
+   */
   public EmrLauncher(EmrClient emr, S3Store s3, Consumer<String> progress) {
     this.emr = Objects.requireNonNull(emr);
     this.s3 = Objects.requireNonNull(s3);
@@ -62,6 +68,7 @@ public final class EmrLauncher {
    */
   public record StepResult(String clusterId, String stepId, String state, String reason, String message,
       String logFile, boolean started) {
+    /** {@return whether the step completed} */
     public boolean succeeded() {
       return StepState.COMPLETED.toString().equals(state);
     }
@@ -75,6 +82,11 @@ public final class EmrLauncher {
    * Creates the cluster with {@code job} as its step. RunJobFlow takes no idempotency token, so the request is
    * resent only after a failure that certainly created nothing ({@link NoResend}); after any other, such as a
    * dropped connection, the failure says that the cluster may exist all the same.
+   *
+   * @param spec the cluster
+   * @param job the Spark step
+   * @return the ids of the cluster and the step
+   * @throws AwsFailure if EMR refuses the request or it fails
    */
   public Launched launch(EmrClusterSpec spec, SparkJob job) {
     String clusterId;
@@ -101,6 +113,11 @@ public final class EmrLauncher {
   /**
    * Adds {@code job} to a running cluster, which a failed step leaves running; returns the step id. Like
    * RunJobFlow, AddJobFlowSteps takes no idempotency token: it is resent only as {@link #launch} resends that.
+   *
+   * @param clusterId the cluster
+   * @param job the Spark step
+   * @return the step id
+   * @throws AwsFailure if EMR refuses the request or it fails
    */
   public String addStep(String clusterId, SparkJob job) {
     try {
@@ -129,6 +146,10 @@ public final class EmrLauncher {
    * refuses one that is ending or has ended (TERMINATING, TERMINATED, TERMINATED_WITH_ERRORS), which takes no
    * step, and returns the location of its log URI when that is on S3, so that its bucket can be region-checked
    * like the job's own; empty when the cluster has no log URI or keeps it elsewhere.
+   *
+   * @param clusterId the cluster
+   * @return its S3 log folder, if any
+   * @throws AwsFailure if the cluster is ending or has ended, or cannot be described
    */
   public Optional<S3Location> logUriOfRunning(String clusterId) {
     Cluster c = describe(clusterId);
@@ -144,6 +165,15 @@ public final class EmrLauncher {
   /**
    * Waits until the step ends (COMPLETED, FAILED, CANCELLED or INTERRUPTED), reporting each state change
    * of the cluster and the step with the elapsed time.
+   *
+   * @param clusterId the cluster
+   * @param stepId the step
+   * @param backoff how often to ask, and for how long
+   * @return how the step ended
+   * @throws TimeoutException if the step still runs when {@code backoff}'s timeout passes
+   * @throws InterruptedException if the thread is interrupted while it waits
+   * @throws AwsFailure if a poll fails other than transiently, or more than
+   *     {@value AwsFailure#TRANSIENT_POLLS_TOLERATED} times in a row
    */
   public StepResult waitForStep(String clusterId, String stepId, Backoff backoff)
       throws TimeoutException, InterruptedException {
@@ -197,6 +227,12 @@ public final class EmrLauncher {
    * The tail of the step's log {@code file} ({@code stderr} or {@code stdout}), read from
    * {@code <logUri>/<cluster>/steps/<step>/<file>.gz}; empty while EMR has not copied it yet (it does so
    * every few minutes and when the cluster ends).
+   *
+   * @param clusterId the cluster
+   * @param stepId the step
+   * @param file {@code stderr} or {@code stdout}
+   * @return the last {@value #LOG_TAIL_BYTES} bytes of the log as text, if it is there
+   * @throws AwsFailure if the cluster has no log URI, or it cannot be read
    */
   public Optional<String> stepLog(String clusterId, String stepId, String file) {
     String logUri = describe(clusterId).logUri();
@@ -207,14 +243,22 @@ public final class EmrLauncher {
     return s3.readText(loc, LOG_TAIL_BYTES);
   }
 
-  /** The cluster's state and steps. */
+  /**
+   * {@return the cluster's state and steps}
+   *
+   * @param clusterId the cluster
+   */
   public ClusterStatus status(String clusterId) {
     Cluster c = describe(clusterId);
     String reason = c.status().stateChangeReason() == null ? null : c.status().stateChangeReason().message();
     return new ClusterStatus(c.id(), c.name(), c.status().stateAsString(), reason, c.logUri(), listSteps(clusterId));
   }
 
-  /** Terminates the cluster (idempotent). */
+  /**
+   * Terminates the cluster (idempotent).
+   *
+   * @param clusterId the cluster
+   */
   public void terminate(String clusterId) {
     try {
       emr.terminateJobFlows(b -> b.jobFlowIds(clusterId));

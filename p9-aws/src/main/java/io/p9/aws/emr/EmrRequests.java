@@ -51,6 +51,11 @@ public final class EmrRequests {
   /**
    * The step: {@code command-runner.jar spark-submit --deploy-mode cluster --class ... jar args...}; each argument
    * is one HadoopJarStepConfig takes ({@link #checkJob}).
+   *
+   * @param job the Spark job
+   * @param onFailure what EMR does when the step fails
+   * @return the step
+   * @throws IllegalArgumentException if an argument is one HadoopJarStepConfig does not take
    */
   public static StepConfig sparkStep(SparkJob job, ActionOnFailure onFailure) {
     return StepConfig.builder()
@@ -63,6 +68,11 @@ public final class EmrRequests {
   /**
    * The arguments of {@code job}'s step, checked: each has at most 10280 characters that XML allows, as
    * HadoopJarStepConfig takes them.
+   *
+   * @param job the Spark job
+   * @return {@code spark-submit} and its arguments
+   * @throws IllegalArgumentException naming the first argument that is too long or has a character XML does not
+   *     allow
    */
   public static List<String> checkJob(SparkJob job) {
     List<String> args = new ArrayList<>();
@@ -80,12 +90,22 @@ public final class EmrRequests {
     return args;
   }
 
-  /** What to do when the step of a cluster p9 creates fails: end the cluster, unless it is kept alive. */
+  /**
+   * {@return what to do when the step of a cluster p9 creates fails: end the cluster, unless it is kept alive}
+   *
+   * @param spec the cluster
+   */
   public static ActionOnFailure onFailure(EmrClusterSpec spec) {
     return spec.keepAlive() ? ActionOnFailure.CONTINUE : ActionOnFailure.TERMINATE_CLUSTER;
   }
 
-  /** The {@code RunJobFlow} request: the cluster with {@code job} as its first step. */
+  /**
+   * {@return the {@code RunJobFlow} request: the cluster with {@code job} as its first step}
+   *
+   * @param spec the cluster
+   * @param job the Spark job
+   * @throws IllegalArgumentException if a step argument is one HadoopJarStepConfig does not take
+   */
   public static RunJobFlowRequest runJobFlow(EmrClusterSpec spec, SparkJob job) {
     RunJobFlowRequest.Builder r = RunJobFlowRequest.builder()
         .name(spec.name())
@@ -114,6 +134,11 @@ public final class EmrRequests {
   /**
    * {@code AddJobFlowSteps}: the job on an existing cluster, which goes on ({@code CONTINUE}) if the step
    * fails: p9 did not create that cluster, and other work may be running on it.
+   *
+   * @param clusterId the cluster
+   * @param job the Spark job
+   * @return the request
+   * @throws IllegalArgumentException if a step argument is one HadoopJarStepConfig does not take
    */
   public static AddJobFlowStepsRequest addStep(String clusterId, SparkJob job) {
     return AddJobFlowStepsRequest.builder().jobFlowId(clusterId).steps(sparkStep(job, ActionOnFailure.CONTINUE))

@@ -23,6 +23,14 @@ public final class ApiConstraints {
   /**
    * Checks that {@code value} (called {@code what}) has {@code min} to {@code max} characters, counted as Unicode
    * code points, and matches {@code allowed}, which {@code rule} says in words ("among A-Z a-z").
+   *
+   * @param what the value's name in the message, e.g. {@code EMR cluster name}
+   * @param value the value
+   * @param min the fewest characters
+   * @param max the most characters
+   * @param allowed what the whole value must match
+   * @param rule {@code allowed} in words
+   * @throws IllegalArgumentException naming the value, its length and what AWS takes
    */
   public static void check(String what, String value, int min, int max, Pattern allowed, String rule) {
     int n = value.codePointCount(0, value.length());
@@ -36,6 +44,12 @@ public final class ApiConstraints {
    * Checks the tags of a resource that {@code service} creates against the restrictions it states for them: at
    * most 50; keys of 1 to 128 and values of 0 to 256 characters, each matching {@code chars} ({@code rule} in
    * words); neither starting with {@code aws:} in any case, which AWS reserves for its own.
+   *
+   * @param service the service's name in the message, e.g. {@code EMR}
+   * @param tags the tags
+   * @param chars what each key and value must match
+   * @param rule {@code chars} in words
+   * @throws IllegalArgumentException naming the first tag AWS would refuse
    */
   public static void tags(String service, Map<String, String> tags, Pattern chars, String rule) {
     if (tags.size() > MAX_TAGS) {

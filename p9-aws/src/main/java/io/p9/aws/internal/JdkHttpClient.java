@@ -33,7 +33,12 @@ public final class JdkHttpClient implements SdkHttpClient {
   private final HttpClient http;
   private final Duration responseTimeout;
 
-  /** {@code connectTimeout} to connect, {@code responseTimeout} until the response headers arrive. */
+  /**
+   * A client that follows no redirects.
+   *
+   * @param connectTimeout how long connecting may take
+   * @param responseTimeout how long a request may wait for the response headers
+   */
   public JdkHttpClient(Duration connectTimeout, Duration responseTimeout) {
     this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout)
         .followRedirects(HttpClient.Redirect.NEVER).build();

@@ -22,7 +22,11 @@ import software.amazon.awssdk.core.util.SdkAutoConstructMap;
 public final class Json {
   private Json() {}
 
-  /** The body fields of {@code pojo} as ordered maps, lists and scalars. */
+  /**
+   * {@return the body fields of {@code pojo} as ordered maps, lists and scalars, by location name}
+   *
+   * @param pojo an SDK request or model object
+   */
   public static Map<String, Object> payload(SdkPojo pojo) {
     Map<String, Object> m = new LinkedHashMap<>();
     for (SdkField<?> f : pojo.sdkFields()) {
@@ -37,7 +41,11 @@ public final class Json {
     return m;
   }
 
-  /** The members of {@code pojo} that travel in the URI path or query string, by location name. */
+  /**
+   * {@return the members of {@code pojo} that travel in the URI path or query string, by location name}
+   *
+   * @param pojo an SDK request
+   */
   public static Map<String, Object> uriMembers(SdkPojo pojo) {
     Map<String, Object> m = new LinkedHashMap<>();
     for (SdkField<?> f : pojo.sdkFields()) {
@@ -52,7 +60,12 @@ public final class Json {
     return m;
   }
 
-  /** {@code value} as maps, lists and scalars (SDK objects converted as in {@link #payload}). */
+  /**
+   * {@return {@code value} as maps, lists and scalars (SDK objects converted as in {@link #payload}); null for an
+   * unset member}
+   *
+   * @param value an SDK object, list, map or scalar, or null
+   */
   public static Object tree(Object value) {
     if (value == null || value instanceof SdkAutoConstructList || value instanceof SdkAutoConstructMap) {
       return null;
@@ -81,14 +94,22 @@ public final class Json {
     return value;
   }
 
-  /** Compact JSON. */
+  /**
+   * {@return {@code tree} as compact JSON}
+   *
+   * @param tree maps, lists, strings, numbers, booleans and nulls
+   */
   public static String write(Object tree) {
     StringBuilder sb = new StringBuilder();
     write(sb, tree, -1, 0);
     return sb.toString();
   }
 
-  /** Indented JSON (two spaces). */
+  /**
+   * {@return {@code tree} as JSON indented by two spaces}
+   *
+   * @param tree maps, lists, strings, numbers, booleans and nulls
+   */
   public static String pretty(Object tree) {
     StringBuilder sb = new StringBuilder();
     write(sb, tree, 2, 0);

@@ -32,6 +32,9 @@ public final class NoResend {
   /**
    * Whether a request that failed with {@code e} certainly did not take effect: the service refused it as
    * throttled, or no connection to it was made (refused, unknown host, no route).
+   *
+   * @param e what the request threw
+   * @return whether resending it is safe
    */
   public static boolean notTakenEffect(Throwable e) {
     if (e instanceof AwsServiceException s) {

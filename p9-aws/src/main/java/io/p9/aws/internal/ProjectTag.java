@@ -8,7 +8,9 @@ import java.util.Map;
  * ({@code aws:RequestTag/project}), and watch and end only resources that have it.
  */
 public final class ProjectTag {
+  /** The tag's key. */
   public static final String KEY = "project";
+  /** The tag's value. */
   public static final String VALUE = "p9";
 
   private ProjectTag() {}
@@ -16,6 +18,9 @@ public final class ProjectTag {
   /**
    * Checks that {@code tags} hold {@code project=p9} and no other tag whose key is {@code project} in any
    * case (IAM matches tag keys in condition keys regardless of case).
+   *
+   * @param tags the tags of a resource p9 creates
+   * @throws IllegalArgumentException if the tag is missing or another {@code project} tag is there
    */
   public static void check(Map<String, String> tags) {
     for (Map.Entry<String, String> t : tags.entrySet()) {

@@ -20,7 +20,13 @@ public final class S3Location {
   private static final List<String> RESERVED_SUFFIXES = List.of("-s3alias", "--ol-s3", ".mrap", "--x-s3",
       "--table-s3");
 
-  /** {@code bucket} and {@code key}; the bucket name must follow {@link #checkBucketName S3's naming rules}. */
+  /**
+   * {@code bucket} and {@code key}; the bucket name must follow {@link #checkBucketName S3's naming rules}.
+   *
+   * @param bucket the bucket name
+   * @param key the key, leading slashes dropped; null or empty for the bucket root
+   * @throws IllegalArgumentException if the bucket name breaks a rule
+   */
   public S3Location(String bucket, String key) {
     checkBucketName(bucket);
     this.bucket = bucket;
@@ -34,6 +40,7 @@ public final class S3Location {
    * {@code sthree-}, {@code amzn-s3-demo-}) and suffixes ({@code -s3alias}, {@code --ol-s3}, {@code .mrap},
    * {@code --x-s3}, {@code --table-s3}). Dots are allowed (legacy names, still valid).
    *
+   * @param bucket the bucket name
    * @throws IllegalArgumentException if it breaks one
    */
   public static void checkBucketName(String bucket) {
@@ -51,7 +58,11 @@ public final class S3Location {
     }
   }
 
-  /** True for s3://, s3a:// and s3n:// URIs. */
+  /**
+   * {@return true for s3://, s3a:// and s3n:// URIs (scheme in any case), false for anything else and null}
+   *
+   * @param uri a URI, or null
+   */
   public static boolean isS3(String uri) {
     if (uri == null) {
       return false;
@@ -60,6 +71,12 @@ public final class S3Location {
     return u.startsWith("s3://") || u.startsWith("s3a://") || u.startsWith("s3n://");
   }
 
+  /**
+   * {@return the bucket and key of an S3 URI}
+   *
+   * @param uri {@code s3://bucket/key}, {@code s3a://bucket/key} or {@code s3n://bucket/key}
+   * @throws IllegalArgumentException if it is not an S3 URI or names an invalid bucket
+   */
   public static S3Location parse(String uri) {
     if (!isS3(uri)) {
       throw new IllegalArgumentException("'" + uri + "' is not an S3 URI (s3://bucket/key or s3a://bucket/key)");
@@ -69,15 +86,21 @@ public final class S3Location {
     return slash < 0 ? new S3Location(rest, "") : new S3Location(rest.substring(0, slash), rest.substring(slash + 1));
   }
 
+  /** {@return the bucket name} */
   public String bucket() {
     return bucket;
   }
 
+  /** {@return the key, without a leading slash; empty for the bucket root} */
   public String key() {
     return key;
   }
 
-  /** This location with {@code child} appended after a single slash. */
+  /**
+   * {@return this location with {@code child} appended after a single slash}
+   *
+   * @param child a relative key, leading slashes dropped
+   */
   public S3Location resolve(String child) {
     String c = child.replaceFirst("^/+", "");
     if (key.isEmpty()) {
@@ -86,17 +109,17 @@ public final class S3Location {
     return new S3Location(bucket, key.endsWith("/") ? key + c : key + "/" + c);
   }
 
-  /** The key as a folder prefix: ends with '/' unless empty. */
+  /** {@return this location with its key as a folder prefix: ending with '/' unless empty} */
   public S3Location asFolder() {
     return key.isEmpty() || key.endsWith("/") ? this : new S3Location(bucket, key + "/");
   }
 
-  /** {@code s3://bucket/key}: what EMR, EMR Serverless and the AWS CLI take. */
+  /** {@return {@code s3://bucket/key}: what EMR, EMR Serverless and the AWS CLI take} */
   public String s3Uri() {
     return "s3://" + bucket + "/" + key;
   }
 
-  /** {@code s3a://bucket/key}: what Hadoop's S3A connector takes. */
+  /** {@return {@code s3a://bucket/key}: what Hadoop's S3A connector takes} */
   public String s3aUri() {
     return "s3a://" + bucket + "/" + key;
   }

@@ -42,6 +42,12 @@ public final class S3Store {
   private final S3Client s3;
   private final RegionPolicy policy;
 
+  /**
+   * A store on the given client.
+   *
+   * @param s3 the S3 client
+   * @param policy the regions a bucket may lie in
+   */
   public S3Store(S3Client s3, RegionPolicy policy) {
     this.s3 = s3;
     this.policy = policy;
@@ -50,6 +56,11 @@ public final class S3Store {
   /**
    * Checks that {@code bucket} exists and can be reached, and that its region is allowed by the policy.
    * Returns the bucket's region when S3 reports it (null from stores that do not).
+   *
+   * @param bucket the bucket name
+   * @return its region, or null
+   * @throws AwsFailure if it does not exist, is in another region than the client's, or cannot be reached
+   * @throws RegionPolicy.RegionNotAllowedException if its region is not allowed
    */
   public String checkBucket(String bucket) {
     return check(bucket, false);
@@ -61,6 +72,11 @@ public final class S3Store {
    * {@code x-amz-bucket-region} header of a redirect (another region) or a refusal too, so the launcher
    * itself needs no access to the bucket: the job's role reads and writes it. Without that header a refusal
    * fails, as in {@link #checkBucket}. Returns the bucket's region, or null from stores that do not report it.
+   *
+   * @param bucket the bucket name
+   * @return its region, or null
+   * @throws AwsFailure if it does not exist or cannot be reached, and S3 does not name its region
+   * @throws RegionPolicy.RegionNotAllowedException if its region is not allowed
    */
   public String checkDataBucket(String bucket) {
     return check(bucket, true);
@@ -113,6 +129,11 @@ public final class S3Store {
   /**
    * Uploads {@code file} into the folder {@code folder} as {@code <name>-<sha256 prefix>.<ext>}, unless an
    * object with that name and the same sha256 is already there. Returns where it is.
+   *
+   * @param file the local file
+   * @param folder the S3 folder
+   * @return the object
+   * @throws AwsFailure if the upload fails
    */
   public S3Location upload(Path file, S3Location folder) {
     String sha = sha256(file);
@@ -123,6 +144,11 @@ public final class S3Store {
    * Uploads {@code file} to exactly {@code target}, unless an object there already has the same sha256. For a
    * name that the caller made unique for the content (as a model and its sidecar beside it). Returns
    * {@code target}.
+   *
+   * @param file the local file
+   * @param target the object
+   * @return {@code target}
+   * @throws AwsFailure if the upload fails
    */
   public S3Location uploadAs(Path file, S3Location target) {
     return upload(file, sha256(file), target);
@@ -149,6 +175,11 @@ public final class S3Store {
   /**
    * Where {@link #upload} puts {@code file}, whose hex sha256 is {@code sha256} ({@link #sha256(Path)}), in
    * {@code folder}, without touching S3 (dry runs).
+   *
+   * @param file the local file
+   * @param sha256 its hex sha256
+   * @param folder the S3 folder
+   * @return the object
    */
   public static S3Location uploadTarget(Path file, String sha256, S3Location folder) {
     return folder.asFolder().resolve(contentAddressedName(file.getFileName().toString(), sha256));
@@ -160,6 +191,12 @@ public final class S3Store {
     return dot <= 0 ? name + "-" + tag : name.substring(0, dot) + "-" + tag + name.substring(dot);
   }
 
+  /**
+   * {@return the object's metadata (HeadObject), or empty if there is no such object}
+   *
+   * @param loc the object
+   * @throws S3Exception if S3 answers other than 404
+   */
   public Optional<HeadObjectResponse> head(S3Location loc) {
     try {
       return Optional.of(s3.headObject(b -> b.bucket(loc.bucket()).key(loc.key())));
@@ -177,6 +214,11 @@ public final class S3Store {
    * The text of {@code loc} (gunzipped if the key ends with {@code .gz}), at most {@code maxBytes} of it
    * (the tail is kept: a failure is at the end of a log), or empty if there is no such object. A tail cut from a
    * longer text starts at its first full line, or, when it holds no line break, at its first full UTF-8 character.
+   *
+   * @param loc the object
+   * @param maxBytes the most bytes of text kept
+   * @return the text, if the object is there
+   * @throws AwsFailure if S3 fails other than with 404
    */
   public Optional<String> readText(S3Location loc, int maxBytes) {
     try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(loc.bucket()).key(loc.key()))) {
@@ -228,7 +270,12 @@ public final class S3Store {
     return java.util.Arrays.copyOfRange(b, from, b.length);
   }
 
-  /** The hex sha256 of a file. */
+  /**
+   * {@return the hex sha256 of a file}
+   *
+   * @param file the file
+   * @throws java.io.UncheckedIOException if it cannot be read
+   */
   public static String sha256(Path file) {
     try (InputStream in = Files.newInputStream(file)) {
       MessageDigest md = MessageDigest.getInstance("SHA-256");

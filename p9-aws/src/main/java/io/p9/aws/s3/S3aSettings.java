@@ -88,6 +88,7 @@ public final class S3aSettings {
       this.sdkV2ProviderClass = sdkV2ProviderClass;
     }
 
+    /** {@return the credentials provider class named in {@code fs.s3a.aws.credentials.provider}} */
     public String providerClass() {
       return providerClass;
     }
@@ -96,12 +97,21 @@ public final class S3aSettings {
      * The AWS SDK v2 class that stands in for {@link #providerClass()} on hadoop-aws 3.4, where hadoop-aws does not
      * map it itself (it fails with {@code ClassNotFoundException} without the SDK v1 on the class path); null where
      * the class works on both lines.
+     *
+     * @return the class name, or null
      */
     public String sdkV2ProviderClass() {
       return sdkV2ProviderClass;
     }
 
-    /** {@code default-chain}, {@code environment}, ... as on the command line. */
+    /**
+     * {@return the source named {@code s}} Names are as on the command line, case and {@code -}/{@code _} aside:
+     * {@code default-chain} (or {@code default}), {@code environment} (or {@code env}), {@code profile},
+     * {@code instance-role} (or {@code instance}), {@code web-identity}, {@code anonymous}, {@code static}.
+     *
+     * @param s the name
+     * @throws IllegalArgumentException if no source has that name
+     */
     public static Credentials parse(String s) {
       String n = s.trim().toUpperCase(Locale.ROOT).replace('-', '_');
       for (Credentials c : values()) {
@@ -117,7 +127,12 @@ public final class S3aSettings {
 
   /** Which output committer S3A uses for Spark writes (see the class comment for the choice). */
   public enum Committer {
-    MAGIC("magic"), DIRECTORY("directory"), FILE("file");
+    /** S3A's magic committer: tasks write invisible multipart uploads that job commit completes. */
+    MAGIC("magic"),
+    /** S3A's staging committer: tasks write to local disk, with summaries on the cluster file system. */
+    DIRECTORY("directory"),
+    /** Hadoop's rename-based committer: only for stores without multipart uploads. */
+    FILE("file");
 
     private final String s3aName;
 
@@ -125,10 +140,18 @@ public final class S3aSettings {
       this.s3aName = s3aName;
     }
 
+    /** {@return the name in {@code fs.s3a.committer.name}} */
     public String s3aName() {
       return s3aName;
     }
 
+    /**
+     * {@return the committer named {@code s}: {@code magic}, {@code directory} (or {@code staging}) or
+     * {@code file}, in any case}
+     *
+     * @param s the name
+     * @throws IllegalArgumentException if no committer has that name
+     */
     public static Committer parse(String s) {
       for (Committer c : values()) {
         if (c.s3aName.equalsIgnoreCase(s.trim()) || c.name().equalsIgnoreCase(s.trim())
@@ -142,7 +165,12 @@ public final class S3aSettings {
 
   /** Where S3A buffers blocks of an upload. */
   public enum UploadBuffer {
-    DISK("disk"), ARRAY("array"), BYTEBUFFER("bytebuffer");
+    /** Files in the local buffer directory ({@code fs.s3a.buffer.dir}): the default, for any output size. */
+    DISK("disk"),
+    /** Arrays on the JVM heap. */
+    ARRAY("array"),
+    /** Direct (off-heap) byte buffers, for small outputs. */
+    BYTEBUFFER("bytebuffer");
 
     private final String s3aName;
 
@@ -150,6 +178,7 @@ public final class S3aSettings {
       this.s3aName = s3aName;
     }
 
+    /** {@return the name in {@code fs.s3a.fast.upload.buffer}} */
     public String s3aName() {
       return s3aName;
     }
@@ -196,23 +225,30 @@ public final class S3aSettings {
     this.extra = Collections.unmodifiableMap(new LinkedHashMap<>(b.extra));
   }
 
+  /** {@return a builder with the defaults described above} */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** {@return the region of the buckets and of the S3 endpoint} */
   public String region() {
     return region;
   }
 
+  /** {@return the endpoint override, or null for AWS's regional endpoint} */
   public URI endpoint() {
     return endpoint;
   }
 
+  /** {@return the output committer of Spark writes} */
   public Committer committer() {
     return committer;
   }
 
-  /** The Hadoop keys ({@code fs.s3a.*} and the committer factory), secrets included: for a Configuration. */
+  /**
+   * {@return the Hadoop keys ({@code fs.s3a.*} and the committer factory), secrets included: for a
+   * Configuration}
+   */
   public Map<String, String> hadoopProperties() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("fs.s3a.aws.credentials.provider", String.join(",", providerClasses));
@@ -273,6 +309,8 @@ public final class S3aSettings {
   /**
    * The SparkConf keys: each Hadoop key prefixed {@code spark.hadoop.}, plus, for the magic and directory
    * committers, Spark SQL's commit protocol bound to Hadoop's committer factory.
+   *
+   * @return the keys and values, secrets included
    */
   public Map<String, String> sparkProperties() {
     Map<String, String> m = new LinkedHashMap<>();
@@ -283,15 +321,25 @@ public final class S3aSettings {
     return m;
   }
 
+  /**
+   * Gives each of {@link #hadoopProperties()} to {@code conf}.
+   *
+   * @param conf takes a key and its value, e.g. {@code conf::set} of a Hadoop {@code Configuration}
+   */
   public void applyToHadoop(BiConsumer<String, String> conf) {
     hadoopProperties().forEach(conf);
   }
 
+  /**
+   * Gives each of {@link #sparkProperties()} to {@code conf}.
+   *
+   * @param conf takes a key and its value, e.g. {@code builder::config} of a {@code SparkSession.Builder}
+   */
   public void applyToSpark(BiConsumer<String, String> conf) {
     sparkProperties().forEach(conf);
   }
 
-  /** {@link #sparkProperties()} with every secret replaced: safe to log or print. */
+  /** {@return {@link #sparkProperties()} with every secret replaced: safe to log or print} */
   public Map<String, String> redacted() {
     Map<String, String> m = new LinkedHashMap<>();
     sparkProperties().forEach((k, v) -> m.put(k, isSecret(k) ? REDACTED : v));
@@ -303,6 +351,9 @@ public final class S3aSettings {
    * encryption keys ({@code fs.s3a.encryption.key}, {@code fs.s3a.server-side-encryption.key}, per bucket
    * too: an SSE-C key is the encryption key itself), which Hadoop's {@code hadoop.security.sensitive-config-keys}
    * lists and Spark's default does not.
+   *
+   * @param key a configuration key
+   * @return whether its value is a secret
    */
   public static boolean isSecret(String key) {
     return SECRET_KEY.matcher(key).matches();
@@ -337,13 +388,23 @@ public final class S3aSettings {
 
     private Builder() {}
 
-    /** The bucket region (default {@link RegionPolicy#DEFAULT_REGION}); not checked here. */
+    /**
+     * Sets the bucket region (default {@link RegionPolicy#DEFAULT_REGION}); not checked here.
+     *
+     * @param region a region id, e.g. {@code eu-west-1}
+     * @return this builder
+     */
     public Builder region(String region) {
       this.region = Objects.requireNonNull(region);
       return this;
     }
 
-    /** An S3-compatible endpoint, e.g. {@code http://127.0.0.1:9000}; null for AWS's regional endpoint. */
+    /**
+     * Sets an S3-compatible endpoint, e.g. {@code http://127.0.0.1:9000}; null for AWS's regional endpoint.
+     *
+     * @param endpoint the endpoint, or null
+     * @return this builder
+     */
     public Builder endpoint(URI endpoint) {
       this.endpoint = endpoint;
       return this;
@@ -354,6 +415,11 @@ public final class S3aSettings {
      * S3A then sends that bucket's requests to {@code s3.<region>.amazonaws.com}, signed for that region. No
      * effect for a bucket in {@link #region} or with an {@link #endpoint} override (every bucket is on that
      * endpoint). Not checked here: callers check the region against their {@link RegionPolicy}.
+     *
+     * @param bucket a bucket name (no {@code /})
+     * @param region its region id
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bucket} is not a bucket name
      */
     public Builder bucketRegion(String bucket, String region) {
       if (bucket.isEmpty() || bucket.contains("/")) {
@@ -363,12 +429,25 @@ public final class S3aSettings {
       return this;
     }
 
-    /** {@code http(s)://host:port/bucket/key} instead of {@code bucket.host}; S3-compatible stores need it. */
+    /**
+     * Sets path-style access: {@code http(s)://host:port/bucket/key} instead of {@code bucket.host};
+     * S3-compatible stores need it.
+     *
+     * @param pathStyle whether to use it (default false)
+     * @return this builder
+     */
     public Builder pathStyle(boolean pathStyle) {
       this.pathStyle = pathStyle;
       return this;
     }
 
+    /**
+     * Sets where the credentials come from, dropping any static keys.
+     *
+     * @param source any source but {@link Credentials#STATIC}
+     * @return this builder
+     * @throws IllegalArgumentException for {@link Credentials#STATIC}: use {@link #staticCredentials}
+     */
     public Builder credentials(Credentials source) {
       if (source == Credentials.STATIC) {
         throw new IllegalArgumentException("use staticCredentials(accessKey, secretKey) for static keys");
@@ -384,6 +463,10 @@ public final class S3aSettings {
      * Explicit provider classes, tried in order (each a Hadoop or AWS SDK v1 credentials provider on hadoop-aws 3.3;
      * hadoop-aws 3.4 takes Hadoop's and AWS SDK v2 ones, and SDK v1 ones only as it maps them or with the SDK v1 on
      * the class path).
+     *
+     * @param classNames the provider classes, at least one
+     * @return this builder
+     * @throws IllegalArgumentException if the list is empty
      */
     public Builder credentialProviders(List<String> classNames) {
       if (classNames.isEmpty()) {
@@ -393,7 +476,14 @@ public final class S3aSettings {
       return this;
     }
 
-    /** Static keys (S3-compatible test servers); a session token may be null. Never logged. */
+    /**
+     * Sets static keys (S3-compatible test servers). Never logged.
+     *
+     * @param accessKey the access key id
+     * @param secretKey the secret access key
+     * @param sessionToken the session token of temporary keys, or null
+     * @return this builder
+     */
     public Builder staticCredentials(String accessKey, String secretKey, String sessionToken) {
       this.accessKey = Objects.requireNonNull(accessKey, "accessKey");
       this.secretKey = Objects.requireNonNull(secretKey, "secretKey");
@@ -403,7 +493,12 @@ public final class S3aSettings {
       return this;
     }
 
-    /** HTTP connection pool size (default 200); {@link #build} checks it is larger than {@link #threads}. */
+    /**
+     * Sets the HTTP connection pool size (default 200); {@link #build} checks it is larger than {@link #threads}.
+     *
+     * @param n the connections (&gt; 0)
+     * @return this builder
+     */
     public Builder maxConnections(int n) {
       if (n < 1) {
         throw new IllegalArgumentException("maxConnections must be > 0");
@@ -412,7 +507,12 @@ public final class S3aSettings {
       return this;
     }
 
-    /** Threads for uploads, copies and deletes (default 64); fewer than {@link #maxConnections}. */
+    /**
+     * Sets the threads for uploads, copies and deletes (default 64); fewer than {@link #maxConnections}.
+     *
+     * @param n the threads (&gt; 0)
+     * @return this builder
+     */
     public Builder threads(int n) {
       if (n < 1) {
         throw new IllegalArgumentException("threads must be > 0");
@@ -421,17 +521,35 @@ public final class S3aSettings {
       return this;
     }
 
+    /**
+     * Sets the output committer of Spark writes (default {@link Committer#MAGIC}).
+     *
+     * @param committer the committer
+     * @return this builder
+     */
     public Builder committer(Committer committer) {
       this.committer = Objects.requireNonNull(committer);
       return this;
     }
 
+    /**
+     * Sets where upload blocks are buffered (default {@link UploadBuffer#DISK}).
+     *
+     * @param buffer the buffer kind
+     * @return this builder
+     */
     public Builder uploadBuffer(UploadBuffer buffer) {
       this.uploadBuffer = Objects.requireNonNull(buffer);
       return this;
     }
 
-    /** Multipart block size, Hadoop size syntax ({@code 64M}, default). */
+    /**
+     * Sets the multipart block size.
+     *
+     * @param size a Hadoop size: digits and an optional K, M or G ({@code 64M}, the default)
+     * @return this builder
+     * @throws IllegalArgumentException if it is not such a size
+     */
     public Builder multipartSize(String size) {
       if (!size.matches("\\d+[KMGkmg]?")) {
         throw new IllegalArgumentException("'" + size + "' is not a size (e.g. 64M)");
@@ -445,13 +563,23 @@ public final class S3aSettings {
      * {@value S3aSettings#DEFAULT_COMMIT_PROTOCOL}; Spark's
      * {@code org.apache.spark.internal.io.cloud.PathOutputCommitProtocol} where spark-hadoop-cloud is
      * installed).
+     *
+     * @param className the commit protocol class
+     * @return this builder
      */
     public Builder commitProtocolClass(String className) {
       this.commitProtocolClass = Objects.requireNonNull(className);
       return this;
     }
 
-    /** Any other S3A key ({@code fs.s3a.*}); applied last. */
+    /**
+     * Sets any other S3A key; applied last, so it overrides the keys this class sets.
+     *
+     * @param hadoopKey an {@code fs.s3a.*} key
+     * @param value its value
+     * @return this builder
+     * @throws IllegalArgumentException if the key is not an {@code fs.s3a.*} key
+     */
     public Builder set(String hadoopKey, String value) {
       if (!hadoopKey.startsWith("fs.s3a.")) {
         throw new IllegalArgumentException("only fs.s3a.* keys: " + hadoopKey);
@@ -464,6 +592,9 @@ public final class S3aSettings {
      * The settings; refuses a connection pool no larger than the threads: Hadoop's S3A wants
      * {@code fs.s3a.connection.maximum} bigger than {@code fs.s3a.threads.max}, else threads block waiting
      * for a connection.
+     *
+     * @return the settings
+     * @throws IllegalArgumentException if {@code maxConnections} is not larger than {@code threads}
      */
     public S3aSettings build() {
       if (maxConnections <= threads) {

@@ -43,14 +43,29 @@ public final class ServerlessLauncher {
   private final S3Store s3;
   private final Consumer<String> progress;
 
+  /**
+   * A launcher on the given clients.
+   *
+   * @param client the EMR Serverless client
+   * @param s3 the store the driver logs are read from
+   * @param progress receives one line per event (state change, upload, ...)
+   */
   public ServerlessLauncher(EmrServerlessClient client, S3Store s3, Consumer<String> progress) {
     this.client = Objects.requireNonNull(client);
     this.s3 = Objects.requireNonNull(s3);
     this.progress = Objects.requireNonNull(progress);
   }
 
-  /** How a job run ended (or stands): its state and EMR Serverless's details. */
+  /**
+   * How a job run ended (or stands): its state and EMR Serverless's details.
+   *
+   * @param applicationId the application
+   * @param jobRunId the job run
+   * @param state its state, e.g. {@code RUNNING}, {@code SUCCESS}, {@code FAILED}
+   * @param details EMR Serverless's state details, or null
+   */
   public record RunResult(String applicationId, String jobRunId, String state, String details) {
+    /** {@return whether the run succeeded} */
     public boolean succeeded() {
       return "SUCCESS".equals(state);
     }
@@ -62,6 +77,13 @@ public final class ServerlessLauncher {
    * {@code spec} gives (not null) is updated to them when CREATED or STOPPED, once STOPPED when STOPPING (waited for
    * with {@code backoff}); in another state (STARTING, STARTED) that fails with an {@link AwsFailure} naming both
    * values, before any run starts.
+   *
+   * @param spec the application and job settings
+   * @param backoff how often to ask about an application being created or stopped, and for how long
+   * @return the application id
+   * @throws TimeoutException if the application is still being created or stopped when the timeout passes
+   * @throws InterruptedException if the thread is interrupted while it waits
+   * @throws AwsFailure if a request fails, or a reused application cannot be brought to {@code spec}
    */
   public String findOrCreateApplication(ServerlessSpec spec, Backoff backoff)
       throws TimeoutException, InterruptedException {
@@ -174,7 +196,15 @@ public final class ServerlessLauncher {
     }
   }
 
-  /** Starts the job run; returns its id. */
+  /**
+   * Starts the job run; returns its id.
+   *
+   * @param applicationId the application
+   * @param spec the job settings (role, logs, timeout, tags)
+   * @param job the Spark job
+   * @return the job run id
+   * @throws AwsFailure if the request fails
+   */
   public String startJobRun(String applicationId, ServerlessSpec spec, SparkJob job) {
     try {
       String id = client.startJobRun(ServerlessRequests.startJobRun(applicationId, spec, job,
@@ -186,7 +216,18 @@ public final class ServerlessLauncher {
     }
   }
 
-  /** Waits until the run ends, reporting each state change with the elapsed time. */
+  /**
+   * Waits until the run ends (SUCCESS, FAILED or CANCELLED), reporting each state change with the elapsed time.
+   *
+   * @param applicationId the application
+   * @param jobRunId the job run
+   * @param backoff how often to ask, and for how long
+   * @return how the run ended
+   * @throws TimeoutException if the run still goes on when {@code backoff}'s timeout passes
+   * @throws InterruptedException if the thread is interrupted while it waits
+   * @throws AwsFailure if a poll fails other than transiently, or more than
+   *     {@value AwsFailure#TRANSIENT_POLLS_TOLERATED} times in a row
+   */
   public RunResult waitForJobRun(String applicationId, String jobRunId, Backoff backoff)
       throws TimeoutException, InterruptedException {
     long start = backoff.now();
@@ -208,6 +249,13 @@ public final class ServerlessLauncher {
     }
   }
 
+  /**
+   * {@return the run's state now}
+   *
+   * @param applicationId the application
+   * @param jobRunId the job run
+   * @throws AwsFailure if the request fails
+   */
   public RunResult status(String applicationId, String jobRunId) {
     try {
       JobRun r = client.getJobRun(b -> b.applicationId(applicationId).jobRunId(jobRunId)).jobRun();
@@ -220,6 +268,12 @@ public final class ServerlessLauncher {
   /**
    * The tail of the driver's log {@code file} ({@code stderr} or {@code stdout}):
    * {@code <logUri>/applications/<app>/jobs/<run>/SPARK_DRIVER/<file>.gz}; empty if not (yet) there.
+   *
+   * @param applicationId the application
+   * @param jobRunId the job run
+   * @param logUri the S3 log folder the run was started with
+   * @param file {@code stderr} or {@code stdout}
+   * @return the last {@value io.p9.aws.emr.EmrLauncher#LOG_TAIL_BYTES} bytes of the log as text, if it is there
    */
   public Optional<String> driverLog(String applicationId, String jobRunId, S3Location logUri, String file) {
     S3Location loc = logUri.asFolder()
@@ -227,7 +281,12 @@ public final class ServerlessLauncher {
     return s3.readText(loc, io.p9.aws.emr.EmrLauncher.LOG_TAIL_BYTES);
   }
 
-  /** Cancels the run (idempotent). */
+  /**
+   * Cancels the run (idempotent).
+   *
+   * @param applicationId the application
+   * @param jobRunId the job run
+   */
   public void cancel(String applicationId, String jobRunId) {
     try {
       client.cancelJobRun(b -> b.applicationId(applicationId).jobRunId(jobRunId));

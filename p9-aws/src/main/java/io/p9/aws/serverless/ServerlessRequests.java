@@ -43,6 +43,14 @@ public final class ServerlessRequests {
     return d.compareTo(Duration.ofMinutes(m)) > 0 ? m + 1 : m;
   }
 
+  /**
+   * {@return the {@code CreateApplication} request: a Spark application of {@code spec}'s name, release and
+   * architecture that starts by itself, stops after {@code spec}'s idle time (else
+   * {@link ServerlessSpec#DEFAULT_IDLE_STOP}), with its tags and its maximum capacity, if any}
+   *
+   * @param spec the application settings
+   * @param clientToken the idempotency token: a resent request creates one application
+   */
   public static CreateApplicationRequest createApplication(ServerlessSpec spec, String clientToken) {
     CreateApplicationRequest.Builder b = CreateApplicationRequest.builder()
         .name(spec.applicationName())
@@ -66,6 +74,12 @@ public final class ServerlessRequests {
    * (keeping the application's {@code disk} limit, if not null) and auto-stop after {@code idleStop}; a setting
    * {@code spec} leaves null is not sent, so the application keeps its own. Empty when {@code spec} gives neither.
    * EMR Serverless takes it only while the application is CREATED or STOPPED.
+   *
+   * @param applicationId the application
+   * @param spec the settings
+   * @param disk the application's disk limit, or null
+   * @param clientToken the idempotency token
+   * @return the request, if there is anything to update
    */
   public static Optional<UpdateApplicationRequest> updateApplication(String applicationId, ServerlessSpec spec,
       String disk, String clientToken) {
@@ -84,7 +98,12 @@ public final class ServerlessRequests {
     return Optional.of(b.clientToken(clientToken).build());
   }
 
-  /** Checks that {@code id} is an application id as StartJobRun takes it: 1 to 64 of {@code 0-9 a-z}. */
+  /**
+   * Checks that {@code id} is an application id as StartJobRun takes it: 1 to 64 of {@code 0-9 a-z}.
+   *
+   * @param id the application id
+   * @throws IllegalArgumentException if it is not
+   */
   public static void checkApplicationId(String id) {
     ApiConstraints.check("EMR Serverless application id", id, 1, 64, APPLICATION_ID, "among 0-9 a-z");
   }
@@ -93,6 +112,9 @@ public final class ServerlessRequests {
    * Checks that {@code job} is one StartJobRun takes: at most 1024 job arguments (entry point arguments), none
    * blank, and spark-submit parameters ({@link SparkJob#sparkSubmitParameters}: no {@code --conf} value with
    * spaces) of at most 102400 characters.
+   *
+   * @param job the Spark job
+   * @throws IllegalArgumentException naming what it breaks
    */
   public static void checkJob(SparkJob job) {
     List<String> args = job.args();
@@ -117,6 +139,13 @@ public final class ServerlessRequests {
    * {@code StartJobRun} ({@link #checkJob checked}): the jar as entry point, the job's arguments,
    * {@code --class} and {@code --conf}s as spark-submit parameters, logs to {@code <logUri>} (S3 monitoring
    * configuration).
+   *
+   * @param applicationId the application
+   * @param spec the role, log folder, timeout and tags of the run
+   * @param job the Spark job
+   * @param clientToken the idempotency token: a resent request starts one run
+   * @return the request
+   * @throws IllegalArgumentException if the job is one StartJobRun does not take
    */
   public static StartJobRunRequest startJobRun(String applicationId, ServerlessSpec spec, SparkJob job,
       String clientToken) {

@@ -27,6 +27,17 @@ import java.util.regex.Pattern;
  * Tagged {@code project=p9}, which other tags may join but not replace: at most 50 tags, keys of 1 to 128 and
  * values of up to 256 characters among {@code A-Z a-z 0-9 space / _ . : = + @ -}, no {@code aws:} prefix.
  * Immutable; {@link #builder()}.
+ *
+ * @param applicationName the application name
+ * @param releaseLabel the EMR release, an EMR 7.x one
+ * @param architecture {@code X86_64} or {@code ARM64}
+ * @param idleStop how long the application stays idle before it stops, or null
+ * @param maxCpu the application's maximum vCPUs, or null for no maximum capacity
+ * @param maxMemory the application's maximum memory in GB, or null for no maximum capacity
+ * @param executionRoleArn the IAM role the job runs as
+ * @param logUri the S3 folder of the run's logs
+ * @param executionTimeout how long the run may take before it is cancelled
+ * @param tags the tags of the application and the run, {@code project=p9} among them
  */
 public record ServerlessSpec(String applicationName, String releaseLabel, String architecture, Duration idleStop,
     String maxCpu, String maxMemory, String executionRoleArn, S3Location logUri, Duration executionTimeout,
@@ -46,6 +57,22 @@ public record ServerlessSpec(String applicationName, String releaseLabel, String
   /** The longest execution timeout StartJobRun takes. */
   private static final long MAX_EXECUTION_TIMEOUT_MINUTES = 1_000_000;
 
+  /**
+   * Checks the values and normalizes them: blank capacities to null, the log URI to a folder, the tags to an
+   * unmodifiable copy.
+   *
+   * @param applicationName the application name
+   * @param releaseLabel the EMR release, an EMR 7.x one
+   * @param architecture {@code X86_64} or {@code ARM64}
+   * @param idleStop how long the application stays idle before it stops, or null
+   * @param maxCpu the application's maximum vCPUs, or null for no maximum capacity
+   * @param maxMemory the application's maximum memory in GB, or null for no maximum capacity
+   * @param executionRoleArn the IAM role the job runs as
+   * @param logUri the S3 folder of the run's logs
+   * @param executionTimeout how long the run may take before it is cancelled
+   * @param tags the tags of the application and the run, {@code project=p9} among them
+   * @throws IllegalArgumentException naming the value that EMR Serverless would not take
+   */
   public ServerlessSpec {
     Objects.requireNonNull(applicationName, "applicationName");
     ApiConstraints.check("EMR Serverless application name", applicationName, 1, 64, APPLICATION_NAME,
@@ -93,6 +120,7 @@ public record ServerlessSpec(String applicationName, String releaseLabel, String
     tags = Collections.unmodifiableMap(new LinkedHashMap<>(tags));
   }
 
+  /** {@return a builder with the defaults of {@link Builder}} */
   public static Builder builder() {
     return new Builder();
   }
@@ -115,54 +143,114 @@ public record ServerlessSpec(String applicationName, String releaseLabel, String
 
     private Builder() {}
 
+    /**
+     * Sets the application name (default {@code p9}).
+     *
+     * @param v 1 to 64 characters among {@code A-Z a-z 0-9 . _ / # -}
+     * @return this builder
+     */
     public Builder applicationName(String v) {
       this.applicationName = v;
       return this;
     }
 
+    /**
+     * Sets the EMR release (default {@value io.p9.aws.emr.EmrClusterSpec#DEFAULT_RELEASE}).
+     *
+     * @param v an EMR 7.x release label
+     * @return this builder
+     */
     public Builder releaseLabel(String v) {
       this.releaseLabel = v;
       return this;
     }
 
+    /**
+     * Sets the architecture (default {@code X86_64}).
+     *
+     * @param v {@code X86_64} or {@code ARM64}
+     * @return this builder
+     */
     public Builder architecture(String v) {
       this.architecture = v;
       return this;
     }
 
-    /** How long the application stays idle before it stops; null: 15 min for a new one, as is for a reused one. */
+    /**
+     * Sets how long the application stays idle before it stops.
+     *
+     * @param v between 1 minute and 7 days; null: 15 min for a new one, as it is for a reused one
+     * @return this builder
+     */
     public Builder idleStop(Duration v) {
       this.idleStop = v;
       return this;
     }
 
-    /** Maximum capacity of the application, e.g. {@code 32 vCPU} and {@code 128 GB}; both null for none. */
+    /**
+     * Sets the maximum capacity of the application; both null for none.
+     *
+     * @param cpu whole vCPUs, e.g. {@code 32 vCPU}
+     * @param memory whole GB, e.g. {@code 128 GB}
+     * @return this builder
+     */
     public Builder maxCapacity(String cpu, String memory) {
       this.maxCpu = cpu;
       this.maxMemory = memory;
       return this;
     }
 
+    /**
+     * Sets the IAM role the job runs as (required).
+     *
+     * @param v a role ARN, {@code arn:aws:iam::<account>:role/<name>}
+     * @return this builder
+     */
     public Builder executionRoleArn(String v) {
       this.executionRoleArn = v;
       return this;
     }
 
+    /**
+     * Sets the S3 folder of the run's logs (required: driver logs are read from it).
+     *
+     * @param v the log folder
+     * @return this builder
+     */
     public Builder logUri(S3Location v) {
       this.logUri = v;
       return this;
     }
 
+    /**
+     * Sets how long the run may take before it is cancelled (default 3 h).
+     *
+     * @param v above zero, at most 1,000,000 minutes
+     * @return this builder
+     */
     public Builder executionTimeout(Duration v) {
       this.executionTimeout = v;
       return this;
     }
 
+    /**
+     * Adds a tag of the application and the run; {@code project=p9} stays.
+     *
+     * @param k the tag key (1 to 128 characters, no {@code aws:} prefix)
+     * @param v its value (up to 256 characters)
+     * @return this builder
+     */
     public Builder tag(String k, String v) {
       tags.put(k, v);
       return this;
     }
 
+    /**
+     * {@return the spec}
+     *
+     * @throws IllegalArgumentException naming the value that EMR Serverless would not take
+     * @throws NullPointerException if the log URI is missing
+     */
     public ServerlessSpec build() {
       return new ServerlessSpec(applicationName, releaseLabel, architecture, idleStop, maxCpu, maxMemory,
           executionRoleArn, logUri, executionTimeout, tags);
