@@ -416,20 +416,18 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
   }
 
   /**
-   * {@return the normalization preset: {@code imagenet}, {@code mobilenet}, {@code caffe}, {@code unit}, {@code raw} or
-   * {@code custom} ({@code mean}/{@code std}); where it is not set, the model sidecar's, else {@code raw} for a uint8
-   * model input, else {@code imagenet}}
+   * {@return the normalization preset set, else {@code imagenet}} Where it is not set, the stage applies the model
+   * sidecar's, else {@code raw} for a uint8 model input, else {@code imagenet}: {@link #preprocessSpec} tells which.
    */
   public String getPreprocessing() {
     return $(preprocessing);
   }
 
   /**
-   * Sets the normalization preset: {@code imagenet}, {@code mobilenet}, {@code caffe}, {@code unit}, {@code raw} or
-   * {@code custom} ({@code mean}/{@code std}); where it is not set, the model sidecar's, else {@code raw} for a uint8
-   * model input, else {@code imagenet}.
+   * Sets the normalization preset, which then wins over the model sidecar's.
    *
-   * @param v the preset
+   * @param v {@code imagenet}, {@code mobilenet}, {@code caffe}, {@code unit}, {@code raw} or {@code custom}
+   *     ({@code mean}/{@code std})
    * @return this stage
    */
   public CnnFeaturizer setPreprocessing(String v) {
@@ -646,13 +644,16 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     return batchSize;
   }
 
-  /** {@return the images per batch; where it is not set, 8, or B for an ONNX model with a fixed batch dimension B} */
+  /**
+   * {@return the images per batch set, else 8} Where it is not set, an ONNX model with a fixed batch dimension B runs
+   * batches of B.
+   */
   public int getBatchSize() {
     return (Integer) $(batchSize);
   }
 
   /**
-   * Sets the images per batch; where it is not set, 8, or B for an ONNX model with a fixed batch dimension B.
+   * Sets the images per batch; a multiple of a fixed batch dimension B of an ONNX model avoids padding.
    *
    * @param v the images per batch (&gt; 0)
    * @return this stage
