@@ -268,7 +268,7 @@ public final class P9Cli implements Runnable {
           return 2;
         }
         if (e.getCause() != null && e.getCause().getCause() instanceof IllegalArgumentException) {
-          // a name in --input that Hadoop cannot make a path of (a ':' where a glob looks): ImageFiles says which
+          // a name Hadoop cannot make a path of (a ':' in a relative --input's first name): ImageFiles says which
           System.err.println("p9: " + e.getMessage());
           return 2;
         }

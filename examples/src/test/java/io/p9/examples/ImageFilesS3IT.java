@@ -196,19 +196,22 @@ class ImageFilesS3IT {
 
   /**
    * Keys with a ':' (a camera's or a script's time of day, {@code 12:30:05.jpg}) are read where their folder is
-   * listed or they are named; a glob over them fails on the driver naming the glob (Hadoop's glob makes a
-   * {@code Path} of each name alone, and takes {@code 12:30:05.jpg} as a URI with a scheme).
+   * listed, they are named, or a glob matches them (Hadoop's glob makes a {@code Path} of each name alone, and
+   * takes {@code 12:30:05.jpg} as a URI with a scheme; ImageFiles' does not). Spark's source globs with Hadoop's:
+   * {@code read(0)} of such a glob fails on the driver, naming it.
    */
   @Test
-  void keysWithAColonAreReadThroughTheirFolderAndAGlobOverThemFailsNamingIt() {
+  void keysWithAColonAreReadThroughTheirFolderAndAGlob() {
     put("colon/12:30:05.jpg", "t");
     put("colon/a:b/c.jpg", "c");
     String c = "s3a://" + BUCKET + "/colon";
     List<String> expected = List.of(c + "/12:30:05.jpg|1|t", c + "/a:b/c.jpg|1|c");
     assertThat(rows(ImageFiles.read(spark, c))).containsExactlyElementsOf(expected);
     assertThat(rows(ImageFiles.read(spark, c + "/12:30:05.jpg", c + "/a:b/"))).containsExactlyElementsOf(expected);
-    assertThatThrownBy(() -> ImageFiles.read(spark, c + "/*")).isInstanceOf(java.io.UncheckedIOException.class)
-        .hasMessageStartingWith("cannot list " + c + "/*: ").hasMessageContaining("':'");
+    assertThat(rows(ImageFiles.read(spark, c + "/*"))).containsExactlyElementsOf(expected);
+    assertThat(rows(ImageFiles.read(spark, c + "/*/*.jpg"))).containsExactly(expected.get(1));
+    assertThatThrownBy(() -> ImageFiles.read(spark, 0, c + "/*")).isInstanceOf(java.io.UncheckedIOException.class)
+        .hasMessageStartingWith("cannot read " + c + "/*").hasMessageContaining("filesPerPartition > 0");
   }
 
   /** {@code s3a://bucket}, without a slash, is the bucket, as {@code s3a://bucket/} is. */

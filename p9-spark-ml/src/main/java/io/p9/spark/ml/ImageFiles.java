@@ -1,11 +1,13 @@
 package io.p9.spark.ml;
 
+import io.p9.spark.ml.internal.Glob;
 import io.p9.spark.ml.internal.ReadFiles;
 import io.p9.spark.ml.internal.S3aStatus;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.sql.Timestamp;
@@ -105,8 +107,10 @@ public final class ImageFiles {
    * {@code binaryFile} source does; an existing empty folder gives no rows; {@code s3a://bucket} is the
    * bucket's root. A path that exists as written is read as it is, also where its name holds glob characters
    * (a folder {@code Trip [2024]}; Spark's sources take it as a glob, which matches {@code Trip 2}); only a path
-   * that does not exist is a glob. Lists now, reads when the rows are computed;
-   * {@code listing(spark, paths).read()}.
+   * that does not exist is a glob, matched as Hadoop's glob matches it ({@code {a,b}}, {@code [abc]}, {@code ?},
+   * {@code *}, hidden names too), also through names holding a ':' ({@code col:on}), which Hadoop's own glob, and
+   * so Spark's sources, cannot take. A relative path whose first name holds a ':' fails here, as Hadoop reads it
+   * as a URI scheme. Lists now, reads when the rows are computed; {@code listing(spark, paths).read()}.
    */
   public static Dataset<Row> read(SparkSession spark, String... paths) {
     return listing(spark, paths).read();
@@ -211,12 +215,14 @@ public final class ImageFiles {
     /**
      * The listed files, about {@code filesPerPartition} per task, in path order; each call gives a new
      * Dataset of the same files. {@code filesPerPartition <= 0}: Spark's {@code binaryFile} source over the
-     * listed paths (its own listing and split, each path a glob), plus the zero-byte files of this listing.
+     * listed paths (its own listing and split, each path a glob), plus the zero-byte files of this listing; a glob
+     * that has to look at a name with a ':' fails here, on the driver, as Hadoop's glob, which Spark's source uses,
+     * cannot take such a name (such names under a listed folder are read).
      */
     public Dataset<Row> read(int filesPerPartition) {
       SparkContext sc = spark.sparkContext();
       if (filesPerPartition <= 0) {
-        Dataset<Row> read = spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(paths);
+        Dataset<Row> read = binaryFile();
         List<Row> empty = files.stream().filter(f -> f.length() == 0)
             .map(f -> RowFactory.create(f.path(), new Timestamp(f.modificationTime()), 0L, new byte[0])).toList();
         return empty.isEmpty() ? read : read.union(spark.createDataFrame(empty, read.schema()));
@@ -229,6 +235,23 @@ public final class ImageFiles {
       int slices = Math.max(1, Math.min(n, partitions(n, filesPerPartition, sc.defaultParallelism())));
       return spark.createDataFrame(jsc.parallelize(files, slices)
           .mapPartitions(new ReadFiles(conf, ignoreMissing)), SCHEMA);
+    }
+
+    /**
+     * Spark's {@code binaryFile} source over the paths. It globs them with Hadoop's glob, which fails, on the
+     * driver, on a name with a ':' that it looks at: that failure names the paths and what to do.
+     */
+    private Dataset<Row> binaryFile() {
+      try {
+        return spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(paths);
+      } catch (IllegalArgumentException e) {
+        if (!(e.getCause() instanceof URISyntaxException)) {
+          throw e;
+        }
+        throw notAPath("cannot read " + String.join(", ", paths) + " with Spark's binaryFile source"
+            + " (filesPerPartition <= 0)", e, "by Hadoop's glob, which that source uses: read with"
+            + " filesPerPartition > 0, whose listing takes such names, or rename it");
+      }
     }
 
     /**
@@ -357,22 +380,28 @@ public final class ImageFiles {
   }
 
   /**
-   * Hadoop's failure to make a {@code Path} of a name, as a listing failure naming {@code paths}: a name with a
-   * ':' is read as a URI scheme where it stands alone (a relative path's first name, a name a glob looks at).
+   * Hadoop's failure to make a {@code Path} of a name, as a failure of {@code what}: a name with a ':' is read as
+   * a URI scheme where it stands alone (a relative path's first name, a name Hadoop's glob looks at).
    */
-  private static UncheckedIOException notAPath(String paths, IllegalArgumentException e) {
+  private static UncheckedIOException notAPath(String what, IllegalArgumentException e, String advice) {
     String why = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
-    String msg = "cannot list " + paths + ": Hadoop cannot take a name in it as a path (" + why + "): a name"
-        + " holding ':' is read as a URI scheme; give the folder as an absolute path, not a glob, or rename it";
+    String msg = what + ": Hadoop cannot take a name in it as a path (" + why + "): a name holding ':' is read as"
+        + " a URI scheme " + advice;
     return new UncheckedIOException(msg, new IOException(msg, e));
+  }
+
+  /** {@link #notAPath(String, IllegalArgumentException, String)} for a listing of {@code paths}. */
+  private static UncheckedIOException notAPath(String paths, IllegalArgumentException e) {
+    return notAPath("cannot list " + paths, e, "at the start of a relative path: give it as an absolute path, or"
+        + " rename it");
   }
 
   /**
    * What {@code path} names: the file or folder itself where it exists as written, also when its name holds glob
    * characters (a folder {@code Trip [2024]}, which as a glob would match {@code Trip 2} instead); else the
-   * matches of it as a glob, none (null or empty) where nothing matches. A path that exists is not globbed:
-   * Hadoop's glob makes a {@code Path} of each name on the way, which fails for a name with a ':'
-   * ({@code /in/col:on}).
+   * matches of it as a glob, in path order, none (null or empty) where nothing matches. The glob is Hadoop's
+   * ({@link FileSystem#globStatus(Path)}), also through names that hold a ':' ({@code /in/*}{@code /*.jpg} over a
+   * folder {@code col:on}), where Hadoop's own fails ({@link Glob}).
    */
   public static FileStatus[] matches(FileSystem fs, Path path) throws IOException {
     try {
@@ -380,7 +409,7 @@ public final class ImageFiles {
     } catch (FileNotFoundException e) {
       // not there as written: a glob, if it is one
     }
-    return GLOB_CHARACTERS.matcher(path.toUri().getPath()).find() ? fs.globStatus(path) : null;
+    return GLOB_CHARACTERS.matcher(path.toUri().getPath()).find() ? Glob.matches(fs, path) : null;
   }
 
   /**

@@ -398,26 +398,34 @@ class ImageFilesTest {
   /**
    * Hadoop cannot take a name with a ':' as a path on its own (it reads {@code col:on} as a URI scheme): a
    * folder named so, given as the input, used to fail the listing with Hadoop's bare
-   * {@code URISyntaxException: Relative path in absolute URI: col:on}, naming neither the input nor the folder.
-   * It is read as it is now; a glob that has to look inside such a folder, or a relative path whose first name
-   * holds the ':' (as a URI, a scheme and a relative path), fails on the driver naming the input and what to do.
+   * {@code URISyntaxException: Relative path in absolute URI: col:on}, naming neither the input nor the folder, and
+   * so did a glob that has to look inside such a folder, which Hadoop's {@code globStatus} cannot. Both are read
+   * now; a relative path whose first name holds the ':' (as a URI, a scheme and a relative path) still fails on
+   * the driver, naming the input and what to do. Spark's {@code binaryFile} source ({@code filesPerPartition <= 0})
+   * reads such names under a folder, but globs with Hadoop: it fails on the driver, saying to read with
+   * {@code filesPerPartition > 0}.
    */
   @Test
-  void aNameWithAColonIsReadWhereHadoopCanNameItAndElseRefusedNamingIt() {
+  void aNameWithAColonIsReadAlsoThroughAGlobButARelativePathStartingWithItIsRefused() {
     Files2.write(tmp.resolve("col:on/a:b.jpg"), new byte[] {1});
     Files2.write(tmp.resolve("plain/c.jpg"), new byte[] {2});
     SparkSession spark = TestSpark.get();
+    String colon = "file:" + tmp + "/col:on/a:b.jpg";
     for (String in : List.of(tmp.resolve("col:on").toString(), tmp.resolve("col:on") + "/", "file:" + tmp + "/col:on",
-        tmp.resolve("col:on/a:b.jpg").toString())) {
+        tmp.resolve("col:on/a:b.jpg").toString(), tmp + "/col:on/*", tmp + "/c*/*.jpg", tmp + "/{col:on,none}")) {
       assertThat(ImageFiles.read(spark, in).select("path").as(Encoders.STRING()).collectAsList()).as(in)
-          .containsExactly("file:" + tmp + "/col:on/a:b.jpg");
+          .containsExactly(colon);
     }
-    assertThat(ImageFiles.count(spark, tmp.toString())).isEqualTo(2);
     String glob = tmp + "/*/*.jpg";
-    assertThatThrownBy(() -> ImageFiles.read(spark, glob)).isInstanceOf(java.io.UncheckedIOException.class)
-        .hasMessageStartingWith("cannot list " + glob + ": ")
+    assertThat(ImageFiles.read(spark, glob).select("path").as(Encoders.STRING()).collectAsList())
+        .containsExactly(colon, "file:" + tmp + "/plain/c.jpg");
+    assertThat(ImageFiles.count(spark, tmp.toString())).isEqualTo(2);
+    assertThat(ImageFiles.read(spark, 0, tmp.toString()).select("path").as(Encoders.STRING()).collectAsList())
+        .containsExactlyInAnyOrder(colon, "file:" + tmp + "/plain/c.jpg");
+    assertThatThrownBy(() -> ImageFiles.read(spark, 0, glob)).isInstanceOf(java.io.UncheckedIOException.class)
+        .hasMessageStartingWith("cannot read " + glob + " with Spark's binaryFile source (filesPerPartition <= 0): ")
         .hasMessageContaining("col:on")
-        .hasMessageContaining("':'");
+        .hasMessageContaining("filesPerPartition > 0");
     assertThatThrownBy(() -> ImageFiles.read(spark, "col:on/a:b.jpg"))
         .isInstanceOf(java.io.UncheckedIOException.class)
         .hasMessageStartingWith("cannot list col:on/a:b.jpg: ")
