@@ -457,6 +457,11 @@ public final class FruitsJob {
           + " skipped (" + (dangling.count() == 1 ? "its target does" : "their targets do") + " not exist): "
           + examples(dangling));
     }
+    ImageFiles.Skipped duplicates = listing.skippedDuplicates();
+    if (duplicates.count() > 0) {
+      warnings.add(duplicates.count() + (duplicates.count() == 1 ? " folder or file" : " folders or files")
+          + " skipped as reached again through a symbolic link (each file is read once): " + examples(duplicates));
+    }
     if (pca != null) {
       warnings.addAll(warnings(pca));
     }

@@ -167,10 +167,10 @@ class FruitsJobTest {
   /**
    * The files the listing skips as Spark's sources do (a camera's {@code _DSC0001.JPG}, a {@code .DS_Store}, a
    * dangling link; not {@code _SUCCESS}, Spark's own) are warned about, with their paths, by a fit and by a run
-   * applying a saved pipeline: they used to go without a word.
+   * applying a saved pipeline: they used to go without a word. So is a second link to a folder, read once.
    */
   @Test
-  void filesSkippedAsHiddenOrAsDanglingLinksAreReportedAsWarnings() throws Exception {
+  void filesSkippedAsHiddenDanglingOrDuplicateLinksAreReportedAsWarnings() throws Exception {
     Path in = Files.createDirectories(tmp.resolve("skipping/Apple"));
     List<Path> jpegs = goodJpegs(4);
     for (int i = 0; i < 3; i++) {
@@ -180,11 +180,14 @@ class FruitsJobTest {
     Files.write(in.resolve(".DS_Store"), new byte[] {0});
     Files.write(in.getParent().resolve("_SUCCESS"), new byte[0]);
     Files.createSymbolicLink(in.resolve("gone.jpg"), in.resolve("missing.jpg"));
+    Files.createSymbolicLink(in.resolveSibling("Apple again"), in);
     String root = "file:" + in;
     List<String> warnings = List.of("2 files or folders skipped as hidden (names starting with '.', or with '_'"
         + " and holding no '='): " + root + "/.DS_Store, " + root + "/_DSC0001.JPG; Spark's file sources skip"
         + " them too: rename them to read them",
-        "1 dangling symbolic link skipped (its target does not exist): " + root + "/gone.jpg");
+        "1 dangling symbolic link skipped (its target does not exist): " + root + "/gone.jpg",
+        "1 folder or file skipped as reached again through a symbolic link (each file is read once): " + root
+        + " again");
 
     String out = tmp.resolve("out-skipping").toString();
     FruitsJob.Report fit = FruitsJob.run(spark, new FruitsJob.Options(in.getParent().toString(), out,
@@ -192,7 +195,7 @@ class FruitsJobTest {
     assertThat(fit.files()).isEqualTo(3);
     assertThat(fit.warnings()).isEqualTo(warnings);
     assertThat(FruitsJob.summary(fit)).endsWith("\n  warning              " + warnings.get(0)
-        + "\n  warning              " + warnings.get(1));
+        + "\n  warning              " + warnings.get(1) + "\n  warning              " + warnings.get(2));
     assertThat(Files.readString(Path.of(out, "report.json"))).contains(warnings.get(1));
 
     String applied = tmp.resolve("out-skipping-applied").toString();

@@ -110,7 +110,7 @@ class ImageFilesS3IT {
 
   /**
    * S3A's flat listing skips hidden names below the path as the local walk does, and counts them the same: a
-   * hidden folder once, however many files it holds, Spark's own bookkeeping apart.
+   * hidden folder once, however many files it holds, Spark's own bookkeeping apart; also where paths overlap.
    */
   @Test
   void aFlatListingCountsTheHiddenNamesItSkipsEachOnce() {
@@ -119,13 +119,16 @@ class ImageFilesS3IT {
       put(key, "x");
     }
     String root = "s3a://" + BUCKET + "/hid";
-    ImageFiles.Listing listing = ImageFiles.listing(spark, root);
-    assertThat(rows(listing.read())).containsExactly(root + "/_k=v/y.jpg|1|x", root + "/a/x.jpg|1|x");
-    assertThat(listing.skippedHidden()).isEqualTo(new ImageFiles.Skipped(3,
-        List.of(root + "/.thumbs", root + "/a/_DSC0001.JPG", root + "/b/.x.jpg")));
-    assertThat(listing.skippedBookkeeping())
-        .isEqualTo(new ImageFiles.Skipped(2, List.of(root + "/_SUCCESS", root + "/_temporary")));
-    assertThat(listing.skippedDangling()).isEqualTo(ImageFiles.Skipped.NONE);
+    for (String[] paths : new String[][] {{root}, {root, root + "/a", root + "/a/*", root + "/b/.x.jpg"}}) {
+      ImageFiles.Listing listing = ImageFiles.listing(spark, paths);
+      assertThat(rows(listing.read())).containsExactly(root + "/_k=v/y.jpg|1|x", root + "/a/x.jpg|1|x");
+      assertThat(listing.skippedHidden()).isEqualTo(new ImageFiles.Skipped(3,
+          List.of(root + "/.thumbs", root + "/a/_DSC0001.JPG", root + "/b/.x.jpg")));
+      assertThat(listing.skippedBookkeeping())
+          .isEqualTo(new ImageFiles.Skipped(2, List.of(root + "/_SUCCESS", root + "/_temporary")));
+      assertThat(listing.skippedDangling()).isEqualTo(ImageFiles.Skipped.NONE);
+      assertThat(listing.skippedDuplicates()).isEqualTo(ImageFiles.Skipped.NONE);
+    }
   }
 
   /**

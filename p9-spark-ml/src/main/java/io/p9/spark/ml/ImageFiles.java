@@ -8,16 +8,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
@@ -36,8 +33,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.SerializableConfiguration;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads image files for {@link ImageLoader}: every file under the input paths, searched recursively, as
@@ -45,8 +40,11 @@ import org.slf4j.LoggerFactory;
  * {@code content}). Hidden files are skipped as Spark skips them (names starting with {@code .}, or with
  * {@code _} unless they hold {@code =}, and {@code hadoop fs -put}'s in-flight {@code ._COPYING_} files):
  * those in the folders read, at any depth, and those a glob matches; a hidden folder that a path or glob
- * names is read. So are dangling symbolic links. A {@link Listing} counts what it skipped, with the first paths
- * ({@link Listing#skippedHidden()}, {@link Listing#skippedBookkeeping()}, {@link Listing#skippedDangling()}).
+ * names is read. So are dangling symbolic links. Symbolic links are followed, but each real file is read once:
+ * a folder or file reached again through a link ({@code in/b -> in/a}, a {@code latest -> ..}) is skipped, and
+ * what is reached without a link is read where it is. A {@link Listing} counts what it skipped, each once, with
+ * the first paths ({@link Listing#skippedHidden()}, {@link Listing#skippedBookkeeping()},
+ * {@link Listing#skippedDangling()}, {@link Listing#skippedDuplicates()}).
  *
  * <p><b>Every file yields a row, zero-byte ones too.</b> Spark's file sources skip those silently
  * (SPARK-26161); here a zero-byte upload shows up as an {@code EMPTY} error in {@link ImageLoader}.
@@ -59,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * file (1.8 GB at 10 million), under 10 KB in each task of 128 files. Spark's {@code binaryFile} source lists
  * twice here (its own index, plus the listing that finds zero-byte files), starts a listing job for more than
  * 32 folders, and asks each file's status again before opening it. Rows come in path order, one per file,
- * also where paths or globs overlap (as with Spark's sources). {@code spark.sql.files.ignoreMissingFiles} is
+ * also where paths or globs overlap (as with Spark's sources; a folder below another input folder is not listed
+ * again). {@code spark.sql.files.ignoreMissingFiles} is
  * honoured for files deleted between the listing and the read; any other read error fails the task,
  * naming the file. Tasks carry no locality preference: object stores have none; on HDFS,
  * {@code read(spark, 0, paths)} gives Spark's locality-aware {@code binaryFile} scan.
@@ -87,8 +86,6 @@ public final class ImageFiles {
       .add("modificationTime", DataTypes.TimestampType, true)
       .add("length", DataTypes.LongType, true)
       .add("content", DataTypes.BinaryType, true);
-
-  private static final Logger LOG = LoggerFactory.getLogger(ImageFiles.class);
 
   /** The characters that make a Hadoop path a glob. */
   private static final Pattern GLOB_CHARACTERS = Pattern.compile("[*?\\[\\]{}\\\\]");
@@ -153,16 +150,6 @@ public final class ImageFiles {
     Skips skips = new Skips();
     ArrayList<ReadFiles.Entry> files = list(spark.sparkContext().hadoopConfiguration(), skips, roots);
     files.sort(null);
-    // paths or globs that overlap list a file more than once; Spark's file sources give it one row too. In
-    // place: at millions of files, a copy of the list is tens of MB more of the driver's heap
-    int kept = 0;
-    for (ReadFiles.Entry e : files) {
-      if (kept == 0 || files.get(kept - 1).compareTo(e) != 0) {
-        files.set(kept++, e);
-      }
-    }
-    files.subList(kept, files.size()).clear();
-    files.trimToSize();
     return new Listing(spark, roots, Collections.unmodifiableList(files), skips);
   }
 
@@ -192,6 +179,7 @@ public final class ImageFiles {
     private final Skipped hidden;
     private final Skipped bookkeeping;
     private final Skipped dangling;
+    private final Skipped duplicates;
 
     private Listing(SparkSession spark, String[] paths, List<ReadFiles.Entry> files, Skips skips) {
       this.spark = spark;
@@ -200,6 +188,7 @@ public final class ImageFiles {
       this.hidden = skips.hidden.skipped();
       this.bookkeeping = skips.bookkeeping.skipped();
       this.dangling = skips.dangling.skipped();
+      this.duplicates = skips.duplicates.skipped();
     }
 
     /** The number of files listed: the rows {@link #read()} gives, unless files vanish before the read. */
@@ -282,6 +271,17 @@ public final class ImageFiles {
       return dangling;
     }
 
+    /**
+     * The folders and files the listing reached again through a symbolic link, and skipped so as to read each
+     * real file once: a link to a folder it reads anyway ({@code in/b -> in/a}, a {@code latest -> ..}), a second
+     * link to a folder or file elsewhere, a link to a file it reads anyway. A folder counts once. Spark's file
+     * sources read such files once per path. Only the local file system's walk sees links;
+     * {@link #read(int) read(0)} is Spark's listing, which reads them again.
+     */
+    public Skipped skippedDuplicates() {
+      return duplicates;
+    }
+
     @Override
     public String toString() {
       return "ImageFiles.Listing[" + files.size() + " files under " + String.join(", ", paths) + "]";
@@ -290,8 +290,8 @@ public final class ImageFiles {
 
   /**
    * What a {@link Listing} skipped, of one kind: how many files or folders, and the qualified paths of the first
-   * {@value #MAX_EXAMPLES} in path order (a listing of millions keeps no more). Paths or globs that overlap
-   * count what they both skip once each.
+   * {@value #MAX_EXAMPLES} in path order (a listing of millions keeps no more). What several paths or globs lead to
+   * is counted once.
    */
   public record Skipped(long count, List<String> examples) {
     /** The most paths a {@code Skipped} keeps. */
@@ -324,10 +324,21 @@ public final class ImageFiles {
     private final Counter hidden = new Counter();
     private final Counter bookkeeping = new Counter();
     private final Counter dangling = new Counter();
+    private final Counter duplicates = new Counter();
 
     /** A {@link #hidden} file or folder, qualified, skipped. */
     void hidden(String path, String name) {
       (bookkeeping(name) ? bookkeeping : hidden).add(path);
+    }
+
+    /** A dangling symbolic link, qualified, skipped. */
+    void dangling(String path) {
+      dangling.add(path);
+    }
+
+    /** A folder or file, qualified, skipped as reached again through a symbolic link. */
+    void duplicate(String path) {
+      duplicates.add(path);
     }
   }
 
@@ -349,27 +360,31 @@ public final class ImageFiles {
     // each folder's path string once, shared by its files' entries
     Map<String, String> folders = new HashMap<>();
     try {
-      for (String p : paths) {
-        Path path = new Path(p);
-        FileSystem fs = path.getFileSystem(conf);
-        FileStatus[] matches = matches(fs, path);
-        if (matches == null || matches.length == 0) {
-          // as Spark's file sources (PATH_NOT_FOUND): a typo fails here rather than giving no rows
-          throw new FileNotFoundException("Path does not exist: " + fs.makeQualified(path));
+      LocalWalk local = null;
+      TreeMap<Path, Root> roots = roots(conf, paths);
+      for (Map.Entry<Path, Root> root : roots.entrySet()) {
+        FileSystem fs = root.getValue().fs();
+        FileStatus m = root.getValue().status();
+        if (covered(roots, root.getKey(), m.isDirectory())) {
+          continue;
         }
-        for (FileStatus m : matches) {
-          if (!m.isDirectory() && hidden(m.getPath().getName())) {
-            // a hidden file a glob (or the path itself) names: Spark's file sources skip it too; a hidden
-            // folder named so is read, as there
-            skips.hidden(fs.makeQualified(m.getPath()).toString(), m.getPath().getName());
-            continue;
+        if (!m.isDirectory() && hidden(m.getPath().getName())) {
+          // a hidden file a glob (or the path itself) names: Spark's file sources skip it too; a hidden
+          // folder named so is read, as there
+          skips.hidden(fs.makeQualified(m.getPath()).toString(), m.getPath().getName());
+        } else if ("file".equals(fs.getScheme())) {
+          if (local == null) {
+            local = new LocalWalk(fs, skips, f -> add(rows, folders, fs, f));
           }
-          if (m.isDirectory() && !"file".equals(fs.getScheme())) {
-            listFlat(fs, m.getPath(), rows, folders, skips);
-          } else {
-            collect(fs, m, rows, folders, skips, new HashSet<>());
-          }
+          local.root(m);
+        } else if (m.isDirectory()) {
+          listFlat(fs, m.getPath(), rows, folders, skips);
+        } else {
+          add(rows, folders, fs, m);
         }
+      }
+      if (local != null) {
+        local.finish();
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + String.join(", ", paths) + ": " + e.getMessage(), e);
@@ -377,6 +392,45 @@ public final class ImageFiles {
       throw notAPath(String.join(", ", paths), e);
     }
     return rows;
+  }
+
+  /** A file or folder an input path names, and its file system. */
+  private record Root(FileSystem fs, FileStatus status) {}
+
+  /**
+   * What {@code paths} name, by qualified path, each once. A path or glob that matches nothing fails, as in
+   * Spark's file sources (PATH_NOT_FOUND): a typo fails here rather than giving no rows.
+   */
+  private static TreeMap<Path, Root> roots(Configuration conf, String... paths) throws IOException {
+    TreeMap<Path, Root> roots = new TreeMap<>();
+    for (String p : paths) {
+      Path path = new Path(p);
+      FileSystem fs = path.getFileSystem(conf);
+      FileStatus[] matches = matches(fs, path);
+      if (matches == null || matches.length == 0) {
+        throw new FileNotFoundException("Path does not exist: " + fs.makeQualified(path));
+      }
+      for (FileStatus m : matches) {
+        roots.putIfAbsent(fs.makeQualified(m.getPath()), new Root(fs, m));
+      }
+    }
+    return roots;
+  }
+
+  /**
+   * Whether the listing of a folder among {@code roots} above {@code path} reads it, or counts it as hidden, as
+   * listing it alone would: then it is not listed again, nor counted twice. A hidden folder below that folder,
+   * which its listing skips, is listed itself.
+   */
+  private static boolean covered(TreeMap<Path, Root> roots, Path path, boolean folder) {
+    for (Path above = path.getParent(); above != null; above = above.getParent()) {
+      Root root = roots.get(above);
+      if (root != null && root.status().isDirectory()) {
+        Path hidden = hiddenPart(above, path);
+        return hidden == null || hidden.equals(path) && !folder;
+      }
+    }
+    return false;
   }
 
   /**
@@ -464,57 +518,6 @@ public final class ImageFiles {
    */
   static boolean bookkeeping(String name) {
     return BOOKKEEPING.matcher(name).matches();
-  }
-
-  /**
-   * Local file systems: walk folder by folder. listFiles builds LocatedFileStatus objects, which read each
-   * file's permissions, and the local file system forks a shell per file to do that. The walk follows
-   * symbolic links, as Spark's does, but not into a folder it is already in (a link to a folder above it):
-   * {@code above} holds the real paths of the folders on the way down. It takes a folder's names from
-   * {@code java.nio} and asks each visible one's status, as the local file system's {@code listStatus} does, which
-   * leaves out, without a word, a name it cannot find then (a dangling link): those are counted here.
-   */
-  private static void collect(FileSystem fs, FileStatus f, List<ReadFiles.Entry> rows, Map<String, String> folders,
-      Skips skips, Set<java.nio.file.Path> above) throws IOException {
-    if (!f.isDirectory()) {
-      add(rows, folders, fs, f);
-      return;
-    }
-    // the decoded path: Path.of(URI) refuses the raw non-ASCII characters that Hadoop's URIs keep ("Bad escape")
-    java.nio.file.Path local = java.nio.file.Path.of(fs.makeQualified(f.getPath()).toUri().getPath());
-    java.nio.file.Path real = local.toRealPath();
-    if (!above.add(real)) {
-      LOG.warn("Skipped {}: it is a link to {}, a folder it is in, whose files are read once", f.getPath(), real);
-      return;
-    }
-    for (String name : names(local)) {
-      // as the local file system's listStatus builds its children's paths: a name with a ':' is no URI scheme
-      Path child = new Path(f.getPath(), new Path(null, null, name));
-      if (hidden(name)) {
-        skips.hidden(fs.makeQualified(child).toString(), name);
-        continue;
-      }
-      FileStatus status;
-      try {
-        status = fs.getFileStatus(child);
-      } catch (FileNotFoundException e) {
-        skips.dangling.add(fs.makeQualified(child).toString());
-        continue;
-      }
-      collect(fs, status, rows, folders, skips, above);
-    }
-    above.remove(real);
-  }
-
-  /** The names in a local folder. */
-  private static List<String> names(java.nio.file.Path folder) throws IOException {
-    List<String> names = new ArrayList<>();
-    try (DirectoryStream<java.nio.file.Path> children = Files.newDirectoryStream(folder)) {
-      for (java.nio.file.Path child : children) {
-        names.add(child.getFileName().toString());
-      }
-    }
-    return names;
   }
 
   /**

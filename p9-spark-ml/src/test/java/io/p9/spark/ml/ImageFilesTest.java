@@ -450,12 +450,72 @@ class ImageFilesTest {
     java.nio.file.Files.createSymbolicLink(tmp.resolve("in/more"), tmp.resolve("other"));
     SparkSession spark = TestSpark.get();
     String in = tmp.resolve("in").toString();
-    assertThat(ImageFiles.read(spark, in).select("path").as(Encoders.STRING()).collectAsList())
+    ImageFiles.Listing listing = ImageFiles.listing(spark, in);
+    assertThat(listing.read().select("path").as(Encoders.STRING()).collectAsList())
         .containsExactly("file:" + in + "/a%20b/q.jpg", "file:" + in + "/a/x.jpg",
             "file:" + in + "/caf\u00e9 50%/p.jpg", "file:" + in + "/more/y.jpg");
+    assertThat(listing.skippedDuplicates())
+        .isEqualTo(new ImageFiles.Skipped(2, List.of("file:" + in + "/a/self", "file:" + in + "/a/up")));
     // from in/a, the link up leads to in/more, outside the walk, but not back into in/a
     assertThat(ImageFiles.read(spark, in + "/a").select("path").as(Encoders.STRING()).collectAsList())
         .containsExactly("file:" + in + "/a/up/a%20b/q.jpg", "file:" + in + "/a/up/caf\u00e9 50%/p.jpg",
             "file:" + in + "/a/up/more/y.jpg", "file:" + in + "/a/x.jpg");
+  }
+
+  /**
+   * A folder or file that symbolic links make reachable twice (a link to a sibling folder, two links to one folder
+   * elsewhere, a link to a file read already) used to be read twice, as Spark's file sources read it: each real
+   * file is read once now, where it is reached without a link if it is (even where a link to it sorts first), and
+   * each link skipped is counted as a duplicate.
+   */
+  @Test
+  void aFolderOrFileReachedAgainThroughALinkIsReadOnceAndTheLinkCountedAsADuplicate() throws Exception {
+    Files2.write(tmp.resolve("in/a/x.jpg"), new byte[] {1});
+    Files2.write(tmp.resolve("elsewhere/photos/y.jpg"), new byte[] {2});
+    Files2.write(tmp.resolve("elsewhere/z.jpg"), new byte[] {3});
+    link("in/0", "in/a");
+    link("in/c", "elsewhere/photos");
+    link("in/d", "elsewhere/photos");
+    link("in/e.jpg", "in/a/x.jpg");
+    link("in/f.jpg", "elsewhere/z.jpg");
+    link("in/g.jpg", "elsewhere/z.jpg");
+    String in = "file:" + tmp.resolve("in");
+    ImageFiles.Listing listing = ImageFiles.listing(TestSpark.get(), tmp.resolve("in").toString());
+    assertThat(listing.read().select("path").as(Encoders.STRING()).collectAsList())
+        .containsExactly(in + "/a/x.jpg", in + "/c/y.jpg", in + "/f.jpg");
+    assertThat(listing.size()).isEqualTo(3);
+    assertThat(listing.skippedDuplicates())
+        .isEqualTo(new ImageFiles.Skipped(4, List.of(in + "/0", in + "/d", in + "/e.jpg", in + "/g.jpg")));
+    // the same files named through two links: read once, under the first path
+    ImageFiles.Listing named = ImageFiles.listing(TestSpark.get(), tmp + "/in/{c,d}/y.jpg", tmp + "/in/{e,f,g}.jpg");
+    assertThat(named.read().select("path").as(Encoders.STRING()).collectAsList())
+        .containsExactly(in + "/c/y.jpg", in + "/e.jpg", in + "/f.jpg");
+    assertThat(named.skippedDuplicates()).isEqualTo(new ImageFiles.Skipped(2, List.of(in + "/d/y.jpg",
+        in + "/g.jpg")));
+  }
+
+  /**
+   * Paths and globs that overlap ({@code in}, {@code in/a}, a glob naming {@code in/a}'s files) used to count
+   * what they skip once per path: a {@code .DS_Store} four times. Each is counted once now.
+   */
+  @Test
+  void overlappingPathsCountWhatTheySkipOnce() {
+    Files2.write(tmp.resolve("in/a/x.jpg"), new byte[] {1});
+    Files2.write(tmp.resolve("in/a/.DS_Store"), new byte[] {2});
+    Files2.write(tmp.resolve("in/a/_SUCCESS"), new byte[0]);
+    String in = tmp.resolve("in").toString();
+    ImageFiles.Listing listing = ImageFiles.listing(TestSpark.get(), in, in + "/a", in + "/a/*", in + "/*/.DS_Store");
+    assertThat(listing.read().select("path").as(Encoders.STRING()).collectAsList())
+        .containsExactly("file:" + in + "/a/x.jpg");
+    assertThat(listing.skippedHidden()).isEqualTo(new ImageFiles.Skipped(1, List.of("file:" + in + "/a/.DS_Store")));
+    assertThat(listing.skippedBookkeeping())
+        .isEqualTo(new ImageFiles.Skipped(1, List.of("file:" + in + "/a/_SUCCESS")));
+    assertThat(listing.skippedDuplicates()).isEqualTo(ImageFiles.Skipped.NONE);
+  }
+
+  /** A symbolic link at {@code name} under the test's folder to {@code target} there. */
+  private void link(String name, String target) throws java.io.IOException {
+    java.nio.file.Files.createDirectories(tmp.resolve(name).getParent());
+    java.nio.file.Files.createSymbolicLink(tmp.resolve(name), tmp.resolve(target));
   }
 }
