@@ -132,7 +132,8 @@ public final class FruitsJob {
    * numbers do not say, one sentence each: files the listing skipped as Spark's file sources do (hidden names
    * such as a camera's {@code _DSC0001.JPG}, dangling symbolic links; not Spark's own {@code _SUCCESS} and the
    * like), features with no variance, a k above the featurized images - 1 (these two only when this run
-   * fitted); empty when there is none.
+   * fitted); empty when there is none. {@code imagesPerSecond}: the {@code featurized} images (those that got
+   * features, not the {@code failed} files) per second of the featurize pass ({@code featurizeSeconds}).
    */
   public record Report(long files, long featurized, long failed, Map<String, Long> failuresByReason,
       int featureDim, int k, double explainedVariance, double featurizeSeconds, double imagesPerSecond,
@@ -311,7 +312,7 @@ public final class FruitsJob {
       long t1 = System.nanoTime();
       long total;
       try (Progress progress = new Progress(listing.size(), () -> filesDone(loader.metrics(), featurizer.metrics()),
-          10_000)) {
+          () -> featurizer.metrics().succeeded(), 10_000)) {
         total = featurized.count();
         progress.finish();
       }
@@ -381,7 +382,7 @@ public final class FruitsJob {
       }
       Report report = new Report(inputFiles, ok, inputFiles - ok, reasons,
           featureDim, pcaModel.getK(), pcaModel.totalExplainedVariance(),
-          featurizeSeconds, inputFiles / Math.max(featurizeSeconds, 1e-9), (System.nanoTime() - t0) / 1e9,
+          featurizeSeconds, ok / Math.max(featurizeSeconds, 1e-9), (System.nanoTime() - t0) / 1e9,
           saved == null, modelPath, out + "features.parquet", out + "features.csv", out + "errors.csv", variancePlot,
           scatterPlot, warnings(listing, saved == null ? pcaModel : null));
       write(spark, out + "report.json",

@@ -98,6 +98,11 @@ class FruitsJobTest {
       assertThat(e.getString(1)).matches("(TRUNCATED|CORRUPT): .*");
     });
     assertThat(Files.readString(Path.of(out, "report.json"))).contains("\"featurized\" : 24");
+    // the rate is of the 24 images that got features, not of the 26 files (the 2 failed ones are not featurized)
+    assertThat(r.imagesPerSecond()).isCloseTo(24 / r.featurizeSeconds(),
+        org.assertj.core.data.Percentage.withPercentage(1e-9));
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(Path.of(out, "report.json").toFile())
+        .get("imagesPerSecond").asDouble()).isEqualTo(r.imagesPerSecond());
 
     // the plots: every component's cumulative variance with k marked; each image on PC 1/2, a legend row per label
     assertThat(r.variancePlot()).isEqualTo(out + "/explained-variance.svg");
@@ -451,7 +456,7 @@ class FruitsJobTest {
     }
     assertThat(logged).as("Progress's log lines").isNotEmpty();
     assertThat(logged.get(logged.size() - 1))
-        .matches("featurized 26 / 26 images \\(100\\.0 %\\) in \\d+\\.\\d s, \\d+\\.\\d images/s");
+        .matches("26 / 26 files done \\(100\\.0 %\\) in \\d+\\.\\d s, 24 featurized, \\d+\\.\\d images/s");
   }
 
   /**

@@ -10,9 +10,25 @@ import org.junit.jupiter.api.Test;
 class ProgressTest {
   @Test
   void reportsDoneTotalRateAndEta() {
-    try (Progress p = new Progress(1000, () -> 0, 60_000)) {
-      assertThat(p.line(250, 10)).isEqualTo("featurized 250 / 1000 images (25.0 %), 25.0 images/s, ETA 30 s");
-      assertThat(p.line(0, 1)).endsWith("ETA ?");
+    try (Progress p = new Progress(1000, () -> 0, () -> 0, 60_000)) {
+      assertThat(p.line(250, 250, 10))
+          .isEqualTo("250 / 1000 files done (25.0 %), 250 featurized, 25.0 images/s, ETA 30 s");
+      assertThat(p.line(0, 0, 1)).endsWith("ETA ?");
+    }
+  }
+
+  /**
+   * Files that could not be decoded are done but not featurized: the rate counts only the images that got
+   * features, as report.json's {@code imagesPerSecond} does; the ETA is of the files still to go, at the rate
+   * files are done.
+   */
+  @Test
+  void theRateCountsOnlyFeaturizedImagesAndTheEtaTheFilesToGo() {
+    try (Progress p = new Progress(1000, () -> 0, () -> 0, 60_000)) {
+      assertThat(p.line(250, 200, 10))
+          .isEqualTo("250 / 1000 files done (25.0 %), 200 featurized, 20.0 images/s, ETA 30 s");
+      assertThat(p.lastLine(1000, 900, 8))
+          .isEqualTo("1000 / 1000 files done (100.0 %) in 8.0 s, 900 featurized, 112.5 images/s");
     }
   }
 
@@ -23,8 +39,9 @@ class ProgressTest {
    */
   @Test
   void aDoneCountPastTheTotalIsNeitherPast100PercentNorANegativeEta() {
-    try (Progress p = new Progress(1000, () -> 0, 60_000)) {
-      assertThat(p.line(1200, 10)).isEqualTo("featurized 1000 / 1000 images (100.0 %), 120.0 images/s, ETA 0 s");
+    try (Progress p = new Progress(1000, () -> 0, () -> 0, 60_000)) {
+      assertThat(p.line(1200, 1100, 10))
+          .isEqualTo("1000 / 1000 files done (100.0 %), 1000 featurized, 110.0 images/s, ETA 0 s");
     }
   }
 
@@ -39,11 +56,11 @@ class ProgressTest {
     try {
       for (String tag : List.of("de-DE", "fr-FR", "ar-EG", "th-TH-u-nu-thai", "hi-IN-u-nu-deva")) {
         Locale.setDefault(Locale.forLanguageTag(tag));
-        try (Progress p = new Progress(1000, () -> 0, 60_000)) {
-          assertThat(p.line(250, 10)).as(tag)
-              .isEqualTo("featurized 250 / 1000 images (25.0 %), 25.0 images/s, ETA 30 s");
-          assertThat(p.lastLine(1000, 8)).as(tag)
-              .isEqualTo("featurized 1000 / 1000 images (100.0 %) in 8.0 s, 125.0 images/s");
+        try (Progress p = new Progress(1000, () -> 0, () -> 0, 60_000)) {
+          assertThat(p.line(250, 250, 10)).as(tag)
+              .isEqualTo("250 / 1000 files done (25.0 %), 250 featurized, 25.0 images/s, ETA 30 s");
+          assertThat(p.lastLine(1000, 1000, 8)).as(tag)
+              .isEqualTo("1000 / 1000 files done (100.0 %) in 8.0 s, 1000 featurized, 125.0 images/s");
         }
       }
     } finally {
@@ -56,13 +73,14 @@ class ProgressTest {
   @Test
   void finishLogsOneLastLineAndStopsTheTimer() throws Exception {
     List<String> logged = new ArrayList<>();
-    long[] done = {0};
-    Progress p = new Progress(40, () -> done[0], 60_000, logged::add);
+    long[] done = {0, 0};
+    Progress p = new Progress(40, () -> done[0], () -> done[1], 60_000, logged::add);
     done[0] = 40;
+    done[1] = 38;
     p.finish();
     p.close();
     assertThat(logged).singleElement().asString()
-        .matches("featurized 40 / 40 images \\(100\\.0 %\\) in \\d+\\.\\d s, \\d+\\.\\d images/s");
+        .matches("40 / 40 files done \\(100\\.0 %\\) in \\d+\\.\\d s, 38 featurized, \\d+\\.\\d images/s");
   }
 
   /** The summary p9 run prints at the end (its throughput line too) is written the same in every locale. */
