@@ -444,34 +444,33 @@ public final class FruitsJob {
    * What the numbers do not say: the files {@code listing} skipped, then, where this run fitted {@code pca}
    * (else null), features with no variance and a k above the rank of the centred features.
    */
-  private static List<String> warnings(ImageFiles.Listing listing, PcaReducerModel pca) {
+  static List<String> warnings(ImageFiles.Listing listing, PcaReducerModel pca) {
     List<String> warnings = new ArrayList<>();
-    ImageFiles.Skipped hidden = listing.skippedHidden();
-    if (hidden.count() > 0) {
-      warnings.add(hidden.count() + (hidden.count() == 1 ? " file or folder" : " files or folders")
-          + " skipped as hidden (names starting with '.', or with '_' and holding no '='): " + examples(hidden)
-          + "; Spark's file sources skip them too: rename them to read them");
-    }
-    ImageFiles.Skipped dangling = listing.skippedDangling();
-    if (dangling.count() > 0) {
-      warnings.add(dangling.count() + (dangling.count() == 1 ? " dangling symbolic link" : " dangling symbolic links")
-          + " skipped (" + (dangling.count() == 1 ? "its target does" : "their targets do") + " not exist): "
-          + examples(dangling));
-    }
-    ImageFiles.Skipped duplicates = listing.skippedDuplicates();
-    if (duplicates.count() > 0) {
-      warnings.add(duplicates.count() + (duplicates.count() == 1 ? " folder or file" : " folders or files")
-          + " skipped as reached again through a symbolic link (each file is read once): " + examples(duplicates));
-    }
+    String hidden = " skipped as hidden (names starting with '.', or with '_' and holding no '=')";
+    warnSkipped(warnings, listing.skippedHidden(), "file or folder" + hidden, "files or folders" + hidden,
+        "; Spark's file sources skip them too: rename them to read them");
+    warnSkipped(warnings, listing.skippedDangling(), "dangling symbolic link skipped (its target does not exist)",
+        "dangling symbolic links skipped (their targets do not exist)", "");
+    String again = " skipped as reached again through a symbolic link (each file is read once)";
+    warnSkipped(warnings, listing.skippedDuplicates(), "folder or file" + again, "folders or files" + again, "");
     if (pca != null) {
       warnings.addAll(warnings(pca));
     }
     return warnings;
   }
 
-  /** The paths {@code skipped} keeps, then "..." where it skipped more. */
-  private static String examples(ImageFiles.Skipped skipped) {
-    return String.join(", ", skipped.examples()) + (skipped.count() > skipped.examples().size() ? ", ..." : "");
+  /**
+   * Adds to {@code warnings}, where the listing {@code skipped} any, {@code "N <what>: <paths><then>"}: {@code what}
+   * is {@code one} for a single file, else {@code many}; the paths are those {@code skipped} keeps, then "..."
+   * where it skipped more.
+   */
+  private static void warnSkipped(List<String> warnings, ImageFiles.Skipped skipped, String one, String many,
+      String then) {
+    if (skipped.count() > 0) {
+      warnings.add(skipped.count() + " " + (skipped.count() == 1 ? one : many) + ": "
+          + String.join(", ", skipped.examples()) + (skipped.count() > skipped.examples().size() ? ", ..." : "")
+          + then);
+    }
   }
 
   /**

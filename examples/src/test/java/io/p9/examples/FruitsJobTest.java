@@ -212,6 +212,32 @@ class FruitsJobTest {
   }
 
   /**
+   * The warnings about skipped files count them in the singular or the plural, and give the first 5 paths, then
+   * "..." where the listing skipped more.
+   */
+  @Test
+  void skippedFileWarningsCountInTheSingularOrPluralAndGiveAtMostFivePaths() throws Exception {
+    Path many = Files.createDirectories(tmp.resolve("skipping-many"));
+    for (int i = 1; i <= 6; i++) {
+      Files.write(many.resolve("_DSC000" + i + ".JPG"), new byte[] {0});
+    }
+    Files.createSymbolicLink(many.resolve("gone1.jpg"), many.resolve("missing.jpg"));
+    Files.createSymbolicLink(many.resolve("gone2.jpg"), many.resolve("missing.jpg"));
+    Path one = Files.createDirectories(tmp.resolve("skipping-one"));
+    Files.write(one.resolve(".DS_Store"), new byte[] {0});
+    String m = "file:" + many;
+
+    assertThat(FruitsJob.warnings(io.p9.spark.ml.ImageFiles.listing(spark, many.toString()), null)).containsExactly(
+        "6 files or folders skipped as hidden (names starting with '.', or with '_' and holding no '='): " + m
+            + "/_DSC0001.JPG, " + m + "/_DSC0002.JPG, " + m + "/_DSC0003.JPG, " + m + "/_DSC0004.JPG, " + m
+            + "/_DSC0005.JPG, ...; Spark's file sources skip them too: rename them to read them",
+        "2 dangling symbolic links skipped (their targets do not exist): " + m + "/gone1.jpg, " + m + "/gone2.jpg");
+    assertThat(FruitsJob.warnings(io.p9.spark.ml.ImageFiles.listing(spark, one.toString()), null)).containsExactly(
+        "1 file or folder skipped as hidden (names starting with '.', or with '_' and holding no '='): file:" + one
+            + "/.DS_Store; Spark's file sources skip them too: rename them to read them");
+  }
+
+  /**
    * Runs the job (variance target 0.9 unless {@code k} &gt; 0) on copies of {@code jpegs} in one folder under
    * {@code name}; checks that its summary ends with, and its report.json lists, the one {@code warning}.
    */
