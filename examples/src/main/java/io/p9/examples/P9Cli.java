@@ -222,21 +222,18 @@ public final class P9Cli implements Runnable {
     public Integer call() throws Exception {
       if (!sparkOnClassPath()) {
         // java -jar on the job jar, which leaves Spark to the cluster (README: alias p9='java -jar ...')
-        System.err.println("p9: p9 run needs Spark on the class path, which the job jar leaves to the cluster:"
-            + " run it with mvn -B -q -DskipTests package exec:exec -pl examples -am -Dp9.args=\"run ...\", or"
-            + " spark-submit --class " + P9Cli.class.getName() + " <job jar> run ...; java -jar runs the emr and"
-            + " serverless commands");
-        return 2;
+        return failed(2, "p9 run needs Spark on the class path, which the job jar leaves to the cluster: run it with"
+            + " mvn -B -q -DskipTests package exec:exec -pl examples -am -Dp9.args=\"run ...\", or spark-submit"
+            + " --class " + P9Cli.class.getName() + " <job jar> run ...; java -jar runs the emr and serverless"
+            + " commands");
       }
       if (input.equals(SAMPLE) && !Files.isDirectory(Paths.get(SAMPLE))) {
-        System.err.println("p9: the sample folder " + SAMPLE + " is not here; run from the repository root"
-            + " or pass --input");
-        return 2;
+        return failed(2, "the sample folder " + SAMPLE + " is not here; run from the repository root or pass"
+            + " --input");
       }
       String invalid = invalidOption();
       if (invalid != null) {
-        System.err.println("p9: " + invalid);
-        return 2;
+        return failed(2, invalid);
       }
       SparkConf conf = new SparkConf();
       SparkSession.Builder b = SparkSession.builder().appName("p9-fruits");
@@ -247,8 +244,7 @@ public final class P9Cli implements Runnable {
       try {
         s3.apply(input, output, pipeline != null ? pipeline : model, b::config);
       } catch (IllegalArgumentException e) {
-        System.err.println("p9: " + e.getMessage());
-        return 2;
+        return failed(2, e.getMessage());
       }
       SparkSession spark = b.getOrCreate();
       try {
@@ -256,26 +252,19 @@ public final class P9Cli implements Runnable {
         System.out.println(FruitsJob.summary(r));
         return 0;
       } catch (FruitsJob.InvalidOptionException e) {
-        System.err.println("p9: " + e.getMessage());
-        return 2;
+        return failed(2, e.getMessage());
       } catch (FruitsJob.TooFewImagesException e) {
-        System.err.println("p9: " + e.getMessage());
-        return 1;
+        return failed(1, e.getMessage());
       } catch (UncheckedIOException e) {
-        if (e.getCause() instanceof FileNotFoundException) {
-          // a missing --input (or a glob that matches nothing) is the user's to fix, as a bad option is
-          System.err.println("p9: " + e.getMessage());
-          return 2;
-        }
-        if (e.getCause() != null && e.getCause().getCause() instanceof IllegalArgumentException) {
-          // a name Hadoop cannot make a path of (a ':' in a relative --input's first name): ImageFiles says which
-          System.err.println("p9: " + e.getMessage());
-          return 2;
+        // a missing --input (or a glob that matches nothing), or a name in it that Hadoop cannot make a path of
+        // (a ':' in a relative --input's first name; ImageFiles says which), is the user's to fix, as a bad option is
+        if (e.getCause() instanceof FileNotFoundException
+            || e.getCause() != null && e.getCause().getCause() instanceof IllegalArgumentException) {
+          return failed(2, e.getMessage());
         }
         if (e.getCause() instanceof UnsupportedFileSystemException) {
           // a URI scheme Hadoop has no file system for: s3:// is EMR's own (EMRFS), gs:// needs a connector
-          System.err.println("p9: " + e.getMessage() + "; p9 run reads S3 as s3a://");
-          return 2;
+          return failed(2, e.getMessage() + "; p9 run reads S3 as s3a://");
         }
         return wrongRegion(e);
       } catch (Exception e) {
@@ -285,9 +274,8 @@ public final class P9Cli implements Runnable {
         }
         if (bad != null) {
           // --handle-invalid error: Spark wraps the stage's one-line reason in its task and job failures
-          System.err.println("p9: " + bad.getMessage() + "; with --handle-invalid keep (the default) or skip the"
-              + " job goes on and counts it in report.json");
-          return 1;
+          return failed(1, bad.getMessage() + "; with --handle-invalid keep (the default) or skip the job goes on"
+              + " and counts it in report.json");
         }
         return wrongRegion(e);
       } finally {
@@ -301,8 +289,13 @@ public final class P9Cli implements Runnable {
       if (wrong == null) {
         throw e;
       }
-      System.err.println("p9: " + wrong);
-      return 2;
+      return failed(2, wrong);
+    }
+
+    /** Prints {@code p9: message} on stderr and returns {@code exitCode}. */
+    private static int failed(int exitCode, String message) {
+      System.err.println("p9: " + message);
+      return exitCode;
     }
 
     /** The first exception of type {@code type} in the cause chain of {@code e}, or null. */
