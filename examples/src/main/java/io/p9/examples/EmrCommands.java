@@ -155,12 +155,8 @@ final class EmrCommands implements Runnable {
         // of them (the jar's folder stands for the jar, whose name the upload gives)
         EmrRequests.checkJob(jobOptions.job(jarFolder, aws));
         if (jobOptions.dryRun) {
-          String jarSha = S3Store.sha256(jar);
-          SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarSha, jarFolder), aws);
-          out.println(jobOptions.bucketsChecked(aws.policy(), logUri) + (clusterId == null ? ""
-              : ", and the bucket of " + clusterId + "'s own log URI (read with DescribeCluster)"));
-          out.println(JobOptions.bucketRegionsAdded(region));
-          jobOptions.dryRunUploads(jar, jarSha, job.jar(), region).forEach(out::println);
+          SparkJob job = jobOptions.dryRun(out, jar, jarFolder, aws, logUri, clusterId == null ? ""
+              : ", and the bucket of " + clusterId + "'s own log URI (read with DescribeCluster)", region);
           if (clusterId == null) {
             RunJobFlowRequest r = EmrRequests.runJobFlow(cluster, job);
             out.println("# 2. the RunJobFlow request");
@@ -186,15 +182,7 @@ final class EmrCommands implements Runnable {
             logUri = launcher.logUriOfRunning(clusterId).orElse(null);
           }
           jobOptions.checkBuckets(s3, logUri);
-          // again with the --s3-bucket-region arguments of the regions found, before the upload
-          EmrRequests.checkJob(jobOptions.job(jarFolder, aws));
-          // the job runs the jar where this upload put it: the jar is hashed once per submit, so a jar built
-          // again meanwhile cannot make the job name another object than the one uploaded
-          S3Location uploaded = s3.upload(jar, jarFolder);
-          progress.accept("job jar at " + uploaded);
-          SparkJob job = jobOptions.job(uploaded, aws);
-          jobOptions.uploadModel(s3, progress);
-          jobOptions.uploadPipeline(s3, progress);
+          SparkJob job = jobOptions.upload(s3, jar, jarFolder, aws, EmrRequests::checkJob, progress);
           String cid;
           String sid;
           if (clusterId == null) {

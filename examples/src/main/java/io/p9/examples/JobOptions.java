@@ -7,6 +7,7 @@ import io.p9.aws.SparkJob;
 import io.p9.aws.s3.S3Location;
 import io.p9.aws.s3.S3Store;
 import io.p9.core.model.ModelSpec;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -142,7 +143,7 @@ public final class JobOptions {
   private final Map<String, String> bucketRegions = new LinkedHashMap<>();
 
   /** For a dry run, which calls nothing: the line saying what {@link #checkBuckets} checks in a real run. */
-  String bucketsChecked(RegionPolicy policy, S3Location logUri) {
+  private String bucketsChecked(RegionPolicy policy, S3Location logUri) {
     Set<String> all = new LinkedHashSet<>(List.of(bucket));
     all.addAll(dataBuckets(logUri));
     return "# 0. a real run first checks that these buckets exist in the allowed regions " + policy.allowed() + ": "
@@ -150,7 +151,7 @@ public final class JobOptions {
   }
 
   /** For a dry run: the line saying what a real run adds to the job's arguments for a bucket in another region. */
-  static String bucketRegionsAdded(String region) {
+  private static String bucketRegionsAdded(String region) {
     return "# and gives the job --s3-bucket-region BUCKET=REGION for each of them in another region than " + region
         + " (S3A reaches an s3a:// bucket through " + region + "'s endpoint otherwise)";
   }
@@ -350,7 +351,7 @@ public final class JobOptions {
    * local {@code --model} with its sidecar, a local {@code --pipeline} folder; a heading line, then the
    * commands.
    */
-  List<String> dryRunUploads(Path jar, String jarSha, S3Location jarTarget, String region) {
+  private List<String> dryRunUploads(Path jar, String jarSha, S3Location jarTarget, String region) {
     List<String> lines = new ArrayList<>(List.of("# 1. upload the job jar" + (localModel() != null ? " and the model"
         : "") + (pipelineTarget() != null ? " and the pipeline" : ""), DryRun.s3Copy(jar, jarTarget, region, jarSha)));
     lines.addAll(modelCopies(region));
@@ -513,5 +514,39 @@ public final class JobOptions {
 
   SparkJob job(S3Location jarLocation, AwsOptions aws) {
     return new SparkJob(name, jarLocation, P9Cli.class.getName(), runArgs(aws), sparkConf);
+  }
+
+  /**
+   * Dry run: prints which buckets a real run checks ({@link #bucketsChecked}, then {@code alsoChecked}) and what it
+   * uploads; returns the job as it would start it, on the job jar {@code jar} where the upload into
+   * {@code jarFolder} would put it.
+   */
+  SparkJob dryRun(PrintWriter out, Path jar, S3Location jarFolder, AwsOptions aws, S3Location logUri,
+      String alsoChecked, String region) {
+    String jarSha = S3Store.sha256(jar);
+    SparkJob job = job(S3Store.uploadTarget(jar, jarSha, jarFolder), aws);
+    out.println(bucketsChecked(aws.policy(), logUri) + alsoChecked);
+    out.println(bucketRegionsAdded(region));
+    dryRunUploads(jar, jarSha, job.jar(), region).forEach(out::println);
+    return job;
+  }
+
+  /**
+   * Checks the job with {@code check} (the launcher's checks of what its request takes) and uploads what it
+   * needs: the job jar {@code jar} into {@code jarFolder}, a local {@code --model} and {@code --pipeline}; returns
+   * the job, on the uploaded jar. Called after {@link #checkBuckets}.
+   */
+  SparkJob upload(S3Store s3, Path jar, S3Location jarFolder, AwsOptions aws, Consumer<SparkJob> check,
+      Consumer<String> progress) {
+    // again with the --s3-bucket-region arguments of the regions found, before the upload
+    check.accept(job(jarFolder, aws));
+    // the job runs the jar where this upload put it: the jar is hashed once per submit, so a jar built
+    // again meanwhile cannot make the job name another object than the one uploaded
+    S3Location uploaded = s3.upload(jar, jarFolder);
+    progress.accept("job jar at " + uploaded);
+    SparkJob job = job(uploaded, aws);
+    uploadModel(s3, progress);
+    uploadPipeline(s3, progress);
+    return job;
   }
 }

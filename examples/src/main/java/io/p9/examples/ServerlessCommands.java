@@ -128,12 +128,8 @@ final class ServerlessCommands implements Runnable {
         // takes of them (the jar's folder stands for the jar, whose name the upload gives)
         ServerlessRequests.checkJob(jobOptions.job(jarFolder, aws));
         if (jobOptions.dryRun) {
-          String jarSha = S3Store.sha256(jar);
-          SparkJob job = jobOptions.job(S3Store.uploadTarget(jar, jarSha, jarFolder), aws);
+          SparkJob job = jobOptions.dryRun(out, jar, jarFolder, aws, ss.logUri(), "", region);
           String token = UUID.randomUUID().toString();
-          out.println(jobOptions.bucketsChecked(aws.policy(), ss.logUri()));
-          out.println(JobOptions.bucketRegionsAdded(region));
-          jobOptions.dryRunUploads(jar, jarSha, job.jar(), region).forEach(out::println);
           String app = applicationId;
           if (app == null) {
             var create = ServerlessRequests.createApplication(ss, token);
@@ -165,15 +161,7 @@ final class ServerlessCommands implements Runnable {
         try (S3Client s3c = settings.s3(); EmrServerlessClient client = settings.emrServerless()) {
           S3Store s3 = new S3Store(s3c, aws.policy());
           jobOptions.checkBuckets(s3, ss.logUri());
-          // again with the --s3-bucket-region arguments of the regions found, before the upload
-          ServerlessRequests.checkJob(jobOptions.job(jarFolder, aws));
-          // the job runs the jar where this upload put it: the jar is hashed once per submit, so a jar built
-          // again meanwhile cannot make the job name another object than the one uploaded
-          S3Location uploaded = s3.upload(jar, jarFolder);
-          progress.accept("job jar at " + uploaded);
-          SparkJob job = jobOptions.job(uploaded, aws);
-          jobOptions.uploadModel(s3, progress);
-          jobOptions.uploadPipeline(s3, progress);
+          SparkJob job = jobOptions.upload(s3, jar, jarFolder, aws, ServerlessRequests::checkJob, progress);
           ServerlessLauncher launcher = new ServerlessLauncher(client, s3, progress);
           String app = applicationId != null ? applicationId : launcher.findOrCreateApplication(ss, backoff);
           String run = launcher.startJobRun(app, ss, job);
