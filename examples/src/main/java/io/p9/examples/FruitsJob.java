@@ -382,7 +382,7 @@ public final class FruitsJob {
       }
       Report report = new Report(inputFiles, ok, inputFiles - ok, reasons,
           featureDim, pcaModel.getK(), pcaModel.totalExplainedVariance(),
-          featurizeSeconds, ok / Math.max(featurizeSeconds, 1e-9), (System.nanoTime() - t0) / 1e9,
+          featurizeSeconds, Progress.perSecond(ok, featurizeSeconds), (System.nanoTime() - t0) / 1e9,
           saved == null, modelPath, out + "features.parquet", out + "features.csv", out + "errors.csv", variancePlot,
           scatterPlot, warnings(listing, saved == null ? pcaModel : null));
       write(spark, out + "report.json",

@@ -59,17 +59,24 @@ final class Progress implements AutoCloseable {
    */
   String line(long doneCount, long featurizedCount, double seconds) {
     long shown = Math.min(doneCount, total);
-    double filesPerSecond = doneCount / Math.max(seconds, 1e-9);
     String eta = doneCount == 0 ? "?"
-        : String.format(Locale.ROOT, "%.0f s", (total - shown) / Math.max(filesPerSecond, 1e-9));
+        : String.format(Locale.ROOT, "%.0f s", (total - shown) / Math.max(perSecond(doneCount, seconds), 1e-9));
     return String.format(Locale.ROOT, "%s, %d featurized, %.1f images/s, ETA %s", filesDone(doneCount),
-        Math.min(featurizedCount, total), featurizedCount / Math.max(seconds, 1e-9), eta);
+        Math.min(featurizedCount, total), perSecond(featurizedCount, seconds), eta);
   }
 
   /** The last line, once the pass is over: {@code done / total files (pct) in seconds, featurized, rate}. */
   String lastLine(long doneCount, long featurizedCount, double seconds) {
     return String.format(Locale.ROOT, "%s in %.1f s, %d featurized, %.1f images/s", filesDone(doneCount), seconds,
-        Math.min(featurizedCount, total), featurizedCount / Math.max(seconds, 1e-9));
+        Math.min(featurizedCount, total), perSecond(featurizedCount, seconds));
+  }
+
+  /**
+   * {@code count} over {@code seconds} (at least 1 ns): with the featurized images, the rate of the progress lines
+   * and of the report's {@code imagesPerSecond}.
+   */
+  static double perSecond(long count, double seconds) {
+    return count / Math.max(seconds, 1e-9);
   }
 
   /** {@code done / total files done (pct)}, a count past the total shown as the total. */
