@@ -1,5 +1,7 @@
 package io.p9.core.model.onnx;
 
+import static io.p9.core.model.onnx.GraphIndex.fresh;
+
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
@@ -116,10 +118,10 @@ public final class FeatureTensorEdit {
       float scale, int zeroPoint, boolean edited) {}
 
   private final GraphProto graph;
-  private final Map<String, NodeProto> producers = new HashMap<>();
-  private final Map<String, List<NodeProto>> consumers = new HashMap<>();
-  private final Map<String, TensorProto> initializers = new HashMap<>();
-  private final Set<String> graphInputs = new HashSet<>();
+  private final GraphIndex index;
+  private final Map<String, NodeProto> producers;
+  private final Map<String, List<NodeProto>> consumers;
+  private final Map<String, TensorProto> initializers;
   /** The image input (the first graph input that is no initializer) and its layout, null if not 4-d with 3 channels. */
   private String imageInput;
   private TensorLayout imageLayout;
@@ -128,19 +130,11 @@ public final class FeatureTensorEdit {
 
   private FeatureTensorEdit(GraphProto graph) {
     this.graph = graph;
-    for (NodeProto n : graph.getNodeList()) {
-      for (String o : n.getOutputList()) {
-        producers.put(o, n);
-      }
-      for (String i : n.getInputList()) {
-        consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
-      }
-    }
-    for (TensorProto t : graph.getInitializerList()) {
-      initializers.put(t.getName(), t);
-    }
+    this.index = new GraphIndex(graph);
+    this.producers = index.producers;
+    this.consumers = index.consumers;
+    this.initializers = index.initializers;
     for (ValueInfoProto v : graph.getInputList()) {
-      graphInputs.add(v.getName());
       if (imageInput == null && !initializers.containsKey(v.getName())) {
         imageInput = v.getName();
         imageLayout = layoutOfImage(v);
@@ -478,7 +472,7 @@ public final class FeatureTensorEdit {
   }
 
   private Result apply(ModelProto proto, String tensor) {
-    boolean known = producers.containsKey(tensor) || graphInputs.contains(tensor);
+    boolean known = producers.containsKey(tensor) || index.graphInputs.contains(tensor);
     if (!known) {
       throw new ModelException("ONNX graph has no tensor '" + tensor + "'. Last nodes: " + lastNodes(8));
     }
@@ -491,7 +485,7 @@ public final class FeatureTensorEdit {
       return new Result(proto.toByteArray(), tensor, tensor, false, Float.NaN, 0, false);
     }
     GraphProto.Builder g = graph.toBuilder().clearOutput();
-    Set<String> taken = takenNames();
+    Set<String> taken = index.takenNames();
     String output = fresh(OUTPUT, taken);
     String flatInput = tensor;
     float scale = Float.NaN;
@@ -531,27 +525,6 @@ public final class FeatureTensorEdit {
         .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
     byte[] edited = proto.toBuilder().setGraph(g).build().toByteArray();
     return new Result(edited, output, tensor, qp != null, scale, zeroPoint, true);
-  }
-
-  /** Every tensor and node name in the graph (an already edited model holds p9's names). */
-  private Set<String> takenNames() {
-    Set<String> taken = new HashSet<>(producers.keySet());
-    taken.addAll(consumers.keySet());
-    taken.addAll(initializers.keySet());
-    taken.addAll(graphInputs);
-    graph.getOutputList().forEach(o -> taken.add(o.getName()));
-    graph.getNodeList().forEach(n -> taken.add(n.getName()));
-    return taken;
-  }
-
-  /** {@code base}, or {@code base_1}, {@code base_2}, ... if taken; the name returned is then taken. */
-  private static String fresh(String base, Set<String> taken) {
-    String name = base;
-    for (int k = 1; taken.contains(name); k++) {
-      name = base + "_" + k;
-    }
-    taken.add(name);
-    return name;
   }
 
   /** Where a quantized tensor's scale and zero point are: inputs of {@code node}. */

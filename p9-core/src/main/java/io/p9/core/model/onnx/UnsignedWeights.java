@@ -212,65 +212,48 @@ final class UnsignedWeights {
    */
   private record Weight(int node, String tensor, String zeroPoint, int zeroPointInput, String shapeOf) {}
 
-  /** The initializers, producers and consumers of a graph's tensors. */
+  /** {@link GraphIndex} with what the rewrite asks of it. */
   private static final class Graph {
     final GraphProto proto;
+    final GraphIndex index;
+    /** Each initializer's place in the graph's list. */
     final Map<String, Integer> initializers = new HashMap<>();
-    final Map<String, NodeProto> producers = new HashMap<>();
-    final Map<String, List<Use>> consumers = new HashMap<>();
-    final Set<String> outputs = new HashSet<>();
-    final Set<String> names = new HashSet<>();
+    /** Names taken, and those {@link #freshName} gave. */
+    final Set<String> taken;
     /** Whether a node holds a subgraph, whose uses of this graph's initializers are not counted here. */
     final boolean nested;
 
     Graph(GraphProto g) {
       proto = g;
+      index = new GraphIndex(g);
       for (int i = 0; i < g.getInitializerCount(); i++) {
         initializers.put(g.getInitializer(i).getName(), i);
       }
-      for (int i = 0; i < g.getNodeCount(); i++) {
-        NodeProto n = g.getNode(i);
-        for (int k = 0; k < n.getInputCount(); k++) {
-          consumers.computeIfAbsent(n.getInput(k), t -> new ArrayList<>()).add(new Use(n, k));
-        }
-        for (String out : n.getOutputList()) {
-          producers.put(out, n);
-        }
-      }
-      g.getOutputList().forEach(o -> outputs.add(o.getName()));
-      names.addAll(initializers.keySet());
-      names.addAll(consumers.keySet());
-      names.addAll(producers.keySet());
-      names.addAll(outputs);
-      g.getInputList().forEach(i -> names.add(i.getName()));
+      taken = index.takenNames();
       nested = g.getNodeList().stream().flatMap(n -> n.getAttributeList().stream())
           .anyMatch(a -> a.hasG() || a.getGraphsCount() > 0);
     }
 
-    /** {@code base}, or {@code base} with a number, whichever names no tensor of the graph. */
+    /** {@code base}, or {@code base} with a number, whichever names nothing in the graph yet. */
     String freshName(String base) {
-      String name = base;
-      for (int k = 2; names.contains(name); k++) {
-        name = base + "_" + k;
-      }
-      return name;
+      return GraphIndex.fresh(base, taken);
     }
 
     int uses(String tensor) {
-      return consumers.getOrDefault(tensor, List.of()).size();
+      return index.uses(tensor);
     }
 
     boolean isOutput(String tensor) {
-      return outputs.contains(tensor);
+      return index.graphOutputs.contains(tensor);
     }
 
     TensorProto initializer(String name) {
-      return proto.getInitializer(initializers.get(name));
+      return index.initializers.get(name);
     }
 
     boolean isInitializerOf(String name, int type) {
-      Integer i = initializers.get(name);
-      return i != null && proto.getInitializer(i).getDataType() == type;
+      TensorProto t = initializer(name);
+      return t != null && t.getDataType() == type;
     }
 
     boolean isInt8Initializer(String name) {
@@ -279,7 +262,7 @@ final class UnsignedWeights {
 
     /** Whether {@code tensor} is uint8 as p9 can tell: a {@code DynamicQuantizeLinear} or uint8 {@code QuantizeLinear}. */
     boolean isUint8(String tensor) {
-      NodeProto p = producers.get(tensor);
+      NodeProto p = index.producers.get(tensor);
       if (p == null || !p.getDomain().isEmpty()) {
         return false;
       }
@@ -289,14 +272,12 @@ final class UnsignedWeights {
 
     /** Whether {@code tensor} is used, and only as input 1 (the weight) of {@code Conv}, {@code MatMul}, {@code Gemm}. */
     boolean onlyWeightOfProducts(String tensor) {
-      List<Use> us = consumers.getOrDefault(tensor, List.of());
-      return !us.isEmpty() && !isOutput(tensor) && us.stream().allMatch(u -> u.input() == 1
-          && u.node().getDomain().isEmpty() && PRODUCTS.contains(u.node().getOpType()));
+      List<NodeProto> us = index.consumers.getOrDefault(tensor, List.of());
+      return !us.isEmpty() && !isOutput(tensor) && us.stream().allMatch(n -> n.getDomain().isEmpty()
+          && PRODUCTS.contains(n.getOpType()) && n.getInputList().indexOf(tensor) == 1
+          && n.getInputList().lastIndexOf(tensor) == 1);
     }
   }
-
-  /** Input {@code input} of node {@code node}. */
-  private record Use(NodeProto node, int input) {}
 
   /** A uint8 tensor of {@code dims}, every element 128. */
   private static TensorProto zeroPoint128(List<Long> dims) {
