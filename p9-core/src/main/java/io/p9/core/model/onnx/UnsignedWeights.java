@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Rewrites the int8 weights of a quantized model as uint8, exactly, for x86-64 CPUs whose int8 dot product
@@ -63,6 +64,10 @@ final class UnsignedWeights {
 
   /** The operators whose weight ONNX Runtime fuses with its QDQ nodes into an int8 kernel. */
   private static final Set<String> PRODUCTS = Set.of("Conv", "MatMul", "Gemm");
+
+  /** Operators whose output 0 has the type of their input 0: they move, drop or copy elements. */
+  private static final Set<String> SAME_TYPE = Set.of("Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze",
+      "Identity", "Slice", "Gather", "Expand", "Tile", "Concat", "DepthToSpace", "SpaceToDepth");
 
   private static volatile Boolean cpuSaturates;
 
@@ -220,6 +225,8 @@ final class UnsignedWeights {
     final Map<String, Integer> initializers = new HashMap<>();
     /** Names taken, and those {@link #freshName} gave. */
     final Set<String> taken;
+    /** The element type the graph declares for its inputs, outputs and value_info tensors, where it does. */
+    final Map<String, Integer> declaredTypes = new HashMap<>();
     /** Whether a node holds a subgraph, whose uses of this graph's initializers are not counted here. */
     final boolean nested;
 
@@ -230,6 +237,9 @@ final class UnsignedWeights {
         initializers.put(g.getInitializer(i).getName(), i);
       }
       taken = index.takenNames();
+      Stream.of(g.getInputList(), g.getOutputList(), g.getValueInfoList()).flatMap(List::stream)
+          .filter(v -> v.getType().hasTensorType() && v.getType().getTensorType().getElemType() != 0)
+          .forEach(v -> declaredTypes.put(v.getName(), v.getType().getTensorType().getElemType()));
       nested = g.getNodeList().stream().flatMap(n -> n.getAttributeList().stream())
           .anyMatch(a -> a.hasG() || a.getGraphsCount() > 0);
     }
@@ -260,14 +270,34 @@ final class UnsignedWeights {
       return isInitializerOf(name, TensorProto.DataType.INT8_VALUE);
     }
 
-    /** Whether {@code tensor} is uint8 as p9 can tell: a {@code DynamicQuantizeLinear} or uint8 {@code QuantizeLinear}. */
+    /**
+     * Whether {@code tensor} is uint8 as p9 can tell without ONNX's type inference: a uint8 initializer, a tensor
+     * the graph declares uint8 (an input, output or value_info), the output of {@code DynamicQuantizeLinear} or
+     * of a {@code QuantizeLinear} whose zero point is uint8 or absent (uint8 by default; not one that names its
+     * {@code output_dtype}), or of a node that only moves a uint8 tensor's elements ({@link #SAME_TYPE}).
+     */
     boolean isUint8(String tensor) {
+      TensorProto t = initializer(tensor);
+      if (t != null) {
+        return t.getDataType() == TensorProto.DataType.UINT8_VALUE;
+      }
+      Integer declared = declaredTypes.get(tensor);
+      if (declared != null) {
+        return declared == TensorProto.DataType.UINT8_VALUE;
+      }
       NodeProto p = index.producers.get(tensor);
       if (p == null || !p.getDomain().isEmpty()) {
         return false;
       }
-      return p.getOpType().equals("DynamicQuantizeLinear") || p.getOpType().equals("QuantizeLinear")
-          && p.getInputCount() >= 3 && isInitializerOf(p.getInput(2), TensorProto.DataType.UINT8_VALUE);
+      switch (p.getOpType()) {
+        case "DynamicQuantizeLinear":
+          return p.getOutput(0).equals(tensor);
+        case "QuantizeLinear":
+          return p.getAttributeList().stream().noneMatch(a -> a.getName().equals("output_dtype"))
+              && (optional(p, 2) == null || isUint8(p.getInput(2)));
+        default:
+          return SAME_TYPE.contains(p.getOpType()) && p.getOutput(0).equals(tensor) && isUint8(p.getInput(0));
+      }
     }
 
     /** Whether {@code tensor} is used, and only as input 1 (the weight) of {@code Conv}, {@code MatMul}, {@code Gemm}. */

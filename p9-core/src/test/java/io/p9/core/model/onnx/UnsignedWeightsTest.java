@@ -73,10 +73,14 @@ class UnsignedWeightsTest {
 
   /** {@code g}, ending in a node with output {@code y}, → Flatten → features, as a model of image → features. */
   static byte[] model(GraphProto.Builder g) {
+    return model(g, TensorProto.DataType.FLOAT_VALUE);
+  }
+
+  /** {@link #model(GraphProto.Builder)} whose image input is of element type {@code imageType}. */
+  static byte[] model(GraphProto.Builder g, int imageType) {
     g.addNode(node("Flatten", "features", "y"))
         .addInput(ValueInfoProto.newBuilder().setName("image").setType(TypeProto.newBuilder().setTensorType(
-            TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape(1, 3, SIZE,
-                SIZE)))))
+            TypeProto.Tensor.newBuilder().setElemType(imageType).setShape(shape(1, 3, SIZE, SIZE)))))
         .addOutput(ValueInfoProto.newBuilder().setName("features").setType(TypeProto.newBuilder().setTensorType(
             TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
     return ModelProto.newBuilder().setIrVersion(7).setProducerName("p9-test")
@@ -266,6 +270,34 @@ class UnsignedWeightsTest {
           .orElseThrow();
       assertThat(initializer(g, "w").getDataType()).isEqualTo(U8);
       assertThat(initializer(g, mm.getInput(3)).getRawData().toByteArray()).containsExactly((byte) 128);
+    }
+  }
+
+  /**
+   * MatMulInteger whose uint8 activations p9 can only tell from types: the pixels of a uint8 image input, or a
+   * QuantizeLinear without a zero point (uint8 by default), through a Flatten; weights of 127 against pixels of
+   * 255 saturate without the rewrite.
+   */
+  @Test
+  void matMulIntegerOnUint8PixelsOrDefaultQuantizationComesOutExact() throws Exception {
+    byte[] w = new byte[3 * SIZE * SIZE * 2];
+    Arrays.fill(w, (byte) 127);
+    float[] px = new float[3 * SIZE * SIZE];
+    Arrays.fill(px, 255f);
+    float[] exact = new float[2];
+    Arrays.fill(exact, 255f * 127 * px.length);
+    TensorProto weights = TensorProto.newBuilder().setName("w").setDataType(I8)
+        .addAllDims(List.of(3L * SIZE * SIZE, 2L)).setRawData(ByteString.copyFrom(w)).build();
+    byte[] onPixels = model(GraphProto.newBuilder().setName("u").addInitializer(weights)
+        .addNode(node("Flatten", "x", "image")).addNode(node("MatMulInteger", "yi", "x", "w"))
+        .addNode(node("Cast", "y", "yi")), U8);
+    byte[] quantized = model(GraphProto.newBuilder().setName("u").addInitializer(weights)
+        .addInitializer(floatScalar("one", 1f)).addNode(node("QuantizeLinear", "q", "image", "one"))
+        .addNode(node("Flatten", "x", "q")).addNode(node("MatMulInteger", "yi", "x", "w"))
+        .addNode(node("Cast", "y", "yi")));
+    for (byte[] model : List.of(onPixels, quantized)) {
+      assertThat(UnsignedWeights.rewrite(model)).isNotNull();
+      assertThat(features(model, px)).containsExactly(exact);
     }
   }
 
