@@ -28,7 +28,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The executor side of {@code CnnFeaturizer}: one partition, in batches. The model comes from the per-JVM
  * {@link ModelCache} (the broadcast is read only when this JVM has not loaded it yet); a task-completion
- * listener returns the batch buffer to its pool and closes the task's lease on the model. The broadcast holds
+ * listener returns the batch buffer to its pool and closes the task's lease on the model (called outside a
+ * Spark task, the returned iterator does so itself once its rows run out or fail). The broadcast holds
  * the bare model bytes: broadcasts go through {@code spark.serializer}, and Kryo's default serializer cannot
  * build a record such as {@link ModelBytes}.
  *
@@ -98,18 +99,21 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
       lease.close();
       throw e;
     }
+    Runnable release = () -> {
+      try {
+        batch.close();
+      } finally {
+        lease.close();
+      }
+    };
     TaskContext tc = TaskContext.get();
     if (tc != null) {
       // the model stays leased until the task ends, whether its rows were all read or not
-      tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> {
-        try {
-          batch.close();
-        } finally {
-          lease.close();
-        }
-      });
+      tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> release.run());
+      return new Batches(rows, batch, null);
     }
-    return new Batches(rows, batch);
+    // called outside a task (no listener): released when the rows run out or reading them fails
+    return new Batches(rows, batch, release);
   }
 
   /**
@@ -164,12 +168,15 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
     private final Row[] pending;
     private final int[] slots;
     private final String[] reasons;
+    /** Ends the lease when the rows end or fail, outside a task; null in a task, or once run. */
+    private Runnable release;
     /** What the model threw for each slot of a failed batch run alone; created by the first failed batch. */
     private RuntimeException[] alone;
 
-    Batches(Iterator<Row> rows, BatchFeaturizer batch) {
+    Batches(Iterator<Row> rows, BatchFeaturizer batch, Runnable release) {
       this.rows = rows;
       this.batch = batch;
+      this.release = release;
       this.pending = new Row[batchSize * 2];
       this.slots = new int[batchSize * 2];
       this.reasons = new String[batchSize * 2];
@@ -177,10 +184,27 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
 
     @Override
     public boolean hasNext() {
-      while (ready.isEmpty() && rows.hasNext()) {
-        fill();
+      try {
+        while (ready.isEmpty() && rows.hasNext()) {
+          fill();
+        }
+      } catch (RuntimeException | Error e) {
+        release();
+        throw e;
       }
-      return !ready.isEmpty();
+      if (ready.isEmpty()) {
+        release();
+        return false;
+      }
+      return true;
+    }
+
+    private void release() {
+      Runnable r = release;
+      release = null;
+      if (r != null) {
+        r.run();
+      }
     }
 
     @Override
