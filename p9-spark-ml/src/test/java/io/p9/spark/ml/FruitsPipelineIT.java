@@ -88,8 +88,9 @@ class FruitsPipelineIT {
     // the counters of this pass (later transforms by the same stages register new ones)
     loaderMetrics = loader.metrics();
     featurizerMetrics = featurizer.metrics();
-    System.out.printf("[FruitsPipelineIT] featurized %d files in %.1f s (%.1f images/s, local[2])%n", n, s,
-        n / s);
+    long ok = featurizerMetrics.succeeded();
+    System.out.printf("[FruitsPipelineIT] %d files, %d featurized in %.1f s (%.1f images/s, local[2])%n", n, ok, s,
+        ok / s);
   }
 
   @AfterAll
