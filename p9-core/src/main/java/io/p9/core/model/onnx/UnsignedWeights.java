@@ -193,7 +193,7 @@ final class UnsignedWeights {
     switch (n.getOpType()) {
       case "QLinearConv":
       case "QLinearMatMul":
-        return n.getInputCount() >= 6 && g.isInitializerOf(n.getInput(2), TensorProto.DataType.UINT8_VALUE)
+        return n.getInputCount() >= 6 && g.isUint8(n.getInput(2))
             ? new Weight(i, n.getInput(3), n.getInput(5), 5, null) : null;
       case "MatMulInteger":
         return g.isUint8(n.getInput(0)) && n.getInputCount() >= 2
@@ -261,13 +261,9 @@ final class UnsignedWeights {
       return index.initializers.get(name);
     }
 
-    boolean isInitializerOf(String name, int type) {
-      TensorProto t = initializer(name);
-      return t != null && t.getDataType() == type;
-    }
-
     boolean isInt8Initializer(String name) {
-      return isInitializerOf(name, TensorProto.DataType.INT8_VALUE);
+      TensorProto t = initializer(name);
+      return t != null && t.getDataType() == TensorProto.DataType.INT8_VALUE;
     }
 
     /**
