@@ -2,11 +2,11 @@ package io.p9.spark.ml;
 
 import io.p9.core.linalg.Pca;
 import io.p9.core.linalg.PcaResult;
+import io.p9.spark.ml.internal.OneRowParquet;
 import io.p9.spark.ml.internal.P9Reader;
 import io.p9.spark.ml.internal.P9Writer;
 import io.p9.spark.ml.internal.SchemaChecks;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.Model;
@@ -367,11 +367,29 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
   public MLWriter write() {
     checkScale();
     return new P9Writer(this, (path, session) -> {
-      Row row = RowFactory.create(mean(), scaleFactors(), pc(), eigenvalues(), numRows);
-      session.createDataFrame(List.of(row), DATA_SCHEMA).repartition(1).write()
-          .parquet(new Path(path, "data").toString());
-      return Map.of("k", getK(), "dim", dim());
+      int d = dim();
+      int k = keptK();
+      long rows = numRows;
+      double[] values = new double[d * (3 + k)];
+      System.arraycopy(mean, 0, values, 0, d);
+      System.arraycopy(scale, 0, values, d, d);
+      System.arraycopy(eigenvalues, 0, values, 2 * d, d);
+      System.arraycopy(components, 0, values, 3 * d, d * k);
+      OneRowParquet.write(session, DATA_SCHEMA, values, v -> dataRow(v, d, k, rows),
+          new Path(path, "data").toString());
+      return Map.of("k", k, "dim", d);
     });
+  }
+
+  /**
+   * {@return the row of {@code data/}} made of {@code values}: d mean values, d scale factors, d eigenvalues,
+   * then the d x k components, column-major
+   */
+  private static Row dataRow(double[] values, int d, int k, long numRows) {
+    return RowFactory.create(Vectors.dense(Arrays.copyOfRange(values, 0, d)),
+        Vectors.dense(Arrays.copyOfRange(values, d, 2 * d)),
+        new DenseMatrix(d, k, Arrays.copyOfRange(values, 3 * d, values.length)),
+        Vectors.dense(Arrays.copyOfRange(values, 2 * d, 3 * d)), numRows);
   }
 
   /**
