@@ -9,6 +9,8 @@ import io.p9.spark.ml.internal.SchemaChecks;
 import java.util.Arrays;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.attribute.AttributeGroup;
 import org.apache.spark.ml.linalg.DenseMatrix;
@@ -329,6 +331,11 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
     }
     double[] m = getCenter() ? mean : new double[d];
     String where = SchemaChecks.name(this) + ", column '" + getInputCol() + "'";
+    // in a broadcast, as Spark's Word2VecModel ships its vectors: inside the function, the d x k doubles would be
+    // in every task's closure (Spark broadcasts a closure over 1 MiB itself, warning each stage). Spark's
+    // ContextCleaner removes the broadcast once the plans using it are gone.
+    Broadcast<double[]> bc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext())
+        .broadcast(comps);
     UserDefinedFunction project = functions.udf((UDF1<Vector, Vector>) v -> {
       if (v == null) {
         return null;
@@ -337,7 +344,7 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
         throw new IllegalArgumentException(where + ": vector of size " + v.size() + ", expected " + d);
       }
       double[] out = new double[k];
-      Pca.project(v.toArray(), m, comps, k, out);
+      Pca.project(v.toArray(), m, bc.value(), k, out);
       return Vectors.dense(out);
     }, SQLDataTypes.VectorType());
     return dataset.toDF().withColumn(getOutputCol(), project.apply(SchemaChecks.column(getInputCol()))

@@ -2,19 +2,27 @@ package io.p9.spark.ml;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.assertj.core.api.Assertions.within;
 
 import io.p9.core.linalg.PcaResult;
 import io.p9.spark.ml.testing.LogCapture;
 import io.p9.spark.ml.testing.TestSpark;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,6 +62,44 @@ class PcaReducerModelSaveTest {
     assertThat(back.mean().toArray()).isEqualTo(model.mean().toArray());
     assertThat(back.scaleFactors().toArray()).isEqualTo(model.scaleFactors().toArray());
     assertThat(back.eigenvalues().toArray()).isEqualTo(model.eigenvalues().toArray());
+  }
+
+  /**
+   * Transforming with it, the components reach the tasks in a broadcast variable, not inside each task's
+   * closure (which Spark then broadcasts itself, with a warning, for every stage): the same numbers as the
+   * projection computed here.
+   */
+  @Test
+  void transformingWithAFullSizeModelShipsNoLargeTask() {
+    SparkSession spark = TestSpark.get();
+    PcaReducerModel model = fullSizeModel(new Random(8));
+    Random r = new Random(9);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      rows.add(RowFactory.create(Vectors.dense(r.doubles(D).toArray())));
+    }
+    // from an RDD: Spark's optimizer computes a projection of a local list of rows on the driver, with no task
+    Dataset<Row> in = spark.createDataFrame(new JavaSparkContext(spark.sparkContext()).parallelize(rows, 2),
+        new StructType().add("features", SQLDataTypes.VectorType()));
+    List<Row> out;
+    try (LogCapture log = new LogCapture("org.apache.spark.scheduler.TaskSetManager",
+        "org.apache.spark.scheduler.DAGScheduler")) {
+      out = model.transform(in).select("pcaFeatures").collectAsList();
+      assertThat(log.lines()).as("the scheduler's warnings while transforming").isEmpty();
+    }
+    double[] pc = model.pc().toArray();
+    double[] mean = model.mean().toArray();
+    for (int n = 0; n < rows.size(); n++) {
+      double[] x = ((Vector) rows.get(n).get(0)).toArray();
+      double[] y = ((Vector) out.get(n).get(0)).toArray();
+      for (int j = 0; j < D; j++) {
+        double dot = 0;
+        for (int i = 0; i < D; i++) {
+          dot += (x[i] - mean[i]) * pc[j * D + i];
+        }
+        assertThat(y[j]).as("row %d, component %d", n, j).isCloseTo(dot, within(1e-9));
+      }
+    }
   }
 
   /**
