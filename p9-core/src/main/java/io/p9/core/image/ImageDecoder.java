@@ -96,6 +96,12 @@ public final class ImageDecoder {
   /** Whether a progressive JPEG is read as its baseline transcode ({@link ProgressiveJpeg}); off in some tests. */
   private final boolean transcodeProgressive;
 
+  /**
+   * A decoder with the given limits and conversions.
+   *
+   * @param options the limits and conversions
+   * @throws NullPointerException if {@code options} is null
+   */
   public ImageDecoder(DecodeOptions options) {
     this(options, true);
   }
@@ -115,16 +121,28 @@ public final class ImageDecoder {
     this(DecodeOptions.defaults());
   }
 
+  /** {@return the limits and conversions this decoder applies} */
   public DecodeOptions options() {
     return options;
   }
 
-  /** The format announced by the leading bytes; same as {@link ImageFormat#sniff(byte[])}. */
+  /**
+   * {@return the format announced by the leading bytes; same as {@link ImageFormat#sniff(byte[])}}
+   *
+   * @param bytes an encoded file, or its first bytes
+   */
   public static ImageFormat sniff(byte[] bytes) {
     return ImageFormat.sniff(bytes);
   }
 
-  /** Decodes {@code bytes}; never returns null. */
+  /**
+   * Decodes {@code bytes}, in the order of checks the class comment lists.
+   *
+   * @param bytes an encoded file
+   * @return its pixels, 8-bit 3-channel BGR; never null
+   * @throws ImageDecodeException if the file produced no image; its {@link ImageDecodeException#reason()} says
+   *     why
+   */
   public PixelImage decode(byte[] bytes) throws ImageDecodeException {
     if (bytes == null || bytes.length == 0) {
       throw new ImageDecodeException(DecodeFailure.EMPTY, "empty file (0 bytes)");

@@ -38,12 +38,16 @@ public enum ImageFormat {
     this.imageIoName = imageIoName;
   }
 
-  /** The ImageIO format name used to look up a reader; null for {@link #UNKNOWN}. */
+  /** {@return the ImageIO format name used to look up a reader; null for {@link #UNKNOWN}} */
   public String imageIoName() {
     return imageIoName;
   }
 
-  /** The format announced by the first bytes of {@code bytes}; {@link #UNKNOWN} for null or empty input. */
+  /**
+   * {@return the format announced by the first bytes of {@code bytes}; {@link #UNKNOWN} for null or empty input}
+   *
+   * @param bytes an encoded file, or its first bytes
+   */
   public static ImageFormat sniff(byte[] bytes) {
     if (bytes == null) {
       return UNKNOWN;

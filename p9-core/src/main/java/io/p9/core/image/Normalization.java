@@ -8,6 +8,12 @@ import java.util.Locale;
 /**
  * Maps an 8-bit sample {@code x} (0..255) to {@code (x * scale - mean[c]) / std[c]}. {@code mean} and
  * {@code std} have three entries given in <b>RGB</b> order whatever the model's channel order is.
+ *
+ * @param name the preset's name, or {@code custom}
+ * @param scale the factor a sample is multiplied by first, mapping 0..255 onto the range of the statistics
+ * @param mean the per-channel mean subtracted, RGB order
+ * @param std the per-channel standard deviation divided by, RGB order
+ * @serial exclude
  */
 public record Normalization(@JsonProperty(required = true) String name, @JsonProperty(required = true) float scale,
     @JsonProperty(required = true) float[] mean, @JsonProperty(required = true) float[] std) implements Serializable {
@@ -28,6 +34,16 @@ public record Normalization(@JsonProperty(required = true) String name, @JsonPro
   public static final Normalization RAW = new Normalization("raw", 1f,
       new float[] {0f, 0f, 0f}, new float[] {1f, 1f, 1f});
 
+  /**
+   * Checks the statistics and copies the arrays.
+   *
+   * @param name the preset's name, or {@code custom}
+   * @param scale the factor a sample is multiplied by first (&gt; 0, finite)
+   * @param mean 3 values, RGB order
+   * @param std 3 values, RGB order, each &gt; 0 and finite
+   * @throws IllegalArgumentException if {@code mean} or {@code std} is null or does not hold 3 values, or
+   *     {@code scale} or a value of {@code std} is not a positive finite number
+   */
   public Normalization {
     if (mean == null || mean.length != 3 || std == null || std.length != 3) {
       throw new IllegalArgumentException("mean and std need 3 values (RGB order)");
@@ -44,12 +60,25 @@ public record Normalization(@JsonProperty(required = true) String name, @JsonPro
     std = std.clone();
   }
 
-  /** Explicit statistics; {@code scale} maps 0..255 onto the range the statistics are given on. */
+  /**
+   * {@return a normalization named {@code custom} with explicit statistics}
+   *
+   * @param scale maps 0..255 onto the range the statistics are given on (&gt; 0, finite)
+   * @param mean 3 values, RGB order
+   * @param std 3 values, RGB order, each &gt; 0 and finite
+   * @throws IllegalArgumentException as the constructor does
+   */
   public static Normalization custom(float scale, float[] mean, float[] std) {
     return new Normalization("custom", scale, mean, std);
   }
 
-  /** A preset by name: imagenet, mobilenet (alias tf, keras_mobilenet), caffe, unit, raw. */
+  /**
+   * {@return a preset by name: imagenet (alias torch), mobilenet (alias tf, keras_mobilenet, inception), caffe,
+   * unit, raw}
+   *
+   * @param name the preset's name or alias, in any case
+   * @throws IllegalArgumentException if no preset has that name
+   */
   public static Normalization preset(String name) {
     return switch (name.toLowerCase(Locale.ROOT)) {
       case "imagenet", "torch" -> IMAGENET;
@@ -63,7 +92,7 @@ public record Normalization(@JsonProperty(required = true) String name, @JsonPro
   }
 
   /**
-   * Why this normalization cannot feed a uint8 model input, or null if it can. Such an input takes the
+   * {@return why this normalization cannot feed a uint8 model input, or null if it can} Such an input takes the
    * samples themselves, so every 8-bit sample 0..255 must come out as an integer in 0..255, computed as the
    * {@link Preprocessor} computes it ({@code x * (scale / std) + (-mean / std)} in float); of the affine maps
    * only the identity does that, e.g. {@link #RAW}. The reason names the first sample that does not, e.g.
@@ -84,11 +113,13 @@ public record Normalization(@JsonProperty(required = true) String name, @JsonPro
     return null;
   }
 
+  /** {@return the per-channel mean, RGB order (a copy)} */
   @Override
   public float[] mean() {
     return mean.clone();
   }
 
+  /** {@return the per-channel standard deviation, RGB order (a copy)} */
   @Override
   public float[] std() {
     return std.clone();

@@ -94,6 +94,12 @@ public final class Preprocessor {
   /** Columns first: one output row, normalized, channel c at {@code c * outW}. */
   private float[] gathered = new float[0];
 
+  /**
+   * A preprocessor that writes inputs as {@code spec} describes.
+   *
+   * @param spec the input size, resizing, channel order, layout and normalization
+   * @throws NullPointerException if {@code spec} is null
+   */
   public Preprocessor(PreprocessSpec spec) {
     this(spec, Order.CHEAPER);
   }
@@ -130,11 +136,20 @@ public final class Preprocessor {
     b2 = b[2];
   }
 
+  /** {@return the spec this preprocessor writes inputs by} */
   public PreprocessSpec spec() {
     return spec;
   }
 
-  /** Writes {@code spec.floatsPerImage()} floats for {@code image} into {@code dst} from {@code offset}. */
+  /**
+   * Writes {@code spec.floatsPerImage()} floats for {@code image} into {@code dst} from {@code offset}.
+   *
+   * @param image the decoded pixels, of any size
+   * @param dst the batch array
+   * @param offset the index of the image's first float in {@code dst}
+   * @throws NullPointerException if {@code image} or {@code dst} is null
+   * @throws IndexOutOfBoundsException if {@code dst} does not hold the image's floats from {@code offset}
+   */
   public void pack(PixelImage image, float[] dst, int offset) {
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(dst, "dst");
@@ -147,6 +162,12 @@ public final class Preprocessor {
    * {@code offsetFloats}, leaving the buffer's position unchanged. Each output row is computed in a small
    * array and written with one bulk put, so a direct buffer (what ONNX Runtime reads) is filled without an
    * image-sized intermediate copy.
+   *
+   * @param image the decoded pixels, of any size
+   * @param dst the batch buffer
+   * @param offsetFloats the absolute index of the image's first float in {@code dst}
+   * @throws NullPointerException if {@code image} or {@code dst} is null
+   * @throws IndexOutOfBoundsException if the image's floats from {@code offsetFloats} go past the buffer's limit
    */
   public void pack(PixelImage image, FloatBuffer dst, int offsetFloats) {
     Objects.requireNonNull(image, "image");
