@@ -256,7 +256,17 @@ public final class FeatureTensorEdit {
     return TensorProto.DataType.UNDEFINED_VALUE;
   }
 
-  /** Parses {@code model} and exposes {@code featureTensor} ({@code auto} or a tensor name). */
+  /**
+   * Parses {@code model} and exposes {@code featureTensor} as the graph's only output, as the class comment
+   * describes.
+   *
+   * @param model the bytes of an ONNX (protobuf) model
+   * @param featureTensor {@code auto} or the name of a tensor of the graph
+   * @return the edited model (or {@code model} unchanged) and the output to fetch
+   * @throws ModelException if {@code model} is an ONNX Runtime ({@code .ort}) model, not an ONNX model, has no
+   *     graph or keeps tensor data in external files, if {@code auto} cannot resolve a tensor, or if the graph
+   *     has no tensor of that name
+   */
   public static Result expose(byte[] model, String featureTensor) {
     if (isOrtFormat(model)) {
       throw new ModelException("an ONNX Runtime format (.ort) model, not an ONNX (protobuf) model: p9 edits"
@@ -313,7 +323,12 @@ public final class FeatureTensorEdit {
     return model.length >= 8 && model[4] == 'O' && model[5] == 'R' && model[6] == 'T' && model[7] == 'M';
   }
 
-  /** The tensor {@code auto} resolves to in {@code model}. */
+  /**
+   * {@return the tensor {@code auto} resolves to in {@code model}}
+   *
+   * @param model the bytes of an ONNX (protobuf) model
+   * @throws ModelException if {@code model} is not an ONNX model, or {@code auto} cannot resolve a tensor in it
+   */
   public static String autoFeatureTensor(byte[] model) {
     try {
       return new FeatureTensorEdit(ModelProto.parseFrom(model).getGraph()).autoFeatureTensor();

@@ -93,7 +93,17 @@ public final class OnnxFeatureModel implements FeatureModel {
     this.fixedBatch = info.fixedBatch();
   }
 
-  /** Edits, opens and validates {@code model}. */
+  /**
+   * Edits {@code model} to output its feature tensor ({@link FeatureTensorEdit}), opens an ONNX Runtime session
+   * over it and runs it once to measure the feature size.
+   *
+   * @param model the ONNX model file
+   * @param options the feature tensor, thread settings and input size for a model that leaves it dynamic
+   * @return the open model; close it to free the session
+   * @throws ModelException if the edit refuses the model, ONNX Runtime cannot open or run it, it does not
+   *     have one image input of a supported type and shape, or its feature output is not the same number of
+   *     floats for each image
+   */
   public static OnnxFeatureModel open(ModelBytes model, ModelOptions options) {
     FeatureTensorEdit.Result edit;
     try {
