@@ -108,6 +108,12 @@ public final class ImageFiles {
    * {@code *}, hidden names too), also through names holding a ':' ({@code col:on}), which Hadoop's own glob, and
    * so Spark's sources, cannot take. A relative path whose first name holds a ':' fails here, as Hadoop reads it
    * as a URI scheme. Lists now, reads when the rows are computed; {@code listing(spark, paths).read()}.
+   *
+   * @param spark the session whose Hadoop configuration reaches the file systems
+   * @param paths files, folders or globs
+   * @return one row per file, in {@link #SCHEMA}, about {@value #DEFAULT_FILES_PER_PARTITION} files per task
+   * @throws UncheckedIOException if a path does not exist or Hadoop cannot take it as a path, a glob matches
+   *     nothing, or the listing fails
    */
   public static Dataset<Row> read(SparkSession spark, String... paths) {
     return listing(spark, paths).read();
@@ -116,6 +122,13 @@ public final class ImageFiles {
   /**
    * As {@link #read(SparkSession, String...)}, with about {@code filesPerPartition} files per task; missing
    * paths fail the same way. {@code listing(spark, paths).read(filesPerPartition)}.
+   *
+   * @param spark the session whose Hadoop configuration reaches the file systems
+   * @param filesPerPartition files per task; {@code <= 0} for Spark's {@code binaryFile} source and its split
+   * @param paths files, folders or globs
+   * @return one row per file, in {@link #SCHEMA}
+   * @throws UncheckedIOException if a path does not exist or Hadoop cannot take it as a path, a glob matches
+   *     nothing, or the listing fails
    */
   public static Dataset<Row> read(SparkSession spark, int filesPerPartition, String... paths) {
     return listing(spark, paths).read(filesPerPartition);
@@ -127,6 +140,12 @@ public final class ImageFiles {
    * read the files and know their number, as for a progress total, list once with
    * {@link #listing(SparkSession, String...)} and take its {@link Listing#size()} and {@link Listing#read()}.
    * Missing paths fail as in {@code read}.
+   *
+   * @param spark the session whose Hadoop configuration reaches the file systems
+   * @param paths files, folders or globs
+   * @return the number of files listed
+   * @throws UncheckedIOException if a path does not exist or Hadoop cannot take it as a path, a glob matches
+   *     nothing, or the listing fails
    */
   public static long count(SparkSession spark, String... paths) {
     return listing(spark, paths).size();
@@ -137,6 +156,12 @@ public final class ImageFiles {
    * {@link Listing#size()} counts, so that a job which needs both (a progress total) does not list twice (on
    * S3, a second paginated LIST of the whole prefix, which may also see other objects). Missing paths fail
    * here, as in {@link #read(SparkSession, String...)}.
+   *
+   * @param spark the session whose Hadoop configuration reaches the file systems, and that reads the files
+   * @param paths files, folders or globs
+   * @return the listed files, in path order
+   * @throws UncheckedIOException if a path does not exist or Hadoop cannot take it as a path, a glob matches
+   *     nothing, or the listing fails
    */
   public static Listing listing(SparkSession spark, String... paths) {
     String[] roots = new String[paths.length];
@@ -168,9 +193,10 @@ public final class ImageFiles {
    * number, and Datasets that read them. Reading does not list again: files added after the listing are not
    * read, files overwritten after it are read as they are when read (on S3A too, where its change
    * detection, on by default, finds them), files deleted after it fail the read unless
-   * {@code spark.sql.files.ignoreMissingFiles} is set (then they give no row). Exception: {@code read(filesPerPartition <= 0)} reads with Spark's
-   * {@code binaryFile} source, which lists the paths again itself; only its zero-byte files come from this
-   * listing. A driver-side value: it holds the session it was listed with and is not serializable.
+   * {@code spark.sql.files.ignoreMissingFiles} is set (then they give no row). Exception:
+   * {@code read(filesPerPartition <= 0)} reads with Spark's {@code binaryFile} source, which lists the paths again
+   * itself; only its zero-byte files come from this listing. A driver-side value: it holds the session it was
+   * listed with and is not serializable.
    */
   public static final class Listing {
     private final SparkSession spark;
@@ -191,12 +217,12 @@ public final class ImageFiles {
       this.duplicates = skips.duplicates.skipped();
     }
 
-    /** The number of files listed: the rows {@link #read()} gives, unless files vanish before the read. */
+    /** {@return the number of files listed: the rows {@link #read()} gives, unless files vanish before the read} */
     public int size() {
       return files.size();
     }
 
-    /** The listed files, about {@value ImageFiles#DEFAULT_FILES_PER_PARTITION} per task, in path order. */
+    /** {@return the listed files, about {@value ImageFiles#DEFAULT_FILES_PER_PARTITION} per task, in path order} */
     public Dataset<Row> read() {
       return read(DEFAULT_FILES_PER_PARTITION);
     }
@@ -207,6 +233,10 @@ public final class ImageFiles {
      * listed paths (its own listing and split, each path a glob), plus the zero-byte files of this listing; a glob
      * that has to look at a name with a ':' fails here, on the driver, as Hadoop's glob, which Spark's source uses,
      * cannot take such a name (such names under a listed folder are read).
+     *
+     * @param filesPerPartition files per task; {@code <= 0} for Spark's {@code binaryFile} source and its split
+     * @return one row per file, in {@link #SCHEMA}
+     * @throws UncheckedIOException if {@code filesPerPartition <= 0} and Hadoop's glob cannot take a name
      */
     public Dataset<Row> read(int filesPerPartition) {
       SparkContext sc = spark.sparkContext();
@@ -244,38 +274,38 @@ public final class ImageFiles {
     }
 
     /**
-     * The hidden files and folders the listing skipped, as Spark's file sources skip them, but for Spark's and
-     * Hadoop's bookkeeping ({@link #skippedBookkeeping()}): names starting with {@code .} or with {@code _}
-     * without {@code =}, such as a camera's {@code _DSC0001.JPG} or a {@code .DS_Store}. A hidden folder below a
-     * listed path counts as one (its files are not looked at), and so does a hidden file or folder a glob names.
-     * Rename them to read them.
+     * {@return the hidden files and folders the listing skipped, as Spark's file sources skip them, but for Spark's
+     * and Hadoop's bookkeeping ({@link #skippedBookkeeping()})} Hidden names start with {@code .}, or with
+     * {@code _} without {@code =}, such as a camera's {@code _DSC0001.JPG} or a {@code .DS_Store}. A hidden folder
+     * below a listed path counts as one (its files are not looked at), and so does a hidden file or folder a glob
+     * names. Rename them to read them.
      */
     public Skipped skippedHidden() {
       return hidden;
     }
 
     /**
-     * The hidden names that are Spark's and Hadoop's bookkeeping, skipped as the others and counted apart
-     * ({@link #bookkeeping(String)}): {@code _SUCCESS}, {@code _temporary}, a checksum file {@code .x.crc}.
+     * {@return the hidden names that are Spark's and Hadoop's bookkeeping ({@link #bookkeeping(String)}), skipped as
+     * the others and counted apart} For example {@code _SUCCESS}, {@code _temporary}, a checksum file {@code .x.crc}.
      */
     public Skipped skippedBookkeeping() {
       return bookkeeping;
     }
 
     /**
-     * The entries a folder lists that are neither file nor folder when looked at: dangling symbolic links (and
-     * files deleted while their folder was listed, which look the same). Spark's file sources skip them too.
-     * Only the local file system's walk sees them.
+     * {@return the entries a folder lists that are neither file nor folder when looked at} These are dangling
+     * symbolic links (and files deleted while their folder was listed, which look the same). Spark's file sources
+     * skip them too. Only the local file system's walk sees them.
      */
     public Skipped skippedDangling() {
       return dangling;
     }
 
     /**
-     * The folders and files the listing reached again through a symbolic link, and skipped so as to read each
-     * real file once: a link to a folder it reads anyway ({@code in/b -> in/a}, a {@code latest -> ..}), a second
-     * link to a folder or file elsewhere, a link to a file it reads anyway. A folder counts once. Spark's file
-     * sources read such files once per path. Only the local file system's walk sees links;
+     * {@return the folders and files the listing reached again through a symbolic link} They are skipped so as to
+     * read each real file once: a link to a folder it reads anyway ({@code in/b -> in/a}, a {@code latest -> ..}),
+     * a second link to a folder or file elsewhere, a link to a file it reads anyway. A folder counts once. Spark's
+     * file sources read such files once per path. Only the local file system's walk sees links;
      * {@link #read(int) read(0)} is Spark's listing, which reads them again.
      */
     public Skipped skippedDuplicates() {
@@ -292,6 +322,9 @@ public final class ImageFiles {
    * What a {@link Listing} skipped, of one kind: how many files or folders, and the qualified paths of the first
    * {@value #MAX_EXAMPLES} in path order (a listing of millions keeps no more). What several paths or globs lead to
    * is counted once.
+   *
+   * @param count how many files or folders were skipped
+   * @param examples the qualified paths of the first of them, in path order
    */
   public record Skipped(long count, List<String> examples) {
     /** The most paths a {@code Skipped} keeps. */
@@ -456,6 +489,11 @@ public final class ImageFiles {
    * matches of it as a glob, in path order, none (null or empty) where nothing matches. The glob is Hadoop's
    * ({@link FileSystem#globStatus(Path)}), also through names that hold a ':' ({@code /in/*}{@code /*.jpg} over a
    * folder {@code col:on}), where Hadoop's own fails ({@link Glob}).
+   *
+   * @param fs the file system {@code path} is on
+   * @param path a file, folder or glob
+   * @return what it names, in path order; null or empty where nothing matches
+   * @throws IOException if a status or listing fails, or the glob is not a valid pattern
    */
   public static FileStatus[] matches(FileSystem fs, Path path) throws IOException {
     try {
