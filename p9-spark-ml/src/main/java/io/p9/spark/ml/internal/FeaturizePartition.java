@@ -44,24 +44,46 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
   /** The reason of a row whose image the model fails on when it runs it alone. */
   public static final String INFERENCE_FAILED = "INFERENCE_FAILED";
 
+  /** The stage's name for messages, {@code CnnFeaturizer[uid]}. */
   private final String stage;
+  /** The model file's bytes, read only by a JVM that has not loaded the model yet. */
   private final Broadcast<byte[]> model;
+  /** The model file's name, for messages. */
   private final String modelName;
+  /** The model's identity in the {@link ModelCache}: its hash and load options. */
   private final ModelKey key;
+  /** How an image becomes the model's input. */
   private final PreprocessSpec spec;
+  /** The images per model run. */
   private final int batchSize;
+  /** The index of the image column in the input rows. */
   private final int imageIndex;
+  /** {@code error}, {@code skip} or {@code keep}: what a row that cannot be featurized does. */
   private final String handleInvalid;
+  /** Whether each output row also gets a reason column after the features. */
   private final boolean errorColumn;
+  /** The idle models the executor's {@link ModelCache} keeps, set by each task; -1 leaves it as it is. */
   private final int modelCacheMaxIdle;
+  /** The stage's counters: featurized rows, and those skipped or kept by reason. */
   private final CountsAccumulator acc;
 
   /**
+   * The function for one transform of a {@code CnnFeaturizer}.
+   *
    * @param stage the stage's name for messages, {@code CnnFeaturizer[uid]}
+   * @param model the model file's bytes, broadcast
+   * @param modelName the model file's name, for messages
+   * @param key the model's identity in the {@link ModelCache}: its hash and load options
+   * @param spec how an image becomes the model's input
+   * @param batchSize the images per model run
+   * @param imageIndex the index of the image column (Spark's image struct) in the input rows
+   * @param handleInvalid {@code error}, {@code skip} or {@code keep}: whether a row that cannot be featurized
+   *     fails the task, is dropped, or is kept with null features
    * @param errorColumn whether each output row also gets a reason column after the features: the
    *     {@link #invalidReason} (or {@value #INFERENCE_FAILED}) of a row kept without features, else null
    * @param modelCacheMaxIdle the idle models the executor's {@link ModelCache} keeps, set by each task; -1
    *     leaves the cache's bound as it is
+   * @param acc the stage's counters, registered on the driver
    */
   public FeaturizePartition(String stage, Broadcast<byte[]> model, String modelName, ModelKey key,
       PreprocessSpec spec, int batchSize, int imageIndex, String handleInvalid, boolean errorColumn,
@@ -120,6 +142,10 @@ public final class FeaturizePartition implements MapPartitionsFunction<Row, Row>
    * {@code e}, met choosing or loading the model of {@code stage} ({@code CnnFeaturizer[uid]}), as a
    * ModelException naming the stage, so that the stage that failed in a Pipeline is known: the stage's name,
    * then {@code e}'s message; {@code e} is its cause.
+   *
+   * @param stage the stage's name, {@code CnnFeaturizer[uid]}
+   * @param e the failure
+   * @return the exception to throw
    */
   public static ModelException loadFailed(String stage, RuntimeException e) {
     return new ModelException(stage + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);

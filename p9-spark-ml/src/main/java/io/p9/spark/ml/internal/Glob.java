@@ -29,6 +29,11 @@ public final class Glob {
    * The files and folders {@code pattern} matches on {@code fs}, in path order, as {@code fs.globStatus(pattern)}
    * gives them: null where the pattern has no wildcard nor {@code {}} group and names nothing, empty where its
    * wildcards match nothing. A relative pattern is taken from the working directory.
+   *
+   * @param fs the file system to match on
+   * @param pattern a Hadoop glob
+   * @return the matches, in path order; null or empty as above
+   * @throws IOException if a status or listing fails, or {@code pattern} is not a valid glob
    */
   public static FileStatus[] matches(FileSystem fs, Path pattern) throws IOException {
     URI uri = pattern.toUri();
