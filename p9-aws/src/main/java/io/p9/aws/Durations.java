@@ -3,7 +3,10 @@ package io.p9.aws;
 import java.time.Duration;
 import java.util.Locale;
 
-/** Durations for people: {@code 1h02m}, {@code 3m05s}, {@code 42s}; and parsing of {@code 90s}/{@code 15m}/{@code 2h}. */
+/**
+ * Durations for people: {@code 1h02m}, {@code 3m05s}, {@code 42s}; and parsing of
+ * {@code 90s}/{@code 15m}/{@code 2h}.
+ */
 public final class Durations {
   private Durations() {}
 

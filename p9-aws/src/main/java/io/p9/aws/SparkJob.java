@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * @param args the application's arguments
  * @param sparkConf extra Spark configuration, passed as {@code --conf k=v}
  */
-public record SparkJob(String name, S3Location jar, String mainClass, List<String> args, Map<String, String> sparkConf) {
+public record SparkJob(String name, S3Location jar, String mainClass, List<String> args,
+    Map<String, String> sparkConf) {
   /** A name that is not all white space, made of the characters XML allows. */
   private static final Pattern NAME = Pattern.compile("(?s)(?=.*\\S)[" + ApiConstraints.XML_CHARS + "]*");
 

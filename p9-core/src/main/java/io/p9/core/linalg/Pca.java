@@ -66,7 +66,8 @@ public final class Pca {
   static PcaResult decompose(double[] mean, double[] covariance) {
     int d = mean.length;
     if ((long) covariance.length != (long) d * d) {
-      throw new IllegalArgumentException("covariance must have d * d = " + (long) d * d + " values, got " + covariance.length);
+      throw new IllegalArgumentException("covariance must have d * d = " + (long) d * d + " values, got "
+          + covariance.length);
     }
     requireFinite(covariance, d);
     // the solver works on the covariance times 2^-e, its largest variance in [1, 2): a power of two scales every
@@ -80,7 +81,8 @@ public final class Pca {
     }
     EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(d, true, true);
     if (!eig.decompose(DMatrixRMaj.wrap(d, d, covariance))) {
-      throw new ArithmeticException("symmetric eigen-decomposition of the " + d + " x " + d + " covariance did not converge");
+      throw new ArithmeticException("symmetric eigen-decomposition of the " + d + " x " + d
+          + " covariance did not converge");
     }
     Integer[] order = new Integer[d];
     double[] raw = new double[d];

@@ -59,10 +59,12 @@ public final class PcaResult implements Serializable {
       throw new IllegalArgumentException("mean must have at least 1 value");
     }
     if (eigenvalues.length != d) {
-      throw new IllegalArgumentException("eigenvalues must have " + d + " values (the mean's), got " + eigenvalues.length);
+      throw new IllegalArgumentException("eigenvalues must have " + d + " values (the mean's), got "
+          + eigenvalues.length);
     }
     if ((long) components.length != (long) d * d) {
-      throw new IllegalArgumentException("components must have d * d = " + (long) d * d + " values, got " + components.length);
+      throw new IllegalArgumentException("components must have d * d = " + (long) d * d + " values, got "
+          + components.length);
     }
     requireValidEigenvalues(eigenvalues);
   }

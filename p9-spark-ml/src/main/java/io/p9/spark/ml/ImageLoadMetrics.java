@@ -6,15 +6,15 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Counters of one {@link ImageLoader} or {@link CnnFeaturizer} transform, filled as Spark runs the job:
- * rows that succeeded, rows dropped ({@code handleInvalid=skip}), rows kept with an error
- * ({@code keep}), and failures by reason. Backed by a Spark accumulator, so values are complete once an
- * action that reads the stage's output has finished. A partition computed again to completion counts again
- * (an uncached DataFrame used by two actions counts twice; a lost executor's partitions recomputed); the
- * counts of a task attempt that fails are dropped, so a retried task counts once. Spark prunes {@link ImageLoader}'s decoding from an
- * action that reads none of its output columns ({@code count()}, {@code select("path")}; with
- * {@code handleInvalid=skip} the filter reads the error, so those decode): such an action decodes and counts
- * nothing, and does not fail on undecodable files under {@code handleInvalid=error}.
+ * Counters of one {@link ImageLoader} or {@link CnnFeaturizer} transform, filled as Spark runs the job: rows that
+ * succeeded, rows dropped ({@code handleInvalid=skip}), rows kept with an error ({@code keep}), and failures by reason.
+ * Backed by a Spark accumulator, so values are complete once an action that reads the stage's output has finished. A
+ * partition computed again to completion counts again (an uncached DataFrame used by two actions counts twice; a lost
+ * executor's partitions recomputed); the counts of a task attempt that fails are dropped, so a retried task counts
+ * once. Spark prunes {@link ImageLoader}'s decoding from an action that reads none of its output columns
+ * ({@code count()}, {@code select("path")}; with {@code handleInvalid=skip} the filter reads the error, so those
+ * decode): such an action decodes and counts nothing, and does not fail on undecodable files under
+ * {@code handleInvalid=error}.
  */
 public final class ImageLoadMetrics implements Serializable {
   private static final long serialVersionUID = 1L;

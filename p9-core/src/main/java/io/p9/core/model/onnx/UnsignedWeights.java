@@ -23,22 +23,22 @@ import java.util.stream.Stream;
  * Rewrites the int8 weights of a quantized model as uint8, exactly, for x86-64 CPUs whose int8 dot product
  * saturates.
  *
- * <p>A {@code QLinearConv} or {@code QLinearMatMul} with uint8 activations and int8 weights (U8S8, what the
- * ONNX Model Zoo's int8 models use) runs on x86-64 through {@code VPMADDUBSW} unless the CPU has VNNI: that instruction adds two u8 x s8 products into a saturating
- * int16, so a pair above 32,767 is cut. ONNX Runtime's quantization guide names this and suggests U8U8, which
- * does not saturate. Measured on an AVX2 CPU without VNNI (AMD EPYC), a one-node QLinearConv of 64 channels of
- * 255 x 127 gave 94 instead of 187, and the zoo's int8 MobileNetV2 ranked a fruit or vegetable class in the
- * top 5 for 67.5 % of the bundled Fruits-360 photos against 76.7 % after this rewrite. CPUs with
- * {@code avx512_vnni} or {@code avx_vnni} (Intel since Cascade Lake, AMD since Zen 4) compute U8S8 exactly,
- * so features from a cluster of mixed instance types would differ by instance type.
+ * <p>A {@code QLinearConv} or {@code QLinearMatMul} with uint8 activations and int8 weights (U8S8, what the ONNX Model
+ * Zoo's int8 models use) runs on x86-64 through {@code VPMADDUBSW} unless the CPU has VNNI: that instruction adds two
+ * u8 x s8 products into a saturating int16, so a pair above 32,767 is cut. ONNX Runtime's quantization guide names this
+ * and suggests U8U8, which does not saturate. Measured on an AVX2 CPU without VNNI (AMD EPYC), a one-node QLinearConv
+ * of 64 channels of 255 x 127 gave 94 instead of 187, and the zoo's int8 MobileNetV2 ranked a fruit or vegetable class
+ * in the top 5 for 67.5 % of the bundled Fruits-360 photos against 76.7 % after this rewrite. CPUs with
+ * {@code avx512_vnni} or {@code avx_vnni} (Intel since Cascade Lake, AMD since Zen 4) compute U8S8 exactly, so features
+ * from a cluster of mixed instance types would differ by instance type.
  *
  * <p>The same holds for the other int8 forms measured here: {@code MatMulInteger} with uint8 activations
  * (dynamic quantization) gave 786,408 instead of 1,554,480 for 48 products of 255 x 127; and QDQ models
  * ({@code DequantizeLinear} of int8 weights into {@code Conv}, {@code MatMul} or {@code Gemm}, what
  * {@code quantize_static} writes by default), which ONNX Runtime fuses into U8S8 kernels on x86-64, with uint8
  * or int8 activations alike (it turns int8 activations into uint8 first), gave 65 instead of 97 for a 1x1
- * convolution over 3 channels of 255 x 127 (output scale 1000). {@code QLinearConv} with int8 activations (S8S8) and {@code ConvInteger} came out exact, and
- * are left as they are.
+ * convolution over 3 channels of 255 x 127 (output scale 1000). {@code QLinearConv} with int8 activations (S8S8)
+ * and {@code ConvInteger} came out exact, and are left as they are.
  *
  * <p>The rewrite is exact: each such int8 weight initializer {@code w} and its int8 zero point {@code z} become
  * uint8 {@code w + 128} and {@code z + 128}, so every {@code w - z} the kernel multiplies, and every value a
@@ -296,7 +296,7 @@ final class UnsignedWeights {
       }
     }
 
-    /** Whether {@code tensor} is used, and only as input 1 (the weight) of {@code Conv}, {@code MatMul}, {@code Gemm}. */
+    /** Whether {@code tensor} is used, and only as input 1 (the weight) of Conv, MatMul or Gemm nodes. */
     boolean onlyWeightOfProducts(String tensor) {
       List<NodeProto> us = index.consumers.getOrDefault(tensor, List.of());
       return !us.isEmpty() && !isOutput(tensor) && us.stream().allMatch(n -> n.getDomain().isEmpty()
