@@ -130,6 +130,28 @@ class SparkMlContractTest {
     refused(pca.copy(new ParamMap()).setOutputCol("id"), vecs, "output column 'id' already exists");
   }
 
+  /**
+   * An input column whose name the input has twice (as after a join on an expression) is refused in
+   * transformSchema, before any job, as Spark refuses to resolve it ("ambiguous"), rather than one of the two
+   * read: the featurizer checked the first and read the last.
+   */
+  @Test
+  void anInputColumnWhoseNameOccursTwiceIsRefusedAsAmbiguous() {
+    Dataset<Row> images = new ImageLoader().transform(files);
+    Dataset<Row> vecs = vectors();
+    PcaReducerModel pca = new PcaReducer().setK(2).fit(vecs);
+    String twice = "the input has 2 columns of that name";
+    refused(new ImageLoader(), files.select(files.col("path"), files.col("content"), files.col("content")
+        .as("content")), "column 'content' is ambiguous: " + twice);
+    refused(new ImageLoader(), files.select(files.col("path"), files.col("content"), files.col("note").as("PATH")),
+        "column 'path' is ambiguous: " + twice);
+    refused(new CnnFeaturizer().setModelLocation(model), images.select(images.col("image"),
+        images.col("content").as("image")), "column 'image' is ambiguous: " + twice);
+    Dataset<Row> sameVectors = vecs.select(vecs.col("features"), vecs.col("features").as("features"));
+    refused(new PcaReducer().setK(1), sameVectors, "column 'features' is ambiguous: " + twice);
+    refused(pca, sameVectors, "column 'features' is ambiguous: " + twice);
+  }
+
   private static void refused(PipelineStage stage, Dataset<Row> in, String message) {
     assertThatThrownBy(() -> stage.transformSchema(in.schema())).as("%s transformSchema", stage)
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(message);

@@ -1,5 +1,6 @@
 package io.p9.spark.ml.internal;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.ml.util.Identifiable;
@@ -18,21 +19,36 @@ public final class SchemaChecks {
   private SchemaChecks() {}
 
   /**
-   * {@return the field {@code column} of {@code schema}}
+   * {@return the field {@code column} of {@code schema}} It must be the only column Spark SQL takes for that name
+   * ({@link #sameName}): an input that has it twice (as after a join on an expression) is ambiguous to Spark,
+   * and a stage must not check one of the columns and read the other.
    *
    * @param stage the stage that checks, named in the message
    * @param schema the input schema
    * @param column the column's name, exactly
-   * @throws IllegalArgumentException listing the columns that exist if it is not there
+   * @throws IllegalArgumentException listing the columns that exist if it is not there, or those of that name
+   *     if there are several
    */
   public static StructField field(Identifiable stage, StructType schema, String column) {
+    StructField found = null;
+    List<String> same = new ArrayList<>();
     for (StructField f : schema.fields()) {
-      if (f.name().equals(column)) {
-        return f;
+      if (f.name().equals(column) && found == null) {
+        found = f;
+      }
+      if (sameName(f.name(), column)) {
+        same.add(f.name());
       }
     }
-    throw new IllegalArgumentException(name(stage) + ": column '" + column + "' does not exist; columns: "
-        + Arrays.toString(schema.fieldNames()));
+    if (found == null) {
+      throw new IllegalArgumentException(name(stage) + ": column '" + column + "' does not exist; columns: "
+          + Arrays.toString(schema.fieldNames()));
+    }
+    if (same.size() > 1) {
+      throw new IllegalArgumentException(name(stage) + ": column '" + column + "' is ambiguous: the input has "
+          + same.size() + " columns of that name " + same + "; rename or drop all but one first");
+    }
+    return found;
   }
 
   /**
