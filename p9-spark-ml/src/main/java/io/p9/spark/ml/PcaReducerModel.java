@@ -149,7 +149,7 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
 
   /**
    * {@return the param {@code k}: the number of components this model keeps} Set by the fit, also when chosen by
-   * variance; may be lowered, not raised.
+   * variance; may be lowered, not raised. Where it is cleared, {@code minExplainedVariance} chooses the k used.
    */
   public IntParam k() {
     return p.k;
@@ -162,9 +162,17 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
 
   /**
    * {@code k}, checked against the components the fit kept and against {@code minExplainedVariance} where that
-   * is set (set directly rather than through {@link #copy}, the two can disagree).
+   * is set (set directly rather than through {@link #copy}, the two can disagree); where {@code k} is cleared
+   * (Java sees Scala's protected {@code clear}), the k {@code minExplainedVariance} chooses, as {@link #copy}
+   * chooses it.
    */
   private int keptK() {
+    if (!isSet(p.k)) {
+      if (isSet(p.minExplainedVariance)) {
+        return kForVariance(getMinExplainedVariance());
+      }
+      throw new IllegalArgumentException(SchemaChecks.name(this) + ": k is not set; set k or minExplainedVariance");
+    }
     int k = getK();
     if (k > fittedK) {
       throw new IllegalArgumentException(SchemaChecks.name(this) + ": k = " + k + " is larger than the "
@@ -190,7 +198,8 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
   private void requireAgreement(int k, int kForVariance) {
     if (k != kForVariance) {
       throw new IllegalArgumentException(SchemaChecks.name(this) + ": k = " + k + " and minExplainedVariance = "
-          + getMinExplainedVariance() + " (k = " + kForVariance + ") disagree; give one of them");
+          + getMinExplainedVariance() + " (k = " + kForVariance + ") disagree; clear one of them, or give the one"
+          + " wanted to copy or transform in a ParamMap, which replaces the other");
     }
   }
 
@@ -443,7 +452,7 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
       return new PcaReducerModel(meta.uid(), mean, scale, fittedScale, eigenvalues, comps, row.getLong(4));
     }, (model, path, meta, reader) -> {
       // saved before copy cleared minExplainedVariance where a k replaced it: the saved k is the one it used
-      if (model.isSet(model.p.minExplainedVariance)
+      if (model.isSet(model.p.minExplainedVariance) && model.isSet(model.p.k)
           && PcaResult.kForVariance(model.eigenvalues, model.getMinExplainedVariance()) != model.getK()) {
         model.clear(model.p.minExplainedVariance);
       }

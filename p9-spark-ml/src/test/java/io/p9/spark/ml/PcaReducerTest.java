@@ -720,10 +720,40 @@ class PcaReducerTest {
     PcaReducerModel raw = all.copy(ParamMap.empty());
     raw.set(raw.minExplainedVariance(), 0.9);
     assertThatThrownBy(() -> raw.transform(data)).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("disagree");
+        .hasMessageContaining("disagree; clear one of them");
     PcaReducerModel back = RoundTrip.saveAndLoad(m, tmp.resolve("variance-after-fit"), PcaReducerModel::load);
     assertThat(back.getK()).isEqualTo(k90);
     assertThat(back.getMinExplainedVariance()).isEqualTo(0.9);
+  }
+
+  /**
+   * Set directly, as a Java caller can (Scala's protected set and clear), a model's k cleared and its
+   * minExplainedVariance set choose k from the stored variance, as copy does, also saved and loaded; with neither,
+   * the model says so, naming itself, rather than failing in Spark's getter.
+   */
+  @Test
+  void aFittedModelWhoseKIsClearedChoosesItByMinExplainedVariance() {
+    PcaReducerModel all = new PcaReducer().setK(D).fit(data);
+    int k90 = all.copy(new ParamMap().put(all.minExplainedVariance(), 0.9)).getK();
+    PcaReducerModel raw = all.copy(ParamMap.empty());
+    raw.set(raw.minExplainedVariance(), 0.9);
+    raw.clear(raw.k());
+    assertThat(raw.pc().numCols()).isEqualTo(k90);
+    assertThat(raw.explainedVariance().size()).isEqualTo(k90);
+    Dataset<Row> out = raw.transform(data.na().drop());
+    assertThat(AttributeGroup.fromStructField(out.schema().apply("pcaFeatures")).size()).isEqualTo(k90);
+    List<Row> expected = all.transform(data.na().drop(), new ParamMap().put(all.k(), k90))
+        .select("id", "pcaFeatures").orderBy("id").collectAsList();
+    assertThat(out.select("id", "pcaFeatures").orderBy("id").collectAsList()).isEqualTo(expected);
+    PcaReducerModel back = RoundTrip.saveAndLoad(raw, tmp.resolve("k-cleared"), PcaReducerModel::load);
+    assertThat(back.pc().toArray()).isEqualTo(raw.pc().toArray());
+    assertThat(back.transform(data.na().drop()).select("id", "pcaFeatures").orderBy("id").collectAsList())
+        .isEqualTo(expected);
+
+    PcaReducerModel none = all.copy(ParamMap.empty());
+    none.clear(none.k());
+    assertThatThrownBy(() -> none.transform(data)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("PcaReducerModel[" + none.uid() + "]: k is not set; set k or minExplainedVariance");
   }
 
   /**
