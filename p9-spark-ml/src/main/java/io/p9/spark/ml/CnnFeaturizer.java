@@ -602,7 +602,8 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
   }
 
   /**
-   * Sets the per-channel mean for {@code preprocessing=custom}, RGB order, on [0,1].
+   * Sets the per-channel mean for {@code preprocessing=custom}, RGB order, on [0,1]; with {@code preprocessing}
+   * not set, the stage refuses it on the driver rather than ignore it (another preset set wins over it).
    *
    * @param v three values
    * @return this stage
@@ -626,7 +627,9 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
   }
 
   /**
-   * Sets the per-channel standard deviation for {@code preprocessing=custom}, RGB order, on [0,1].
+   * Sets the per-channel standard deviation for {@code preprocessing=custom}, RGB order, on [0,1]; with
+   * {@code preprocessing} not set, the stage refuses it on the driver rather than ignore it (another preset set
+   * wins over it).
    *
    * @param v three values &gt; 0
    * @return this stage
@@ -1058,6 +1061,12 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
             + ": preprocessing=custom needs mean and std");
       }
       spec = spec.withNormalization(Normalization.custom(1f / 255f, toFloats(getMean()), toFloats(getStd())));
+    } else if (!isSet(preprocessing) && (isSet(mean) || isSet(std))) {
+      // meant for custom, which is not set: refused rather than ignored. A preset set explicitly wins over them
+      // (a ParamGridBuilder grid over preprocessing, custom among its values, leaves them set)
+      throw new IllegalArgumentException(SchemaChecks.name(this) + ": mean and std apply only with"
+          + " preprocessing=custom, but preprocessing is not set (" + (sidecar != null
+          ? "the model sidecar's normalization" : presetName) + " applies): set preprocessing=custom");
     }
     if (isSet(inputSize) && getInputSize() > 0) {
       spec = spec.withSize(getInputSize(), getInputSize());

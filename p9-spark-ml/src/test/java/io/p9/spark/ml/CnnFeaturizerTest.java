@@ -29,6 +29,7 @@ import org.apache.spark.ml.feature.IndexToString;
 import org.apache.spark.ml.feature.StringIndexer;
 import org.apache.spark.ml.image.ImageSchema;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -124,6 +125,24 @@ class CnnFeaturizerTest {
         .preprocessSpec(spark)).hasMessageContaining("inputSize 160 does not match the model input");
     assertThatThrownBy(() -> new CnnFeaturizer().setModelLocation(model).setLayout("NHWC")
         .preprocessSpec(spark)).hasMessageContaining("layout NHWC does not match");
+  }
+
+  /**
+   * mean and std take effect only with preprocessing=custom: set with preprocessing not set (so the sidecar's
+   * normalization would apply) they are refused on the driver, naming the stage, rather than silently ignored; a
+   * preset set explicitly wins over them, as in a grid over preprocessing with custom among its values.
+   */
+  @Test
+  void meanAndStdWithoutCustomPreprocessingAreRefusedNotIgnored() {
+    double[] half = {0.5, 0.5, 0.5};
+    CnnFeaturizer sidecar = new CnnFeaturizer().setModelLocation(model).setMean(half).setStd(half);
+    assertThatThrownBy(() -> sidecar.transformSchema(images.schema())).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("CnnFeaturizer[" + sidecar.uid() + "]: mean and std apply only with preprocessing=custom, but"
+            + " preprocessing is not set (the model sidecar's normalization applies): set preprocessing=custom");
+    CnnFeaturizer preset = sidecar.copy(new ParamMap()).setPreprocessing("mobilenet");
+    assertThat(preset.preprocessSpec(spark).normalization()).isEqualTo(Normalization.MOBILENET);
+    assertThat(sidecar.copy(new ParamMap()).setPreprocessing("custom").preprocessSpec(spark).normalization())
+        .isEqualTo(Normalization.custom(1f / 255f, new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.5f, 0.5f, 0.5f}));
   }
 
   @Test
