@@ -16,6 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -209,6 +213,34 @@ class SparkMlContractTest {
     assertThat(all.schema().apply("note").metadata()).isEqualTo(files.schema().apply("note").metadata());
     assertThat(all.select("note").distinct().collectAsList()).containsExactly(RowFactory.create("kept"));
     assertThat(AttributeGroup.fromStructField(all.schema().apply("pcaFeatures")).size()).isEqualTo(2);
+  }
+
+  /**
+   * One fitted PipelineModel, and one just loaded (its featurizer not resolved yet), each transform from two
+   * threads at once (a driver serving requests, CrossValidator's parallel evaluations) as they do from one.
+   */
+  @Test
+  void aPipelineModelTransformsFromTwoThreadsAtOnce() throws Exception {
+    List<Row> expected = fitted.transform(files).select("path", "pcaFeatures").orderBy("path").collectAsList();
+    String path = tmp.resolve("threads/pipeline").toString();
+    fitted.write().save(path);
+    PipelineModel loaded = PipelineModel.load(path);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      CyclicBarrier start = new CyclicBarrier(4);
+      List<Future<List<Row>>> runs = new ArrayList<>();
+      for (PipelineModel m : List.of(fitted, fitted, loaded, loaded)) {
+        runs.add(pool.submit(() -> {
+          start.await();
+          return m.transform(files).select("path", "pcaFeatures").orderBy("path").collectAsList();
+        }));
+      }
+      for (Future<List<Row>> run : runs) {
+        assertThat(run.get()).isEqualTo(expected);
+      }
+    } finally {
+      pool.shutdown();
+    }
   }
 
   /** As Spark's transformers, transformSchema and transform start no job: the rows are computed by actions. */

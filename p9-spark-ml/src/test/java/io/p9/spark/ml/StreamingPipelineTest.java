@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.image.ImageSchema;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.stat.Summarizer;
 import org.apache.spark.sql.Dataset;
@@ -114,6 +115,44 @@ class StreamingPipelineTest {
       assertThat(q.exception().isEmpty()).isTrue();
     } finally {
       q.stop();
+    }
+  }
+
+  /**
+   * Spark's own image source, streamed: the featurizer transforms it with no batch action, its invalid-image row
+   * (a file it cannot decode) kept with its reason, the others with the features a batch read of the same folder
+   * gives.
+   */
+  @Test
+  void sparksImageSourceStreamsThroughTheFeaturizer() throws Exception {
+    SparkSession spark = TestSpark.get();
+    Path inbox = Files2.copySample(RepoData.quickSample().resolve("Training"), tmp.resolve("images"), 1, 2);
+    Files2.write(inbox.resolve("Apple 11/broken.jpg"), new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2});
+    String glob = inbox.resolve("*").toUri().toString();
+    CnnFeaturizer cnn = new CnnFeaturizer().setModelLocation(RepoData.mobilenet().toString())
+        .setHandleInvalid("keep").setErrorCol("why");
+    Dataset<Row> stream = spark.readStream().format("image").schema(ImageSchema.imageSchema()).load(glob);
+    StreamingQuery q = cnn.transform(stream).select("image.origin", "features", "why").writeStream()
+        .format("memory").queryName("p9_image_stream").outputMode("append")
+        .option("checkpointLocation", tmp.resolve("checkpoint-images").toString()).start();
+    try {
+      q.processAllAvailable();
+    } finally {
+      q.stop();
+    }
+    Map<String, Row> batch = cnn.transform(spark.read().format("image").load(glob))
+        .select("image.origin", "features", "why").collectAsList().stream()
+        .collect(Collectors.toMap(r -> r.getString(0), r -> r));
+    List<Row> out = spark.table("p9_image_stream").collectAsList();
+    assertThat(out).hasSize(3).hasSameSizeAs(batch.values());
+    for (Row r : out) {
+      if (r.getString(0).endsWith("broken.jpg")) {
+        assertThat(r.isNullAt(1)).isTrue();
+        assertThat(r.getString(2)).startsWith("NO_IMAGE: the image source could not decode the file");
+      } else {
+        assertThat(r.isNullAt(2)).isTrue();
+        assertThat(((Vector) r.get(1)).toArray()).isEqualTo(((Vector) batch.get(r.getString(0)).get(1)).toArray());
+      }
     }
   }
 
