@@ -248,6 +248,26 @@ class PcaReducerTest {
         .hasMessageContaining(expected);
   }
 
+  /**
+   * A numeric array column (Parquet from pandas or Arrow, a UDF's output) is refused saying how to make it a
+   * vector column, as old mllib vectors are.
+   */
+  @Test
+  void arrayColumnsAreRefusedSayingHowToConvertThem() {
+    String hint = "convert an array column with org.apache.spark.ml.functions.array_to_vector";
+    Dataset<Row> doubles = data.withColumn("features",
+        org.apache.spark.ml.functions.vector_to_array(data.col("features"), "float64"));
+    assertThatThrownBy(() -> new PcaReducer().setK(1).fit(doubles)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("column 'features' must be vector but was array<double>; " + hint);
+    Dataset<Row> floats = data.withColumn("features",
+        org.apache.spark.ml.functions.vector_to_array(data.col("features"), "float32"));
+    PcaReducerModel m = new PcaReducer().setK(1).fit(data);
+    assertThatThrownBy(() -> m.transform(floats)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("column 'features' must be vector but was array<float>; " + hint);
+    assertThatThrownBy(() -> m.transform(data.withColumn("features", functions.array(functions.lit("x")))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageEndingWith("but was array<string>");
+  }
+
   /** {@code rows} of {@code range(0, n, 1, partitions)} whose id >= {@code from}, vectorized by a counting UDF. */
   static Dataset<Row> counted(org.apache.spark.util.LongAccumulator calls, int n, int partitions, int from) {
     org.apache.spark.sql.expressions.UserDefinedFunction vec = org.apache.spark.sql.functions.udf(

@@ -3,11 +3,14 @@ package io.p9.spark.ml.internal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.internal.SQLConf;
+import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -54,7 +57,7 @@ public final class SchemaChecks {
   /**
    * Checks that {@code column} exists with the type {@code expected} (nullability aside). Where the two types
    * print alike (Spark ML's and the old {@code mllib} vectors are both "vector") the message adds their
-   * classes.
+   * classes; for old vectors or a numeric array where a vector is expected, it says how to convert them.
    *
    * @param stage the stage that checks, named in the message
    * @param schema the input schema
@@ -74,6 +77,9 @@ public final class SchemaChecks {
       }
       if (actual.getClass().getName().equals("org.apache.spark.mllib.linalg.VectorUDT")) {
         hint = "; convert old mllib vectors with org.apache.spark.mllib.util.MLUtils.convertVectorColumnsToML";
+      } else if (expected.sameType(SQLDataTypes.VectorType()) && actual instanceof ArrayType a
+          && a.elementType() instanceof NumericType) {
+        hint = "; convert an array column with org.apache.spark.ml.functions.array_to_vector";
       }
       throw new IllegalArgumentException(name(stage) + ": column '" + column + "' must be " + want
           + " but was " + got + hint);
