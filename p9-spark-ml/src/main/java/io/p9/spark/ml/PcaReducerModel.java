@@ -155,9 +155,12 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
     return p.k;
   }
 
-  /** {@return the number of principal components to keep} */
+  /**
+   * {@return the number of principal components to keep: {@code k}, or where it is cleared, the number
+   * {@code minExplainedVariance} chooses}
+   */
   public int getK() {
-    return (Integer) $(p.k);
+    return isSet(p.k) ? (Integer) $(p.k) : keptK();
   }
 
   /**
@@ -173,7 +176,7 @@ public final class PcaReducerModel extends Model<PcaReducerModel> implements MLW
       }
       throw new IllegalArgumentException(SchemaChecks.name(this) + ": k is not set; set k or minExplainedVariance");
     }
-    int k = getK();
+    int k = (Integer) $(p.k);
     if (k > fittedK) {
       throw new IllegalArgumentException(SchemaChecks.name(this) + ": k = " + k + " is larger than the "
           + fittedK + " components this model was fitted with (k can be lowered, not raised; refit for more)");

@@ -758,6 +758,7 @@ class PcaReducerTest {
     PcaReducerModel raw = all.copy(ParamMap.empty());
     raw.set(raw.minExplainedVariance(), 0.9);
     raw.clear(raw.k());
+    assertThat(raw.getK()).isEqualTo(k90);
     assertThat(raw.pc().numCols()).isEqualTo(k90);
     assertThat(raw.explainedVariance().size()).isEqualTo(k90);
     Dataset<Row> out = raw.transform(data.na().drop());
@@ -766,12 +767,15 @@ class PcaReducerTest {
         .select("id", "pcaFeatures").orderBy("id").collectAsList();
     assertThat(out.select("id", "pcaFeatures").orderBy("id").collectAsList()).isEqualTo(expected);
     PcaReducerModel back = RoundTrip.saveAndLoad(raw, tmp.resolve("k-cleared"), PcaReducerModel::load);
+    assertThat(back.getK()).isEqualTo(k90);
     assertThat(back.pc().toArray()).isEqualTo(raw.pc().toArray());
     assertThat(back.transform(data.na().drop()).select("id", "pcaFeatures").orderBy("id").collectAsList())
         .isEqualTo(expected);
 
     PcaReducerModel none = all.copy(ParamMap.empty());
     none.clear(none.k());
+    assertThatThrownBy(none::getK).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("k is not set; set k or minExplainedVariance");
     assertThatThrownBy(() -> none.transform(data)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("PcaReducerModel[" + none.uid() + "]: k is not set; set k or minExplainedVariance");
   }
