@@ -32,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -141,12 +142,13 @@ import org.apache.spark.sql.types.StructType;
  * from {@code outputCol} and from the input columns (ignoring case unless {@code spark.sql.caseSensitive}).
  * Works on streaming DataFrames.
  *
- * <p><b>Persistence.</b> Saving copies the model bytes and the resolved preprocessing into the stage
- * folder, so a saved pipeline runs on another machine without the original model path (and a stage without
- * {@code modelLocation} cannot be saved: the error names it). A loaded stage keeps
- * the model bytes it read in driver memory and runs from them, so it (or a pipeline holding it) can be saved
- * over its own folder with {@code write().overwrite()}. A stage saved before {@code errorCol} existed loads
- * with it empty, so its output columns stay what they were.
+ * <p><b>Persistence.</b> Saving copies the model bytes and the resolved preprocessing into the stage folder, so a saved
+ * pipeline runs on another machine without the original model path (and a stage without {@code modelLocation} cannot be
+ * saved: the error names it). A loaded stage keeps the model bytes it read in driver memory and runs from them, so it
+ * (or a pipeline holding it) can be saved over its own folder with {@code write().overwrite()}; a stage saved alone
+ * reads its model before that deletes the folder, which may hold the model file (a pipeline saved so deletes the folder
+ * before its stages write). A stage saved before {@code errorCol} existed loads with it empty, so its output columns
+ * stay what they were.
  */
 public final class CnnFeaturizer extends Transformer implements MLWritable {
   private static final long serialVersionUID = 1L;
@@ -1146,9 +1148,11 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
 
   @Override
   public MLWriter write() {
+    // the model is read before Spark's overwrite deletes the folder, which may hold the model file
+    AtomicReference<Resolved> model = new AtomicReference<>();
     return new P9Writer(this, (path, session) -> {
       SparkContext sc = session.sparkContext();
-      Resolved r = resolve(sc);
+      Resolved r = model.get() != null ? model.get() : resolve(sc);
       Configuration conf = sc.hadoopConfiguration();
       String dir = new Path(path, MODEL_DIR).toString();
       HadoopFiles.write(dir + "/" + r.bytes().name(), r.bytes().bytes(), conf);
@@ -1158,7 +1162,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
           spec.toJson().getBytes(StandardCharsets.UTF_8), conf);
       return Map.of("modelFile", r.bytes().name(), "modelSha256", r.bytes().sha256(),
           "originalModelLocation", r.location());
-    });
+    }).beforeSave(session -> model.set(resolve(session.sparkContext())));
   }
 
   /**

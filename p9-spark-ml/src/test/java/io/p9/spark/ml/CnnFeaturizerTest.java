@@ -607,6 +607,22 @@ class CnnFeaturizerTest {
         .collectAsList()).isEqualTo(expected);
   }
 
+  /**
+   * A stage whose model file lies in the folder it is saved over: Spark's overwrite deletes the folder before the
+   * stage writes, so the stage reads its model first; the model is then kept in the saved stage.
+   */
+  @Test
+  void aStageCanBeSavedOverTheFolderHoldingItsModelFile() throws Exception {
+    Path dir = tmp.resolve("model-inside");
+    Files.createDirectories(dir);
+    Files.copy(RepoData.mobilenet(), dir.resolve("m.onnx"));
+    CnnFeaturizer f = new CnnFeaturizer().setModelLocation(dir.resolve("m.onnx").toString()).setBatchSize(4);
+    List<Row> expected = features(new CnnFeaturizer().setModelLocation(model).setBatchSize(4), images);
+
+    f.write().overwrite().save(dir.toUri().toString());
+    assertThat(features(CnnFeaturizer.load(dir.toUri().toString()), images)).isEqualTo(expected);
+  }
+
   /** Saving uses the session given to the writer, as Spark's writers do, not the thread's active one. */
   @Test
   void saveUsesTheWritersSessionNotTheActiveOne() throws Exception {

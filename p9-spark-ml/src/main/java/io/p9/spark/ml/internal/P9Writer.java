@@ -1,7 +1,9 @@
 package io.p9.spark.ml.internal;
 
+import java.io.IOException;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import org.apache.spark.ml.param.Params;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.SparkSession;
@@ -15,6 +17,7 @@ import org.apache.spark.sql.SparkSession;
 public final class P9Writer extends MLWriter {
   private final Params stage;
   private final BiFunction<String, SparkSession, Map<String, ?>> extra;
+  private Consumer<SparkSession> beforeSave = session -> { };
 
   /**
    * A writer of {@code stage}'s metadata and what {@code extra} writes.
@@ -34,6 +37,24 @@ public final class P9Writer extends MLWriter {
    */
   public P9Writer(Params stage) {
     this(stage, (path, session) -> Map.of());
+  }
+
+  /**
+   * Runs {@code read} with the writer's session when {@link #save} starts, before Spark deletes the folder of a
+   * save with {@code overwrite()}: for what the stage must read and the folder may hold (a model file).
+   *
+   * @param read reads what {@code extra} will write
+   * @return this writer
+   */
+  public P9Writer beforeSave(Consumer<SparkSession> read) {
+    this.beforeSave = read;
+    return this;
+  }
+
+  @Override
+  public void save(String path) throws IOException {
+    beforeSave.accept(sparkSession());
+    super.save(path);
   }
 
   @Override
