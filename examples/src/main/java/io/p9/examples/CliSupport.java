@@ -52,16 +52,20 @@ final class CliSupport {
    * as typed (not as {@code 192h00m} for {@code 8d}).
    */
   static Duration minuteToWeek(String option, String text) {
-    Duration d;
-    try {
-      d = Durations.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(option + ": " + e.getMessage());
-    }
+    Duration d = duration(option, text);
     if (d.compareTo(Duration.ofMinutes(1)) < 0 || d.compareTo(Duration.ofDays(7)) > 0) {
       throw new IllegalArgumentException(option + " must be 1m to 7d, not '" + text + "'");
     }
     return d;
+  }
+
+  /** The value {@code text} of the duration option {@code option}; one that is no duration is refused naming it. */
+  static Duration duration(String option, String text) {
+    try {
+      return Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": " + e.getMessage());
+    }
   }
 
   /** Runs {@code body}, turning the failures a user can fix into one line on {@code err} and an exit code. */

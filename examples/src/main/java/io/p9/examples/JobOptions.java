@@ -113,8 +113,16 @@ public final class JobOptions {
     return output != null ? output : base().resolve("output/" + stamp + "/").s3Uri();
   }
 
+  /**
+   * {@code --timeout}, above 0: with none, {@code emr submit} started a cluster and stopped waiting for it at once,
+   * leaving it running unwatched.
+   */
   Duration timeout() {
-    return Durations.parse(timeout);
+    Duration d = CliSupport.duration("--timeout", timeout);
+    if (d.isZero() || d.isNegative()) {
+      throw new IllegalArgumentException("--timeout must be above 0, not '" + timeout + "'");
+    }
+    return d;
   }
 
   /**

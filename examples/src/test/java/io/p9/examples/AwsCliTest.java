@@ -1145,6 +1145,33 @@ class AwsCliTest {
     assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).isEmpty();
   }
 
+  /**
+   * {@code --timeout} is how long submit waits (and on EMR Serverless the run's execution timeout): one of 0 made
+   * {@code emr submit} start a cluster and give up on it at once (exit 3, the cluster running), a negative one
+   * was refused as a "bad back-off", and one that is no duration without naming the option.
+   */
+  @Test
+  void aTimeoutThatIsNoPositiveDurationIsRefusedNamingTheOption() {
+    Map<String, String> refused = Map.of("0s", "p9: --timeout must be above 0, not '0s'",
+        "-1h", "p9: --timeout must be above 0, not '-1h'",
+        "abc", "p9: --timeout: 'abc' is not a duration (e.g. 90s, 15m, 2h)");
+    for (String command : List.of("emr", "serverless")) {
+      refused.forEach((bad, message) -> {
+        List<String> a = new ArrayList<>(List.of(command, "submit", "--bucket", "p9-bucket", "--input",
+            "s3://p9-bucket/in", "--jar", jar.toString(), "--timeout", bad));
+        if (command.equals("serverless")) {
+          a.addAll(List.of("--execution-role-arn", "arn:aws:iam::123456789012:role/p9-job"));
+        }
+        err.getBuffer().setLength(0);
+        assertThat(p9(aws(a.toArray(String[]::new)).toArray(String[]::new))).as(command + " " + bad)
+            .isEqualTo(CliSupport.USAGE);
+        assertThat(err.toString().strip()).as(command + " " + bad).isEqualTo(message);
+      });
+    }
+    assertThat(out.toString()).isEmpty();
+    assertThat(stub.server.findAll(anyRequestedFor(anyUrl()))).as("no AWS call").isEmpty();
+  }
+
   @Test
   void badJobArgumentsAreRefusedBeforeAnythingIsSentNotOnTheCluster() {
     String role = "arn:aws:iam::123456789012:role/p9-job";
