@@ -305,6 +305,7 @@ public final class FruitsJob {
     if (saved == null) {
       checkPipelineFolder(o.output());
     }
+    checkOutputWritable(spark, o.output());
 
     Dataset<Row> featurized = transform(featurize, files).drop(loader.getInputCol(), loader.getOutputCol())
         .persist(StorageLevel.MEMORY_AND_DISK());
@@ -680,6 +681,30 @@ public final class FruitsJob {
         throw new InvalidOptionException("--output " + output + ": " + st.getPath() + " is a file, not a folder");
       }
       return;
+    }
+  }
+
+  /** The file {@link #checkOutputWritable} writes and deletes in the output folder: hidden, as Spark's sources see. */
+  private static final String WRITE_CHECK = ".p9-write-check";
+
+  /**
+   * Refuses an {@code output} this run cannot write (a folder it may not create, or write in), known before the
+   * CNN pass, where it used to fail only when the fitted pipeline was saved: writes a file in it, then deletes the
+   * file, and the folder where it did not exist before.
+   */
+  static void checkOutputWritable(SparkSession spark, String output) throws IOException {
+    Path folder = new Path(output);
+    FileSystem fs = folder.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    boolean existed = fs.exists(folder);
+    Path probe = new Path(folder, WRITE_CHECK);
+    try {
+      fs.create(probe, true).close();
+    } catch (IOException e) {
+      throw new InvalidOptionException("--output " + output + " cannot be written: " + e.getMessage(), e);
+    }
+    fs.delete(probe, false);
+    if (!existed) {
+      fs.delete(folder, false);
     }
   }
 

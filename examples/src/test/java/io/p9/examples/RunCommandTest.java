@@ -226,6 +226,7 @@ class RunCommandTest {
         .isEqualTo("p9: only 0 of 0 files could be featurized under " + tmp.resolve("empty")
             + "; PCA needs at least 2; failures by reason: {}");
     assertThat(err[0]).doesNotContain("\tat ");
+    assertThat(tmp.resolve("out")).as("the check that the output can be written leaves nothing").doesNotExist();
   }
 
   /**
@@ -326,6 +327,25 @@ class RunCommandTest {
         .isEqualTo("p9: --output " + tmp.resolve("a-file/out") + ": file:" + tmp.resolve("a-file")
             + " is a file, not a folder");
     assertThat(err[0]).doesNotContain("\tat ");
+  }
+
+  /**
+   * An {@code --output} that cannot be written (here under {@code /proc}, where not even root creates a folder or
+   * a file) is refused in one line before the CNN pass: it used to fail only when the fitted pipeline was saved,
+   * after the whole featurize pass and fit, with exit code 1 and some 500 lines of Spark's stack traces.
+   */
+  @Test
+  void anOutputThatCannotBeWrittenIsAConfigurationError() throws Exception {
+    Fixtures.subset(tmp.resolve("in"), 1, 2);
+    for (String output : List.of("/proc/p9-out", "/proc")) {
+      String[] err = new String[1];
+      int code = run(err, "--input", tmp.resolve("in").toString(), "--output", output, "--model",
+          io.p9.core.testing.RepoData.mobilenet().toString(), "--master", "local[1]", "--k", "1");
+      assertThat(code).as(err[0]).isEqualTo(2);
+      assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).as(output).singleElement().asString()
+          .startsWith("p9: --output " + output + " cannot be written: ");
+      assertThat(err[0]).as(output).doesNotContain("\tat ");
+    }
   }
 
   @Test
