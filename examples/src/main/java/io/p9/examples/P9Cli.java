@@ -50,7 +50,7 @@ public final class P9Cli implements Runnable {
 
   public static void main(String[] args) {
     quietLoggingWithoutProvider();
-    CommandLine cmd = new CommandLine(new P9Cli());
+    CommandLine cmd = commandLine();
     Throwable[] failure = {null};
     CommandLine.IExecutionExceptionHandler printing = cmd.getExecutionExceptionHandler();
     cmd.setExecutionExceptionHandler((e, c, parsed) -> {
@@ -58,6 +58,22 @@ public final class P9Cli implements Runnable {
       return printing.handleExecutionException(e, c, parsed);
     });
     end(cmd.execute(args), failure[0], System.getProperties(), System::exit);
+  }
+
+  /**
+   * The p9 command line as {@link #main} runs it: an argument it cannot parse is one line on stderr, naming the
+   * help to read, not followed by the whole help.
+   */
+  static CommandLine commandLine() {
+    return new CommandLine(new P9Cli()).setParameterExceptionHandler(P9Cli::cannotParse);
+  }
+
+  /** Says on stderr, in one line, why the arguments of {@code e}'s command cannot be parsed; its exit code. */
+  private static int cannotParse(CommandLine.ParameterException e, String[] args) {
+    CommandLine c = e.getCommandLine();
+    c.getErr().println("p9: " + e.getMessage() + " (see " + c.getCommandSpec().qualifiedName() + " --help)");
+    c.getErr().flush();
+    return c.getCommandSpec().exitCodeOnInvalidInput();
   }
 
   /**

@@ -66,6 +66,30 @@ class P9CliTest {
     assertThat(out.toString().strip()).isEqualTo("p9 " + m.group(1));
   }
 
+  /**
+   * An argument the command line cannot parse (an unknown option, a value of the wrong type, a required option
+   * missing) is one line on stderr, exit code 2, naming the help to read: it used to be followed by the whole help
+   * of the command, over 100 lines for {@code run}, on stderr, where the message scrolled out of sight.
+   */
+  @Test
+  void anArgumentThatCannotBeParsedIsOneLineNamingTheHelp() {
+    String[][] cases = {
+        {"p9: Unknown option: '--bogus' (see p9 run --help)", "run", "--bogus"},
+        {"p9: Invalid value for option '--variance': 'abc' is not a double (see p9 run --help)", "run", "--variance",
+            "abc"},
+        {"p9: Missing required options: '--bucket=<bucket>', '--input=<input>' (see p9 emr submit --help)", "emr",
+            "submit"},
+        {"p9: Unmatched argument at index 1: 'bogus' (see p9 serverless --help)", "serverless", "bogus"}};
+    for (String[] c : cases) {
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      CommandLine cli = P9Cli.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true));
+      assertThat(cli.execute(java.util.Arrays.copyOfRange(c, 1, c.length))).as(c[0]).isEqualTo(2);
+      assertThat(err.toString()).as(c[0]).isEqualTo(c[0] + System.lineSeparator());
+      assertThat(out.toString()).as(c[0]).isEmpty();
+    }
+  }
+
   @Test
   void plainJavaExitsWithTheCode() {
     P9Cli.end(0, null, props(), exits::add);
