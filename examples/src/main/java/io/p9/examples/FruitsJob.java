@@ -522,10 +522,19 @@ public final class FruitsJob {
    * file's reason. A location with no saved pipeline, or with one the job cannot apply, is refused as
    * {@link InvalidOptionException}.
    */
-  static Saved loadPipeline(String uri) {
+  static Saved loadPipeline(String uri) throws IOException {
     PipelineModel m;
     try {
+      // Spark's load would log its failure here at ERROR, stack trace and all, above the one line p9 says
+      Path metadata = new Path(uri, "metadata");
+      FileSystem fs = metadata.getFileSystem(SparkSession.active().sparkContext().hadoopConfiguration());
+      if (!fs.exists(metadata)) {
+        throw new InvalidOptionException("--pipeline " + uri + ": no saved PipelineModel can be read there (Input"
+            + " path does not exist: " + fs.makeQualified(metadata) + ")");
+      }
       m = PipelineModel.load(uri);
+    } catch (InvalidOptionException e) {
+      throw e;
     } catch (IllegalArgumentException e) {
       // Spark's metadata check: another stage saved there ("Expected class name ... but found class name ...")
       throw new InvalidOptionException("--pipeline " + uri + " is not a saved PipelineModel: " + e.getMessage(), e);

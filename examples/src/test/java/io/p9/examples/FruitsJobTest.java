@@ -486,6 +486,39 @@ class FruitsJobTest {
   }
 
   /**
+   * A {@code --pipeline} folder with no saved pipeline in it (a typo, the output folder instead of its
+   * pipeline-model) is refused with p9's one line only: Spark's {@code PipelineModel.load}, which it used to call
+   * first, logged the failure at ERROR with its stack trace, twice, over 100 lines above that one.
+   */
+  @Test
+  void aPipelineFolderWithNothingSavedIsRefusedWithoutSparksErrorLog() {
+    org.apache.logging.log4j.core.Logger logger = (org.apache.logging.log4j.core.Logger)
+        org.apache.logging.log4j.LogManager.getLogger("org.apache.spark.ml.util.Instrumentation");
+    List<String> logged = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    org.apache.logging.log4j.core.appender.AbstractAppender capture =
+        new org.apache.logging.log4j.core.appender.AbstractAppender("p9-instrumentation-capture", null, null, true,
+            org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
+          @Override
+          public void append(org.apache.logging.log4j.core.LogEvent event) {
+            logged.add(event.getLevel() + " " + event.getMessage().getFormattedMessage());
+          }
+        };
+    capture.start();
+    logger.addAppender(capture);
+    Path missing = tmp.resolve("no-pipeline-here");
+    try {
+      assertThatThrownBy(() -> FruitsJob.loadPipeline(missing.toString()))
+          .isInstanceOf(FruitsJob.InvalidOptionException.class)
+          .hasMessage("--pipeline " + missing + ": no saved PipelineModel can be read there (Input path does not"
+              + " exist: file:" + missing + "/metadata)");
+    } finally {
+      logger.removeAppender(capture);
+      capture.stop();
+    }
+    assertThat(logged).as("Spark's Instrumentation log").isEmpty();
+  }
+
+  /**
    * The job lists its input once: the rows it reads and the progress total come from one listing (on S3, a
    * second listing is a second paginated LIST of the whole prefix, and may see other objects).
    */
