@@ -368,7 +368,7 @@ public final class P9Cli implements Runnable {
       if (k < 0) {
         return "--k must be > 0 (or 0: choose by --variance), not " + k;
       }
-      if (k == 0 && !(variance > 0 && variance <= 1)) {
+      if (!(variance > 0 && variance <= 1)) {
         return "--variance must be in (0, 1], not " + variance;
       }
       if (batchSize != null && batchSize < 1) {

@@ -99,6 +99,19 @@ class RunCommandTest {
   }
 
   /**
+   * A {@code --variance} out of range is a bad value also next to {@code --k}, which overrides it: it was taken
+   * without a word there ({@code --k 5 --variance 95}, a percentage, ran the job).
+   */
+  @Test
+  void aVarianceOutOfRangeIsRefusedAlsoNextToK() {
+    String[] err = new String[1];
+    assertThat(run(err, "--input", tmp.toString(), "--output", tmp.resolve("out").toString(), "--k", "5",
+        "--variance", "95")).as(err[0]).isEqualTo(2);
+    assertThat(err[0]).isEqualTo("p9: --variance must be in (0, 1], not 95.0" + System.lineSeparator());
+    assertThat(SparkSession.getActiveSession().isDefined()).isFalse();
+  }
+
+  /**
    * Without {@code --batch-size} the featurizer's own default applies (8, or the batch size an ONNX model
    * fixes, so that a model taking exactly 16 images is not run on 8 images padded to 16).
    */
