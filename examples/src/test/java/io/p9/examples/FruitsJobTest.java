@@ -455,30 +455,16 @@ class FruitsJobTest {
    */
   @Test
   void theFeaturizePassEndsWithOneLastProgressLine() throws Exception {
-    org.apache.logging.log4j.core.Logger logger = (org.apache.logging.log4j.core.Logger)
-        org.apache.logging.log4j.LogManager.getLogger(Progress.class);
-    List<String> logged = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-    org.apache.logging.log4j.core.appender.AbstractAppender capture =
-        new org.apache.logging.log4j.core.appender.AbstractAppender("p9-progress-capture", null, null, true,
-            org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
-          @Override
-          public void append(org.apache.logging.log4j.core.LogEvent event) {
-            logged.add(event.getMessage().getFormattedMessage());
-          }
-        };
-    capture.start();
-    logger.addAppender(capture);
     java.util.Locale saved = java.util.Locale.getDefault();
     java.util.Locale savedFormat = java.util.Locale.getDefault(java.util.Locale.Category.FORMAT);
+    List<String> logged;
     try {
       java.util.Locale.setDefault(java.util.Locale.GERMANY);
-      FruitsJob.run(spark, new FruitsJob.Options(input.toString(), tmp.resolve("out-progress").toString(),
-          RepoData.mobilenet().toString(), 2, 0.9, 8, "keep", 3, "pca"));
+      logged = logged(Progress.class.getName(), () -> FruitsJob.run(spark, new FruitsJob.Options(input.toString(),
+          tmp.resolve("out-progress").toString(), RepoData.mobilenet().toString(), 2, 0.9, 8, "keep", 3, "pca")));
     } finally {
       java.util.Locale.setDefault(saved);
       java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, savedFormat);
-      logger.removeAppender(capture);
-      capture.stop();
     }
     assertThat(logged).as("Progress's log lines").isNotEmpty();
     assertThat(logged.get(logged.size() - 1))
@@ -491,31 +477,38 @@ class FruitsJobTest {
    * first, logged the failure at ERROR with its stack trace, twice, over 100 lines above that one.
    */
   @Test
-  void aPipelineFolderWithNothingSavedIsRefusedWithoutSparksErrorLog() {
+  void aPipelineFolderWithNothingSavedIsRefusedWithoutSparksErrorLog() throws Exception {
+    Path missing = tmp.resolve("no-pipeline-here");
+    List<String> logged = logged("org.apache.spark.ml.util.Instrumentation", () ->
+        assertThatThrownBy(() -> FruitsJob.loadPipeline(missing.toString()))
+            .isInstanceOf(FruitsJob.InvalidOptionException.class)
+            .hasMessage("--pipeline " + missing + ": no saved PipelineModel can be read there (Input path does not"
+                + " exist: file:" + missing + "/metadata)"));
+    assertThat(logged).as("Spark's Instrumentation log").isEmpty();
+  }
+
+  /** The messages the logger {@code name} logs while {@code body} runs. */
+  private static List<String> logged(String name, java.util.concurrent.Callable<?> body) throws Exception {
     org.apache.logging.log4j.core.Logger logger = (org.apache.logging.log4j.core.Logger)
-        org.apache.logging.log4j.LogManager.getLogger("org.apache.spark.ml.util.Instrumentation");
+        org.apache.logging.log4j.LogManager.getLogger(name);
     List<String> logged = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     org.apache.logging.log4j.core.appender.AbstractAppender capture =
-        new org.apache.logging.log4j.core.appender.AbstractAppender("p9-instrumentation-capture", null, null, true,
+        new org.apache.logging.log4j.core.appender.AbstractAppender("p9-log-capture", null, null, true,
             org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
           @Override
           public void append(org.apache.logging.log4j.core.LogEvent event) {
-            logged.add(event.getLevel() + " " + event.getMessage().getFormattedMessage());
+            logged.add(event.getMessage().getFormattedMessage());
           }
         };
     capture.start();
     logger.addAppender(capture);
-    Path missing = tmp.resolve("no-pipeline-here");
     try {
-      assertThatThrownBy(() -> FruitsJob.loadPipeline(missing.toString()))
-          .isInstanceOf(FruitsJob.InvalidOptionException.class)
-          .hasMessage("--pipeline " + missing + ": no saved PipelineModel can be read there (Input path does not"
-              + " exist: file:" + missing + "/metadata)");
+      body.call();
     } finally {
       logger.removeAppender(capture);
       capture.stop();
     }
-    assertThat(logged).as("Spark's Instrumentation log").isEmpty();
+    return logged;
   }
 
   /**
