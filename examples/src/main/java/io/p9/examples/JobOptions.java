@@ -453,6 +453,10 @@ public final class JobOptions {
       a.addAll(List.of("--allow-region", r));
     }
     List<String> given = new ArrayList<>(a.subList(1, a.size()));
+    if (k != 0 && command.commandLine().getParseResult().hasMatchedOption("--variance")) {
+      // not passed next to --k, which overrides it, but a bad value all the same, as p9 run says
+      given.addAll(List.of("--variance", Double.toString(variance)));
+    }
     given.addAll(extraArgs);
     Map<String, String> givenRegions = checkRunArgs(given).s3.bucketRegions;
     bucketRegions.forEach((b, r) -> {

@@ -1178,6 +1178,7 @@ class AwsCliTest {
     Map<List<String>, String> refused = Map.of(
         List.of("--k", "-3"), "p9: --k must be > 0 (or 0: choose by --variance), not -3",
         List.of("--variance", "1.5"), "p9: --variance must be in (0, 1], not 1.5",
+        List.of("--k", "5", "--variance", "95"), "p9: --variance must be in (0, 1], not 95.0",
         List.of("--", "--batch-size", "0"), "p9: --batch-size must be > 0, not 0",
         List.of("--", "--bogus"), "p9: the job's arguments: Unknown option: '--bogus'",
         List.of("--", "--output", "s3://other-bucket/out"), "p9: the job's arguments: option '--output'",
