@@ -208,7 +208,8 @@ final class EmrCommands implements Runnable {
             return CliSupport.OK;
           }
           err.println("p9: step " + sid + " " + r.state() + (r.reason() != null ? ": " + r.reason() : "")
-              + (r.message() != null ? " - " + r.message() : "") + (r.logFile() != null ? " (" + r.logFile() + ")" : ""));
+              + (r.message() != null ? " - " + r.message() : "")
+              + (r.logFile() != null ? " (" + r.logFile() + ")" : ""));
           if (!r.started()) {
             err.println("p9: step " + sid + " never started (EMR gives it no start time), so it has no stderr");
             return CliSupport.JOB_FAILED;
@@ -261,9 +262,9 @@ final class EmrCommands implements Runnable {
     CommandSpec spec;
     @Mixin
     AwsOptions aws;
-    @Option(names = "--cluster-id", required = true)
+    @Option(names = "--cluster-id", required = true, description = "the step's cluster, e.g. j-2AXXXXXXGAPLF")
     String clusterId;
-    @Option(names = "--step-id", required = true)
+    @Option(names = "--step-id", required = true, description = "the step, as submit printed it, e.g. s-1XXXXXXXXXXXX")
     String stepId;
     @Option(names = "--file", description = "the step's stderr (default), stdout, controller or syslog",
         defaultValue = "stderr")
@@ -293,7 +294,7 @@ final class EmrCommands implements Runnable {
     CommandSpec spec;
     @Mixin
     AwsOptions aws;
-    @Option(names = "--cluster-id", required = true)
+    @Option(names = "--cluster-id", required = true, description = "the cluster to terminate, e.g. j-2AXXXXXXGAPLF")
     String clusterId;
 
     @Override

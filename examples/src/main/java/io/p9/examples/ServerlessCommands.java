@@ -193,9 +193,10 @@ final class ServerlessCommands implements Runnable {
     CommandSpec spec;
     @Mixin
     AwsOptions aws;
-    @Option(names = "--application-id", required = true)
+    @Option(names = "--application-id", required = true,
+        description = "the job run's application, as submit printed it")
     String applicationId;
-    @Option(names = "--job-run-id", required = true)
+    @Option(names = "--job-run-id", required = true, description = "the job run, as submit printed it")
     String jobRunId;
 
     @Override
@@ -204,7 +205,8 @@ final class ServerlessCommands implements Runnable {
       return CliSupport.guarded(spec.commandLine().getErr(), () -> {
         AwsSettings settings = aws.settings();
         try (S3Client s3c = settings.s3(); EmrServerlessClient client = settings.emrServerless()) {
-          var r = new ServerlessLauncher(client, new S3Store(s3c, aws.policy()), l -> { }).status(applicationId, jobRunId);
+          var r = new ServerlessLauncher(client, new S3Store(s3c, aws.policy()), l -> { })
+              .status(applicationId, jobRunId);
           out.println("job run " + r.jobRunId() + " " + r.state()
               + (r.details() != null && !r.details().isBlank() ? " (" + r.details() + ")" : ""));
           out.flush();
@@ -221,9 +223,10 @@ final class ServerlessCommands implements Runnable {
     CommandSpec spec;
     @Mixin
     AwsOptions aws;
-    @Option(names = "--application-id", required = true)
+    @Option(names = "--application-id", required = true,
+        description = "the job run's application, as submit printed it")
     String applicationId;
-    @Option(names = "--job-run-id", required = true)
+    @Option(names = "--job-run-id", required = true, description = "the job run, as submit printed it")
     String jobRunId;
     @Option(names = "--log-uri", required = true, description = "the run's log URI (s3://BUCKET/p9/logs/serverless/)")
     String logUri;

@@ -127,4 +127,19 @@ class P9CliTest {
         exits::add);
     assertThat(exits).containsExactly(0, 1, 3);
   }
+
+  /** Every option of every command says in its help what it is: none shows as a bare name. */
+  @Test
+  void everyOptionHasADescription() {
+    List<String> bare = new ArrayList<>();
+    List<CommandLine> commands = new ArrayList<>(List.of(P9Cli.commandLine()));
+    for (int i = 0; i < commands.size(); i++) {
+      CommandLine c = commands.get(i);
+      commands.addAll(c.getSubcommands().values());
+      c.getCommandSpec().options().stream().filter(o -> String.join("", o.description()).isBlank())
+          .forEach(o -> bare.add(c.getCommandSpec().qualifiedName() + " " + o.longestName()));
+    }
+    assertThat(commands).hasSizeGreaterThan(8);
+    assertThat(bare).isEmpty();
+  }
 }
