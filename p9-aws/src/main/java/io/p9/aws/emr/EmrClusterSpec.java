@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The EMR cluster a p9 job runs on: its name has up to 256 characters, with no control characters but tabs and
@@ -29,6 +30,8 @@ public final class EmrClusterSpec {
 
   /** A cluster name: the characters XML allows. */
   private static final Pattern NAME = Pattern.compile("[" + ApiConstraints.XML_CHARS + "]*");
+  /** An EC2 instance type: family (with options, as in {@code m7i-flex}) and size, e.g. {@code r7g.2xlarge}. */
+  private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*\\.[a-z0-9]+(-[a-z0-9]+)*");
   /** The characters of tag keys and values: letters, digits, white space and {@code _ . : / = + - @}. */
   private static final Pattern TAG_CHARS = Pattern.compile("[\\p{L}\\p{M}\\p{N}\\p{Z}\\s_.:/=+\\-@]*");
 
@@ -83,6 +86,16 @@ public final class EmrClusterSpec {
     if (b.fleets && b.coreTypes.size() > 30) {
       throw new IllegalArgumentException("a spot core fleet takes at most 30 instance types, got "
           + b.coreTypes.size());
+    }
+    // refused here, before p9 uploads anything, rather than by EMR once the request is sent
+    for (String type : Stream.concat(Stream.of(b.primaryType), b.coreTypes.stream()).toList()) {
+      if (!INSTANCE_TYPE.matcher(type).matches()) {
+        throw new IllegalArgumentException("'" + type + "' is not an EC2 instance type (family.size, e.g."
+            + " m5.xlarge)");
+      }
+    }
+    if (b.serviceRole.isBlank() || b.instanceProfile.isBlank()) {
+      throw new IllegalArgumentException("the service role and the instance profile may not be blank");
     }
     if (b.coreCount < 1) {
       throw new IllegalArgumentException("core node count must be >= 1");

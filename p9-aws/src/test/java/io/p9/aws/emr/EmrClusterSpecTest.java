@@ -15,6 +15,25 @@ class EmrClusterSpecTest {
     return EmrClusterSpec.builder().logUri(S3Location.parse("s3://p9-bucket/logs"));
   }
 
+  /** Blank or mistyped instance types and blank roles fail before anything is uploaded, not at EMR. */
+  @Test
+  void instanceTypesAndRolesAreCheckedBeforeTheRequest() {
+    for (String bad : new String[] {"", " ", "m5xlarge", "M5.XLARGE", "m5.xlarge "}) {
+      assertThatThrownBy(() -> spec().primaryType(bad).build()).as("'%s'", bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("'" + bad + "' is not an EC2 instance type (family.size, e.g. m5.xlarge)");
+      assertThatThrownBy(() -> spec().coreTypes(java.util.List.of("m5.xlarge", bad)).fleets(true).build())
+          .as("'%s'", bad).hasMessageContaining("'" + bad + "' is not an EC2 instance type");
+    }
+    for (String good : new String[] {"m5.xlarge", "r7g.2xlarge", "m7i-flex.large", "u-6tb1.metal", "c5d.metal"}) {
+      assertThat(spec().primaryType(good).build().primaryType()).isEqualTo(good);
+    }
+    assertThatThrownBy(() -> spec().serviceRole(" ").build()).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the service role and the instance profile may not be blank");
+    assertThatThrownBy(() -> spec().instanceProfile("").build()).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the service role and the instance profile may not be blank");
+  }
+
   @Test
   void theProjectTagStaysP9() {
     // The IAM policies in examples/iam/ let the launcher create only clusters tagged project=p9.
