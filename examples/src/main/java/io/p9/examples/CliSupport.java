@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sts.StsClient;
@@ -66,6 +67,17 @@ final class CliSupport {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(option + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * What a command that only groups others does given none of them: its usage on stderr, and picocli's exit code
+   * for invalid input (2), as git and the AWS CLI do.
+   */
+  static int missingSubcommand(CommandSpec spec) {
+    CommandLine c = spec.commandLine();
+    c.usage(c.getErr());
+    c.getErr().flush();
+    return spec.exitCodeOnInvalidInput();
   }
 
   /** Runs {@code body}, turning the failures a user can fix into one line on {@code err} and an exit code. */

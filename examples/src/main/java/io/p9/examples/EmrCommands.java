@@ -31,13 +31,13 @@ import software.amazon.awssdk.services.s3.S3Client;
     description = "Run the Fruits! job on an EMR cluster (EMR 7.x, Spark 3.5, Java 17) in an EU region.",
     subcommands = {EmrCommands.Submit.class, EmrCommands.Status.class, EmrCommands.Logs.class,
         EmrCommands.Terminate.class})
-final class EmrCommands implements Runnable {
+final class EmrCommands implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
   @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+  public Integer call() {
+    return CliSupport.missingSubcommand(spec);
   }
 
   @Command(name = "submit", mixinStandardHelpOptions = true, sortOptions = false,

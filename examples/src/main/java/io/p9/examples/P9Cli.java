@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "p9", mixinStandardHelpOptions = true, versionProvider = P9Cli.Version.class,
     description = "Image collections to compact CNN feature vectors on Apache Spark.",
     subcommands = {P9Cli.Run.class, EmrCommands.class, ServerlessCommands.class})
-public final class P9Cli implements Runnable {
+public final class P9Cli implements Callable<Integer> {
 
   /** {@code p9 --version}: the version this jar was built as. */
   static final class Version implements CommandLine.IVersionProvider {
@@ -130,9 +130,13 @@ public final class P9Cli implements Runnable {
     }
   }
 
+  @Spec
+  CommandSpec spec;
+
+  /** {@code p9} with no command: a usage error, as for a command it cannot parse. */
   @Override
-  public void run() {
-    new CommandLine(this).usage(System.out);
+  public Integer call() {
+    return CliSupport.missingSubcommand(spec);
   }
 
   static final String SAMPLE = "data/fruits360-sample/Training";
@@ -144,8 +148,8 @@ public final class P9Cli implements Runnable {
   static final int BUNDLED_FEATURE_DIM = 1280;
 
   @Command(name = "run", mixinStandardHelpOptions = true,
-      description = {"Run the Fruits! pipeline: images -> MobileNetV2 features -> scaling -> PCA -> Parquet/CSV"
-          + " + saved PipelineModel + report.json.", "With --pipeline: apply a saved PipelineModel (an earlier run's,"
+      description = {"Run the Fruits! pipeline: images -> CNN features (the bundled MobileNetV2, or --model) ->"
+          + " scaling -> PCA -> Parquet/CSV + saved PipelineModel + report.json.", "With --pipeline: apply a saved PipelineModel (an earlier run's,"
           + " or any with an ImageLoader, a CnnFeaturizer and a PcaReducerModel in that order) to the --input"
           + " images, fitting and saving nothing (Parquet/CSV + report.json)."})
   static final class Run implements Callable<Integer> {

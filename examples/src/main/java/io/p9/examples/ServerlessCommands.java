@@ -30,13 +30,13 @@ import software.amazon.awssdk.services.s3.S3Client;
 @Command(name = "serverless", mixinStandardHelpOptions = true,
     description = "Run the Fruits! job on EMR Serverless (EMR 7.x, Spark 3.5, Java 17) in an EU region.",
     subcommands = {ServerlessCommands.Submit.class, ServerlessCommands.Status.class, ServerlessCommands.Logs.class})
-final class ServerlessCommands implements Runnable {
+final class ServerlessCommands implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
   @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+  public Integer call() {
+    return CliSupport.missingSubcommand(spec);
   }
 
   @Command(name = "submit", mixinStandardHelpOptions = true, sortOptions = false,

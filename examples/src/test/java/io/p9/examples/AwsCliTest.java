@@ -1465,6 +1465,19 @@ class AwsCliTest {
     assertThat(out.toString()).contains("--s3-endpoint", "--s3-committer", "--region");
   }
 
+  /** A command that only groups others, given none, is a usage error: its usage on stderr, exit 2. */
+  @Test
+  void aGroupWithoutASubcommandIsAUsageError() {
+    for (String[] c : List.of(new String[0], new String[] {"emr"}, new String[] {"serverless"})) {
+      out.getBuffer().setLength(0);
+      err.getBuffer().setLength(0);
+      assertThat(p9(c)).as(String.join(" ", c)).isEqualTo(2);
+      assertThat(err.toString()).as(String.join(" ", c))
+          .startsWith("Usage: p9" + (c.length == 0 ? "" : " " + c[0]) + " ").contains("Commands:");
+      assertThat(out.toString()).isEmpty();
+    }
+  }
+
   @Test
   void statusLogsAndTerminate() {
     stubStepStates("FAILED");
