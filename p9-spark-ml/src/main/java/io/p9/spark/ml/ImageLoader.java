@@ -398,7 +398,12 @@ public final class ImageLoader extends Transformer implements MLWritable {
     return this;
   }
 
-  /** {@return the counters of the most recent {@link #transform} (null before the first one)} */
+  /**
+   * {@return the counters of the most recent {@link #transform} of this stage (null before the first one)} They
+   * are this stage's own: {@code transform(dataset, paramMap)} runs a copy of the stage, which keeps the counters
+   * (to read them, transform with {@code c = copy(paramMap)} and ask {@code c}); and of two transforms started at
+   * once on one stage, this gives the later one's, so give each thread a copy of its own.
+   */
   public ImageLoadMetrics metrics() {
     return metrics;
   }
