@@ -94,7 +94,29 @@ public final class FruitsJob {
       String handleInvalid, int partitions, String scaler, String backend, String preprocessing,
       String featureTensor, int inputSize, String pipeline) {
 
-    /** Fits the pipeline (no saved one given). */
+    /**
+     * Fits the pipeline (no saved one given).
+     *
+     * @param input the images: a file, folder or glob, local or a Hadoop URI ({@code file:}, {@code s3a:},
+     *     {@code hdfs:}), folders searched recursively
+     * @param output the folder, local or a Hadoop URI, that the outputs are written in
+     * @param model the model file: a local path, a Hadoop URI or {@code classpath:resource}; ONNX, Keras .h5 or
+     *     DL4J zip
+     * @param k the number of principal components, or 0 to choose it by {@code variance}
+     * @param variance when {@code k} is 0, the share of the variance, in (0, 1], to explain: the fewest
+     *     components that reach it are kept
+     * @param batchSize the featurizer's batch size, or 0 for its default
+     * @param handleInvalid what to do with a file that cannot be decoded or featurized: {@code error} (fail),
+     *     {@code skip} (drop) or {@code keep} (a row without features, in errors.csv)
+     * @param partitions the number of partitions the file list is repartitioned into, or 0 for the listing's
+     * @param scaler {@code pca}, {@code spark} or {@code none} (see {@link FruitsJob})
+     * @param backend {@code auto} (from the model file), {@code onnx} or {@code dl4j}
+     * @param preprocessing the normalization preset, or null for the sidecar's, else the stage default
+     * @param featureTensor the tensor or layer whose value is the feature vector, or null for the sidecar's, else
+     *     the stage default
+     * @param inputSize the model's input height and width in pixels, or 0 for the model's, else the sidecar's,
+     *     else 224
+     */
     public Options(String input, String output, String model, int k, double variance, int batchSize,
         String handleInvalid, int partitions, String scaler, String backend, String preprocessing,
         String featureTensor, int inputSize) {
@@ -102,14 +124,46 @@ public final class FruitsJob {
           featureTensor, inputSize, null);
     }
 
-    /** Applies the PipelineModel saved at {@code pipeline}: the options of a fit are left at their defaults. */
+    /**
+     * {@return the options that apply the PipelineModel saved at {@code pipeline}: the options of a fit are left
+     * at their defaults}
+     *
+     * @param pipeline the saved PipelineModel's folder: a local path or a Hadoop URI
+     * @param input the images: a file, folder or glob, local or a Hadoop URI ({@code file:}, {@code s3a:},
+     *     {@code hdfs:}), folders searched recursively
+     * @param output the folder, local or a Hadoop URI, that the outputs are written in
+     * @param batchSize the loaded featurizer's batch size, or 0 for the one it was saved with
+     * @param handleInvalid what the loaded loader and featurizer do with a file they cannot use: {@code error}
+     *     (fail), {@code skip} (drop) or {@code keep} (a row without features, in errors.csv)
+     * @param partitions the number of partitions the file list is repartitioned into, or 0 for the listing's
+     */
     public static Options applying(String pipeline, String input, String output, int batchSize,
         String handleInvalid, int partitions) {
       return new Options(input, output, null, 0, 0, batchSize, handleInvalid, partitions, null, null, null, null, 0,
           pipeline);
     }
 
-    /** The input size from the model, its sidecar or the default. */
+    /**
+     * The input size from the model, its sidecar or the default.
+     *
+     * @param input the images: a file, folder or glob, local or a Hadoop URI ({@code file:}, {@code s3a:},
+     *     {@code hdfs:}), folders searched recursively
+     * @param output the folder, local or a Hadoop URI, that the outputs are written in
+     * @param model the model file: a local path, a Hadoop URI or {@code classpath:resource}; ONNX, Keras .h5 or
+     *     DL4J zip
+     * @param k the number of principal components, or 0 to choose it by {@code variance}
+     * @param variance when {@code k} is 0, the share of the variance, in (0, 1], to explain: the fewest
+     *     components that reach it are kept
+     * @param batchSize the featurizer's batch size, or 0 for its default
+     * @param handleInvalid what to do with a file that cannot be decoded or featurized: {@code error} (fail),
+     *     {@code skip} (drop) or {@code keep} (a row without features, in errors.csv)
+     * @param partitions the number of partitions the file list is repartitioned into, or 0 for the listing's
+     * @param scaler {@code pca}, {@code spark} or {@code none} (see {@link FruitsJob})
+     * @param backend {@code auto} (from the model file), {@code onnx} or {@code dl4j}
+     * @param preprocessing the normalization preset, or null for the sidecar's, else the stage default
+     * @param featureTensor the tensor or layer whose value is the feature vector, or null for the sidecar's, else
+     *     the stage default
+     */
     public Options(String input, String output, String model, int k, double variance, int batchSize,
         String handleInvalid, int partitions, String scaler, String backend, String preprocessing,
         String featureTensor) {
@@ -117,7 +171,23 @@ public final class FruitsJob {
           featureTensor, 0);
     }
 
-    /** Backend from the file, preprocessing and feature tensor from the sidecar or the defaults. */
+    /**
+     * Backend from the file, preprocessing and feature tensor from the sidecar or the defaults.
+     *
+     * @param input the images: a file, folder or glob, local or a Hadoop URI ({@code file:}, {@code s3a:},
+     *     {@code hdfs:}), folders searched recursively
+     * @param output the folder, local or a Hadoop URI, that the outputs are written in
+     * @param model the model file: a local path, a Hadoop URI or {@code classpath:resource}; ONNX, Keras .h5 or
+     *     DL4J zip
+     * @param k the number of principal components, or 0 to choose it by {@code variance}
+     * @param variance when {@code k} is 0, the share of the variance, in (0, 1], to explain: the fewest
+     *     components that reach it are kept
+     * @param batchSize the featurizer's batch size, or 0 for its default
+     * @param handleInvalid what to do with a file that cannot be decoded or featurized: {@code error} (fail),
+     *     {@code skip} (drop) or {@code keep} (a row without features, in errors.csv)
+     * @param partitions the number of partitions the file list is repartitioned into, or 0 for the listing's
+     * @param scaler {@code pca}, {@code spark} or {@code none} (see {@link FruitsJob})
+     */
     public Options(String input, String output, String model, int k, double variance, int batchSize,
         String handleInvalid, int partitions, String scaler) {
       this(input, output, model, k, variance, batchSize, handleInvalid, partitions, scaler, "auto", null, null);
@@ -267,6 +337,16 @@ public final class FruitsJob {
   /**
    * Runs the job: fits the pipeline on {@code o.input()} and saves it, or, with {@link Options#pipeline}, applies
    * the saved one to {@code o.input()}; writes the features, errors, plots and report under {@code o.output()}.
+   *
+   * @param spark the session to run on, whose Hadoop configuration reaches the input, output and model
+   * @param o what to run
+   * @return what happened, as also written to {@code report.json}
+   * @throws IOException if a file system call on the driver fails (checking or writing the outputs, reading a
+   *     saved pipeline)
+   * @throws InvalidOptionException if an option value cannot be run with, found before any image is read
+   * @throws TooFewImagesException if fewer than 2 images could be featurized for a fit
+   * @throws UncheckedIOException if {@code o.input()} does not exist or Hadoop cannot take it as a path, a glob in
+   *     it matches nothing, or the listing fails
    */
   public static Report run(SparkSession spark, Options o) throws IOException {
     long t0 = System.nanoTime();
@@ -795,7 +875,12 @@ public final class FruitsJob {
     }
   }
 
-  /** A human summary of a report, its numbers written the same in every locale ({@link Locale#ROOT}). */
+  /**
+   * {@return a human summary of {@code r}: a line per figure and per output, then one per warning, its numbers
+   * written the same in every locale ({@link Locale#ROOT})}
+   *
+   * @param r the report of a run
+   */
   public static String summary(Report r) {
     return String.join("\n",
         "p9 Fruits! job",
