@@ -48,6 +48,13 @@ public final class P9Cli implements Callable<Integer> {
     }
   }
 
+  /**
+   * Runs the p9 command that {@code args} name and exits the JVM with its exit code: 0 done, 1 job failed, 2 a
+   * usage or configuration error, 3 timed out waiting (the {@code emr} and {@code serverless} commands). Inside
+   * YARN's ApplicationMaster (the EMR step) it does not exit: a success returns, a failure throws.
+   *
+   * @param args the command and its options, e.g. {@code run --input images --output out}
+   */
   public static void main(String[] args) {
     quietLoggingWithoutProvider();
     CommandLine cmd = commandLine();
