@@ -17,7 +17,6 @@ import io.p9.core.tensor.TensorLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -126,7 +125,7 @@ public final class FeatureTensorEdit {
   private String imageInput;
   private TensorLayout imageLayout;
   /** Element types the file declares: graph inputs, outputs, value_info, initializers. */
-  private final Map<String, Integer> declaredTypes = new HashMap<>();
+  private final Map<String, Integer> declaredTypes;
 
   private FeatureTensorEdit(GraphProto graph) {
     this.graph = graph;
@@ -140,18 +139,7 @@ public final class FeatureTensorEdit {
         imageLayout = layoutOfImage(v);
       }
     }
-    List<ValueInfoProto> typed = new ArrayList<>(graph.getInputList());
-    typed.addAll(graph.getOutputList());
-    typed.addAll(graph.getValueInfoList());
-    for (ValueInfoProto v : typed) {
-      int type = v.getType().getTensorType().getElemType();
-      if (type != TensorProto.DataType.UNDEFINED_VALUE) {
-        declaredTypes.put(v.getName(), type);
-      }
-    }
-    for (TensorProto t : graph.getInitializerList()) {
-      declaredTypes.put(t.getName(), t.getDataType());
-    }
+    this.declaredTypes = index.declaredTypes;
   }
 
   /** NCHW if axis 1 of the 4-d input {@code v} is 3, else NHWC if axis 3 is (as {@code OnnxFeatureModel}), or null. */

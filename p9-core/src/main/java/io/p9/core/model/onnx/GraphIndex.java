@@ -24,6 +24,8 @@ final class GraphIndex {
   final Map<String, TensorProto> initializers = new HashMap<>();
   final Set<String> graphInputs = new HashSet<>();
   final Set<String> graphOutputs = new HashSet<>();
+  /** Element types the file declares: graph inputs, outputs, value_info, initializers (these win). */
+  final Map<String, Integer> declaredTypes = new HashMap<>();
 
   GraphIndex(GraphProto graph) {
     this.graph = graph;
@@ -43,6 +45,18 @@ final class GraphIndex {
     }
     for (ValueInfoProto v : graph.getOutputList()) {
       graphOutputs.add(v.getName());
+    }
+    List<ValueInfoProto> typed = new ArrayList<>(graph.getInputList());
+    typed.addAll(graph.getOutputList());
+    typed.addAll(graph.getValueInfoList());
+    for (ValueInfoProto v : typed) {
+      int type = v.getType().getTensorType().getElemType();
+      if (type != TensorProto.DataType.UNDEFINED_VALUE) {
+        declaredTypes.put(v.getName(), type);
+      }
+    }
+    for (TensorProto t : graph.getInitializerList()) {
+      declaredTypes.put(t.getName(), t.getDataType());
     }
   }
 

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Rewrites the int8 weights of a quantized model as uint8, exactly, for x86-64 CPUs whose int8 dot product
@@ -225,8 +224,6 @@ final class UnsignedWeights {
     final Map<String, Integer> initializers = new HashMap<>();
     /** Names taken, and those {@link #freshName} gave. */
     final Set<String> taken;
-    /** The element type the graph declares for its inputs, outputs and value_info tensors, where it does. */
-    final Map<String, Integer> declaredTypes = new HashMap<>();
     /** Whether a node holds a subgraph, whose uses of this graph's initializers are not counted here. */
     final boolean nested;
 
@@ -237,9 +234,6 @@ final class UnsignedWeights {
         initializers.put(g.getInitializer(i).getName(), i);
       }
       taken = index.takenNames();
-      Stream.of(g.getInputList(), g.getOutputList(), g.getValueInfoList()).flatMap(List::stream)
-          .filter(v -> v.getType().hasTensorType() && v.getType().getTensorType().getElemType() != 0)
-          .forEach(v -> declaredTypes.put(v.getName(), v.getType().getTensorType().getElemType()));
       nested = g.getNodeList().stream().flatMap(n -> n.getAttributeList().stream())
           .anyMatch(a -> a.hasG() || a.getGraphsCount() > 0);
     }
@@ -273,11 +267,7 @@ final class UnsignedWeights {
      * {@code output_dtype}), or of a node that only moves a uint8 tensor's elements ({@link #SAME_TYPE}).
      */
     boolean isUint8(String tensor) {
-      TensorProto t = initializer(tensor);
-      if (t != null) {
-        return t.getDataType() == TensorProto.DataType.UINT8_VALUE;
-      }
-      Integer declared = declaredTypes.get(tensor);
+      Integer declared = index.declaredTypes.get(tensor);
       if (declared != null) {
         return declared == TensorProto.DataType.UINT8_VALUE;
       }
