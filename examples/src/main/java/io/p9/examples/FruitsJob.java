@@ -380,12 +380,12 @@ public final class FruitsJob {
       c = Columns.FIT;
       featureDim = checkedModel(spark, featurizer, o).featureDim();
     }
-    checkOutputFolder(spark, o.output());
+    boolean outputExists = checkOutputFolder(spark, o.output());
     checkOutputOutsideInput(spark, o.input(), o.output());
     if (saved == null) {
       checkPipelineFolder(o.output());
     }
-    checkOutputWritable(spark, o.output());
+    checkOutputWritable(spark, o.output(), outputExists);
 
     Dataset<Row> featurized = transform(featurize, files).drop(loader.getInputCol(), loader.getOutputCol())
         .persist(StorageLevel.MEMORY_AND_DISK());
@@ -755,11 +755,14 @@ public final class FruitsJob {
    * Refuses an {@code output} that cannot be a folder because it, or the nearest of its parents that exists,
    * is a regular file: known before the CNN pass, where Hadoop's {@code ParentNotDirectoryException} would
    * come only at the first write, after it.
+   *
+   * @return whether {@code output} exists already (as a folder)
    */
-  static void checkOutputFolder(SparkSession spark, String output) throws IOException {
+  static boolean checkOutputFolder(SparkSession spark, String output) throws IOException {
     FileSystem fs = new Path(output).getFileSystem(spark.sparkContext().hadoopConfiguration());
     // qualified: a relative path's parents end at the root, not at "." over and over
-    for (Path p = fs.makeQualified(new Path(output)); p != null; p = p.getParent()) {
+    Path folder = fs.makeQualified(new Path(output));
+    for (Path p = folder; p != null; p = p.getParent()) {
       FileStatus st;
       try {
         st = fs.getFileStatus(p);
@@ -769,8 +772,9 @@ public final class FruitsJob {
       if (st.isFile()) {
         throw new InvalidOptionException("--output " + output + ": " + st.getPath() + " is a file, not a folder");
       }
-      return;
+      return p.equals(folder);
     }
+    return false;
   }
 
   /** The file {@link #checkOutputWritable} writes and deletes in the output folder: hidden, as Spark's sources see. */
@@ -779,12 +783,11 @@ public final class FruitsJob {
   /**
    * Refuses an {@code output} this run cannot write (a folder it may not create, or write in), known before the
    * CNN pass, where it used to fail only when the fitted pipeline was saved: writes a file in it, then deletes the
-   * file, and the folder where it did not exist before.
+   * file, and the folder where it did not exist before ({@code existed}: {@link #checkOutputFolder}'s answer).
    */
-  static void checkOutputWritable(SparkSession spark, String output) throws IOException {
+  static void checkOutputWritable(SparkSession spark, String output, boolean existed) throws IOException {
     Path folder = new Path(output);
     FileSystem fs = folder.getFileSystem(spark.sparkContext().hadoopConfiguration());
-    boolean existed = fs.exists(folder);
     Path probe = new Path(folder, WRITE_CHECK);
     try {
       fs.create(probe, true).close();
