@@ -148,6 +148,8 @@ public final class P9Cli implements Callable<Integer> {
 
   static final String SAMPLE = "data/fruits360-sample/Training";
   static final String BUNDLED_MODEL = "classpath:p9/models/mobilenetv2-12-int8.onnx";
+  /** Spark's limit on the fields a plan's string shows, which {@code run} raises unless it is set. */
+  private static final String MAX_PLAN_FIELDS = "spark.sql.debug.maxToStringFields";
   /**
    * The feature dimension of {@link #BUNDLED_MODEL} (its pooled tensor, the feature tensor {@code auto}
    * finds), which the launchers check {@code --k} against without opening the model.
@@ -267,6 +269,10 @@ public final class P9Cli implements Callable<Integer> {
       if (!conf.contains("spark.master")) {
         b.master(master).config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
             .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "8");
+      }
+      if (!conf.contains(MAX_PLAN_FIELDS)) {
+        // features.csv has a column per component: Spark would shorten its plan's string, with a WARN
+        b.config(MAX_PLAN_FIELDS, "10000");
       }
       try {
         s3.apply(input, output, pipeline != null ? pipeline : model, b::config);

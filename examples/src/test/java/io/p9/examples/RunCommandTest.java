@@ -12,6 +12,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import io.p9.aws.testing.AwsStub;
+import io.p9.spark.ml.testing.LogCapture;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -444,6 +445,23 @@ class RunCommandTest {
         .startsWith("p9: cannot list " + input).contains("col:on").contains("':'");
     assertThat(err[0]).doesNotContain("\tat ");
     assertThat(tmp.resolve("out")).doesNotExist();
+  }
+
+  /**
+   * features.csv has a column per component: a plan of more than Spark's default 25 fields, whose string Spark
+   * truncates with a WARN that names a setting the user has nothing to do with.
+   */
+  @Test
+  void aWideCsvIsWrittenWithoutSparksPlanTruncationWarning() {
+    Fixtures.subset(tmp.resolve("in"), 6, 6);
+    try (LogCapture log = new LogCapture("org.apache.spark.sql.catalyst.util.SparkStringUtils")) {
+      String[] err = new String[1];
+      int code = run(err, "--input", tmp.resolve("in").toString(), "--output", tmp.resolve("out").toString(),
+          "--model", Fixtures.model().toString(), "--k", "30", "--master", "local[2]");
+      assertThat(code).as(err[0]).isZero();
+      assertThat(tmp.resolve("out/features.csv")).exists();
+      assertThat(log.lines()).isEmpty();
+    }
   }
 
   @Test
