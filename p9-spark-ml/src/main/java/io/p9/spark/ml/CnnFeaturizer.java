@@ -144,11 +144,15 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p><b>Persistence.</b> Saving copies the model bytes and the resolved preprocessing into the stage folder, so a saved
  * pipeline runs on another machine without the original model path (and a stage without {@code modelLocation} cannot be
- * saved: the error names it). A loaded stage keeps the model bytes it read in driver memory and runs from them, so it
- * (or a pipeline holding it) can be saved over its own folder with {@code write().overwrite()}; a stage saved alone
- * reads its model before that deletes the folder, which may hold the model file (a pipeline saved so deletes the folder
- * before its stages write). A stage saved before {@code errorCol} existed loads with it empty, so its output columns
- * stay what they were.
+ * saved: the error names it). The bytes saved are those of the model the stage last resolved at its
+ * {@code modelLocation} (its {@code transformSchema}, {@code transform} or {@link #modelInfo}; {@code Pipeline.fit}
+ * resolves every stage), which it keeps in driver memory with their broadcast, even if the file was replaced
+ * or deleted since; a stage that has not resolved its model reads the file when it is saved. So a fitted
+ * PipelineModel can be saved with {@code write().overwrite()} over the folder that holds its featurizer's model file,
+ * which Spark deletes before any stage writes. A loaded stage keeps the model bytes it read in driver memory and runs
+ * from them, so it (or a pipeline holding it) can be saved over its own folder; a stage saved alone reads its model
+ * before the overwrite deletes the folder. A stage saved before {@code errorCol} existed loads with it empty, so its
+ * output columns stay what they were.
  */
 public final class CnnFeaturizer extends Transformer implements MLWritable {
   private static final long serialVersionUID = 1L;
@@ -861,14 +865,24 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     return resolve(spark.sparkContext()).spec();
   }
 
-  private record Resolved(String location, ModelBytes bytes, ModelKey key, ModelInfo info,
-      PreprocessSpec spec, Broadcast<byte[]> broadcast, String stamp) {}
+  /**
+   * The model as the stage resolved it: {@code file} the model and sidecar bytes it ran (what its writer saves),
+   * {@code settings} the SparkContext, location and params it was resolved under, {@code files} the version of
+   * the files (their stamps, or the hashes of bytes held in memory).
+   */
+  private record Resolved(String location, ModelBroadcasts.ModelFile file, ModelKey key, ModelInfo info,
+      PreprocessSpec spec, Broadcast<byte[]> broadcast, String settings, String files) {
+
+    ModelBytes bytes() {
+      return file.bytes();
+    }
+  }
 
   /**
    * The model file and sidecar as {@link #read()} found them under the stage folder. A stage still pointing
    * there runs from these bytes, so that saving it over its own folder (which Spark deletes first) works.
    */
-  private record Loaded(String location, ModelBytes bytes, byte[] sidecar) {}
+  private record Loaded(String location, ModelBroadcasts.ModelFile file) {}
 
   /** Fails naming this stage if {@code modelLocation} is not set (Spark's own error names neither). */
   private void requireModelLocation() {
@@ -877,25 +891,41 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     }
   }
 
+  /** The model at {@code modelLocation}: the bytes {@link #read()} loaded if it points there, else the file's. */
   private synchronized Resolved resolve(SparkContext sc) {
     requireModelLocation();
+    return resolve(sc, loaded != null && loaded.location().equals(getModelLocation()) ? loaded.file() : null);
+  }
+
+  /**
+   * The model this stage saves: the one it last resolved at its {@code modelLocation}, though the file has been
+   * replaced or deleted since (resolved again from those bytes if params or SparkContext changed since), else
+   * the model {@link #resolve(SparkContext)} gives.
+   */
+  private synchronized Resolved resolveForSave(SparkContext sc) {
+    requireModelLocation();
+    return resolved != null && resolved.location().equals(getModelLocation()) ? resolve(sc, resolved.file())
+        : resolve(sc);
+  }
+
+  /** The model at {@code modelLocation}, from {@code mem} if not null (bytes held for it), else from the files. */
+  private synchronized Resolved resolve(SparkContext sc, ModelBroadcasts.ModelFile mem) {
     Configuration conf = sc.hadoopConfiguration();
     String location = getModelLocation();
-    Loaded mem = loaded != null && loaded.location().equals(location) ? loaded : null;
-    // the same files (length and time, or the loaded bytes), params and SparkContext: nothing to read, hash
-    // or broadcast again
+    // the same files (length and time, or the bytes held), params and SparkContext: nothing to read, hash or
+    // broadcast again
     String files = mem != null
         ? mem.bytes().sha256() + "|" + (mem.sidecar() == null ? "absent" : ModelBytes.sha256(mem.sidecar()))
         : modelIo(() -> HadoopFiles.stamp(location, conf)) + "|" + sidecarIo(location, () -> HadoopFiles.stamp(
             location + ModelSpec.SIDECAR_SUFFIX, conf));
     // the model's bytes and broadcast are shared with the other stages of the SparkContext (copies of this one)
     ModelBroadcasts models = ModelBroadcasts.of(sc);
-    String stamp = models.id() + "|" + location + "|" + files + "|" + extractParamMap() + "|"
-        + defaultThreads(sc.getConf());
-    if (resolved != null && resolved.stamp().equals(stamp)) {
+    String settings = models.id() + "|" + location + "|" + extractParamMap() + "|" + defaultThreads(sc.getConf());
+    if (resolved != null && resolved.settings().equals(settings)
+        && (resolved.files().equals(files) || resolved.file() == mem)) {
       return resolved;
     }
-    ModelBroadcasts.ModelFile file = mem != null ? new ModelBroadcasts.ModelFile(mem.bytes(), mem.sidecar())
+    ModelBroadcasts.ModelFile file = mem != null ? mem
         : models.read(location, files, () -> new ModelBroadcasts.ModelFile(
             ModelBytes.of(HadoopFiles.fileName(location), modelIo(() -> HadoopFiles.read(location, conf))),
             sidecarIo(location, () -> HadoopFiles.readIfExists(location + ModelSpec.SIDECAR_SUFFIX, conf))));
@@ -924,7 +954,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
         checkDynamicSize(lease.model(), spec);
       }
     }
-    resolved = new Resolved(location, mb, key, info, spec, models.broadcast(mb), stamp);
+    resolved = new Resolved(location, file, key, info, spec, models.broadcast(mb), settings, files);
     return resolved;
   }
 
@@ -1153,11 +1183,11 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
 
   @Override
   public MLWriter write() {
-    // the model is read before Spark's overwrite deletes the folder, which may hold the model file
+    // the model is taken before Spark's overwrite deletes the folder, which may hold the model file
     AtomicReference<Resolved> model = new AtomicReference<>();
     return new P9Writer(this, (path, session) -> {
       SparkContext sc = session.sparkContext();
-      Resolved r = model.get() != null ? model.get() : resolve(sc);
+      Resolved r = model.get() != null ? model.get() : resolveForSave(sc);
       Configuration conf = sc.hadoopConfiguration();
       String dir = new Path(path, MODEL_DIR).toString();
       HadoopFiles.write(dir + "/" + r.bytes().name(), r.bytes().bytes(), conf);
@@ -1167,7 +1197,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
           spec.toJson().getBytes(StandardCharsets.UTF_8), conf);
       return Map.of("modelFile", r.bytes().name(), "modelSha256", r.bytes().sha256(),
           "originalModelLocation", r.location());
-    }).beforeSave(session -> model.set(resolve(session.sparkContext())));
+    }).beforeSave(session -> model.set(resolveForSave(session.sparkContext())));
   }
 
   /**
@@ -1185,7 +1215,8 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
             + "stage was saved with " + meta.p9().path("modelSha256").asText());
       }
       stage.setModelLocation(location);
-      stage.loaded = new Loaded(location, mb, HadoopFiles.readIfExists(location + ModelSpec.SIDECAR_SUFFIX, conf));
+      stage.loaded = new Loaded(location, new ModelBroadcasts.ModelFile(mb,
+          HadoopFiles.readIfExists(location + ModelSpec.SIDECAR_SUFFIX, conf)));
       return stage;
     });
   }

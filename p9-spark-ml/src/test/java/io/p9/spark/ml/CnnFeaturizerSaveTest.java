@@ -1,0 +1,87 @@
+package io.p9.spark.ml;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.p9.core.testing.Fixtures;
+import io.p9.core.testing.RepoData;
+import io.p9.spark.ml.testing.TestSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a saved featurizer holds: the model it ran, though its file was replaced or deleted since, as a
+ * PipelineModel saved with {@code write().overwrite()} over the folder that holds its model file deletes it
+ * before the stage writes.
+ */
+class CnnFeaturizerSaveTest {
+  @TempDir static Path tmp;
+  static Dataset<Row> images;
+
+  @BeforeAll
+  static void setUp() {
+    TestSpark.get();
+    images = TestSpark.sampleImages(tmp.resolve("sample"), 2, 3, 2);
+  }
+
+  /** A copy of the bundled MobileNetV2, without its sidecar, at {@code tmp/folder/m.onnx}. */
+  private static Path modelIn(String folder) throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve(folder));
+    return Files.copy(RepoData.mobilenet(), dir.resolve("m.onnx"));
+  }
+
+  private static List<Row> features(Transformer t) {
+    return t.transform(images).select("path", "features").orderBy("path").collectAsList();
+  }
+
+  private static String uri(Path p) {
+    return p.toUri().toString();
+  }
+
+  /**
+   * Spark's PipelineModel writer deletes the folder before its stages write; the featurizer, resolved by the fit,
+   * writes the model it holds, not the file that was there.
+   */
+  @Test
+  void aFittedPipelineModelCanBeSavedOverTheFolderHoldingItsModelFile() throws Exception {
+    Path model = modelIn("pm-over-model");
+    PipelineModel pm = new Pipeline().setStages(new PipelineStage[] {
+        new CnnFeaturizer().setModelLocation(model.toString()).setBatchSize(4)}).fit(images);
+    List<Row> expected = features(pm);
+
+    pm.write().overwrite().save(uri(model.getParent()));
+    assertThat(model).doesNotExist();
+    assertThat(features(PipelineModel.load(uri(model.getParent())))).isEqualTo(expected);
+  }
+
+  /**
+   * The model file replaced after the stage ran: the stage saved alone, in a PipelineModel, and after a param
+   * change holds the model it ran, not the one now at its location.
+   */
+  @Test
+  void aStageSavesTheModelItRanThoughItsFileWasReplacedSince() throws Exception {
+    Path model = modelIn("replaced");
+    CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model.toString()).setBatchSize(4);
+    PipelineModel pm = new Pipeline().setStages(new PipelineStage[] {f}).fit(images);
+    List<Row> expected = features(f);
+    Files.write(model, Fixtures.bytes("tiny_mnv2.onnx"));
+
+    f.write().save(uri(tmp.resolve("replaced-alone")));
+    pm.write().save(uri(tmp.resolve("replaced-pm")));
+    f.setHandleInvalid("keep").write().save(uri(tmp.resolve("replaced-param")));
+    assertThat(features(CnnFeaturizer.load(uri(tmp.resolve("replaced-alone"))))).isEqualTo(expected);
+    assertThat(features(PipelineModel.load(uri(tmp.resolve("replaced-pm"))))).isEqualTo(expected);
+    CnnFeaturizer changed = CnnFeaturizer.load(uri(tmp.resolve("replaced-param")));
+    assertThat(changed.getHandleInvalid()).isEqualTo("keep");
+    assertThat(features(changed)).isEqualTo(expected);
+  }
+}
