@@ -27,6 +27,7 @@ import io.p9.spark.ml.internal.P9Writer;
 import io.p9.spark.ml.internal.ParamExplanations;
 import io.p9.spark.ml.internal.SchemaChecks;
 import io.p9.spark.ml.internal.Validators;
+import java.io.FileNotFoundException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -146,13 +147,14 @@ import org.apache.spark.sql.types.StructType;
  * pipeline runs on another machine without the original model path (and a stage without {@code modelLocation} cannot be
  * saved: the error names it). The bytes saved are those of the model the stage last resolved at its
  * {@code modelLocation} (its {@code transformSchema}, {@code transform} or {@link #modelInfo}; {@code Pipeline.fit}
- * resolves every stage), which it keeps in driver memory with their broadcast, even if the file was replaced
- * or deleted since; a stage that has not resolved its model reads the file when it is saved. So a fitted
- * PipelineModel can be saved with {@code write().overwrite()} over the folder that holds its featurizer's model file,
- * which Spark deletes before any stage writes. A loaded stage keeps the model bytes it read in driver memory and runs
- * from them, so it (or a pipeline holding it) can be saved over its own folder; a stage saved alone reads its model
- * before the overwrite deletes the folder. A stage saved before {@code errorCol} existed loads with it empty, so its
- * output columns stay what they were.
+ * resolves every stage), which it keeps in driver memory with their broadcast, even if the file was replaced or deleted
+ * since; a stage that has not resolved its model reads the file when it is saved. So a fitted PipelineModel can be
+ * saved with {@code write().overwrite()} over the folder that holds its featurizer's model file, which Spark deletes
+ * before any stage writes; Spark calls nothing on the stages before that, so a featurizer there that has not resolved
+ * its model fails, naming the model file, which is gone then. A loaded stage keeps the model bytes it read in driver
+ * memory and runs from them, so it (or a pipeline holding it) can be saved over its own folder; a stage saved alone
+ * reads its model before the overwrite deletes the folder. A stage saved before {@code errorCol} existed loads with it
+ * empty, so its output columns stay what they were.
  */
 public final class CnnFeaturizer extends Transformer implements MLWritable {
   private static final long serialVersionUID = 1L;
@@ -1187,7 +1189,7 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     AtomicReference<Resolved> model = new AtomicReference<>();
     return new P9Writer(this, (path, session) -> {
       SparkContext sc = session.sparkContext();
-      Resolved r = model.get() != null ? model.get() : resolveForSave(sc);
+      Resolved r = model.get() != null ? model.get() : modelToSave(sc, path);
       Configuration conf = sc.hadoopConfiguration();
       String dir = new Path(path, MODEL_DIR).toString();
       HadoopFiles.write(dir + "/" + r.bytes().name(), r.bytes().bytes(), conf);
@@ -1197,7 +1199,33 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
           spec.toJson().getBytes(StandardCharsets.UTF_8), conf);
       return Map.of("modelFile", r.bytes().name(), "modelSha256", r.bytes().sha256(),
           "originalModelLocation", r.location());
-    }).beforeSave(session -> model.set(resolveForSave(session.sparkContext())));
+    }).beforeSave((path, session) -> model.set(modelToSave(session.sparkContext(), path)));
+  }
+
+  /**
+   * The model {@link #write()} saves to {@code path}: the one this stage ran ({@link #resolveForSave}). A model file
+   * missing from inside the folder of a pipeline that holds this stage was deleted by the pipeline's
+   * {@code overwrite()}, which Spark runs before any stage's writer: that fails saying so and how to avoid it.
+   */
+  private Resolved modelToSave(SparkContext sc, String path) {
+    try {
+      return resolveForSave(sc);
+    } catch (UncheckedIOException e) {
+      Path folder = P9Writer.savedFolder(path);
+      Configuration conf = sc.hadoopConfiguration();
+      String replaced = HadoopFiles.qualify(folder.toString(), conf);
+      // a pipeline's writer writes its metadata before its stages
+      if (!(e.getCause() instanceof FileNotFoundException) || folder.equals(new Path(path))
+          || !HadoopFiles.qualify(getModelLocation(), conf).startsWith(replaced + "/")
+          || "absent".equals(HadoopFiles.stamp(new Path(folder, "metadata").toString(), conf))) {
+        throw e;
+      }
+      throw new IllegalStateException(SchemaChecks.name(this) + ": its model file " + getModelLocation()
+          + " is gone: it lay inside " + replaced + ", which write().overwrite() deleted before the stages of the"
+          + " pipeline saved there were written, and this stage had not read its model yet. Before saving over the"
+          + " folder that holds the model, resolve the stage (transformSchema, transform or modelInfo(spark); a"
+          + " Pipeline.fit does), or save the pipeline to another folder", e);
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.p9.spark.ml;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p9.core.testing.Fixtures;
 import io.p9.core.testing.RepoData;
@@ -83,5 +84,23 @@ class CnnFeaturizerSaveTest {
     CnnFeaturizer changed = CnnFeaturizer.load(uri(tmp.resolve("replaced-param")));
     assertThat(changed.getHandleInvalid()).isEqualTo("keep");
     assertThat(features(changed)).isEqualTo(expected);
+  }
+
+  /**
+   * A featurizer that has not read its model (its location set again after the fit) in a PipelineModel saved
+   * over the folder holding the model file: nothing runs on the stage before Spark deletes the folder, so the
+   * file is gone when the stage writes, and the error says so and how to avoid it.
+   */
+  @Test
+  void anUnresolvedStageSavedOverTheFolderHoldingItsModelFileSaysWhy() throws Exception {
+    Path model = modelIn("unresolved");
+    CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model.toString());
+    PipelineModel pm = new Pipeline().setStages(new PipelineStage[] {f}).fit(images);
+    f.setModelLocation(model.toString());
+
+    assertThatThrownBy(() -> pm.write().overwrite().save(uri(model.getParent())))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("CnnFeaturizer[" + f.uid() + "]: its model file " + model + " is gone")
+        .hasMessageContaining("transformSchema");
   }
 }

@@ -2,8 +2,9 @@ package io.p9.spark.ml.internal;
 
 import java.io.IOException;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
-import java.util.function.Consumer;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.param.Params;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.SparkSession;
@@ -15,9 +16,11 @@ import org.apache.spark.sql.SparkSession;
  * under {@code p9} in the metadata.
  */
 public final class P9Writer extends MLWriter {
+  /** The folder of a pipeline's stages in Spark's layout. */
+  private static final String STAGES = "stages";
   private final Params stage;
   private final BiFunction<String, SparkSession, Map<String, ?>> extra;
-  private Consumer<SparkSession> beforeSave = session -> { };
+  private BiConsumer<String, SparkSession> beforeSave = (path, session) -> { };
 
   /**
    * A writer of {@code stage}'s metadata and what {@code extra} writes.
@@ -40,20 +43,38 @@ public final class P9Writer extends MLWriter {
   }
 
   /**
-   * Runs {@code read} with the writer's session when {@link #save} starts, before Spark deletes the folder of a
-   * save with {@code overwrite()}: for what the stage must read and the folder may hold (a model file).
+   * Runs {@code read} with the stage path and the writer's session when {@link #save} starts, before Spark
+   * deletes the folder of a save with {@code overwrite()}: for what the stage must read and the folder may hold (a
+   * model file). A stage saved in a PipelineModel starts after the pipeline's own overwrite deleted the pipeline's
+   * folder ({@link #savedFolder}): nothing is called on the stage before that.
    *
    * @param read reads what {@code extra} will write
    * @return this writer
    */
-  public P9Writer beforeSave(Consumer<SparkSession> read) {
+  public P9Writer beforeSave(BiConsumer<String, SparkSession> read) {
     this.beforeSave = read;
     return this;
   }
 
+  /**
+   * {@return the folder a save of the stage at {@code stagePath} replaces: that of the outermost pipeline holding
+   * it in Spark's layout ({@code <pipeline>/stages/<i>_<uid>}, nested pipelines too), else the stage's own} Read
+   * from the path alone: a stage saved alone in a folder named {@code stages} looks like a pipeline's.
+   *
+   * @param stagePath the path a stage's writer saves to
+   */
+  public static Path savedFolder(String stagePath) {
+    Path folder = new Path(stagePath);
+    while (folder.getParent() != null && STAGES.equals(folder.getParent().getName())
+        && folder.getParent().getParent() != null) {
+      folder = folder.getParent().getParent();
+    }
+    return folder;
+  }
+
   @Override
   public void save(String path) throws IOException {
-    beforeSave.accept(sparkSession());
+    beforeSave.accept(path, sparkSession());
     super.save(path);
   }
 
