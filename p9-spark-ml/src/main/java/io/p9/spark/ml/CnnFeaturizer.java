@@ -1174,10 +1174,19 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
     return f;
   }
 
+  /**
+   * {@return a copy with {@code extra}'s params} It shares the model this stage resolved, so it saves the model
+   * this stage ran (a copy of a fitted PipelineModel too), and runs it while the file and params stay the same.
+   *
+   * @param extra params to set on the copy
+   */
   @Override
   public CnnFeaturizer copy(ParamMap extra) {
     CnnFeaturizer c = defaultCopy(extra);
     c.loaded = loaded;
+    synchronized (this) {
+      c.resolved = resolved;
+    }
     return c;
   }
 

@@ -13,6 +13,7 @@ import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,6 +62,18 @@ class CnnFeaturizerSaveTest {
 
     pm.write().overwrite().save(uri(model.getParent()));
     assertThat(model).doesNotExist();
+    assertThat(features(PipelineModel.load(uri(model.getParent())))).isEqualTo(expected);
+  }
+
+  /** A copy of a fitted PipelineModel (as CrossValidatorModel.copy makes) holds the model its featurizer ran too. */
+  @Test
+  void aCopyOfAFittedPipelineModelCanBeSavedOverTheFolderHoldingItsModelFile() throws Exception {
+    Path model = modelIn("copy-over-model");
+    PipelineModel pm = new Pipeline().setStages(new PipelineStage[] {
+        new CnnFeaturizer().setModelLocation(model.toString()).setBatchSize(4)}).fit(images);
+    List<Row> expected = features(pm);
+
+    pm.copy(ParamMap.empty()).write().overwrite().save(uri(model.getParent()));
     assertThat(features(PipelineModel.load(uri(model.getParent())))).isEqualTo(expected);
   }
 
