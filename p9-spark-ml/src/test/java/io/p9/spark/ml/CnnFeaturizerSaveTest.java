@@ -41,6 +41,11 @@ class CnnFeaturizerSaveTest {
     return Files.copy(RepoData.mobilenet(), dir.resolve("m.onnx"));
   }
 
+  /** A PipelineModel of {@code featurizer} alone, fitted on the images: the fit resolves its model. */
+  private static PipelineModel fitted(CnnFeaturizer featurizer) {
+    return new Pipeline().setStages(new PipelineStage[] {featurizer}).fit(images);
+  }
+
   private static List<Row> features(Transformer t) {
     return t.transform(images).select("path", "features").orderBy("path").collectAsList();
   }
@@ -56,8 +61,7 @@ class CnnFeaturizerSaveTest {
   @Test
   void aFittedPipelineModelCanBeSavedOverTheFolderHoldingItsModelFile() throws Exception {
     Path model = modelIn("pm-over-model");
-    PipelineModel pm = new Pipeline().setStages(new PipelineStage[] {
-        new CnnFeaturizer().setModelLocation(model.toString()).setBatchSize(4)}).fit(images);
+    PipelineModel pm = fitted(new CnnFeaturizer().setModelLocation(model.toString()).setBatchSize(4));
     List<Row> expected = features(pm);
 
     pm.write().overwrite().save(uri(model.getParent()));
@@ -69,8 +73,7 @@ class CnnFeaturizerSaveTest {
   @Test
   void aCopyOfAFittedPipelineModelCanBeSavedOverTheFolderHoldingItsModelFile() throws Exception {
     Path model = modelIn("copy-over-model");
-    PipelineModel pm = new Pipeline().setStages(new PipelineStage[] {
-        new CnnFeaturizer().setModelLocation(model.toString()).setBatchSize(4)}).fit(images);
+    PipelineModel pm = fitted(new CnnFeaturizer().setModelLocation(model.toString()).setBatchSize(4));
     List<Row> expected = features(pm);
 
     pm.copy(ParamMap.empty()).write().overwrite().save(uri(model.getParent()));
@@ -85,7 +88,7 @@ class CnnFeaturizerSaveTest {
   void aStageSavesTheModelItRanThoughItsFileWasReplacedSince() throws Exception {
     Path model = modelIn("replaced");
     CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model.toString()).setBatchSize(4);
-    PipelineModel pm = new Pipeline().setStages(new PipelineStage[] {f}).fit(images);
+    PipelineModel pm = fitted(f);
     List<Row> expected = features(f);
     Files.write(model, Fixtures.bytes("tiny_mnv2.onnx"));
 
@@ -108,7 +111,7 @@ class CnnFeaturizerSaveTest {
   void anUnresolvedStageSavedOverTheFolderHoldingItsModelFileSaysWhy() throws Exception {
     Path model = modelIn("unresolved");
     CnnFeaturizer f = new CnnFeaturizer().setModelLocation(model.toString());
-    PipelineModel pm = new Pipeline().setStages(new PipelineStage[] {f}).fit(images);
+    PipelineModel pm = fitted(f);
     f.setModelLocation(model.toString());
 
     assertThatThrownBy(() -> pm.write().overwrite().save(uri(model.getParent())))
