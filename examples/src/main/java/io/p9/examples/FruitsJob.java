@@ -28,6 +28,7 @@ import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.feature.StandardScaler;
+import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -70,8 +71,10 @@ import org.slf4j.LoggerFactory;
  * ({@code TRUNCATED: ...}) or from the featurizer for an image it cannot use ({@code INVALID_IMAGE: ...}) or
  * that the model fails on ({@code INFERENCE_FAILED: ...}; its {@code errorCol}, here {@code featurizerError},
  * also in the saved pipeline's output).
- * {@code report.json}'s {@code failuresByReason} counts each failed file once under that reason (dropped
- * files, under {@code skip}, from the stages' metrics), adding up to {@code failed}.
+ * {@code report.json}'s {@code failuresByReason} counts each failed file once under that reason, adding up to
+ * {@code failed}. Its counts come from the rows of the featurize pass, which keeps the files {@code skip} drops
+ * and leaves them out of the outputs: they are exact when Spark computes partitions again (a lost executor, a
+ * task or stage run again), where the stages' metrics count such a partition again.
  */
 public final class FruitsJob {
   private static final Logger LOG = LoggerFactory.getLogger(FruitsJob.class);
@@ -307,23 +310,29 @@ public final class FruitsJob {
   }
 
   /**
-   * Failed files by reason, each counted once, so that the counts add up to the failed files. Files kept
-   * without features ({@code handleInvalid=keep}) are counted from {@code failures} (the reason before the
-   * first ':'), so report.json and errors.csv agree; files dropped ({@code skip}) are gone from the rows and
-   * are counted from the stages' metrics, the loader's and the featurizer's drops being different files.
+   * Failed files by reason, each counted once, so that the counts add up to the failed files: counted from the
+   * {@code failures} rows (the reason before the first ':'), so report.json and errors.csv agree. Not from the
+   * stages' metrics, which count a partition again each time Spark computes it ({@link #passHandleInvalid}).
    */
-  static Map<String, Long> failuresByReason(String handleInvalid, Dataset<Row> failures,
-      ImageLoadMetrics loader, ImageLoadMetrics featurizer) {
+  static Map<String, Long> failuresByReason(Dataset<Row> failures) {
     Map<String, Long> reasons = new TreeMap<>();
     for (Row r : failures.groupBy(functions.substring_index(functions.col("error"), ":", 1)).count()
         .collectAsList()) {
       reasons.merge(r.getString(0), r.getLong(1), Long::sum);
     }
-    if ("skip".equals(handleInvalid)) {
-      loader.failuresByReason().forEach((k, v) -> reasons.merge(k, v, Long::sum));
-      featurizer.failuresByReason().forEach((k, v) -> reasons.merge(k, v, Long::sum));
-    }
     return reasons;
+  }
+
+  /**
+   * The {@code handleInvalid} the featurize pass runs with for the job's {@code handleInvalid}: {@code keep} for
+   * {@code skip} too, so that every file the pass is done with is a row and the job's counts (files, featurized,
+   * failed by reason) come from the rows, exact whatever Spark computes again. The stages' metrics count a
+   * partition again each time it is computed (a lost executor's cached or shuffle-map partitions, a stage run
+   * again, a speculative copy), and under {@code skip} the dropped files were counted only there. The rows
+   * without features are then left out of the outputs (errors.csv too), as {@code skip} asks.
+   */
+  static String passHandleInvalid(String handleInvalid) {
+    return "skip".equals(handleInvalid) ? "keep" : handleInvalid;
   }
 
   /**
@@ -358,14 +367,16 @@ public final class FruitsJob {
       files = files.repartition(o.partitions());
     }
     Saved saved = o.pipeline() != null ? loadPipeline(o.pipeline()) : null;
+    String pass = passHandleInvalid(o.handleInvalid());
     ImageLoader loader;
     CnnFeaturizer featurizer;
     List<Transformer> featurize;
     Columns c;
     int featureDim;
     if (saved != null) {
-      loader = saved.loader().setHandleInvalid(o.handleInvalid());
-      featurizer = saved.featurizer().setHandleInvalid(o.handleInvalid());
+      // nothing is saved: the loaded stages run the pass
+      loader = saved.loader().setHandleInvalid(pass);
+      featurizer = saved.featurizer().setHandleInvalid(pass);
       if (o.batchSize() > 0) {
         featurizer.setBatchSize(o.batchSize());
       }
@@ -374,8 +385,8 @@ public final class FruitsJob {
       featureDim = saved.pca().pc().numRows();
       checkColumns(o.pipeline(), saved, files.schema());
     } else {
-      loader = new ImageLoader().setHandleInvalid(o.handleInvalid());
-      featurizer = featurizer(o);
+      loader = new ImageLoader().setHandleInvalid(pass);
+      featurizer = featurizer(o).setHandleInvalid(pass);
       featurize = List.of(loader, featurizer);
       c = Columns.FIT;
       featureDim = checkedModel(spark, featurizer, o).featureDim();
@@ -391,20 +402,21 @@ public final class FruitsJob {
         .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       long t1 = System.nanoTime();
-      long total;
+      // the files and the featurized images, counted from the rows, all cached by this first pass over them
+      long inputFiles;
+      long ok;
       try (Progress progress = new Progress(listing.size(), () -> filesDone(loader.metrics(), featurizer.metrics()),
           () -> featurizer.metrics().succeeded(), 10_000)) {
-        total = featurized.count();
-        progress.finish();
+        Row counts = featurized.agg(functions.count(functions.lit(1)), functions.count(functions.col(c.features())))
+            .head();
+        inputFiles = counts.getLong(0);
+        ok = counts.getLong(1);
+        progress.finish(inputFiles, ok);
       }
       double featurizeSeconds = (System.nanoTime() - t1) / 1e9;
       Dataset<Row> good = featurized.filter(functions.col(c.features()).isNotNull());
-      long ok = good.count();
       Dataset<Row> errors = failures(featurized, c);
-      Map<String, Long> reasons = failuresByReason(o.handleInvalid(), errors, loader.metrics(),
-          featurizer.metrics());
-      // skipped rows are gone from the output but counted: files = rows out + rows skipped
-      long inputFiles = total + loader.metrics().skipped() + featurizer.metrics().skipped();
+      Map<String, Long> reasons = failuresByReason(errors);
       if (saved == null && ok < 2) {
         throw new TooFewImagesException("only " + ok + " of " + inputFiles + " files could be featurized under "
             + o.input() + "; PCA needs at least 2; failures by reason: " + reasons);
@@ -422,12 +434,16 @@ public final class FruitsJob {
         modelPath = o.pipeline();
       } else {
         modelPath = out + "pipeline-model";
-        // All transformers: fitting this pipeline computes nothing; it just assembles the PipelineModel.
-        new Pipeline().setStages(new PipelineStage[] {loader, featurizer, reducer}).fit(files).write().overwrite()
-            .save(modelPath);
+        // All transformers: fitting this pipeline computes nothing; it just assembles the PipelineModel. Its loader
+        // and featurizer handle invalid files as asked (those of the pass keep what skip drops).
+        new Pipeline().setStages(new PipelineStage[] {
+            loader.copy(ParamMap.empty()).setHandleInvalid(o.handleInvalid()),
+            featurizer.copy(ParamMap.empty()).setHandleInvalid(o.handleInvalid()), reducer})
+            .fit(files).write().overwrite().save(modelPath);
       }
 
-      writeCsv(errors, out + "errors.csv");
+      // under skip the failed files are counted, not written: errors.csv has the files kept without features
+      writeCsv("skip".equals(o.handleInvalid()) ? errors.limit(0) : errors, out + "errors.csv");
       Column label = c.label().isEmpty() ? functions.lit(null).cast(DataTypes.StringType)
           : functions.col(c.label());
       // projected once for features.parquet, features.csv and the plot (each used to project the featurized rows

@@ -13,10 +13,12 @@ import org.slf4j.LoggerFactory;
  * Logs progress of a long featurize pass while it runs: files done / total, images featurized, images/s, ETA;
  * and, when the pass ends ({@link #finish}), one last line with the rate over the whole pass. The rate counts
  * only the images that got features (a file that could not be decoded is done but not featurized), as the
- * report's {@code imagesPerSecond} does; the ETA is of the files still to go, at the rate files are done. The
- * counts come from the stages' counters ({@link FruitsJob#filesDone}, the featurizer's successes), which Spark
- * updates as tasks finish (so progress moves per partition). Numbers are written the same in every default
- * locale ({@link Locale#ROOT}: ASCII digits, a decimal point), for people and log tools alike.
+ * report's {@code imagesPerSecond} does; the ETA is of the files still to go, at the rate files are done. While
+ * the pass runs, the counts come from the stages' counters ({@link FruitsJob#filesDone}, the featurizer's
+ * successes), which Spark updates as tasks finish (so progress moves per partition) and which count a partition
+ * computed again (a lost executor's) again; the last line's come from the pass's rows, as the report's do.
+ * Numbers are written the same in every default locale ({@link Locale#ROOT}: ASCII digits, a decimal point),
+ * for people and log tools alike.
  */
 final class Progress implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Progress.class);
@@ -85,15 +87,19 @@ final class Progress implements AutoCloseable {
     return String.format(Locale.ROOT, "%d / %d files done (%.1f %%)", shown, total, 100.0 * shown / Math.max(total, 1));
   }
 
-  /** The pass is over: stops the periodic lines and logs {@link #lastLine}, after any line in progress. */
-  void finish() {
+  /**
+   * The pass is over: stops the periodic lines and logs {@link #lastLine} of {@code doneCount} files done,
+   * {@code featurizedCount} of them featurized (counted from the rows, not the counters), after any line in
+   * progress.
+   */
+  void finish(long doneCount, long featurizedCount) {
     timer.shutdownNow();
     try {
       timer.awaitTermination(1, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    log.accept(lastLine(done.getAsLong(), featurized.getAsLong(), seconds()));
+    log.accept(lastLine(doneCount, featurizedCount, seconds()));
   }
 
   @Override

@@ -423,8 +423,7 @@ class FruitsJobTest {
       assertThat(errors.get("empty.jpg")).startsWith("EMPTY: ");
       assertThat(errors.get("broken.jpg")).matches("(TRUNCATED|CORRUPT): .*");
 
-      java.util.Map<String, Long> reasons = FruitsJob.failuresByReason("keep", failures, loader.metrics(),
-          featurizer.metrics());
+      java.util.Map<String, Long> reasons = FruitsJob.failuresByReason(failures);
       assertThat(reasons).containsEntry("INVALID_IMAGE", 1L).containsEntry("EMPTY", 1L)
           .doesNotContainKey("NO_IMAGE").hasSize(3);
       assertThat(reasons.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(3);
@@ -653,6 +652,51 @@ class FruitsJobTest {
     assertThat(RunPlotsTest.parse(Files.readString(Path.of(r.scatterPlot()))).getElementsByTagName("circle")
         .getLength()).isEqualTo(24);
     assertThat(spark.sharedState().cacheManager().isEmpty()).as("nothing left cached").isTrue();
+  }
+
+  /**
+   * The counts are exact when the featurize pass's cached partitions are lost (the executor that held them gone
+   * with its spot instance) and the actions after it compute them again: under {@code skip}, report.json's files,
+   * failed and failures by reason, and the last progress line's featurized images, came from the stages' counters,
+   * which count a partition again each time it is computed. The saved pipeline loses the cache in the pass's first
+   * task; a fit under {@code skip} first, whose saved stages keep {@code skip}.
+   */
+  @Test
+  void theCountsAreExactWhenTheCachedFeaturesAreLostAndComputedAgain() throws Exception {
+    FruitsJob.Report fitted = FruitsJob.run(spark, new FruitsJob.Options(input.toString(),
+        tmp.resolve("out-before-loss").toString(), RepoData.mobilenet().toString(), 3, 0.9, 8, "skip", 3, "pca"));
+    PipelineModel model = PipelineModel.load(fitted.pipelineModel());
+    assertThat(((io.p9.spark.ml.ImageLoader) model.stages()[0]).getHandleInvalid()).isEqualTo("skip");
+    assertThat(((io.p9.spark.ml.CnnFeaturizer) model.stages()[1]).getHandleInvalid()).isEqualTo("skip");
+    String losing = tmp.resolve("losing-pipeline").toString();
+    new org.apache.spark.ml.Pipeline().setStages(new org.apache.spark.ml.PipelineStage[] {new CacheLossStage(),
+        model}).fit(io.p9.spark.ml.ImageFiles.read(spark, input.toString())).write().save(losing);
+
+    java.util.concurrent.atomic.AtomicReference<FruitsJob.Report> report =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    CacheLossStage.ARMED.set(true);
+    List<String> logged = logged(Progress.class.getName(), () -> {
+      report.set(FruitsJob.run(spark, FruitsJob.Options.applying(losing, input.toString(),
+          tmp.resolve("out-after-loss").toString(), 0, "skip", 3)));
+      return null;
+    });
+    assertThat(CacheLossStage.ARMED).as("the cache was lost").isFalse();
+
+    FruitsJob.Report r = report.get();
+    assertThat(r.files()).isEqualTo(26);
+    assertThat(r.featurized()).isEqualTo(24);
+    assertThat(r.failed()).isEqualTo(2);
+    assertThat(r.failuresByReason()).isEqualTo(fitted.failuresByReason()).containsEntry("EMPTY", 1L);
+    assertThat(fitted.failuresByReason().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(2);
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(Path.of(r.csv()).getParent()
+        .resolve("report.json").toFile()).get("files").asLong()).isEqualTo(26);
+    Dataset<Row> parquet = spark.read().parquet(r.parquet());
+    assertThat(parquet.count()).isEqualTo(24);
+    assertThat(parquet.select("path").distinct().count()).isEqualTo(24);
+    // skip counts the failed files but writes none of them
+    assertThat(rfc4180(r.errors())).singleElement().isEqualTo(new String[] {"path", "error"});
+    assertThat(logged.get(logged.size() - 1))
+        .matches("26 / 26 files done \\(100\\.0 %\\) in \\d+\\.\\d s, 24 featurized, \\d+\\.\\d images/s");
   }
 
   /** A run that fails after the featurize pass (1 image: too few to fit) leaves nothing cached; it kept its rows. */

@@ -69,15 +69,18 @@ class ProgressTest {
     }
   }
 
-  /** The pass ends with one last line: all done, the rate over the whole pass; no line after it. */
+  /**
+   * The pass ends with one last line: all done, the rate over the whole pass; no line after it. Its counts are
+   * those given, from the rows, not the counters', which can count a partition twice (here 2 of 38 images).
+   */
   @Test
   void finishLogsOneLastLineAndStopsTheTimer() throws Exception {
     List<String> logged = new ArrayList<>();
     long[] done = {0, 0};
     Progress p = new Progress(40, () -> done[0], () -> done[1], 60_000, logged::add);
-    done[0] = 40;
-    done[1] = 38;
-    p.finish();
+    done[0] = 42;
+    done[1] = 40;
+    p.finish(40, 38);
     p.close();
     assertThat(logged).singleElement().asString()
         .matches("40 / 40 files done \\(100\\.0 %\\) in \\d+\\.\\d s, 38 featurized, \\d+\\.\\d images/s");
