@@ -8,13 +8,17 @@ import java.util.TreeMap;
 /**
  * Counters of one {@link ImageLoader} or {@link CnnFeaturizer} transform, filled as Spark runs the job: rows that
  * succeeded, rows dropped ({@code handleInvalid=skip}), rows kept with an error ({@code keep}), and failures by reason.
- * Backed by a Spark accumulator, so values are complete once an action that reads the stage's output has finished. A
- * partition computed again to completion counts again (an uncached DataFrame used by two actions counts twice; a lost
- * executor's partitions recomputed); the counts of a task attempt that fails are dropped, so a retried task counts
- * once. Spark prunes {@link ImageLoader}'s decoding from an action that reads none of its output columns
- * ({@code count()}, {@code select("path")}; with {@code handleInvalid=skip} the filter reads the error, so those
- * decode): such an action decodes and counts nothing, and does not fail on undecodable files under
- * {@code handleInvalid=error}.
+ * Backed by a Spark accumulator that the stage's tasks update inside a transformation, so the counts are at least
+ * once, as those of any Spark accumulator updated in a transformation: complete once an action that reads the
+ * stage's output has finished, but a partition computed again to completion counts again (an uncached DataFrame
+ * used by two actions counts twice; a persisted partition evicted or lost with its executor, a spot instance
+ * reclaimed, and computed again; a shuffle-map task run again because its executor's output was lost, or a
+ * speculative copy of such a task that finishes too); the counts of a task attempt that fails are dropped, so a
+ * retried task counts once. For exact counts, count the output's rows (with {@code handleInvalid=keep}, the rows
+ * with a reason), as the example job's report does. Spark prunes {@link ImageLoader}'s decoding from an action that
+ * reads none of its output columns ({@code count()}, {@code select("path")}; with {@code handleInvalid=skip} the
+ * filter reads the error, so those decode): such an action decodes and counts nothing, and does not fail on
+ * undecodable files under {@code handleInvalid=error}.
  */
 public final class ImageLoadMetrics implements Serializable {
   private static final long serialVersionUID = 1L;
