@@ -2,12 +2,7 @@ package io.p9.examples;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.SparkContext;
-import org.apache.spark.ml.Transformer;
-import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.util.DefaultParamsReader;
-import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable$;
-import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -22,30 +17,18 @@ import org.apache.spark.sql.types.StructType;
  * the actions that come after, the cached partitions are gone, as the partitions a lost executor held are (a
  * spot instance reclaimed): they compute them again, upstream stages and their counters included.
  */
-public final class CacheLossStage extends Transformer implements DefaultParamsWritable {
+public final class CacheLossStage extends SavedTestStage {
   private static final long serialVersionUID = 1L;
 
   /** Set to lose the cache once: the first row computed after it clears it. */
   static final AtomicBoolean ARMED = new AtomicBoolean();
 
-  private final String uid;
-
   public CacheLossStage(String uid) {
-    this.uid = uid;
+    super(uid);
   }
 
   public CacheLossStage() {
     this(Identifiable$.MODULE$.randomUID("cacheLoss"));
-  }
-
-  /** What PipelineModel.load calls to read this stage back. */
-  public static MLReader<CacheLossStage> read() {
-    return new DefaultParamsReader<>();
-  }
-
-  @Override
-  public String uid() {
-    return uid;
   }
 
   @Override
@@ -65,10 +48,5 @@ public final class CacheLossStage extends Transformer implements DefaultParamsWr
   @Override
   public StructType transformSchema(StructType schema) {
     return schema;
-  }
-
-  @Override
-  public CacheLossStage copy(ParamMap extra) {
-    return defaultCopy(extra);
   }
 }

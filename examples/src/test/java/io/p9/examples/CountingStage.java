@@ -1,14 +1,9 @@
 package io.p9.examples;
 
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
-import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.util.DefaultParamsReader;
-import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable$;
-import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.api.java.UDF1;
@@ -20,30 +15,18 @@ import org.apache.spark.sql.types.StructType;
  * this JVM (Spark local: the executors' tasks run here): placed before a PcaReducerModel reading
  * {@code counted}, it counts the rows the projection is computed for, each pass again.
  */
-public final class CountingStage extends Transformer implements DefaultParamsWritable {
+public final class CountingStage extends SavedTestStage {
   private static final long serialVersionUID = 1L;
 
   /** The non-null vectors computed, all instances together. */
   static final AtomicLong ROWS = new AtomicLong();
 
-  private final String uid;
-
   public CountingStage(String uid) {
-    this.uid = uid;
+    super(uid);
   }
 
   public CountingStage() {
     this(Identifiable$.MODULE$.randomUID("counting"));
-  }
-
-  /** What PipelineModel.load calls to read this stage back. */
-  public static MLReader<CountingStage> read() {
-    return new DefaultParamsReader<>();
-  }
-
-  @Override
-  public String uid() {
-    return uid;
   }
 
   @Override
@@ -60,10 +43,5 @@ public final class CountingStage extends Transformer implements DefaultParamsWri
   @Override
   public StructType transformSchema(StructType schema) {
     return schema.add("counted", SQLDataTypes.VectorType(), true);
-  }
-
-  @Override
-  public CountingStage copy(ParamMap extra) {
-    return defaultCopy(extra);
   }
 }
