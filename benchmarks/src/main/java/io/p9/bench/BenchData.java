@@ -91,24 +91,6 @@ final class BenchData {
     }
   }
 
-  /**
-   * Removes {@code dir} and everything under it, without following links (a standalone cluster's jars are
-   * links to the class path's files). A benchmark's result does not depend on it: what cannot be removed is
-   * reported on stderr, not thrown.
-   */
-  static void deleteTree(Path dir) {
-    if (dir == null || !Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException | UncheckedIOException e) {
-      System.err.println("could not remove " + dir + ": " + e);
-    }
-  }
-
   /** Peak resident set size of this JVM (VmHWM), in MiB, or -1 where /proc is unavailable. */
   static long peakRssMiB() {
     try {

@@ -3,6 +3,8 @@ package io.p9.bench;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import io.p9.aws.testing.StandaloneCluster;
+import io.p9.aws.testing.Trees;
 import io.p9.core.model.ModelBytes;
 import io.p9.core.model.ModelCache;
 import io.p9.core.model.onnx.FeatureTensorEdit;
@@ -137,7 +139,7 @@ public class SparkPipelineBenchmark {
     if (cluster != null) {
       cluster.close();
     }
-    BenchData.deleteTree(tmp);
+    Trees.delete(tmp);
   }
 
   @Benchmark

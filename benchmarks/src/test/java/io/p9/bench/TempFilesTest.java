@@ -2,6 +2,7 @@ package io.p9.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.p9.aws.testing.StandaloneCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,5 @@
-package io.p9.bench;
+package io.p9.aws.testing;
 
-import io.p9.aws.testing.Processes;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,15 +10,16 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * A Spark standalone cluster on 127.0.0.1 for benchmark (4): one master and one worker, each its own JVM,
- * as {@code start-master.sh} and {@code start-worker.sh} would start them. The worker launches executors
+ * A Spark standalone cluster on 127.0.0.1 for benchmark (4) and the examples' executor-loss test: one master and
+ * one worker, each its own JVM, as {@code start-master.sh} and {@code start-worker.sh} would start them. The worker launches executors
  * from {@code SPARK_HOME/jars}, so a temporary Spark home links every jar of this JVM's class path there;
  * directories on the class path (this module's classes) go to executors as
  * {@code spark.executor.extraClassPath} ({@link #executorClassPath()}).
  */
-final class StandaloneCluster implements AutoCloseable {
+public final class StandaloneCluster implements AutoCloseable {
   private final Path home;
   private final List<Process> processes = new ArrayList<>();
   private final String masterUrl;
@@ -56,8 +56,14 @@ final class StandaloneCluster implements AutoCloseable {
     }
   }
 
-  /** Starts a master and a worker offering {@code cores} cores and {@code workerMemory} (e.g. "3g"). */
-  static StandaloneCluster start(int cores, String workerMemory) {
+  /**
+   * Starts a master and a worker offering {@code cores} cores and {@code workerMemory} (e.g. "3g").
+   *
+   * @param cores the worker's cores
+   * @param workerMemory the memory the worker offers its executors
+   * @return the running cluster
+   */
+  public static StandaloneCluster start(int cores, String workerMemory) {
     try {
       return new StandaloneCluster(Files.createTempDirectory("p9-standalone"), cores, workerMemory);
     } catch (IOException e) {
@@ -65,17 +71,33 @@ final class StandaloneCluster implements AutoCloseable {
     }
   }
 
-  /** The temporary Spark home (jars, logs, work dir), removed by {@link #close()}. */
-  Path home() {
+  /** {@return the temporary Spark home (jars, logs, work dir), removed by {@link #close()}} */
+  public Path home() {
     return home;
   }
 
-  String masterUrl() {
+  /** {@return the master's URL, {@code spark://127.0.0.1:port}} */
+  public String masterUrl() {
     return masterUrl;
   }
 
-  /** The class path's directories, which {@code SPARK_HOME/jars} cannot hold. */
-  static String executorClassPath() {
+  /**
+   * {@return the JVM of the executor {@code id} (Spark's executor id) that the worker runs, if it runs one} Killing
+   * it ({@link ProcessHandle#destroyForcibly()}) is an executor lost with its host, as a reclaimed spot instance.
+   *
+   * @param id the executor's id, as Spark's listener events and status tracker give it
+   */
+  public Optional<ProcessHandle> executor(String id) {
+    return processes.stream().flatMap(Process::descendants).filter(p -> {
+      List<String> args = List.of(p.info().arguments().orElse(new String[0]));
+      int at = args.indexOf("--executor-id");
+      return args.stream().anyMatch(a -> a.endsWith("CoarseGrainedExecutorBackend")) && at >= 0
+          && at + 1 < args.size() && args.get(at + 1).equals(id);
+    }).findFirst();
+  }
+
+  /** {@return the class path's directories, which {@code SPARK_HOME/jars} cannot hold} */
+  public static String executorClassPath() {
     List<String> dirs = new ArrayList<>();
     for (String e : classPath()) {
       if (Files.isDirectory(Paths.get(e))) {
@@ -85,8 +107,8 @@ final class StandaloneCluster implements AutoCloseable {
     return String.join(File.pathSeparator, dirs);
   }
 
-  /** The JVM flags Spark needs on Java 17 ({@code --add-opens} and friends), as this JVM got them. */
-  static List<String> moduleFlags() {
+  /** {@return the JVM flags Spark needs on Java 17 ({@code --add-opens} and friends), as this JVM got them} */
+  public static List<String> moduleFlags() {
     List<String> flags = new ArrayList<>();
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (a.startsWith("--add-opens") || a.startsWith("-XX:+IgnoreUnrecognizedVMOptions")
@@ -125,12 +147,13 @@ final class StandaloneCluster implements AutoCloseable {
     Processes.await(what, Duration.ofSeconds(90), p, log, () -> Processes.tail(log, 100_000).contains(line));
   }
 
+  /** Stops the worker and the master, then removes the Spark home. */
   @Override
   public void close() {
     for (int i = processes.size() - 1; i >= 0; i--) {
       Processes.stop(processes.get(i));
     }
     processes.clear();
-    BenchData.deleteTree(home);
+    Trees.delete(home);
   }
 }
