@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p9.core.testing.RepoData;
+import io.p9.spark.ml.testing.LogCapture;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -486,28 +487,12 @@ class FruitsJobTest {
     assertThat(logged).as("Spark's Instrumentation log").isEmpty();
   }
 
-  /** The messages the logger {@code name} logs while {@code body} runs. */
+  /** The messages the logger {@code name} logs at INFO and above while {@code body} runs. */
   private static List<String> logged(String name, java.util.concurrent.Callable<?> body) throws Exception {
-    org.apache.logging.log4j.core.Logger logger = (org.apache.logging.log4j.core.Logger)
-        org.apache.logging.log4j.LogManager.getLogger(name);
-    List<String> logged = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-    org.apache.logging.log4j.core.appender.AbstractAppender capture =
-        new org.apache.logging.log4j.core.appender.AbstractAppender("p9-log-capture", null, null, true,
-            org.apache.logging.log4j.core.config.Property.EMPTY_ARRAY) {
-          @Override
-          public void append(org.apache.logging.log4j.core.LogEvent event) {
-            logged.add(event.getMessage().getFormattedMessage());
-          }
-        };
-    capture.start();
-    logger.addAppender(capture);
-    try {
+    try (LogCapture log = new LogCapture(org.apache.logging.log4j.Level.INFO, name)) {
       body.call();
-    } finally {
-      logger.removeAppender(capture);
-      capture.stop();
+      return log.messages();
     }
-    return logged;
   }
 
   /**
