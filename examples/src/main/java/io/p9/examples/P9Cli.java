@@ -244,6 +244,11 @@ public final class P9Cli implements Callable<Integer> {
         + " (default: ${DEFAULT-VALUE})", defaultValue = "local[*]")
     String master;
 
+    @Option(names = "--verbose", description = "when the run fails, also print on stderr the failure's stack trace"
+        + " and what Spark logs about a task's failure on a file; without it, the reason"
+        + " is one line on stderr, starting p9:")
+    boolean verbose;
+
     @picocli.CommandLine.Mixin
     S3Options s3 = new S3Options();
 
@@ -280,40 +285,60 @@ public final class P9Cli implements Callable<Integer> {
         return failed(2, e.getMessage());
       }
       SparkSession spark = b.getOrCreate();
+      QuietFailureLogs quiet = verbose ? null : QuietFailureLogs.onConsole();
       try {
         FruitsJob.Report r = FruitsJob.run(spark, options());
         System.out.println(FruitsJob.summary(r));
         return 0;
       } catch (FruitsJob.InvalidOptionException e) {
-        return failed(2, e.getMessage());
+        return failed(2, e.getMessage(), e);
       } catch (FruitsJob.TooFewImagesException e) {
-        return failed(1, e.getMessage());
+        return failed(1, e.getMessage(), e);
       } catch (UncheckedIOException e) {
         // a missing --input (or a glob that matches nothing), or a name in it that Hadoop cannot make a path of
         // (a ':' in a relative --input's first name; ImageFiles says which), is the user's to fix, as a bad option is
         if (e.getCause() instanceof FileNotFoundException
             || e.getCause() != null && e.getCause().getCause() instanceof IllegalArgumentException) {
-          return failed(2, e.getMessage());
+          return failed(2, e.getMessage(), e);
         }
         if (e.getCause() instanceof UnsupportedFileSystemException) {
           // a URI scheme Hadoop has no file system for: s3:// is EMR's own (EMRFS), gs:// needs a connector
-          return failed(2, e.getMessage() + "; p9 run reads S3 as s3a://");
+          return failed(2, e.getMessage() + "; p9 run reads S3 as s3a://", e);
         }
         return wrongRegion(e);
       } catch (Exception e) {
-        RuntimeException bad = causeOf(e, ImageLoader.ImageLoadException.class);
-        if (bad == null) {
-          bad = causeOf(e, CnnFeaturizer.FeaturizeException.class);
-        }
+        RuntimeException bad = fileFailure(e);
         if (bad != null) {
           // --handle-invalid error: Spark wraps the stage's one-line reason in its task and job failures
           return failed(1, bad.getMessage() + "; with --handle-invalid keep (the default) or skip the job goes on"
-              + " and counts it in report.json");
+              + " and counts it in report.json", e);
         }
         return wrongRegion(e);
       } finally {
         spark.stop();
+        // after the stop, which ends the tasks still running, whose failures may be logged late
+        if (quiet != null) {
+          quiet.close();
+        }
       }
+    }
+
+    /**
+     * The failures of one file that {@code --handle-invalid error} makes a job failure, each with a one-line
+     * message naming the file and the reason.
+     */
+    static final List<Class<? extends RuntimeException>> FILE_FAILURES =
+        List.of(ImageLoader.ImageLoadException.class, CnnFeaturizer.FeaturizeException.class);
+
+    /** The first of {@link #FILE_FAILURES} in the cause chain of {@code e}, or null. */
+    static RuntimeException fileFailure(Throwable e) {
+      for (Class<? extends RuntimeException> type : FILE_FAILURES) {
+        RuntimeException failure = causeOf(e, type);
+        if (failure != null) {
+          return failure;
+        }
+      }
+      return null;
     }
 
     /** Exit code 2 and a line saying which region to pass, when {@code e} is S3's 301 for a bucket; else throws it. */
@@ -322,7 +347,15 @@ public final class P9Cli implements Callable<Integer> {
       if (wrong == null) {
         throw e;
       }
-      return failed(2, wrong);
+      return failed(2, wrong, e);
+    }
+
+    /** Prints {@code p9: message} on stderr, under --verbose after {@code cause}'s stack trace; {@code exitCode}. */
+    private int failed(int exitCode, String message, Throwable cause) {
+      if (verbose) {
+        cause.printStackTrace();
+      }
+      return failed(exitCode, message);
     }
 
     /** Prints {@code p9: message} on stderr and returns {@code exitCode}. */
