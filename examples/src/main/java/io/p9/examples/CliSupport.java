@@ -80,6 +80,18 @@ final class CliSupport {
     return spec.exitCodeOnInvalidInput();
   }
 
+  /**
+   * The first line of the innermost cause of {@code e}, its class and message: what a failure comes down to (a
+   * Spark job's failure holds the failed task's whole stack trace in its message).
+   */
+  static String reason(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.toString().lines().findFirst().orElseThrow();
+  }
+
   /** Runs {@code body}, turning the failures a user can fix into one line on {@code err} and an exit code. */
   static int guarded(PrintWriter err, Callable<Integer> body) {
     try {

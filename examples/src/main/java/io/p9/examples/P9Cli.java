@@ -16,6 +16,7 @@ import java.util.Properties;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.function.IntConsumer;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.UnsupportedFileSystemException;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -245,7 +246,7 @@ public final class P9Cli implements Callable<Integer> {
     String master;
 
     @Option(names = "--verbose", description = "when the run fails, also print on stderr the failure's stack trace"
-        + " and what Spark logs about a task's failure on a file; without it, the reason"
+        + " and what Spark logs about it (a task's failure on a file, a failed fit or save); without it, the reason"
         + " is one line on stderr, starting p9:")
     boolean verbose;
 
@@ -305,7 +306,7 @@ public final class P9Cli implements Callable<Integer> {
           // a URI scheme Hadoop has no file system for: s3:// is EMR's own (EMRFS), gs:// needs a connector
           return failed(2, e.getMessage() + "; p9 run reads S3 as s3a://", e);
         }
-        return wrongRegion(e);
+        return wrongRegionOrFailed(e);
       } catch (Exception e) {
         RuntimeException bad = fileFailure(e);
         if (bad != null) {
@@ -313,7 +314,10 @@ public final class P9Cli implements Callable<Integer> {
           return failed(1, bad.getMessage() + "; with --handle-invalid keep (the default) or skip the job goes on"
               + " and counts it in report.json", e);
         }
-        return wrongRegion(e);
+        return wrongRegionOrFailed(e);
+      } catch (FSError e) {
+        // what Hadoop's local file system throws for a write that fails, e.g. on a full disk
+        return jobFailed(e);
       } finally {
         spark.stop();
         // after the stop, which ends the tasks still running, whose failures may be logged late
@@ -341,13 +345,18 @@ public final class P9Cli implements Callable<Integer> {
       return null;
     }
 
-    /** Exit code 2 and a line saying which region to pass, when {@code e} is S3's 301 for a bucket; else throws it. */
-    private int wrongRegion(Exception e) throws Exception {
+    /**
+     * Exit code 2 and a line saying which region to pass, when {@code e} is S3's 301 for a bucket; else exit
+     * code 1, the job failed, and a line with the reason that {@code e} ends in.
+     */
+    private int wrongRegionOrFailed(Exception e) {
       String wrong = s3.wrongRegion(e);
-      if (wrong == null) {
-        throw e;
-      }
-      return failed(2, wrong, e);
+      return wrong != null ? failed(2, wrong, e) : jobFailed(e);
+    }
+
+    /** Exit code 1, the job failed, and a line with the reason that {@code e} ends in. */
+    private int jobFailed(Throwable e) {
+      return failed(1, "the job failed: " + CliSupport.reason(e) + " (--verbose: its stack trace)", e);
     }
 
     /** Prints {@code p9: message} on stderr, under --verbose after {@code cause}'s stack trace; {@code exitCode}. */

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.Appender;
 import org.apache.logging.log4j.core.LogEvent;
@@ -23,7 +24,9 @@ import org.apache.logging.log4j.core.filter.AbstractFilter;
  *       Spark may run again, and that may then succeed) is logged as Spark logs it;</li>
  *   <li>the block manager's {@code Putting block ... failed due to exception} (and its {@code Block ... could not
  *       be removed}), which Spark logs for every task that fails while computing a cached partition, before the
- *       executor and the scheduler log that failure in full.</li>
+ *       executor and the scheduler log that failure in full;</li>
+ *   <li>Spark ML's stack trace of a failed fit, save or load ({@code Instrumentation}'s ERROR), which the call
+ *       then throws on to p9.</li>
  * </ul>
  * Other appenders (a log file) get every line.
  */
@@ -31,6 +34,7 @@ final class QuietFailureLogs extends AbstractFilter implements AutoCloseable {
   private static final String EXECUTOR = "org.apache.spark.executor.Executor";
   private static final String SCHEDULER = "org.apache.spark.scheduler.TaskSetManager";
   private static final String BLOCKS = "org.apache.spark.storage.BlockManager";
+  private static final String SPARK_ML = "org.apache.spark.ml.util.Instrumentation";
   private static final Pattern LOST = Pattern.compile("Lost task (\\d+)\\.\\d+ in stage (\\S+) \\(TID \\d+\\).*",
       Pattern.DOTALL);
   private static final Pattern ABORTING =
@@ -72,6 +76,8 @@ final class QuietFailureLogs extends AbstractFilter implements AutoCloseable {
       case EXECUTOR -> message.startsWith("Exception in task") && P9Cli.Run.fileFailure(event.getThrown()) != null;
       case SCHEDULER -> lostOnAFile(message) || abortedAfterAQuietLoss(message);
       case BLOCKS -> putFailed(message) || notRemovedAfterAQuietPut(message);
+      // logFailure's message is the stack trace (printStackTrace's text)
+      case SPARK_ML -> event.getLevel() == Level.ERROR && message.contains("\tat ");
       default -> false;
     };
     return quiet ? Result.DENY : Result.NEUTRAL;

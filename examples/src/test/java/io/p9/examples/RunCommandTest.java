@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import io.p9.aws.testing.AwsStub;
 import io.p9.spark.ml.testing.LogCapture;
@@ -360,6 +361,94 @@ class RunCommandTest {
           .startsWith("p9: --output " + output + " cannot be written: ");
       assertThat(err[0]).as(output).doesNotContain("\tat ");
     }
+  }
+
+  /**
+   * An {@code --output} that stops being writable after the check before the CNN pass (here another process puts a
+   * file where the folder was, once the pass is over) fails the job: exit code 1 and one line saying why, where
+   * picocli used to print the whole stack trace of Spark's failure, after Spark ML had logged it twice, some 300
+   * lines in all; with {@code --verbose} the stack trace is printed, and Spark ML logs it.
+   */
+  @Test
+  void anOutputThatBecomesUnwritableMidJobFailsTheJobInOneLine() throws Exception {
+    Fixtures.subset(tmp.resolve("in"), 1, 2);
+    Path out = tmp.resolve("out");
+    for (boolean verbose : new boolean[] {false, true}) {
+      Files.deleteIfExists(out);
+      String[] err = new String[1];
+      int code;
+      try (ConsoleLines console = new ConsoleLines();
+          AfterTheCnnPass hook = new AfterTheCnnPass(() -> Files.writeString(out, "not a folder any more"))) {
+        List<String> args = new java.util.ArrayList<>(List.of("--input", tmp.resolve("in").toString(), "--output",
+            out.toString(), "--model", io.p9.core.testing.RepoData.mobilenet().toString(), "--master", "local[1]",
+            "--k", "1"));
+        if (verbose) {
+          args.add("--verbose");
+        }
+        code = run(err, args.toArray(String[]::new));
+        assertThat(hook.ran()).as(err[0]).isTrue();
+        if (verbose) {
+          assertThat(console.text()).as("what Spark logs on the console").contains("ERROR Instrumentation: ",
+              "\tat org.apache.spark.");
+        } else {
+          assertThat(console.text()).as("what Spark logs on the console").doesNotContain("\tat ");
+        }
+      }
+      assertThat(code).as(err[0]).isEqualTo(1);
+      assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).as(err[0]).singleElement().asString()
+          .startsWith("p9: the job failed: ").contains(out.toString()).endsWith(" (--verbose: its stack trace)");
+      if (verbose) {
+        assertThat(err[0]).contains("\tat org.apache.spark.");
+      } else {
+        assertThat(err[0]).doesNotContain("\tat ");
+      }
+    }
+  }
+
+  /**
+   * A disk that fills up while the outputs are written (here a plot that is a link to {@code /dev/full}, where every
+   * write fails as on a full disk) fails the job in one line: Hadoop's local file system throws an Error for it,
+   * FSError, which used to end p9 with {@code Exception in thread "main"} and some 90 lines of stack trace.
+   */
+  @Test
+  void aFullDiskFailsTheJobInOneLine() throws Exception {
+    Fixtures.subset(tmp.resolve("in"), 1, 2);
+    Path out = Files.createDirectories(tmp.resolve("out"));
+    Files.createSymbolicLink(out.resolve("explained-variance.svg"), Path.of("/dev/full"));
+    String[] err = new String[1];
+    int code = run(err, "--input", tmp.resolve("in").toString(), "--output", out.toString(), "--model",
+        io.p9.core.testing.RepoData.mobilenet().toString(), "--master", "local[1]", "--k", "1");
+    assertThat(code).as(err[0]).isEqualTo(1);
+    assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).as(err[0]).singleElement().asString()
+        .isEqualTo("p9: the job failed: java.io.IOException: No space left on device (--verbose: its stack trace)");
+    assertThat(err[0]).doesNotContain("\tat ");
+    assertThat(out.resolve("report.json")).doesNotExist();
+  }
+
+  /**
+   * The executors run the model bytes that the driver read and broadcast, never the file; the driver reads the file
+   * again when the pipeline is fitted after the CNN pass (a changed file would be a changed model): a {@code --model}
+   * removed before then is a {@code --model} that does not exist, exit code 2 and one line naming it.
+   */
+  @Test
+  void aModelRemovedAfterTheCnnPassIsOneLineNamingIt() throws Exception {
+    Fixtures.subset(tmp.resolve("in"), 1, 2);
+    Path model = Files.copy(io.p9.core.testing.RepoData.mobilenet(), tmp.resolve("model.onnx"));
+    String[] err = new String[1];
+    int code;
+    try (AfterTheCnnPass hook = new AfterTheCnnPass(() -> {
+      Files.delete(model);
+      return null;
+    })) {
+      code = run(err, "--input", tmp.resolve("in").toString(), "--output", tmp.resolve("out").toString(), "--model",
+          model.toString(), "--master", "local[1]", "--k", "1");
+      assertThat(hook.ran()).as(err[0]).isTrue();
+    }
+    assertThat(code).as(err[0]).isEqualTo(2);
+    assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).as(err[0]).singleElement().asString()
+        .startsWith("p9: CnnFeaturizer[").contains(": cannot read " + model + ": ").endsWith(" does not exist");
+    assertThat(err[0]).doesNotContain("\tat ");
+    assertThat(tmp.resolve("out/report.json")).doesNotExist();
   }
 
   @Test
