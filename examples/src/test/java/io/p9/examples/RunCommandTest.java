@@ -560,7 +560,7 @@ class RunCommandTest {
     int code = run(err, "--input", missing.toString(), "--output", tmp.resolve("out").toString(),
         "--master", "local[1]");
     assertThat(code).isEqualTo(2);
-    // Spark's own log lines go to stderr too
+    // p9's own lines start "p9: "
     assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).singleElement().asString()
         .startsWith("p9: cannot list " + missing).contains("Path does not exist");
     assertThat(err[0]).doesNotContain("\tat ");
