@@ -2,7 +2,6 @@ package io.p9.spark.ml;
 
 import io.p9.spark.ml.internal.Glob;
 import io.p9.spark.ml.internal.ReadFiles;
-import io.p9.spark.ml.internal.S3aStatus;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,7 +10,6 @@ import java.net.URISyntaxException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -389,9 +387,7 @@ public final class ImageFiles {
 
   /** As {@link #list(Configuration, String...)}, counting in {@code skips} what it skips. */
   static ArrayList<ReadFiles.Entry> list(Configuration conf, Skips skips, String... paths) {
-    ArrayList<ReadFiles.Entry> rows = new ArrayList<>();
-    // each folder's path string once, shared by its files' entries
-    Map<String, String> folders = new HashMap<>();
+    ListedFiles listed = new ListedFiles();
     try {
       LocalWalk local = null;
       TreeMap<Path, Root> roots = roots(conf, paths);
@@ -407,13 +403,13 @@ public final class ImageFiles {
           skips.hidden(fs.makeQualified(m.getPath()).toString(), m.getPath().getName());
         } else if ("file".equals(fs.getScheme())) {
           if (local == null) {
-            local = new LocalWalk(fs, skips, f -> add(rows, folders, fs, f));
+            local = new LocalWalk(fs, skips, listed);
           }
           local.root(m);
         } else if (m.isDirectory()) {
-          listFlat(fs, m.getPath(), rows, folders, skips);
+          listFlat(fs, m.getPath(), listed, skips);
         } else {
-          add(rows, folders, fs, m);
+          listed.add(fs, m);
         }
       }
       if (local != null) {
@@ -424,7 +420,7 @@ public final class ImageFiles {
     } catch (IllegalArgumentException e) {
       throw notAPath(String.join(", ", paths), e);
     }
-    return rows;
+    return listed.entries();
   }
 
   /** A file or folder an input path names, and its file system. */
@@ -508,15 +504,14 @@ public final class ImageFiles {
    * Object stores: one flat, paginated listing of the folder {@code root}, skipping the files with a
    * {@link #hidden} name below it, each hidden name counted once: a folder's files come one after another.
    */
-  private static void listFlat(FileSystem fs, Path root, List<ReadFiles.Entry> rows, Map<String, String> folders,
-      Skips skips) throws IOException {
+  private static void listFlat(FileSystem fs, Path root, ListedFiles listed, Skips skips) throws IOException {
     RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
     Path last = null;
     while (it.hasNext()) {
       LocatedFileStatus f = it.next();
       Path hidden = hiddenPart(root, f.getPath());
       if (hidden == null) {
-        add(rows, folders, fs, f);
+        listed.add(fs, f);
       } else if (!hidden.equals(last)) {
         skips.hidden(fs.makeQualified(hidden).toString(), hidden.getName());
         last = hidden;
@@ -556,19 +551,5 @@ public final class ImageFiles {
    */
   static boolean bookkeeping(String name) {
     return BOOKKEEPING.matcher(name).matches();
-  }
-
-  /**
-   * The file's entry: its qualified path as its folder (shared through {@code folders}) and name, and on S3A
-   * the ETag and version id that the executor rebuilds S3A's status from, not the status itself (its
-   * {@code Path}, permission, owner, group and block locations: most of a KB per file).
-   */
-  private static void add(List<ReadFiles.Entry> rows, Map<String, String> folders, FileSystem fs, FileStatus f) {
-    String path = fs.makeQualified(f.getPath()).toString();
-    int slash = path.lastIndexOf('/') + 1;
-    String folder = folders.computeIfAbsent(path.substring(0, slash), k -> k);
-    boolean s3a = "s3a".equals(fs.getScheme());
-    rows.add(new ReadFiles.Entry(folder, path.substring(slash), f.getLen(), f.getModificationTime(),
-        s3a ? S3aStatus.etag(f) : null, s3a ? S3aStatus.versionId(f) : null));
   }
 }

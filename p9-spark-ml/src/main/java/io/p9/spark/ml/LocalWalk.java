@@ -4,6 +4,8 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
-import java.util.function.Consumer;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -21,9 +22,12 @@ import org.apache.hadoop.fs.Path;
 /**
  * The local file system's listing for {@link ImageFiles}: folder by folder, as {@code listFiles} builds
  * {@code LocatedFileStatus} objects, which read each file's permissions, and the local file system forks a shell
- * per file to do that. It takes a folder's names from {@code java.nio}, in name order, and asks each visible one's
- * status, as the local file system's {@code listStatus} does, which leaves out, without a word, a name it cannot
- * find then (a dangling symbolic link): those are counted here.
+ * per file to do that. It takes a folder's names from {@code java.nio}, in name order, and looks at each visible
+ * one without following a link (one {@code lstat}): a file's entry is its folder's qualified path and its name, with
+ * the length and time the local file system's status gives, without a Hadoop path or status per file (that status
+ * takes four {@code stat} calls and a URI's parsing). A symbolic link is asked the local file system's status, as
+ * its {@code listStatus} does, which leaves out, without a word, a name it cannot find then (a dangling symbolic
+ * link): those are counted here.
  *
  * <p>It follows symbolic links, as Spark's file sources do, but reads each real file once: a folder or file that a
  * link leads to where the listing reads it already (through another link, or without one, as {@code in/b -> a},
@@ -34,7 +38,7 @@ import org.apache.hadoop.fs.Path;
 final class LocalWalk {
   private final FileSystem fs;
   private final ImageFiles.Skips skips;
-  private final Consumer<FileStatus> read;
+  private final ListedFiles listed;
   /** The real paths of the folders walked. */
   private final Set<java.nio.file.Path> walked = new HashSet<>();
   /** Folders reached through a link, not walked yet. */
@@ -47,18 +51,18 @@ final class LocalWalk {
   /** A folder reached through a link and its local path, or a file to read last and its real path. */
   private record Reached(FileStatus status, java.nio.file.Path path) {}
 
-  /** A walk that passes the files it reads to {@code read} and counts in {@code skips} what it skips. */
-  LocalWalk(FileSystem fs, ImageFiles.Skips skips, Consumer<FileStatus> read) {
+  /** A walk that adds the files it reads to {@code listed} and counts in {@code skips} what it skips. */
+  LocalWalk(FileSystem fs, ImageFiles.Skips skips, ListedFiles listed) {
     this.fs = fs;
     this.skips = skips;
-    this.read = read;
+    this.listed = listed;
   }
 
   /** Reads the files under the folder an input path names now, the file it names in {@link #finish()}. */
   void root(FileStatus root) throws IOException {
     java.nio.file.Path local = local(root.getPath());
     if (root.isDirectory()) {
-      walk(root, local, local.toRealPath());
+      walk(root.getPath(), local, local.toRealPath());
     } else {
       files.add(new Reached(root, Files.isSymbolicLink(local) ? local.toRealPath()
           : realFolder(local.getParent()).resolve(local.getFileName())));
@@ -81,7 +85,7 @@ final class LocalWalk {
    */
   void finish() throws IOException {
     for (Reached folder = linked.poll(); folder != null; folder = linked.poll()) {
-      walk(folder.status(), folder.path(), folder.path().toRealPath());
+      walk(folder.status().getPath(), folder.path(), folder.path().toRealPath());
     }
     files.sort(Comparator.comparing(Reached::status));
     Set<java.nio.file.Path> claimed = new HashSet<>();
@@ -91,43 +95,68 @@ final class LocalWalk {
       if (walkedThere || !claimed.add(real)) {
         skips.duplicate(qualified(f.status().getPath()));
       } else {
-        read.accept(f.status());
+        listed.add(fs, f.status());
       }
     }
   }
 
   /** Reads the files under {@code folder}, whose real path is {@code real}, unless it was walked already. */
-  private void walk(FileStatus folder, java.nio.file.Path local, java.nio.file.Path real) throws IOException {
+  private void walk(Path folder, java.nio.file.Path local, java.nio.file.Path real) throws IOException {
     if (!walked.add(real)) {
-      skips.duplicate(qualified(folder.getPath()));
+      skips.duplicate(qualified(folder));
       return;
     }
+    // Hadoop's path of a child is its folder's and its name as it is: Path.toString writes its URI's decoded path
+    String qualified = qualified(folder);
+    String prefix = listed.folder(qualified.endsWith("/") ? qualified : qualified + "/");
     for (String name : names(local)) {
-      // as the local file system's listStatus builds its children's paths: a name with a ':' is no URI scheme
-      Path child = new Path(folder.getPath(), new Path(null, null, name));
       if (ImageFiles.hidden(name)) {
-        skips.hidden(qualified(child), name);
-        continue;
-      }
-      FileStatus status;
-      try {
-        status = fs.getFileStatus(child);
-      } catch (FileNotFoundException e) {
-        skips.dangling(qualified(child));
+        skips.hidden(prefix + name, name);
         continue;
       }
       java.nio.file.Path childLocal = local.resolve(name);
-      boolean link = Files.isSymbolicLink(childLocal);
-      if (status.isDirectory() && link) {
-        linked.add(new Reached(status, childLocal));
-      } else if (status.isDirectory()) {
-        walk(status, childLocal, real.resolve(name));
-      } else if (link) {
-        files.add(new Reached(status, childLocal.toRealPath()));
+      BasicFileAttributes attributes;
+      try {
+        attributes = Files.readAttributes(childLocal, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      } catch (IOException e) {
+        // as the local file system's File.exists, which is false where the stat fails
+        skips.dangling(prefix + name);
+        continue;
+      }
+      if (attributes.isSymbolicLink()) {
+        link(child(folder, name), prefix + name, childLocal);
+      } else if (attributes.isDirectory()) {
+        walk(child(folder, name), childLocal, real.resolve(name));
       } else {
-        read.accept(status);
+        // as the local file system's status: File.length, and File.lastModified, the time's ms rounded down
+        listed.add(prefix, name, attributes.size(), attributes.lastModifiedTime().toInstant().toEpochMilli());
       }
     }
+  }
+
+  /**
+   * A symbolic link {@code child}, whose qualified path is {@code qualified}: its target, as the local file
+   * system's status, which follows links, has it, is walked or read later, unless it is not there (dangling).
+   */
+  private void link(Path child, String qualified, java.nio.file.Path local) throws IOException {
+    FileStatus status;
+    try {
+      status = fs.getFileStatus(child);
+    } catch (FileNotFoundException e) {
+      skips.dangling(qualified);
+      return;
+    }
+    if (status.isDirectory()) {
+      linked.add(new Reached(status, local));
+    } else {
+      files.add(new Reached(status, local.toRealPath()));
+    }
+  }
+
+  /** The Hadoop path of a folder's child, as the local file system's listStatus builds it. */
+  private static Path child(Path folder, String name) {
+    // a name with a ':' is no URI scheme here
+    return new Path(folder, new Path(null, null, name));
   }
 
   /** The names in a local folder, in order. */
