@@ -114,13 +114,26 @@ public final class P9Cli implements Callable<Integer> {
    * in client mode, standalone cluster mode) the exit code is the outcome: {@code exit} is called with it.
    */
   static void end(int code, Throwable failure, Properties system, IntConsumer exit) {
-    boolean applicationMaster = system.getProperty("spark.master", "").startsWith("yarn")
-        && "cluster".equals(system.getProperty("spark.submit.deployMode"));
-    if (!applicationMaster) {
+    if (!insideApplicationMaster(system)) {
       exit.accept(code);
     } else if (code != 0) {
       throw new Failed(code, failure);
     }
+  }
+
+  /** Whether {@code system} (the system properties) are those of YARN's ApplicationMaster ({@link #end}). */
+  static boolean insideApplicationMaster(Properties system) {
+    return system.getProperty("spark.master", "").startsWith("yarn")
+        && "cluster".equals(system.getProperty("spark.submit.deployMode"));
+  }
+
+  /**
+   * Whether {@code run} prints a failure's stack trace and what Spark logs about it: under {@code --verbose}, and
+   * always inside YARN's ApplicationMaster (an EMR step), whose stderr is a log file read after the run, where
+   * nobody can run the step again with {@code --verbose} to see them.
+   */
+  static boolean failureDetails(boolean verbose, Properties system) {
+    return verbose || insideApplicationMaster(system);
   }
 
   /** A failed run inside YARN's ApplicationMaster: the exit code it would have had, and the cause if any. */
@@ -247,8 +260,11 @@ public final class P9Cli implements Callable<Integer> {
 
     @Option(names = "--verbose", description = "when the run fails, also print on stderr the failure's stack trace"
         + " and what Spark logs about it (a task's failure on a file, a failed fit or save); without it, the reason"
-        + " is one line on stderr, starting p9:")
+        + " is one line on stderr, starting p9: (inside an EMR step, always as with --verbose)")
     boolean verbose;
+
+    /** Whether this run prints a failure's stack trace and what Spark logs about it ({@link #failureDetails}). */
+    private boolean details;
 
     @picocli.CommandLine.Mixin
     S3Options s3 = new S3Options();
@@ -286,7 +302,8 @@ public final class P9Cli implements Callable<Integer> {
         return failed(2, e.getMessage());
       }
       SparkSession spark = b.getOrCreate();
-      QuietFailureLogs quiet = verbose ? null : QuietFailureLogs.onConsole();
+      details = failureDetails(verbose, System.getProperties());
+      QuietFailureLogs quiet = details ? null : QuietFailureLogs.onConsole();
       try {
         FruitsJob.Report r = FruitsJob.run(spark, options());
         System.out.println(FruitsJob.summary(r));
@@ -359,9 +376,12 @@ public final class P9Cli implements Callable<Integer> {
       return failed(1, "the job failed: " + CliSupport.reason(e) + " (--verbose: its stack trace)", e);
     }
 
-    /** Prints {@code p9: message} on stderr, under --verbose after {@code cause}'s stack trace; {@code exitCode}. */
+    /**
+     * Prints {@code p9: message} on stderr, after {@code cause}'s stack trace where {@link #failureDetails} says;
+     * {@code exitCode}.
+     */
     private int failed(int exitCode, String message, Throwable cause) {
-      if (verbose) {
+      if (details) {
         cause.printStackTrace();
       }
       return failed(exitCode, message);

@@ -117,6 +117,16 @@ class P9CliTest {
     assertThat(exits).isEmpty();
   }
 
+  /** An EMR step's stderr is a log file, read after the run: a failure's stack trace belongs there. */
+  @Test
+  void aFailuresDetailsArePrintedUnderVerboseAndInsideYarnsApplicationMaster() {
+    assertThat(P9Cli.failureDetails(false, props())).isFalse();
+    assertThat(P9Cli.failureDetails(false, props("spark.master", "yarn", "spark.submit.deployMode", "client")))
+        .isFalse();
+    assertThat(P9Cli.failureDetails(true, props())).isTrue();
+    assertThat(P9Cli.failureDetails(false, yarnCluster())).isTrue();
+  }
+
   @Test
   void underSparkSubmitInClientModeOrStandaloneClusterModeItExits() {
     // SparkSubmit in client mode and the standalone DriverWrapper take the exit code as the outcome, and
