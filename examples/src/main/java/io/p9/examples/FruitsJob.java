@@ -78,6 +78,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FruitsJob {
   private static final Logger LOG = LoggerFactory.getLogger(FruitsJob.class);
+  /** What the description of each Spark job the job runs starts with ({@link #phase}). */
+  static final String PHASE = "p9 Fruits!: ";
 
   /**
    * What to run. {@code k > 0} fixes the number of components, else {@code variance} chooses it.
@@ -358,6 +360,25 @@ public final class FruitsJob {
    *     it matches nothing, or the listing fails
    */
   public static Report run(SparkSession spark, Options o) throws IOException {
+    // the caller's own description of its jobs, if any, back when the job ends
+    String callers = spark.sparkContext().getLocalProperty("spark.job.description");
+    try {
+      return runPhases(spark, o);
+    } finally {
+      spark.sparkContext().setJobDescription(callers);
+    }
+  }
+
+  /**
+   * Names the Spark jobs that follow, in the Spark UI and an EMR cluster's Spark history server, after the step
+   * of the job they do: {@code p9 Fruits!: } and {@code what}, where Spark would show the call site alone.
+   */
+  private static void phase(SparkSession spark, String what) {
+    spark.sparkContext().setJobDescription(PHASE + what);
+  }
+
+  /** {@link #run}, its Spark jobs named by {@link #phase}. */
+  private static Report runPhases(SparkSession spark, Options o) throws IOException {
     long t0 = System.nanoTime();
     // one listing: the files read and the progress total (counting the rows would read every file)
     ImageFiles.Listing listing = ImageFiles.listing(spark, o.input());
@@ -365,6 +386,9 @@ public final class FruitsJob {
     Dataset<Row> files = listing.read();
     if (o.partitions() > 0) {
       files = files.repartition(o.partitions());
+    }
+    if (o.pipeline() != null) {
+      phase(spark, "load the pipeline " + o.pipeline());
     }
     Saved saved = o.pipeline() != null ? loadPipeline(o.pipeline()) : null;
     String pass = passHandleInvalid(o.handleInvalid());
@@ -407,6 +431,7 @@ public final class FruitsJob {
       long ok;
       try (Progress progress = new Progress(listing.size(), () -> filesDone(loader.metrics(), featurizer.metrics()),
           () -> featurizer.metrics().succeeded(), 10_000)) {
+        phase(spark, "featurize " + listing.size() + " files (read, decode, CNN)");
         Row counts = featurized.agg(functions.count(functions.lit(1)), functions.count(functions.col(c.features())))
             .head();
         inputFiles = counts.getLong(0);
@@ -416,12 +441,16 @@ public final class FruitsJob {
       double featurizeSeconds = (System.nanoTime() - t1) / 1e9;
       Dataset<Row> good = featurized.filter(functions.col(c.features()).isNotNull());
       Dataset<Row> errors = failures(featurized, c);
+      phase(spark, "count the failures by reason");
       Map<String, Long> reasons = failuresByReason(errors);
       if (saved == null && ok < 2) {
         throw new TooFewImagesException("only " + ok + " of " + inputFiles + " files could be featurized under "
             + o.input() + "; PCA needs at least 2; failures by reason: " + reasons);
       }
 
+      if (saved == null) {
+        phase(spark, "fit the PCA on " + ok + " images");
+      }
       PipelineModel reducer = saved != null ? null : fitReducer(o, good);
       PcaReducerModel pcaModel = saved != null ? saved.pca() : pcaOf(reducer);
       String out = o.output().endsWith("/") ? o.output() : o.output() + "/";
@@ -434,6 +463,7 @@ public final class FruitsJob {
         modelPath = o.pipeline();
       } else {
         modelPath = out + "pipeline-model";
+        phase(spark, "save the pipeline model");
         // All transformers: fitting this pipeline computes nothing; it just assembles the PipelineModel. Its loader
         // and featurizer handle invalid files as asked (those of the pass keep what skip drops).
         new Pipeline().setStages(new PipelineStage[] {
@@ -443,6 +473,7 @@ public final class FruitsJob {
       }
 
       // under skip the failed files are counted, not written: errors.csv has the files kept without features
+      phase(spark, "write errors.csv");
       writeCsv("skip".equals(o.handleInvalid()) ? errors.limit(0) : errors, out + "errors.csv");
       Column label = c.label().isEmpty() ? functions.lit(null).cast(DataTypes.StringType)
           : functions.col(c.label());
@@ -454,6 +485,7 @@ public final class FruitsJob {
       String variancePlot = out + "explained-variance.svg";
       String scatterPlot = null;
       try {
+        phase(spark, "write features.parquet");
         writeParquet(result, ok, pcaModel.getK(), out + "features.parquet");
         featurized.unpersist();
         List<Column> cols = new ArrayList<>(List.of(functions.col("path"), functions.col("label")));
@@ -461,6 +493,7 @@ public final class FruitsJob {
         for (int i = 0; i < pcaModel.getK(); i++) {
           cols.add(arr.getItem(i).as("pc_" + (i + 1)));
         }
+        phase(spark, "write features.csv");
         writeCsv(result.select(cols.toArray(Column[]::new)), out + "features.csv");
         // the fit's: the target it was given (none for a fixed k) and the images it was fitted on
         write(spark, variancePlot, RunPlots.variance(pcaModel.cumulativeExplainedVariance().toArray(),
@@ -468,6 +501,7 @@ public final class FruitsJob {
                 : Double.NaN, pcaModel.numRows()));
         if (pcaModel.getK() >= 2 && ok > 0) {
           scatterPlot = out + "pc1-pc2.svg";
+          phase(spark, "collect PC 1 and PC 2 for pc1-pc2.svg");
           write(spark, scatterPlot, RunPlots.scatter(firstTwoComponents(result, ok), ok));
         } else {
           // no PC 2, or no image on it: a plot an earlier run left in this folder is not this run's

@@ -62,6 +62,37 @@ class FruitsJobTest {
     spark.stop();
   }
 
+  /**
+   * Each Spark job of the job is described by the step it does, in the Spark UI and an EMR cluster's history
+   * server (Spark would show "count at FruitsJob.java:N"), and the caller's own description is back afterwards.
+   */
+  @Test
+  void theSparkJobsAreNamedAfterTheStepTheyDo() throws Exception {
+    java.util.Set<String> described = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+        described.add(String.valueOf(start.properties().getProperty("spark.job.description")));
+      }
+    };
+    spark.sparkContext().setJobDescription("the caller's");
+    spark.sparkContext().addSparkListener(listener);
+    try {
+      FruitsJob.run(spark, new FruitsJob.Options(input.toString(), tmp.resolve("out-described").toString(),
+          RepoData.mobilenet().toString(), 2, 0.9, 8, "keep", 0, "pca"));
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+      assertThat(spark.sparkContext().getLocalProperty("spark.job.description")).isEqualTo("the caller's");
+    } finally {
+      spark.sparkContext().removeSparkListener(listener);
+      spark.sparkContext().setJobDescription(null);
+    }
+    assertThat(described).containsExactlyInAnyOrder(
+        "p9 Fruits!: featurize 26 files (read, decode, CNN)", "p9 Fruits!: count the failures by reason",
+        "p9 Fruits!: fit the PCA on 24 images", "p9 Fruits!: save the pipeline model", "p9 Fruits!: write errors.csv",
+        "p9 Fruits!: write features.parquet", "p9 Fruits!: write features.csv",
+        "p9 Fruits!: collect PC 1 and PC 2 for pc1-pc2.svg");
+  }
+
   @Test
   void runsTheWholeJobAndAccountsForEveryFile() throws Exception {
     String out = tmp.resolve("out").toString();
