@@ -331,7 +331,9 @@ public final class FruitsJob {
    * failed by reason) come from the rows, exact whatever Spark computes again. The stages' metrics count a
    * partition again each time it is computed (a lost executor's cached or shuffle-map partitions, a stage run
    * again, a speculative copy), and under {@code skip} the dropped files were counted only there. The rows
-   * without features are then left out of the outputs (errors.csv too), as {@code skip} asks.
+   * without features are then left out of the outputs (errors.csv too), as {@code skip} asks. One exception: the
+   * loader of a loaded pipeline with a stage between it and the featurizer keeps {@code skip}, as that stage may
+   * not take a row without an image; the files it drops are counted from its metrics (at least once).
    */
   static String passHandleInvalid(String handleInvalid) {
     return "skip".equals(handleInvalid) ? "keep" : handleInvalid;
@@ -392,6 +394,7 @@ public final class FruitsJob {
     }
     Saved saved = o.pipeline() != null ? loadPipeline(o.pipeline()) : null;
     String pass = passHandleInvalid(o.handleInvalid());
+    boolean loaderDrops = false;
     ImageLoader loader;
     CnnFeaturizer featurizer;
     List<Transformer> featurize;
@@ -399,7 +402,11 @@ public final class FruitsJob {
     int featureDim;
     if (saved != null) {
       // nothing is saved: the loaded stages run the pass
-      loader = saved.loader().setHandleInvalid(pass);
+      // a stage between the loader and the featurizer gets what the job's handleInvalid gives it: no row without
+      // an image under skip; the files the loader drops are then counted from its counters
+      loaderDrops = saved.featurize().indexOf(saved.featurizer()) > saved.featurize().indexOf(saved.loader()) + 1
+          && "skip".equals(o.handleInvalid());
+      loader = saved.loader().setHandleInvalid(loaderDrops ? o.handleInvalid() : pass);
       featurizer = saved.featurizer().setHandleInvalid(pass);
       if (o.batchSize() > 0) {
         featurizer.setBatchSize(o.batchSize());
@@ -434,7 +441,7 @@ public final class FruitsJob {
         phase(spark, "featurize " + listing.size() + " files (read, decode, CNN)");
         Row counts = featurized.agg(functions.count(functions.lit(1)), functions.count(functions.col(c.features())))
             .head();
-        inputFiles = counts.getLong(0);
+        inputFiles = counts.getLong(0) + (loaderDrops ? loader.metrics().skipped() : 0);
         ok = counts.getLong(1);
         progress.finish(inputFiles, ok);
       }
@@ -443,6 +450,9 @@ public final class FruitsJob {
       Dataset<Row> errors = failures(featurized, c);
       phase(spark, "count the failures by reason");
       Map<String, Long> reasons = failuresByReason(errors);
+      if (loaderDrops) {
+        loader.metrics().failuresByReason().forEach((k, v) -> reasons.merge(k, v, Long::sum));
+      }
       if (saved == null && ok < 2) {
         throw new TooFewImagesException("only " + ok + " of " + inputFiles + " files could be featurized under "
             + o.input() + "; PCA needs at least 2; failures by reason: " + reasons);

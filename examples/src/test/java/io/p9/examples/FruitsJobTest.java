@@ -671,6 +671,30 @@ class FruitsJobTest {
   }
 
   /**
+   * A saved pipeline with a stage between the loader and the featurizer, applied under {@code skip}: that stage
+   * gets the rows {@code skip} gives it, none without an image, though the job's counts take in the files the
+   * loader drops (from its counters there, which count a partition computed again again).
+   */
+  @Test
+  void aStageBetweenTheLoaderAndTheFeaturizerGetsNoRowWithoutAnImageUnderSkip() throws Exception {
+    FruitsJob.Report fitted = FruitsJob.run(spark, new FruitsJob.Options(input.toString(),
+        tmp.resolve("out-before-between").toString(), RepoData.mobilenet().toString(), 3, 0.9, 8, "skip", 3, "pca"));
+    org.apache.spark.ml.Transformer[] stages = PipelineModel.load(fitted.pipelineModel()).stages();
+    String between = tmp.resolve("between-pipeline").toString();
+    new org.apache.spark.ml.Pipeline().setStages(new org.apache.spark.ml.PipelineStage[] {stages[0],
+        new ImageRequiringStage(), stages[1], stages[2]}).fit(io.p9.spark.ml.ImageFiles.read(spark,
+        input.toString())).write().save(between);
+
+    FruitsJob.Report r = FruitsJob.run(spark, FruitsJob.Options.applying(between, input.toString(),
+        tmp.resolve("out-between").toString(), 0, "skip", 3));
+
+    assertThat(r.files()).isEqualTo(26);
+    assertThat(r.featurized()).isEqualTo(24);
+    assertThat(r.failed()).isEqualTo(2);
+    assertThat(r.failuresByReason()).isEqualTo(fitted.failuresByReason());
+  }
+
+  /**
    * The counts are exact when the featurize pass's cached partitions are lost (the executor that held them gone
    * with its spot instance) and the actions after it compute them again: under {@code skip}, report.json's files,
    * failed and failures by reason, and the last progress line's featurized images, came from the stages' counters,
