@@ -16,7 +16,6 @@ import java.util.Properties;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.function.IntConsumer;
-import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.UnsupportedFileSystemException;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -162,6 +161,8 @@ public final class P9Cli implements Callable<Integer> {
 
   static final String SAMPLE = "data/fruits360-sample/Training";
   static final String BUNDLED_MODEL = "classpath:p9/models/mobilenetv2-12-int8.onnx";
+  /** Hadoop's error for a local write that fails, named as {@code run} catches it. */
+  private static final String FS_ERROR = "org.apache.hadoop.fs.FSError";
   /** Spark's limit on the fields a plan's string shows, which {@code run} raises unless it is set. */
   private static final String MAX_PLAN_FIELDS = "spark.sql.debug.maxToStringFields";
   /**
@@ -332,8 +333,13 @@ public final class P9Cli implements Callable<Integer> {
               + " and counts it in report.json", e);
         }
         return wrongRegionOrFailed(e);
-      } catch (FSError e) {
-        // what Hadoop's local file system throws for a write that fails, e.g. on a full disk
+      } catch (Error e) {
+        // Hadoop's FSError: what its local file system throws for a write that fails, e.g. on a full disk. Named,
+        // not caught by type: the verifier would load a catch's type with this class, and java -jar on the job jar
+        // (the emr and serverless commands) has no Hadoop
+        if (!FS_ERROR.equals(e.getClass().getName())) {
+          throw e;
+        }
         return jobFailed(e);
       } finally {
         spark.stop();
