@@ -63,6 +63,8 @@ class ExecutorLossIT {
 
         FruitsJob.Report r = FruitsJob.run(spark, new FruitsJob.Options(input.toString(), out,
             Fixtures.model().toString(), 0, 0.9, 8, "skip", PARTITIONS, "pca"));
+        // the listener's events are delivered on Spark's bus thread
+        spark.sparkContext().listenerBus().waitUntilEmpty();
 
         assertThat(killer.killed.get()).as("the executor killed").isNotNull();
         assertThat(killer.removed).as("executors the driver lost").contains(killer.killed.get());
