@@ -7,16 +7,23 @@ import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.sql.Timestamp;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -24,6 +31,7 @@ import org.apache.hadoop.fs.FutureDataInputStreamBuilder;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.util.functional.FutureIO;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -146,6 +154,10 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
   private final Broadcast<SerializableConfiguration> conf;
   /** Whether a listed file that is gone gives no row rather than failing the task. */
   private final boolean ignoreMissingFiles;
+  /** The files a task reads at once from a file system other than the local one; 1 reads in the task's thread. */
+  private final int concurrency;
+  /** The most listed bytes of files a task has started reading ahead and not yet handed on (at least one file). */
+  private final long aheadBytes;
 
   /**
    * The reader of one read's partitions.
@@ -153,20 +165,66 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
    * @param conf the Hadoop conf of the file systems, broadcast
    * @param ignoreMissingFiles whether a listed file that is gone gives no row
    *     ({@code spark.sql.files.ignoreMissingFiles})
+   * @param concurrency the files a task reads at once from a file system other than the local one, at least 1
+   *     (1: one after another, in the task's own thread)
+   * @param aheadBytes the most listed bytes of files a task has started reading and not yet handed on, at least 1
+   *     (a file larger than that is still read, alone)
    */
-  public ReadFiles(Broadcast<SerializableConfiguration> conf, boolean ignoreMissingFiles) {
+  public ReadFiles(Broadcast<SerializableConfiguration> conf, boolean ignoreMissingFiles, int concurrency,
+      long aheadBytes) {
+    if (concurrency < 1 || aheadBytes < 1) {
+      throw new IllegalArgumentException("concurrency and aheadBytes must be at least 1: " + concurrency + ", "
+          + aheadBytes);
+    }
     this.conf = conf;
     this.ignoreMissingFiles = ignoreMissingFiles;
+    this.concurrency = concurrency;
+    this.aheadBytes = aheadBytes;
   }
 
   @Override
   public Iterator<Row> call(Iterator<Entry> entries) {
-    return new Rows(entries);
+    Rows rows = new Rows(entries);
+    TaskContext tc = TaskContext.get();
+    if (tc != null) {
+      // a task that ends before its last row (a failure, a kill, a limit) stops the reads it started
+      tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> rows.cancel());
+    }
+    return rows;
   }
 
-  /** One partition's rows, read lazily; the file system is looked up once per scheme and authority. */
+  /** The threads that read ahead, shared by the JVM's tasks; each task keeps at most its concurrency busy. */
+  private static final class Readers {
+    private static final AtomicInteger THREADS = new AtomicInteger();
+    static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "p9-read-" + THREADS.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+
+    private Readers() {}
+  }
+
+  /** A file of a task's partition, started (read on the pool) or read in the task's thread when its row is due. */
+  private record Ahead(Entry entry, Path path, Future<byte[]> read) {}
+
+  /**
+   * One partition's rows, in the entries' order. Files on a file system other than the local one are read up to
+   * {@link #concurrency} at once, ahead of the row asked for, within {@link #aheadBytes}; local files, and all
+   * files at a concurrency of 1, are read in the calling thread when their row is due. A file's failure is
+   * thrown when its row is due, as if it had been read then. The file system is looked up once per scheme and
+   * authority.
+   */
   private final class Rows implements Iterator<Row> {
     private final Iterator<Entry> entries;
+    /** The files taken from the entries and not yet handed on as rows, in order. */
+    private final ArrayDeque<Ahead> ahead = new ArrayDeque<>();
+    /** The listed bytes of the started reads in {@link #ahead}. */
+    private long started;
+    /** Set once the task has ended: no read starts after it. */
+    private boolean cancelled;
+    /** The next entry, taken from the entries but not yet into {@link #ahead}; null if none. */
+    private Entry peeked;
     private Row next;
     private URI lastRoot;
     private FileSystem lastFs;
@@ -177,10 +235,33 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
 
     @Override
     public boolean hasNext() {
-      while (next == null && entries.hasNext()) {
-        next = read(entries.next());
+      while (next == null) {
+        Ahead a;
+        synchronized (this) {
+          start();
+          a = ahead.poll();
+        }
+        if (a == null) {
+          return false;
+        }
+        try {
+          next = row(a);
+        } finally {
+          if (a.read() != null) {
+            synchronized (this) {
+              // its bytes count until its read is done
+              started -= a.entry().length();
+            }
+          }
+        }
+        if (a.read() != null) {
+          synchronized (this) {
+            // the next read starts while this row is used
+            start();
+          }
+        }
       }
-      return next != null;
+      return true;
     }
 
     @Override
@@ -193,11 +274,66 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
       return r;
     }
 
-    /** The file's row, or null if it vanished since the listing and missing files are ignored. */
-    private Row read(Entry e) {
-      Path path = new Path(e.path());
+    /** Stops the reads started ahead (their threads are interrupted) and starts no more. */
+    synchronized void cancel() {
+      cancelled = true;
+      for (Ahead a : ahead) {
+        if (a.read() != null) {
+          a.read().cancel(true);
+        }
+      }
+      ahead.clear();
+    }
+
+    /** Takes entries into {@link #ahead} up to the concurrency, starting the reads of non-local files. */
+    private void start() {
+      while (!cancelled && ahead.size() < concurrency && (peeked != null || entries.hasNext())) {
+        Entry e = peek();
+        Path path = new Path(e.path());
+        FileSystem fs = concurrency > 1 ? lookAhead(path) : null;
+        if (fs == null) {
+          ahead.add(new Ahead(taken(), path, null));
+          continue;
+        }
+        if (started > 0 && started + e.length() > aheadBytes) {
+          return;
+        }
+        started += e.length();
+        ahead.add(new Ahead(taken(), path, Readers.POOL.submit(() -> read(fs, path, e))));
+      }
+    }
+
+    private Entry peek() {
+      if (peeked == null) {
+        peeked = entries.next();
+      }
+      return peeked;
+    }
+
+    private Entry taken() {
+      Entry e = peeked;
+      peeked = null;
+      return e;
+    }
+
+    /**
+     * The file system to read {@code path} ahead on, or null to read it when its row is due: the local file system,
+     * and a file system that cannot be looked up (the failure is then thrown for the file's row).
+     */
+    private FileSystem lookAhead(Path path) {
       try {
-        byte[] content = read(path, e);
+        FileSystem fs = fileSystem(path);
+        return fs instanceof LocalFileSystem ? null : fs;
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
+    }
+
+    /** The file's row, or null if it vanished since the listing and missing files are ignored. */
+    private Row row(Ahead a) {
+      Entry e = a.entry();
+      try {
+        byte[] content = a.read() != null ? await(a.read()) : read(fileSystem(a.path()), a.path(), e);
         return RowFactory.create(e.path(), new Timestamp(e.modificationTime()), (long) content.length, content);
       } catch (FileNotFoundException missing) {
         if (ignoreMissingFiles) {
@@ -207,6 +343,30 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
         throw new UncheckedIOException("cannot read " + e.path() + ": it was deleted after the listing", missing);
       } catch (IOException io) {
         throw new UncheckedIOException("cannot read " + e.path() + ": " + io.getMessage(), io);
+      }
+    }
+
+    /** What the read started ahead gave, or threw. */
+    private byte[] await(Future<byte[]> read) throws IOException {
+      try {
+        return read.get();
+      } catch (InterruptedException interrupted) {
+        // the task is being killed
+        Thread.currentThread().interrupt();
+        cancel();
+        throw (IOException) new InterruptedIOException("interrupted while reading").initCause(interrupted);
+      } catch (ExecutionException failed) {
+        Throwable t = failed.getCause();
+        if (t instanceof IOException io) {
+          throw io;
+        }
+        if (t instanceof RuntimeException re) {
+          throw re;
+        }
+        if (t instanceof Error err) {
+          throw err;
+        }
+        throw new IOException(t);
       }
     }
 
@@ -220,56 +380,56 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
       }
       return lastFs;
     }
+  }
 
-    private byte[] read(Path path, Entry e) throws IOException {
-      if (e.length() > MAX_BYTES) {
-        throw new IOException("the file is " + e.length() + " bytes; a row holds at most 2 GiB");
-      }
-      FileSystem fs = fileSystem(path);
-      if (fs instanceof LocalFileSystem) {
-        // Hadoop's local file system stats the file (and probes for a .crc file) on every open
-        try {
-          return Files.readAllBytes(java.nio.file.Path.of(path.toUri()));
-        } catch (NoSuchFileException gone) {
-          throw new FileNotFoundException(gone.getMessage());
-        }
-      }
-      // S3A sends no GET (so checks no ETag) for a listed length of 0: such a file, an image that failed to
-      // upload or a placeholder uploaded again since, is opened without the listed status
-      FileStatus listed = e.length() > 0 && "s3a".equals(fs.getScheme())
-          ? S3aStatus.of(fs, path, e.length(), e.modificationTime(), e.etag(), e.versionId()) : null;
-      if (listed != null) {
-        try {
-          return read(fs.openFile(path).withFileStatus(listed), e.length());
-        } catch (IOException changed) {
-          if (!REMOTE_FILE_CHANGED.equals(changed.getClass().getName())) {
-            throw changed;
-          }
-          // overwritten since the listing (its ETag no longer matches): read it as it is now, as local
-          // files are and as Spark's binaryFile source does (a HEAD for its new length, then a GET)
-          LOG.info("Reading {} as it is now: it was overwritten after the listing", e.path());
-        }
-      }
-      return read(fs.openFile(path), e.length());
+  /** The file's bytes; called in a task's thread or, reading ahead, on the pool. */
+  private static byte[] read(FileSystem fs, Path path, Entry e) throws IOException {
+    if (e.length() > MAX_BYTES) {
+      throw new IOException("the file is " + e.length() + " bytes; a row holds at most 2 GiB");
     }
-
-    /** The whole stream: {@code length} bytes (the listed length) and any bytes past them. */
-    private byte[] read(FutureDataInputStreamBuilder open, long length) throws IOException {
-      try (FSDataInputStream in = FutureIO.awaitFuture(open.build())) {
-        byte[] head = in.readNBytes((int) length);
-        int more = head.length < length ? -1 : in.read();
-        if (more < 0) {
-          return head;
-        }
-        byte[] rest = in.readAllBytes();
-        if (head.length + 1L + rest.length > MAX_BYTES) {
-          throw new IOException("the file grew past 2 GiB after the listing");
-        }
-        byte[] all = Arrays.copyOf(head, head.length + 1 + rest.length);
-        all[head.length] = (byte) more;
-        System.arraycopy(rest, 0, all, head.length + 1, rest.length);
-        return all;
+    if (fs instanceof LocalFileSystem) {
+      // Hadoop's local file system stats the file (and probes for a .crc file) on every open
+      try {
+        return Files.readAllBytes(java.nio.file.Path.of(path.toUri()));
+      } catch (NoSuchFileException gone) {
+        throw new FileNotFoundException(gone.getMessage());
       }
+    }
+    // S3A sends no GET (so checks no ETag) for a listed length of 0: such a file, an image that failed to
+    // upload or a placeholder uploaded again since, is opened without the listed status
+    FileStatus listed = e.length() > 0 && "s3a".equals(fs.getScheme())
+        ? S3aStatus.of(fs, path, e.length(), e.modificationTime(), e.etag(), e.versionId()) : null;
+    if (listed != null) {
+      try {
+        return read(fs.openFile(path).withFileStatus(listed), e.length());
+      } catch (IOException changed) {
+        if (!REMOTE_FILE_CHANGED.equals(changed.getClass().getName())) {
+          throw changed;
+        }
+        // overwritten since the listing (its ETag no longer matches): read it as it is now, as local
+        // files are and as Spark's binaryFile source does (a HEAD for its new length, then a GET)
+        LOG.info("Reading {} as it is now: it was overwritten after the listing", e.path());
+      }
+    }
+    return read(fs.openFile(path), e.length());
+  }
+
+  /** The whole stream: {@code length} bytes (the listed length) and any bytes past them. */
+  private static byte[] read(FutureDataInputStreamBuilder open, long length) throws IOException {
+    try (FSDataInputStream in = FutureIO.awaitFuture(open.build())) {
+      byte[] head = in.readNBytes((int) length);
+      int more = head.length < length ? -1 : in.read();
+      if (more < 0) {
+        return head;
+      }
+      byte[] rest = in.readAllBytes();
+      if (head.length + 1L + rest.length > MAX_BYTES) {
+        throw new IOException("the file grew past 2 GiB after the listing");
+      }
+      byte[] all = Arrays.copyOf(head, head.length + 1 + rest.length);
+      all[head.length] = (byte) more;
+      System.arraycopy(rest, 0, all, head.length + 1, rest.length);
+      return all;
     }
   }
 }
