@@ -14,7 +14,13 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.SerializableConfiguration;
@@ -150,6 +156,69 @@ class ImageFilesReadAheadTest {
       Thread.sleep(20);
     }
     assertThat(SlowFileSystem.waiting()).isZero();
+  }
+
+  /** A killed task (here its job is cancelled) stops waiting for a read it started, and stops the others. */
+  @Test
+  void aKilledTaskStopsWaitingForItsReads() throws Exception {
+    for (String name : List.of("a.jpg", "slow1.jpg", "slow2.jpg", "slow3.jpg")) {
+      Files2.write(tmp.resolve("in/" + name), new byte[] {7});
+    }
+    SlowFileSystem.reset(0, 60_000);
+    spark.conf().set(ImageFiles.READ_CONCURRENCY, "3");
+    Dataset<Row> rows = ImageFiles.read(spark, 4, SlowFileSystem.path(tmp.resolve("in")));
+    CompletableFuture<List<Row>> collect = CompletableFuture.supplyAsync(() -> {
+      spark.sparkContext().setJobGroup("p9-read-kill", "read-ahead kill test", true);
+      return rows.collectAsList();
+    });
+    long until = System.nanoTime() + 20_000_000_000L;
+    while (SlowFileSystem.waiting() < 2 && System.nanoTime() < until) {
+      Thread.sleep(20);
+    }
+    assertThat(SlowFileSystem.waiting()).isGreaterThanOrEqualTo(2);
+    spark.sparkContext().cancelJobGroup("p9-read-kill");
+    assertThatThrownBy(() -> collect.get(30, TimeUnit.SECONDS)).hasMessageContaining("cancelled");
+    until = System.nanoTime() + 20_000_000_000L;
+    while (SlowFileSystem.waiting() > 0 && System.nanoTime() < until) {
+      Thread.sleep(20);
+    }
+    assertThat(SlowFileSystem.waiting()).isZero();
+  }
+
+  /** The tasks report what they read as Spark's input metrics, as its file sources do (the UI's "Input"). */
+  @Test
+  void theTasksReportTheBytesAndFilesTheyReadAsInput() throws Exception {
+    long bytes = 0;
+    for (int i = 0; i < 9; i++) {
+      Files2.write(tmp.resolve("in/f" + i + ".jpg"), new byte[100 * i + 1]);
+      bytes += 100 * i + 1;
+    }
+    AtomicLong read = new AtomicLong();
+    AtomicLong records = new AtomicLong();
+    SparkListener listener = new SparkListener() {
+      @Override
+      public void onTaskEnd(SparkListenerTaskEnd end) {
+        read.addAndGet(end.taskMetrics().inputMetrics().bytesRead());
+        records.addAndGet(end.taskMetrics().inputMetrics().recordsRead());
+      }
+    };
+    for (String concurrency : List.of("1", "4")) {
+      spark.conf().set(ImageFiles.READ_CONCURRENCY, concurrency);
+      for (String in : List.of(tmp.resolve("in").toString(), SlowFileSystem.path(tmp.resolve("in")))) {
+        Dataset<Row> files = ImageFiles.read(spark, in);
+        read.set(0);
+        records.set(0);
+        spark.sparkContext().addSparkListener(listener);
+        try {
+          assertThat(files.collectAsList()).hasSize(9);
+          spark.sparkContext().listenerBus().waitUntilEmpty();
+        } finally {
+          spark.sparkContext().removeSparkListener(listener);
+        }
+        assertThat(read.get()).as(in).isEqualTo(bytes);
+        assertThat(records.get()).as(in).isEqualTo(9);
+      }
+    }
   }
 
   @Test

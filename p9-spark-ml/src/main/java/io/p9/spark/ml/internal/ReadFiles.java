@@ -34,6 +34,7 @@ import org.apache.hadoop.util.functional.FutureIO;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.executor.InputMetrics;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.SerializableConfiguration;
@@ -184,8 +185,8 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
 
   @Override
   public Iterator<Row> call(Iterator<Entry> entries) {
-    Rows rows = new Rows(entries);
     TaskContext tc = TaskContext.get();
+    Rows rows = new Rows(entries, tc != null ? tc.taskMetrics().inputMetrics() : null);
     if (tc != null) {
       // a task that ends before its last row (a failure, a kill, a limit) stops the reads it started
       tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> rows.cancel());
@@ -225,12 +226,15 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
     private boolean cancelled;
     /** The next entry, taken from the entries but not yet into {@link #ahead}; null if none. */
     private Entry peeked;
+    /** The task's input metrics (Spark's UI shows them as the stage's input), null outside a task. */
+    private final InputMetrics metrics;
     private Row next;
     private URI lastRoot;
     private FileSystem lastFs;
 
-    Rows(Iterator<Entry> entries) {
+    Rows(Iterator<Entry> entries, InputMetrics metrics) {
       this.entries = entries;
+      this.metrics = metrics;
     }
 
     @Override
@@ -259,6 +263,10 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
             // the next read starts while this row is used
             start();
           }
+        }
+        if (next != null && metrics != null) {
+          metrics.incBytesRead(next.getLong(2));
+          metrics.incRecordsRead(1);
         }
       }
       return true;
@@ -351,8 +359,9 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
       try {
         return read.get();
       } catch (InterruptedException interrupted) {
-        // the task is being killed
+        // the task is being killed: this read and the others stop
         Thread.currentThread().interrupt();
+        read.cancel(true);
         cancel();
         throw (IOException) new InterruptedIOException("interrupted while reading").initCause(interrupted);
       } catch (ExecutionException failed) {
