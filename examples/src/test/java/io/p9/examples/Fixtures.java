@@ -4,6 +4,7 @@ import io.p9.aws.s3.S3aSettings;
 import io.p9.aws.testing.S3ProxyServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -67,7 +68,12 @@ final class Fixtures {
 
   /** S3A settings for S3Proxy with its static test keys and the magic committer. */
   static S3aSettings s3a(S3ProxyServer server) {
-    return S3aSettings.builder().endpoint(server.endpoint()).pathStyle(true)
+    return s3a(server.endpoint());
+  }
+
+  /** S3A settings for S3Proxy's static test keys at {@code endpoint}: S3Proxy's own, or a proxy's before it. */
+  static S3aSettings s3a(URI endpoint) {
+    return S3aSettings.builder().endpoint(endpoint).pathStyle(true)
         .staticCredentials(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY, null).build();
   }
 }
