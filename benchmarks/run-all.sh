@@ -37,3 +37,6 @@ jmh "SparkPipelineBenchmark.(p9|baseline|readOnly|decodeOnly) -p model=int8 -p b
 jmh "SparkPipelineBenchmark.p9 -p model=int8 -p batch=8 -p images=240 -p replicate=1,4,16 -wi 3 -i 3"
 # (6) PCA fit, p9 vs Spark, N x 1280
 jmh "PcaBenchmark -p rows=2000,8000,20000 -wi 1 -i 3"
+# (8) reading 256 small images from S3 (S3Proxy behind a loopback proxy adding 0 or 20 ms a request), one file at a
+# time a task against read-ahead
+jmh "S3ReadBenchmark -wi 3 -i 5"

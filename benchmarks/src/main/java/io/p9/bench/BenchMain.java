@@ -77,7 +77,10 @@ public final class BenchMain {
         .warmupIterations(0).measurementIterations(1).measurementTime(TimeValue.seconds(1))
         .param("model", "int8").param("batch", "4").param("intraOpThreads", "1")
         .param("images", "16").param("replicate", "1").param("rows", "300").param("dim", "64")
-        .param("image", "fruit").param("network", "fruits_cnn").param("input", "fruit");
+        .param("image", "fruit").param("network", "fruits_cnn").param("input", "fruit")
+        // S3ReadBenchmark: each trial starts S3Proxy and Spark (about 20 s on 2 cores); with latency, both
+        // concurrencies (the task's own thread and the read-ahead pool)
+        .param("latencyMs", "20");
   }
 
   static Path write(Collection<RunResult> results) throws Exception {
