@@ -17,12 +17,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -39,6 +41,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 class ImageFilesS3ReadAheadIT {
   private static final String BUCKET = "p9-ahead";
+  /** A bucket with the JPEGs only, whose S3A file system has a pool of {@value #FEW_CONNECTIONS} connections. */
+  private static final String FEW = "p9-ahead-few";
+  private static final int FEW_CONNECTIONS = 3;
   private static final Duration LATENCY = Duration.ofMillis(30);
   /** Tasks running at once in {@code local[2]}. */
   private static final int TASKS = 2;
@@ -56,10 +61,13 @@ class ImageFilesS3ReadAheadIT {
   static void start() throws IOException {
     server = S3ProxyServer.start(Files.createDirectories(dir.resolve("s3proxy")));
     server.createBucket(BUCKET);
+    server.createBucket(FEW);
     s3 = server.setupClient();
     Path local = dir.resolve("images");
     for (Path f : Fixtures.subset(local, 4, 10)) {
-      put("ahead/" + local.relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
+      String key = "ahead/" + local.relativize(f).toString().replace('\\', '/');
+      put(key, Files.readAllBytes(f));
+      s3.putObject(r -> r.bucket(FEW).key(key), RequestBody.fromFile(f));
     }
     Random random = new Random(7);
     int[] sizes = {0, 1, 7, 100, 1000, 4095, 4096, 10_000, 65_535, 65_536, 65_537, 100_000, 200_000, 300_000,
@@ -74,7 +82,8 @@ class ImageFilesS3ReadAheadIT {
     SparkSession.Builder b = SparkSession.builder().master("local[" + TASKS + "]")
         .appName("p9-image-files-s3-read-ahead-it").config("spark.ui.enabled", "false")
         .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "4");
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.hadoop.fs.s3a.bucket." + FEW + ".connection.maximum", Integer.toString(FEW_CONNECTIONS));
     Fixtures.s3a(proxy.endpoint()).applyToSpark(b::config);
     spark = b.getOrCreate();
   }
@@ -200,5 +209,32 @@ class ImageFilesS3ReadAheadIT {
       assertThatThrownBy(() -> listing.read().collectAsList()).as("concurrency " + concurrency)
           .hasMessageContaining(gone).hasMessageContaining("deleted after the listing");
     }
+  }
+
+  /**
+   * A task that ends before its last row ({@code first()}: one row, then up to 7 reads started ahead are
+   * cancelled) keeps none of S3A's connections: in a bucket whose pool holds 3, well below 2 tasks x 8 files at
+   * once, 10 such reads and then a whole one go through, and no more requests wait at once than the pool holds.
+   */
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void tasksEndedEarlyLeaveThePoolOfConnectionsUsable() {
+    spark.conf().set(ImageFiles.READ_CONCURRENCY, "8");
+    String jpegs = "s3a://" + BUCKET + "/ahead/Training/";
+    List<String> expected = PUT.keySet().stream().filter(p -> p.startsWith(jpegs))
+        .map(p -> p.replace("s3a://" + BUCKET + "/", "s3a://" + FEW + "/")).toList();
+    ImageFiles.Listing listing = ImageFiles.listing(spark, "s3a://" + FEW + "/ahead");
+    proxy.reset();
+    List<List<Object>> all = rows(listing.read().collectAsList());
+    assertThat(paths(all)).containsExactlyElementsOf(expected);
+    for (List<Object> r : all) {
+      String put = ((String) r.get(0)).replace("s3a://" + FEW + "/", "s3a://" + BUCKET + "/");
+      assertThat(r.get(3)).as(put).isEqualTo(ByteBuffer.wrap(PUT.get(put)));
+    }
+    for (int i = 0; i < 10; i++) {
+      assertThat(rows(List.of(listing.read().first()))).containsExactly(all.get(0));
+    }
+    assertThat(rows(listing.read().collectAsList())).isEqualTo(all);
+    assertThat(proxy.maxConcurrentRequests()).isBetween(1, FEW_CONNECTIONS);
   }
 }
