@@ -166,35 +166,15 @@ public final class LatencyProxy implements AutoCloseable {
       this.server = server;
     }
 
-    /**
-     * Client to server: the first bytes after a response (or on a new connection) start a request. (Closing a
-     * socket's stream would close the socket: a half-close must not end the other direction.)
-     */
+    /** Client to server: the first bytes after a response (or on a new connection) start a request. */
     void requests() {
-      byte[] buf = new byte[BUFFER];
-      try {
-        InputStream in = client.getInputStream();
-        OutputStream out = server.getOutputStream();
-        for (int n; (n = in.read(buf)) >= 0; ) {
-          started();
-          out.write(buf, 0, n);
-          out.flush();
-        }
-        server.shutdownOutput();
-      } catch (IOException e) {
-        closeBoth(client, server);
-      } finally {
-        done();
-      }
+      pump(client, server, this::started);
     }
 
     /** Server to client: the first bytes after a request wait for the delay, then go out. */
     void responses() {
-      byte[] buf = new byte[BUFFER];
       try {
-        InputStream in = server.getInputStream();
-        OutputStream out = client.getOutputStream();
-        for (int n; (n = in.read(buf)) >= 0; ) {
+        pump(server, client, () -> {
           if (isPending()) {
             long d = delayNanos;
             if (d > 0) {
@@ -202,17 +182,33 @@ public final class LatencyProxy implements AutoCloseable {
             }
             answered();
           }
+        });
+      } finally {
+        answered();
+      }
+    }
+
+    /**
+     * Forwards what {@code from} sends to {@code to}, {@code before} each chunk, then its half-close. (Closing a
+     * socket's stream would close the socket: a half-close must not end the other direction.)
+     */
+    private void pump(Socket from, Socket to, BeforeChunk before) {
+      byte[] buf = new byte[BUFFER];
+      try {
+        InputStream in = from.getInputStream();
+        OutputStream out = to.getOutputStream();
+        for (int n; (n = in.read(buf)) >= 0; ) {
+          before.run();
           out.write(buf, 0, n);
           out.flush();
         }
-        client.shutdownOutput();
+        to.shutdownOutput();
       } catch (IOException e) {
         closeBoth(client, server);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         closeBoth(client, server);
       } finally {
-        answered();
         done();
       }
     }
@@ -241,6 +237,11 @@ public final class LatencyProxy implements AutoCloseable {
         closeBoth(client, server);
       }
     }
+  }
+
+  /** What a pump does before it forwards a chunk. */
+  private interface BeforeChunk {
+    void run() throws InterruptedException;
   }
 
   private void closeBoth(Socket client, Socket server) {
