@@ -100,15 +100,11 @@ public class S3ReadBenchmark {
   }
 
   @TearDown(Level.Trial)
-  public void tearDown() {
-    if (spark != null) {
-      spark.stop();
-    }
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (server != null) {
-      server.close();
+  public void tearDown() throws Exception {
+    for (AutoCloseable c : new AutoCloseable[] {spark, proxy, server}) {
+      if (c != null) {
+        c.close();
+      }
     }
     Trees.delete(tmp);
   }

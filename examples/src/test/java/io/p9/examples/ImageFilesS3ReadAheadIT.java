@@ -89,18 +89,11 @@ class ImageFilesS3ReadAheadIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (spark != null) {
-      spark.stop();
-    }
-    if (s3 != null) {
-      s3.close();
-    }
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (server != null) {
-      server.close();
+  static void stop() throws Exception {
+    for (AutoCloseable c : new AutoCloseable[] {spark, s3, proxy, server}) {
+      if (c != null) {
+        c.close();
+      }
     }
   }
 
