@@ -32,7 +32,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * (8) Reading small images from S3: {@code ImageFiles.read(spark, "s3a://bucket/prefix")} and the sum of the rows'
  * {@code length} (so every file is read), over {@code images} Fruits-360 JPEGs (2-3 KB each) in S3Proxy on
  * 127.0.0.1 behind a {@link LatencyProxy} that gives each request {@code latencyMs} of round-trip latency (S3's
- * GET latency for small objects is 10-50 ms), in {@code local[2]} with {@code spark.p9.read.concurrency} =
+ * GET latency for small objects is often tens of ms), in {@code local[2]} with {@code spark.p9.read.concurrency} =
  * {@code concurrency} (1: one file at a time a task, as before read-ahead). One score = one listing and read,
  * in ms; images/s = images / score. After each pass a {@code proxy:} line says how many requests S3A sent and
  * how many at most waited at once.
