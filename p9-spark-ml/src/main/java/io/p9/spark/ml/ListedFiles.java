@@ -42,6 +42,15 @@ final class ListedFiles {
     entries.add(new ReadFiles.Entry(folder, name, length, modificationTime, null, null));
   }
 
+  /**
+   * Adds the entries {@code other} built, of files in other folders than these, after these: the listing of some
+   * folders on another thread.
+   */
+  void add(ListedFiles other) {
+    entries.addAll(other.entries);
+    other.folders.forEach(folders::putIfAbsent);
+  }
+
   /** {@return the one string of a folder's qualified path with the trailing {@code /}, equal to {@code path}} */
   String folder(String path) {
     return folders.computeIfAbsent(path, k -> k);
