@@ -7,6 +7,7 @@ import io.p9.aws.s3.S3aSettings;
 import io.p9.aws.testing.S3ProxyServer;
 import io.p9.spark.ml.ImageFiles;
 import io.p9.spark.ml.P9KryoRegistrator;
+import io.p9.spark.ml.internal.ReadFiles;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.JavaSerializer;
 import org.apache.spark.serializer.KryoSerializer;
@@ -35,7 +37,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * {@link ImageFiles} on {@code s3a://} against a real S3-protocol server (S3Proxy on 127.0.0.1): listings
- * longer than one LIST page, folder markers, odd key names, files changed between the listing and the read,
+ * longer than one LIST page, a tree listed a folder at a time, folder markers, odd key names, files changed between the listing and the read,
  * and the rows compared with Spark's own {@code binaryFile} source.
  */
 class ImageFilesS3IT {
@@ -132,6 +134,69 @@ class ImageFilesS3IT {
   }
 
   /**
+   * A tree past one flat listing's first 1,000 files, which lie in few folders, is listed a folder at a time,
+   * several folders at once (S3A's listing with a delimiter level by level, then each folder's own flat listing):
+   * the entries (ETags included) and skips are those of the one flat listing ({@code spark.p9.list.concurrency=1}),
+   * the paths those of Spark's {@code binaryFile}; hidden folders count once, one holding only a folder marker not
+   * at all, as in the flat listing, and a folder whose name sorts before its neighbour's files ({@code Training-x/}
+   * before {@code Training/}) changes nothing.
+   */
+  @Test
+  void aTreeListedAFolderAtATimeGivesWhatTheFlatListingGives() throws Exception {
+    List<String> keys = new ArrayList<>();
+    for (int c = 0; c < 12; c++) {
+      for (int i = 0; i < 90; i++) {
+        keys.add(String.format("tree/Training/c%02d/f%03d.jpg", c, i));
+      }
+    }
+    keys.addAll(List.of("tree/Training/.cache/x.jpg", "tree/Training/.cache/y.jpg", "tree/Training/_temporary/0/p-0",
+        "tree/Training/c03/_SUCCESS", "tree/Training/c05/deep/er/y.jpg", "tree/Test/c00/x.jpg", "tree/top.jpg",
+        "tree/.DS_Store", "tree/Training-x/z.jpg"));
+    keys.parallelStream().forEach(k -> put(k, k));
+    for (String marker : List.of("tree/", "tree/Training/_marker/", "tree/Training/empty/", "tree/Training/c07/")) {
+      put(marker, "");
+    }
+    String root = "s3a://" + BUCKET + "/tree";
+    FileSystem fs = new org.apache.hadoop.fs.Path(root)
+        .getFileSystem(spark.sparkContext().hadoopConfiguration());
+
+    spark.conf().set(ImageFiles.LIST_CONCURRENCY, "1");
+    long before = fs.getStorageStatistics().getLong("object_list_request");
+    ImageFiles.Listing flat;
+    try {
+      flat = ImageFiles.listing(spark, root);
+    } finally {
+      spark.conf().unset(ImageFiles.LIST_CONCURRENCY);
+    }
+    long flatLists = fs.getStorageStatistics().getLong("object_list_request") - before;
+    before = fs.getStorageStatistics().getLong("object_list_request");
+    ImageFiles.Listing byFolder = ImageFiles.listing(spark, root);
+    long byFolderLists = fs.getStorageStatistics().getLong("object_list_request") - before;
+
+    assertThat(byFolder.size()).isEqualTo(12 * 90 + 4);
+    assertThat(entries(byFolder)).isEqualTo(entries(flat));
+    assertThat(byFolder.skippedHidden()).isEqualTo(flat.skippedHidden())
+        .isEqualTo(new ImageFiles.Skipped(2, List.of(root + "/.DS_Store", root + "/Training/.cache")));
+    assertThat(byFolder.skippedBookkeeping()).isEqualTo(flat.skippedBookkeeping()).isEqualTo(
+        new ImageFiles.Skipped(2, List.of(root + "/Training/_temporary", root + "/Training/c03/_SUCCESS")));
+    assertThat(byFolder.skippedDangling()).isEqualTo(flat.skippedDangling()).isEqualTo(ImageFiles.Skipped.NONE);
+    assertThat(byFolder.skippedDuplicates()).isEqualTo(flat.skippedDuplicates()).isEqualTo(ImageFiles.Skipped.NONE);
+    assertThat(entries(byFolder).stream().map(ReadFiles.Entry::path).toList())
+        .isSorted().isEqualTo(spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(root)
+            .select("path").collectAsList().stream().map(r -> r.getString(0)).sorted().toList());
+    // flat: 11 pages of 100 keys; a folder at a time: as many to read the first 1,000 files, then a LIST per folder
+    assertThat(byFolderLists).isGreaterThan(flatLists + 12);
+  }
+
+  /** The listing's entries, in its order. */
+  @SuppressWarnings("unchecked")
+  private static List<ReadFiles.Entry> entries(ImageFiles.Listing listing) throws ReflectiveOperationException {
+    Field files = ImageFiles.Listing.class.getDeclaredField("files");
+    files.setAccessible(true);
+    return (List<ReadFiles.Entry>) files.get(listing);
+  }
+
+  /**
    * What the listing of 1005 S3A files costs: the driver's heap for the listed entries (Spark's
    * {@code SizeEstimator}) and a task's partition of 128 of them under Spark's Java and Kryo serializers. With
    * S3A's whole listed status kept per file: 841 bytes of heap, 339 and 341 serialized; with its ETag and
@@ -141,9 +206,7 @@ class ImageFilesS3IT {
   void aListedFileCostsTheDriverAndEachTaskLittle() throws Exception {
     ImageFiles.Listing listing = ImageFiles.listing(spark, "s3a://" + BUCKET + "/many");
     // the listed entries, without the session the listing holds
-    Field files = ImageFiles.Listing.class.getDeclaredField("files");
-    files.setAccessible(true);
-    List<?> entries = (List<?>) files.get(listing);
+    List<?> entries = entries(listing);
     assertThat(entries).hasSize(MANY);
     assertThat(SizeEstimator.estimate(entries) / (double) MANY).isLessThan(256);
     Object[] partition = entries.subList(0, 128).toArray();
