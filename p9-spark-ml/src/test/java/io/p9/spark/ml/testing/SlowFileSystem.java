@@ -6,13 +6,12 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -143,7 +142,7 @@ public final class SlowFileSystem extends RawLocalFileSystem {
   /** The names in the folder {@code f}, qualified; it fails as S3 would where its name holds denied or gone. */
   private static String[] names(File folder, Path f) throws IOException {
     if (folder.getName().contains("denied")) {
-      throw denied(f);
+      throw new AccessDeniedException(f + ": listing denied");
     }
     if (folder.getName().contains("gone")) {
       throw new FileNotFoundException("File " + f + " does not exist");
@@ -155,17 +154,29 @@ public final class SlowFileSystem extends RawLocalFileSystem {
     return names;
   }
 
-  private static AccessDeniedException denied(Path folder) {
-    return new AccessDeniedException(folder + ": listing denied");
-  }
+  /** A folder's child, with its name as it sorts among S3's keys: a folder's with the {@code /} after it. */
+  private record Child(File file, Path path, boolean folder, String key) {}
 
-  /** A file a flat listing gives, at its key; or with no file, a folder it fails to list there. */
-  private record Listed(String key, LocatedFileStatus file) {}
+  /** The children of {@code folder} (qualified {@code f}) in key order, a folder whose name holds gone left out. */
+  private static List<Child> children(File folder, Path f) throws IOException {
+    List<Child> children = new ArrayList<>();
+    for (String name : names(folder, f)) {
+      File c = new File(folder, name);
+      boolean isFolder = c.isDirectory();
+      if (!isFolder || !name.contains("gone")) {
+        children.add(new Child(c, new Path(f, name), isFolder, isFolder ? name + "/" : name));
+      }
+    }
+    children.sort(Comparator.comparing(Child::key));
+    return children;
+  }
 
   /**
    * Recursive: one flat listing of the files below {@code f}, in key order, a page of {@value #PAGE} at a time, the
-   * first now; as S3A, a request also where there is nothing to list. It fails where it reaches a {@code *denied*}
-   * folder, as Hadoop's listing of a folder at a time does, and leaves out a {@code *gone*} one.
+   * first now, the next when the last file of a page is taken and more follow; as S3A, a request also where there is
+   * nothing to list. It walks the folders as it goes (folder by folder in key order is S3's key order), fails where
+   * it reaches a folder whose name holds {@code denied}, as Hadoop's listing of a folder at a time does, and leaves
+   * out one whose name holds {@code gone}.
    */
   @Override
   public RemoteIterator<LocatedFileStatus> listFiles(Path f, boolean recursive) throws IOException {
@@ -173,51 +184,33 @@ public final class SlowFileSystem extends RawLocalFileSystem {
     if (!recursive || !top.isDirectory()) {
       return super.listFiles(f, recursive);
     }
-    Path dir = makeQualified(f);
-    names(top, dir);
-    List<Listed> files = new ArrayList<>();
-    java.nio.file.Path root = top.toPath();
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(java.nio.file.Path d, BasicFileAttributes a) {
-        String name = d.getFileName().toString();
-        if (!d.equals(root) && name.contains("denied")) {
-          files.add(new Listed(path(d) + "/", null));
-          return FileVisitResult.SKIP_SUBTREE;
-        }
-        return d.equals(root) || !name.contains("gone") ? FileVisitResult.CONTINUE : FileVisitResult.SKIP_SUBTREE;
-      }
-
-      @Override
-      public FileVisitResult visitFile(java.nio.file.Path file, BasicFileAttributes a) {
-        Path p = path(file);
-        files.add(new Listed(p.toString(), new LocatedFileStatus(new FileStatus(a.size(), false, 1, 32L << 20,
-            a.lastModifiedTime().toMillis(), p), null)));
-        return FileVisitResult.CONTINUE;
-      }
-
-      private Path path(java.nio.file.Path local) {
-        return new Path(dir, root.relativize(local).toString());
-      }
-    });
-    files.sort(Comparator.comparing(Listed::key));
+    Deque<Iterator<Child>> walk = new ArrayDeque<>();
+    walk.push(children(top, makeQualified(f)).iterator());
     request(f);
     return new RemoteIterator<>() {
-      /** The index of the next file, and how many files the pages fetched so far hold. */
-      private int next;
-      private int fetched = Math.min(files.size(), PAGE);
+      /** The next file, if found; the files handed on. */
+      private LocatedFileStatus next;
+      private int given;
 
       @Override
       public boolean hasNext() throws IOException {
-        if (next == fetched && fetched < files.size()) {
-          request(f);
-          fetched = Math.min(files.size(), fetched + PAGE);
+        while (next == null && !walk.isEmpty()) {
+          if (!walk.peek().hasNext()) {
+            walk.pop();
+            continue;
+          }
+          Child c = walk.peek().next();
+          if (c.folder()) {
+            walk.push(children(c.file(), c.path()).iterator());
+          } else {
+            if (given > 0 && given % PAGE == 0) {
+              request(f);
+            }
+            next = new LocatedFileStatus(new FileStatus(c.file().length(), false, 1, 32L << 20,
+                c.file().lastModified(), c.path()), null);
+          }
         }
-        if (next < files.size() && files.get(next).file() == null) {
-          String key = files.get(next).key();
-          throw denied(new Path(key.substring(0, key.length() - 1)));
-        }
-        return next < files.size();
+        return next != null;
       }
 
       @Override
@@ -225,7 +218,10 @@ public final class SlowFileSystem extends RawLocalFileSystem {
         if (!hasNext()) {
           throw new NoSuchElementException();
         }
-        return files.get(next++).file();
+        LocatedFileStatus n = next;
+        next = null;
+        given++;
+        return n;
       }
     };
   }
