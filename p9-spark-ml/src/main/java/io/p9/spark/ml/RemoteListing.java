@@ -19,6 +19,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.hadoop.util.functional.FutureIO;
 
 /**
  * The listing of folders on a file system other than the local one (S3A, HDFS, ...) for {@link ImageFiles}: the
@@ -272,28 +273,25 @@ final class RemoteListing implements AutoCloseable {
     int done = 0;
     try {
       for (Future<Part> f : futures) {
-        merge.add(f.get());
+        merge.add(result(f));
         done++;
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while listing");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      if (cause instanceof Error error) {
-        throw error;
-      }
-      throw new IOException(cause);
     } finally {
       for (int i = done; i < futures.size(); i++) {
         futures.get(i).cancel(true);
       }
+    }
+  }
+
+  /** {@return what the task gave} Its failure is thrown as Hadoop unwraps it: an IOException as it is thrown. */
+  private static Part result(Future<Part> task) throws IOException {
+    try {
+      return task.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while listing");
+    } catch (ExecutionException e) {
+      return FutureIO.raiseInnerCause(e);
     }
   }
 
