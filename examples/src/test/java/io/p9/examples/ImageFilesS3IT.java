@@ -37,8 +37,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * {@link ImageFiles} on {@code s3a://} against a real S3-protocol server (S3Proxy on 127.0.0.1): listings
- * longer than one LIST page, a tree listed a folder at a time, folder markers, odd key names, files changed between the listing and the read,
- * and the rows compared with Spark's own {@code binaryFile} source.
+ * longer than one LIST page, a tree listed a folder at a time, folder markers, odd key names, files changed
+ * between the listing and the read, and the rows compared with Spark's own {@code binaryFile} source.
  */
 class ImageFilesS3IT {
   private static final String BUCKET = "p9-io";
