@@ -40,3 +40,5 @@ jmh "PcaBenchmark -p rows=2000,8000,20000 -wi 1 -i 3"
 # (8) reading 256 small images from S3 (S3Proxy behind a loopback proxy adding 0 or 20 ms a request), one file at a
 # time a task against read-ahead
 jmh "S3ReadBenchmark -wi 3 -i 5"
+# (9) the driver's listing of 32,000 files in 64 or 6,400 folders at 50 ms a LIST page: flat against 16 at once
+jmh "ListingBenchmark -wi 2 -i 5 -f 1 -p folders=64,6400"
