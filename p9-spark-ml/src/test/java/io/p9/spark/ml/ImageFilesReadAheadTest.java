@@ -146,7 +146,8 @@ class ImageFilesReadAheadTest {
     for (String name : List.of("a.jpg", "b.jpg", "slow1.jpg", "slow2.jpg", "slow3.jpg", "slow4.jpg")) {
       Files2.write(tmp.resolve("in/" + name), new byte[] {7});
     }
-    SlowFileSystem.reset(0, 60_000);
+    // a and b wait 300 ms, long enough for the reads started with them to be waiting too when a's row ends the task
+    SlowFileSystem.reset(300, 60_000);
     spark.conf().set(ImageFiles.READ_CONCURRENCY, "4");
     List<Row> first = ImageFiles.read(spark, SlowFileSystem.path(tmp.resolve("in"))).limit(1).collectAsList();
     assertThat(first).extracting(r -> r.getString(0)).containsExactly(SlowFileSystem.path(tmp.resolve("in/a.jpg")));
