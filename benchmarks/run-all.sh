@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The full benchmark run behind the README's Performance table (about 55 minutes on 2 cores, 50 before (8) and (9): 40–45 before the
-# interleaved int8 runs were added, about 4 minutes per pair at stop 15). Not here: the DL4J/ONNX
+# The full benchmark run behind the README's Performance table (about 55 minutes on 2 cores: 50 before (8) and
+# (9) were added, 40–45 before the interleaved int8 runs, about 4 minutes per pair at stop 15). Not here: the DL4J/ONNX
 # backend comparison, whose model is generated with Python first (benchmarks/BACKEND-PARITY.md).
 # Results: benchmarks/target/benchmarks/<time>.json (header with CPU, cores, JVM, commit) per JMH run.
 set -euo pipefail
