@@ -25,7 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * forwards: {@link #connectionsOpened()}, {@link #requests()} and {@link #maxConcurrentRequests()}, the most
  * requests waiting for their response (sent by the client, their response not yet forwarded) at once, across
  * connections. Two threads a connection (daemons); the bytes pass unchanged, and a half-close
- * ({@code shutdownOutput}) of one side is passed on to the other. Always {@link #close()} it.
+ * ({@code shutdownOutput}) of one side is passed on to the other. It can break responses as a flaky network
+ * does: {@link #cutResponses} resets connections part-way through a response, {@link #stallResponses} holds
+ * responses that then never come; {@link #faults()} counts them. Always {@link #close()} it.
  */
 public final class LatencyProxy implements AutoCloseable {
   private static final int BUFFER = 64 * 1024;
@@ -39,6 +41,10 @@ public final class LatencyProxy implements AutoCloseable {
   private final AtomicInteger maxWaiting = new AtomicInteger();
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicLong requests = new AtomicLong();
+  private final AtomicInteger toCut = new AtomicInteger();
+  private final AtomicInteger toStall = new AtomicInteger();
+  private final AtomicInteger faults = new AtomicInteger();
+  private volatile long cutAfter;
   private volatile long delayNanos;
   private volatile boolean closed;
 
@@ -93,6 +99,40 @@ public final class LatencyProxy implements AutoCloseable {
     this.delayNanos = delay.toNanos();
   }
 
+  /**
+   * Cuts the next {@code n} responses longer than {@code afterBytes}: once a response has had its first
+   * {@code afterBytes} bytes forwarded, the proxy resets its connection (an RST to the client, the server's side
+   * closed), as a flaky network does. Responses already under way count too.
+   *
+   * @param n the responses to cut (0: none from now on)
+   * @param afterBytes the bytes of each (its status line and headers included) that still go out, at least 0
+   */
+  public void cutResponses(int n, long afterBytes) {
+    this.cutAfter = afterBytes;
+    toCut.set(n);
+  }
+
+  /**
+   * Holds the next {@code n} responses: none of their bytes goes out, as from a stalled server, until the client
+   * closes or resets its connection (say, on its socket timeout) or the proxy closes; then the proxy closes the
+   * connection. They count as waiting ({@link #waitingRequests()}) meanwhile.
+   *
+   * @param n the responses to hold (0: none from now on)
+   */
+  public void stallResponses(int n) {
+    toStall.set(n);
+  }
+
+  /** {@return the responses cut or held ({@link #cutResponses}, {@link #stallResponses}) since the last reset} */
+  public int faults() {
+    return faults.get();
+  }
+
+  /** {@return the requests waiting for their response now (sent by the client, no byte of it forwarded yet)} */
+  public int waitingRequests() {
+    return waiting.get();
+  }
+
   /** {@return the connections accepted since the start or the last {@link #reset()}} */
   public int connectionsOpened() {
     return connections.get();
@@ -112,6 +152,7 @@ public final class LatencyProxy implements AutoCloseable {
   public void reset() {
     connections.set(0);
     requests.set(0);
+    faults.set(0);
     maxWaiting.set(waiting.get());
   }
 
@@ -160,6 +201,8 @@ public final class LatencyProxy implements AutoCloseable {
     /** Set by the request pump before it forwards a request's bytes, cleared once its response goes out. */
     private boolean pending;
     private int pumpsDone;
+    /** The bytes of the current response forwarded so far (the response pump's own). */
+    private long responseBytes;
 
     Connection(Socket client, Socket server) {
       this.client = client;
@@ -168,20 +211,38 @@ public final class LatencyProxy implements AutoCloseable {
 
     /** Client to server: the first bytes after a response (or on a new connection) start a request. */
     void requests() {
-      pump(client, server, this::started);
+      pump(client, server, n -> {
+        started();
+        return n;
+      });
     }
 
-    /** Server to client: the first bytes after a request wait for the delay, then go out. */
+    /**
+     * Server to client: the first bytes after a request wait for the delay, then go out, unless the response is
+     * to be held ({@link #stallResponses}) or, past its first bytes, cut ({@link #cutResponses}).
+     */
     void responses() {
       try {
-        pump(server, client, () -> {
+        pump(server, client, n -> {
           if (isPending()) {
             long d = delayNanos;
             if (d > 0) {
               Thread.sleep(d / 1_000_000, (int) (d % 1_000_000));
             }
+            if (takeOne(toStall)) {
+              awaitRequestsDone();
+              return 0;
+            }
             answered();
+            responseBytes = 0;
           }
+          long after = cutAfter;
+          int out = n;
+          if (responseBytes <= after && responseBytes + n > after && takeOne(toCut)) {
+            out = (int) (after - responseBytes);
+          }
+          responseBytes += out;
+          return out;
         });
       } finally {
         answered();
@@ -189,18 +250,25 @@ public final class LatencyProxy implements AutoCloseable {
     }
 
     /**
-     * Forwards what {@code from} sends to {@code to}, {@code before} each chunk, then its half-close. (Closing a
+     * Forwards what {@code from} sends to {@code to}, as much of each chunk as {@code chunk} says, then its
+     * half-close; where it says less than the chunk, it forwards that much and resets the connection. (Closing a
      * socket's stream would close the socket: a half-close must not end the other direction.)
      */
-    private void pump(Socket from, Socket to, BeforeChunk before) {
+    private void pump(Socket from, Socket to, Chunk chunk) {
       byte[] buf = new byte[BUFFER];
       try {
         InputStream in = from.getInputStream();
         OutputStream out = to.getOutputStream();
         for (int n; (n = in.read(buf)) >= 0; ) {
-          before.run();
-          out.write(buf, 0, n);
+          int m = chunk.forward(n);
+          out.write(buf, 0, m);
           out.flush();
+          if (m < n) {
+            faults.incrementAndGet();
+            client.setSoLinger(true, 0);
+            closeBoth(client, server);
+            return;
+          }
         }
         to.shutdownOutput();
       } catch (IOException e) {
@@ -233,15 +301,29 @@ public final class LatencyProxy implements AutoCloseable {
     }
 
     private synchronized void done() {
+      notifyAll();
       if (++pumpsDone == 2) {
         closeBoth(client, server);
       }
     }
+
+    /** Waits until the client's side ends (the request pump is done: the client closed or reset). */
+    private synchronized void awaitRequestsDone() throws InterruptedException {
+      while (pumpsDone == 0) {
+        wait();
+      }
+    }
   }
 
-  /** What a pump does before it forwards a chunk. */
-  private interface BeforeChunk {
-    void run() throws InterruptedException;
+  /** What a pump does with each chunk it read, before it forwards it. */
+  private interface Chunk {
+    /** {@return how many of the chunk's {@code n} bytes go out; fewer than {@code n}: the connection is reset} */
+    int forward(int n) throws InterruptedException;
+  }
+
+  /** Takes one from {@code count} if it is positive. */
+  private static boolean takeOne(AtomicInteger count) {
+    return count.getAndUpdate(c -> Math.max(0, c - 1)) > 0;
   }
 
   private void closeBoth(Socket client, Socket server) {

@@ -22,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * {@link LatencyProxy} in front of tiny loopback servers: an echo server (the bytes, both ways) and a line
@@ -127,6 +128,57 @@ class LatencyProxyTest {
     }
   }
 
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void cutsTheNextResponsesLongerThanTheBytesGivenPartWay() throws Exception {
+    String longLine = "b".repeat(100_000);
+    try (Server lines = lineServer(new CountDownLatch(0));
+        LatencyProxy proxy = LatencyProxy.start("127.0.0.1", lines.port(), DELAY)) {
+      proxy.cutResponses(2, 1000);
+      try (Client c = new Client(proxy)) {
+        // a short answer is not cut (nor counted)
+        assertThat(c.ask("a")).isEqualTo("re:a");
+        assertThat(c.received(longLine)).isBetween(0, 1000);
+      }
+      try (Client c = new Client(proxy)) {
+        assertThat(c.received(longLine)).isBetween(0, 1000);
+      }
+      try (Client c = new Client(proxy)) {
+        assertThat(c.ask(longLine)).isEqualTo("re:" + longLine);
+      }
+      assertThat(proxy.faults()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void holdsTheNextResponsesUntilTheClientGoes() throws Exception {
+    try (Server lines = lineServer(new CountDownLatch(0));
+        LatencyProxy proxy = LatencyProxy.start("127.0.0.1", lines.port(), Duration.ZERO)) {
+      proxy.stallResponses(1);
+      Client held = new Client(proxy);
+      CompletableFuture<Integer> answer = CompletableFuture.supplyAsync(() -> held.received("a"));
+      while (proxy.waitingRequests() == 0) {
+        Thread.sleep(5);
+      }
+      try (Client c = new Client(proxy)) {
+        assertThat(c.ask("b")).isEqualTo("re:b");
+      }
+      assertThat(answer).isNotDone();
+      assertThat(proxy.waitingRequests()).isEqualTo(1);
+      held.close();
+      // the proxy lets the held response go once the client has gone: nothing of it came out
+      assertThat(answer.get(30, TimeUnit.SECONDS)).isZero();
+      while (proxy.waitingRequests() > 0) {
+        Thread.sleep(5);
+      }
+      assertThat(proxy.faults()).isEqualTo(1);
+      try (Client c = new Client(proxy)) {
+        assertThat(c.ask("c")).isEqualTo("re:c");
+      }
+    }
+  }
+
   /** Answers each line {@code x} with {@code re:x}, each first line not before {@code gate} is down. */
   private static Server lineServer(CountDownLatch gate) {
     return new Server(s -> {
@@ -173,6 +225,21 @@ class LatencyProxyTest {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+
+    /** Sends a line; {@return the bytes of the answer received before the end of the stream or an error} */
+    int received(String line) {
+      int n = 0;
+      try {
+        out.write(line + "\n");
+        out.flush();
+        while (in.read() >= 0) {
+          n++;
+        }
+      } catch (IOException e) {
+        // reset, or closed here
+      }
+      return n;
     }
 
     @Override
