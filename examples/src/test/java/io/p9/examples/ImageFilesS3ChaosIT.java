@@ -19,7 +19,9 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.apache.spark.SparkStatusTracker;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -39,13 +41,18 @@ import software.amazon.awssdk.services.s3.S3Client;
  * {@value #RETRIES} retries soon, {@value #ONCE} not at all, {@value #TIMEOUT} gives up on a response after a
  * 1 s socket timeout and retries once, {@value #HANG} waits S3A's default 200 s for a response and holds
  * {@value #HANG_CONNECTIONS} connections. The faults are set after the listing, so they hit the tasks' reads only;
- * the proxy counts them, so that no test passes without its faults. {@code local[2]}: 2 tasks at a time.
+ * the proxy counts them, so that no test passes without its faults. {@code local[2]}: 2 tasks at a time. The
+ * listing of {@value #LISTS}' {@value #TREE} objects, more than the flat listing's first page, goes on a folder at a
+ * time on {@code p9-listing-} threads; its file system gives up after 2 retries.
  */
 class ImageFilesS3ChaosIT {
   private static final String RETRIES = "p9-chaos";
   private static final String ONCE = "p9-chaos-once";
   private static final String TIMEOUT = "p9-chaos-timeout";
   private static final String HANG = "p9-chaos-hang";
+  /** A bucket of {@value #TREE} small objects in two folders, listed a folder at a time. */
+  private static final String LISTS = "p9-chaos-list";
+  private static final int TREE = 1100;
   private static final int HANG_CONNECTIONS = 4;
   private static final int TASKS = 2;
   private static final int CONCURRENCY = 8;
@@ -78,6 +85,9 @@ class ImageFilesS3ChaosIT {
       server.createBucket(bucket);
       PUT.forEach((key, content) -> s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromBytes(content)));
     }
+    server.createBucket(LISTS);
+    IntStream.range(0, TREE).parallel().forEach(i -> s3.putObject(r -> r.bucket(LISTS).key(treeKey(i)),
+        RequestBody.fromString("x" + i)));
     proxy = LatencyProxy.start(server.endpoint(), Duration.ofMillis(2));
     SparkSession.Builder b = SparkSession.builder().master("local[" + TASKS + "]")
         .appName("p9-image-files-s3-chaos-it").config("spark.ui.enabled", "false")
@@ -90,6 +100,9 @@ class ImageFilesS3ChaosIT {
     bucket(b, TIMEOUT, "retry.limit", "1");
     bucket(b, TIMEOUT, "retry.interval", "10ms");
     bucket(b, TIMEOUT, "attempts.maximum", "0");
+    bucket(b, LISTS, "attempts.maximum", "1");
+    bucket(b, LISTS, "retry.limit", "2");
+    bucket(b, LISTS, "retry.interval", "10ms");
     bucket(b, HANG, "connection.maximum", Integer.toString(HANG_CONNECTIONS));
     Fixtures.s3a(proxy.endpoint()).applyToSpark(b::config);
     spark = b.getOrCreate();
@@ -97,6 +110,11 @@ class ImageFilesS3ChaosIT {
 
   private static void bucket(SparkSession.Builder b, String bucket, String option, String value) {
     b.config("spark.hadoop.fs.s3a.bucket." + bucket + "." + option, value);
+  }
+
+  /** The key of the {@code i}th object of {@value #LISTS}: half in {@code tree/Training/a/}, half in {@code b/}. */
+  private static String treeKey(int i) {
+    return String.format("tree/Training/%s/f%04d.jpg", i % 2 == 0 ? "a" : "b", i);
   }
 
   @AfterAll
@@ -239,6 +257,37 @@ class ImageFilesS3ChaosIT {
     assertThat(proxy.waitingRequests()).isEqualTo(HANG_CONNECTIONS);
     assertThat(proxy.faults()).isZero();
     assertThat(threads("p9-read-") - before).isLessThanOrEqualTo(TASKS * CONCURRENCY + HANG_CONNECTIONS);
+  }
+
+  /**
+   * LIST responses reset part-way while the driver lists a tree a folder at a time: S3A sends them again and the
+   * listing has every file; where every LIST is reset, it fails with "cannot list" naming the path. Either way the
+   * {@code p9-listing-} threads are gone after it.
+   */
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void listingsResetPartWayAreSentAgainOrFailTheListingNamingThePath() throws Exception {
+    String root = "s3a://" + LISTS + "/tree";
+    List<String> all = IntStream.range(0, TREE).mapToObj(i -> "s3a://" + LISTS + "/" + treeKey(i)).sorted()
+        .toList();
+    for (int cuts = 1; cuts <= 2; cuts++) {
+      proxy.reset();
+      proxy.cutResponses(cuts, 1000);
+      assertThat(ImageFiles.listing(spark, root).read().select("path").as(Encoders.STRING()).collectAsList())
+          .as("%d cut", cuts).containsExactlyElementsOf(all);
+      assertThat(proxy.faults()).isEqualTo(cuts);
+      awaitNoThreads("p9-listing-");
+    }
+    proxy.cutResponses(Integer.MAX_VALUE, 1000);
+    assertThatThrownBy(() -> ImageFiles.listing(spark, root)).hasMessageContaining("cannot list " + root);
+    awaitNoThreads("p9-listing-");
+  }
+
+  /** Waits until no live thread's name starts with {@code prefix} (a pool shut down ends its threads soon). */
+  private static void awaitNoThreads(String prefix) throws InterruptedException {
+    while (threads(prefix) > 0) {
+      Thread.sleep(20);
+    }
   }
 
   /** The threads reading a file ahead of a task's rows now: {@code p9-read-} threads in {@code ReadFiles.read}. */
