@@ -282,7 +282,11 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
       return r;
     }
 
-    /** Stops the reads started ahead (their threads are interrupted) and starts no more. */
+    /**
+     * Stops the reads started ahead (their threads are interrupted) and starts no more. A read blocked in a socket
+     * read does not see the interrupt: it ends, with its thread, when its socket times out (S3A's
+     * {@code fs.s3a.connection.timeout}); a read waiting for one of S3A's pooled connections stops.
+     */
     synchronized void cancel() {
       cancelled = true;
       for (Ahead a : ahead) {
