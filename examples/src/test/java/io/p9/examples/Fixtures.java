@@ -66,6 +66,15 @@ final class Fixtures {
     }
   }
 
+  /** Closes each of {@code resources} that is not null, in their order (an IT's session, clients, servers). */
+  static void closeAll(AutoCloseable... resources) throws Exception {
+    for (AutoCloseable c : resources) {
+      if (c != null) {
+        c.close();
+      }
+    }
+  }
+
   /** S3A settings for S3Proxy with its static test keys and the magic committer. */
   static S3aSettings s3a(S3ProxyServer server) {
     return s3a(server.endpoint());

@@ -119,11 +119,7 @@ class ImageFilesS3ChaosIT {
 
   @AfterAll
   static void stop() throws Exception {
-    for (AutoCloseable c : new AutoCloseable[] {spark, s3, proxy, server}) {
-      if (c != null) {
-        c.close();
-      }
-    }
+    Fixtures.closeAll(spark, s3, proxy, server);
   }
 
   @AfterEach
