@@ -40,10 +40,11 @@ import software.amazon.awssdk.services.s3.S3Client;
  * buckets whose S3A file systems differ in what they retry and how long they wait ({@code fs.s3a.bucket.*}):
  * {@value #RETRIES} retries soon, {@value #ONCE} not at all, {@value #TIMEOUT} gives up on a response after a
  * 1 s socket timeout and retries once, {@value #HANG} waits S3A's default 200 s for a response and holds
- * {@value #HANG_CONNECTIONS} connections. The faults are set after the listing, so they hit the tasks' reads only;
- * the proxy counts them, so that no test passes without its faults. {@code local[2]}: 2 tasks at a time. The
- * listing of {@value #LISTS}' {@value #TREE} objects, more than the flat listing's first page, goes on a folder at a
- * time on {@code p9-listing-} threads; its file system gives up after 2 retries.
+ * {@value #HANG_CONNECTIONS} connections, its reads waiting up to 10 min for one. The faults are set after the
+ * listing, so they hit the tasks' reads only; the proxy counts them, so that no test passes without its faults.
+ * {@code local[2]}: 2 tasks at a time. The listing of {@value #LISTS}' {@value #TREE} objects, more than the flat
+ * listing's first page, goes on a folder at a time on {@code p9-listing-} threads; its file system gives up after 2
+ * retries.
  */
 class ImageFilesS3ChaosIT {
   private static final String RETRIES = "p9-chaos";
@@ -104,6 +105,8 @@ class ImageFilesS3ChaosIT {
     bucket(b, LISTS, "retry.limit", "2");
     bucket(b, LISTS, "retry.interval", "10ms");
     bucket(b, HANG, "connection.maximum", Integer.toString(HANG_CONNECTIONS));
+    // a read waiting for a connection gives up after this (S3A's default: 50 s): only its interrupt ends it sooner
+    bucket(b, HANG, "connection.establish.timeout", "600000");
     Fixtures.s3a(proxy.endpoint()).applyToSpark(b::config);
     spark = b.getOrCreate();
   }
@@ -215,10 +218,10 @@ class ImageFilesS3ChaosIT {
   /**
    * Jobs cancelled (a job group, interrupting its tasks) while the server sends no response, S3A waiting its
    * default 200 s for one: each job ends at once. A read blocked in a socket read does not see its interrupt: it
-   * holds its thread and its connection until the socket times out (then S3A gives up, the thread interrupted).
-   * So they pile up across cancelled jobs, but only up to the file system's pool of connections
-   * ({@value #HANG_CONNECTIONS} here, {@code fs.s3a.connection.maximum}): the reads waiting for a connection do
-   * stop. After 5 such jobs of 2 tasks reading 8 files at once, the reads still running are at most those
+   * holds its thread and its connection until the socket times out. So they pile up across cancelled jobs, but
+   * only up to the file system's pool of connections ({@value #HANG_CONNECTIONS} here,
+   * {@code fs.s3a.connection.maximum}): the reads waiting for a connection stop on their interrupt (they would
+   * wait 10 min for one here, past this test's timeout). After 5 such jobs of 2 tasks reading 8 files at once, the reads still running are at most those
    * connections, and the {@code p9-read-} threads (idle ones kept a while) at most the reads of the tasks at
    * once plus those connections more than before the first job, not 5 jobs' worth.
    */
