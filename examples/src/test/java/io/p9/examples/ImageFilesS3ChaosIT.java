@@ -7,6 +7,7 @@ import io.p9.aws.testing.LatencyProxy;
 import io.p9.aws.testing.S3ProxyServer;
 import io.p9.spark.ml.ImageFiles;
 import io.p9.spark.ml.internal.ReadFiles;
+import io.p9.spark.ml.testing.Threads;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -284,9 +285,7 @@ class ImageFilesS3ChaosIT {
 
   /** Waits until no live thread's name starts with {@code prefix} (a pool shut down ends its threads soon). */
   private static void awaitNoThreads(String prefix) throws InterruptedException {
-    while (threads(prefix) > 0) {
-      Thread.sleep(20);
-    }
+    assertThat(Threads.awaitEnded(prefix, Duration.ofMinutes(1))).isEmpty();
   }
 
   /** The threads reading a file ahead of a task's rows now: {@code p9-read-} threads in {@code ReadFiles.read}. */

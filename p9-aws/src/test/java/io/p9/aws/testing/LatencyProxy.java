@@ -14,8 +14,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntPredicate;
 
 /**
  * A TCP forwarder on 127.0.0.1 (an ephemeral port) to a target host and port that gives each request a
@@ -38,6 +40,8 @@ public final class LatencyProxy implements AutoCloseable {
   private final ExecutorService threads;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger waiting = new AtomicInteger();
+  /** Notified whenever {@link #waiting} changes ({@link #awaitWaitingRequests}). */
+  private final Object waitingChanged = new Object();
   private final AtomicInteger maxWaiting = new AtomicInteger();
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicLong requests = new AtomicLong();
@@ -131,6 +135,32 @@ public final class LatencyProxy implements AutoCloseable {
   /** {@return the requests waiting for their response now (sent by the client, no byte of it forwarded yet)} */
   public int waitingRequests() {
     return waiting.get();
+  }
+
+  /**
+   * Waits until the requests waiting for their response now satisfy {@code until}, at most {@code timeout}.
+   *
+   * @return whether they did
+   */
+  public boolean awaitWaitingRequests(IntPredicate until, Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    synchronized (waitingChanged) {
+      while (!until.test(waiting.get())) {
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(waitingChanged, left);
+      }
+      return true;
+    }
+  }
+
+  private void waitingChanged(int delta) {
+    synchronized (waitingChanged) {
+      maxWaiting.accumulateAndGet(waiting.addAndGet(delta), Math::max);
+      waitingChanged.notifyAll();
+    }
   }
 
   /** {@return the connections accepted since the start or the last {@link #reset()}} */
@@ -289,14 +319,14 @@ public final class LatencyProxy implements AutoCloseable {
       if (!pending) {
         pending = true;
         requests.incrementAndGet();
-        maxWaiting.accumulateAndGet(waiting.incrementAndGet(), Math::max);
+        waitingChanged(1);
       }
     }
 
     private synchronized void answered() {
       if (pending) {
         pending = false;
-        waiting.decrementAndGet();
+        waitingChanged(-1);
       }
     }
 

@@ -158,9 +158,7 @@ class LatencyProxyTest {
       proxy.stallResponses(1);
       Client held = new Client(proxy);
       CompletableFuture<Integer> answer = CompletableFuture.supplyAsync(() -> held.received("a"));
-      while (proxy.waitingRequests() == 0) {
-        Thread.sleep(5);
-      }
+      proxy.awaitWaitingRequests(n -> n > 0, Duration.ofSeconds(30));
       try (Client c = new Client(proxy)) {
         assertThat(c.ask("b")).isEqualTo("re:b");
       }
@@ -169,9 +167,7 @@ class LatencyProxyTest {
       held.close();
       // the proxy lets the held response go once the client has gone: nothing of it came out
       assertThat(answer.get(30, TimeUnit.SECONDS)).isZero();
-      while (proxy.waitingRequests() > 0) {
-        Thread.sleep(5);
-      }
+      proxy.awaitWaitingRequests(n -> n == 0, Duration.ofSeconds(30));
       assertThat(proxy.faults()).isEqualTo(1);
       try (Client c = new Client(proxy)) {
         assertThat(c.ask("c")).isEqualTo("re:c");

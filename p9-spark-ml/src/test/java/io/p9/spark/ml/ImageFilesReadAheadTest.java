@@ -10,6 +10,7 @@ import io.p9.spark.ml.testing.TestSpark;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -152,10 +153,7 @@ class ImageFilesReadAheadTest {
     List<Row> first = ImageFiles.read(spark, SlowFileSystem.path(tmp.resolve("in"))).limit(1).collectAsList();
     assertThat(first).extracting(r -> r.getString(0)).containsExactly(SlowFileSystem.path(tmp.resolve("in/a.jpg")));
     assertThat(SlowFileSystem.mostWaiting()).isGreaterThan(1);
-    long until = System.nanoTime() + 20_000_000_000L;
-    while (SlowFileSystem.waiting() > 0 && System.nanoTime() < until) {
-      Thread.sleep(20);
-    }
+    SlowFileSystem.awaitWaiting(n -> n == 0, Duration.ofSeconds(20));
     assertThat(SlowFileSystem.waiting()).isZero();
   }
 
@@ -172,17 +170,11 @@ class ImageFilesReadAheadTest {
       spark.sparkContext().setJobGroup("p9-read-kill", "read-ahead kill test", true);
       return rows.collectAsList();
     });
-    long until = System.nanoTime() + 20_000_000_000L;
-    while (SlowFileSystem.waiting() < 2 && System.nanoTime() < until) {
-      Thread.sleep(20);
-    }
+    SlowFileSystem.awaitWaiting(n -> n >= 2, Duration.ofSeconds(20));
     assertThat(SlowFileSystem.waiting()).isGreaterThanOrEqualTo(2);
     spark.sparkContext().cancelJobGroup("p9-read-kill");
     assertThatThrownBy(() -> collect.get(30, TimeUnit.SECONDS)).hasMessageContaining("cancelled");
-    until = System.nanoTime() + 20_000_000_000L;
-    while (SlowFileSystem.waiting() > 0 && System.nanoTime() < until) {
-      Thread.sleep(20);
-    }
+    SlowFileSystem.awaitWaiting(n -> n == 0, Duration.ofSeconds(20));
     assertThat(SlowFileSystem.waiting()).isZero();
   }
 

@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.p9.spark.ml.internal.ReadFiles;
 import io.p9.spark.ml.testing.Files2;
 import io.p9.spark.ml.testing.SlowFileSystem;
+import io.p9.spark.ml.testing.Threads;
 import io.p9.spark.ml.testing.TestSpark;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
@@ -69,16 +71,7 @@ class RemoteListingTest {
 
   /** Waits until no thread of a listing is left, or ten seconds have passed; {@return the threads left} */
   private static List<String> listingThreads() throws InterruptedException {
-    long until = System.nanoTime() + 10_000_000_000L;
-    List<String> left;
-    do {
-      left = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
-          .filter(n -> n.startsWith(RemoteListing.THREAD_NAME)).toList();
-      if (!left.isEmpty()) {
-        Thread.sleep(10);
-      }
-    } while (!left.isEmpty() && System.nanoTime() < until);
-    return left;
+    return Threads.awaitEnded(RemoteListing.THREAD_NAME, Duration.ofSeconds(10));
   }
 
   @Test

@@ -5,6 +5,7 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
+import java.time.Duration;
 import java.nio.file.AccessDeniedException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -14,7 +15,9 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntPredicate;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -44,6 +47,8 @@ public final class SlowFileSystem extends RawLocalFileSystem {
   private static final URI ROOT = URI.create(SCHEME + ":///");
   private static final AtomicInteger WAITING = new AtomicInteger();
   private static final AtomicInteger MOST_WAITING = new AtomicInteger();
+  /** Notified whenever {@link #WAITING} changes ({@link #awaitWaiting}). */
+  private static final Object WAITING_CHANGED = new Object();
   /** The keys in one page of a listing, S3's most. */
   public static final int PAGE = 1000;
   private static final AtomicInteger LISTING = new AtomicInteger();
@@ -76,6 +81,32 @@ public final class SlowFileSystem extends RawLocalFileSystem {
   /** {@return the opens waiting now} */
   public static int waiting() {
     return WAITING.get();
+  }
+
+  /**
+   * Waits until the opens waiting now satisfy {@code until}, at most {@code timeout}.
+   *
+   * @return whether they did
+   */
+  public static boolean awaitWaiting(IntPredicate until, Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    synchronized (WAITING_CHANGED) {
+      while (!until.test(WAITING.get())) {
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(WAITING_CHANGED, left);
+      }
+      return true;
+    }
+  }
+
+  private static void waitingChanged(int delta) {
+    synchronized (WAITING_CHANGED) {
+      MOST_WAITING.accumulateAndGet(WAITING.addAndGet(delta), Math::max);
+      WAITING_CHANGED.notifyAll();
+    }
   }
 
   /** {@return the most opens that waited at once since the last {@link #reset}} */
@@ -246,7 +277,7 @@ public final class SlowFileSystem extends RawLocalFileSystem {
 
   @Override
   public FSDataInputStream open(Path f, int bufferSize) throws IOException {
-    MOST_WAITING.accumulateAndGet(WAITING.incrementAndGet(), Math::max);
+    waitingChanged(1);
     try {
       if (f.getName().startsWith("fail")) {
         throw new IOException("injected failure");
@@ -256,7 +287,7 @@ public final class SlowFileSystem extends RawLocalFileSystem {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted opening " + f);
     } finally {
-      WAITING.decrementAndGet();
+      waitingChanged(-1);
     }
     return super.open(f, bufferSize);
   }
