@@ -206,9 +206,10 @@ public final class FruitsJob {
    * are then those of that earlier fit, as saved. {@code warnings}: what about this run's input and fit the
    * numbers do not say, one sentence each: files the listing skipped as Spark's file sources do (hidden names
    * such as a camera's {@code _DSC0001.JPG}, dangling symbolic links; not Spark's own {@code _SUCCESS} and the
-   * like), features with no variance, a k above the featurized images - 1 (these two only when this run
-   * fitted); empty when there is none. {@code imagesPerSecond}: the {@code featurized} images (those that got
-   * features, not the {@code failed} files) per second of the featurize pass ({@code featurizeSeconds}).
+   * like; names not valid in the JVM's file-name encoding, which Spark skips without a word), features with no
+   * variance, a k above the featurized images - 1 (these two only when this run fitted); empty when there is none.
+   * {@code imagesPerSecond}: the {@code featurized} images (those that got features, not the {@code failed} files) per
+   * second of the featurize pass ({@code featurizeSeconds}).
    */
   public record Report(long files, long featurized, long failed, Map<String, Long> failuresByReason,
       int featureDim, int k, double explainedVariance, double featurizeSeconds, double imagesPerSecond,
@@ -594,6 +595,12 @@ public final class FruitsJob {
         "dangling symbolic links skipped (their targets do not exist)", "");
     String again = " skipped as reached again through a symbolic link (each file is read once)";
     warnSkipped(warnings, listing.skippedDuplicates(), "folder or file" + again, "folders or files" + again, "");
+    String encoding = System.getProperty("sun.jnu.encoding", "");
+    String invalid = " not valid in this JVM's file-name encoding, " + encoding + " (neither p9 nor Spark can open ";
+    warnSkipped(warnings, listing.skippedUnreadableNames(), "file or folder skipped as its name is" + invalid + "it)",
+        "files or folders skipped as their names are" + invalid + "them)", encoding.equalsIgnoreCase("UTF-8")
+            ? "; rename them to UTF-8 (e.g. with convmv)"
+            : "; run in a UTF-8 locale (e.g. LANG=C.UTF-8): the JVM takes its file-name encoding from the locale");
     if (pca != null) {
       warnings.addAll(warnings(pca));
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p9.core.testing.RepoData;
+import io.p9.spark.ml.testing.Files2;
 import io.p9.spark.ml.testing.LogCapture;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -267,6 +268,26 @@ class FruitsJobTest {
     assertThat(FruitsJob.warnings(io.p9.spark.ml.ImageFiles.listing(spark, one.toString()), null)).containsExactly(
         "1 file or folder skipped as hidden (names starting with '.', or with '_' and holding no '='): file:" + one
             + "/.DS_Store; Spark's file sources skip them too: rename them to read them");
+  }
+
+  /**
+   * A file whose name is not valid in the JVM's file-name encoding (here a byte that neither UTF-8 nor ASCII
+   * holds), which neither p9 nor Spark can open, is warned about as such, with the encoding and what to do; it used
+   * to be reported as a dangling symbolic link.
+   */
+  @Test
+  void aNameNotValidInTheFileNameEncodingIsReportedAsAWarning() throws Exception {
+    Path in = Files.createDirectories(tmp.resolve("encoding"));
+    Files.write(in.resolve("x.jpg"), new byte[] {0});
+    Files2.createRawName(in, "bad\\377.jpg", false);
+    String encoding = System.getProperty("sun.jnu.encoding");
+
+    List<String> warnings = FruitsJob.warnings(io.p9.spark.ml.ImageFiles.listing(spark, in.toString()), null);
+    assertThat(warnings).singleElement().asString()
+        .startsWith("1 file or folder skipped as its name is not valid in this JVM's file-name encoding, " + encoding
+            + " (neither p9 nor Spark can open it): file:" + in + "/bad")
+        .endsWith(encoding.equals("UTF-8") ? ".jpg; rename them to UTF-8 (e.g. with convmv)"
+            : ".jpg; run in a UTF-8 locale (e.g. LANG=C.UTF-8): the JVM takes its file-name encoding from the locale");
   }
 
   /**

@@ -281,6 +281,7 @@ public final class ImageFiles {
     private final Skipped bookkeeping;
     private final Skipped dangling;
     private final Skipped duplicates;
+    private final Skipped unreadableNames;
 
     private Listing(SparkSession spark, String[] paths, List<ReadFiles.Entry> files, Skips skips) {
       this.spark = spark;
@@ -290,6 +291,7 @@ public final class ImageFiles {
       this.bookkeeping = skips.bookkeeping.skipped();
       this.dangling = skips.dangling.skipped();
       this.duplicates = skips.duplicates.skipped();
+      this.unreadableNames = skips.unreadableNames.skipped();
     }
 
     /** {@return the number of files listed: the rows {@link #read()} gives, unless files vanish before the read} */
@@ -387,6 +389,21 @@ public final class ImageFiles {
       return duplicates;
     }
 
+    /**
+     * {@return the files and folders whose names the JVM cannot read: bytes not valid in its file-name encoding}
+     * That encoding ({@code sun.jnu.encoding}) comes from the locale the JVM started in: under a UTF-8 locale, a
+     * name written in another encoding (an ISO-8859-1 {@code caf\u00e9.jpg} from an old archive); under the C or
+     * POSIX locale (ASCII; a container's default where {@code LANG} is not set), every name outside ASCII. The JVM
+     * decodes such a name to a string that leads to no file, and Hadoop's paths are strings, so neither p9 nor
+     * Spark's file sources can open it: Spark's skip it without a word. A folder counts as one. The paths given
+     * hold the decoded names ({@code U+FFFD} for each byte it could not decode). Start the JVM in a UTF-8 locale
+     * ({@code LANG=C.UTF-8}), or rename them to UTF-8 (e.g. with {@code convmv}). Only the local file system's walk
+     * sees them.
+     */
+    public Skipped skippedUnreadableNames() {
+      return unreadableNames;
+    }
+
     @Override
     public String toString() {
       return "ImageFiles.Listing[" + files.size() + " files under " + String.join(", ", paths) + "]";
@@ -442,6 +459,7 @@ public final class ImageFiles {
     private final Counter bookkeeping = new Counter();
     private final Counter dangling = new Counter();
     private final Counter duplicates = new Counter();
+    private final Counter unreadableNames = new Counter();
 
     /** A {@link #hidden} file or folder, qualified, skipped. */
     void hidden(String path, String name) {
@@ -458,9 +476,15 @@ public final class ImageFiles {
       duplicates.add(path);
     }
 
-    /** {@return what was skipped, by kind: hidden, bookkeeping, dangling, duplicates} */
+    /** A file or folder, qualified, skipped as its name is not valid in the JVM's file-name encoding. */
+    void unreadableName(String path) {
+      unreadableNames.add(path);
+    }
+
+    /** {@return what was skipped, by kind: hidden, bookkeeping, dangling, duplicates, unreadable names} */
     List<Skipped> kinds() {
-      return List.of(hidden.skipped(), bookkeeping.skipped(), dangling.skipped(), duplicates.skipped());
+      return List.of(hidden.skipped(), bookkeeping.skipped(), dangling.skipped(), duplicates.skipped(),
+          unreadableNames.skipped());
     }
 
     /** Adds what {@code other}, the skips of a listing of other folders, counted. */
@@ -469,6 +493,7 @@ public final class ImageFiles {
       bookkeeping.add(other.bookkeeping);
       dangling.add(other.dangling);
       duplicates.add(other.duplicates);
+      unreadableNames.add(other.unreadableNames);
     }
   }
 

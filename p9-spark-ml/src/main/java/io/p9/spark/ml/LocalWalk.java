@@ -4,6 +4,7 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
@@ -109,9 +110,14 @@ final class LocalWalk {
     // Hadoop's path of a child is its folder's and its name as it is: Path.toString writes its URI's decoded path
     String qualified = qualified(folder);
     String prefix = listed.folder(qualified.endsWith("/") ? qualified : qualified + "/");
-    for (String name : names(local)) {
+    for (Name entry : names(local)) {
+      String name = entry.name();
       if (ImageFiles.hidden(name)) {
         skips.hidden(prefix + name, name);
+        continue;
+      }
+      if (!entry.readable()) {
+        skips.unreadableName(prefix + name);
         continue;
       }
       java.nio.file.Path childLocal = local.resolve(name);
@@ -160,15 +166,34 @@ final class LocalWalk {
   }
 
   /** The names in a local folder, in order. */
-  private static List<String> names(java.nio.file.Path folder) throws IOException {
-    List<String> names = new ArrayList<>();
+  private static List<Name> names(java.nio.file.Path folder) throws IOException {
+    List<Name> names = new ArrayList<>();
     try (DirectoryStream<java.nio.file.Path> children = Files.newDirectoryStream(folder)) {
       for (java.nio.file.Path child : children) {
-        names.add(child.getFileName().toString());
+        String name = child.getFileName().toString();
+        names.add(new Name(name, leadsTo(folder, name, child)));
       }
     }
-    names.sort(null);
+    names.sort(Comparator.comparing(Name::name));
     return names;
+  }
+
+  /**
+   * A name in a folder, as the JVM decodes its bytes in its file-name encoding ({@code sun.jnu.encoding}, from the
+   * locale), and whether that string leads back to the entry. It does not where the bytes are not valid in that
+   * encoding: a name in ISO-8859-1 under UTF-8, any name outside ASCII under the C locale. Hadoop's paths are
+   * strings, so such a file cannot be opened by p9 nor Spark.
+   */
+  private record Name(String name, boolean readable) {}
+
+  /** Whether {@code name}, the decoded name of {@code entry} in {@code folder}, leads back to it. */
+  private static boolean leadsTo(java.nio.file.Path folder, String name, java.nio.file.Path entry) {
+    try {
+      return folder.resolve(name).equals(entry);
+    } catch (InvalidPathException e) {
+      // a character the encoding cannot write: the C locale's ASCII and a decoded name's U+FFFD
+      return false;
+    }
   }
 
   /** The local path of a Hadoop one. */

@@ -315,6 +315,28 @@ class ImageFilesTest {
         .isEqualTo(new ImageFiles.Skipped(2, List.of(root + "/a/.DS_Store", root + "/a/_DSC0001.JPG")));
   }
 
+  /**
+   * A name whose bytes are not valid in the JVM's file-name encoding (here a byte that neither UTF-8 nor the C
+   * locale's ASCII holds) decodes to a string that leads to no file, and neither p9 nor Hadoop, whose paths are
+   * strings, can open it. It is skipped and counted as such, a folder as one, where it used to be counted as a
+   * dangling symbolic link; the other files are read.
+   */
+  @Test
+  void aNameNotValidInTheFileNameEncodingIsSkippedAndCountedAsSuch() {
+    Files2.write(tmp.resolve("a/x.jpg"), new byte[] {1});
+    Files2.createRawName(tmp.resolve("a"), "bad\\377.jpg", false);
+    Files2.createRawName(tmp, "dir\\377", true);
+    ImageFiles.Listing listing = ImageFiles.listing(TestSpark.get(), tmp.toString());
+
+    String root = "file:" + tmp;
+    assertThat(listing.read().select("path").as(Encoders.STRING()).collectAsList()).containsExactly(root + "/a/x.jpg");
+    assertThat(listing.skippedDangling()).isEqualTo(ImageFiles.Skipped.NONE);
+    assertThat(listing.skippedUnreadableNames().count()).isEqualTo(2);
+    assertThat(listing.skippedUnreadableNames().examples()).satisfiesExactly(
+        a -> assertThat(a).startsWith(root + "/a/bad").endsWith(".jpg").hasSize((root + "/a/bad?.jpg").length()),
+        d -> assertThat(d).startsWith(root + "/dir").hasSize((root + "/dir?").length()));
+  }
+
   /** A listing keeps the count of all it skipped but only the first few paths, in path order. */
   @Test
   void aListingKeepsTheFirstFewSkippedPathsInPathOrder() {

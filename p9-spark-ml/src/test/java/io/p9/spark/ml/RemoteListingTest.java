@@ -95,7 +95,8 @@ class RemoteListingTest {
     assertThat(flat.skipped()).containsExactly(
         new ImageFiles.Skipped(1, List.of("slowfs:" + in + "/Training/.thumbs")),
         new ImageFiles.Skipped(2, List.of("slowfs:" + in + "/Training/c3/_temporary",
-            "slowfs:" + in + "/Training/c4/_SUCCESS")), ImageFiles.Skipped.NONE, ImageFiles.Skipped.NONE);
+            "slowfs:" + in + "/Training/c4/_SUCCESS")), ImageFiles.Skipped.NONE, ImageFiles.Skipped.NONE,
+        ImageFiles.Skipped.NONE);
 
     // 1 (in) + 1 (Training) + 12 class folders + 1 (is there a file in .thumbs?), 4 at once
     SlowFileSystem.reset(0, 0, 30);

@@ -29,6 +29,28 @@ public final class Files2 {
     }
   }
 
+  /**
+   * Makes, in {@code parent}, an empty file, or with {@code folder} a folder holding an empty {@code x.jpg}, whose
+   * name is the bytes printf's {@code format} gives ({@code "bad\\377.jpg"}: a byte no UTF-8 name holds;
+   * {@code "caf\\303\\251.jpg"}: a UTF-8 name outside ASCII). Java's file API, which takes names as strings in
+   * the JVM's file-name encoding, cannot make those it cannot encode, so a shell makes it.
+   */
+  public static void createRawName(Path parent, String format, boolean folder) {
+    String make = folder ? "n=$(printf \"$1\") && mkdir -- \"$n\" && : > \"$n/x.jpg\"" : ": > \"$(printf \"$1\")\"";
+    try {
+      Files.createDirectories(parent);
+      Process p = new ProcessBuilder("sh", "-c", make, "sh", format).directory(parent.toFile()).inheritIO().start();
+      if (p.waitFor() != 0) {
+        throw new IllegalStateException("sh could not make " + format + " in " + parent + ": exit " + p.exitValue());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   public static Path write(Path file, byte[] content) {
     try {
       Files.createDirectories(file.getParent());
