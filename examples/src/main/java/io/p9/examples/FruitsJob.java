@@ -455,8 +455,11 @@ public final class FruitsJob {
         loader.metrics().failuresByReason().forEach((k, v) -> reasons.merge(k, v, Long::sum));
       }
       if (saved == null && ok < 2) {
+        // files the listing skipped may be why: a folder of a camera's _DSC0001.JPG and the like
+        List<String> skipped = warnings(listing, null);
         throw new TooFewImagesException("only " + ok + " of " + inputFiles + " files could be featurized under "
-            + o.input() + "; PCA needs at least 2; failures by reason: " + reasons);
+            + o.input() + "; PCA needs at least 2; failures by reason: " + reasons
+            + (skipped.isEmpty() ? "" : "; not read: " + String.join("; ", skipped)));
       }
 
       if (saved == null) {

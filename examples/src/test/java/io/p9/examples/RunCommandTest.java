@@ -245,6 +245,27 @@ class RunCommandTest {
   }
 
   /**
+   * Where the listing skipped files (here a camera's {@code _DSC0001.JPG} and {@code _DSC0002.JPG}, hidden names to
+   * Spark), the one line of a run with too few images says so and what to do, where it used to say "only 0 of 0
+   * files" and nothing about the two photos in the folder.
+   */
+  @Test
+  void tooFewImagesSayWhatTheListingSkipped() throws Exception {
+    Path camera = java.nio.file.Files.createDirectories(tmp.resolve("camera"));
+    java.nio.file.Files.write(camera.resolve("_DSC0001.JPG"), new byte[] {1});
+    java.nio.file.Files.write(camera.resolve("_DSC0002.JPG"), new byte[] {2});
+    String[] err = new String[1];
+    int code = run(err, "--input", camera.toString(), "--output", tmp.resolve("out").toString(),
+        "--model", io.p9.core.testing.RepoData.mobilenet().toString(), "--master", "local[1]");
+    assertThat(code).as(err[0]).isEqualTo(1);
+    assertThat(err[0].lines().filter(l -> l.startsWith("p9: "))).singleElement().asString()
+        .isEqualTo("p9: only 0 of 0 files could be featurized under " + camera + "; PCA needs at least 2; failures"
+            + " by reason: {}; not read: 2 files or folders skipped as hidden (names starting with '.', or with '_'"
+            + " and holding no '='): file:" + camera + "/_DSC0001.JPG, file:" + camera + "/_DSC0002.JPG; Spark's file"
+            + " sources skip them too: rename them to read them");
+  }
+
+  /**
    * Under {@code --handle-invalid error} a file that cannot be decoded fails the job (exit code 1) with one line
    * naming the file and its reason, as the README says, where it used to end with Spark's stack trace, whose
    * first line names a lambda and whose reason sits several causes down.
