@@ -178,6 +178,32 @@ class ImageFilesReadAheadTest {
     assertThat(SlowFileSystem.waiting()).isZero();
   }
 
+  /**
+   * A file system that opens files on threads of its own, as S3A's {@code openFile} does: reads stopped while their
+   * opens go on stop waiting at once, and the streams those opens give later are closed.
+   */
+  @Test
+  void theStreamsOfOpensGoingOnAfterTheirReadsStoppedAreClosed() throws Exception {
+    for (String name : List.of("slow1.jpg", "slow2.jpg", "slow3.jpg", "slow4.jpg", "slow5.jpg")) {
+      Files2.write(tmp.resolve("in/" + name), new byte[] {7});
+    }
+    SlowFileSystem.reset(0, 5_000);
+    SlowFileSystem.openOnOwnThreads();
+    Iterator<Row> rows = reader(4, 1 << 20).call(entries(SlowFileSystem.path(tmp.resolve("in"))));
+    CompletableFuture<Thread> taker = new CompletableFuture<>();
+    CompletableFuture<Boolean> first = CompletableFuture.supplyAsync(() -> {
+      taker.complete(Thread.currentThread());
+      return rows.hasNext();
+    });
+    assertThat(SlowFileSystem.awaitWaiting(n -> n == 4, Duration.ofSeconds(20))).isTrue();
+    // as a task killed while it waits for its first row: the four reads stop
+    taker.get().interrupt();
+    assertThatThrownBy(() -> first.get(20, TimeUnit.SECONDS)).hasRootCauseInstanceOf(InterruptedException.class);
+    assertThat(SlowFileSystem.awaitWaiting(n -> n == 0, Duration.ofSeconds(30))).isTrue();
+    assertThat(SlowFileSystem.awaitOpenStreams(n -> n == 0, Duration.ofSeconds(30)))
+        .as("streams left open: %d", SlowFileSystem.openStreams()).isTrue();
+  }
+
   /** The tasks report what they read as Spark's input metrics, as its file sources do (the UI's "Input"). */
   @Test
   void theTasksReportTheBytesAndFilesTheyReadAsInput() throws Exception {

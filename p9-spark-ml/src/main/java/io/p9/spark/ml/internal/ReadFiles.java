@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -427,9 +428,21 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
     return read(fs.openFile(path), e.length());
   }
 
-  /** The whole stream: {@code length} bytes (the listed length) and any bytes past them. */
+  /**
+   * The whole stream: {@code length} bytes (the listed length) and any bytes past them. A read interrupted while its
+   * file opens stops waiting; where the file system opens on a thread of its own (S3A's {@code openFile} does, its
+   * HEAD request on its own pool), the stream that open gives later is closed then.
+   */
   private static byte[] read(FutureDataInputStreamBuilder open, long length) throws IOException {
-    try (FSDataInputStream in = FutureIO.awaitFuture(open.build())) {
+    CompletableFuture<FSDataInputStream> opening = open.build();
+    FSDataInputStream opened;
+    try {
+      opened = FutureIO.awaitFuture(opening);
+    } catch (InterruptedIOException stopped) {
+      opening.thenAccept(ReadFiles::closeUnread);
+      throw stopped;
+    }
+    try (FSDataInputStream in = opened) {
       byte[] head = in.readNBytes((int) length);
       int more = head.length < length ? -1 : in.read();
       if (more < 0) {
@@ -443,6 +456,15 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
       all[head.length] = (byte) more;
       System.arraycopy(rest, 0, all, head.length + 1, rest.length);
       return all;
+    }
+  }
+
+  /** Closes a stream opened for a read that had stopped. */
+  private static void closeUnread(FSDataInputStream in) {
+    try {
+      in.close();
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("Closing a stream opened after its read stopped", e);
     }
   }
 }

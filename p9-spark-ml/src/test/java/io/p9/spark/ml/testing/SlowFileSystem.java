@@ -15,7 +15,12 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntPredicate;
 import org.apache.hadoop.conf.Configuration;
@@ -25,12 +30,16 @@ import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.hadoop.fs.impl.OpenFileParameters;
 
 /**
  * The local disk under the scheme {@value #SCHEME} ({@code slowfs:/tmp/x} is {@code /tmp/x}), which Hadoop and p9
  * take as a remote file system, with an object store's wait before the first byte: each open waits
  * {@link #latencyMs} ({@link #slowMs} for a file named {@code slow*}), a file named {@code fail*} fails to open, and
- * the opens waiting at once are counted. Register it with {@link #register}; its state is static, for the JVM.
+ * the opens waiting at once are counted, as are the streams opened and not yet closed. Set
+ * {@link #openOnOwnThreads}, it opens files as S3A's {@code openFile} does: on a thread of its own
+ * ({@code slowfs-open-N}), the caller waiting on the future. Register it with {@link #register}; its state is
+ * static, for the JVM.
  *
  * <p>It lists as S3A lists S3, one request per page of {@value #PAGE} keys, each waiting {@link #listMs}: a
  * recursive {@code listFiles} is one flat listing of every file below the folder in key order (the path's string
@@ -47,8 +56,21 @@ public final class SlowFileSystem extends RawLocalFileSystem {
   private static final URI ROOT = URI.create(SCHEME + ":///");
   private static final AtomicInteger WAITING = new AtomicInteger();
   private static final AtomicInteger MOST_WAITING = new AtomicInteger();
-  /** Notified whenever {@link #WAITING} changes ({@link #awaitWaiting}). */
-  private static final Object WAITING_CHANGED = new Object();
+  /** The streams opened and not yet closed. */
+  private static final AtomicInteger OPEN_STREAMS = new AtomicInteger();
+  /** Notified whenever {@link #WAITING} or {@link #OPEN_STREAMS} changes ({@link #awaitWaiting}). */
+  private static final Object CHANGED = new Object();
+  /** The threads that open files where {@link #ownThreads} is set. */
+  private static final ExecutorService OPENERS = Executors.newCachedThreadPool(new ThreadFactory() {
+    private final AtomicInteger n = new AtomicInteger();
+
+    @Override
+    public Thread newThread(Runnable r) {
+      Thread t = new Thread(r, "slowfs-open-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }
+  });
   /** The keys in one page of a listing, S3's most. */
   public static final int PAGE = 1000;
   private static final AtomicInteger LISTING = new AtomicInteger();
@@ -57,6 +79,7 @@ public final class SlowFileSystem extends RawLocalFileSystem {
   private static volatile long latencyMs;
   private static volatile long slowMs;
   private static volatile long listMs;
+  private static volatile boolean ownThreads;
 
   /** Registers the scheme in {@code conf} (e.g. a SparkContext's Hadoop configuration). */
   public static void register(Configuration conf) {
@@ -68,8 +91,12 @@ public final class SlowFileSystem extends RawLocalFileSystem {
     reset(latencyMs, slowMs, 0);
   }
 
-  /** Sets the waits of the next opens and of each listing request, and zeroes the counts. */
+  /**
+   * Sets the waits of the next opens and of each listing request, opens in the caller's thread, and zeroes the
+   * counts.
+   */
   public static void reset(long latencyMs, long slowMs, long listMs) {
+    ownThreads = false;
     SlowFileSystem.latencyMs = latencyMs;
     SlowFileSystem.slowMs = slowMs;
     SlowFileSystem.listMs = listMs;
@@ -89,23 +116,57 @@ public final class SlowFileSystem extends RawLocalFileSystem {
    * @return whether they did
    */
   public static boolean awaitWaiting(IntPredicate until, Duration timeout) throws InterruptedException {
+    return await(WAITING, until, timeout);
+  }
+
+  /** {@return the streams opened and not yet closed} */
+  public static int openStreams() {
+    return OPEN_STREAMS.get();
+  }
+
+  /**
+   * Waits until the streams opened and not yet closed satisfy {@code until}, at most {@code timeout}.
+   *
+   * @return whether they did
+   */
+  public static boolean awaitOpenStreams(IntPredicate until, Duration timeout) throws InterruptedException {
+    return await(OPEN_STREAMS, until, timeout);
+  }
+
+  /**
+   * Until {@link #reset}, opens files as S3A's {@code openFile} does: on a thread of its own, so that the caller,
+   * interrupted, stops waiting while the open goes on and gives its stream to no one.
+   */
+  public static void openOnOwnThreads() {
+    ownThreads = true;
+  }
+
+  private static boolean await(AtomicInteger count, IntPredicate until, Duration timeout)
+      throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
-    synchronized (WAITING_CHANGED) {
-      while (!until.test(WAITING.get())) {
+    synchronized (CHANGED) {
+      while (!until.test(count.get())) {
         long left = end - System.nanoTime();
         if (left <= 0) {
           return false;
         }
-        TimeUnit.NANOSECONDS.timedWait(WAITING_CHANGED, left);
+        TimeUnit.NANOSECONDS.timedWait(CHANGED, left);
       }
       return true;
     }
   }
 
   private static void waitingChanged(int delta) {
-    synchronized (WAITING_CHANGED) {
+    synchronized (CHANGED) {
       MOST_WAITING.accumulateAndGet(WAITING.addAndGet(delta), Math::max);
-      WAITING_CHANGED.notifyAll();
+      CHANGED.notifyAll();
+    }
+  }
+
+  private static void openStreamsChanged(int delta) {
+    synchronized (CHANGED) {
+      OPEN_STREAMS.addAndGet(delta);
+      CHANGED.notifyAll();
     }
   }
 
@@ -289,6 +350,37 @@ public final class SlowFileSystem extends RawLocalFileSystem {
     } finally {
       waitingChanged(-1);
     }
-    return super.open(f, bufferSize);
+    FSDataInputStream in = super.open(f, bufferSize);
+    openStreamsChanged(1);
+    AtomicBoolean closed = new AtomicBoolean();
+    return new FSDataInputStream(in) {
+      @Override
+      public void close() throws IOException {
+        try {
+          super.close();
+        } finally {
+          if (!closed.getAndSet(true)) {
+            openStreamsChanged(-1);
+          }
+        }
+      }
+    };
+  }
+
+  @Override
+  protected CompletableFuture<FSDataInputStream> openFileWithOptions(Path path, OpenFileParameters parameters)
+      throws IOException {
+    if (!ownThreads) {
+      return super.openFileWithOptions(path, parameters);
+    }
+    CompletableFuture<FSDataInputStream> opened = new CompletableFuture<>();
+    OPENERS.execute(() -> {
+      try {
+        opened.complete(open(path, parameters.getBufferSize()));
+      } catch (IOException | RuntimeException e) {
+        opened.completeExceptionally(e);
+      }
+    });
+    return opened;
   }
 }
