@@ -284,9 +284,15 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
     }
 
     /**
-     * Stops the reads started ahead (their threads are interrupted) and starts no more. A read blocked in a socket
-     * read does not see the interrupt: it ends, with its thread, when its socket times out (S3A's
-     * {@code fs.s3a.connection.timeout}); a read waiting for one of S3A's pooled connections stops.
+     * Stops the reads started ahead (their threads are interrupted) and starts no more. A read waiting for one of
+     * S3A's pooled connections stops, as does one waiting for its file to open on the file system's own thread (S3A
+     * sends an {@code openFile}'s HEAD on its own pool; the stream that open gives later is closed then). A read
+     * blocked in a socket read does not see the interrupt: it ends, with its thread and connection, when its socket
+     * times out (S3A's {@code fs.s3a.connection.timeout}). Nothing here can end it sooner with hadoop-aws 3.3.4:
+     * S3A sends the GET from inside the stream's first read, and its {@code S3AInputStream.read} and {@code close}
+     * (and {@code unbuffer}) are all synchronized on the stream, so a close from this thread would wait for the
+     * read; only closing the file system shuts its connections in use, and the file system is the JVM's shared one
+     * ({@code S3aStalledReadIT} in p9-examples shows each).
      */
     synchronized void cancel() {
       cancelled = true;
