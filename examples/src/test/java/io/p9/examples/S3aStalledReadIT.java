@@ -111,7 +111,7 @@ class S3aStalledReadIT {
    * The stream opened with the listed status sends its GET from its first read; the response held, the read
    * blocks in its socket read. Its thread interrupted and the stream closed from another thread meanwhile, the read
    * still ends only at the socket timeout (5 s here): it fails with a {@link SocketTimeoutException}, not with a
-   * closed socket or stream, and the close has waited for it.
+   * closed socket or stream (the close waits for the stream's lock, which the read holds).
    */
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)

@@ -286,7 +286,8 @@ public final class ReadFiles implements FlatMapFunction<Iterator<ReadFiles.Entry
     /**
      * Stops the reads started ahead (their threads are interrupted) and starts no more. A read waiting for one of
      * S3A's pooled connections stops, as does one waiting for its file to open on the file system's own thread (S3A
-     * sends an {@code openFile}'s HEAD on its own pool; the stream that open gives later is closed then). A read
+     * opens on its own pool, with a HEAD where it has no listed status; the stream that open gives later is closed
+     * then, and a HEAD runs on to its socket timeout). A read
      * blocked in a socket read does not see the interrupt: it ends, with its thread and connection, when its socket
      * times out (S3A's {@code fs.s3a.connection.timeout}). Nothing here can end it sooner with hadoop-aws 3.3.4:
      * S3A sends the GET from inside the stream's first read, and its {@code S3AInputStream.read} and {@code close}
