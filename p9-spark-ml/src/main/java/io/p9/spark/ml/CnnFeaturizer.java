@@ -1017,6 +1017,27 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
    * @throws IllegalArgumentException naming the stage and the key if it is not an integer &ge; 0
    */
   private int modelCacheMaxIdle(SparkSession spark) {
+    int n;
+    try {
+      n = checkSettings(spark);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(SchemaChecks.name(this) + ": " + e.getMessage(), e);
+    }
+    if (n >= 0) {
+      ModelCache.shared().setMaxIdle(n);
+    }
+    return n;
+  }
+
+  /**
+   * Checks {@link #MODEL_CACHE_MAX_IDLE} in {@code spark}'s conf as {@link #transform} does, without applying it:
+   * an application can refuse a bad value before it starts any work.
+   *
+   * @param spark the session whose conf holds it
+   * @return its value, or -1 if it is not set
+   * @throws IllegalArgumentException naming the key and the value if it is not an integer &ge; 0
+   */
+  public static int checkSettings(SparkSession spark) {
     if (!spark.conf().contains(MODEL_CACHE_MAX_IDLE)) {
       return -1;
     }
@@ -1028,10 +1049,8 @@ public final class CnnFeaturizer extends Transformer implements MLWritable {
       n = -1;
     }
     if (n < 0) {
-      throw new IllegalArgumentException(SchemaChecks.name(this) + ": " + MODEL_CACHE_MAX_IDLE
-          + " must be an integer >= 0 but was '" + value + "'");
+      throw new IllegalArgumentException(MODEL_CACHE_MAX_IDLE + " must be an integer >= 0 but was '" + value + "'");
     }
-    ModelCache.shared().setMaxIdle(n);
     return n;
   }
 

@@ -133,6 +133,21 @@ public final class ImageFiles {
 
   private ImageFiles() {}
 
+  /**
+   * Checks the settings in {@code spark}'s conf that {@link #listing} and {@link #read} read,
+   * {@value #LIST_CONCURRENCY}, {@value #READ_CONCURRENCY} and {@value #READ_AHEAD_BYTES}, as they check them: an
+   * application can refuse a bad value before it starts any work.
+   *
+   * @param spark the session whose conf holds them
+   * @throws IllegalArgumentException naming the first key whose value {@link #listing} or {@link #read} refuses,
+   *     and the value
+   */
+  public static void checkSettings(SparkSession spark) {
+    listConcurrency(spark);
+    readConcurrency(spark);
+    readAheadBytes(spark);
+  }
+
   /** {@value #READ_CONCURRENCY} in {@code spark}'s conf, checked. */
   static int readConcurrency(SparkSession spark) {
     return atLeastOne(spark, READ_CONCURRENCY, DEFAULT_READ_CONCURRENCY);

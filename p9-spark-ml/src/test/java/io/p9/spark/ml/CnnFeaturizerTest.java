@@ -223,9 +223,14 @@ class CnnFeaturizerTest {
       assertThatThrownBy(() -> new CnnFeaturizer().setModelLocation(model).transform(images))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("spark.p9.modelCache.maxIdle must be an integer >= 0 but was '-1'");
+      assertThatThrownBy(() -> CnnFeaturizer.checkSettings(spark)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("spark.p9.modelCache.maxIdle must be an integer >= 0 but was '-1'");
+      spark.conf().set("spark.p9.modelCache.maxIdle", " 3");
+      assertThat(CnnFeaturizer.checkSettings(spark)).isEqualTo(3);
     } finally {
       spark.conf().unset("spark.p9.modelCache.maxIdle");
     }
+    assertThat(CnnFeaturizer.checkSettings(spark)).as("unset").isEqualTo(-1);
   }
 
   @Test

@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -258,6 +260,33 @@ class ImageFilesReadAheadTest {
     spark.conf().set(ImageFiles.READ_AHEAD_BYTES, "1k");
     spark.conf().set(ImageFiles.READ_CONCURRENCY, " 3 ");
     assertThat(ImageFiles.read(spark, in).collectAsList()).hasSize(1);
+  }
+
+  /** checkSettings refuses what listing and read refuse, with their words, before anything is listed or read. */
+  @Test
+  void checkSettingsRefusesWhatListingAndReadRefuse() {
+    Map<String, String> bad = new LinkedHashMap<>();
+    bad.put(ImageFiles.LIST_CONCURRENCY, "spark.p9.list.concurrency must be an integer of at least 1: 0");
+    bad.put(ImageFiles.READ_CONCURRENCY, "spark.p9.read.concurrency must be an integer of at least 1: 0");
+    bad.put(ImageFiles.READ_AHEAD_BYTES, "spark.p9.read.aheadBytes must be a size of at least 1 byte (e.g. 64m): 0");
+    ImageFiles.checkSettings(spark);
+    bad.forEach((key, message) -> {
+      spark.conf().set(key, "0");
+      try {
+        assertThatThrownBy(() -> ImageFiles.checkSettings(spark)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessage(message);
+      } finally {
+        spark.conf().unset(key);
+      }
+    });
+    spark.conf().set(ImageFiles.READ_AHEAD_BYTES, "1k");
+    spark.conf().set(ImageFiles.LIST_CONCURRENCY, " 2 ");
+    try {
+      ImageFiles.checkSettings(spark);
+    } finally {
+      spark.conf().unset(ImageFiles.READ_AHEAD_BYTES);
+      spark.conf().unset(ImageFiles.LIST_CONCURRENCY);
+    }
   }
 
   /** The executor side of a read of {@code concurrency} files within {@code aheadBytes}, called outside a task. */
