@@ -357,7 +357,8 @@ public final class FruitsJob {
    * @return what happened, as also written to {@code report.json}
    * @throws IOException if a file system call on the driver fails (checking or writing the outputs, reading a
    *     saved pipeline)
-   * @throws InvalidOptionException if an option value cannot be run with, found before any image is read
+   * @throws InvalidOptionException if an option value, or a {@code spark.p9.*} setting of {@code spark}'s conf,
+   *     cannot be run with, found before any image is read
    * @throws TooFewImagesException if fewer than 2 images could be featurized for a fit
    * @throws UncheckedIOException if {@code o.input()} does not exist or Hadoop cannot take it as a path, a glob in
    *     it matches nothing, or the listing fails
@@ -380,9 +381,23 @@ public final class FruitsJob {
     spark.sparkContext().setJobDescription(PHASE + what);
   }
 
+  /**
+   * Refuses (as {@link InvalidOptionException}, naming the key and the value) a {@code spark.p9.*} setting of
+   * {@code spark}'s conf that the listing, the read or the featurizer would refuse later, after work was done.
+   */
+  private static void checkSettings(SparkSession spark) {
+    try {
+      ImageFiles.checkSettings(spark);
+      CnnFeaturizer.checkSettings(spark);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidOptionException(e.getMessage(), e);
+    }
+  }
+
   /** {@link #run}, its Spark jobs named by {@link #phase}. */
   private static Report runPhases(SparkSession spark, Options o) throws IOException {
     long t0 = System.nanoTime();
+    checkSettings(spark);
     // one listing: the files read and the progress total (counting the rows would read every file)
     ImageFiles.Listing listing = ImageFiles.listing(spark, o.input());
     LOG.info("{} files under {}", listing.size(), o.input());

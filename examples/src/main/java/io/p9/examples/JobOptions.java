@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -79,8 +80,8 @@ public final class JobOptions {
       + " examples/target/p9-examples-*-job.jar; build it with mvn -B -DskipTests package -pl examples -am)")
   Path jar;
 
-  @Option(names = "--spark-conf", description = "extra Spark setting KEY=VALUE; repeatable")
-  Map<String, String> sparkConf = new LinkedHashMap<>();
+  @Mixin
+  SparkConfOptions sparkConf = new SparkConfOptions();
 
   @Option(names = "--name", description = "name of the step / job run, 1 to 256 characters (default:"
       + " ${DEFAULT-VALUE})", defaultValue = "p9 fruits")
@@ -173,7 +174,7 @@ public final class JobOptions {
     if (logUri != null) {
       uris.add(logUri.s3Uri());
     }
-    for (String value : sparkConf.values()) {
+    for (String value : sparkConf.values().values()) {
       uris.addAll(List.of(value.split(",")));
     }
     Set<String> b = new LinkedHashSet<>();
@@ -525,7 +526,8 @@ public final class JobOptions {
   }
 
   SparkJob job(S3Location jarLocation, AwsOptions aws) {
-    return new SparkJob(name, jarLocation, P9Cli.class.getName(), runArgs(aws), sparkConf);
+    Map<String, String> conf = sparkConf.checked();
+    return new SparkJob(name, jarLocation, P9Cli.class.getName(), runArgs(aws), conf);
   }
 
   /**

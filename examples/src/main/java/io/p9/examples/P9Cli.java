@@ -10,7 +10,9 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.ServiceLoader;
@@ -270,6 +272,9 @@ public final class P9Cli implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     S3Options s3 = new S3Options();
 
+    @picocli.CommandLine.Mixin
+    SparkConfOptions sparkConf = new SparkConfOptions();
+
     @Override
     public Integer call() throws Exception {
       if (!sparkOnClassPath()) {
@@ -302,6 +307,9 @@ public final class P9Cli implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         return failed(2, e.getMessage());
       }
+      // after p9 run's own defaults above, which they override; what p9 run sets from its options they may not
+      // (invalidOption)
+      sparkConf.values().forEach(b::config);
       SparkSession spark = b.getOrCreate();
       details = failureDetails(verbose, System.getProperties());
       QuietFailureLogs quiet = details ? null : QuietFailureLogs.onConsole();
@@ -462,7 +470,35 @@ public final class P9Cli implements Callable<Integer> {
       if (partitions < 0) {
         return "--partitions must be >= 0, not " + partitions;
       }
-      return s3.invalidOption();
+      String s3Invalid = s3.invalidOption();
+      return s3Invalid != null ? s3Invalid : sparkConfInvalid();
+    }
+
+    /**
+     * What is wrong with the {@code --spark-conf} settings, or null: a blank key, or a key that p9 run sets itself
+     * from its options, where two values would contradict each other: {@code spark.master} ({@code --master}, or
+     * spark-submit's) and, for a run that reads or writes {@code s3a://}, the S3A settings it makes from
+     * {@code --region} and the {@code --s3-*} options. Called after {@code s3.invalidOption()}.
+     */
+    private String sparkConfInvalid() {
+      String invalid = sparkConf.invalidOption();
+      if (invalid != null) {
+        return invalid;
+      }
+      Map<String, String> given = sparkConf.values();
+      if (given.containsKey("spark.master")) {
+        return "--spark-conf spark.master: p9 run takes the master from --master (under spark-submit, from its"
+            + " --master)";
+      }
+      Map<String, String> s3a = new LinkedHashMap<>();
+      s3.apply(input, output, pipeline != null ? pipeline : model, s3a::put);
+      for (String key : given.keySet()) {
+        if (s3a.containsKey(key)) {
+          return "--spark-conf " + key + ": p9 run sets it itself for s3a://, from --region and the --s3-* options"
+              + " (see p9 run --help)";
+        }
+      }
+      return null;
     }
   }
 }
