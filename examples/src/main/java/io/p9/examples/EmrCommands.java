@@ -82,8 +82,8 @@ final class EmrCommands implements Callable<Integer> {
     String instanceProfile;
     @Option(names = "--security-configuration", description = "EMR security configuration name")
     String securityConfiguration;
-    @Option(names = "--log-uri", description = "where EMR writes the logs (default: s3://BUCKET/p9/logs/emr/);"
-        + " its bucket must lie in an allowed region")
+    @Option(names = "--log-uri", description = {"where EMR writes the logs (default:", "s3://BUCKET/p9/logs/emr/);"
+        + " its bucket must lie in an allowed region"})
     String logUri;
     @Option(names = "--tag", description = "KEY=VALUE tag; repeatable (project=p9 always, and no"
         + " other project)")

@@ -50,19 +50,19 @@ public final class JobOptions {
       + " of S3 URIs in --spark-conf values")
   String input;
 
-  @Option(names = "--output", description = "output on S3 (default: s3://BUCKET/p9/output/<time>/)")
+  // a URI in the help starts a line (a description element of its own): picocli breaks lines after "s3:" too
+  @Option(names = "--output", description = {"output on S3 (default:", "s3://BUCKET/p9/output/<time>/)"})
   String output;
 
-  @Option(names = "--model", description = "model URI the cluster can read, e.g. s3://BUCKET/models/m.onnx, or a"
-      + " file on this machine, uploaded with its .p9.json sidecar next to the job jar (default: the int8"
-      + " MobileNetV2 inside the job jar)",
+  @Option(names = "--model", description = {"model URI the cluster can read, e.g.", "s3://BUCKET/models/m.onnx,"
+      + " or a file on this machine, uploaded with its .p9.json sidecar next to the job jar (default: the int8"
+      + " MobileNetV2 inside the job jar)"},
       defaultValue = P9Cli.BUNDLED_MODEL)
   String model;
 
-  @Option(names = "--pipeline", description = "a saved PipelineModel that p9 run --pipeline can apply, on S3 (e.g."
-      + " s3://BUCKET/p9/output/<time>/pipeline-model) or a folder on this machine, uploaded next to the job jar:"
-      + " the job applies it to --input, fitting and saving nothing; --model, --k and --variance are refused with"
-      + " it")
+  @Option(names = "--pipeline", description = {"a saved PipelineModel that p9 run --pipeline can apply, on S3, e.g.",
+      "s3://BUCKET/p9/output/<time>/pipeline-model, or a folder on this machine, uploaded next to the job jar: the"
+      + " job applies it to --input, fitting and saving nothing; --model, --k and --variance are refused with it"})
   String pipeline;
 
   /** The options of {@code p9 run} that shape a fit, which a saved {@code --pipeline} fixed. */

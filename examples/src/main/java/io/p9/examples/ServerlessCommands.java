@@ -77,8 +77,8 @@ final class ServerlessCommands implements Callable<Integer> {
         + " minutes, rounded up (default: 15m for a new application; a reused one is updated to it if given, else"
         + " keeps its own)")
     String idleStop;
-    @Option(names = "--log-uri", description = "where EMR Serverless writes the logs (default:"
-        + " s3://BUCKET/p9/logs/serverless/); its bucket must lie in an allowed region")
+    @Option(names = "--log-uri", description = {"where EMR Serverless writes the logs (default:",
+        "s3://BUCKET/p9/logs/serverless/); its bucket must lie in an allowed region"})
     String logUri;
     @Option(names = "--tag", description = "KEY=VALUE tag; repeatable (project=p9 always, and no"
         + " other project)")

@@ -11,8 +11,9 @@ import picocli.CommandLine.Option;
  * its last value. {@code p9 run} applies them to its SparkSession; the submit commands pass them to spark-submit.
  */
 public final class SparkConfOptions {
-  @Option(names = "--spark-conf", paramLabel = "KEY=VALUE", description = "a Spark setting, as spark-submit's"
-      + " --conf takes it, e.g. spark.sql.shuffle.partitions=64 or spark.p9.read.concurrency=32; repeatable")
+  // the example starts a line: picocli breaks lines after a '.' before a letter, inside a key too
+  @Option(names = "--spark-conf", paramLabel = "KEY=VALUE", description = {"a Spark setting, as spark-submit's"
+      + " --conf takes it; repeatable; e.g.", "spark.p9.read.concurrency=32"})
   Map<String, String> values = new LinkedHashMap<>();
 
   /** The settings, in the order given. */

@@ -152,4 +152,29 @@ class P9CliTest {
     assertThat(commands).hasSizeGreaterThan(8);
     assertThat(bare).isEmpty();
   }
+
+  /**
+   * The help of every command, rendered at 80 columns (a terminal's default width), splits no URI across lines:
+   * picocli breaks a line after "/" too, and an {@code s3://bucket/...} example used to come out as "s3:" at the
+   * end of one line and "//bucket/..." at the start of the next.
+   */
+  @Test
+  void noHelpAt80ColumnsSplitsAUri() {
+    List<String> split = new ArrayList<>();
+    List<CommandLine> commands = new ArrayList<>(List.of(P9Cli.commandLine()));
+    for (int i = 0; i < commands.size(); i++) {
+      CommandLine c = commands.get(i);
+      commands.addAll(c.getSubcommands().values());
+      String usage = c.setUsageHelpWidth(80).getUsageMessage(CommandLine.Help.Ansi.OFF);
+      List<String> lines = usage.lines().toList();
+      for (int l = 0; l + 1 < lines.size(); l++) {
+        String line = lines.get(l).stripTrailing();
+        if (line.matches(".*\\b(s3a?|file|hdfs|https?):") || lines.get(l + 1).strip().startsWith("//")) {
+          split.add(c.getCommandSpec().qualifiedName() + ": " + line.strip() + " | " + lines.get(l + 1).strip());
+        }
+      }
+    }
+    assertThat(commands).hasSizeGreaterThan(8);
+    assertThat(split).isEmpty();
+  }
 }
