@@ -138,35 +138,38 @@ class P9CliTest {
     assertThat(exits).containsExactly(0, 1, 3);
   }
 
+  /** The p9 command line and every command under it, each once. */
+  private static List<CommandLine> allCommands() {
+    List<CommandLine> commands = new ArrayList<>(List.of(P9Cli.commandLine()));
+    for (int i = 0; i < commands.size(); i++) {
+      commands.addAll(commands.get(i).getSubcommands().values());
+    }
+    assertThat(commands).hasSizeGreaterThan(8);
+    return commands;
+  }
+
   /** Every option of every command says in its help what it is: none shows as a bare name. */
   @Test
   void everyOptionHasADescription() {
     List<String> bare = new ArrayList<>();
-    List<CommandLine> commands = new ArrayList<>(List.of(P9Cli.commandLine()));
-    for (int i = 0; i < commands.size(); i++) {
-      CommandLine c = commands.get(i);
-      commands.addAll(c.getSubcommands().values());
+    for (CommandLine c : allCommands()) {
       c.getCommandSpec().options().stream().filter(o -> String.join("", o.description()).isBlank())
           .forEach(o -> bare.add(c.getCommandSpec().qualifiedName() + " " + o.longestName()));
     }
-    assertThat(commands).hasSizeGreaterThan(8);
     assertThat(bare).isEmpty();
   }
 
   /**
    * The help of every command, rendered at 80 columns (a terminal's default width), splits no URI across lines:
-   * picocli breaks a line after "/" too, and an {@code s3://bucket/...} example used to come out as "s3:" at the
-   * end of one line and "//bucket/..." at the start of the next.
+   * picocli wraps with the JDK's line BreakIterator, which breaks after "s3:" before "//", and an
+   * {@code s3://BUCKET/...} example used to come out as "s3:" at the end of one line and "//BUCKET/..." at the start
+   * of the next.
    */
   @Test
   void noHelpAt80ColumnsSplitsAUri() {
     List<String> split = new ArrayList<>();
-    List<CommandLine> commands = new ArrayList<>(List.of(P9Cli.commandLine()));
-    for (int i = 0; i < commands.size(); i++) {
-      CommandLine c = commands.get(i);
-      commands.addAll(c.getSubcommands().values());
-      String usage = c.setUsageHelpWidth(80).getUsageMessage(CommandLine.Help.Ansi.OFF);
-      List<String> lines = usage.lines().toList();
+    for (CommandLine c : allCommands()) {
+      List<String> lines = c.setUsageHelpWidth(80).getUsageMessage(CommandLine.Help.Ansi.OFF).lines().toList();
       for (int l = 0; l + 1 < lines.size(); l++) {
         String line = lines.get(l).stripTrailing();
         if (line.matches(".*\\b(s3a?|file|hdfs|https?):") || lines.get(l + 1).strip().startsWith("//")) {
@@ -174,7 +177,6 @@ class P9CliTest {
         }
       }
     }
-    assertThat(commands).hasSizeGreaterThan(8);
     assertThat(split).isEmpty();
   }
 }

@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +60,7 @@ class RunSparkConfTest {
   /** A setting that is not KEY=VALUE is refused by the parser, in one line naming the help, as for emr submit. */
   @Test
   void aSettingThatIsNotKeyEqualsValueIsRefused() throws Exception {
-    Path jar = java.nio.file.Files.write(tmp.resolve("p9-job.jar"), new byte[] {1});
+    Path jar = Files.write(tmp.resolve("p9-job.jar"), new byte[] {1});
     for (String command : List.of("run", "emr submit")) {
       for (String bad : List.of("spark.sql.shuffle.partitions", "=3")) {
         List<String> args = new ArrayList<>(List.of(command.split(" ")));
