@@ -486,12 +486,20 @@ public final class P9Cli implements Callable<Integer> {
         return invalid;
       }
       Map<String, String> given = sparkConf.values();
+      if (given.isEmpty()) {
+        return null;
+      }
       if (given.containsKey("spark.master")) {
         return "--spark-conf spark.master: p9 run takes the master from --master (under spark-submit, from its"
             + " --master)";
       }
       Map<String, String> s3a = new LinkedHashMap<>();
-      s3.apply(input, output, pipeline != null ? pipeline : model, s3a::put);
+      try {
+        s3.apply(input, output, pipeline != null ? pipeline : model, s3a::put);
+      } catch (IllegalArgumentException e) {
+        // S3A settings p9 run cannot make (a pool no larger than the threads), as call() refuses them
+        return e.getMessage();
+      }
       for (String key : given.keySet()) {
         if (s3a.containsKey(key)) {
           return "--spark-conf " + key + ": p9 run sets it itself for s3a://, from --region and the --s3-* options"

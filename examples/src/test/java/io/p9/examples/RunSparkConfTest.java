@@ -120,6 +120,21 @@ class RunSparkConfTest {
   }
 
   /**
+   * S3A settings that p9 run cannot make (a pool no larger than the threads) are still one line and exit code 2
+   * with --spark-conf given, where the check of its keys against them would have thrown.
+   */
+  @Test
+  void s3OptionsThatCannotBeMadeAreOneLineAlsoWithSettings() {
+    String[] err = new String[1];
+    int code = RunCommandTest.run(err, "--input", "s3a://p9-bucket/fruits", "--output", tmp.resolve("out").toString(),
+        "--s3-max-connections", "8", "--s3-threads", "8", "--spark-conf", "spark.sql.shuffle.partitions=3");
+    assertThat(code).as(err[0]).isEqualTo(2);
+    assertThat(err[0]).startsWith("p9: maxConnections (8) must be larger than threads (8)")
+        .doesNotContain("\tat ");
+    assertThat(SparkSession.getActiveSession().isDefined()).isFalse();
+  }
+
+  /**
    * A spark.p9.* value that the listing, the read or the featurizer refuses is a configuration error: exit code 2
    * and one line naming the key and the value, before any file is listed (it used to be exit code 1, "the job
    * failed").
