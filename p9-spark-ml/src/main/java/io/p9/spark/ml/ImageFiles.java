@@ -581,7 +581,8 @@ public final class ImageFiles {
       FileSystem fs = path.getFileSystem(conf);
       FileStatus[] matches = matches(fs, path);
       if (matches == null || matches.length == 0) {
-        throw new FileNotFoundException("Path does not exist: " + fs.makeQualified(path));
+        throw new FileNotFoundException("Path does not exist: " + fs.makeQualified(path)
+            + ("file".equals(fs.getScheme()) ? LocalWalk.encodingHint(p) : ""));
       }
       for (FileStatus m : matches) {
         roots.putIfAbsent(fs.makeQualified(m.getPath()), new Root(fs, m));

@@ -2,6 +2,7 @@ package io.p9.spark.ml;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -185,6 +186,26 @@ final class LocalWalk {
    * strings, so such a file cannot be opened by p9 nor Spark.
    */
   private record Name(String name, boolean readable) {}
+
+  /**
+   * Why a local {@code path} that was not found may be there all the same, or "": it holds a character that the
+   * JVM's file-name encoding cannot write (under the C locale's ASCII, any outside ASCII), or U+FFFD, which the JVM
+   * puts for each byte of a command-line argument it could not decode.
+   */
+  static String encodingHint(String path) {
+    String encoding = System.getProperty("sun.jnu.encoding", "UTF-8");
+    boolean writable;
+    try {
+      writable = Charset.forName(encoding).newEncoder().canEncode(path);
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      writable = true;
+    }
+    if (writable && path.indexOf('\uFFFD') < 0) {
+      return "";
+    }
+    return " (a name in it is not valid in this JVM's file-name encoding, " + encoding + (writable
+        ? ": rename it to UTF-8)" : ", which comes from the locale: run in a UTF-8 locale, e.g. LANG=C.UTF-8)");
+  }
 
   /** Whether {@code name}, the decoded name of {@code entry} in {@code folder}, leads back to it. */
   private static boolean leadsTo(java.nio.file.Path folder, String name, java.nio.file.Path entry) {

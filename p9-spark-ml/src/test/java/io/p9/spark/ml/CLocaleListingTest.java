@@ -1,6 +1,7 @@
 package io.p9.spark.ml;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p9.spark.ml.testing.Files2;
 import io.p9.spark.ml.testing.TestSpark;
@@ -20,7 +21,8 @@ class CLocaleListingTest {
   /**
    * A file {@code café.jpg} and a folder {@code Äpfel} are skipped and counted as names the JVM cannot read, and the
    * other files are read. Such a name used to fail the whole listing ("Hadoop cannot take a name in it as a path"),
-   * with advice about ':' that did not apply.
+   * with advice about ':' that did not apply. The folder named as the input path is not found, and the failure
+   * says why and what to do.
    */
   @Test
   void namesOutsideAsciiAreSkippedAndCountedAndTheOtherFilesRead() {
@@ -37,5 +39,11 @@ class CLocaleListingTest {
     assertThat(listing.skippedUnreadableNames().examples()).allSatisfy(p -> assertThat(p).startsWith(root + "/"))
         .anySatisfy(p -> assertThat(p).endsWith("pfel")).anySatisfy(p -> assertThat(p).startsWith(root + "/caf"));
     assertThat(listing.skippedDangling()).isEqualTo(ImageFiles.Skipped.NONE);
+
+    // the folder named as the input: "does not exist" says why it may be there all the same
+    assertThatThrownBy(() -> ImageFiles.listing(TestSpark.get(), tmp + "/\u00c4pfel"))
+        .hasMessageContaining("Path does not exist: file:" + tmp + "/")
+        .hasMessageEndingWith("pfel (a name in it is not valid in this JVM's file-name encoding, ANSI_X3.4-1968,"
+            + " which comes from the locale: run in a UTF-8 locale, e.g. LANG=C.UTF-8)");
   }
 }

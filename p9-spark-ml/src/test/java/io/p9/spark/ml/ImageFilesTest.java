@@ -335,6 +335,12 @@ class ImageFilesTest {
     assertThat(listing.skippedUnreadableNames().examples()).satisfiesExactly(
         a -> assertThat(a).startsWith(root + "/a/bad").endsWith(".jpg").hasSize((root + "/a/bad?.jpg").length()),
         d -> assertThat(d).startsWith(root + "/dir").hasSize((root + "/dir?").length()));
+    // named as the input, as the JVM decodes such a command-line argument: "does not exist" says why
+    assertThatThrownBy(() -> ImageFiles.listing(TestSpark.get(), tmp + "/dir\ufffd"))
+        .hasMessageContaining("Path does not exist: " + root + "/dir")
+        .hasMessageEndingWith(" (a name in it is not valid in this JVM's file-name encoding, "
+            + System.getProperty("sun.jnu.encoding") + (System.getProperty("sun.jnu.encoding").equals("UTF-8")
+            ? ": rename it to UTF-8)" : ", which comes from the locale: run in a UTF-8 locale, e.g. LANG=C.UTF-8)"));
   }
 
   /** A listing keeps the count of all it skipped but only the first few paths, in path order. */
