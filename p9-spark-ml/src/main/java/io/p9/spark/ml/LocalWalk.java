@@ -207,8 +207,15 @@ final class LocalWalk {
         ? ": rename it to UTF-8)" : ", which comes from the locale: run in a UTF-8 locale, e.g. LANG=C.UTF-8)");
   }
 
-  /** Whether {@code name}, the decoded name of {@code entry} in {@code folder}, leads back to it. */
+  /**
+   * Whether {@code name}, the decoded name of {@code entry} in {@code folder}, leads back to it. The JVM decodes
+   * each byte it cannot with U+FFFD, so only a name holding one is looked at further (one per listed file: the
+   * common name costs a scan of its characters, not an encoding of the path).
+   */
   private static boolean leadsTo(java.nio.file.Path folder, String name, java.nio.file.Path entry) {
+    if (name.indexOf('\uFFFD') < 0) {
+      return true;
+    }
     try {
       return folder.resolve(name).equals(entry);
     } catch (InvalidPathException e) {
