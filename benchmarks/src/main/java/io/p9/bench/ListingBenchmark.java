@@ -3,6 +3,7 @@ package io.p9.bench;
 import io.p9.aws.testing.Trees;
 import io.p9.spark.ml.ImageFiles;
 import io.p9.spark.ml.testing.SlowFileSystem;
+import io.p9.spark.ml.testing.TestSpark;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,10 +56,7 @@ public class ListingBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
-    spark = SparkSession.builder().appName("p9-bench-listing").master("local[1]")
-        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config(ImageFiles.LIST_CONCURRENCY, String.valueOf(listConcurrency)).getOrCreate();
+    spark = TestSpark.loopback("p9-bench-listing", "local[1]").config(ImageFiles.LIST_CONCURRENCY, String.valueOf(listConcurrency)).getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     SlowFileSystem.register(spark.sparkContext().hadoopConfiguration());
     tmp = Files.createTempDirectory("p9-bench-listing");

@@ -5,6 +5,7 @@ import io.p9.aws.testing.LatencyProxy;
 import io.p9.aws.testing.S3ProxyServer;
 import io.p9.aws.testing.Trees;
 import io.p9.spark.ml.ImageFiles;
+import io.p9.spark.ml.testing.TestSpark;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,10 +78,7 @@ public class S3ReadBenchmark {
       }
     }
     proxy = LatencyProxy.start(server.endpoint(), Duration.ofMillis(latencyMs));
-    SparkSession.Builder builder = SparkSession.builder().appName("p9-bench-s3").master("local[2]")
-        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config(ImageFiles.READ_CONCURRENCY, Integer.toString(concurrency));
+    SparkSession.Builder builder = TestSpark.loopback("p9-bench-s3", "local[2]").config(ImageFiles.READ_CONCURRENCY, Integer.toString(concurrency));
     S3aSettings.builder().endpoint(proxy.endpoint()).pathStyle(true)
         .staticCredentials(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY, null).build()
         .applyToSpark(builder::config);

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.Stream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -64,6 +65,18 @@ final class Fixtures {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** {@return one blob of random bytes per size in {@code sizes}, in their order, from {@code new Random(seed)}} */
+  static List<byte[]> randomBlobs(long seed, int... sizes) {
+    Random random = new Random(seed);
+    List<byte[]> blobs = new ArrayList<>();
+    for (int size : sizes) {
+      byte[] b = new byte[size];
+      random.nextBytes(b);
+      blobs.add(b);
+    }
+    return blobs;
   }
 
   /** Closes each of {@code resources} that is not null, in their order (an IT's session, clients, servers). */

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.p9.aws.testing.LatencyProxy;
+import io.p9.aws.testing.Processes;
 import io.p9.aws.testing.S3ProxyServer;
 import io.p9.spark.ml.ImageFiles;
 import io.p9.spark.ml.internal.ReadFiles;
+import io.p9.spark.ml.testing.TestSpark;
 import io.p9.spark.ml.testing.Threads;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,7 +18,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -76,12 +77,10 @@ class ImageFilesS3ChaosIT {
     for (Path f : Fixtures.subset(local, 2, 10)) {
       PUT.put("chaos/" + local.relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
     }
-    Random random = new Random(11);
-    int[] sizes = {2001, 4096, 10_000, 65_535, 65_537, 100_000, 150_000, 200_000, 250_000, 300_000};
-    for (int i = 0; i < sizes.length; i++) {
-      byte[] b = new byte[sizes[i]];
-      random.nextBytes(b);
-      PUT.put(String.format("chaos/blobs/b%02d.bin", i), b);
+    List<byte[]> blobs = Fixtures.randomBlobs(11, 2001, 4096, 10_000, 65_535, 65_537, 100_000, 150_000, 200_000,
+        250_000, 300_000);
+    for (int i = 0; i < blobs.size(); i++) {
+      PUT.put(String.format("chaos/blobs/b%02d.bin", i), blobs.get(i));
     }
     for (String bucket : List.of(RETRIES, ONCE, TIMEOUT, HANG)) {
       server.createBucket(bucket);
@@ -91,9 +90,7 @@ class ImageFilesS3ChaosIT {
     IntStream.range(0, TREE).parallel().forEach(i -> s3.putObject(r -> r.bucket(LISTS).key(treeKey(i)),
         RequestBody.fromString("x" + i)));
     proxy = LatencyProxy.start(server.endpoint(), Duration.ofMillis(2));
-    SparkSession.Builder b = SparkSession.builder().master("local[" + TASKS + "]")
-        .appName("p9-image-files-s3-chaos-it").config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+    SparkSession.Builder b = TestSpark.loopback("p9-image-files-s3-chaos-it", "local[" + TASKS + "]")
         .config("spark.sql.shuffle.partitions", "4");
     bucket(b, RETRIES, "retry.interval", "10ms");
     bucket(b, ONCE, "retry.limit", "0");
@@ -244,15 +241,13 @@ class ImageFilesS3ChaosIT {
           spark.sparkContext().clearJobGroup();
         }
       });
-      // both tasks have started their reads (waiting for a response or for a connection)
-      while (reading() < TASKS * CONCURRENCY && !job.isDone()) {
-        Thread.sleep(20);
-      }
+      // thread stacks and Spark's status tracker signal nothing: these are checked until a deadline
+      Processes.await("job " + i + ": both tasks reading (waiting for a response or for a connection)",
+          Duration.ofMinutes(1), null, null, () -> reading() >= TASKS * CONCURRENCY || job.isDone());
       spark.sparkContext().cancelJobGroup(group);
       assertThatThrownBy(job::join).as("job %d", i).hasMessageContaining("cancelled");
-      while (activeTasks(status) > 0 || reading() > HANG_CONNECTIONS) {
-        Thread.sleep(20);
-      }
+      Processes.await("job " + i + ": no task active, reads only on the stalled connections",
+          Duration.ofMinutes(1), null, null, () -> activeTasks(status) == 0 && reading() <= HANG_CONNECTIONS);
     }
     assertThat(proxy.waitingRequests()).isEqualTo(HANG_CONNECTIONS);
     assertThat(proxy.faults()).isZero();

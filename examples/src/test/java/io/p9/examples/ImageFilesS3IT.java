@@ -3,11 +3,11 @@ package io.p9.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.p9.aws.s3.S3aSettings;
 import io.p9.aws.testing.S3ProxyServer;
 import io.p9.spark.ml.ImageFiles;
 import io.p9.spark.ml.P9KryoRegistrator;
 import io.p9.spark.ml.internal.ReadFiles;
+import io.p9.spark.ml.testing.TestSpark;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -58,14 +58,11 @@ class ImageFilesS3IT {
     s3 = server.setupClient();
     // keys put in parallel: 1005 sequential PUTs on two cores take a while
     IntStream.range(0, MANY).parallel().forEach(i -> put(String.format("many/f%04d.jpg", i), "x" + i));
-    S3aSettings s3a = S3aSettings.builder().endpoint(server.endpoint()).pathStyle(true)
-        .staticCredentials(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY, null).build();
-    SparkSession.Builder b = SparkSession.builder().master("local[2]").appName("p9-image-files-s3-it")
-        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "4")
+    SparkSession.Builder b = TestSpark.loopback("p9-image-files-s3-it", "local[2]")
+        .config("spark.sql.shuffle.partitions", "4")
         // LIST pages of 100 keys: the 1005 files take 11 pages (S3 itself gives at most 1000 a page)
         .config("spark.hadoop.fs.s3a.paging.maximum", "100");
-    s3a.applyToSpark(b::config);
+    Fixtures.s3a(server).applyToSpark(b::config);
     spark = b.getOrCreate();
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.p9.aws.testing.LatencyProxy;
 import io.p9.aws.testing.S3ProxyServer;
 import io.p9.spark.ml.ImageFiles;
+import io.p9.spark.ml.testing.TestSpark;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
@@ -69,19 +69,14 @@ class ImageFilesS3ReadAheadIT {
       put(key, Files.readAllBytes(f));
       s3.putObject(r -> r.bucket(FEW).key(key), RequestBody.fromFile(f));
     }
-    Random random = new Random(7);
-    int[] sizes = {0, 1, 7, 100, 1000, 4095, 4096, 10_000, 65_535, 65_536, 65_537, 100_000, 200_000, 300_000,
-        500_000, 1_000_000, 1_500_000, 2_000_000, 2_500_000, 0};
-    for (int i = 0; i < sizes.length; i++) {
-      byte[] b = new byte[sizes[i]];
-      random.nextBytes(b);
-      put(String.format("ahead/blobs/b%02d.bin", i), b);
+    List<byte[]> blobs = Fixtures.randomBlobs(7, 0, 1, 7, 100, 1000, 4095, 4096, 10_000, 65_535, 65_536, 65_537,
+        100_000, 200_000, 300_000, 500_000, 1_000_000, 1_500_000, 2_000_000, 2_500_000, 0);
+    for (int i = 0; i < blobs.size(); i++) {
+      put(String.format("ahead/blobs/b%02d.bin", i), blobs.get(i));
     }
     // the test's own requests go to S3Proxy directly; S3A's go through the proxy
     proxy = LatencyProxy.start(server.endpoint(), LATENCY);
-    SparkSession.Builder b = SparkSession.builder().master("local[" + TASKS + "]")
-        .appName("p9-image-files-s3-read-ahead-it").config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+    SparkSession.Builder b = TestSpark.loopback("p9-image-files-s3-read-ahead-it", "local[" + TASKS + "]")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.hadoop.fs.s3a.bucket." + FEW + ".connection.maximum", Integer.toString(FEW_CONNECTIONS));
     Fixtures.s3a(proxy.endpoint()).applyToSpark(b::config);

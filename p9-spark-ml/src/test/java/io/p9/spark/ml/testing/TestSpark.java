@@ -20,18 +20,22 @@ public final class TestSpark {
   /** The session, started again if a test stopped it. */
   public static synchronized SparkSession get() {
     if (spark == null || spark.sparkContext().isStopped()) {
-      spark = SparkSession.builder()
-          .master("local[2]")
-          .appName("p9-tests")
-          .config("spark.ui.enabled", "false")
+      spark = loopback("p9-tests", "local[2]")
           .config("spark.sql.shuffle.partitions", "4")
-          .config("spark.driver.host", "127.0.0.1")
-          .config("spark.driver.bindAddress", "127.0.0.1")
           .config("spark.sql.session.timeZone", "UTC")
           .config("spark.sql.warehouse.dir", System.getProperty("java.io.tmpdir") + "/p9-warehouse")
           .getOrCreate();
     }
     return spark;
+  }
+
+  /**
+   * A builder of a session of its own (an IT's, a benchmark's): {@code master}, {@code appName}, the UI off and the
+   * driver on 127.0.0.1, as tests reach nothing but loopback.
+   */
+  public static SparkSession.Builder loopback(String appName, String master) {
+    return SparkSession.builder().master(master).appName(appName).config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
   }
 
   /**
